@@ -1,0 +1,5 @@
+export * from './dataset.ts';
+export * from './expectation.ts';
+export * from './flow.ts';
+export * from './pipeline.ts';
+export * from './query.ts';

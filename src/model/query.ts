@@ -1,0 +1,51 @@
+import type { SourceLocation } from '../errors/index.ts';
+
+/** File formats `read_files` can ingest. */
+export type FileFormat = 'json' | 'csv' | 'parquet';
+
+/**
+ * One relation a flow query reads. Inputs are numbered in order of appearance; the compiled
+ * DuckDB text names input `i` by the identifier `inputPlaceholder(i)`, which the engine binds
+ * to a relation (a temp view on the flow's own connection) before running the query.
+ */
+export type QueryInput =
+  | {
+      readonly kind: 'dataset';
+      /** Dataset name as written, without `LIVE.` prefix; may be `schema.name`. */
+      readonly name: string;
+      /** True for `STREAM(x)` / `STREAM x` / `stream('x')`. */
+      readonly streaming: boolean;
+      readonly location?: SourceLocation;
+    }
+  | {
+      readonly kind: 'files';
+      readonly path: string;
+      readonly format: FileFormat;
+      /** Options as written (`header`, `delimiter`, `schema`, `maxFilesPerTrigger`, …), values as strings. */
+      readonly options: Readonly<Record<string, string>>;
+      /** True for `STREAM read_files(...)`. */
+      readonly streaming: boolean;
+      readonly location?: SourceLocation;
+    };
+
+/** The DuckDB identifier standing for input `i` in compiled query text. */
+export function inputPlaceholder(i: number): string {
+  return `__sluice_input_${i}`;
+}
+
+/**
+ * A flow's query after front-end compilation. `sql` is DuckDB SQL; every input reference in it
+ * has been replaced by its placeholder identifier (aliased to the name the user wrote, so
+ * qualified column references keep working).
+ */
+export interface CompiledQuery {
+  readonly kind: 'query';
+  /** The query as the user wrote it (after `${key}` substitution), Spark SQL. */
+  readonly source: string;
+  /** DuckDB SQL with input placeholders. */
+  readonly sql: string;
+  readonly inputs: readonly QueryInput[];
+  /** Output column names when statically known (an explicit select list without `*`). */
+  readonly outputColumns?: readonly string[];
+  readonly location?: SourceLocation;
+}
