@@ -1,1 +1,2 @@
+export * from './duckdb.ts';
 export * from './fs.ts';

@@ -1,0 +1,35 @@
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+
+export type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+
+let shared: Promise<DuckDBInstance> | undefined;
+
+/**
+ * The process-wide in-memory DuckDB instance. Open one connection per concurrent unit of work
+ * (a flow, a query): temp views and transactions are per connection.
+ */
+export function sharedDuckDB(): Promise<DuckDBInstance> {
+  shared ??= DuckDBInstance.create(':memory:');
+  return shared;
+}
+
+/** A new connection on the shared instance. Close it with `conn.closeSync()` when done. */
+export async function connect(): Promise<DuckDBConnection> {
+  return (await sharedDuckDB()).connect();
+}
+
+/** Runs SQL and returns rows as plain JSON-compatible objects (BIGINT → number when safe, else string). */
+export async function queryRows<T = Record<string, unknown>>(conn: DuckDBConnection, sql: string): Promise<T[]> {
+  const reader = await conn.runAndReadAll(sql);
+  return reader.getRowObjectsJson() as T[];
+}
+
+/** Quotes an SQL string literal. */
+export function sqlString(s: string): string {
+  return `'${s.replaceAll("'", "''")}'`;
+}
+
+/** Quotes an SQL identifier. */
+export function sqlIdent(s: string): string {
+  return `"${s.replaceAll('"', '""')}"`;
+}
