@@ -9,7 +9,17 @@ let shared: Promise<DuckDBInstance> | undefined;
  * (a flow, a query): temp views and transactions are per connection.
  */
 export function sharedDuckDB(): Promise<DuckDBInstance> {
-  shared ??= DuckDBInstance.create(':memory:');
+  shared ??= (async () => {
+    const db = await DuckDBInstance.create(':memory:');
+    // Delta timestamps are UTC instants; make every session agree regardless of the machine's zone.
+    const conn = await db.connect();
+    try {
+      await conn.run(`SET GLOBAL TimeZone = 'UTC'`);
+    } finally {
+      conn.closeSync();
+    }
+    return db;
+  })();
   return shared;
 }
 

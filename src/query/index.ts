@@ -1,0 +1,8 @@
+export { formatRows, OUTPUT_FORMATS, type OutputFormat } from './format.ts';
+export {
+  assertReadOnly,
+  type DeltaReference,
+  findDeltaReferences,
+  rewriteDeltaReferences,
+} from './rewrite.ts';
+export { type QueryResult, type RunQueryOptions, runQuery } from './run-query.ts';

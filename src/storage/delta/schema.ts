@@ -1,0 +1,508 @@
+/**
+ * Spark StructType (the Delta `schemaString`) and its mapping to and from DuckDB types.
+ *
+ * Mapping Delta → DuckDB: string→VARCHAR, long→BIGINT, integer→INTEGER, short→SMALLINT,
+ * byte→TINYINT, float→FLOAT, double→DOUBLE, decimal(p,s)→DECIMAL(p,s), boolean→BOOLEAN,
+ * binary→BLOB, date→DATE, timestamp→TIMESTAMP WITH TIME ZONE (Delta timestamps are UTC instants),
+ * timestamp_ntz→TIMESTAMP, array→T[], map→MAP(K, V), struct→STRUCT(...).
+ *
+ * Mapping DuckDB → Delta (for writing query results) is the inverse plus widening of the types
+ * Delta lacks: UTINYINT→short, USMALLINT→integer, UINTEGER→long, UBIGINT→decimal(20,0),
+ * HUGEINT→decimal(38,0), TIMESTAMP_S/_MS/_NS/DATETIME→timestamp_ntz, TIMESTAMPTZ→timestamp,
+ * UUID/JSON/ENUM/"NULL"→string (the writer casts the value). TIME, INTERVAL, UHUGEINT, UNION,
+ * BIT, VARINT and other types with no faithful Delta equivalent are refused with
+ * DELTA_UNSUPPORTED_TYPE rather than silently changed.
+ */
+import { SluiceError } from '../../errors/index.ts';
+import { sqlIdent } from '../../util/duckdb.ts';
+
+export type PrimitiveType =
+  | 'string'
+  | 'long'
+  | 'integer'
+  | 'short'
+  | 'byte'
+  | 'float'
+  | 'double'
+  | 'boolean'
+  | 'binary'
+  | 'date'
+  | 'timestamp'
+  | 'timestamp_ntz'
+  | `decimal(${number},${number})`;
+
+export interface ArrayType {
+  readonly type: 'array';
+  readonly elementType: DeltaType;
+  readonly containsNull: boolean;
+}
+
+export interface MapType {
+  readonly type: 'map';
+  readonly keyType: DeltaType;
+  readonly valueType: DeltaType;
+  readonly valueContainsNull: boolean;
+}
+
+export interface StructType {
+  readonly type: 'struct';
+  readonly fields: readonly StructField[];
+}
+
+export interface StructField {
+  readonly name: string;
+  readonly type: DeltaType;
+  readonly nullable: boolean;
+  readonly metadata: Readonly<Record<string, unknown>>;
+}
+
+export type DeltaType = PrimitiveType | ArrayType | MapType | StructType;
+
+const PRIMITIVES: ReadonlySet<string> = new Set([
+  'string',
+  'long',
+  'integer',
+  'short',
+  'byte',
+  'float',
+  'double',
+  'boolean',
+  'binary',
+  'date',
+  'timestamp',
+  'timestamp_ntz',
+]);
+
+const DECIMAL_RE = /^decimal\(\s*(\d+)\s*,\s*(\d+)\s*\)$/;
+
+function unsupported(type: string, context?: string): SluiceError {
+  return new SluiceError(
+    'DELTA_UNSUPPORTED_TYPE',
+    `type '${type}'${context ? ` (${context})` : ''} cannot be mapped between Delta and DuckDB`,
+    { params: { type } },
+  );
+}
+
+/** A decimal type string in Delta's canonical form `decimal(p,s)`. */
+export function decimalType(precision: number, scale: number): PrimitiveType {
+  if (!(precision >= 1 && precision <= 38 && scale >= 0 && scale <= precision)) {
+    throw unsupported(`decimal(${precision},${scale})`);
+  }
+  return `decimal(${precision},${scale})`;
+}
+
+/** Parses one type node of a schemaString JSON. Char/varchar(n) read as string, per the protocol. */
+function parseTypeNode(node: unknown, where: string): DeltaType {
+  if (typeof node === 'string') {
+    if (PRIMITIVES.has(node)) return node as PrimitiveType;
+    if (node === 'decimal') return 'decimal(10,0)';
+    const m = DECIMAL_RE.exec(node);
+    if (m) return decimalType(Number(m[1]), Number(m[2]));
+    if (/^(var)?char\(\d+\)$/.test(node)) return 'string';
+    throw unsupported(node, where);
+  }
+  if (node && typeof node === 'object') {
+    const o = node as Record<string, unknown>;
+    switch (o.type) {
+      case 'array':
+        return {
+          type: 'array',
+          elementType: parseTypeNode(o.elementType, `${where}.element`),
+          containsNull: o.containsNull !== false,
+        };
+      case 'map':
+        return {
+          type: 'map',
+          keyType: parseTypeNode(o.keyType, `${where}.key`),
+          valueType: parseTypeNode(o.valueType, `${where}.value`),
+          valueContainsNull: o.valueContainsNull !== false,
+        };
+      case 'struct':
+        return parseStructNode(o, where);
+    }
+  }
+  throw unsupported(JSON.stringify(node), where);
+}
+
+function parseStructNode(o: Record<string, unknown>, where: string): StructType {
+  if (!Array.isArray(o.fields)) throw unsupported(JSON.stringify(o), where);
+  const fields = o.fields.map((f: unknown): StructField => {
+    const fo = f as Record<string, unknown>;
+    if (!fo || typeof fo.name !== 'string') throw unsupported(JSON.stringify(f), where);
+    const path = where ? `${where}.${fo.name}` : fo.name;
+    return {
+      name: fo.name,
+      type: parseTypeNode(fo.type, path),
+      nullable: fo.nullable !== false,
+      metadata: (fo.metadata && typeof fo.metadata === 'object' ? fo.metadata : {}) as Record<
+        string,
+        unknown
+      >,
+    };
+  });
+  return { type: 'struct', fields };
+}
+
+/**
+ * Parses a Delta `schemaString` (Spark StructType JSON).
+ * Throws DELTA_CORRUPT_LOG when it is not JSON, DELTA_UNSUPPORTED_TYPE for a type sluice cannot read.
+ */
+export function parseSchemaString(s: string): StructType {
+  let json: unknown;
+  try {
+    json = JSON.parse(s);
+  } catch (e) {
+    throw new SluiceError(
+      'DELTA_CORRUPT_LOG',
+      `metaData.schemaString is not valid JSON: ${(e as Error).message}`,
+      {
+        cause: e,
+      },
+    );
+  }
+  if (!json || typeof json !== 'object' || (json as Record<string, unknown>).type !== 'struct') {
+    throw new SluiceError('DELTA_CORRUPT_LOG', 'metaData.schemaString is not a struct type');
+  }
+  return parseStructNode(json as Record<string, unknown>, '');
+}
+
+function typeToJson(t: DeltaType): unknown {
+  if (typeof t === 'string') return t;
+  switch (t.type) {
+    case 'array':
+      return { type: 'array', elementType: typeToJson(t.elementType), containsNull: t.containsNull };
+    case 'map':
+      return {
+        type: 'map',
+        keyType: typeToJson(t.keyType),
+        valueType: typeToJson(t.valueType),
+        valueContainsNull: t.valueContainsNull,
+      };
+    case 'struct':
+      return {
+        type: 'struct',
+        fields: t.fields.map((f) => ({
+          name: f.name,
+          type: typeToJson(f.type),
+          nullable: f.nullable,
+          metadata: f.metadata,
+        })),
+      };
+  }
+}
+
+/** Serializes a schema as Delta `schemaString` JSON (Spark's field order). Round-trips with parseSchemaString. */
+export function serializeSchema(schema: StructType): string {
+  return JSON.stringify(typeToJson(schema));
+}
+
+/** The DuckDB type for a Delta type (see the module comment for the mapping). */
+export function deltaTypeToDuckDB(t: DeltaType): string {
+  if (typeof t === 'string') {
+    switch (t) {
+      case 'string':
+        return 'VARCHAR';
+      case 'long':
+        return 'BIGINT';
+      case 'integer':
+        return 'INTEGER';
+      case 'short':
+        return 'SMALLINT';
+      case 'byte':
+        return 'TINYINT';
+      case 'float':
+        return 'FLOAT';
+      case 'double':
+        return 'DOUBLE';
+      case 'boolean':
+        return 'BOOLEAN';
+      case 'binary':
+        return 'BLOB';
+      case 'date':
+        return 'DATE';
+      case 'timestamp':
+        return 'TIMESTAMP WITH TIME ZONE';
+      case 'timestamp_ntz':
+        return 'TIMESTAMP';
+      default: {
+        const m = DECIMAL_RE.exec(t);
+        if (m) return `DECIMAL(${m[1]},${m[2]})`;
+        throw unsupported(t);
+      }
+    }
+  }
+  switch (t.type) {
+    case 'array':
+      return `${deltaTypeToDuckDB(t.elementType)}[]`;
+    case 'map':
+      return `MAP(${deltaTypeToDuckDB(t.keyType)}, ${deltaTypeToDuckDB(t.valueType)})`;
+    case 'struct':
+      return `STRUCT(${t.fields.map((f) => `${sqlIdent(f.name)} ${deltaTypeToDuckDB(f.type)}`).join(', ')})`;
+  }
+}
+
+/** Top-level columns of a schema as DuckDB `{name, type}` pairs, in schema order. */
+export function structTypeToDuckDBColumns(schema: StructType): { name: string; type: string }[] {
+  return schema.fields.map((f) => ({ name: f.name, type: deltaTypeToDuckDB(f.type) }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// DuckDB type strings → Delta
+
+type Tok = { kind: 'word' | 'quoted' | 'num' | 'punct'; text: string };
+
+function tokenizeType(s: string): Tok[] {
+  const out: Tok[] = [];
+  let i = 0;
+  while (i < s.length) {
+    const c = s[i] as string;
+    if (/\s/.test(c)) {
+      i++;
+    } else if (c === '"') {
+      let j = i + 1;
+      let text = '';
+      for (;;) {
+        if (j >= s.length) throw unsupported(s, 'unterminated quoted name');
+        if (s[j] === '"') {
+          if (s[j + 1] === '"') {
+            text += '"';
+            j += 2;
+            continue;
+          }
+          break;
+        }
+        text += s[j];
+        j++;
+      }
+      out.push({ kind: 'quoted', text });
+      i = j + 1;
+    } else if (/[0-9]/.test(c)) {
+      let j = i;
+      while (j < s.length && /[0-9]/.test(s[j] as string)) j++;
+      out.push({ kind: 'num', text: s.slice(i, j) });
+      i = j;
+    } else if ('(),[]'.includes(c)) {
+      out.push({ kind: 'punct', text: c });
+      i++;
+    } else if (c === "'") {
+      // ENUM('a', 'b') literals
+      let j = i + 1;
+      while (j < s.length && !(s[j] === "'" && s[j + 1] !== "'")) j += s[j] === "'" ? 2 : 1;
+      out.push({ kind: 'quoted', text: s.slice(i + 1, j) });
+      i = j + 1;
+    } else {
+      let j = i;
+      while (j < s.length && !/[\s"(),[\]']/.test(s[j] as string)) j++;
+      out.push({ kind: 'word', text: s.slice(i, j) });
+      i = j;
+    }
+  }
+  return out;
+}
+
+class TypeParser {
+  private pos = 0;
+  constructor(
+    private readonly toks: Tok[],
+    private readonly source: string,
+  ) {}
+
+  private peek(): Tok | undefined {
+    return this.toks[this.pos];
+  }
+  private next(): Tok {
+    const t = this.toks[this.pos++];
+    if (!t) throw unsupported(this.source, 'unexpected end of type');
+    return t;
+  }
+  private expect(text: string): void {
+    const t = this.next();
+    if (t.text !== text) throw unsupported(this.source, `expected '${text}'`);
+  }
+  private isPunct(text: string): boolean {
+    const t = this.peek();
+    return t?.kind === 'punct' && t.text === text;
+  }
+
+  atEnd(): boolean {
+    return this.pos >= this.toks.length;
+  }
+
+  parseType(): DeltaType {
+    let t = this.parseBase();
+    while (this.isPunct('[')) {
+      this.next();
+      if (this.peek()?.kind === 'num') this.next();
+      this.expect(']');
+      t = { type: 'array', elementType: t, containsNull: true };
+    }
+    return t;
+  }
+
+  private parseBase(): DeltaType {
+    const tok = this.next();
+    if (tok.kind !== 'word' && tok.kind !== 'quoted') throw unsupported(this.source);
+    const w = tok.text.toUpperCase();
+    switch (w) {
+      case 'VARCHAR':
+      case 'TEXT':
+      case 'STRING':
+      case 'CHAR':
+      case 'BPCHAR':
+      case 'UUID':
+      case 'JSON':
+      case 'NULL':
+        this.skipParams();
+        return 'string';
+      case 'ENUM':
+        this.skipParams();
+        return 'string';
+      case 'BIGINT':
+      case 'INT8':
+      case 'LONG':
+      case 'UINTEGER':
+      case 'UINT32':
+        return 'long';
+      case 'INTEGER':
+      case 'INT':
+      case 'INT4':
+      case 'SIGNED':
+      case 'USMALLINT':
+      case 'UINT16':
+        return 'integer';
+      case 'SMALLINT':
+      case 'INT2':
+      case 'SHORT':
+      case 'UTINYINT':
+      case 'UINT8':
+        return 'short';
+      case 'TINYINT':
+      case 'INT1':
+        return 'byte';
+      case 'UBIGINT':
+      case 'UINT64':
+        return 'decimal(20,0)';
+      case 'HUGEINT':
+      case 'INT128':
+        return 'decimal(38,0)';
+      case 'FLOAT':
+      case 'FLOAT4':
+      case 'REAL':
+        return 'float';
+      case 'DOUBLE':
+      case 'FLOAT8':
+        return 'double';
+      case 'BOOLEAN':
+      case 'BOOL':
+      case 'LOGICAL':
+        return 'boolean';
+      case 'BLOB':
+      case 'BYTEA':
+      case 'BINARY':
+      case 'VARBINARY':
+        return 'binary';
+      case 'DATE':
+        return 'date';
+      case 'TIMESTAMPTZ':
+        return 'timestamp';
+      case 'TIMESTAMP': {
+        const a = this.peek();
+        if (a?.kind === 'word' && a.text.toUpperCase() === 'WITH') {
+          this.next();
+          const b = this.next();
+          const c = this.next();
+          if (b.text.toUpperCase() !== 'TIME' || c.text.toUpperCase() !== 'ZONE')
+            throw unsupported(this.source);
+          return 'timestamp';
+        }
+        return 'timestamp_ntz';
+      }
+      case 'DATETIME':
+      case 'TIMESTAMP_S':
+      case 'TIMESTAMP_MS':
+      case 'TIMESTAMP_NS':
+      case 'TIMESTAMP_US':
+        return 'timestamp_ntz';
+      case 'DECIMAL':
+      case 'NUMERIC': {
+        if (!this.isPunct('(')) return 'decimal(18,3)';
+        this.next();
+        const p = Number(this.next().text);
+        let s = 0;
+        if (this.isPunct(',')) {
+          this.next();
+          s = Number(this.next().text);
+        }
+        this.expect(')');
+        return decimalType(p, s);
+      }
+      case 'LIST': {
+        this.expect('(');
+        const el = this.parseType();
+        this.expect(')');
+        return { type: 'array', elementType: el, containsNull: true };
+      }
+      case 'MAP': {
+        this.expect('(');
+        const k = this.parseType();
+        this.expect(',');
+        const v = this.parseType();
+        this.expect(')');
+        return { type: 'map', keyType: k, valueType: v, valueContainsNull: true };
+      }
+      case 'STRUCT':
+      case 'ROW': {
+        this.expect('(');
+        const fields: StructField[] = [];
+        while (!this.isPunct(')')) {
+          const name = this.next();
+          if (name.kind !== 'word' && name.kind !== 'quoted')
+            throw unsupported(this.source, 'expected a field name');
+          fields.push({ name: name.text, type: this.parseType(), nullable: true, metadata: {} });
+          if (this.isPunct(',')) this.next();
+          else break;
+        }
+        this.expect(')');
+        return { type: 'struct', fields };
+      }
+      default:
+        throw unsupported(tok.text, `in DuckDB type ${this.source}`);
+    }
+  }
+
+  private skipParams(): void {
+    if (!this.isPunct('(')) return;
+    let depth = 0;
+    do {
+      const t = this.next();
+      if (t.text === '(' && t.kind === 'punct') depth++;
+      if (t.text === ')' && t.kind === 'punct') depth--;
+    } while (depth > 0);
+  }
+}
+
+/**
+ * Parses a DuckDB type string as DuckDB prints it (DESCRIBE's `column_type`), e.g.
+ * `STRUCT(a INTEGER, "b c" VARCHAR[])`, `MAP(VARCHAR, BIGINT)`, `DECIMAL(10,2)`,
+ * `TIMESTAMP WITH TIME ZONE`, into a Delta type. Throws DELTA_UNSUPPORTED_TYPE for types with
+ * no faithful Delta equivalent (TIME, INTERVAL, UHUGEINT, UNION, BIT, …).
+ */
+export function duckDBTypeToDelta(duckdbType: string): DeltaType {
+  const p = new TypeParser(tokenizeType(duckdbType), duckdbType);
+  const t = p.parseType();
+  if (!p.atEnd()) throw unsupported(duckdbType, 'trailing text');
+  return t;
+}
+
+/** A schema from DuckDB `{name, type}` columns (e.g. DESCRIBE output); all fields nullable. */
+export function duckDBColumnsToStructType(columns: readonly { name: string; type: string }[]): StructType {
+  return {
+    type: 'struct',
+    fields: columns.map((c) => ({
+      name: c.name,
+      type: duckDBTypeToDelta(c.type),
+      nullable: true,
+      metadata: {},
+    })),
+  };
+}

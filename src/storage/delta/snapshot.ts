@@ -1,0 +1,207 @@
+/**
+ * Log replay: the state of a Delta table at one version.
+ *
+ * Replay starts from the newest complete checkpoint at or before the target version (found by
+ * listing `_delta_log`, so a stale `_last_checkpoint` is harmless) and applies the JSON commits
+ * after it in order; later actions win. A log whose early JSON files were cleaned up is read from
+ * its first checkpoint; versions before that are not reconstructable (DELTA_VERSION_NOT_FOUND).
+ */
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { SluiceError } from '../../errors/index.ts';
+import type { Action, AddAction, MetadataAction, ProtocolAction } from './actions.ts';
+import { assertNoDeletionVector, assertReadable } from './features.ts';
+import {
+  type CheckpointFiles,
+  commitInfoTimestamp,
+  commitPath,
+  type LogListing,
+  listLog,
+  readCheckpoint,
+  readCommit,
+} from './log-files.ts';
+import { decodeAddPath } from './partitions.ts';
+import { parseSchemaString, type StructType } from './schema.ts';
+
+export { commitTimestamp, readCommit } from './log-files.ts';
+
+/** An immutable view of a table at one version. */
+export interface Snapshot {
+  /** Absolute table root. */
+  readonly tablePath: string;
+  readonly version: number;
+  readonly protocol: ProtocolAction;
+  readonly metadata: MetadataAction;
+  readonly schema: StructType;
+  readonly partitionColumns: readonly string[];
+  /** Live files, in replay order. Keyed by (decoded) path: a later add/remove of a path wins. */
+  readonly files: readonly AddAction[];
+  /** appId → latest committed txn version. */
+  readonly txns: ReadonlyMap<string, number>;
+  /** Milliseconds since the epoch of the commit that produced `version`. */
+  readonly timestamp: number;
+}
+
+export interface LoadSnapshotOptions {
+  /** Time travel: the version to load (default: latest). */
+  readonly version?: number;
+}
+
+/** The newest version in the log, or undefined when there is no table (cheap: one directory listing). */
+export async function latestVersion(tablePath: string): Promise<number | undefined> {
+  try {
+    const listing = await listLog(tablePath);
+    return newestVersion(listing);
+  } catch (e) {
+    if (e instanceof SluiceError && e.code === 'DELTA_TABLE_NOT_FOUND') return undefined;
+    throw e;
+  }
+}
+
+function newestVersion(listing: LogListing): number {
+  const c = listing.commits.at(-1) ?? -1;
+  const k = listing.checkpoints.at(-1)?.version ?? -1;
+  return Math.max(c, k);
+}
+
+/** The oldest version a snapshot can be built at: 0 when all commits exist, else the first checkpoint whose later commits are contiguous. */
+export function earliestReconstructableVersion(listing: LogListing): number | undefined {
+  const have = new Set(listing.commits);
+  const latest = newestVersion(listing);
+  const starts = [...(have.has(0) ? [-1] : []), ...listing.checkpoints.map((c) => c.version)];
+  for (const s of starts) {
+    let ok = true;
+    for (let v = s + 1; v <= latest; v++) {
+      if (!have.has(v)) {
+        ok = false;
+        break;
+      }
+    }
+    if (ok) return Math.max(s, 0);
+  }
+  return undefined;
+}
+
+/**
+ * Loads the snapshot of the table at `tablePath` (latest, or `options.version`).
+ * Errors: DELTA_TABLE_NOT_FOUND, DELTA_VERSION_NOT_FOUND (before the earliest reconstructable
+ * version or after the latest), DELTA_CORRUPT_LOG, DELTA_CORRUPT_CHECKPOINT,
+ * DELTA_UNSUPPORTED_PROTOCOL / DELTA_UNSUPPORTED_FEATURE (including any live file with a deletion vector).
+ */
+export async function loadSnapshot(tablePath: string, options: LoadSnapshotOptions = {}): Promise<Snapshot> {
+  const table = resolve(tablePath);
+  const listing = await listLog(table);
+  const latest = newestVersion(listing);
+  const target = options.version ?? latest;
+  if (!Number.isInteger(target) || target < 0 || target > latest) {
+    throw versionNotFound(table, target, `the latest version is ${latest}`);
+  }
+  const have = new Set(listing.commits);
+  // Newest checkpoint ≤ target whose following commits up to target all exist.
+  let start: CheckpointFiles | undefined;
+  for (let i = listing.checkpoints.length - 1; i >= 0; i--) {
+    const cp = listing.checkpoints[i] as CheckpointFiles;
+    if (cp.version > target) continue;
+    if (contiguous(have, cp.version + 1, target)) {
+      start = cp;
+      break;
+    }
+  }
+  if (!start && !contiguous(have, 0, target)) {
+    const earliest = earliestReconstructableVersion(listing);
+    throw versionNotFound(
+      table,
+      target,
+      earliest === undefined ? 'the log has gaps' : `the earliest reconstructable version is ${earliest}`,
+    );
+  }
+
+  const state = new ReplayState(table);
+  let timestamp: number | undefined;
+  if (start) {
+    state.apply(await readCheckpoint(table, start));
+    if (start.version === target) {
+      timestamp = have.has(target)
+        ? ((await commitTimestampSafe(table, target)) ?? undefined)
+        : (await stat(start.files[0] as string)).mtimeMs;
+    }
+  }
+  const first = start ? start.version + 1 : 0;
+  const commits = await Promise.all(range(first, target).map((v) => readCommit(table, v)));
+  for (const actions of commits) state.apply(actions);
+  if (commits.length > 0) {
+    const last = commits.at(-1) as Action[];
+    timestamp = commitInfoTimestamp(last) ?? (await stat(commitPath(table, target))).mtimeMs;
+  }
+  return state.finish(target, timestamp ?? 0);
+}
+
+async function commitTimestampSafe(table: string, version: number): Promise<number | undefined> {
+  const actions = await readCommit(table, version);
+  return commitInfoTimestamp(actions) ?? (await stat(commitPath(table, version))).mtimeMs;
+}
+
+function range(from: number, to: number): number[] {
+  const out: number[] = [];
+  for (let v = from; v <= to; v++) out.push(v);
+  return out;
+}
+
+function contiguous(have: ReadonlySet<number>, from: number, to: number): boolean {
+  for (let v = from; v <= to; v++) if (!have.has(v)) return false;
+  return true;
+}
+
+function versionNotFound(table: string, version: number, why: string): SluiceError {
+  return new SluiceError('DELTA_VERSION_NOT_FOUND', `version ${version} of ${table} does not exist: ${why}`, {
+    params: { table, version },
+  });
+}
+
+/** Mutable accumulator for replay; `finish` freezes it into a Snapshot. */
+class ReplayState {
+  protocol: ProtocolAction | undefined;
+  metadata: MetadataAction | undefined;
+  readonly files = new Map<string, AddAction>();
+  readonly txns = new Map<string, number>();
+
+  constructor(readonly table: string) {}
+
+  apply(actions: readonly Action[]): void {
+    for (const a of actions) {
+      if ('add' in a) this.files.set(decodeAddPath(a.add.path), a.add);
+      else if ('remove' in a) this.files.delete(decodeAddPath(a.remove.path));
+      else if ('metaData' in a) this.metadata = a.metaData;
+      else if ('protocol' in a) this.protocol = a.protocol;
+      else if ('txn' in a) this.txns.set(a.txn.appId, Number(a.txn.version));
+    }
+  }
+
+  finish(version: number, timestamp: number): Snapshot {
+    const { protocol, metadata, table } = this;
+    if (!protocol || !metadata) {
+      throw new SluiceError(
+        'DELTA_CORRUPT_LOG',
+        `the log of ${table} has no ${protocol ? 'metaData' : 'protocol'} action up to version ${version}`,
+        {
+          params: { table, version },
+        },
+      );
+    }
+    assertReadable(protocol, metadata, table, version);
+    const files = [...this.files.values()];
+    for (const f of files) assertNoDeletionVector(f, table);
+    const schema = parseSchemaString(metadata.schemaString);
+    return Object.freeze({
+      tablePath: table,
+      version,
+      protocol,
+      metadata,
+      schema,
+      partitionColumns: Object.freeze([...metadata.partitionColumns]),
+      files: Object.freeze(files),
+      txns: this.txns,
+      timestamp,
+    });
+  }
+}
