@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   DELTA_COMMIT_RETRIES_EXHAUSTED: { domain: 'external', summary: 'A commit kept conflicting and gave up.' },
   DELTA_TABLE_EXISTS: { domain: 'user', summary: 'A Delta table already exists at the path.' },
   DELTA_CDF_NOT_ENABLED: { domain: 'user', summary: 'Change data feed is not enabled for the requested versions.' },
+  DELTA_TABLE_APPEND_ONLY: { domain: 'user', summary: 'The table sets delta.appendOnly = true; rows cannot be removed.' },
 
   // query command
   QUERY_FAILED: { domain: 'user', summary: 'The SQL query failed.' },
@@ -36,6 +37,7 @@ export const ERROR_CODES = {
   PIPELINE_SPEC_INVALID: { domain: 'user', summary: 'The pipeline spec is not valid.' },
   PIPELINE_SPEC_UNEXPECTED_FIELD: { domain: 'user', summary: 'The pipeline spec has a field sluice does not know.' },
   PIPELINE_SPEC_INVALID_GLOB_PATTERN: { domain: 'user', summary: 'A libraries glob pattern is not valid.' },
+  PIPELINE_ALREADY_INITIALIZED: { domain: 'user', summary: 'sluice init found an existing pipeline spec and left it alone.' },
 
   // SQL front end
   SQL_SYNTAX_ERROR: { domain: 'user', summary: 'A SQL statement does not parse.' },
@@ -43,6 +45,11 @@ export const ERROR_CODES = {
   UNSUPPORTED_SPARK_FUNCTION: { domain: 'user', summary: 'A Spark SQL function has no DuckDB translation.' },
   UNDEFINED_CONFIGURATION_KEY: { domain: 'user', summary: 'A ${key} reference names no configuration entry.' },
   TS_PIPELINE_LOAD_FAILED: { domain: 'user', summary: 'A TypeScript pipeline file failed to load.' },
+  TS_INVALID_DEFINITION: { domain: 'user', summary: 'A TypeScript API call has invalid arguments.' },
+  TS_QUERY_INPUT_MISMATCH: {
+    domain: 'user',
+    summary: 'A TypeScript query reads a dataset or files it did not declare with read()/stream()/readFiles().',
+  },
 
   // graph
   CIRCULAR_DEPENDENCY: { domain: 'user', summary: 'Datasets depend on each other in a cycle.' },
@@ -73,6 +80,8 @@ export const ERROR_CODES = {
   EXPECTATIONS_NOT_SUPPORTED: { domain: 'user', summary: 'Expectations are not supported yet.' },
   FLOW_EXECUTION_FAILED: { domain: 'user', summary: 'A flow query failed while running.' },
   SOURCE_FILE_UNREADABLE: { domain: 'user', summary: 'A source file cannot be read.' },
+  INVALID_FILE_SOURCE_OPTION: { domain: 'user', summary: 'A read_files option has a value sluice cannot use.' },
+  INVALID_SCHEMA_DDL: { domain: 'user', summary: 'A read_files schema option is not valid Spark DDL.' },
 } as const satisfies Record<string, { domain: ErrorDomain; summary: string }>;
 
 export type ErrorDomain = 'user' | 'external' | 'internal';

@@ -1,0 +1,20 @@
+// Benchmark dispatcher: `npm run bench -- <name> [args]`. Each benchmark is a module exporting
+// `run(args: string[]): Promise<void>`; register new ones in BENCHES.
+const BENCHES: Record<
+  string,
+  { summary: string; load: () => Promise<{ run(args: string[]): Promise<void> }> }
+> = {
+  storage: { summary: 'Delta commit latency and snapshot load time', load: () => import('./storage.ts') },
+};
+
+const [name, ...args] = process.argv.slice(2);
+const bench = name === undefined ? undefined : BENCHES[name];
+if (bench === undefined) {
+  console.error(
+    `usage: npm run bench -- <name>\n${Object.entries(BENCHES)
+      .map(([n, b]) => `  ${n.padEnd(12)}${b.summary}`)
+      .join('\n')}`,
+  );
+  process.exit(name === undefined ? 0 : 2);
+}
+await (await bench.load()).run(args);

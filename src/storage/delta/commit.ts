@@ -1,0 +1,237 @@
+/**
+ * The Delta commit protocol: optimistic concurrency over put-if-absent commit files.
+ *
+ * A commit of version N is the file `_delta_log/<N padded to 20>.json`, created exclusively
+ * (see {@link putIfAbsent}); a commit exists completely or not at all. When another writer
+ * created N first, the winners' actions are read and checked for logical conflicts:
+ * - blind appends rebase over anything that neither changed metaData/protocol nor recorded the
+ *   same txn appId, and retry at the next version;
+ * - a commit that read the table (not a blind append) conflicts with any winner that added or
+ *   removed files; a winner's metaData/protocol change conflicts with every commit;
+ * - a winner holding our txn appId at a version ≥ ours means our batch was already committed.
+ * Retries are bounded by `maxRetries`.
+ */
+import { join } from 'node:path';
+import { SluiceError } from '../../errors/index.ts';
+import { putIfAbsent } from '../object-store.ts';
+import type { Action, AddAction, CommitInfoAction, RemoveAction, TxnAction } from './actions.ts';
+import { writeCheckpoint } from './checkpoint-write.ts';
+import { readCommit } from './snapshot.ts';
+
+/** The `engineInfo` recorded in every commitInfo. */
+export const ENGINE_INFO = 'sluice/0.1.0';
+
+/** Default number of commits between two checkpoints (`delta.checkpointInterval`). */
+export const DEFAULT_CHECKPOINT_INTERVAL = 10;
+
+/** Default bound on commit attempts; each failed attempt reads exactly one winning commit. */
+export const DEFAULT_MAX_RETRIES = 1000;
+
+/** `_delta_log/<20-digit version>.json` for a table. */
+export function commitFilePath(tablePath: string, version: number): string {
+  return join(tablePath, '_delta_log', `${String(version).padStart(20, '0')}.json`);
+}
+
+export interface CommitOptions {
+  /** The version the actions were computed against; -1 when creating the table. */
+  readonly readVersion: number;
+  /** commitInfo.operation, e.g. 'WRITE', 'CREATE TABLE', 'STREAMING UPDATE'. */
+  readonly operation: string;
+  readonly operationParameters?: Readonly<Record<string, unknown>>;
+  /** Merged over the metrics computed from the actions (numFiles, numOutputRows, …). */
+  readonly operationMetrics?: Readonly<Record<string, unknown>>;
+  /**
+   * True when the commit only adds files and did not read the table (an append). Defaults to
+   * "only add/txn/commitInfo actions". Only blind appends rebase over concurrent data changes.
+   */
+  readonly isBlindAppend?: boolean;
+  /** Idempotent-write marker stored as a `txn` action. */
+  readonly txn?: { readonly appId: string; readonly version: number };
+  readonly maxRetries?: number;
+  /**
+   * Write a checkpoint after committing a version divisible by this (default: the table's
+   * `delta.checkpointInterval`, else 10). 0 disables checkpoints.
+   */
+  readonly checkpointInterval?: number;
+  /** fsync commit files (default true). */
+  readonly durable?: boolean;
+}
+
+export interface CommitResult {
+  readonly version: number;
+  /** Attempts used (1 = no conflict). */
+  readonly attempts: number;
+  /** Set when the commit landed but the follow-up checkpoint could not be written. */
+  readonly checkpointError?: SluiceError;
+}
+
+/** The metrics Spark records for a write, derived from the actions. */
+function derivedMetrics(actions: readonly Action[]): Record<string, unknown> {
+  let numFiles = 0;
+  let numOutputRows = 0;
+  let numOutputBytes = 0;
+  let numRemovedFiles = 0;
+  let numRemovedBytes = 0;
+  for (const a of actions) {
+    if ('add' in a) {
+      numFiles++;
+      numOutputBytes += a.add.size;
+      if (a.add.stats)
+        numOutputRows += Number((JSON.parse(a.add.stats) as { numRecords?: number }).numRecords ?? 0);
+    } else if ('remove' in a) {
+      numRemovedFiles++;
+      numRemovedBytes += a.remove.size ?? 0;
+    }
+  }
+  const m: Record<string, unknown> = { numFiles, numOutputRows, numOutputBytes };
+  if (numRemovedFiles > 0) Object.assign(m, { numRemovedFiles, numRemovedBytes });
+  return m;
+}
+
+type Conflict = {
+  kind: 'metadata' | 'protocol' | 'data' | 'txn' | 'delete';
+  detail: Record<string, unknown>;
+};
+
+/** Why a winning commit invalidates ours, or undefined when we can rebase over it. */
+function findConflict(
+  winner: readonly Action[],
+  ours: { blindAppend: boolean; txn?: TxnAction; removes: ReadonlySet<string>; changesMetadata: boolean },
+): Conflict | undefined {
+  for (const a of winner) {
+    if ('metaData' in a) return { kind: 'metadata', detail: {} };
+    if ('protocol' in a) return { kind: 'protocol', detail: {} };
+    if (
+      'txn' in a &&
+      ours.txn !== undefined &&
+      a.txn.appId === ours.txn.appId &&
+      a.txn.version >= ours.txn.version
+    ) {
+      return { kind: 'txn', detail: { appId: a.txn.appId, txnVersion: a.txn.version } };
+    }
+  }
+  for (const a of winner) {
+    if ('remove' in a && ours.removes.has(a.remove.path))
+      return { kind: 'delete', detail: { path: a.remove.path } };
+    if (ours.changesMetadata && ('add' in a || 'remove' in a)) return { kind: 'data', detail: {} };
+    if (!ours.blindAppend && (('add' in a && a.add.dataChange) || ('remove' in a && a.remove.dataChange))) {
+      return { kind: 'data', detail: {} };
+    }
+  }
+  return undefined;
+}
+
+function checkpointIntervalOf(actions: readonly Action[], opts: CommitOptions): number {
+  if (opts.checkpointInterval !== undefined) return opts.checkpointInterval;
+  for (const a of actions) {
+    if ('metaData' in a) {
+      const v = Number(a.metaData.configuration['delta.checkpointInterval']);
+      if (Number.isInteger(v) && v > 0) return v;
+    }
+  }
+  return DEFAULT_CHECKPOINT_INTERVAL;
+}
+
+/**
+ * Commits `actions` as the next version after `opts.readVersion` (plus a commitInfo and, with
+ * `opts.txn`, a txn action). Returns the version written.
+ *
+ * @throws SluiceError DELTA_TABLE_EXISTS when creating (readVersion -1) and version 0 exists;
+ *   DELTA_CONCURRENT_MODIFICATION on a logical conflict (`params.conflict` is 'metadata',
+ *   'protocol', 'data', 'delete' or 'txn' — for 'txn', `params.appId`/`params.txnVersion` say
+ *   the batch is already committed); DELTA_COMMIT_RETRIES_EXHAUSTED after `maxRetries`.
+ */
+export async function commit(
+  tablePath: string,
+  actions: readonly Action[],
+  opts: CommitOptions,
+): Promise<CommitResult> {
+  const onlyAdds = actions.every((a) => 'add' in a || 'txn' in a || 'commitInfo' in a);
+  const blindAppend = opts.isBlindAppend ?? onlyAdds;
+  const txn: TxnAction | undefined =
+    opts.txn === undefined
+      ? undefined
+      : { appId: opts.txn.appId, version: opts.txn.version, lastUpdated: Date.now() };
+  const removes = new Set(
+    actions.filter((a): a is { remove: RemoveAction } => 'remove' in a).map((a) => a.remove.path),
+  );
+  const changesMetadata = actions.some((a) => 'metaData' in a || 'protocol' in a);
+  const body = actions.filter((a) => !('commitInfo' in a));
+  const commitInfo: CommitInfoAction = {
+    timestamp: Date.now(),
+    operation: opts.operation,
+    operationParameters: opts.operationParameters ?? {},
+    operationMetrics: { ...derivedMetrics(body), ...opts.operationMetrics },
+    ...(opts.readVersion >= 0 ? { readVersion: opts.readVersion } : {}),
+    isolationLevel: 'WriteSerializable',
+    isBlindAppend: blindAppend,
+    engineInfo: ENGINE_INFO,
+    ...(txn !== undefined ? { txnId: `${txn.appId}:${txn.version}` } : {}),
+  };
+  // commitInfo first, as Spark writes it (in-commit timestamps readers look at line 1).
+  const lines: Action[] = [{ commitInfo }, ...body, ...(txn !== undefined ? [{ txn }] : [])];
+  const text = `${lines.map((a) => JSON.stringify(a)).join('\n')}\n`;
+  const maxRetries = opts.maxRetries ?? DEFAULT_MAX_RETRIES;
+  let version = opts.readVersion + 1;
+  for (let attempt = 1; ; attempt++) {
+    if (await putIfAbsent(commitFilePath(tablePath, version), text, { durable: opts.durable ?? true })) {
+      const interval = checkpointIntervalOf(actions, opts);
+      let checkpointError: SluiceError | undefined;
+      if (interval > 0 && version > 0 && version % interval === 0) {
+        try {
+          await writeCheckpoint(tablePath, version);
+        } catch (e) {
+          checkpointError =
+            e instanceof SluiceError
+              ? e
+              : new SluiceError(
+                  'IO_ERROR',
+                  `checkpoint ${version} of ${tablePath} failed: ${(e as Error).message}`,
+                  {
+                    params: { table: tablePath, version },
+                    cause: e,
+                  },
+                );
+        }
+      }
+      return { version, attempts: attempt, ...(checkpointError ? { checkpointError } : {}) };
+    }
+    if (opts.readVersion < 0) {
+      throw new SluiceError('DELTA_TABLE_EXISTS', `a Delta table already exists at ${tablePath}`, {
+        params: { table: tablePath },
+      });
+    }
+    const winner = await readCommit(tablePath, version);
+    const conflict = findConflict(winner, { blindAppend, ...(txn ? { txn } : {}), removes, changesMetadata });
+    if (conflict !== undefined) {
+      throw new SluiceError(
+        'DELTA_CONCURRENT_MODIFICATION',
+        conflict.kind === 'txn'
+          ? `transaction ${String(conflict.detail.appId)} version ${String(conflict.detail.txnVersion)} was already committed to ${tablePath} (version ${version})`
+          : `a concurrent commit (version ${version}) of ${tablePath} conflicts with this ${opts.operation}: ${conflict.kind} changed`,
+        {
+          params: {
+            table: tablePath,
+            version,
+            readVersion: opts.readVersion,
+            conflict: conflict.kind,
+            ...conflict.detail,
+          },
+        },
+      );
+    }
+    if (attempt >= maxRetries) {
+      throw new SluiceError(
+        'DELTA_COMMIT_RETRIES_EXHAUSTED',
+        `gave up committing to ${tablePath} after ${attempt} attempts (last tried version ${version})`,
+        { params: { table: tablePath, attempts: attempt, version } },
+      );
+    }
+    version++;
+  }
+}
+
+/** Convenience: the add actions of a list of actions. */
+export function addsOf(actions: readonly Action[]): AddAction[] {
+  return actions.filter((a): a is { add: AddAction } => 'add' in a).map((a) => a.add);
+}

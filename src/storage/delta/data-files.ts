@@ -1,0 +1,266 @@
+/**
+ * Writing a table's Parquet data files (and `_change_data/` files) with DuckDB. Nothing here
+ * touches `_delta_log/`: the files become part of the table only when a commit names them, so
+ * a crash at any point leaves at most orphan files (harmless; removed by vacuum).
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SluiceError } from '../../errors/index.ts';
+import { type DuckDBConnection, queryRows, sqlIdent, sqlString } from '../../util/duckdb.ts';
+import type { AddAction } from './actions.ts';
+import { encodeAddPath, encodePartitionPath } from './partitions.ts';
+import { type DeltaType, deltaTypeToDuckDB, type StructType } from './schema.ts';
+import {
+  type DeltaTypeJson,
+  nullCountOf,
+  type StatColumn,
+  statsJsonFromRow,
+  statsSelectItems,
+} from './stats.ts';
+
+/** What a data-file write needs to know about the table. */
+export interface WriteLayout {
+  readonly schema: StructType;
+  readonly partitionColumns: readonly string[];
+}
+
+/** A written file before it is turned into an `add` or `cdc` action. */
+export interface WrittenFile {
+  /** Relative to the table root, URL-encoded as the Delta protocol requires. */
+  readonly path: string;
+  readonly partitionValues: Readonly<Record<string, string | null>>;
+  readonly size: number;
+  readonly modificationTime: number;
+  readonly numRecords: number;
+  readonly stats: string;
+}
+
+/** SQL rendering a partition column as Delta's serialized partition value (NULL for null). */
+function partitionValueSql(col: string, type: DeltaType): string {
+  const c = sqlIdent(col);
+  if (type === 'timestamp') return `strftime(timezone('UTC', ${c}), '%Y-%m-%d %H:%M:%S.%f')`;
+  if (type === 'timestamp_ntz') return `strftime(${c}, '%Y-%m-%d %H:%M:%S.%f')`;
+  if (type === 'date') return `strftime(${c}, '%Y-%m-%d')`;
+  if (type === 'binary') return `decode(${c})`;
+  // Spark writes an empty string partition value as null.
+  if (type === 'string') return `nullif(${c}, '')`;
+  return `CAST(${c} AS VARCHAR)`;
+}
+
+function stripSemicolon(sql: string): string {
+  return sql.trim().replace(/;+\s*$/, '');
+}
+
+/**
+ * Column names of a SELECT, without running it.
+ * @throws SluiceError DELTA_SCHEMA_MISMATCH when the query does not bind.
+ */
+export async function describeSelect(conn: DuckDBConnection, selectSql: string): Promise<string[]> {
+  const rows = await queryRows<{ column_name: string }>(
+    conn,
+    `DESCRIBE SELECT * FROM (${stripSemicolon(selectSql)}) AS __s`,
+  );
+  return rows.map((r) => r.column_name);
+}
+
+export interface WriteFilesOptions extends WriteLayout {
+  /** Directory under the table root: '' for data files, '_change_data' for CDF files. */
+  readonly dir?: string;
+  /** File name prefix: 'part' for data, 'cdc' for change data. */
+  readonly filePrefix?: string;
+  /** Extra trailing columns written as they are (e.g. `_change_type`), not part of the schema. */
+  readonly extraColumns?: readonly string[];
+}
+
+/**
+ * Writes the rows of `selectSql` as zstd Parquet files, one per partition, named
+ * `<partition dirs>/<prefix>-00000-<uuid>.c000.zstd.parquet`. Columns are matched to the table
+ * schema by name (case-insensitively), cast to the schema's types, missing nullable columns are
+ * written as NULL; partition columns are not stored in the files. Returns the written files
+ * with their statistics; zero rows write nothing.
+ *
+ * @throws SluiceError DELTA_SCHEMA_MISMATCH for unknown columns, missing NOT NULL columns,
+ *   nulls in NOT NULL columns, or values that cannot be cast.
+ */
+export async function writeParquetFiles(
+  conn: DuckDBConnection,
+  tablePath: string,
+  selectSql: string,
+  opts: WriteFilesOptions,
+): Promise<WrittenFile[]> {
+  const fields = opts.schema.fields;
+  const extra = opts.extraColumns ?? [];
+  const byLower = new Map(fields.map((f) => [f.name.toLowerCase(), f]));
+  let selected: string[];
+  try {
+    selected = await describeSelect(conn, selectSql);
+  } catch (e) {
+    throw new SluiceError(
+      'DELTA_SCHEMA_MISMATCH',
+      `the rows to write cannot be analyzed: ${(e as Error).message}`,
+      {
+        params: { table: tablePath },
+        cause: e,
+      },
+    );
+  }
+  const sourceOf = new Map<string, string>(); // schema name → selected name
+  for (const name of selected) {
+    if (extra.includes(name)) continue;
+    const f = byLower.get(name.toLowerCase());
+    if (f === undefined) {
+      throw new SluiceError(
+        'DELTA_SCHEMA_MISMATCH',
+        `column '${name}' is not in the schema of table ${tablePath}`,
+        {
+          params: { table: tablePath, column: name },
+        },
+      );
+    }
+    sourceOf.set(f.name, name);
+  }
+  const items: string[] = [];
+  for (const f of fields) {
+    const src = sourceOf.get(f.name);
+    const duckType = deltaTypeToDuckDB(f.type);
+    if (src === undefined && f.nullable === false) {
+      throw new SluiceError(
+        'DELTA_SCHEMA_MISMATCH',
+        `NOT NULL column '${f.name}' of table ${tablePath} is missing`,
+        {
+          params: { table: tablePath, column: f.name },
+        },
+      );
+    }
+    items.push(
+      `CAST(${src === undefined ? 'NULL' : `__s.${sqlIdent(src)}`} AS ${duckType}) AS ${sqlIdent(f.name)}`,
+    );
+  }
+  for (const x of extra) items.push(`__s.${sqlIdent(x)}`);
+  const partFields = opts.partitionColumns.map((p) => {
+    const f = fields.find((x) => x.name === p);
+    if (f === undefined) {
+      throw new SluiceError(
+        'DELTA_SCHEMA_MISMATCH',
+        `partition column '${p}' is not in the schema of ${tablePath}`,
+        {
+          params: { table: tablePath, column: p },
+        },
+      );
+    }
+    return f;
+  });
+  const dataFields = fields.filter((f) => !opts.partitionColumns.includes(f.name));
+  const tmp = sqlIdent(`__sluice_write_${randomUUID().replaceAll('-', '')}`);
+  try {
+    await conn.run(
+      `CREATE TEMP TABLE ${tmp} AS SELECT *, ${
+        partFields.map((f, i) => `${partitionValueSql(f.name, f.type)} AS "__pv${i}"`).join(', ') ||
+        'NULL AS "__pv"'
+      } FROM (SELECT ${items.join(', ')} FROM (${stripSemicolon(selectSql)}) AS __s)`,
+    );
+  } catch (e) {
+    await conn.run(`DROP TABLE IF EXISTS ${tmp}`).catch(() => {});
+    throw new SluiceError(
+      'DELTA_SCHEMA_MISMATCH',
+      `the rows do not fit table ${tablePath}: ${(e as Error).message}`,
+      {
+        params: { table: tablePath },
+        cause: e,
+      },
+    );
+  }
+  try {
+    const statCols: StatColumn[] = dataFields.map((f) => ({ name: f.name, type: f.type as DeltaTypeJson }));
+    const pvCols = partFields.map((_, i) => `"__pv${i}"`);
+    const groups = await queryRows(
+      conn,
+      `SELECT ${[...pvCols, ...statsSelectItems(statCols)].join(', ')} FROM ${tmp}${
+        pvCols.length > 0 ? ` GROUP BY ${pvCols.join(', ')}` : ''
+      }`,
+    );
+    // NOT NULL columns must hold no nulls (partition columns are checked through their values).
+    for (const g of groups) {
+      dataFields.forEach((f, i) => {
+        if (f.nullable === false && nullCountOf(g, i) > 0) {
+          throw new SluiceError(
+            'DELTA_SCHEMA_MISMATCH',
+            `NOT NULL column '${f.name}' of ${tablePath} got nulls`,
+            {
+              params: { table: tablePath, column: f.name },
+            },
+          );
+        }
+      });
+      partFields.forEach((f, i) => {
+        if (f.nullable === false && (g[`__pv${i}`] ?? null) === null) {
+          throw new SluiceError(
+            'DELTA_SCHEMA_MISMATCH',
+            `NOT NULL column '${f.name}' of ${tablePath} got nulls`,
+            {
+              params: { table: tablePath, column: f.name },
+            },
+          );
+        }
+      });
+    }
+    const cols = [...dataFields.map((f) => sqlIdent(f.name)), ...extra.map(sqlIdent)].join(', ');
+    const out: WrittenFile[] = [];
+    for (const g of groups) {
+      const numRecords = Number(g.__n);
+      if (numRecords === 0) continue;
+      const values: Record<string, string | null> = {};
+      partFields.forEach((f, i) => {
+        const v = g[`__pv${i}`];
+        values[f.name] = v === null || v === undefined ? null : String(v);
+      });
+      const partDir = partFields.length > 0 ? encodePartitionPath(opts.partitionColumns, values) : '';
+      const relDir = [opts.dir ?? '', partDir].filter((s) => s !== '').join('/');
+      const name = `${opts.filePrefix ?? 'part'}-00000-${randomUUID()}.c000.zstd.parquet`;
+      const rel = relDir === '' ? name : `${relDir}/${name}`;
+      const abs = join(tablePath, rel);
+      if (relDir !== '') await mkdir(join(tablePath, relDir), { recursive: true });
+      const where = partFields.map((_, i) => {
+        const v = values[partFields[i].name];
+        return `"__pv${i}" IS NOT DISTINCT FROM ${v === null ? 'NULL' : sqlString(v)}`;
+      });
+      await conn.run(
+        `COPY (SELECT ${cols} FROM ${tmp}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}) TO ${sqlString(abs)} (FORMAT parquet, COMPRESSION zstd)`,
+      );
+      const st = await stat(abs);
+      out.push({
+        path: encodeAddPath(rel),
+        partitionValues: values,
+        size: st.size,
+        modificationTime: Math.floor(st.mtimeMs),
+        numRecords,
+        stats: statsJsonFromRow(statCols, g),
+      });
+    }
+    return out;
+  } finally {
+    await conn.run(`DROP TABLE IF EXISTS ${tmp}`).catch(() => {});
+  }
+}
+
+/**
+ * Writes the rows of a DuckDB SELECT as new data files of the table and returns their `add`
+ * actions (dataChange = true, with stats). Writes nothing into `_delta_log/`.
+ */
+export async function writeDataFiles(
+  conn: DuckDBConnection,
+  tablePath: string,
+  selectSql: string,
+  layout: WriteLayout,
+): Promise<AddAction[]> {
+  const files = await writeParquetFiles(conn, tablePath, selectSql, layout);
+  return files.map((f) => ({
+    path: f.path,
+    partitionValues: f.partitionValues,
+    size: f.size,
+    modificationTime: f.modificationTime,
+    dataChange: true,
+    stats: f.stats,
+  }));
+}

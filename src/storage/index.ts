@@ -1,0 +1,77 @@
+/**
+ * sluice's storage layer: a local object store and a protocol-exact Delta Lake implementation
+ * (log replay, snapshots, scans, change data feed, commits, checkpoints, vacuum).
+ * Knows nothing of pipelines.
+ */
+export * from './delta/actions.ts';
+export { CDF_COLUMNS, changesSql } from './delta/cdf-read.ts';
+export {
+  CHANGE_DATA_DIR,
+  type ChangeType,
+  cdfEnabled,
+  withChangeType,
+  writeChangeDataFiles,
+} from './delta/cdf-write.ts';
+export { type CheckpointResult, checkpointFilePath, writeCheckpoint } from './delta/checkpoint-write.ts';
+export {
+  type CommitOptions,
+  type CommitResult,
+  commit,
+  commitFilePath,
+  DEFAULT_CHECKPOINT_INTERVAL,
+  DEFAULT_MAX_RETRIES,
+  ENGINE_INFO,
+} from './delta/commit.ts';
+export { type WriteLayout, type WrittenFile, writeParquetFiles } from './delta/data-files.ts';
+export { assertReadable, isChangeDataFeedEnabled } from './delta/features.ts';
+export {
+  decodeAddPath,
+  encodeAddPath,
+  encodePartitionPath,
+  HIVE_DEFAULT_PARTITION,
+  serializePartitionValue,
+} from './delta/partitions.ts';
+export {
+  dataFilePath,
+  filesScanSql,
+  type ScanFile,
+  type ScanOptions,
+  snapshotScanSql,
+} from './delta/scan.ts';
+export {
+  type ArrayType,
+  type DeltaType,
+  deltaTypeToDuckDB,
+  duckDBColumnsToStructType,
+  duckDBTypeToDelta,
+  type MapType,
+  type PrimitiveType,
+  parseSchemaString,
+  type StructField,
+  type StructType,
+  serializeSchema,
+  structTypeToDuckDBColumns,
+} from './delta/schema.ts';
+export {
+  commitTimestamp,
+  type LoadSnapshotOptions,
+  latestVersion,
+  loadSnapshot,
+  readCommit,
+  type Snapshot,
+} from './delta/snapshot.ts';
+export {
+  appendRows,
+  type CreateTableOptions,
+  createTable,
+  evolveSchema,
+  type NewColumn,
+  overwriteRows,
+  removeAll,
+  requiredProtocol,
+  txnVersion,
+  type WriteRowsOptions,
+  writeDataFiles,
+} from './delta/table.ts';
+export { DEFAULT_RETENTION_MS, type VacuumOptions, type VacuumResult, vacuum } from './delta/vacuum.ts';
+export * as objectStore from './object-store.ts';
