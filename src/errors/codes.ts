@@ -32,6 +32,12 @@ export const ERROR_CODES = {
   QUERY_FAILED: { domain: 'user', summary: 'The SQL query failed.' },
   QUERY_READ_ONLY: { domain: 'user', summary: 'sluice query only runs read-only statements.' },
 
+  // event log & notifications
+  EVENT_LOG_NOT_FOUND: { domain: 'user', summary: 'The pipeline has no event log yet (no update has run).' },
+  UPDATE_NOT_FOUND: { domain: 'user', summary: 'No update with that id is in the event log.' },
+  UPDATE_ENDED_ABNORMALLY: { domain: 'external', summary: 'An update stopped without finishing (its process died).' },
+  NOTIFICATION_FAILED: { domain: 'external', summary: 'A webhook or email notification could not be delivered.' },
+
   // spec
   PIPELINE_SPEC_NOT_FOUND: { domain: 'user', summary: 'No spark-pipeline.yml / sluice.yml was found.' },
   PIPELINE_SPEC_INVALID: { domain: 'user', summary: 'The pipeline spec is not valid.' },

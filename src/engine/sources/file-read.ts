@@ -1,0 +1,281 @@
+import { open, stat } from 'node:fs/promises';
+import { SluiceError } from '../../errors/index.ts';
+import type { FileFormat } from '../../model/query.ts';
+import { sqlIdent, sqlString } from '../../util/duckdb.ts';
+import type { FileSourceOptions } from './file-options.ts';
+import { type FileSchema, isNestedType, RESCUED_DATA_COLUMN, SOURCE_FILE_COLUMN } from './file-schema.ts';
+
+/**
+ * SQL building blocks for reading a batch of files. Every format is first turned into a *raw
+ * relation* with the columns
+ *   `__src` (file path), `__bad` (the raw record text when it could not be parsed at all),
+ *   `__x` (JSON object of fields the schema does not know, or NULL), `__v0 … __vN` (the raw value of
+ *   each schema column: JSON fragments for JSON, VARCHAR for CSV, native values for Parquet);
+ * then one shared projection TRY_CASTs every value to its column type and builds `_rescued_data`.
+ */
+
+/** Column DuckDB's file readers write the file path to (a name no user column plausibly has). */
+const FILENAME_COL = '__sluice_source_file';
+/** JSON lines are read as one VARCHAR per line; a line longer than this fails the read. */
+const MAX_LINE_BYTES = 64 * 1024 * 1024;
+
+function fileList(paths: readonly string[]): string {
+  return `[${paths.map(sqlString).join(', ')}]`;
+}
+
+function valueCols(n: number): string[] {
+  return Array.from({ length: n }, (_, i) => `__v${i}`);
+}
+
+/** A raw relation with no rows (a batch whose files are all empty). */
+function emptyRaw(n: number): string {
+  const vs = valueCols(n).map((v) => `NULL::VARCHAR AS ${v}`);
+  return `SELECT NULL::VARCHAR AS __src, NULL::VARCHAR AS __bad, NULL::JSON AS __x${vs.map((v) => `, ${v}`).join('')} WHERE false`;
+}
+
+/**
+ * `to_json` of the entries whose value is not NULL, as one JSON object; NULL-free input of
+ * `(key, JSON value)` pairs. Returns `'{}'` when every value is NULL.
+ */
+function jsonObjectOfNonNull(entries: readonly (readonly [string, string])[]): string {
+  const list = entries.map(([k, v]) => `struct_pack(k := ${sqlString(k)}, v := (${v})::JSON)`).join(', ');
+  return `to_json(map_from_entries(list_filter([${list}], e -> e.v IS NOT NULL)))`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON
+
+function jsonRaw(paths: readonly string[], schema: FileSchema, options: FileSourceOptions): string {
+  const names = schema.columns.map((c) => c.name);
+  // Scalar columns are extracted as VARCHAR (strings unquoted, other values as JSON text) and
+  // TRY_CAST later; nested columns as JSON fragments, cast to their STRUCT / LIST / MAP type.
+  const fields = schema.columns.map((c) => [c.name, isNestedType(c.type) ? 'JSON' : 'VARCHAR'] as const);
+  const spec = JSON.stringify(Object.fromEntries(fields.length > 0 ? fields : [['__sluice_none', 'JSON']]));
+  const reader = options.multiLine
+    ? `SELECT json::VARCHAR AS __line, ${FILENAME_COL} AS __src FROM read_json_objects(${fileList(paths)}, format = 'auto', filename = '${FILENAME_COL}')`
+    : `SELECT line AS __line, ${FILENAME_COL} AS __src FROM read_csv(${fileList(paths)}, columns = {'line': 'VARCHAR'}, ` +
+      `delim = '\x01', quote = '', escape = '', header = false, auto_detect = false, strict_mode = false, ` +
+      `new_line = '\\n', max_line_size = ${MAX_LINE_BYTES}, filename = '${FILENAME_COL}')`;
+  // Only lines that start like an object are parsed; `try` turns malformed JSON into NULL.
+  const parsed =
+    `SELECT __line, __src, CASE WHEN ltrim(__line) ^@ '{' THEN try(json_transform(__line, ${sqlString(spec)})) END AS __o ` +
+    `FROM (${reader}) WHERE __line IS NOT NULL AND trim(__line) <> ''`;
+  const values = names.map((n, i) => `__o.${sqlIdent(n)} AS __v${i}`);
+  // Unknown keys: when the object has more keys than the schema fields it set, remove the known
+  // keys with a merge patch; what remains is rescued. (Explicit nulls can make the count differ
+  // while nothing is unknown: the patch then leaves '{}', mapped to NULL.)
+  const present =
+    names.length === 0 ? '0' : names.map((n) => `(__o.${sqlIdent(n)} IS NOT NULL)::INTEGER`).join(' + ');
+  const removeKnown = JSON.stringify(Object.fromEntries(names.map((n) => [n, null])));
+  const unknown =
+    `CASE WHEN __o IS NOT NULL AND len(json_keys(__line)) > ${present} ` +
+    `THEN NULLIF(json_merge_patch(__line, ${sqlString(removeKnown)}), '{}'::JSON) END`;
+  return `SELECT __src, CASE WHEN __o IS NULL THEN __line END AS __bad, ${unknown} AS __x${values.map((v) => `, ${v}`).join('')} FROM (${parsed})`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// CSV
+
+/** The column names of one CSV file: its header (header = true) or `_c0 … _cN`; null for an empty file. */
+export interface CsvLayout {
+  readonly path: string;
+  readonly columns: readonly string[] | null;
+}
+
+/** Splits one CSV line into fields, honoring the quote and escape characters. */
+export function splitCsvLine(line: string, delimiter: string, quote: string, escapeChar: string): string[] {
+  const fields: string[] = [];
+  let cur = '';
+  let inQuotes = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]!;
+    if (inQuotes) {
+      if (ch === escapeChar && line[i + 1] === quote && escapeChar !== '') {
+        cur += quote;
+        i++;
+      } else if (ch === quote) inQuotes = false;
+      else cur += ch;
+    } else if (ch === quote && quote !== '') inQuotes = true;
+    else if (ch === delimiter) {
+      fields.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  fields.push(cur);
+  return fields;
+}
+
+/** Spark's header clean-up: blank names become `_c<i>`, repeated names get their index appended. */
+function headerNames(fields: readonly string[]): string[] {
+  const names = fields.map((f, i) => (f.trim() === '' ? `_c${i}` : f.trim()));
+  const counts = new Map<string, number>();
+  for (const n of names) counts.set(n.toLowerCase(), (counts.get(n.toLowerCase()) ?? 0) + 1);
+  return names.map((n, i) => ((counts.get(n.toLowerCase()) ?? 0) > 1 ? `${n}${i}` : n));
+}
+
+/** Reads the first line of each CSV file (a bounded read, not the data) to learn its columns. */
+export async function readCsvLayouts(
+  paths: readonly string[],
+  options: FileSourceOptions,
+): Promise<CsvLayout[]> {
+  const out: CsvLayout[] = [];
+  for (const path of paths) {
+    let first: string;
+    try {
+      const fh = await open(path, 'r');
+      try {
+        const buf = Buffer.alloc(1024 * 1024);
+        const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+        const text = buf
+          .subarray(0, bytesRead)
+          .toString('utf8')
+          .replace(/^\uFEFF/, '');
+        first = text.split('\n', 1)[0]!.replace(/\r$/, '');
+      } finally {
+        await fh.close();
+      }
+    } catch (e) {
+      throw unreadable(path, e);
+    }
+    if (first.trim() === '') {
+      out.push({ path, columns: null });
+      continue;
+    }
+    const fields = splitCsvLine(first, options.delimiter, options.quote, options.escape);
+    out.push({ path, columns: options.header ? headerNames(fields) : fields.map((_, i) => `_c${i}`) });
+  }
+  return out;
+}
+
+function csvRaw(layouts: readonly CsvLayout[], schema: FileSchema, options: FileSourceOptions): string {
+  const groups = new Map<string, { columns: readonly string[]; paths: string[] }>();
+  for (const l of layouts) {
+    if (l.columns === null) continue;
+    const key = JSON.stringify(l.columns);
+    const g = groups.get(key);
+    if (g) g.paths.push(l.path);
+    else groups.set(key, { columns: l.columns, paths: [l.path] });
+  }
+  if (groups.size === 0) return emptyRaw(schema.columns.length);
+  const parts: string[] = [];
+  for (const { columns, paths } of groups.values()) {
+    const byLower = new Map(columns.map((c) => [c.toLowerCase(), c]));
+    const used = new Set<string>();
+    const values = schema.columns.map((col, i) => {
+      const src = columns.includes(col.name) ? col.name : byLower.get(col.name.toLowerCase());
+      if (src === undefined) return `NULL::VARCHAR AS __v${i}`;
+      used.add(src);
+      return `${sqlIdent(src)} AS __v${i}`;
+    });
+    const extra = columns.filter((c) => !used.has(c));
+    const unknown =
+      extra.length === 0
+        ? 'NULL::JSON'
+        : `CASE WHEN ${extra.map((c) => `${sqlIdent(c)} IS NOT NULL`).join(' OR ')} THEN ${jsonObjectOfNonNull(extra.map((c) => [c, `to_json(${sqlIdent(c)})`]))}::JSON END`;
+    const colSpec = `{${columns.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ')}}`;
+    const reader =
+      `read_csv(${fileList(paths)}, columns = ${colSpec}, header = ${options.header}, ` +
+      `delim = ${sqlString(options.delimiter)}, quote = ${sqlString(options.quote)}, escape = ${sqlString(options.escape)}, ` +
+      `auto_detect = false, null_padding = true, strict_mode = false, max_line_size = ${MAX_LINE_BYTES}, filename = '${FILENAME_COL}')`;
+    parts.push(
+      `SELECT ${FILENAME_COL} AS __src, NULL::VARCHAR AS __bad, ${unknown} AS __x${values.map((v) => `, ${v}`).join('')} FROM ${reader}`,
+    );
+  }
+  return parts.join('\nUNION ALL\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parquet
+
+function parquetRaw(paths: readonly string[], schema: FileSchema): string {
+  if (paths.length === 0) return emptyRaw(schema.columns.length);
+  // A typed-free empty relation UNION ALL BY NAME the files: schema columns missing from every file
+  // still exist (as NULL), and files with different column sets line up by name.
+  const placeholders = [
+    ...schema.columns.map((c) => `NULL AS ${sqlIdent(c.name)}`),
+    `NULL AS ${FILENAME_COL}`,
+  ];
+  const unioned =
+    `(SELECT ${placeholders.join(', ')} WHERE false) UNION ALL BY NAME ` +
+    `(SELECT * FROM read_parquet(${fileList(paths)}, union_by_name = true, filename = '${FILENAME_COL}'))`;
+  const values = schema.columns.map((c, i) => `${sqlIdent(c.name)} AS __v${i}`);
+  return `SELECT ${FILENAME_COL}::VARCHAR AS __src, NULL::VARCHAR AS __bad, NULL::JSON AS __x${values.map((v) => `, ${v}`).join('')} FROM (${unioned})`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared projection
+
+/** The original value as JSON for `_rescued_data` (JSON scalars were extracted as text). */
+function rescueValue(format: FileFormat, value: string, type: string): string {
+  return format === 'json' && isNestedType(type) ? value : `to_json(${value})`;
+}
+
+/** Casts the raw relation's values to the schema and adds `_rescued_data`, `_source_file`. */
+export function projectRaw(raw: string, format: FileFormat, schema: FileSchema): string {
+  const cols = schema.columns;
+  const casts = cols.map((c, i) => `TRY_CAST(__v${i} AS ${c.type}) AS __c${i}`);
+  const failed = cols.map((_, i) => `(__v${i} IS NOT NULL AND __c${i} IS NULL)`);
+  const failures =
+    cols.length === 0
+      ? `'{}'::JSON`
+      : jsonObjectOfNonNull(
+          cols.map((c, i) => [
+            c.name,
+            `CASE WHEN ${failed[i]} THEN ${rescueValue(format, `__v${i}`, c.type)} END`,
+          ]),
+        );
+  const rescued =
+    `CASE WHEN __bad IS NOT NULL THEN __bad ` +
+    `WHEN ${['__x IS NOT NULL', ...failed].join(' OR ')} ` +
+    `THEN json_merge_patch(COALESCE(__x, '{}'::JSON), ${failures})::VARCHAR END`;
+  const typed = `SELECT __src, __bad, __x${cols.map((_, i) => `, __v${i}`).join('')}${casts.map((c) => `, ${c}`).join('')} FROM (${raw})`;
+  const outCols = cols.map((c, i) => `__c${i} AS ${sqlIdent(c.name)}`);
+  return (
+    `SELECT ${[...outCols, `${rescued} AS ${RESCUED_DATA_COLUMN}`, `__src::VARCHAR AS ${SOURCE_FILE_COLUMN}`].join(', ')}\n` +
+    `FROM (${typed})`
+  );
+}
+
+/** The raw relation for a batch (see the module comment). */
+export function rawRelationSql(
+  format: FileFormat,
+  paths: readonly string[],
+  csvLayouts: readonly CsvLayout[],
+  schema: FileSchema,
+  options: FileSourceOptions,
+): string {
+  switch (format) {
+    case 'json':
+      return paths.length === 0 ? emptyRaw(schema.columns.length) : jsonRaw(paths, schema, options);
+    case 'csv':
+      return csvRaw(csvLayouts, schema, options);
+    case 'parquet':
+      return parquetRaw(paths, schema);
+    default: {
+      const never: never = format;
+      throw new Error(`unknown format ${String(never)}`);
+    }
+  }
+}
+
+/** SOURCE_FILE_UNREADABLE naming the file (domain external: the file system changed under us). */
+export function unreadable(path: string, cause: unknown): SluiceError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new SluiceError('SOURCE_FILE_UNREADABLE', `source file ${path} cannot be read: ${reason}`, {
+    params: { path },
+    cause,
+    domain: 'external',
+  });
+}
+
+/** Fails with SOURCE_FILE_UNREADABLE for the first file that no longer exists or is not a file. */
+export async function checkFilesReadable(paths: readonly string[]): Promise<void> {
+  for (const path of paths) {
+    try {
+      const st = await stat(path);
+      if (!st.isFile()) throw new Error('not a regular file');
+    } catch (e) {
+      throw unreadable(path, e);
+    }
+  }
+}

@@ -1,0 +1,263 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import {
+  discoverFiles,
+  evolveFileSchema,
+  fileBatchSql,
+  inferFileSchema,
+  parseSchemaDdl,
+  toFileSourceError,
+} from '../../../src/engine/sources/files.ts';
+import { isSluiceError } from '../../../src/errors/index.ts';
+import { connect, queryRows, sqlString } from '../../../src/util/duckdb.ts';
+import { tmpDir } from '../../helpers/tmp.ts';
+
+const conn = await connect();
+after(() => conn.closeSync());
+
+type Row = Record<string, unknown>;
+
+async function read(sql: string): Promise<Row[]> {
+  return queryRows(conn, `SELECT * FROM (${sql}) ORDER BY _source_file, _rescued_data NULLS FIRST`);
+}
+
+test('JSON lines: inference, malformed line, wrong-typed value, empty file, unknown field, evolution', async () => {
+  const dir = tmpDir('json');
+  const f1 = join(dir, '1.json');
+  const f2 = join(dir, '2.json');
+  const f3 = join(dir, '3.json');
+  writeFileSync(
+    f1,
+    [
+      '{"id": 1, "name": "a", "amount": 1.5, "ts": "2024-01-01T10:00:00Z", "geo": {"lat": 1.0, "tags": ["x"]}}',
+      '{"id": 2, "name": "b", "amount": 2, "ts": "2024-01-02T10:00:00Z", "geo": null}',
+      'this is { not json',
+      '',
+      '{"id": "abc", "name": "c", "amount": 3.5, "ts": "2024-01-03T10:00:00Z"}',
+    ].join('\n') + '\n',
+  );
+  writeFileSync(f2, '');
+  const schema = await inferFileSchema(conn, [f1, f2], 'json', { format: 'json' });
+  // "abc" makes id's sampled values conflict → VARCHAR; amount mixes 1.5 and 2 → DOUBLE.
+  assert.deepEqual(schema.columns, [
+    { name: 'id', type: 'VARCHAR' },
+    { name: 'name', type: 'VARCHAR' },
+    { name: 'amount', type: 'DOUBLE' },
+    { name: 'ts', type: 'TIMESTAMPTZ' },
+    { name: 'geo', type: 'STRUCT("lat" DOUBLE, "tags" VARCHAR[])' },
+  ]);
+
+  // Persisted schema says id is BIGINT (e.g. from an earlier batch): "abc" is rescued, not fatal.
+  const persisted = { columns: [{ name: 'id', type: 'BIGINT' }, ...schema.columns.slice(1)] };
+  const rows = await read(await fileBatchSql([f1, f2], 'json', persisted, {}));
+  assert.equal(rows.length, 4);
+  assert.deepEqual(
+    rows.map((r) => [r.id, r.name, r.amount, r._rescued_data]),
+    [
+      ['1', 'a', 1.5, null],
+      ['2', 'b', 2, null],
+      [null, null, null, 'this is { not json'],
+      [null, 'c', 3.5, '{"id":"abc"}'],
+    ],
+  );
+  assert.deepEqual(rows[0]!.geo, { lat: 1, tags: ['x'] });
+  assert.ok(rows.every((r) => r._source_file === f1));
+
+  // A later file adds a column: evolution appends it; old columns keep their types.
+  writeFileSync(f3, '{"id": 4, "name": "d", "amount": 4, "ts": "2024-01-04T00:00:00Z", "channel": "web"}\n');
+  const evolved = await evolveFileSchema(conn, persisted, [f3], 'json', {});
+  assert.deepEqual(evolved.columns.slice(0, 5), persisted.columns);
+  assert.deepEqual(evolved.columns[5], { name: 'channel', type: 'VARCHAR' });
+  const r3 = await read(await fileBatchSql([f3], 'json', evolved, {}));
+  assert.deepEqual(
+    r3.map((r) => [r.id, r.channel, r._rescued_data]),
+    [['4', 'web', null]],
+  );
+  // Read with the old schema, the new field is rescued.
+  const old = await read(await fileBatchSql([f3], 'json', persisted, {}));
+  assert.equal(old[0]!._rescued_data, '{"channel":"web"}');
+
+  // Output column types are exactly the schema's (plus the two VARCHAR extras).
+  const described = await queryRows<{ column_name: string; column_type: string }>(
+    conn,
+    `DESCRIBE ${await fileBatchSql([f1], 'json', persisted, {})}`,
+  );
+  assert.deepEqual(
+    described.map((d) => d.column_name),
+    ['id', 'name', 'amount', 'ts', 'geo', '_rescued_data', '_source_file'],
+  );
+  assert.deepEqual(
+    described.map((d) => d.column_type),
+    [
+      'BIGINT',
+      'VARCHAR',
+      'DOUBLE',
+      'TIMESTAMP WITH TIME ZONE',
+      'STRUCT(lat DOUBLE, tags VARCHAR[])',
+      'VARCHAR',
+      'VARCHAR',
+    ],
+  );
+});
+
+test('JSON: explicit DDL schema, values checked against an independent DuckDB read of the raw files', async () => {
+  const dir = tmpDir('jsonddl');
+  const files: string[] = [];
+  for (let f = 0; f < 3; f++) {
+    const p = join(dir, `part-${f}.json`);
+    await conn.run(
+      `COPY (SELECT 'e' || (i + ${f * 1000}) AS event_id, (i % 97)::BIGINT AS user_id, i / 4 AS amount, ` +
+        `TIMESTAMPTZ '2024-01-01 00:00:00+00' + to_seconds(i) AS ts FROM range(1000) t(i)) TO ${sqlString(p)} (FORMAT json)`,
+    );
+    files.push(p);
+  }
+  const schema = await inferFileSchema(conn, files, 'json', {
+    schema: 'event_id STRING, user_id BIGINT, amount DOUBLE, ts TIMESTAMP',
+  });
+  const sql = await fileBatchSql(files, 'json', schema, {});
+  const mine = `SELECT event_id, user_id, amount, ts FROM (${sql})`;
+  const ref = `SELECT event_id, user_id::BIGINT, amount::DOUBLE, ts::TIMESTAMPTZ FROM read_json_auto([${files.map(sqlString).join(', ')}])`;
+  const diff = await queryRows(
+    conn,
+    `SELECT (SELECT count(*) FROM (${mine}))::INTEGER AS n, (SELECT count(*) FROM ((${mine}) EXCEPT ALL (${ref})))::INTEGER AS a, ` +
+      `(SELECT count(*) FROM ((${ref}) EXCEPT ALL (${mine})))::INTEGER AS b, (SELECT count(_rescued_data) FROM (${sql}))::INTEGER AS r`,
+  );
+  assert.deepEqual(diff, [{ n: 3000, a: 0, b: 0, r: 0 }]);
+});
+
+test('CSV: header, custom delimiter, bad value, extra column, empty and header-only files', async () => {
+  const dir = tmpDir('csv');
+  const a = join(dir, 'a.csv');
+  const b = join(dir, 'b.csv');
+  const e = join(dir, 'e.csv');
+  const h = join(dir, 'h.csv');
+  writeFileSync(a, 'id;name;amount;day\n1;x;1.5;2024-01-01\n2;"y;z";2.5;2024-01-02\n3;w;3;2024-01-03\n');
+  writeFileSync(b, 'name;id;amount;day;extra\nq;4;not-a-number;2024-01-04;E\n');
+  writeFileSync(e, '');
+  writeFileSync(h, 'id;name;amount;day\n');
+  const opts = { header: 'true', delimiter: ';' };
+  const schema = await inferFileSchema(conn, [a], 'csv', opts);
+  assert.deepEqual(schema.columns, [
+    { name: 'id', type: 'BIGINT' },
+    { name: 'name', type: 'VARCHAR' },
+    { name: 'amount', type: 'DOUBLE' },
+    { name: 'day', type: 'DATE' },
+  ]);
+  const rows = await read(await fileBatchSql([a, b, e, h], 'csv', schema, opts));
+  assert.deepEqual(
+    rows.map((r) => [r.id, r.name, r.amount, r.day, r._rescued_data, r._source_file]),
+    [
+      ['1', 'x', 1.5, '2024-01-01', null, a],
+      ['2', 'y;z', 2.5, '2024-01-02', null, a],
+      ['3', 'w', 3, '2024-01-03', null, a],
+      ['4', 'q', null, '2024-01-04', '{"extra":"E","amount":"not-a-number"}', b],
+    ],
+  );
+  // Headerless CSV (the default): columns _c0, _c1, … by position.
+  const n = join(dir, 'n.csv');
+  writeFileSync(n, '1,a\n2,b\n');
+  const ns = await inferFileSchema(conn, [n], 'csv', {});
+  assert.deepEqual(ns.columns, [
+    { name: '_c0', type: 'BIGINT' },
+    { name: '_c1', type: 'VARCHAR' },
+  ]);
+  const nr = await read(await fileBatchSql([n], 'csv', ns, {}));
+  assert.deepEqual(
+    nr.map((r) => [r._c0, r._c1]),
+    [
+      ['1', 'a'],
+      ['2', 'b'],
+    ],
+  );
+});
+
+test('Parquet: union by name, casts, missing columns are NULL, empty file has no rows', async () => {
+  const dir = tmpDir('pq');
+  const p1 = join(dir, '1.parquet');
+  const p2 = join(dir, '2.parquet');
+  const p0 = join(dir, '0.parquet');
+  await conn.run(
+    `COPY (SELECT i AS id, 'n' || i AS name FROM range(5) t(i)) TO ${sqlString(p1)} (FORMAT parquet)`,
+  );
+  await conn.run(
+    `COPY (SELECT 'v' || i AS name, i + 5 AS id, i * 2 AS score FROM range(3) t(i)) TO ${sqlString(p2)} (FORMAT parquet)`,
+  );
+  writeFileSync(p0, '');
+  const s1 = await inferFileSchema(conn, [p0, p1], 'parquet', {});
+  assert.deepEqual(s1.columns, [
+    { name: 'id', type: 'BIGINT' },
+    { name: 'name', type: 'VARCHAR' },
+  ]);
+  const s2 = await evolveFileSchema(conn, s1, [p2], 'parquet', {});
+  assert.deepEqual(s2.columns[2], { name: 'score', type: 'BIGINT' });
+  const rows = await queryRows(
+    conn,
+    `SELECT * FROM (${await fileBatchSql([p0, p1, p2], 'parquet', s2, {})}) ORDER BY id`,
+  );
+  assert.equal(rows.length, 8);
+  assert.deepEqual(rows[0], { id: '0', name: 'n0', score: null, _rescued_data: null, _source_file: p1 });
+  assert.deepEqual(rows[7], { id: '7', name: 'v2', score: '4', _rescued_data: null, _source_file: p2 });
+  // A name column read as BIGINT: values that do not fit are rescued.
+  const asInt = { columns: [{ name: 'name', type: 'BIGINT' }] };
+  const r = await queryRows(
+    conn,
+    `SELECT count(*)::INTEGER AS n, count(_rescued_data)::INTEGER AS r FROM (${await fileBatchSql([p1], 'parquet', asInt, {})})`,
+  );
+  assert.deepEqual(r, [{ n: 5, r: 5 }]);
+});
+
+test('schema DDL parsing maps Spark types to DuckDB and rejects bad DDL with a coded error', () => {
+  assert.deepEqual(
+    parseSchemaDdl(
+      'event_id STRING, user_id LONG NOT NULL, n INT, amount DECIMAL(10,2), ts TIMESTAMP, t2 TIMESTAMP_NTZ, ' +
+        "`odd name` ARRAY<STRING> COMMENT 'c', m MAP<STRING, BIGINT>, s STRUCT<a: INT, b ARRAY<DOUBLE>>, ok BOOLEAN, d DATE",
+    ).columns,
+    [
+      { name: 'event_id', type: 'VARCHAR' },
+      { name: 'user_id', type: 'BIGINT' },
+      { name: 'n', type: 'INTEGER' },
+      { name: 'amount', type: 'DECIMAL(10,2)' },
+      { name: 'ts', type: 'TIMESTAMPTZ' },
+      { name: 't2', type: 'TIMESTAMP' },
+      { name: 'odd name', type: 'VARCHAR[]' },
+      { name: 'm', type: 'MAP(VARCHAR, BIGINT)' },
+      { name: 's', type: 'STRUCT("a" INTEGER, "b" DOUBLE[])' },
+      { name: 'ok', type: 'BOOLEAN' },
+      { name: 'd', type: 'DATE' },
+    ],
+  );
+  for (const bad of ['a FANCY', 'a INT,', 'a ARRAY<INT', 'a INT, a STRING', '']) {
+    assert.throws(
+      () => parseSchemaDdl(bad),
+      (e: unknown) => isSluiceError(e) && e.code === 'INVALID_SCHEMA_DDL',
+    );
+  }
+});
+
+test('a file that disappears before reading is SOURCE_FILE_UNREADABLE naming it (domain external)', async () => {
+  const dir = tmpDir('gone');
+  writeFileSync(join(dir, 'a.json'), '{"a":1}\n');
+  const files = await discoverFiles(dir, { root: dir });
+  const { rmSync } = await import('node:fs');
+  rmSync(files[0]!.path);
+  await assert.rejects(
+    fileBatchSql(files, 'json', { columns: [{ name: 'a', type: 'BIGINT' }] }, {}),
+    (e: unknown) =>
+      isSluiceError(e) &&
+      e.code === 'SOURCE_FILE_UNREADABLE' &&
+      e.domain === 'external' &&
+      e.params.path === files[0]!.path,
+  );
+  // Also when DuckDB notices (file removed after the SQL was built).
+  writeFileSync(join(dir, 'b.json'), '{"a":1}\n');
+  const b = await discoverFiles(dir, { root: dir });
+  const sql = await fileBatchSql(b, 'json', { columns: [{ name: 'a', type: 'BIGINT' }] }, {});
+  rmSync(b[0]!.path);
+  const err = await queryRows(conn, sql).then(
+    () => undefined,
+    (e: unknown) => toFileSourceError(e, b),
+  );
+  assert.ok(isSluiceError(err) && err.code === 'SOURCE_FILE_UNREADABLE', String(err));
+});
