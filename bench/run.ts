@@ -5,6 +5,7 @@ const BENCHES: Record<
   { summary: string; load: () => Promise<{ run(args: string[]): Promise<void> }> }
 > = {
   storage: { summary: 'Delta commit latency and snapshot load time', load: () => import('./storage.ts') },
+  graph: { summary: 'validate a generated 1,000-dataset pipeline', load: () => import('./graph.ts') },
 };
 
 const [name, ...args] = process.argv.slice(2);

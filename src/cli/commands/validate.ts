@@ -1,11 +1,157 @@
-import type { CliCommand } from '../command.ts';
+import { formatError, formatLocation, type SluiceError } from '../../errors/index.ts';
+import { type ResolvedInput, type ValidationResult, validatePipeline } from '../../graph/index.ts';
+import type { Dataset, ExpectationAction } from '../../model/index.ts';
+import { parseCliArgs } from '../args.ts';
+import { type CliCommand, EXIT } from '../command.ts';
+
+const USAGE = `Usage: sluice validate [dir] [--format text|json]
+       sluice dry-run [dir] [--format text|json]
+
+Loads the pipeline (spec, SQL and TypeScript files), resolves the dataflow graph and reports
+every error at once, without running anything. [dir] is the pipeline folder or spec file;
+without it the spec is searched from the working directory upwards.
+
+Options:
+  --format text|json  text (default) or one JSON object for machines
+
+Exit codes: 0 valid (warnings allowed), 1 invalid, 2 usage error.`;
+
+const ACTION_LABEL = {
+  warn: 'warn',
+  drop: 'drop row',
+  fail: 'fail update',
+  quarantine: 'quarantine',
+} as const satisfies Record<ExpectationAction, string>;
+
+function kindLabel(d: Dataset): string {
+  return d.kind.replace('_', ' ');
+}
+
+function inputLabel(i: ResolvedInput): string {
+  if (i.kind === 'files') return `${i.streaming ? 'STREAM ' : ''}read_files('${i.path}')`;
+  return i.streaming ? `STREAM ${i.dataset}` : i.dataset;
+}
+
+function renderText(r: ValidationResult): string {
+  const lines: string[] = [];
+  const graph = r.graph;
+  if (r.spec && graph) {
+    lines.push(
+      `Pipeline '${r.spec.name}' — ${graph.datasets.size} datasets, ${graph.flows.size} flows, ${r.files.length} files`,
+    );
+    lines.push('');
+    const listed = new Set<string>();
+    const order = [
+      ...graph.plan.datasets,
+      ...[...graph.datasets.keys()].filter((n) => !graph.plan.datasets.includes(n)),
+    ];
+    let n = 0;
+    for (const name of order) {
+      const d = graph.datasets.get(name)!;
+      listed.add(name);
+      const mark = graph.failed.has(name) ? '  ✗ failed' : '';
+      const where = d.location ? `  (${formatLocation(d.location)})` : '';
+      lines.push(`${String(++n).padStart(3)}. ${name}  [${kindLabel(d)}]${mark}${where}`);
+      for (const f of graph.flows.values()) {
+        if (f.target !== name) continue;
+        const ins = f.inputs.map(inputLabel);
+        const tag = f.once ? ' (once)' : f.flow.role === 'append' ? ' (append)' : '';
+        lines.push(`       flow ${f.name}${tag} ← ${ins.length > 0 ? ins.join(', ') : '(no inputs)'}`);
+      }
+      for (const x of d.expectations)
+        lines.push(`       expect ${x.name}: ${x.expression}  → ${ACTION_LABEL[x.action]}`);
+    }
+    lines.push('');
+  }
+  const section = (title: string, list: readonly SluiceError[]) => {
+    if (list.length === 0) return;
+    lines.push(`${title} (${list.length}):`);
+    for (const e of list) lines.push(`  ${formatError(e)}`);
+    lines.push('');
+  };
+  section('Errors', r.errors);
+  section('Not checked further because an input failed', r.downstream);
+  section('Warnings', r.warnings);
+  const warn =
+    r.warnings.length > 0 ? `, ${r.warnings.length} warning${r.warnings.length === 1 ? '' : 's'}` : '';
+  lines.push(
+    r.valid
+      ? `✓ valid${warn}`
+      : `✗ invalid: ${r.errors.length} error${r.errors.length === 1 ? '' : 's'}${warn}`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+/** The `--format json` document. Stable field names; errors are SluiceError.toJSON(). */
+export function validationToJson(r: ValidationResult): Record<string, unknown> {
+  const g = r.graph;
+  return {
+    valid: r.valid,
+    pipeline: r.spec
+      ? { name: r.spec.name, root: r.spec.root, specFile: r.spec.specFile, storage: r.spec.storage }
+      : null,
+    files: r.files,
+    datasets: g
+      ? [...g.datasets.values()].map((d) => ({
+          name: d.name,
+          kind: d.kind,
+          ...(d.schema !== undefined ? { schema: d.schema } : {}),
+          language: d.language,
+          location: d.location ?? null,
+          failed: g.failed.has(d.name),
+          dependsOn: [...new Set(g.edges.filter((e) => e.target === d.name).map((e) => e.input))],
+          flows: [...g.flows.values()].filter((f) => f.target === d.name).map((f) => f.name),
+          expectations: d.expectations.map((x) => ({
+            name: x.name,
+            expression: x.expression,
+            action: x.action,
+          })),
+        }))
+      : [],
+    flows: g
+      ? [...g.flows.values()].map((f) => ({
+          name: f.name,
+          target: f.target,
+          role: f.flow.role,
+          streaming: f.streaming,
+          once: f.once,
+          inputs: f.inputs.map((i) =>
+            i.kind === 'files'
+              ? { kind: 'files', path: i.path, format: i.format, streaming: i.streaming }
+              : {
+                  kind: 'dataset',
+                  name: i.dataset,
+                  streaming: i.streaming,
+                  effectiveStreaming: i.effectiveStreaming,
+                },
+          ),
+        }))
+      : [],
+    plan: g ? g.plan : { datasets: [], flows: [] },
+    errors: r.errors.map((e) => e.toJSON()),
+    downstream: r.downstream.map((e) => e.toJSON()),
+    warnings: r.warnings.map((e) => e.toJSON()),
+  };
+}
 
 export const validateCommand: CliCommand = {
   name: 'validate',
-  summary: '(validate: not implemented yet)',
-  usage: 'sluice validate',
-  async run(_args, io) {
-    io.stderr.write('USAGE: sluice validate is not implemented yet\n');
-    return 2;
+  aliases: ['dry-run'],
+  summary: 'check a pipeline and print its dataflow graph (alias: dry-run)',
+  usage: USAGE,
+  async run(args, io) {
+    const { values, positionals } = parseCliArgs(args, { format: { type: 'string', default: 'text' } });
+    if (positionals.length > 1) {
+      io.stderr.write(`USAGE: expected at most one pipeline folder, got ${positionals.length}\n${USAGE}\n`);
+      return EXIT.usage;
+    }
+    if (values.format !== 'text' && values.format !== 'json') {
+      io.stderr.write(`USAGE: --format must be 'text' or 'json', not '${values.format}'\n`);
+      return EXIT.usage;
+    }
+    const result = await validatePipeline(positionals[0], { cwd: io.cwd });
+    if (values.format === 'json') io.stdout.write(`${JSON.stringify(validationToJson(result), null, 2)}\n`);
+    else io.stdout.write(renderText(result));
+    return result.valid ? EXIT.ok : EXIT.failed;
   },
 };

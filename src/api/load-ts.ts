@@ -1,0 +1,307 @@
+import { register as registerHooks } from 'node:module';
+import { isAbsolute, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { SluiceError, type SourceLocation, toSluiceError } from '../errors/index.ts';
+import type { CompiledQuery, Dataset, Expectation, Flow, QueryInput } from '../model/index.ts';
+import { compileQuery } from '../sql/index.ts';
+import { collectRegistrations, type PipelineContext, type QueryArg, type Registration } from './registry.ts';
+import { type DeclaredInput, renderSql } from './sql-template.ts';
+
+export interface TsLoadOptions {
+  /** Pipeline root; locations are reported relative to it. */
+  readonly root: string;
+  readonly configuration: Readonly<Record<string, string>>;
+  /** Default schema for datasets without a qualified name. */
+  readonly schema?: string;
+}
+
+export interface TsLoadResult {
+  readonly datasets: readonly Dataset[];
+  readonly flows: readonly Flow[];
+  readonly errors: readonly SluiceError[];
+}
+
+let importSeq = 0;
+let sluiceHookRegistered = false;
+
+/**
+ * Pipeline files `import … from 'sluice'` wherever they live (a folder made by `sluice init`
+ * has no node_modules). A module resolve hook maps that specifier to this running copy, so a
+ * pipeline always registers into the loader that imports it.
+ */
+function ensureSluiceResolvable(): void {
+  if (sluiceHookRegistered) return;
+  sluiceHookRegistered = true;
+  const target = new URL('../index.ts', import.meta.url).href;
+  const hook = `export async function resolve(specifier, context, next) {
+  if (specifier === 'sluice') return next(${JSON.stringify(target)}, context);
+  return next(specifier, context);
+}`;
+  registerHooks(`data:text/javascript,${encodeURIComponent(hook)}`);
+}
+
+let tsxRegistered = false;
+
+/**
+ * Imports a module through tsx. Each import gets a fresh URL (`?sluice-load=n`) so a pipeline
+ * file re-registers its datasets every time it is loaded (helper modules it imports stay cached
+ * for the life of the process). tsx is registered on first need when the process has not done so.
+ */
+async function importTs(file: string): Promise<void> {
+  ensureSluiceResolvable();
+  const url = () => `${pathToFileURL(file).href}?sluice-load=${++importSeq}`;
+  try {
+    await import(url());
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException)?.code !== 'ERR_UNKNOWN_FILE_EXTENSION' || tsxRegistered) throw e;
+    const { register } = await import('tsx/esm/api');
+    register();
+    tsxRegistered = true;
+    await import(url());
+  }
+}
+
+/** Re-creates errors thrown by another module instance of sluice as real SluiceErrors. */
+function asSluiceError(e: unknown, fallback: SluiceError['code']): SluiceError {
+  if (e instanceof SluiceError) return e;
+  const o = e as {
+    name?: unknown;
+    code?: unknown;
+    message?: unknown;
+    params?: Record<string, unknown>;
+    dataset?: string;
+    location?: SourceLocation;
+  };
+  if (o && o.name === 'SluiceError' && typeof o.code === 'string') {
+    return new SluiceError(o.code as SluiceError['code'], String(o.message), {
+      ...(o.params ? { params: o.params } : {}),
+      ...(o.dataset ? { dataset: o.dataset } : {}),
+      ...(o.location ? { location: o.location } : {}),
+      cause: e,
+    });
+  }
+  return toSluiceError(e, fallback);
+}
+
+function relLocation(root: string, loc: SourceLocation | undefined): SourceLocation | undefined {
+  if (!loc) return undefined;
+  return isAbsolute(loc.file) ? { ...loc, file: relative(root, loc.file) } : loc;
+}
+
+function withLocation(
+  e: SluiceError,
+  dataset: string | undefined,
+  location: SourceLocation | undefined,
+): SluiceError {
+  if ((e.location || !location) && (e.dataset || !dataset)) return e;
+  return new SluiceError(e.code, e.message, {
+    params: e.params,
+    ...((e.dataset ?? dataset) ? { dataset: e.dataset ?? dataset } : {}),
+    ...((e.location ?? location) ? { location: e.location ?? location } : {}),
+    cause: e,
+    domain: e.domain,
+  });
+}
+
+function stripLive(name: string): string {
+  return name.replace(/^live\./i, '');
+}
+
+/** The declared inputs must be exactly what the SQL front end found in the rendered text. */
+function checkInputs(declared: readonly DeclaredInput[], found: readonly QueryInput[]): string | undefined {
+  const key = (i: DeclaredInput | QueryInput) =>
+    i.kind === 'dataset'
+      ? `${i.streaming ? 'STREAM ' : ''}${stripLive(i.name).toLowerCase()}`
+      : `${i.streaming ? 'STREAM ' : ''}read_files('${i.path}')`;
+  const want = declared.map(key);
+  const got = found.map(key);
+  const extra = got.filter((k) => !want.includes(k));
+  const missing = want.filter((k) => !got.includes(k));
+  if (extra.length === 0 && missing.length === 0) return undefined;
+  const parts: string[] = [];
+  if (extra.length > 0)
+    parts.push(
+      `reads ${extra.join(', ')} without declaring it (use read()/stream()/readFiles() in the template)`,
+    );
+  if (missing.length > 0) parts.push(`declares ${missing.join(', ')} but the SQL does not read it`);
+  return parts.join('; ');
+}
+
+async function compileTsQuery(
+  query: QueryArg,
+  ctx: PipelineContext,
+  location: SourceLocation | undefined,
+): Promise<CompiledQuery> {
+  const template = typeof query === 'function' ? query(ctx) : query;
+  if (typeof template !== 'object' || template === null || template.kind !== 'sql') {
+    throw new SluiceError('TS_INVALID_DEFINITION', 'a query function must return sql`…`');
+  }
+  const rendered = renderSql(template, ctx.conf);
+  const compiled = await compileQuery(rendered.text, {
+    ...(location ? { location } : {}),
+    configuration: ctx.conf,
+  });
+  const mismatch = checkInputs(rendered.inputs, compiled.inputs);
+  if (mismatch)
+    throw new SluiceError('TS_QUERY_INPUT_MISMATCH', `the query ${mismatch}`, {
+      params: { sql: rendered.text },
+    });
+  return compiled;
+}
+
+function splitName(name: string, defaultSchema: string | undefined): { name: string; schema?: string } {
+  const parts = name.split('.');
+  if (parts.length === 2) return { schema: parts[0]!, name: parts[1]! };
+  return { name, ...(defaultSchema !== undefined ? { schema: defaultSchema } : {}) };
+}
+
+/**
+ * Imports one TypeScript pipeline file and turns its registrations into model datasets and
+ * flows. Never throws for user errors: a failed import is one TS_PIPELINE_LOAD_FAILED error;
+ * a query that fails to compile keeps its dataset (so readers see it as failed, not missing).
+ */
+export async function loadTsPipelineFile(file: string, options: TsLoadOptions): Promise<TsLoadResult> {
+  const imported = await importTsPipelineFile(file, options);
+  if (!imported.ok) return { datasets: [], flows: [], errors: imported.errors };
+  return compileRegistrations(imported.registrations, options);
+}
+
+/**
+ * Stage 1 of loading: imports the file and returns its registrations. Imports must run one at a
+ * time (the registry collects one file at a time); the compile stage may overlap freely.
+ */
+export async function importTsPipelineFile(
+  file: string,
+  options: Pick<TsLoadOptions, 'root'>,
+): Promise<{ ok: true; registrations: Registration[] } | { ok: false; errors: SluiceError[] }> {
+  const errors: SluiceError[] = [];
+  try {
+    return { ok: true, registrations: await collectRegistrations(file, () => importTs(file)) };
+  } catch (e) {
+    const err = asSluiceError(e, 'TS_PIPELINE_LOAD_FAILED');
+    const rel = relative(options.root, file);
+    // Point at the failing line of the pipeline file when the stack shows it.
+    const frame = (e as Error)?.stack?.split('\n').find((l) => l.includes(file));
+    const m = frame ? /:(\d+):(\d+)\)?\s*$/.exec(frame) : null;
+    const location = relLocation(options.root, err.location) ?? {
+      file: rel,
+      line: m ? Number(m[1]) : 1,
+      ...(m ? { column: Number(m[2]) } : {}),
+    };
+    const code = err.code === 'INTERNAL' ? 'TS_PIPELINE_LOAD_FAILED' : err.code;
+    const message = code === 'TS_PIPELINE_LOAD_FAILED' ? `cannot load ${rel}: ${err.message}` : err.message;
+    errors.push(
+      new SluiceError(code, message, {
+        params: err.params,
+        ...(err.dataset ? { dataset: err.dataset } : {}),
+        location,
+        cause: e,
+      }),
+    );
+    return { ok: false, errors };
+  }
+}
+
+type Compiled = { readonly query: CompiledQuery } | { readonly error: unknown } | undefined;
+
+/**
+ * Stage 2: turns registrations into model datasets and flows. All queries compile concurrently
+ * (the SQL front end batches DuckDB round trips); results are assembled in registration order.
+ */
+export async function compileRegistrations(
+  registrations: readonly Registration[],
+  options: TsLoadOptions,
+): Promise<TsLoadResult> {
+  const errors: SluiceError[] = [];
+  const ctx: PipelineContext = Object.freeze({ conf: options.configuration });
+  const compiled: Compiled[] = await Promise.all(
+    registrations.map((r) =>
+      r.query === undefined
+        ? undefined
+        : compileTsQuery(r.query, ctx, relLocation(options.root, r.location)).then(
+            (query) => ({ query }),
+            (error: unknown) => ({ error }),
+          ),
+    ),
+  );
+  const datasets: Dataset[] = [];
+  const flows: Flow[] = [];
+  const appendCount = new Map<string, number>();
+  for (const [i, r] of registrations.entries()) {
+    const location = relLocation(options.root, r.location);
+    const result = compiled[i];
+    switch (r.kind) {
+      case 'dataset': {
+        const { name, schema } = splitName(r.name, options.schema);
+        const expectations: Expectation[] = r.expectations.map((x) =>
+          Object.freeze({
+            ...x,
+            ...(x.location ? { location: relLocation(options.root, x.location)! } : {}),
+          }),
+        );
+        datasets.push(
+          Object.freeze({
+            kind: r.datasetKind,
+            name,
+            ...(schema !== undefined ? { schema } : {}),
+            ...(r.comment !== undefined ? { comment: r.comment } : {}),
+            properties: Object.freeze(r.properties),
+            partitionBy: Object.freeze(r.partitionBy),
+            clusterBy: Object.freeze(r.clusterBy),
+            ...(r.columns ? { columns: Object.freeze(r.columns) } : {}),
+            expectations: Object.freeze(expectations),
+            private: r.private,
+            language: 'ts' as const,
+            ...(location ? { location } : {}),
+          }),
+        );
+        if (result === undefined) break;
+        if ('error' in result) {
+          errors.push(withLocation(asSluiceError(result.error, 'TS_INVALID_DEFINITION'), name, location));
+          break;
+        }
+        flows.push(
+          Object.freeze({
+            kind: 'flow',
+            name,
+            target: name,
+            role: 'defining',
+            query: result.query,
+            options: {},
+            language: 'ts',
+            ...(location ? { location } : {}),
+          }),
+        );
+        break;
+      }
+      case 'append_flow': {
+        const n = (appendCount.get(r.target) ?? 0) + 1;
+        appendCount.set(r.target, n);
+        const target = splitName(r.target, undefined).name;
+        const name = r.name ?? `${target}_flow_${n}`;
+        if (result === undefined || 'error' in result) {
+          errors.push(withLocation(asSluiceError(result?.error, 'TS_INVALID_DEFINITION'), target, location));
+          break;
+        }
+        flows.push(
+          Object.freeze({
+            kind: 'flow',
+            name,
+            target,
+            role: 'append',
+            query: result.query,
+            options: Object.freeze<Record<string, string>>(r.once ? { once: 'true' } : {}),
+            language: 'ts',
+            ...(location ? { location } : {}),
+          }),
+        );
+        break;
+      }
+      default: {
+        const never: never = r;
+        return never;
+      }
+    }
+  }
+  return { datasets, flows, errors };
+}

@@ -1,0 +1,219 @@
+import { SluiceError } from '../errors/index.ts';
+import type { FileFormat } from '../model/index.ts';
+
+/**
+ * What may be interpolated into a `sql` template. Plain strings and numbers are deliberately
+ * NOT accepted: `${userName}` would splice arbitrary text into SQL (injection-prone, and it
+ * would hide dependencies). Use `lit(v)` for a literal value, `ident(n)` for an identifier,
+ * `read(n)`/`stream(n)`/`readFiles(p)` for inputs, `conf(k)` for a configuration value, or
+ * `raw(text)` when you really mean verbatim SQL.
+ */
+export type SqlFragment =
+  | SqlQuery
+  | DatasetRef
+  | FilesRef
+  | LiteralFragment
+  | IdentFragment
+  | RawFragment
+  | ConfFragment;
+
+export interface SqlQuery {
+  readonly kind: 'sql';
+  readonly strings: readonly string[];
+  readonly values: readonly SqlFragment[];
+}
+export interface DatasetRef {
+  readonly kind: 'dataset_ref';
+  readonly name: string;
+  readonly streaming: boolean;
+}
+export interface FilesRef {
+  readonly kind: 'files_ref';
+  readonly path: string;
+  readonly format: FileFormat;
+  readonly options: Readonly<Record<string, string>>;
+  readonly streaming: boolean;
+}
+export interface LiteralFragment {
+  readonly kind: 'literal';
+  readonly value: string | number | boolean | bigint | null | Date;
+}
+export interface IdentFragment {
+  readonly kind: 'ident';
+  readonly name: string;
+}
+export interface RawFragment {
+  readonly kind: 'raw';
+  readonly text: string;
+}
+export interface ConfFragment {
+  readonly kind: 'conf';
+  readonly key: string;
+}
+
+const FRAGMENT_KINDS = new Set(['sql', 'dataset_ref', 'files_ref', 'literal', 'ident', 'raw', 'conf']);
+
+function invalid(message: string): SluiceError {
+  return new SluiceError('TS_INVALID_DEFINITION', message);
+}
+
+function isFragment(v: unknown): v is SqlFragment {
+  return typeof v === 'object' && v !== null && FRAGMENT_KINDS.has((v as { kind?: unknown }).kind as string);
+}
+
+/**
+ * Tagged template for a query body in Spark SQL: `` sql`SELECT * FROM ${stream('bronze')}` ``.
+ * Every interpolated value must be a fragment (see {@link SqlFragment}); anything else throws
+ * TS_INVALID_DEFINITION at the call, so mistakes surface when the pipeline file is loaded.
+ */
+export function sql(strings: TemplateStringsArray, ...values: readonly SqlFragment[]): SqlQuery {
+  values.forEach((v, i) => {
+    if (!isFragment(v)) {
+      const shown = typeof v === 'string' ? `'${v}'` : String(v);
+      throw invalid(
+        `sql\`…\`: value #${i + 1} (${typeof v} ${shown}) cannot be interpolated; ` +
+          'wrap it in lit(…) for a literal, ident(…) for an identifier, read(…)/stream(…) for a dataset, or raw(…) for verbatim SQL',
+      );
+    }
+  });
+  return Object.freeze({
+    kind: 'sql',
+    strings: Object.freeze([...strings]),
+    values: Object.freeze([...values]),
+  });
+}
+
+/** A batch read of a dataset defined in the pipeline (`FROM name`). */
+export function read(name: string): DatasetRef {
+  if (typeof name !== 'string' || name === '') throw invalid('read(name): name must be a non-empty string');
+  return Object.freeze({ kind: 'dataset_ref', name, streaming: false });
+}
+
+/** A streaming read: `stream('x')` renders `STREAM(x)`; `stream(readFiles(…))` renders `STREAM read_files(…)`. */
+export function stream(source: string | FilesRef): DatasetRef | FilesRef {
+  if (typeof source === 'string') {
+    if (source === '') throw invalid('stream(name): name must be a non-empty string');
+    return Object.freeze({ kind: 'dataset_ref', name: source, streaming: true });
+  }
+  if (isFragment(source) && source.kind === 'files_ref') return Object.freeze({ ...source, streaming: true });
+  throw invalid('stream(source): source must be a dataset name or readFiles(…)');
+}
+
+export interface ReadFilesOptions {
+  readonly format: FileFormat;
+  /** Further reader options (`header`, `delimiter`, `schema`, `maxFilesPerTrigger`, …). */
+  readonly [option: string]: string | number | boolean;
+}
+
+/** Files read by `read_files` (batch); wrap in `stream(…)` for incremental ingestion. Paths are relative to the spec folder. */
+export function readFiles(path: string, options: ReadFilesOptions): FilesRef {
+  if (typeof path !== 'string' || path === '')
+    throw invalid('readFiles(path, options): path must be a non-empty string');
+  const { format, ...rest } = options ?? ({} as ReadFilesOptions);
+  if (format !== 'json' && format !== 'csv' && format !== 'parquet') {
+    throw invalid(`readFiles('${path}'): format must be 'json', 'csv' or 'parquet'`);
+  }
+  const opts: Record<string, string> = {};
+  for (const [k, v] of Object.entries(rest)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k))
+      throw invalid(`readFiles('${path}'): option name '${k}' is not an identifier`);
+    opts[k] = String(v);
+  }
+  return Object.freeze({ kind: 'files_ref', path, format, options: Object.freeze(opts), streaming: false });
+}
+
+/** A SQL literal: strings are quoted and escaped, numbers/booleans/null rendered as such, Dates as TIMESTAMP. */
+export function lit(value: string | number | boolean | bigint | null | Date): LiteralFragment {
+  if (typeof value === 'number' && !Number.isFinite(value))
+    throw invalid(`lit(${value}): not a finite number`);
+  return Object.freeze({ kind: 'literal', value });
+}
+
+/** A quoted identifier (backticks, Spark style). */
+export function ident(name: string): IdentFragment {
+  return Object.freeze({ kind: 'ident', name });
+}
+
+/** Verbatim SQL text. Unsafe with untrusted input; dataset names written here are not declared inputs. */
+export function raw(text: string): RawFragment {
+  return Object.freeze({ kind: 'raw', text: String(text) });
+}
+
+/** The value of a pipeline configuration key, substituted as text (like `${key}` in SQL files). */
+export function conf(key: string): ConfFragment {
+  return Object.freeze({ kind: 'conf', key });
+}
+
+export function quoteString(s: string): string {
+  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/** A declared input found while rendering. */
+export type DeclaredInput =
+  | { readonly kind: 'dataset'; readonly name: string; readonly streaming: boolean }
+  | { readonly kind: 'files'; readonly path: string; readonly streaming: boolean };
+
+export interface RenderedQuery {
+  readonly text: string;
+  readonly inputs: readonly DeclaredInput[];
+}
+
+/**
+ * Renders a query to Spark SQL text (`STREAM(x)`, `x`, `STREAM read_files('p', format => 'json')`)
+ * and lists the inputs it declared, in order. Throws UNDEFINED_CONFIGURATION_KEY for `conf(k)`
+ * with no value.
+ */
+export function renderSql(query: SqlQuery, configuration: Readonly<Record<string, string>>): RenderedQuery {
+  const inputs: DeclaredInput[] = [];
+  const renderFragment = (f: SqlFragment): string => {
+    switch (f.kind) {
+      case 'sql': {
+        let s = f.strings[0] ?? '';
+        f.values.forEach((v, i) => {
+          s += renderFragment(v) + (f.strings[i + 1] ?? '');
+        });
+        return s;
+      }
+      case 'dataset_ref':
+        inputs.push({ kind: 'dataset', name: f.name, streaming: f.streaming });
+        return f.streaming ? `STREAM(${f.name})` : f.name;
+      case 'files_ref': {
+        inputs.push({ kind: 'files', path: f.path, streaming: f.streaming });
+        const args = [quoteString(f.path), `format => ${quoteString(f.format)}`];
+        for (const [k, v] of Object.entries(f.options)) args.push(`${k} => ${quoteString(v)}`);
+        return `${f.streaming ? 'STREAM ' : ''}read_files(${args.join(', ')})`;
+      }
+      case 'literal': {
+        const v = f.value;
+        if (v === null) return 'NULL';
+        if (v instanceof Date) return `TIMESTAMP ${quoteString(v.toISOString())}`;
+        if (typeof v === 'string') return quoteString(v);
+        if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';
+        return String(v);
+      }
+      case 'ident':
+        return `\`${f.name.replace(/`/g, '``')}\``;
+      case 'raw':
+        return f.text;
+      case 'conf': {
+        const value = configuration[f.key];
+        if (value === undefined) {
+          throw new SluiceError(
+            'UNDEFINED_CONFIGURATION_KEY',
+            `conf('${f.key}') names no configuration entry`,
+            {
+              params: { key: f.key },
+            },
+          );
+        }
+        return value;
+      }
+      default: {
+        const never: never = f;
+        return never;
+      }
+    }
+  };
+  const text = renderFragment(query);
+  return { text, inputs };
+}

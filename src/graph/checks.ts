@@ -1,0 +1,423 @@
+import type { ErrorCode } from '../errors/index.ts';
+import { SluiceError, type SourceLocation, toSluiceError } from '../errors/index.ts';
+import type { Dataset, Flow } from '../model/index.ts';
+import { expressionColumns, translateExpression } from '../sql/index.ts';
+import { didYouMean, isIdentifier } from './names.ts';
+import { baseName, type GraphIndex, lookupDataset } from './resolve.ts';
+import type { FailedFlow, ResolvedFlow } from './types.ts';
+
+/** What every check sees: the indexed definitions and each flow's resolution. */
+export interface CheckContext {
+  readonly index: GraphIndex;
+  /** By flow name (unique flows only). */
+  readonly resolutions: ReadonlyMap<string, ResolvedFlow | FailedFlow>;
+  /** The raw definitions, duplicates included. */
+  readonly allDatasets: readonly Dataset[];
+  readonly allFlows: readonly Flow[];
+}
+
+/** A named validation rule. Checks never throw for user mistakes; they return every error found. */
+export interface GraphCheck {
+  readonly name: string;
+  run(ctx: CheckContext): SluiceError[] | Promise<SluiceError[]>;
+}
+
+function error(
+  code: ErrorCode,
+  message: string,
+  dataset: string | undefined,
+  location: SourceLocation | undefined,
+  params: Record<string, unknown> = {},
+): SluiceError {
+  return new SluiceError(code, message, {
+    params,
+    ...(dataset !== undefined ? { dataset } : {}),
+    ...(location !== undefined ? { location } : {}),
+  });
+}
+
+function isView(d: Dataset): boolean {
+  return d.kind === 'temporary_view' || d.kind === 'persisted_view';
+}
+
+function flowLocation(ctx: CheckContext, f: Flow): SourceLocation | undefined {
+  return f.location ?? f.query.location ?? ctx.index.datasets.get(f.target)?.location;
+}
+
+/** INVALID_DATASET_NAME: dataset, schema and flow names must be identifiers (they become paths). */
+export const namesAreIdentifiers: GraphCheck = {
+  name: 'names are identifiers',
+  run(ctx) {
+    const out: SluiceError[] = [];
+    for (const d of ctx.allDatasets) {
+      if (!isIdentifier(d.name)) {
+        out.push(
+          error(
+            'INVALID_DATASET_NAME',
+            `dataset name '${d.name}' is not a valid identifier ([A-Za-z_][A-Za-z0-9_]*)`,
+            d.name,
+            d.location,
+            { name: d.name },
+          ),
+        );
+      } else if (d.schema !== undefined && !isIdentifier(d.schema)) {
+        out.push(
+          error(
+            'INVALID_DATASET_NAME',
+            `schema name '${d.schema}' of dataset '${d.name}' is not a valid identifier`,
+            d.name,
+            d.location,
+            { name: d.schema },
+          ),
+        );
+      }
+    }
+    for (const f of ctx.allFlows) {
+      if (f.name !== f.target && !isIdentifier(f.name)) {
+        out.push(
+          error(
+            'INVALID_DATASET_NAME',
+            `flow name '${f.name}' is not a valid identifier ([A-Za-z_][A-Za-z0-9_]*)`,
+            f.target,
+            flowLocation(ctx, f),
+            { name: f.name, flow: f.name },
+          ),
+        );
+      }
+    }
+    return out;
+  },
+};
+
+/** DUPLICATE_GRAPH_ELEMENT: two datasets, or two flows, with one name. Reported at the later one. */
+export const noDuplicates: GraphCheck = {
+  name: 'no duplicate datasets or flows',
+  run(ctx) {
+    const out: SluiceError[] = [];
+    const firstDataset = new Map<string, Dataset>();
+    for (const d of ctx.allDatasets) {
+      const first = firstDataset.get(d.name);
+      if (!first) {
+        firstDataset.set(d.name, d);
+        continue;
+      }
+      out.push(
+        error(
+          'DUPLICATE_GRAPH_ELEMENT',
+          `dataset '${d.name}' is defined more than once${first.location ? ` (first at ${first.location.file}:${first.location.line})` : ''}`,
+          d.name,
+          d.location,
+          {
+            element: 'dataset',
+            name: d.name,
+            ...(first.location ? { first: first.location } : {}),
+          },
+        ),
+      );
+    }
+    const firstFlow = new Map<string, Flow>();
+    for (const f of ctx.allFlows) {
+      const first = firstFlow.get(f.name);
+      if (!first) {
+        firstFlow.set(f.name, f);
+        continue;
+      }
+      // A duplicate dataset's defining flow duplicates too; one error per mistake is enough.
+      if (f.role === 'defining' && first.role === 'defining' && f.target === first.target) continue;
+      const loc = flowLocation(ctx, f);
+      out.push(
+        error('DUPLICATE_GRAPH_ELEMENT', `flow '${f.name}' is defined more than once`, f.target, loc, {
+          element: 'flow',
+          name: f.name,
+          ...(first.location ? { first: first.location } : {}),
+        }),
+      );
+    }
+    return out;
+  },
+};
+
+/** DATASET_NOT_DEFINED for flows whose target does not exist (e.g. an append flow's typo). */
+export const flowTargetsDefined: GraphCheck = {
+  name: 'flow targets are defined',
+  run(ctx) {
+    const out: SluiceError[] = [];
+    for (const f of ctx.index.flows) {
+      if (ctx.index.datasets.has(f.target) || ctx.index.brokenNames.has(f.target)) continue;
+      const hint = didYouMean(f.target, ctx.index.datasets.keys());
+      out.push(
+        error(
+          'DATASET_NOT_DEFINED',
+          `flow '${f.name}' writes to '${f.target}', which is not defined${hint ? `; did you mean '${hint}'?` : ''}`,
+          f.target,
+          flowLocation(ctx, f),
+          {
+            name: f.target,
+            flow: f.name,
+            ...(hint ? { suggestion: hint } : {}),
+          },
+        ),
+      );
+    }
+    return out;
+  },
+};
+
+/** PIPELINE_DATASET_WITHOUT_FLOW: a streaming table, view or materialized view nothing writes to. */
+export const datasetsHaveFlows: GraphCheck = {
+  name: 'datasets have flows',
+  run(ctx) {
+    const out: SluiceError[] = [];
+    for (const d of ctx.index.datasets.values()) {
+      if (ctx.index.brokenNames.has(d.name)) continue;
+      if ((ctx.index.flowsByTarget.get(d.name) ?? []).length > 0) continue;
+      const hint =
+        d.kind === 'streaming_table'
+          ? 'give it a query or write to it with an append flow'
+          : 'give it a query';
+      out.push(
+        error(
+          'PIPELINE_DATASET_WITHOUT_FLOW',
+          `${d.kind.replace('_', ' ')} '${d.name}' has no flow; ${hint}`,
+          d.name,
+          d.location,
+          { kind: d.kind },
+        ),
+      );
+    }
+    return out;
+  },
+};
+
+/** MATERIALIZED_VIEW_WITH_MULTIPLE_QUERIES: MVs and views take exactly one query. */
+export const singleQueryDatasets: GraphCheck = {
+  name: 'materialized views and views have one query',
+  run(ctx) {
+    const out: SluiceError[] = [];
+    for (const d of ctx.index.datasets.values()) {
+      if (d.kind === 'streaming_table') continue;
+      const flows = ctx.index.flowsByTarget.get(d.name) ?? [];
+      if (flows.length <= 1) continue;
+      const extra = flows.find((f) => f.role === 'append') ?? flows[1]!;
+      out.push(
+        error(
+          'MATERIALIZED_VIEW_WITH_MULTIPLE_QUERIES',
+          `${d.kind.replace('_', ' ')} '${d.name}' has ${flows.length} flows (${flows.map((f) => f.name).join(', ')}); it takes exactly one query`,
+          d.name,
+          flowLocation(ctx, extra),
+          {
+            flows: flows.map((f) => f.name),
+          },
+        ),
+      );
+    }
+    return out;
+  },
+};
+
+/** DATASET_NOT_DEFINED for inputs naming no dataset, with a did-you-mean. Broken definitions are not "undefined". */
+export const inputsDefined: GraphCheck = {
+  name: 'inputs are defined',
+  run(ctx) {
+    const out: SluiceError[] = [];
+    for (const f of ctx.index.flows) {
+      for (const input of f.query.inputs) {
+        if (input.kind !== 'dataset') continue;
+        if (lookupDataset(ctx.index.datasets, input.name)) continue;
+        if (ctx.index.brokenNames.has(baseName(input.name))) continue;
+        const hint = didYouMean(baseName(input.name), ctx.index.datasets.keys());
+        out.push(
+          error(
+            'DATASET_NOT_DEFINED',
+            `'${f.target}' reads '${input.name}', which is not defined in the pipeline${hint ? `; did you mean '${hint}'?` : ''}`,
+            f.target,
+            input.location ?? flowLocation(ctx, f),
+            {
+              name: input.name,
+              flow: f.name,
+              ...(hint ? { suggestion: hint } : {}),
+            },
+          ),
+        );
+      }
+    }
+    return out;
+  },
+};
+
+/**
+ * INVALID_FLOW_QUERY_TYPE.*: a streaming table's flow must read a stream (unless `once`);
+ * a materialized view's flow must not. Reads of views whose query streams count as streaming.
+ */
+export const flowQueryTypes: GraphCheck = {
+  name: 'flow query types match targets',
+  run(ctx) {
+    const out: SluiceError[] = [];
+    for (const r of ctx.resolutions.values()) {
+      if (r.kind !== 'resolved_flow') continue;
+      const target = ctx.index.datasets.get(r.target);
+      if (!target) continue;
+      if (target.kind === 'streaming_table' && !r.streaming && !r.once) {
+        out.push(
+          error(
+            'INVALID_FLOW_QUERY_TYPE.BATCH_RELATION_FOR_STREAMING_TABLE',
+            `streaming table '${target.name}' is written by flow '${r.name}', whose query reads no streaming source; read an input with STREAM(…) / stream(…), or make it a materialized view`,
+            target.name,
+            flowLocation(ctx, r.flow),
+            { flow: r.name },
+          ),
+        );
+      } else if (target.kind === 'materialized_view' && r.streaming) {
+        const streamed = r.inputs.find((i) => i.effectiveStreaming);
+        const what =
+          streamed?.kind === 'dataset'
+            ? `'${streamed.name}'`
+            : streamed?.kind === 'files'
+              ? `read_files('${streamed.path}')`
+              : 'a source';
+        out.push(
+          error(
+            'INVALID_FLOW_QUERY_TYPE.STREAMING_RELATION_FOR_MATERIALIZED_VIEW',
+            `materialized view '${target.name}' reads ${what} as a stream; a materialized view is recomputed from batch reads — drop STREAM, or make it a streaming table`,
+            target.name,
+            streamed?.location ?? flowLocation(ctx, r.flow),
+            { flow: r.name },
+          ),
+        );
+      }
+    }
+    return out;
+  },
+};
+
+/** DUPLICATE_EXPECTATION_NAME within one dataset. */
+export const uniqueExpectationNames: GraphCheck = {
+  name: 'expectation names are unique per dataset',
+  run(ctx) {
+    const out: SluiceError[] = [];
+    for (const d of ctx.index.datasets.values()) {
+      const seen = new Set<string>();
+      for (const x of d.expectations) {
+        if (seen.has(x.name)) {
+          out.push(
+            error(
+              'DUPLICATE_EXPECTATION_NAME',
+              `dataset '${d.name}' has two expectations named '${x.name}'`,
+              d.name,
+              x.location ?? d.location,
+              { expectation: x.name },
+            ),
+          );
+        }
+        seen.add(x.name);
+      }
+    }
+    return out;
+  },
+};
+
+/** The columns a dataset's rows have, when statically known: its one query's select list, else declared columns. */
+function knownColumns(ctx: CheckContext, d: Dataset): readonly string[] | undefined {
+  const flows = ctx.index.flowsByTarget.get(d.name) ?? [];
+  if (flows.length === 1 && flows[0]!.query.outputColumns) return flows[0]!.query.outputColumns;
+  if (d.columns && d.columns.length > 0) return d.columns.map((c) => c.name);
+  return undefined;
+}
+
+/** INVALID_EXPECTATION: the expression must translate, and name only columns the rows have (when known). */
+export const validExpectations: GraphCheck = {
+  name: 'expectations are valid expressions',
+  async run(ctx) {
+    const jobs: Promise<SluiceError | undefined>[] = [];
+    for (const d of ctx.index.datasets.values()) {
+      const known = knownColumns(ctx, d);
+      for (const x of d.expectations) {
+        const location = x.location ?? d.location;
+        jobs.push(
+          (async () => {
+            try {
+              await translateExpression(x.expression, location ? { location } : {});
+              if (!known) return undefined;
+              const used = await expressionColumns(x.expression);
+              const have = new Set(known.map((c) => c.toLowerCase()));
+              const missing = used.filter((c) => !have.has(c.toLowerCase()));
+              if (missing.length === 0) return undefined;
+              return error(
+                'INVALID_EXPECTATION',
+                `expectation '${x.name}' of '${d.name}' references ${missing.map((c) => `'${c}'`).join(', ')}, not a column of its rows (${known.join(', ')})`,
+                d.name,
+                location,
+                {
+                  expectation: x.name,
+                  columns: missing,
+                },
+              );
+            } catch (e) {
+              // Only the user's mistakes become INVALID_EXPECTATION; a front-end failure stays what it is.
+              if (!(e instanceof SluiceError) || e.domain !== 'user') {
+                const err = toSluiceError(e);
+                return new SluiceError(err.code, err.message, {
+                  params: err.params,
+                  dataset: d.name,
+                  ...(location ? { location } : {}),
+                  cause: e,
+                  domain: err.domain,
+                });
+              }
+              const cause = e.message;
+              return error(
+                'INVALID_EXPECTATION',
+                `expectation '${x.name}' of '${d.name}' is not a valid SQL expression: ${cause}`,
+                d.name,
+                location,
+                {
+                  expectation: x.name,
+                  expression: x.expression,
+                },
+              );
+            }
+          })(),
+        );
+      }
+    }
+    return (await Promise.all(jobs)).filter((e): e is SluiceError => e !== undefined);
+  },
+};
+
+/** Warning MISSING_EXPECTATIONS (rule ST-02): every streaming table should declare expectations. */
+export const streamingTablesHaveExpectations: GraphCheck = {
+  name: 'streaming tables have expectations (ST-02)',
+  run(ctx) {
+    const out: SluiceError[] = [];
+    for (const d of ctx.index.datasets.values()) {
+      if (d.kind !== 'streaming_table' || d.expectations.length > 0) continue;
+      out.push(
+        error(
+          'MISSING_EXPECTATIONS',
+          `streaming table '${d.name}' declares no expectations (rule ST-02: define data quality expectations for all streaming tables)`,
+          d.name,
+          d.location,
+          { rule: 'ST-02' },
+        ),
+      );
+    }
+    return out;
+  },
+};
+
+/** The error checks, in reporting order. Cycles are found separately (they need the whole graph). */
+export const ERROR_CHECKS: readonly GraphCheck[] = [
+  namesAreIdentifiers,
+  noDuplicates,
+  flowTargetsDefined,
+  datasetsHaveFlows,
+  singleQueryDatasets,
+  inputsDefined,
+  flowQueryTypes,
+  uniqueExpectationNames,
+  validExpectations,
+];
+
+export const WARNING_CHECKS: readonly GraphCheck[] = [streamingTablesHaveExpectations];
+
+export { isView };

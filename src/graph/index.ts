@@ -1,0 +1,22 @@
+export { type CheckContext, ERROR_CHECKS, type GraphCheck, WARNING_CHECKS } from './checks.ts';
+export { type LoadedPipeline, listLibraryFiles, loadPipelineDefinitions } from './load.ts';
+export { didYouMean, editDistance, IDENTIFIER, isIdentifier } from './names.ts';
+export { findCycles, topologicalOrder } from './plan.ts';
+export { lookupDataset } from './resolve.ts';
+export type {
+  FailedFlow,
+  FilesInput,
+  FlowResolution,
+  GraphEdge,
+  PipelineGraph,
+  ResolvedDatasetInput,
+  ResolvedFlow,
+  ResolvedInput,
+  UnresolvedFlow,
+} from './types.ts';
+export {
+  type GraphValidation,
+  type ValidationResult,
+  validateDefinitions,
+  validatePipeline,
+} from './validate.ts';

@@ -1,0 +1,137 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
+import picomatch from 'picomatch';
+import { compileRegistrations, importTsPipelineFile } from '../api/load-ts.ts';
+import { SluiceError, toSluiceError } from '../errors/index.ts';
+import type { Dataset, Flow, PipelineDefinitions } from '../model/index.ts';
+import type { PipelineSpec } from '../spec/index.ts';
+import { parsePipelineSql } from '../sql/index.ts';
+
+export interface LoadedPipeline {
+  readonly definitions: PipelineDefinitions;
+  /** Spec configuration extended by every SQL `SET`, in file order. */
+  readonly configuration: Readonly<Record<string, string>>;
+  /** Library files read, relative to the spec folder, in load order. */
+  readonly files: readonly string[];
+  readonly errors: readonly SluiceError[];
+}
+
+const SKIP_DIRS = new Set(['node_modules', '.git']);
+
+async function walk(dir: string, root: string, skip: string, out: string[]): Promise<void> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  for (const e of entries) {
+    const abs = join(dir, e.name);
+    if (e.isDirectory()) {
+      if (SKIP_DIRS.has(e.name) || e.name.startsWith('.') || abs === skip) continue;
+      await walk(abs, root, skip, out);
+    } else if (e.isFile()) {
+      out.push(relative(root, abs).split(sep).join('/'));
+    }
+  }
+}
+
+/**
+ * The library files of a pipeline: every `.sql`/`.ts` file under the spec folder matched by a
+ * libraries glob, sorted by path (so load order, and with it definition order, is deterministic).
+ * The storage folder, dot-folders and node_modules are never searched.
+ */
+export async function listLibraryFiles(spec: PipelineSpec): Promise<string[]> {
+  const all: string[] = [];
+  await walk(spec.root, spec.root, resolve(spec.storage), all);
+  const matchers = spec.libraries.map((l) => picomatch(l.glob.include, { dot: false }));
+  return all
+    .filter(
+      (f) =>
+        (f.endsWith('.sql') || (f.endsWith('.ts') && !f.endsWith('.d.ts'))) && matchers.some((m) => m(f)),
+    )
+    .sort();
+}
+
+type FileResult = {
+  readonly datasets: readonly Dataset[];
+  readonly flows: readonly Flow[];
+  readonly settings: PipelineDefinitions['settings'];
+  readonly errors: readonly SluiceError[];
+};
+
+function located(e: unknown, file: string): SluiceError {
+  const err = toSluiceError(e);
+  if (err.location) return err;
+  return new SluiceError(err.code, err.message, {
+    params: err.params,
+    location: { file, line: 1 },
+    cause: e,
+    domain: err.domain,
+  });
+}
+
+// A conservative test: a false positive only costs parallelism.
+const HAS_SET = /^\s*SET\s/im;
+
+/**
+ * Reads every library file into definitions. SQL files go through the SQL front end; TS files
+ * are imported (registration only) and compiled. A `SET key = value` extends the configuration
+ * for the rest of its file and for every file loaded after it. Results are assembled in file
+ * order whatever the concurrency: SQL files parse concurrently when none has a SET, TS imports
+ * run one at a time, and all compilation overlaps. Never throws for user errors.
+ */
+export async function loadPipelineDefinitions(spec: PipelineSpec): Promise<LoadedPipeline> {
+  const files = await listLibraryFiles(spec);
+  const texts = new Map<string, string>();
+  await Promise.all(
+    files
+      .filter((f) => f.endsWith('.sql'))
+      .map(async (f) => texts.set(f, await readFile(join(spec.root, f), 'utf8'))),
+  );
+  const sequential = [...texts.values()].some((t) => HAS_SET.test(t));
+  const configuration: Record<string, string> = { ...spec.configuration };
+  const schema = spec.schema !== undefined ? { schema: spec.schema } : {};
+  const parseSql = (file: string, conf: Readonly<Record<string, string>>): Promise<FileResult> =>
+    parsePipelineSql(texts.get(file)!, { file, configuration: { ...conf }, ...schema }).then(
+      (r) => ({ ...r.definitions, errors: r.errors }),
+      (e: unknown) => ({ datasets: [], flows: [], settings: [], errors: [located(e, file)] }),
+    );
+  const pending: Promise<FileResult>[] = [];
+  for (const file of files) {
+    if (file.endsWith('.sql')) {
+      const job = parseSql(file, configuration);
+      if (sequential) {
+        const r = await job;
+        for (const st of r.settings) configuration[st.key] = st.value;
+      }
+      pending.push(job);
+      continue;
+    }
+    const abs = join(spec.root, file);
+    const imported = await importTsPipelineFile(abs, { root: spec.root });
+    if (!imported.ok) {
+      pending.push(Promise.resolve({ datasets: [], flows: [], settings: [], errors: imported.errors }));
+      continue;
+    }
+    const options = { root: spec.root, configuration: Object.freeze({ ...configuration }), ...schema };
+    pending.push(
+      compileRegistrations(imported.registrations, options).then(
+        (r) => ({ ...r, settings: [] }),
+        (e: unknown) => ({ datasets: [], flows: [], settings: [], errors: [located(e, file)] }),
+      ),
+    );
+  }
+  const datasets: Dataset[] = [];
+  const flows: Flow[] = [];
+  const settings: PipelineDefinitions['settings'][number][] = [];
+  const errors: SluiceError[] = [];
+  for (const r of await Promise.all(pending)) {
+    datasets.push(...r.datasets);
+    flows.push(...r.flows);
+    settings.push(...r.settings);
+    errors.push(...r.errors);
+  }
+  for (const st of settings) configuration[st.key] = st.value;
+  return {
+    definitions: { datasets, flows, settings },
+    configuration: Object.freeze(configuration),
+    files,
+    errors,
+  };
+}

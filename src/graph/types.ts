@@ -1,0 +1,86 @@
+import type { SluiceError, SourceLocation } from '../errors/index.ts';
+import type { Dataset, FileFormat, Flow } from '../model/index.ts';
+
+export type { SourceLocation };
+
+/**
+ * A flow as declared: its inputs are names not yet bound to datasets. Resolution turns it into a
+ * {@link ResolvedFlow} or a {@link FailedFlow}; code that needs inputs bound takes ResolvedFlow.
+ */
+export interface UnresolvedFlow {
+  readonly kind: 'unresolved_flow';
+  readonly flow: Flow;
+}
+
+/** A dataset input bound to the dataset it names. */
+export interface ResolvedDatasetInput {
+  readonly kind: 'dataset';
+  /** The name as written in the query. */
+  readonly name: string;
+  /** The name of the dataset it resolved to (graph key). */
+  readonly dataset: string;
+  /** Written as a streaming read (`STREAM(x)` / `stream('x')`). */
+  readonly streaming: boolean;
+  /** Streaming as seen by the flow: a streaming read, or any read of a view whose query streams. */
+  readonly effectiveStreaming: boolean;
+  readonly location?: SourceLocation;
+}
+
+export interface FilesInput {
+  readonly kind: 'files';
+  readonly path: string;
+  readonly format: FileFormat;
+  readonly options: Readonly<Record<string, string>>;
+  readonly streaming: boolean;
+  readonly effectiveStreaming: boolean;
+  readonly location?: SourceLocation;
+}
+
+export type ResolvedInput = ResolvedDatasetInput | FilesInput;
+
+/** A flow whose every input is bound. `streaming`: it reads at least one effectively streaming input. */
+export interface ResolvedFlow {
+  readonly kind: 'resolved_flow';
+  readonly name: string;
+  readonly target: string;
+  readonly flow: Flow;
+  readonly inputs: readonly ResolvedInput[];
+  readonly streaming: boolean;
+  /** `appendFlow({ once: true })`: runs once; may read batch inputs into a streaming table. */
+  readonly once: boolean;
+}
+
+/** A flow some input of which could not be bound (undefined, or the input itself failed). */
+export interface FailedFlow {
+  readonly kind: 'failed_flow';
+  readonly flow: Flow;
+  readonly errors: readonly SluiceError[];
+}
+
+export type FlowResolution = UnresolvedFlow | ResolvedFlow | FailedFlow;
+
+/** One dependency edge: `flow` (writing `target`) reads dataset `input`. */
+export interface GraphEdge {
+  readonly flow: string;
+  readonly target: string;
+  readonly input: string;
+  readonly streaming: boolean;
+}
+
+/**
+ * The resolved dataflow graph. Invariants: every edge's `input` and `target` are keys of
+ * `datasets`; `plan.datasets` lists each dataset at most once, after every dataset it reads;
+ * `plan.flows` lists each resolved flow after the flows of every dataset it reads; both orders
+ * are deterministic (ties broken by definition order). Datasets on a cycle are left out of the plan.
+ */
+export interface PipelineGraph {
+  readonly datasets: ReadonlyMap<string, Dataset>;
+  readonly flows: ReadonlyMap<string, ResolvedFlow>;
+  readonly edges: readonly GraphEdge[];
+  readonly plan: {
+    readonly datasets: readonly string[];
+    readonly flows: readonly string[];
+  };
+  /** Datasets that failed validation (root causes and their downstream). */
+  readonly failed: ReadonlySet<string>;
+}

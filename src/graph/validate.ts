@@ -1,0 +1,216 @@
+import { SluiceError, toSluiceError } from '../errors/index.ts';
+import type { Dataset, PipelineDefinitions } from '../model/index.ts';
+import { type LoadSpecOptions, loadSpec, type PipelineSpec } from '../spec/index.ts';
+import { type CheckContext, ERROR_CHECKS, isView, WARNING_CHECKS } from './checks.ts';
+import { loadPipelineDefinitions } from './load.ts';
+import { findCycles, topologicalOrder } from './plan.ts';
+import { baseName, buildIndex, lookupDataset, resolveFlow, unresolved } from './resolve.ts';
+import type { FailedFlow, GraphEdge, PipelineGraph, ResolvedFlow } from './types.ts';
+
+/**
+ * The outcome of validation. `errors` are root causes only. A dataset that cannot run because
+ * something it reads failed is not a second root cause: it gets one UPSTREAM_FAILED note in
+ * `downstream` naming the failed inputs. `warnings` (e.g. MISSING_EXPECTATIONS, rule ST-02)
+ * never make a pipeline invalid. Invariant: `valid === (errors.length === 0)`.
+ */
+export interface GraphValidation {
+  readonly graph: PipelineGraph;
+  readonly errors: readonly SluiceError[];
+  readonly downstream: readonly SluiceError[];
+  readonly warnings: readonly SluiceError[];
+  readonly valid: boolean;
+}
+
+export interface ValidationResult extends Omit<GraphValidation, 'graph'> {
+  /** Undefined only when the spec itself could not be loaded (then `errors` says why). */
+  readonly spec?: PipelineSpec;
+  readonly graph?: PipelineGraph;
+  /** Configuration after SQL `SET`s. */
+  readonly configuration?: Readonly<Record<string, string>>;
+  /** Library files loaded, relative to the spec folder. */
+  readonly files: readonly string[];
+}
+
+/**
+ * Resolves and validates definitions (no I/O beyond the SQL front end's expression parsing).
+ * `loadErrors` are front-end errors; a dataset they name counts as failed, so readers get
+ * UPSTREAM_FAILED rather than DATASET_NOT_DEFINED.
+ */
+export async function validateDefinitions(
+  definitions: PipelineDefinitions,
+  loadErrors: readonly SluiceError[] = [],
+): Promise<GraphValidation> {
+  const index = buildIndex(definitions.datasets, definitions.flows, loadErrors);
+
+  // Whether reading a view yields a stream (memoized; a view on a cycle counts as batch here —
+  // the cycle is reported on its own).
+  const viewStreaming = new Map<string, boolean>();
+  const visiting = new Set<string>();
+  const isStreamingView = (name: string): boolean => {
+    const known = viewStreaming.get(name);
+    if (known !== undefined) return known;
+    if (visiting.has(name)) return false;
+    visiting.add(name);
+    let streaming = false;
+    for (const f of index.flowsByTarget.get(name) ?? []) {
+      for (const i of f.query.inputs) {
+        if (i.streaming) streaming = true;
+        else if (i.kind === 'dataset') {
+          const d = lookupDataset(index.datasets, i.name);
+          if (d && isView(d) && isStreamingView(d.name)) streaming = true;
+        }
+      }
+    }
+    visiting.delete(name);
+    viewStreaming.set(name, streaming);
+    return streaming;
+  };
+
+  const resolutions = new Map<string, ResolvedFlow | FailedFlow>();
+  for (const f of index.flows)
+    resolutions.set(f.name, resolveFlow(unresolved(f), index.datasets, isStreamingView));
+
+  const ctx: CheckContext = {
+    index,
+    resolutions,
+    allDatasets: definitions.datasets,
+    allFlows: definitions.flows,
+  };
+  const errors: SluiceError[] = [...loadErrors];
+  for (const check of ERROR_CHECKS) errors.push(...(await check.run(ctx)));
+
+  // Dependencies between datasets: target → datasets its flows read (resolved names only).
+  const names = [...index.datasets.keys()];
+  const deps = new Map<string, string[]>();
+  const edges: GraphEdge[] = [];
+  for (const r of resolutions.values()) {
+    if (r.kind !== 'resolved_flow' || !index.datasets.has(r.target)) continue;
+    const list = deps.get(r.target) ?? [];
+    for (const i of r.inputs) {
+      if (i.kind !== 'dataset') continue;
+      list.push(i.dataset);
+      edges.push({ flow: r.name, target: r.target, input: i.dataset, streaming: i.effectiveStreaming });
+    }
+    deps.set(r.target, list);
+  }
+  const onCycle = new Set<string>();
+  for (const cycle of findCycles(names, deps)) {
+    for (const n of cycle) onCycle.add(n);
+    const first = index.datasets.get(cycle[0]!);
+    errors.push(
+      new SluiceError(
+        'CIRCULAR_DEPENDENCY',
+        `datasets depend on each other in a cycle: ${cycle.join(' → ')}`,
+        {
+          dataset: cycle[0]!,
+          params: { cycle },
+          ...(first?.location ? { location: first.location } : {}),
+        },
+      ),
+    );
+  }
+
+  const warnings: SluiceError[] = [];
+  for (const check of WARNING_CHECKS) warnings.push(...(await check.run(ctx)));
+
+  const { failed, downstream } = propagateFailures(
+    index.datasets,
+    index.flows,
+    errors,
+    onCycle,
+    index.brokenNames,
+  );
+
+  const planDatasets = topologicalOrder(names, deps);
+  const planFlows: string[] = [];
+  for (const d of planDatasets) {
+    for (const f of index.flowsByTarget.get(d) ?? [])
+      if (resolutions.get(f.name)?.kind === 'resolved_flow') planFlows.push(f.name);
+  }
+  const flows = new Map<string, ResolvedFlow>();
+  for (const [name, r] of resolutions) if (r.kind === 'resolved_flow') flows.set(name, r);
+
+  const graph: PipelineGraph = {
+    datasets: index.datasets,
+    flows,
+    edges,
+    plan: { datasets: planDatasets, flows: planFlows },
+    failed,
+  };
+  return { graph, errors, downstream, warnings, valid: errors.length === 0 };
+}
+
+/**
+ * Marks every dataset named by an error (plus cycle members and broken definitions) as failed,
+ * then walks readers: each reader that has no error of its own gets one UPSTREAM_FAILED note
+ * listing its failed inputs.
+ */
+function propagateFailures(
+  datasets: ReadonlyMap<string, Dataset>,
+  flows: CheckContext['index']['flows'],
+  errors: readonly SluiceError[],
+  onCycle: ReadonlySet<string>,
+  broken: ReadonlySet<string>,
+): { failed: Set<string>; downstream: SluiceError[] } {
+  const failed = new Set<string>([...onCycle, ...broken]);
+  for (const e of errors) if (e.dataset !== undefined) failed.add(e.dataset);
+  const roots = new Set(failed);
+  const readers = new Map<string, Set<string>>();
+  const inputsOf = new Map<string, Set<string>>();
+  for (const f of flows) {
+    for (const i of f.query.inputs) {
+      if (i.kind !== 'dataset') continue;
+      const name = lookupDataset(datasets, i.name)?.name ?? baseName(i.name);
+      if (!readers.has(name)) readers.set(name, new Set());
+      readers.get(name)!.add(f.target);
+      if (!inputsOf.has(f.target)) inputsOf.set(f.target, new Set());
+      inputsOf.get(f.target)!.add(name);
+    }
+  }
+  const queue = [...failed];
+  for (let i = 0; i < queue.length; i++) {
+    for (const r of readers.get(queue[i]!) ?? []) {
+      if (failed.has(r)) continue;
+      failed.add(r);
+      queue.push(r);
+    }
+  }
+  const downstream: SluiceError[] = [];
+  for (const [name, d] of datasets) {
+    if (!failed.has(name) || roots.has(name)) continue;
+    const upstream = [...(inputsOf.get(name) ?? [])].filter((n) => failed.has(n)).sort();
+    downstream.push(
+      new SluiceError(
+        'UPSTREAM_FAILED',
+        `'${name}' cannot run because ${upstream.map((u) => `'${u}'`).join(', ')} failed validation`,
+        {
+          dataset: name,
+          params: { upstream },
+          ...(d.location ? { location: d.location } : {}),
+        },
+      ),
+    );
+  }
+  return { failed, downstream };
+}
+
+/**
+ * Loads a pipeline folder (spec + libraries) and validates it. Never throws for user errors:
+ * a missing or invalid spec is returned as the single error.
+ */
+export async function validatePipeline(
+  dir?: string,
+  options: LoadSpecOptions = {},
+): Promise<ValidationResult> {
+  let spec: PipelineSpec;
+  try {
+    spec = await loadSpec(dir, options);
+  } catch (e) {
+    const err = toSluiceError(e);
+    if (err.domain === 'internal') throw e;
+    return { errors: [err], downstream: [], warnings: [], valid: false, files: [] };
+  }
+  const loaded = await loadPipelineDefinitions(spec);
+  const result = await validateDefinitions(loaded.definitions, loaded.errors);
+  return { spec, configuration: loaded.configuration, files: loaded.files, ...result };
+}

@@ -1,0 +1,276 @@
+import { readFile, stat } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import picomatch from 'picomatch';
+import { type Document, isMap, isScalar, LineCounter, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { SluiceError, type SourceLocation } from '../errors/index.ts';
+import { type NotificationAlert, rawSpecSchema } from './schema.ts';
+
+/** File names recognised as a pipeline spec, in order of preference. */
+export const SPEC_FILE_NAMES = [
+  'spark-pipeline.yml',
+  'spark-pipeline.yaml',
+  'sluice.yml',
+  'sluice.yaml',
+] as const;
+
+/** The libraries used when the spec lists none. */
+export const DEFAULT_LIBRARIES: readonly LibraryGlob[] = Object.freeze([
+  Object.freeze({ glob: Object.freeze({ include: 'transformations/**' }) }),
+]);
+
+export interface LibraryGlob {
+  readonly glob: { readonly include: string };
+}
+
+export interface NotificationSpec {
+  readonly alerts: readonly NotificationAlert[];
+  readonly emailRecipients: readonly string[];
+  readonly webhookUrls: readonly string[];
+}
+
+/**
+ * A validated pipeline spec. Invariants: `root` and `storage` are absolute; `specFile` is the
+ * absolute path of the file read; `libraries` is never empty; map values are strings.
+ */
+export interface PipelineSpec {
+  readonly name: string;
+  /** The folder holding the spec; library globs and relative paths resolve against it. */
+  readonly root: string;
+  readonly specFile: string;
+  readonly storage: string;
+  readonly catalog?: string;
+  /** `schema` or its alias `database`. */
+  readonly schema?: string;
+  readonly configuration: Readonly<Record<string, string>>;
+  readonly libraries: readonly LibraryGlob[];
+  readonly continuous: boolean;
+  readonly notifications: readonly NotificationSpec[];
+  readonly tags: Readonly<Record<string, string>>;
+  /** SMTP settings from the spec (environment SLUICE_SMTP_* fills what is missing; see engine/notifications-email.ts). */
+  readonly smtp?: SmtpSpec;
+}
+
+export interface SmtpSpec {
+  readonly host?: string;
+  readonly port?: number;
+  readonly from?: string;
+  readonly secure?: boolean;
+  readonly user?: string;
+  readonly password?: string;
+}
+
+export interface LoadSpecOptions {
+  /** Working directory used to resolve a relative `dirOrFile` and to walk up from. */
+  readonly cwd?: string;
+}
+
+async function isFile(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+async function isDirectory(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+async function specIn(dir: string): Promise<string | undefined> {
+  for (const name of SPEC_FILE_NAMES) {
+    const p = join(dir, name);
+    if (await isFile(p)) return p;
+  }
+  return undefined;
+}
+
+/**
+ * Finds the spec file: `dirOrFile` may name the spec itself or a folder holding one; without it,
+ * the working directory and its ancestors are searched (nearest wins).
+ * Throws PIPELINE_SPEC_NOT_FOUND.
+ */
+export async function findSpecFile(
+  dirOrFile: string | undefined,
+  options: LoadSpecOptions = {},
+): Promise<string> {
+  const cwd = resolve(options.cwd ?? process.cwd());
+  if (dirOrFile !== undefined) {
+    const target = resolve(cwd, dirOrFile);
+    if (await isFile(target)) return target;
+    if (await isDirectory(target)) {
+      const found = await specIn(target);
+      if (found) return found;
+    }
+    throw new SluiceError(
+      'PIPELINE_SPEC_NOT_FOUND',
+      `no pipeline spec (${SPEC_FILE_NAMES.join(', ')}) found at ${target}`,
+      { params: { path: target } },
+    );
+  }
+  for (let dir = cwd; ; dir = dirname(dir)) {
+    const found = await specIn(dir);
+    if (found) return found;
+    if (dirname(dir) === dir) break;
+  }
+  throw new SluiceError(
+    'PIPELINE_SPEC_NOT_FOUND',
+    `no pipeline spec (${SPEC_FILE_NAMES.join(', ')}) found in ${cwd} or any parent folder; run 'sluice init' to create one`,
+    { params: { path: cwd } },
+  );
+}
+
+/** The location of the YAML node at `path` (for an unknown key: the key itself), 1-based. */
+function locate(
+  doc: Document,
+  lines: LineCounter,
+  file: string,
+  path: readonly PropertyKey[],
+  key?: string,
+): SourceLocation {
+  let offset: number | undefined;
+  for (let depth = path.length; depth >= 0 && offset === undefined; depth--) {
+    const node = depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth) as unknown[], true);
+    if (key !== undefined && depth === path.length && isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === key);
+      if (pair && isScalar(pair.key) && pair.key.range) offset = pair.key.range[0];
+    }
+    if (
+      offset === undefined &&
+      node &&
+      typeof node === 'object' &&
+      'range' in node &&
+      Array.isArray(node.range)
+    ) {
+      offset = node.range[0] as number;
+    }
+  }
+  const pos = lines.linePos(offset ?? 0);
+  return { file, line: pos.line, column: pos.col };
+}
+
+function fieldPath(path: readonly PropertyKey[]): string {
+  let s = '';
+  for (const p of path) s += typeof p === 'number' ? `[${p}]` : s === '' ? String(p) : `.${String(p)}`;
+  return s === '' ? '(root)' : s;
+}
+
+/**
+ * Checks a libraries glob: it must compile (balanced brackets, braces, parentheses) and stay
+ * inside the pipeline folder (relative, no `..` segment). Throws PIPELINE_SPEC_INVALID_GLOB_PATTERN.
+ */
+export function checkGlobPattern(pattern: string, location?: SourceLocation): void {
+  const fail = (why: string) => {
+    throw new SluiceError(
+      'PIPELINE_SPEC_INVALID_GLOB_PATTERN',
+      `libraries glob '${pattern}' is not valid: ${why}`,
+      {
+        params: { pattern },
+        ...(location ? { location } : {}),
+      },
+    );
+  };
+  if (isAbsolute(pattern) || /^[A-Za-z]:[\\/]/.test(pattern)) fail('it must be relative to the spec folder');
+  if (pattern.split(/[\\/]/).includes('..')) fail("it must not leave the spec folder ('..')");
+  try {
+    picomatch.makeRe(pattern, { strictBrackets: true });
+  } catch (e) {
+    fail((e as Error).message);
+  }
+}
+
+/**
+ * Loads and validates a pipeline spec. Unknown fields → PIPELINE_SPEC_UNEXPECTED_FIELD,
+ * bad globs → PIPELINE_SPEC_INVALID_GLOB_PATTERN, other problems → PIPELINE_SPEC_INVALID;
+ * every error carries the field path in `params.field` and the spec's file:line.
+ */
+export async function loadSpec(dirOrFile?: string, options: LoadSpecOptions = {}): Promise<PipelineSpec> {
+  const specFile = await findSpecFile(dirOrFile, options);
+  const root = dirname(specFile);
+  const text = await readFile(specFile, 'utf8');
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const file = basename(specFile);
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const pos = lines.linePos(e.pos[0]);
+    throw new SluiceError('PIPELINE_SPEC_INVALID', `${file} is not valid YAML: ${e.message.split('\n')[0]}`, {
+      location: { file, line: pos.line, column: pos.col },
+    });
+  }
+  const value = doc.toJS() ?? {};
+  const parsed = rawSpecSchema.safeParse(value);
+  if (!parsed.success) throw specError(parsed.error.issues, doc, lines, file);
+  const raw = parsed.data;
+
+  if (raw.schema !== undefined && raw.database !== undefined && raw.schema !== raw.database) {
+    throw new SluiceError(
+      'PIPELINE_SPEC_INVALID',
+      `'schema' and 'database' are aliases but name different schemas ('${raw.schema}' vs '${raw.database}')`,
+      { params: { field: 'schema' }, location: locate(doc, lines, file, ['schema']) },
+    );
+  }
+  const libraries = raw.libraries ?? DEFAULT_LIBRARIES;
+  for (const [i, lib] of libraries.entries()) {
+    checkGlobPattern(lib.glob.include, locate(doc, lines, file, ['libraries', i, 'glob', 'include']));
+  }
+  const schema = raw.schema ?? raw.database;
+  return Object.freeze({
+    name: raw.name,
+    root,
+    specFile,
+    storage: resolve(root, raw.storage ?? '.sluice'),
+    ...(raw.catalog !== undefined ? { catalog: raw.catalog } : {}),
+    ...(schema !== undefined ? { schema } : {}),
+    configuration: Object.freeze({ ...(raw.configuration ?? {}) }),
+    libraries: Object.freeze(
+      libraries.map((l) => Object.freeze({ glob: Object.freeze({ include: l.glob.include }) })),
+    ),
+    continuous: raw.continuous ?? false,
+    notifications: Object.freeze(
+      (raw.notifications ?? []).map((n) =>
+        Object.freeze({
+          alerts: Object.freeze([...n.alerts]),
+          emailRecipients: Object.freeze([...(n.email_recipients ?? [])]),
+          webhookUrls: Object.freeze([...(n.webhook_urls ?? [])]),
+        }),
+      ),
+    ),
+    tags: Object.freeze({ ...(raw.tags ?? {}) }),
+    ...(raw.smtp !== undefined ? { smtp: Object.freeze({ ...raw.smtp }) } : {}),
+  });
+}
+
+function specError(
+  issues: readonly z.core.$ZodIssue[],
+  doc: Document,
+  lines: LineCounter,
+  file: string,
+): SluiceError {
+  // Unknown fields first: they are the most common typo and the most precise message.
+  const unknown = issues.find((i) => i.code === 'unrecognized_keys');
+  if (unknown && unknown.code === 'unrecognized_keys') {
+    const key = unknown.keys[0]!;
+    const field = fieldPath([...unknown.path, key]);
+    return new SluiceError(
+      'PIPELINE_SPEC_UNEXPECTED_FIELD',
+      `unexpected field '${field}' in the pipeline spec`,
+      {
+        params: { field, fields: unknown.keys.map((k) => fieldPath([...unknown.path, k])) },
+        location: locate(doc, lines, file, unknown.path, key),
+      },
+    );
+  }
+  const issue = issues[0]!;
+  const field = fieldPath(issue.path);
+  const missing = issue.code === 'invalid_type' && issue.input === undefined;
+  const message = missing ? `required field '${field}' is missing` : `field '${field}': ${issue.message}`;
+  return new SluiceError('PIPELINE_SPEC_INVALID', message, {
+    params: { field, issues: issues.map((i) => ({ field: fieldPath(i.path), message: i.message })) },
+    location: locate(doc, lines, file, issue.path),
+  });
+}

@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  conf,
+  ident,
+  lit,
+  parseColumnsDdl,
+  raw,
+  read,
+  readFiles,
+  renderSql,
+  sql,
+  stream,
+} from '../../src/api/index.ts';
+import { SluiceError } from '../../src/errors/index.ts';
+
+test('renders Spark SQL and lists declared inputs in order', () => {
+  const files = stream(readFiles('data/*.csv', { format: 'csv', header: true, delimiter: ';' }));
+  const q = sql`SELECT e.*, ${lit("O'Brien")} AS who, ${lit(3)} AS n, ${lit(null)} AS z
+FROM ${stream('bronze')} e JOIN ${read('dim')} d ON e.k = d.k, ${files} WHERE ${ident('weird col')} > ${conf('min')}${raw(' -- tail')}`;
+  const r = renderSql(q, { min: '10' });
+  assert.equal(
+    r.text,
+    `SELECT e.*, 'O\\'Brien' AS who, 3 AS n, NULL AS z
+FROM STREAM(bronze) e JOIN dim d ON e.k = d.k, STREAM read_files('data/*.csv', format => 'csv', header => 'true', delimiter => ';') WHERE \`weird col\` > 10 -- tail`,
+  );
+  assert.deepEqual(r.inputs, [
+    { kind: 'dataset', name: 'bronze', streaming: true },
+    { kind: 'dataset', name: 'dim', streaming: false },
+    { kind: 'files', path: 'data/*.csv', streaming: true },
+  ]);
+});
+
+test('nested sql fragments compose and keep their inputs', () => {
+  const filter = sql`id IN (SELECT id FROM ${read('allow')})`;
+  const r = renderSql(sql`SELECT * FROM ${stream('a')} WHERE ${filter}`, {});
+  assert.equal(r.text, 'SELECT * FROM STREAM(a) WHERE id IN (SELECT id FROM allow)');
+  assert.deepEqual(
+    r.inputs.map((i) => (i.kind === 'dataset' ? i.name : i.path)),
+    ['a', 'allow'],
+  );
+});
+
+test('plain strings and numbers cannot be interpolated', () => {
+  const table = 'bronze';
+  assert.throws(
+    // @ts-expect-error — the type forbids it too
+    () => sql`SELECT * FROM ${table}`,
+    (e: unknown) => e instanceof SluiceError && e.code === 'TS_INVALID_DEFINITION' && /lit\(/.test(e.message),
+  );
+  assert.throws(
+    // @ts-expect-error
+    () => sql`SELECT ${42}`,
+    (e: unknown) => e instanceof SluiceError && e.code === 'TS_INVALID_DEFINITION',
+  );
+});
+
+test('readFiles validates format and option names; conf needs a value', () => {
+  assert.throws(
+    // @ts-expect-error
+    () => readFiles('x', { format: 'xml' }),
+    (e: unknown) => e instanceof SluiceError && e.code === 'TS_INVALID_DEFINITION',
+  );
+  assert.throws(
+    () => readFiles('x', { format: 'json', 'bad key': 1 }),
+    (e: unknown) => e instanceof SluiceError,
+  );
+  assert.throws(
+    () => renderSql(sql`SELECT ${conf('nope')}`, {}),
+    (e: unknown) => e instanceof SluiceError && e.code === 'UNDEFINED_CONFIGURATION_KEY',
+  );
+});
+
+test('parseColumnsDdl reads names, types, NOT NULL and comments', () => {
+  assert.deepEqual(
+    parseColumnsDdl("id BIGINT NOT NULL, m MAP<STRING, INT> COMMENT 'a, b', `odd name` DECIMAL(10,2)"),
+    [
+      { name: 'id', type: 'BIGINT', nullable: false },
+      { name: 'm', type: 'MAP<STRING, INT>', nullable: true, comment: 'a, b' },
+      { name: 'odd name', type: 'DECIMAL(10,2)', nullable: true },
+    ],
+  );
+});
