@@ -1,11 +1,141 @@
-import type { CliCommand } from '../command.ts';
+import { formatError } from '../../errors/index.ts';
+import { runPipeline } from '../../engine/run-pipeline.ts';
+import type { EngineEvent, FlowResult, UpdateResult } from '../../engine/types.ts';
+import { parseCliArgs } from '../args.ts';
+import { type CliCommand, EXIT } from '../command.ts';
+import { formatCount, formatDuration, textTable } from '../format.ts';
+import { ProgressView } from '../progress.ts';
+
+const USAGE = `Usage: sluice run [dir] [options]
+
+Runs an update of the pipeline in dir (default: found from the current folder): every streaming
+table processes what is new since its checkpoint, every materialized view is brought up to date.
+
+Options:
+  --full-refresh a,b    reset and recompute these datasets (only these run)
+  --full-refresh-all    reset and recompute every dataset
+  --refresh a,b         update only these datasets, incrementally
+  --continuous          keep polling sources until Ctrl-C / SIGTERM
+  --format text|json    json: print the update result as one JSON object`;
+
+const list = (v: string | undefined) =>
+  v
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 export const runCommand: CliCommand = {
   name: 'run',
-  summary: '(run: not implemented yet)',
-  usage: 'sluice run',
-  async run(_args, io) {
-    io.stderr.write('USAGE: sluice run is not implemented yet\n');
-    return 2;
+  summary: 'run an update of a pipeline',
+  usage: USAGE,
+  async run(args, io) {
+    const { values, positionals } = parseCliArgs(args, {
+      'full-refresh': { type: 'string' },
+      'full-refresh-all': { type: 'boolean' },
+      refresh: { type: 'string' },
+      continuous: { type: 'boolean' },
+      format: { type: 'string' },
+    });
+    if (positionals.length > 1) {
+      io.stderr.write(`USAGE: expected at most one pipeline folder, got ${positionals.length}\n`);
+      return EXIT.usage;
+    }
+    const format = values.format ?? 'text';
+    if (format !== 'text' && format !== 'json') {
+      io.stderr.write(`USAGE: --format must be text or json, got '${format}'\n`);
+      return EXIT.usage;
+    }
+    const controller = new AbortController();
+    const stop = () => controller.abort();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    const view = format === 'text' ? new ProgressView(io.stdout) : undefined;
+    try {
+      const outcome = await runPipeline(positionals[0], {
+        cwd: io.cwd,
+        ...(values.refresh !== undefined ? { refresh: list(values.refresh) } : {}),
+        ...(values['full-refresh'] !== undefined ? { fullRefresh: list(values['full-refresh']) } : {}),
+        ...(values['full-refresh-all'] ? { fullRefreshAll: true } : {}),
+        ...(values.continuous ? { continuous: true } : {}),
+        signal: controller.signal,
+        listeners: view ? [(e: EngineEvent) => view.onEvent(e)] : [],
+        onValidated: (v) => {
+          if (view) {
+            view.header(v.pipeline, v.warnings.map(formatError));
+          }
+        },
+      });
+      if (outcome.kind === 'invalid') {
+        for (const e of outcome.errors) io.stderr.write(`${formatError(e)}\n`);
+        io.stderr.write(`pipeline is invalid: ${outcome.errors.length} error${outcome.errors.length === 1 ? '' : 's'}\n`);
+        return EXIT.failed;
+      }
+      const result = outcome.result;
+      view?.finish();
+      if (format === 'json') io.stdout.write(`${JSON.stringify(resultJson(result), null, 2)}\n`);
+      else io.stdout.write(summary(result));
+      if (result.error) io.stderr.write(`${formatError(result.error)}\n`);
+      for (const f of result.flows) if (f.error) io.stderr.write(`${formatError(f.error)}\n`);
+      return result.state === 'FAILED' ? EXIT.failed : EXIT.ok;
+    } finally {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    }
   },
 };
+
+function resultJson(r: UpdateResult): unknown {
+  return {
+    ...r,
+    error: r.error?.toJSON(),
+    flows: r.flows.map((f) => ({ ...f, error: f.error?.toJSON() })),
+  };
+}
+
+function flowRow(f: FlowResult): (string | number)[] {
+  return [
+    f.dataset,
+    f.flow === f.dataset ? '' : f.flow,
+    f.state,
+    f.metrics.num_output_rows,
+    f.metrics.num_batches,
+    formatDuration(f.durationMs),
+    f.error ? f.error.code : f.skippedBecause ? `upstream ${f.skippedBecause} failed` : (f.planning?.technique ?? ''),
+  ];
+}
+
+/** The end-of-update report: flows, then the data-quality table with pass rates. */
+export function summary(r: UpdateResult): string {
+  const lines: string[] = [''];
+  lines.push(textTable(['dataset', 'flow', 'state', 'rows out', 'batches', 'time', 'note'], r.flows.map(flowRow)));
+  const quality = r.flows.filter((f) => f.dataQuality && f.dataQuality.expectations.length > 0);
+  if (quality.length > 0) {
+    lines.push('', 'Data quality:');
+    const rows: (string | number)[][] = [];
+    for (const f of quality) {
+      for (const e of f.dataQuality!.expectations) {
+        const total = e.passed_records + e.failed_records;
+        rows.push([
+          e.dataset,
+          e.name,
+          e.action === 'warn' ? 'warn' : e.action === 'drop' ? 'drop row' : e.action === 'fail' ? 'fail update' : 'quarantine',
+          e.passed_records,
+          e.failed_records,
+          total === 0 ? '-' : `${((100 * e.passed_records) / total).toFixed(2)}%`,
+        ]);
+      }
+    }
+    lines.push(textTable(['dataset', 'expectation', 'action', 'passed', 'failed', 'pass rate'], rows));
+    for (const f of quality) {
+      const dq = f.dataQuality!;
+      if (dq.dropped_records > 0 || dq.quarantined_records > 0) {
+        lines.push(
+          `${f.dataset}: ${formatCount(dq.dropped_records)} rows dropped, ${formatCount(dq.quarantined_records)} rows quarantined${dq.quarantined_records > 0 ? ` (in ${f.dataset}_quarantine)` : ''}`,
+        );
+      }
+    }
+  }
+  const ms = Date.parse(r.endedAt) - Date.parse(r.startedAt);
+  lines.push('', `Update ${r.updateId.slice(0, 8)} ${r.state} in ${formatDuration(ms)}`, '');
+  return lines.join('\n');
+}

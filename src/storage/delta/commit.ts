@@ -53,6 +53,8 @@ export interface CommitOptions {
    * `delta.checkpointInterval`, else 10). 0 disables checkpoints.
    */
   readonly checkpointInterval?: number;
+  /** Extra commitInfo fields (engine-specific, e.g. a batch's data-quality counts), merged last. */
+  readonly commitInfo?: Readonly<Record<string, unknown>>;
   /** fsync commit files (default true). */
   readonly durable?: boolean;
 }
@@ -167,6 +169,7 @@ export async function commit(
     isBlindAppend: blindAppend,
     engineInfo: ENGINE_INFO,
     ...(txn !== undefined ? { txnId: `${txn.appId}:${txn.version}` } : {}),
+    ...opts.commitInfo,
   };
   // commitInfo first, as Spark writes it (in-commit timestamps readers look at line 1).
   const lines: Action[] = [{ commitInfo }, ...body, ...(txn !== undefined ? [{ txn }] : [])];

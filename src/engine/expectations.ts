@@ -1,0 +1,132 @@
+import { SluiceError } from '../errors/index.ts';
+import type { Dataset, Expectation } from '../model/index.ts';
+import { translateExpression } from '../sql/index.ts';
+import { type DuckDBConnection, queryRows, sqlIdent, sqlString } from '../util/duckdb.ts';
+import type { ExpectationMetrics } from './types.ts';
+
+/** An expectation with its constraint translated to DuckDB and a flag column name. */
+export interface CompiledExpectation {
+  readonly expectation: Expectation;
+  readonly dataset: string;
+  readonly sql: string;
+  /** Name of the boolean column holding "this row passed" in the materialized batch. */
+  readonly flag: string;
+}
+
+/** Translates a dataset's expectations once per flow run. */
+export async function compileExpectations(dataset: Dataset): Promise<CompiledExpectation[]> {
+  return Promise.all(
+    dataset.expectations.map(async (e, i) => ({
+      expectation: e,
+      dataset: dataset.name,
+      sql: await translateExpression(e.expression, e.location ? { location: e.location } : {}),
+      flag: `__sluice_pass_${i}`,
+    })),
+  );
+}
+
+/** The batch table name on a flow's connection. */
+export const BATCH_TABLE = '__sluice_batch';
+
+/** Columns added to the batch table for bookkeeping; excluded from every write. */
+export function flagColumns(compiled: readonly CompiledExpectation[]): string[] {
+  return [...compiled.map((c) => c.flag), '__sluice_quarantine', '__sluice_drop'];
+}
+
+export interface ExpectationEvaluation {
+  readonly inputRows: number;
+  readonly droppedRows: number;
+  readonly quarantinedRows: number;
+  readonly keptRows: number;
+  readonly metrics: readonly ExpectationMetrics[];
+}
+
+/**
+ * Evaluates every expectation on every row of `sql` in one pass, materializing the batch with
+ * one boolean column per expectation (TRUE only when the constraint is TRUE — FALSE and NULL
+ * fail) plus the routing decisions. Precedence: FAIL over QUARANTINE over DROP over warn.
+ * Throws EXPECTATION_VIOLATION (before anything is written) when a FAIL UPDATE expectation fails.
+ */
+export async function evaluateExpectations(
+  conn: DuckDBConnection,
+  sql: string,
+  compiled: readonly CompiledExpectation[],
+): Promise<ExpectationEvaluation> {
+  const failed = (c: CompiledExpectation) => `NOT ${sqlIdent(c.flag)}`;
+  const anyOf = (cs: readonly CompiledExpectation[]) => (cs.length === 0 ? 'false' : cs.map(failed).join(' OR '));
+  const by = (a: Expectation['action']) => compiled.filter((c) => c.expectation.action === a);
+  const flags = compiled.map((c) => `coalesce((${c.sql}), false) AS ${sqlIdent(c.flag)}`);
+  await conn.run(
+    `CREATE OR REPLACE TEMP TABLE ${BATCH_TABLE} AS SELECT *, ${anyOf(by('quarantine'))} AS __sluice_quarantine, ` +
+      `(${anyOf(by('drop'))}) AND NOT (${anyOf(by('quarantine'))}) AS __sluice_drop ` +
+      `FROM (SELECT __q.*${flags.length ? `, ${flags.join(', ')}` : ''} FROM (${sql}) AS __q)`,
+  );
+  const counts = await queryRows<Record<string, number | string>>(
+    conn,
+    `SELECT count(*) AS n, count_if(__sluice_quarantine) AS q, count_if(__sluice_drop) AS d, ` +
+      `count_if(${anyOf(by('fail'))}) AS f` +
+      compiled.map((c, i) => `, count_if(${failed(c)}) AS e${i}`).join('') +
+      ` FROM ${BATCH_TABLE}`,
+  );
+  const row = counts[0]!;
+  const num = (k: string) => Number(row[k] ?? 0);
+  const inputRows = num('n');
+  if (num('f') > 0) {
+    const failing = by('fail');
+    const nameExpr = failing
+      .map((c) => `CASE WHEN ${failed(c)} THEN ${sqlString(c.expectation.name)} END`)
+      .reduce((acc, x) => `coalesce(${acc}, ${x})`);
+    const offenders = await queryRows<{ name: string; row: string }>(
+      conn,
+      `WITH o AS (SELECT * FROM ${BATCH_TABLE} WHERE ${anyOf(failing)} LIMIT 1) ` +
+        `SELECT ${nameExpr} AS name, (SELECT to_json(r)::VARCHAR FROM (SELECT * EXCLUDE (${flagColumns(compiled)
+          .map(sqlIdent)
+          .join(', ')}) FROM o) AS r) AS row FROM o`,
+    );
+    const offender = offenders[0];
+    const exp = failing.find((c) => c.expectation.name === offender?.name) ?? failing[0]!;
+    const name = exp.expectation.name;
+    throw new SluiceError(
+      'EXPECTATION_VIOLATION',
+      `expectation '${name}' (${exp.expectation.expression}) on dataset '${exp.dataset}' failed with ON VIOLATION FAIL UPDATE; offending row: ${offender?.row ?? '?'}`,
+      {
+        dataset: exp.dataset,
+        params: { expectation: name, expression: exp.expectation.expression, row: offender?.row, failedRecords: num('f') },
+        ...(exp.expectation.location ? { location: exp.expectation.location } : {}),
+      },
+    );
+  }
+  const metrics = compiled.map((c, i) => ({
+    name: c.expectation.name,
+    dataset: c.dataset,
+    action: c.expectation.action,
+    passed_records: inputRows - num(`e${i}`),
+    failed_records: num(`e${i}`),
+  }));
+  return {
+    inputRows,
+    droppedRows: num('d'),
+    quarantinedRows: num('q'),
+    keptRows: inputRows - num('d') - num('q'),
+    metrics,
+  };
+}
+
+/** SELECT of the rows that stay in the target (bookkeeping columns removed). */
+export function keptRowsSql(compiled: readonly CompiledExpectation[]): string {
+  return `SELECT * EXCLUDE (${flagColumns(compiled).map(sqlIdent).join(', ')}) FROM ${BATCH_TABLE} WHERE NOT __sluice_quarantine AND NOT __sluice_drop`;
+}
+
+/**
+ * SELECT of the quarantined rows with `_violations` (every expectation the row failed, of any
+ * action), `_batch_id`, `_source` and `_quarantined_at`.
+ */
+export function quarantinedRowsSql(compiled: readonly CompiledExpectation[], batchId: number, source: string): string {
+  const names = compiled.map((c) => `CASE WHEN NOT ${sqlIdent(c.flag)} THEN ${sqlString(c.expectation.name)} END`);
+  return (
+    `SELECT * EXCLUDE (${flagColumns(compiled).map(sqlIdent).join(', ')}), ` +
+    `list_filter([${names.join(', ')}], x -> x IS NOT NULL)::VARCHAR[] AS _violations, ` +
+    `${batchId}::BIGINT AS _batch_id, ${sqlString(source)}::VARCHAR AS _source, current_timestamp AS _quarantined_at ` +
+    `FROM ${BATCH_TABLE} WHERE __sluice_quarantine`
+  );
+}

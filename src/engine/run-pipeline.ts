@@ -1,0 +1,45 @@
+import type { SluiceError } from '../errors/index.ts';
+import { validatePipeline } from '../graph/index.ts';
+import type { LoadedPipeline } from './pipeline.ts';
+import type { UpdateResult } from './types.ts';
+import { refreshSelection, type RunUpdateOptions, runUpdate } from './update.ts';
+
+export type RunPipelineOutcome =
+  | { readonly kind: 'invalid'; readonly errors: readonly SluiceError[]; readonly warnings: readonly SluiceError[] }
+  | { readonly kind: 'ran'; readonly result: UpdateResult; readonly warnings: readonly SluiceError[] };
+
+export interface RunPipelineOptions extends RunUpdateOptions {
+  readonly cwd?: string;
+  /** Called once the pipeline validated, before the update starts. */
+  readonly onValidated?: (v: { pipeline: string; warnings: readonly SluiceError[] }) => void;
+}
+
+/**
+ * Validates the pipeline in `dir` (or found from `cwd`) and, when valid, runs one update.
+ * Invalid pipelines run nothing and report every error.
+ * @throws SluiceError for refresh options that conflict, a missing spec, or a held lock.
+ */
+export async function runPipeline(dir: string | undefined, options: RunPipelineOptions = {}): Promise<RunPipelineOutcome> {
+  refreshSelection(options);
+  const v = await validatePipeline(dir, { cwd: options.cwd ?? process.cwd() });
+  if (v.errors.length > 0 || !v.graph || !v.spec) return { kind: 'invalid', errors: v.errors, warnings: v.warnings };
+  options.onValidated?.({ pipeline: v.spec.name, warnings: v.warnings });
+  const pipeline = loadedPipeline(v);
+  const result = await runUpdate(pipeline, { ...options, continuous: options.continuous ?? pipeline.continuous });
+  return { kind: 'ran', result, warnings: v.warnings };
+}
+
+/** The engine's input from a validation result. */
+export function loadedPipeline(v: Awaited<ReturnType<typeof validatePipeline>>): LoadedPipeline {
+  const graph = v.graph!;
+  const spec = v.spec!;
+  return {
+    name: spec.name,
+    root: spec.root,
+    storage: spec.storage,
+    configuration: v.configuration ?? spec.configuration,
+    datasets: [...graph.datasets.values()],
+    flows: [...graph.flows.values()].map((f) => f.flow),
+    continuous: spec.continuous ?? false,
+  };
+}

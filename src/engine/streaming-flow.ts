@@ -1,0 +1,221 @@
+import { SluiceError } from '../errors/index.ts';
+import type { DuckDBConnection } from '../util/duckdb.ts';
+import { bindQuery } from './bind.ts';
+import type { UpdateContext } from './context.ts';
+import { type FlowCheckpoint, openFlowCheckpoint } from './flow-checkpoint.ts';
+import { leafSql } from './leaf-sql.ts';
+import type { BatchOffset, PersistedColumns, SourceOffset } from './offsets.ts';
+import { type PlannedFlow, tablePath } from './plan.ts';
+import { discoverFiles, evolveFileSchema, inferFileSchema, planFileBatch, toFileSourceError } from './sources/files.ts';
+import * as store from './store.ts';
+import { type BatchOutcome, writeBatch } from './table-writer.ts';
+
+export interface StreamingFlowOutcome {
+  readonly batches: number;
+  readonly totals: BatchOutcome;
+  readonly stopped: boolean;
+}
+
+/**
+ * Runs a streaming flow as micro-batches until its sources have nothing new.
+ * Per batch: plan the source range → write it to the offset log → bind → transform → check
+ * expectations → write Parquet → one Delta commit with the files and `txn {appId, batchId}`.
+ * A batch planned but not committed (crash, FAIL UPDATE) is replayed first, as recorded.
+ */
+export async function runStreamingFlow(
+  ctx: UpdateContext,
+  pf: PlannedFlow,
+  conn: DuckDBConnection,
+  onBatch: (batchId: number, outcome: BatchOutcome) => Promise<void>,
+): Promise<StreamingFlowOutcome> {
+  const cp = await openFlowCheckpoint(ctx.plan.storage, pf);
+  let committed = cp.committed;
+  const history = await cp.log.readAll(committed);
+  const processed = new Map<string, Set<string>>();
+  const lastByKey = new Map<string, SourceOffset>();
+  const remember = (o: BatchOffset) => {
+    for (const [key, s] of Object.entries(o.sources)) {
+      if (s.kind === 'files') {
+        let set = processed.get(key);
+        if (!set) processed.set(key, (set = new Set()));
+        for (const f of s.files) set.add(f.path);
+      }
+      lastByKey.set(key, s);
+    }
+  };
+  history.forEach(remember);
+
+  let pending = await cp.log.latest();
+  if (pending && pending.batchId <= committed) pending = undefined;
+  if (pending && pending.batchId !== committed + 1) {
+    throw new SluiceError(
+      'FLOW_EXECUTION_FAILED',
+      `flow '${pf.flow.name}' checkpoint is ahead of its table (batch ${pending.batchId} planned, ${committed} committed); run with --full-refresh ${pf.target.name}`,
+      { dataset: pf.target.name, params: { planned: pending.batchId, committed } },
+    );
+  }
+
+  let batches = 0;
+  let totals = zeroOutcome();
+  for (;;) {
+    if (ctx.signal?.aborted) return { batches, totals, stopped: true };
+    const replay = pending !== undefined;
+    const offset = pending ?? (await planBatch(ctx, pf, conn, committed + 1, processed, lastByKey));
+    pending = undefined;
+    if (!offset) break;
+    if (!replay) await cp.log.write(offset);
+    const outcome = await executeBatch(ctx, pf, conn, cp, offset);
+    committed = offset.batchId;
+    remember(offset);
+    batches++;
+    totals = addOutcome(totals, outcome);
+    await onBatch(offset.batchId, outcome);
+  }
+  return { batches, totals, stopped: false };
+}
+
+function optionNumber(options: Readonly<Record<string, string>>, name: string): number | undefined {
+  const entry = Object.entries(options).find(([k]) => k.toLowerCase() === name.toLowerCase());
+  if (!entry) return undefined;
+  const n = Number(entry[1]);
+  return Number.isFinite(n) && n > 0 ? n : undefined;
+}
+
+async function planBatch(
+  ctx: UpdateContext,
+  pf: PlannedFlow,
+  conn: DuckDBConnection,
+  batchId: number,
+  processed: ReadonlyMap<string, ReadonlySet<string>>,
+  lastByKey: ReadonlyMap<string, SourceOffset>,
+): Promise<BatchOffset | undefined> {
+  const sources: Record<string, SourceOffset> = {};
+  let anyNew = false;
+  for (const leaf of pf.leaves) {
+    const input = leaf.input;
+    if (input.kind === 'files') {
+      const discovered = await discoverFiles(input.path, { root: ctx.root });
+      const prev = lastByKey.get(leaf.key);
+      const prevSchema: PersistedColumns | undefined =
+        prev && (prev.kind === 'files' || prev.kind === 'files-snapshot') && prev.schema.columns.length > 0
+          ? prev.schema
+          : undefined;
+      const batch = leaf.streaming
+        ? planFileBatch(discovered, processed.get(leaf.key) ?? new Set(), {
+            maxFilesPerTrigger: optionNumber(input.options, 'maxFilesPerTrigger'),
+            maxBytesPerTrigger: optionNumber(input.options, 'maxBytesPerTrigger'),
+          })
+        : discovered;
+      let schema: PersistedColumns = prevSchema ?? { columns: [] };
+      if (batch.length > 0) {
+        const paths = batch.map((f) => f.path);
+        schema = prevSchema
+          ? await evolveFileSchema(conn, prevSchema, paths, input.format, input.options)
+          : await inferFileSchema(conn, paths, input.format, input.options);
+      }
+      const files = batch.map((f) => ({ path: f.path, size: f.size, mtimeMs: f.mtimeMs }));
+      if (leaf.streaming) {
+        if (files.length > 0) anyNew = true;
+        sources[leaf.key] = { kind: 'files', files, schema };
+      } else {
+        sources[leaf.key] = { kind: 'files-snapshot', files, schema };
+      }
+      continue;
+    }
+    const d = leaf.dataset!;
+    const latest = await store.tableVersion(tablePath(ctx.plan.storage, d));
+    if (leaf.streaming) {
+      const prev = lastByKey.get(leaf.key);
+      const fromVersion = prev?.kind === 'table-stream' ? prev.toVersion : -1;
+      const toVersion = latest ?? -1;
+      if (toVersion > fromVersion) anyNew = true;
+      sources[leaf.key] = { kind: 'table-stream', dataset: d.name, fromVersion, toVersion: Math.max(toVersion, fromVersion) };
+    } else {
+      sources[leaf.key] = { kind: 'table-snapshot', dataset: d.name, version: latest ?? null };
+    }
+  }
+  if (!anyNew) return undefined;
+  return { batchId, plannedAt: new Date().toISOString(), sources };
+}
+
+async function executeBatch(
+  ctx: UpdateContext,
+  pf: PlannedFlow,
+  conn: DuckDBConnection,
+  cp: FlowCheckpoint,
+  offset: BatchOffset,
+): Promise<BatchOutcome> {
+  const skipChangeCommits = /^true$/i.test(
+    Object.entries(pf.flow.options).find(([k]) => k.toLowerCase() === 'skipchangecommits')?.[1] ?? '',
+  );
+  const sql = await bindQuery(conn, pf.bound, (leaf) =>
+    leafSql(ctx, leaf, offset.sources[leaf.key], { skipChangeCommits }),
+  );
+  const files = Object.values(offset.sources).flatMap((s) => (s.kind === 'files' ? s.files : []));
+  return writeBatch(ctx, pf, conn, cp, sql, {
+    batchId: offset.batchId,
+    mode: 'append',
+    source: describeSources(offset),
+    sourceFiles: files.length,
+  }).catch((e: unknown) => {
+    throw toFileSourceError(e, files);
+  });
+}
+
+/** A short description of where a batch's rows came from (for quarantine `_source`). */
+function describeSources(offset: BatchOffset): string {
+  const parts: string[] = [];
+  for (const s of Object.values(offset.sources)) {
+    switch (s.kind) {
+      case 'files':
+        if (s.files.length === 1) parts.push(s.files[0]!.path);
+        else if (s.files.length > 1) parts.push(`${s.files.length} files: ${s.files[0]!.path} …`);
+        break;
+      case 'table-stream':
+        if (s.toVersion > s.fromVersion) parts.push(`${s.dataset}@v${s.fromVersion + 1}-${s.toVersion}`);
+        break;
+      case 'table-snapshot':
+      case 'files-snapshot':
+        break;
+      default: {
+        const never: never = s;
+        return never;
+      }
+    }
+  }
+  return parts.join('; ');
+}
+
+export function zeroOutcome(): BatchOutcome {
+  return {
+    inputRows: 0,
+    outputRows: 0,
+    outputBytes: 0,
+    files: 0,
+    droppedRows: 0,
+    quarantinedRows: 0,
+    expectations: [],
+  };
+}
+
+export function addOutcome(a: BatchOutcome, b: BatchOutcome): BatchOutcome {
+  const byName = new Map(a.expectations.map((e) => [e.name, e]));
+  for (const e of b.expectations) {
+    const prev = byName.get(e.name);
+    byName.set(
+      e.name,
+      prev
+        ? { ...prev, passed_records: prev.passed_records + e.passed_records, failed_records: prev.failed_records + e.failed_records }
+        : e,
+    );
+  }
+  return {
+    inputRows: a.inputRows + b.inputRows,
+    outputRows: a.outputRows + b.outputRows,
+    outputBytes: a.outputBytes + b.outputBytes,
+    files: a.files + b.files,
+    droppedRows: a.droppedRows + b.droppedRows,
+    quarantinedRows: a.quarantinedRows + b.quarantinedRows,
+    expectations: [...byName.values()],
+  };
+}
