@@ -1,0 +1,154 @@
+/**
+ * The slice of DuckDB's serialized parse tree (`json_serialize_sql`, DuckDB 1.5) that sluice
+ * reads and builds. Nodes are plain JSON objects; the factories below produce exactly the
+ * shapes DuckDB's own serializer emits, so `json_deserialize_sql` accepts them.
+ */
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type AstNode = { [key: string]: Json };
+
+/** DuckDB's "no location" marker (u64 max); JSON numbers round it, DuckDB accepts that back. */
+const NO_LOCATION = 2 ** 64;
+
+export function isNode(v: Json | undefined): v is AstNode {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function str(node: AstNode, key: string): string {
+  const v = node[key];
+  return typeof v === 'string' ? v : '';
+}
+
+export function nodes(node: AstNode, key: string): AstNode[] {
+  const v = node[key];
+  return Array.isArray(v) ? (v.filter((x) => isNode(x)) as AstNode[]) : [];
+}
+
+/** The source position DuckDB recorded (a byte offset into the parsed text), if any. */
+export function queryLocation(node: AstNode): number | undefined {
+  const v = node.query_location;
+  return typeof v === 'number' && v < 1e15 ? v : undefined;
+}
+
+function base(cls: string, type: string, location?: number): AstNode {
+  return { class: cls, type, alias: '', query_location: location ?? NO_LOCATION };
+}
+
+export function functionNode(name: string, children: AstNode[], location?: number): AstNode {
+  return {
+    ...base('FUNCTION', 'FUNCTION', location),
+    function_name: name,
+    schema: '',
+    children,
+    filter: null,
+    order_bys: { type: 'ORDER_MODIFIER', orders: [] },
+    distinct: false,
+    is_operator: false,
+    export_state: false,
+    catalog: '',
+  };
+}
+
+export function operatorFunction(op: string, children: AstNode[]): AstNode {
+  return { ...functionNode(op, children), is_operator: true };
+}
+
+export function stringConstant(value: string): AstNode {
+  return {
+    ...base('CONSTANT', 'VALUE_CONSTANT'),
+    value: { type: { id: 'VARCHAR', type_info: null }, is_null: false, value },
+  };
+}
+
+export function integerConstant(value: number): AstNode {
+  return {
+    ...base('CONSTANT', 'VALUE_CONSTANT'),
+    value: { type: { id: 'INTEGER', type_info: null }, is_null: false, value },
+  };
+}
+
+export function nullConstant(): AstNode {
+  return {
+    ...base('CONSTANT', 'VALUE_CONSTANT'),
+    value: { type: { id: 'NULL', type_info: null }, is_null: true },
+  };
+}
+
+/** A cast to a parameterless DuckDB type (`VARCHAR`, `DATE`, `TIMESTAMP WITH TIME ZONE`, …). */
+export function castNode(child: AstNode, typeId: string, tryCast = false): AstNode {
+  return {
+    ...base('CAST', 'OPERATOR_CAST'),
+    child,
+    cast_type: { id: typeId, type_info: null },
+    try_cast: tryCast,
+  };
+}
+
+export function caseNode(checks: { when: AstNode; result: AstNode }[], otherwise: AstNode): AstNode {
+  return {
+    ...base('CASE', 'CASE_EXPR'),
+    case_checks: checks.map((c) => ({ when_expr: c.when, then_expr: c.result })),
+    else_expr: otherwise,
+  };
+}
+
+export function operatorNode(
+  type: 'OPERATOR_IS_NULL' | 'OPERATOR_IS_NOT_NULL' | 'OPERATOR_NOT',
+  child: AstNode,
+): AstNode {
+  return { ...base('OPERATOR', type), children: [child] };
+}
+
+export function conjunction(type: 'CONJUNCTION_AND' | 'CONJUNCTION_OR', children: AstNode[]): AstNode {
+  return { ...base('CONJUNCTION', type), children };
+}
+
+export function comparison(type: string, left: AstNode, right: AstNode): AstNode {
+  return { ...base('COMPARISON', type), left, right };
+}
+
+export function baseTable(
+  tableName: string,
+  alias: string,
+  columnAliases: Json = [],
+  location?: number,
+): AstNode {
+  return {
+    type: 'BASE_TABLE',
+    alias,
+    sample: null,
+    query_location: location ?? NO_LOCATION,
+    schema_name: '',
+    table_name: tableName,
+    column_name_alias: columnAliases,
+    catalog_name: '',
+    at_clause: null,
+  };
+}
+
+/** The value of a CONSTANT node as text (`CAST('t' AS BOOLEAN)` → `true`), else undefined. */
+export function constantText(node: AstNode): string | undefined {
+  if (node.class === 'CONSTANT' && isNode(node.value)) {
+    if (node.value.is_null === true) return undefined;
+    const v = node.value.value;
+    const type = isNode(node.value.type) ? str(node.value.type, 'id') : '';
+    if (type === 'DECIMAL' && typeof v === 'number') {
+      const info = isNode(node.value.type) ? node.value.type.type_info : null;
+      const scale = isNode(info) && typeof info.scale === 'number' ? info.scale : 0;
+      return String(v / 10 ** scale);
+    }
+    return v === null || typeof v === 'object' ? undefined : String(v);
+  }
+  if (
+    node.class === 'CAST' &&
+    isNode(node.child) &&
+    isNode(node.cast_type) &&
+    node.cast_type.id === 'BOOLEAN'
+  ) {
+    const inner = constantText(node.child);
+    if (inner === 't') return 'true';
+    if (inner === 'f') return 'false';
+    return inner;
+  }
+  return undefined;
+}

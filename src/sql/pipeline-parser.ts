@@ -1,0 +1,628 @@
+import { SluiceError, type SourceLocation } from '../errors/index.ts';
+import {
+  type ColumnDefinition,
+  type CompiledQuery,
+  type Dataset,
+  type DatasetKind,
+  type Expectation,
+  type ExpectationAction,
+  expectation,
+  type Flow,
+} from '../model/index.ts';
+import { compilePlacedQuery, type PlacedText, placeText } from './compile.ts';
+import type { SqlParseOptions, SqlParseResult } from './index.ts';
+import { substituteConfiguration } from './substitute.ts';
+import { isSymbol, isWord, LineIndex, type Token, tokenize } from './tokenizer.ts';
+
+/**
+ * Lakeflow SQL files → model definitions. Statements are split on `;` tokens (so semicolons in
+ * strings and comments are harmless), then handled in order: `SET` extends the configuration
+ * used for `${key}` substitution in later statements, `USE SCHEMA` changes the default schema.
+ * Query bodies of all statements are compiled concurrently so DuckDB round trips batch.
+ */
+
+type Parsed =
+  | { readonly kind: 'set'; readonly key: string; readonly value: string; readonly location: SourceLocation }
+  | { readonly kind: 'use'; readonly schema?: string }
+  | {
+      readonly kind: 'dataset';
+      readonly dataset: Dataset;
+      readonly query?: PlacedText;
+    }
+  | {
+      readonly kind: 'flow';
+      readonly name: string;
+      readonly target: string;
+      readonly once: boolean;
+      readonly location: SourceLocation;
+      readonly query: PlacedText;
+    };
+
+class StatementParser {
+  private pos = 0;
+
+  constructor(
+    private readonly tokens: readonly Token[],
+    private readonly src: PlacedText,
+    private readonly schema: string | undefined,
+  ) {}
+
+  private peek(k = 0): Token | undefined {
+    return this.tokens[this.pos + k];
+  }
+
+  private loc(t: Token | undefined): SourceLocation {
+    return this.src.locate(t ? t.start : this.src.text.length)!;
+  }
+
+  fail(message: string, t: Token | undefined = this.peek()): never {
+    const near = t ? t.text.slice(0, 40) : '<end of statement>';
+    throw new SluiceError('SQL_SYNTAX_ERROR', `${message} (near '${near}')`, {
+      params: { near, detail: message },
+      location: this.loc(t),
+    });
+  }
+
+  private acceptWord(...words: string[]): Token | undefined {
+    const t = this.peek();
+    if (t && words.some((w) => isWord(t, w))) {
+      this.pos++;
+      return t;
+    }
+    return undefined;
+  }
+
+  private expectWord(word: string, what = word): Token {
+    return this.acceptWord(word) ?? this.fail(`expected ${what}`);
+  }
+
+  private acceptSymbol(sym: string): Token | undefined {
+    const t = this.peek();
+    if (isSymbol(t, sym)) {
+      this.pos++;
+      return t;
+    }
+    return undefined;
+  }
+
+  private expectSymbol(sym: string): Token {
+    return this.acceptSymbol(sym) ?? this.fail(`expected '${sym}'`);
+  }
+
+  private identifier(what: string): string {
+    const t = this.peek();
+    if (t && (t.kind === 'word' || t.kind === 'backtick' || t.kind === 'dstring')) {
+      this.pos++;
+      return t.value;
+    }
+    return this.fail(`expected ${what}`);
+  }
+
+  private qualifiedName(what: string): string[] {
+    const parts = [this.identifier(what)];
+    while (this.acceptSymbol('.')) parts.push(this.identifier(what));
+    return parts;
+  }
+
+  private stringLiteral(what: string): string {
+    const t = this.peek();
+    if (t && (t.kind === 'string' || t.kind === 'dstring')) {
+      this.pos++;
+      return t.value;
+    }
+    return this.fail(`expected ${what} as a quoted string`);
+  }
+
+  private atEnd(): boolean {
+    return this.pos >= this.tokens.length;
+  }
+
+  /** The rest of the statement from token `t` as a placed query body. */
+  private restFrom(t: Token): PlacedText {
+    const text = this.src.text.slice(t.start).trimEnd();
+    return { text, locate: (offset) => this.src.locate(t.start + offset) };
+  }
+
+  /** Skips tokens until a `,` or `)` at the current nesting depth (not consumed). */
+  private skipElement(): void {
+    let depth = 0;
+    for (; !this.atEnd(); this.pos++) {
+      const t = this.peek()!;
+      if (depth === 0 && (isSymbol(t, ',') || isSymbol(t, ')'))) return;
+      if (isSymbol(t, '(')) depth++;
+      else if (isSymbol(t, ')')) depth--;
+    }
+  }
+
+  parse(): Parsed {
+    const first = this.peek()!;
+    if (isWord(first, 'CREATE')) return this.create();
+    if (isWord(first, 'SET')) return this.set();
+    if (isWord(first, 'USE')) return this.use();
+    const words = this.tokens.slice(0, 3).map((t) => t.text.toUpperCase());
+    throw new SluiceError(
+      'SQL_UNSUPPORTED_STATEMENT',
+      `'${words.slice(0, 2).join(' ')}' is not a pipeline statement (CREATE STREAMING TABLE, CREATE MATERIALIZED VIEW, CREATE VIEW, CREATE FLOW, SET, USE)`,
+      { params: { statement: words.join(' ') }, location: this.loc(first) },
+    );
+  }
+
+  private set(): Parsed {
+    const start = this.expectWord('SET');
+    const keyStart = this.peek();
+    let eq = this.pos;
+    while (eq < this.tokens.length && !isSymbol(this.tokens[eq], '=')) eq++;
+    if (!keyStart || eq === this.pos || eq >= this.tokens.length)
+      this.fail('expected SET key = value', keyStart);
+    const key = this.tokens
+      .slice(this.pos, eq)
+      .map((t) => t.value)
+      .join('');
+    const valueTokens = this.tokens.slice(eq + 1);
+    let value = '';
+    if (
+      valueTokens.length === 1 &&
+      (valueTokens[0]!.kind === 'string' || valueTokens[0]!.kind === 'dstring')
+    ) {
+      value = valueTokens[0]!.value;
+    } else if (valueTokens.length > 0) {
+      value = this.src.text.slice(valueTokens[0]!.start, valueTokens[valueTokens.length - 1]!.end);
+    }
+    return { kind: 'set', key, value, location: this.loc(start) };
+  }
+
+  private use(): Parsed {
+    this.expectWord('USE');
+    const what = this.acceptWord('SCHEMA', 'DATABASE', 'CATALOG');
+    const name = this.qualifiedName('a schema name');
+    if (!this.atEnd()) this.fail('unexpected text after USE');
+    if (isWord(what, 'CATALOG')) return { kind: 'use' };
+    return { kind: 'use', schema: name[name.length - 1]! };
+  }
+
+  private create(): Parsed {
+    const start = this.expectWord('CREATE');
+    if (this.acceptWord('OR'))
+      this.acceptWord('REFRESH', 'REPLACE') ?? this.fail('expected REFRESH or REPLACE');
+    const flags = new Set<string>();
+    for (;;) {
+      const t = this.acceptWord('PRIVATE', 'TEMPORARY', 'TEMP', 'STREAMING', 'LIVE', 'MATERIALIZED');
+      if (!t) break;
+      flags.add(t.text.toUpperCase() === 'TEMP' ? 'TEMPORARY' : t.text.toUpperCase());
+    }
+    const object = this.peek();
+    let kind: DatasetKind;
+    if (isWord(object, 'FLOW') && flags.size === 0) {
+      this.pos++;
+      return this.flow(start);
+    } else if (isWord(object, 'TABLE') && flags.has('STREAMING')) kind = 'streaming_table';
+    else if (isWord(object, 'TABLE') && flags.has('LIVE')) kind = 'materialized_view';
+    else if (isWord(object, 'VIEW') && flags.has('MATERIALIZED')) kind = 'materialized_view';
+    else if (isWord(object, 'VIEW') && (flags.has('TEMPORARY') || flags.has('LIVE'))) kind = 'temporary_view';
+    else if (isWord(object, 'VIEW')) kind = 'persisted_view';
+    else {
+      const text = this.tokens
+        .slice(0, this.pos + 1)
+        .map((t) => t.text.toUpperCase())
+        .join(' ');
+      throw new SluiceError(
+        'SQL_UNSUPPORTED_STATEMENT',
+        `'${text}' is not a pipeline statement (use CREATE STREAMING TABLE, MATERIALIZED VIEW, VIEW or FLOW)`,
+        { params: { statement: text }, location: this.loc(start) },
+      );
+    }
+    this.pos++;
+    if (this.acceptWord('IF')) {
+      this.expectWord('NOT', 'IF NOT EXISTS');
+      this.expectWord('EXISTS', 'IF NOT EXISTS');
+    }
+    const nameToken = this.peek();
+    const parts = this.qualifiedName('a dataset name');
+    const qualified = parts.length > 1 && parts[0]!.toLowerCase() === 'live' ? parts.slice(1) : parts;
+    const name = qualified[qualified.length - 1]!;
+    const schema = qualified.length > 1 ? qualified[qualified.length - 2] : this.schema;
+    if (!nameToken) this.fail('expected a dataset name');
+
+    const columns: ColumnDefinition[] = [];
+    const expectations: Expectation[] = [];
+    if (isSymbol(this.peek(), '(')) this.columnList(columns, expectations);
+
+    let comment: string | undefined;
+    const properties: Record<string, string> = {};
+    let partitionBy: string[] = [];
+    let clusterBy: string[] = [];
+    const seen = new Set<string>();
+    const once = (t: Token) => {
+      const clause = t.text.toUpperCase();
+      if (seen.has(clause)) this.fail(`duplicate ${clause} clause`, t);
+      seen.add(clause);
+    };
+    let query: PlacedText | undefined;
+    while (!this.atEnd()) {
+      const t = this.peek()!;
+      if (this.acceptWord('AS')) {
+        const body = this.peek();
+        if (!body) this.fail('expected a query after AS');
+        query = this.restFrom(body);
+        this.pos = this.tokens.length;
+        break;
+      }
+      if (this.acceptWord('COMMENT')) {
+        once(t);
+        comment = this.stringLiteral('the comment');
+      } else if (this.acceptWord('TBLPROPERTIES')) {
+        once(t);
+        this.properties(properties);
+      } else if (this.acceptWord('PARTITIONED')) {
+        once(t);
+        this.expectWord('BY');
+        partitionBy = this.nameList();
+      } else if (this.acceptWord('CLUSTER')) {
+        once(t);
+        this.expectWord('BY');
+        if (this.acceptWord('AUTO', 'NONE')) clusterBy = [];
+        else clusterBy = this.nameList();
+      } else if (this.acceptWord('USING')) {
+        once(t);
+        const format = this.identifier('a table format');
+        if (format.toUpperCase() !== 'DELTA')
+          this.fail(`USING ${format} is not supported (tables are Delta)`, t);
+      } else {
+        this.fail(
+          isSymbol(t, '(')
+            ? 'unexpected column list here'
+            : 'expected AS, COMMENT, TBLPROPERTIES, PARTITIONED BY or CLUSTER BY',
+        );
+      }
+    }
+    if (!query && kind !== 'streaming_table') this.fail(`a ${kind.replace('_', ' ')} needs AS <query>`);
+    const dataset: Dataset = Object.freeze({
+      kind,
+      name,
+      ...(schema !== undefined ? { schema } : {}),
+      ...(comment !== undefined ? { comment } : {}),
+      properties: Object.freeze(properties),
+      partitionBy: Object.freeze(partitionBy),
+      clusterBy: Object.freeze(clusterBy),
+      ...(columns.length > 0 ? { columns: Object.freeze(columns) } : {}),
+      expectations: Object.freeze(expectations),
+      private: flags.has('PRIVATE'),
+      language: 'sql',
+      location: this.loc(start),
+    });
+    return { kind: 'dataset', dataset, ...(query ? { query } : {}) };
+  }
+
+  private flow(start: Token): Parsed {
+    const parts = this.qualifiedName('a flow name');
+    const name = parts[parts.length - 1]!;
+    if (this.acceptWord('COMMENT')) this.stringLiteral('the comment');
+    this.expectWord('AS');
+    if (isWord(this.peek(), 'AUTO') || isWord(this.peek(), 'APPLY')) {
+      throw new SluiceError(
+        'SQL_UNSUPPORTED_STATEMENT',
+        'AUTO CDC / APPLY CHANGES flows are not supported yet',
+        {
+          params: { statement: 'CREATE FLOW … AS AUTO CDC' },
+          location: this.loc(start),
+        },
+      );
+    }
+    this.expectWord('INSERT', 'INSERT INTO');
+    this.expectWord('INTO', 'INSERT INTO');
+    const once = this.acceptWord('ONCE') !== undefined;
+    const target = this.qualifiedName('the target dataset');
+    const unqualified = target.length > 1 && target[0]!.toLowerCase() === 'live' ? target.slice(1) : target;
+    if (this.acceptWord('BY')) this.expectWord('NAME', 'BY NAME');
+    const body = this.peek();
+    if (!body) this.fail('expected a query');
+    return {
+      kind: 'flow',
+      name,
+      target: unqualified.join('.'),
+      once,
+      location: this.loc(start),
+      query: this.restFrom(body),
+    };
+  }
+
+  private nameList(): string[] {
+    this.expectSymbol('(');
+    const names: string[] = [];
+    do names.push(this.qualifiedName('a column name').join('.'));
+    while (this.acceptSymbol(','));
+    this.expectSymbol(')');
+    return names;
+  }
+
+  private properties(into: Record<string, string>): void {
+    this.expectSymbol('(');
+    if (this.acceptSymbol(')')) return;
+    do {
+      const keyToken = this.peek();
+      let key: string;
+      if (keyToken && (keyToken.kind === 'string' || keyToken.kind === 'dstring')) {
+        this.pos++;
+        key = keyToken.value;
+      } else key = this.qualifiedName('a property key').join('.');
+      this.acceptSymbol('=');
+      const v = this.peek();
+      if (!v || !(v.kind === 'string' || v.kind === 'dstring' || v.kind === 'number' || v.kind === 'word')) {
+        this.fail(`expected a value for property '${key}'`);
+      }
+      this.pos++;
+      into[key] = v.value;
+    } while (this.acceptSymbol(','));
+    this.expectSymbol(')');
+  }
+
+  private columnList(columns: ColumnDefinition[], expectations: Expectation[]): void {
+    this.expectSymbol('(');
+    if (this.acceptSymbol(')')) return;
+    do {
+      const t = this.peek();
+      if (isWord(t, 'CONSTRAINT')) this.constraint(expectations);
+      else if (isWord(t, 'PRIMARY') || isWord(t, 'FOREIGN')) this.skipElement();
+      else columns.push(this.column());
+    } while (this.acceptSymbol(','));
+    this.expectSymbol(')');
+  }
+
+  /** `CONSTRAINT name EXPECT (expr) [ON VIOLATION …]`; other named constraints (keys) are ignored. */
+  private constraint(into: Expectation[]): void {
+    const start = this.expectWord('CONSTRAINT');
+    const name = this.identifier('a constraint name');
+    if (!this.acceptWord('EXPECT')) {
+      if (isWord(this.peek(), 'PRIMARY') || isWord(this.peek(), 'FOREIGN')) {
+        this.skipElement();
+        return;
+      }
+      this.fail('expected EXPECT (expression)');
+    }
+    const open = this.expectSymbol('(');
+    let depth = 1;
+    let close: Token | undefined;
+    for (; !this.atEnd(); this.pos++) {
+      const t = this.peek()!;
+      if (isSymbol(t, '(')) depth++;
+      else if (isSymbol(t, ')') && --depth === 0) {
+        close = t;
+        this.pos++;
+        break;
+      }
+    }
+    if (!close) this.fail("expected ')' closing the EXPECT expression", open);
+    const expression = this.src.text.slice(open.end, close.start).trim();
+    if (expression === '') this.fail('EXPECT needs an expression', close);
+    let action: ExpectationAction = 'warn';
+    if (this.acceptWord('ON')) {
+      this.expectWord('VIOLATION', 'ON VIOLATION');
+      if (this.acceptWord('DROP')) {
+        this.expectWord('ROW', 'DROP ROW');
+        action = 'drop';
+      } else if (this.acceptWord('FAIL')) {
+        this.expectWord('UPDATE', 'FAIL UPDATE');
+        action = 'fail';
+      } else if (this.acceptWord('QUARANTINE')) action = 'quarantine';
+      else this.fail('expected DROP ROW, FAIL UPDATE or QUARANTINE');
+    }
+    into.push(expectation(name, expression, action, this.loc(start)));
+  }
+
+  private column(): ColumnDefinition {
+    const name = this.identifier('a column name or CONSTRAINT');
+    const typeStart = this.peek();
+    let depth = 0;
+    let typeEnd: Token | undefined;
+    for (; !this.atEnd(); this.pos++) {
+      const t = this.peek()!;
+      if (depth === 0 && (isSymbol(t, ',') || isSymbol(t, ')'))) break;
+      if (
+        depth === 0 &&
+        ['NOT', 'COMMENT', 'GENERATED', 'DEFAULT', 'MASK', 'PRIMARY', 'NULL'].some((w) => isWord(t, w))
+      )
+        break;
+      if (isSymbol(t, '(') || isSymbol(t, '<')) depth++;
+      else if (isSymbol(t, ')') || isSymbol(t, '>')) depth--;
+      else if (isSymbol(t, '>>')) depth -= 2;
+      else if (isSymbol(t, '<<')) depth += 2;
+      typeEnd = t;
+    }
+    const type = typeStart && typeEnd ? this.src.text.slice(typeStart.start, typeEnd.end) : undefined;
+    let nullable = true;
+    let comment: string | undefined;
+    while (!this.atEnd() && !isSymbol(this.peek(), ',') && !isSymbol(this.peek(), ')')) {
+      if (this.acceptWord('NOT')) {
+        this.expectWord('NULL', 'NOT NULL');
+        nullable = false;
+      } else if (this.acceptWord('NULL')) nullable = true;
+      else if (this.acceptWord('COMMENT')) comment = this.stringLiteral('the column comment');
+      else if (this.acceptWord('GENERATED', 'DEFAULT', 'MASK', 'PRIMARY')) this.skipElement();
+      else this.fail('unexpected text in column definition');
+    }
+    return Object.freeze({
+      name,
+      ...(type ? { type } : {}),
+      nullable,
+      ...(comment !== undefined ? { comment } : {}),
+    });
+  }
+}
+
+function withDataset(e: unknown, dataset: string | undefined): SluiceError {
+  const err = e instanceof SluiceError ? e : new SluiceError('INTERNAL', String(e), { cause: e });
+  if (!dataset || err.dataset) return err;
+  return new SluiceError(err.code, err.message, {
+    params: err.params,
+    dataset,
+    domain: err.domain,
+    ...(err.location ? { location: err.location } : {}),
+    ...(err.cause !== undefined ? { cause: err.cause } : {}),
+  });
+}
+
+/** The dataset/flow name a statement declares, read leniently for error attribution. */
+function declaredName(tokens: readonly Token[]): string | undefined {
+  if (!isWord(tokens[0], 'CREATE')) return undefined;
+  const i = tokens.findIndex((t) => isWord(t, 'TABLE') || isWord(t, 'VIEW') || isWord(t, 'FLOW'));
+  if (i < 0) return undefined;
+  let j = i + 1;
+  if (isWord(tokens[j], 'IF')) j += 3;
+  let name: string | undefined;
+  while (tokens[j] && (tokens[j]!.kind === 'word' || tokens[j]!.kind === 'backtick')) {
+    name = tokens[j]!.value;
+    if (!isSymbol(tokens[j + 1], '.')) break;
+    j += 2;
+  }
+  return name;
+}
+
+export async function parseSqlFile(text: string, options: SqlParseOptions): Promise<SqlParseResult> {
+  const errors: SluiceError[] = [];
+  const fileIndex = new LineIndex(text);
+  const locateInFile = (offset: number): SourceLocation => ({
+    file: options.file,
+    ...fileIndex.lineCol(offset),
+  });
+  const tokens = tokenize(text);
+
+  // Split on `;` tokens. A tokenizer error (unterminated string/comment) ends the file.
+  const statements: { start: number; end: number; first: number; last: number }[] = [];
+  let first = 0;
+  let count = 0;
+  const flush = (end: number, next: number) => {
+    if (count > 0) statements.push({ start: tokens[first]!.start, end, first, last: first + count });
+    first = next;
+    count = 0;
+  };
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.kind === 'error') {
+      errors.push(
+        new SluiceError('SQL_SYNTAX_ERROR', `${t.value} (near '${t.text.slice(0, 20)}')`, {
+          params: { near: t.text.slice(0, 20), detail: t.value },
+          location: locateInFile(t.start),
+        }),
+      );
+      count = 0;
+      break;
+    }
+    if (isSymbol(t, ';')) flush(t.start, i + 1);
+    else count++;
+  }
+  flush(count > 0 ? tokens[first + count - 1]!.end : text.length, tokens.length);
+
+  const configuration: Record<string, string> = { ...options.configuration };
+  let schema = options.schema;
+  const settings: { key: string; value: string; location: SourceLocation }[] = [];
+  type Pending = { readonly dataset?: Dataset; readonly flow?: Promise<Flow | undefined> };
+  const pending: Pending[] = [];
+
+  const compile = async (
+    query: PlacedText,
+    dataset: string,
+    make: (q: CompiledQuery) => Flow,
+  ): Promise<Flow | undefined> => {
+    try {
+      return make(await compilePlacedQuery(query));
+    } catch (e) {
+      errors.push(withDataset(e, dataset));
+      return undefined;
+    }
+  };
+
+  for (const s of statements) {
+    const raw = text.slice(s.start, s.end);
+    const rawTokens = tokens
+      .slice(s.first, s.last)
+      .map((t) => ({ ...t, start: t.start - s.start, end: t.end - s.start }));
+    const name = declaredName(rawTokens);
+    const sub = substituteConfiguration(raw, configuration, rawTokens);
+    if (sub.undefinedKeys.length > 0) {
+      for (const k of sub.undefinedKeys) {
+        errors.push(
+          new SluiceError('UNDEFINED_CONFIGURATION_KEY', `\${${k.key}} names no configuration entry`, {
+            params: { key: k.key },
+            location: locateInFile(s.start + k.offset),
+            ...(name ? { dataset: name } : {}),
+          }),
+        );
+      }
+      continue;
+    }
+    const start = { file: options.file, ...fileIndex.lineCol(s.start) };
+    const base = placeText(raw, start);
+    const src: PlacedText = { text: sub.text, locate: (offset) => base.locate(sub.map(offset)) };
+    let parsed: Parsed;
+    try {
+      parsed = new StatementParser(sub.text === raw ? rawTokens : tokenize(sub.text), src, schema).parse();
+    } catch (e) {
+      errors.push(withDataset(e, name));
+      continue;
+    }
+    switch (parsed.kind) {
+      case 'set':
+        configuration[parsed.key] = parsed.value;
+        settings.push({ key: parsed.key, value: parsed.value, location: parsed.location });
+        break;
+      case 'use':
+        if (parsed.schema !== undefined) schema = parsed.schema;
+        break;
+      case 'dataset': {
+        const d = parsed.dataset;
+        const flow = parsed.query
+          ? compile(parsed.query, d.name, (query) =>
+              Object.freeze({
+                kind: 'flow',
+                name: d.name,
+                target: d.name,
+                role: 'defining',
+                query,
+                options: Object.freeze({}),
+                language: 'sql',
+                ...(d.location ? { location: d.location } : {}),
+              }),
+            )
+          : undefined;
+        pending.push({ dataset: d, ...(flow ? { flow } : {}) });
+        break;
+      }
+      case 'flow': {
+        const p = parsed;
+        pending.push({
+          flow: compile(p.query, p.target, (query) =>
+            Object.freeze({
+              kind: 'flow',
+              name: p.name,
+              target: p.target,
+              role: 'append',
+              query,
+              options: Object.freeze<Record<string, string>>(p.once ? { once: 'true' } : {}),
+              language: 'sql',
+              location: p.location,
+            }),
+          ),
+        });
+        break;
+      }
+      default: {
+        const never: never = parsed;
+        return never;
+      }
+    }
+  }
+
+  const datasets: Dataset[] = [];
+  const flows: Flow[] = [];
+  for (const p of pending) {
+    if (p.dataset) datasets.push(p.dataset);
+    const f = p.flow ? await p.flow : undefined;
+    if (f) flows.push(f);
+  }
+  errors.sort(
+    (a, b) =>
+      (a.location?.line ?? 0) - (b.location?.line ?? 0) ||
+      (a.location?.column ?? 0) - (b.location?.column ?? 0),
+  );
+  return { definitions: { datasets, flows, settings }, errors };
+}

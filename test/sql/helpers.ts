@@ -1,0 +1,26 @@
+import { inputPlaceholder } from '../../src/model/index.ts';
+import { connect, type DuckDBConnection, queryRows } from '../../src/util/duckdb.ts';
+
+let shared: Promise<DuckDBConnection> | undefined;
+
+/** One DuckDB connection for a test file, in UTC (sluice's session time zone). */
+export function db(): Promise<DuckDBConnection> {
+  shared ??= connect().then(async (c) => {
+    await c.run(`SET TimeZone = 'UTC'`);
+    return c;
+  });
+  return shared;
+}
+
+export async function rows(sql: string): Promise<Record<string, unknown>[]> {
+  return queryRows(await db(), sql);
+}
+
+/** Binds input placeholders to the given relations (SQL) as temp views, then runs `sql`. */
+export async function runBound(sql: string, inputs: readonly string[]): Promise<Record<string, unknown>[]> {
+  const c = await db();
+  for (const [i, rel] of inputs.entries()) {
+    await c.run(`CREATE OR REPLACE TEMP VIEW ${inputPlaceholder(i)} AS ${rel}`);
+  }
+  return queryRows(c, sql);
+}
