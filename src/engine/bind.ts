@@ -1,5 +1,6 @@
 import type { DuckDBConnection } from '../util/duckdb.ts';
 import { sqlIdent } from '../util/duckdb.ts';
+import type { Dataset } from '../model/index.ts';
 import type { BoundQuery, LeafInput } from './plan.ts';
 
 /** The temp-view name that stands for the input at `key` (e.g. `0/1`) on a flow's connection. */
@@ -19,10 +20,14 @@ export async function bindQuery(
   conn: DuckDBConnection,
   bound: BoundQuery,
   leafSql: (leaf: LeafInput) => Promise<string>,
+  viewSql: (view: Dataset, key: string, sql: string) => Promise<string> = async (_v, _k, sql) => sql,
 ): Promise<string> {
   for (const child of bound.children) {
     const key = bound.key === '' ? String(child.index) : `${bound.key}/${child.index}`;
-    const sql = child.kind === 'leaf' ? await leafSql(child.leaf) : await bindQuery(conn, child.bound, leafSql);
+    const sql =
+      child.kind === 'leaf'
+        ? await leafSql(child.leaf)
+        : await viewSql(child.view, key, await bindQuery(conn, child.bound, leafSql, viewSql));
     await conn.run(`CREATE OR REPLACE TEMP VIEW ${sqlIdent(boundViewName(key))} AS ${sql}`);
   }
   return bound.query.sql.replace(PLACEHOLDER, (_m, i: string) =>

@@ -51,13 +51,14 @@ export async function evaluateExpectations(
   conn: DuckDBConnection,
   sql: string,
   compiled: readonly CompiledExpectation[],
+  table: string = BATCH_TABLE,
 ): Promise<ExpectationEvaluation> {
   const failed = (c: CompiledExpectation) => `NOT ${sqlIdent(c.flag)}`;
   const anyOf = (cs: readonly CompiledExpectation[]) => (cs.length === 0 ? 'false' : cs.map(failed).join(' OR '));
   const by = (a: Expectation['action']) => compiled.filter((c) => c.expectation.action === a);
   const flags = compiled.map((c) => `coalesce((${c.sql}), false) AS ${sqlIdent(c.flag)}`);
   await conn.run(
-    `CREATE OR REPLACE TEMP TABLE ${BATCH_TABLE} AS SELECT *, ${anyOf(by('quarantine'))} AS __sluice_quarantine, ` +
+    `CREATE OR REPLACE TEMP TABLE ${table} AS SELECT *, ${anyOf(by('quarantine'))} AS __sluice_quarantine, ` +
       `(${anyOf(by('drop'))}) AND NOT (${anyOf(by('quarantine'))}) AS __sluice_drop ` +
       `FROM (SELECT __q.*${flags.length ? `, ${flags.join(', ')}` : ''} FROM (${sql}) AS __q)`,
   );
@@ -66,7 +67,7 @@ export async function evaluateExpectations(
     `SELECT count(*) AS n, count_if(__sluice_quarantine) AS q, count_if(__sluice_drop) AS d, ` +
       `count_if(${anyOf(by('fail'))}) AS f` +
       compiled.map((c, i) => `, count_if(${failed(c)}) AS e${i}`).join('') +
-      ` FROM ${BATCH_TABLE}`,
+      ` FROM ${table}`,
   );
   const row = counts[0]!;
   const num = (k: string) => Number(row[k] ?? 0);
@@ -78,7 +79,7 @@ export async function evaluateExpectations(
       .reduce((acc, x) => `coalesce(${acc}, ${x})`);
     const offenders = await queryRows<{ name: string; row: string }>(
       conn,
-      `WITH o AS (SELECT * FROM ${BATCH_TABLE} WHERE ${anyOf(failing)} LIMIT 1) ` +
+      `WITH o AS (SELECT * FROM ${table} WHERE ${anyOf(failing)} LIMIT 1) ` +
         `SELECT ${nameExpr} AS name, (SELECT to_json(r)::VARCHAR FROM (SELECT * EXCLUDE (${flagColumns(compiled)
           .map(sqlIdent)
           .join(', ')}) FROM o) AS r) AS row FROM o`,
@@ -113,20 +114,25 @@ export async function evaluateExpectations(
 }
 
 /** SELECT of the rows that stay in the target (bookkeeping columns removed). */
-export function keptRowsSql(compiled: readonly CompiledExpectation[]): string {
-  return `SELECT * EXCLUDE (${flagColumns(compiled).map(sqlIdent).join(', ')}) FROM ${BATCH_TABLE} WHERE NOT __sluice_quarantine AND NOT __sluice_drop`;
+export function keptRowsSql(compiled: readonly CompiledExpectation[], table: string = BATCH_TABLE): string {
+  return `SELECT * EXCLUDE (${flagColumns(compiled).map(sqlIdent).join(', ')}) FROM ${table} WHERE NOT __sluice_quarantine AND NOT __sluice_drop`;
 }
 
 /**
  * SELECT of the quarantined rows with `_violations` (every expectation the row failed, of any
  * action), `_batch_id`, `_source` and `_quarantined_at`.
  */
-export function quarantinedRowsSql(compiled: readonly CompiledExpectation[], batchId: number, source: string): string {
+export function quarantinedRowsSql(
+  compiled: readonly CompiledExpectation[],
+  batchId: number,
+  source: string,
+  table: string = BATCH_TABLE,
+): string {
   const names = compiled.map((c) => `CASE WHEN NOT ${sqlIdent(c.flag)} THEN ${sqlString(c.expectation.name)} END`);
   return (
     `SELECT * EXCLUDE (${flagColumns(compiled).map(sqlIdent).join(', ')}), ` +
     `list_filter([${names.join(', ')}], x -> x IS NOT NULL)::VARCHAR[] AS _violations, ` +
     `${batchId}::BIGINT AS _batch_id, ${sqlString(source)}::VARCHAR AS _source, current_timestamp AS _quarantined_at ` +
-    `FROM ${BATCH_TABLE} WHERE __sluice_quarantine`
+    `FROM ${table} WHERE __sluice_quarantine`
   );
 }

@@ -9,7 +9,7 @@ import { type BoundQuery, type PlannedFlow, tablePath } from './plan.ts';
 import { discoverFiles, inferFileSchema } from './sources/files.ts';
 import * as store from './store.ts';
 import type { BatchOutcome } from './table-writer.ts';
-import { writeBatch } from './table-writer.ts';
+import { type ViewQuality, viewExpectationBinder, writeBatch } from './table-writer.ts';
 import type { PlanningInformation } from './types.ts';
 
 export interface MaterializedViewOutcome {
@@ -58,8 +58,12 @@ export async function runMaterializedViewFlow(
     };
     await cp.log.write(offset);
   }
-  const sql = await bindQuery(conn, pf.bound, (leaf) =>
-    leafSql(ctx, leaf, offset.sources[leaf.key], { skipChangeCommits: false }),
+  const views: ViewQuality[] = [];
+  const sql = await bindQuery(
+    conn,
+    pf.bound,
+    (leaf) => leafSql(ctx, leaf, offset.sources[leaf.key], { skipChangeCommits: false }),
+    viewExpectationBinder(pf, conn, cp, { batchId: offset.batchId, source: 'complete recompute' }, views),
   );
   const sourceFiles = Object.values(offset.sources).reduce(
     (n, s) => n + (s.kind === 'files-snapshot' || s.kind === 'files' ? s.files.length : 0),
@@ -70,6 +74,7 @@ export async function runMaterializedViewFlow(
     mode: 'overwrite',
     source: 'complete recompute',
     sourceFiles,
+    views,
   });
   return { planning, outcome };
 }

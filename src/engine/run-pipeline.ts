@@ -1,5 +1,6 @@
 import type { SluiceError } from '../errors/index.ts';
 import { validatePipeline } from '../graph/index.ts';
+import { pipelineListeners } from './event-recorder.ts';
 import type { LoadedPipeline } from './pipeline.ts';
 import type { UpdateResult } from './types.ts';
 import { refreshSelection, type RunUpdateOptions, runUpdate } from './update.ts';
@@ -25,7 +26,11 @@ export async function runPipeline(dir: string | undefined, options: RunPipelineO
   if (v.errors.length > 0 || !v.graph || !v.spec) return { kind: 'invalid', errors: v.errors, warnings: v.warnings };
   options.onValidated?.({ pipeline: v.spec.name, warnings: v.warnings });
   const pipeline = loadedPipeline(v);
-  const result = await runUpdate(pipeline, { ...options, continuous: options.continuous ?? pipeline.continuous });
+  const result = await runUpdate(pipeline, {
+    ...options,
+    continuous: options.continuous ?? pipeline.continuous,
+    listeners: [...(options.listeners ?? []), ...pipelineListeners(v.spec, pipeline)],
+  });
   return { kind: 'ran', result, warnings: v.warnings };
 }
 

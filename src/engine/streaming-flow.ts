@@ -8,7 +8,7 @@ import type { BatchOffset, PersistedColumns, SourceOffset } from './offsets.ts';
 import { type PlannedFlow, tablePath } from './plan.ts';
 import { discoverFiles, evolveFileSchema, inferFileSchema, planFileBatch, toFileSourceError } from './sources/files.ts';
 import * as store from './store.ts';
-import { type BatchOutcome, writeBatch } from './table-writer.ts';
+import { type BatchOutcome, type ViewQuality, viewExpectationBinder, writeBatch } from './table-writer.ts';
 
 export interface StreamingFlowOutcome {
   readonly batches: number;
@@ -148,18 +148,26 @@ async function executeBatch(
   const skipChangeCommits = /^true$/i.test(
     Object.entries(pf.flow.options).find(([k]) => k.toLowerCase() === 'skipchangecommits')?.[1] ?? '',
   );
-  const sql = await bindQuery(conn, pf.bound, (leaf) =>
-    leafSql(ctx, leaf, offset.sources[leaf.key], { skipChangeCommits }),
-  );
   const files = Object.values(offset.sources).flatMap((s) => (s.kind === 'files' ? s.files : []));
-  return writeBatch(ctx, pf, conn, cp, sql, {
-    batchId: offset.batchId,
-    mode: 'append',
-    source: describeSources(offset),
-    sourceFiles: files.length,
-  }).catch((e: unknown) => {
+  const source = describeSources(offset);
+  const views: ViewQuality[] = [];
+  try {
+    const sql = await bindQuery(
+      conn,
+      pf.bound,
+      (leaf) => leafSql(ctx, leaf, offset.sources[leaf.key], { skipChangeCommits }),
+      viewExpectationBinder(pf, conn, cp, { batchId: offset.batchId, source }, views),
+    );
+    return await writeBatch(ctx, pf, conn, cp, sql, {
+      batchId: offset.batchId,
+      mode: 'append',
+      source,
+      sourceFiles: files.length,
+      views,
+    });
+  } catch (e) {
     throw toFileSourceError(e, files);
-  });
+  }
 }
 
 /** A short description of where a batch's rows came from (for quarantine `_source`). */
@@ -199,11 +207,12 @@ export function zeroOutcome(): BatchOutcome {
 }
 
 export function addOutcome(a: BatchOutcome, b: BatchOutcome): BatchOutcome {
-  const byName = new Map(a.expectations.map((e) => [e.name, e]));
+  const key = (e: { name: string; dataset: string }) => `${e.dataset}.${e.name}`;
+  const byName = new Map(a.expectations.map((e) => [key(e), e]));
   for (const e of b.expectations) {
-    const prev = byName.get(e.name);
+    const prev = byName.get(key(e));
     byName.set(
-      e.name,
+      key(e),
       prev
         ? { ...prev, passed_records: prev.passed_records + e.passed_records, failed_records: prev.failed_records + e.failed_records }
         : e,

@@ -36,6 +36,8 @@ export interface WriteBatchOptions {
   /** Where the rows came from (quarantine `_source`). */
   readonly source: string;
   readonly sourceFiles: number;
+  /** Expectation results of views read by this batch (see viewExpectationBinder). */
+  readonly views?: readonly ViewQuality[];
 }
 
 /** The automatically managed quarantine table of a dataset. */
@@ -60,6 +62,54 @@ export function quarantineTablePath(targetPath: string, d: Dataset): string {
 
 const expectationCache = new WeakMap<Dataset, Promise<CompiledExpectation[]>>();
 
+function compiledFor(d: Dataset): Promise<CompiledExpectation[]> {
+  let c = expectationCache.get(d);
+  if (!c) expectationCache.set(d, (c = compileExpectations(d)));
+  return c;
+}
+
+/** Expectation results of the views a batch read (evaluated where the view is read). */
+export interface ViewQuality {
+  readonly view: string;
+  readonly droppedRows: number;
+  readonly quarantinedRows: number;
+  readonly metrics: readonly ExpectationMetrics[];
+}
+
+/**
+ * A `viewSql` hook for `bindQuery`: evaluates a view's expectations on the rows the batch reads
+ * through it (one pass, materialized on the flow's connection), writes its quarantined rows to
+ * `<view>_quarantine` under the flow's txn (skipped when already committed), and binds the view
+ * to the rows it keeps. Metrics are reported under the view's name.
+ */
+export function viewExpectationBinder(
+  pf: PlannedFlow,
+  conn: DuckDBConnection,
+  cp: FlowCheckpoint,
+  batch: { readonly batchId: number; readonly source: string },
+  collected: ViewQuality[],
+): (view: Dataset, key: string, sql: string) => Promise<string> {
+  return async (view, key, sql) => {
+    const exps = await compiledFor(view);
+    if (exps.length === 0) return sql;
+    const table = `__sluice_view_${key.replaceAll('/', '_')}`;
+    const ev = await evaluateExpectations(conn, sql, exps, table);
+    if (exps.some((e) => e.expectation.action === 'quarantine')) {
+      const qPath = quarantineTablePath(cp.tablePath, view);
+      if (((await store.txnVersion(qPath, cp.appId)) ?? -1) < batch.batchId) {
+        await writeAndCommit(conn, qPath, quarantineDataset(view), quarantinedRowsSql(exps, batch.batchId, batch.source, table), {
+          mode: 'append',
+          appId: cp.appId,
+          batchId: batch.batchId,
+          flow: pf.flow.name,
+        });
+      }
+    }
+    collected.push({ view: view.name, droppedRows: ev.droppedRows, quarantinedRows: ev.quarantinedRows, metrics: ev.metrics });
+    return keptRowsSql(exps, table);
+  };
+}
+
 /**
  * Writes one batch (the rows of `sql`, bound on `conn`) to the flow's target in one Delta
  * commit carrying `txn {appId, batchId}`; quarantined rows go to `<target>_quarantine` in a
@@ -75,9 +125,8 @@ export async function writeBatch(
   sql: string,
   opts: WriteBatchOptions,
 ): Promise<BatchOutcome> {
-  let compiled = expectationCache.get(pf.target);
-  if (!compiled) expectationCache.set(pf.target, (compiled = compileExpectations(pf.target)));
-  const exps = await compiled;
+  const exps = await compiledFor(pf.target);
+  const views = opts.views ?? [];
 
   let dataSql = sql;
   let evaluation: Awaited<ReturnType<typeof evaluateExpectations>> | undefined;
@@ -107,13 +156,13 @@ export async function writeBatch(
       appId: cp.appId,
       batchId: opts.batchId,
       flow: pf.flow.name,
-      ...(evaluation
+      ...(evaluation || views.length > 0
         ? {
             dataQuality: {
-              input_records: evaluation.inputRows,
-              dropped_records: evaluation.droppedRows,
-              quarantined_records: evaluation.quarantinedRows,
-              expectations: evaluation.metrics.map((m) => ({
+              ...(evaluation ? { input_records: evaluation.inputRows } : {}),
+              dropped_records: (evaluation?.droppedRows ?? 0) + views.reduce((n, v) => n + v.droppedRows, 0),
+              quarantined_records: (evaluation?.quarantinedRows ?? 0) + views.reduce((n, v) => n + v.quarantinedRows, 0),
+              expectations: [...(evaluation?.metrics ?? []), ...views.flatMap((v) => v.metrics)].map((m) => ({
                 name: m.name,
                 dataset: m.dataset,
                 passed_records: m.passed_records,
@@ -130,9 +179,9 @@ export async function writeBatch(
     outputRows,
     outputBytes: written.bytes,
     files: opts.sourceFiles,
-    droppedRows: evaluation?.droppedRows ?? 0,
-    quarantinedRows: evaluation?.quarantinedRows ?? 0,
-    expectations: evaluation?.metrics ?? [],
+    droppedRows: (evaluation?.droppedRows ?? 0) + views.reduce((n, v) => n + v.droppedRows, 0),
+    quarantinedRows: (evaluation?.quarantinedRows ?? 0) + views.reduce((n, v) => n + v.quarantinedRows, 0),
+    expectations: [...(evaluation?.metrics ?? []), ...views.flatMap((v) => v.metrics)],
     ...(written.version !== undefined ? { tableVersion: written.version } : {}),
   };
 }

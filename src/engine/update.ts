@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SluiceError, toSluiceError } from '../errors/index.ts';
-import type { Dataset } from '../model/index.ts';
+import type { Dataset, Expectation } from '../model/index.ts';
 import { connect, type DuckDBConnection } from '../util/duckdb.ts';
 import { isTransient, type UpdateContext } from './context.ts';
 import { RESET_APP_ID } from './flow-checkpoint.ts';
 import { acquirePipelineLock } from './lock.ts';
 import { runMaterializedViewFlow } from './mv-flow.ts';
-import { buildExecutionPlan, type ExecutionPlan, type PlannedFlow, tablePath } from './plan.ts';
+import { type BoundQuery, buildExecutionPlan, type ExecutionPlan, type PlannedFlow, tablePath } from './plan.ts';
 import { runScheduled } from './scheduler.ts';
 import * as store from './store.ts';
 import { addOutcome, runStreamingFlow, zeroOutcome } from './streaming-flow.ts';
@@ -280,8 +280,22 @@ function emptyResult(pf: PlannedFlow, state: FlowState, durationMs: number): Flo
   };
 }
 
+/** Every expectation a flow evaluates: its target's and those of the views it reads. */
+function expectationsInScope(pf: PlannedFlow): { dataset: string; name: string; action: Expectation['action'] }[] {
+  const out = pf.target.expectations.map((e) => ({ dataset: pf.target.name, name: e.name, action: e.action }));
+  const walk = (b: BoundQuery) => {
+    for (const c of b.children) {
+      if (c.kind !== 'view') continue;
+      out.push(...c.view.expectations.map((e) => ({ dataset: c.view.name, name: e.name, action: e.action })));
+      walk(c.bound);
+    }
+  };
+  walk(pf.bound);
+  return out;
+}
+
 function resultFrom(pf: PlannedFlow, state: FlowState, o: BatchOutcome, batches: number, durationMs: number): FlowResult {
-  const hasQuality = pf.target.expectations.length > 0;
+  const scope = expectationsInScope(pf);
   return {
     ...emptyResult(pf, state, durationMs),
     metrics: {
@@ -291,20 +305,19 @@ function resultFrom(pf: PlannedFlow, state: FlowState, o: BatchOutcome, batches:
       num_batches: batches,
       num_files: o.files,
     },
-    ...(hasQuality
+    ...(scope.length > 0
       ? {
           dataQuality: {
             dropped_records: o.droppedRows,
             quarantined_records: o.quarantinedRows,
-            expectations: o.expectations.length
-              ? o.expectations
-              : pf.target.expectations.map((e) => ({
-                  name: e.name,
-                  dataset: pf.target.name,
-                  action: e.action,
+            expectations: scope.map(
+              (e) =>
+                o.expectations.find((m) => m.name === e.name && m.dataset === e.dataset) ?? {
+                  ...e,
                   passed_records: 0,
                   failed_records: 0,
-                })),
+                },
+            ),
           },
         }
       : {}),

@@ -139,6 +139,7 @@ function structureType(node: unknown): string {
       return 'BOOLEAN';
     case 'UBIGINT':
     case 'BIGINT':
+    case 'HUGEINT': // json_structure's merge of signed and unsigned integers
       return 'BIGINT';
     case 'DOUBLE':
       return 'DOUBLE';
