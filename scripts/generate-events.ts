@@ -49,7 +49,7 @@ export async function generateEvents(dir: string, events: number, files = 1, fir
       for (let n = start; n < end; n++) {
         chunk.push(eventLine(n));
         if (chunk.length === 10_000) {
-          if (!out.write(`${chunk.join('\n')}\n`)) await new Promise((r) => out.once('drain', r));
+          if (!out.write(`${chunk.join('\n')}\n`)) await new Promise<void>((r) => out.once('drain', () => r()));
           chunk = [];
         }
       }

@@ -35,7 +35,9 @@ export class ProgressView {
         }
         return;
       case 'update_state':
-        if (!this.tty) this.out.write(`update ${e.updateId.slice(0, 8)} ${e.state}\n`);
+        if (!this.tty && (e.state === 'RUNNING' || e.state === 'STOPPING')) {
+          this.out.write(`update ${e.updateId.slice(0, 8)} ${e.state}\n`);
+        }
         return;
       case 'flow_state': {
         const line = this.flows.get(e.flow) ?? { dataset: e.dataset, state: e.state, rows: 0, batches: 0, started: Date.now() };
@@ -43,7 +45,7 @@ export class ProgressView {
         if (e.state === 'RUNNING') line.started = Date.now();
         this.flows.set(e.flow, line);
         if (this.tty) this.redraw();
-        else if (e.state !== 'QUEUED' && e.state !== 'PLANNING' && e.state !== 'STARTING') {
+        else if (e.state !== 'QUEUED' && e.state !== 'PLANNING' && e.state !== 'STARTING' && e.state !== 'RUNNING') {
           const extra = e.result ? ` (${formatCount(e.result.metrics.num_output_rows)} rows, ${e.result.metrics.num_batches} batches)` : '';
           this.out.write(`  flow ${e.flow} ${e.state}${extra}${e.error ? `: ${e.error.code}` : ''}\n`);
         }

@@ -75,7 +75,9 @@ function datasetType(d: Dataset): string {
 }
 
 function location(l: { file: string; line: number; column?: number } | undefined): unknown {
-  return l ? { path: l.file, line_number: l.line, ...(l.column !== undefined ? { column_number: l.column } : {}) } : null;
+  return l
+    ? { path: l.file, line_number: l.line, ...(l.column !== undefined ? { column_number: l.column } : {}) }
+    : null;
 }
 
 function flowResultDetails(r: FlowResult | undefined): Record<string, unknown> {
@@ -170,7 +172,12 @@ export class EventRecorder {
           level: 'METRICS',
           message: `Flow '${e.flow}' committed batch ${e.batchId}: ${e.rows} rows (table version ${e.tableVersion}).`,
           details: {
-            flow_progress: { status: 'RUNNING', metrics: { num_output_rows: e.rows }, batch_id: e.batchId, table_version: e.tableVersion },
+            flow_progress: {
+              status: 'RUNNING',
+              metrics: { num_output_rows: e.rows },
+              batch_id: e.batchId,
+              table_version: e.tableVersion,
+            },
           },
           flow: e.flow,
           dataset: e.dataset,
@@ -188,7 +195,14 @@ export class EventRecorder {
             planning_information: {
               technique: t,
               reason: e.planning.reason,
-              technique_information: [{ maintenance_type: `MAINTENANCE_TYPE_${t}`, is_chosen: true, is_applicable: true, reason: e.planning.reason }],
+              technique_information: [
+                {
+                  maintenance_type: `MAINTENANCE_TYPE_${t}`,
+                  is_chosen: true,
+                  is_applicable: true,
+                  reason: e.planning.reason,
+                },
+              ],
             },
           },
           flow: e.flow,
@@ -253,7 +267,8 @@ export class EventRecorder {
       },
     });
     const flowsByTarget = new Map<string, Flow[]>();
-    for (const f of this.#pipeline.flows) flowsByTarget.set(f.target, [...(flowsByTarget.get(f.target) ?? []), f]);
+    for (const f of this.#pipeline.flows)
+      flowsByTarget.set(f.target, [...(flowsByTarget.get(f.target) ?? []), f]);
     for (const d of this.#pipeline.datasets) this.#addDatasetDefinition(d, flowsByTarget.get(d.name) ?? []);
     for (const f of this.#pipeline.flows) this.#addFlowDefinition(f);
     await this.flush();
@@ -267,7 +282,9 @@ export class EventRecorder {
   async #recordAbnormalEnds(e: Extract<EngineEvent, { kind: 'update_created' }>): Promise<void> {
     const dead = new Map<string, string | undefined>();
     try {
-      const states = await readEvents(this.#pipeline.storage, { types: ['update_progress', 'create_update'] });
+      const states = await readEvents(this.#pipeline.storage, {
+        types: ['update_progress', 'create_update'],
+      });
       const last = new Map<string, string | undefined>();
       for (const r of states) {
         const id = r.origin.update_id;
@@ -323,8 +340,14 @@ export class EventRecorder {
           num_flows: flows.length,
           flow_names: flows.map((f) => f.name),
           comment: d.comment ?? null,
-          schema: d.columns?.map((c) => ({ name: c.name, data_type: c.type ?? null, nullable: c.nullable })) ?? null,
-          expectations: d.expectations.map((x) => ({ name: x.name, expression: x.expression, action: x.action })),
+          schema:
+            d.columns?.map((c) => ({ name: c.name, data_type: c.type ?? null, nullable: c.nullable })) ??
+            null,
+          expectations: d.expectations.map((x) => ({
+            name: x.name,
+            expression: x.expression,
+            action: x.action,
+          })),
           table_properties: d.properties,
           partition_columns: d.partitionBy,
           cluster_columns: d.clusterBy,
@@ -409,7 +432,11 @@ export class EventRecorder {
     const e =
       err instanceof SluiceError
         ? err
-        : new SluiceError('IO_ERROR', `writing the event log failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+        : new SluiceError(
+            'IO_ERROR',
+            `writing the event log failed: ${(err as Error)?.message ?? String(err)}`,
+            { cause: err },
+          );
     this.#options.onError?.(e);
   }
 }
@@ -435,7 +462,10 @@ export function pipelineListeners(
     const notifier: NotifierOptions = {
       onDelivery: (r) => {
         // Default report: a failed delivery is a warning on stderr; it never fails the update.
-        if (!r.ok) process.stderr.write(`warning NOTIFICATION_FAILED: ${r.channel} ${r.target}: ${r.error ?? 'failed'} (${r.attempts} attempt${r.attempts === 1 ? '' : 's'})\n`);
+        if (!r.ok)
+          process.stderr.write(
+            `warning NOTIFICATION_FAILED: ${r.channel} ${r.target}: ${r.error ?? 'failed'} (${r.attempts} attempt${r.attempts === 1 ? '' : 's'})\n`,
+          );
       },
       ...options.notifier,
     };

@@ -21,7 +21,10 @@ export interface SmtpSettings {
 }
 
 /** The SMTP server to use, or undefined when neither the spec nor the environment names a host. */
-export function smtpSettings(spec: SmtpSpec | undefined, env: NodeJS.ProcessEnv = process.env): SmtpSettings | undefined {
+export function smtpSettings(
+  spec: SmtpSpec | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): SmtpSettings | undefined {
   const host = spec?.host ?? env.SLUICE_SMTP_HOST;
   if (!host) return undefined;
   const secure = spec?.secure ?? /^(1|true|yes)$/i.test(env.SLUICE_SMTP_SECURE ?? '');
@@ -52,7 +55,11 @@ export async function sendEmail(
   policy: RetryPolicy = {},
 ): Promise<DeliveryOutcome> {
   if (!settings) {
-    return { ok: false, attempts: 0, error: 'no SMTP server configured (spec smtp.host or SLUICE_SMTP_HOST)' };
+    return {
+      ok: false,
+      attempts: 0,
+      error: 'no SMTP server configured (spec smtp.host or SLUICE_SMTP_HOST)',
+    };
   }
   const timeout = policy.timeoutMs ?? 5000;
   const transport = nodemailer.createTransport({

@@ -28,7 +28,11 @@ function retryable(status: number): boolean {
 }
 
 /** POSTs `body` as JSON to `url` (see the module comment). */
-export async function postWebhook(url: string, body: unknown, policy: RetryPolicy = {}): Promise<DeliveryOutcome> {
+export async function postWebhook(
+  url: string,
+  body: unknown,
+  policy: RetryPolicy = {},
+): Promise<DeliveryOutcome> {
   const attempts = Math.max(1, policy.attempts ?? 3);
   const backoff = policy.backoffMs ?? 200;
   const text = JSON.stringify(body);

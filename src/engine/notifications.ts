@@ -87,9 +87,10 @@ function emailText(p: NotificationPayload): string {
   if (p.error) lines.push('', `Update error: ${p.error.code}: ${p.error.message}`);
   if (p.failed_flows.length > 0) {
     lines.push('', 'Failed flows:');
-    for (const f of p.failed_flows) lines.push(`  - ${f.flow} (dataset ${f.dataset}): ${f.error_code ?? '?'}: ${f.message ?? ''}`);
+    for (const f of p.failed_flows)
+      lines.push(`  - ${f.flow} (dataset ${f.dataset}): ${f.error_code ?? '?'}: ${f.message ?? ''}`);
   }
-  lines.push('', "Inspect with: sluice events --update " + p.update_id);
+  lines.push('', 'Inspect with: sluice events --update ' + p.update_id);
   return `${lines.join('\n')}\n`;
 }
 
@@ -114,18 +115,34 @@ export class UpdateNotifier {
     }
     if (e.kind === 'flow_state' && e.state === 'FAILED') {
       const err = e.error ?? e.result?.error;
-      this.#failed.set(e.flow, { flow: e.flow, dataset: e.dataset, error_code: err?.code ?? null, message: err?.message ?? null });
+      this.#failed.set(e.flow, {
+        flow: e.flow,
+        dataset: e.dataset,
+        error_code: err?.code ?? null,
+        message: err?.message ?? null,
+      });
       return;
     }
-    if (e.kind === 'update_state' && (e.state === 'COMPLETED' || e.state === 'FAILED' || e.state === 'CANCELED')) {
+    if (
+      e.kind === 'update_state' &&
+      (e.state === 'COMPLETED' || e.state === 'FAILED' || e.state === 'CANCELED')
+    ) {
       if (this.#done) return;
       this.#done = true;
-      await this.notify(e.updateId, e.state, e.error ? { code: e.error.code, message: e.error.message } : null);
+      await this.notify(
+        e.updateId,
+        e.state,
+        e.error ? { code: e.error.code, message: e.error.message } : null,
+      );
     }
   }
 
   /** Sends the notifications an update outcome fires; resolves when every delivery ended. */
-  async notify(updateId: string, state: UpdateState, error: NotificationPayload['error']): Promise<DeliveryReport[]> {
+  async notify(
+    updateId: string,
+    state: UpdateState,
+    error: NotificationPayload['error'],
+  ): Promise<DeliveryReport[]> {
     const failedFlows = [...this.#failed.values()];
     const fired = new Set(firedAlerts(state, error !== null, failedFlows.length));
     const webhooks = new Map<string, Set<NotificationAlert>>();
@@ -133,8 +150,10 @@ export class UpdateNotifier {
     for (const n of this.#spec.notifications) {
       const matched = n.alerts.filter((a) => fired.has(a));
       if (matched.length === 0) continue;
-      for (const url of n.webhookUrls) for (const a of matched) webhooks.set(url, (webhooks.get(url) ?? new Set()).add(a));
-      for (const to of n.emailRecipients) for (const a of matched) emails.set(to, (emails.get(to) ?? new Set()).add(a));
+      for (const url of n.webhookUrls)
+        for (const a of matched) webhooks.set(url, (webhooks.get(url) ?? new Set()).add(a));
+      for (const to of n.emailRecipients)
+        for (const a of matched) emails.set(to, (emails.get(to) ?? new Set()).add(a));
     }
     if (webhooks.size === 0 && emails.size === 0) return [];
     const base = {
@@ -154,7 +173,14 @@ export class UpdateNotifier {
     const jobs: Promise<DeliveryReport>[] = [];
     for (const [url, alerts] of webhooks) {
       const a = [...alerts];
-      jobs.push(postWebhook(url, payload(a), this.#options).then((o) => ({ ...o, channel: 'webhook', target: url, alerts: a })));
+      jobs.push(
+        postWebhook(url, payload(a), this.#options).then((o) => ({
+          ...o,
+          channel: 'webhook',
+          target: url,
+          alerts: a,
+        })),
+      );
     }
     // Recipients with the same alert set share one message.
     const byAlerts = new Map<string, { to: string[]; alerts: NotificationAlert[] }>();
@@ -169,9 +195,11 @@ export class UpdateNotifier {
     for (const { to, alerts } of byAlerts.values()) {
       const p = payload(alerts);
       jobs.push(
-        sendEmail(smtp, { to, subject: `[sluice] Pipeline '${p.pipeline}' update ${p.state}`, text: emailText(p) }, this.#options).then(
-          (o) => ({ ...o, channel: 'email', target: to.join(', '), alerts }),
-        ),
+        sendEmail(
+          smtp,
+          { to, subject: `[sluice] Pipeline '${p.pipeline}' update ${p.state}`, text: emailText(p) },
+          this.#options,
+        ).then((o) => ({ ...o, channel: 'email', target: to.join(', '), alerts })),
       );
     }
     const reports = await Promise.all(jobs);

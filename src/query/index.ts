@@ -6,3 +6,5 @@ export {
   rewriteDeltaReferences,
 } from './rewrite.ts';
 export { type QueryResult, type RunQueryOptions, runQuery } from './run-query.ts';
+export { runPipelineQuery } from './pipeline-query.ts';
+export { findPipelineTarget } from './pipeline-target.ts';

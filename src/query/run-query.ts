@@ -5,7 +5,7 @@
 import { SluiceError } from '../errors/index.ts';
 import { snapshotScanSql } from '../storage/delta/scan.ts';
 import { loadSnapshot } from '../storage/delta/snapshot.ts';
-import { connect } from '../util/duckdb.ts';
+import { connect, type DuckDBConnection } from '../util/duckdb.ts';
 import { assertReadOnly, rewriteDeltaReferences } from './rewrite.ts';
 
 export interface QueryResult {
@@ -77,24 +77,32 @@ export async function runQuery(sql: string, options: RunQueryOptions): Promise<Q
   const conn = await connect();
   try {
     await conn.run("SET TimeZone = 'UTC'");
-    let reader: Awaited<ReturnType<typeof conn.runAndReadAll>>;
-    try {
-      reader = await conn.runAndReadAll(rewritten);
-    } catch (e) {
-      const message = (e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, ' ').trim();
-      throw new SluiceError('QUERY_FAILED', message, { cause: e });
-    }
-    const columns = uniqueNames(reader.columnNames());
-    const types = reader.columnTypes().map((t) => t.toString());
-    const rows = reader.getRowsJson().map((row) => {
-      const o: Record<string, unknown> = {};
-      columns.forEach((c, i) => {
-        o[c] = convertValue(row[i], types[i] as string);
-      });
-      return o;
-    });
-    return { columns, types, rows };
+    return await readQueryResult(conn, rewritten);
   } finally {
     conn.closeSync();
   }
+}
+
+/**
+ * Runs DuckDB SQL on `conn` and converts the rows (see QueryResult).
+ * @throws SluiceError QUERY_FAILED with DuckDB's message on one line.
+ */
+export async function readQueryResult(conn: DuckDBConnection, sql: string): Promise<QueryResult> {
+  let reader: Awaited<ReturnType<typeof conn.runAndReadAll>>;
+  try {
+    reader = await conn.runAndReadAll(sql);
+  } catch (e) {
+    const message = (e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, ' ').trim();
+    throw new SluiceError('QUERY_FAILED', message, { cause: e });
+  }
+  const columns = uniqueNames(reader.columnNames());
+  const types = reader.columnTypes().map((t) => t.toString());
+  const rows = reader.getRowsJson().map((row) => {
+    const o: Record<string, unknown> = {};
+    columns.forEach((c, i) => {
+      o[c] = convertValue(row[i], types[i] as string);
+    });
+    return o;
+  });
+  return { columns, types, rows };
 }

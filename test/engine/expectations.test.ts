@@ -7,11 +7,7 @@ import { runCli } from '../helpers/cli.ts';
 import { ndjson, readTable, tableDir, writeFiles } from '../helpers/pipeline.ts';
 import { ROOT, tmpDir } from '../helpers/tmp.ts';
 
-interface Row {
-  id: number;
-  a: number | null;
-  b: string | null;
-}
+type Row = { id: number; a: number | null; b: string | null };
 
 const ROWS: Row[] = [
   { id: 1, a: 1, b: 'x' },

@@ -1,22 +1,35 @@
 import { SluiceError } from '../../errors/index.ts';
 import { formatRows, OUTPUT_FORMATS, type OutputFormat, runQuery } from '../../query/index.ts';
+import { runPipelineQuery } from '../../query/pipeline-query.ts';
+import { findPipelineTarget } from '../../query/pipeline-target.ts';
 import { parseCliArgs } from '../args.ts';
 import { type CliCommand, EXIT } from '../command.ts';
 
 export const queryCommand: CliCommand = {
   name: 'query',
-  summary: 'Run read-only SQL over Delta tables (delta.`path` [VERSION AS OF n])',
+  summary: 'Run read-only SQL over a pipeline (tables, event_log, system.lakeflow.*) or Delta tables by path',
   usage: [
-    'Usage: sluice query [--format table|json|csv] "<sql>"',
+    'Usage: sluice query [--pipeline dir] [--format table|json|csv] "<sql>"',
     '',
-    'Runs DuckDB SQL. Name a Delta table by path, Spark-style: delta.`./path/to/table`,',
-    'optionally followed by VERSION AS OF <n> for time travel.',
+    'Over a pipeline (--pipeline dir, or the spec found from the current folder), the SQL is',
+    'Spark SQL as in query bodies and may name:',
+    '  the pipeline tables      silver_events, schema.table, <table>_quarantine',
+    '  the event log            event_log',
+    '  Lakeflow system views    system.lakeflow.pipeline_events (one row per update),',
+    '                           system.lakeflow.flow_progress (one row per expectation per flow completion)',
+    'Without a pipeline, the SQL is DuckDB SQL. Either way a Delta table can be named by path,',
+    'Spark-style: delta.`./path/to/table`, optionally followed by VERSION AS OF <n>.',
+    'Only read-only statements run (QUERY_READ_ONLY otherwise).',
     '',
     'Options:',
+    '  --pipeline dir           the pipeline folder (or spec file)',
     '  --format table|json|csv  output format (default: table); json prints one array of row objects',
   ].join('\n'),
   async run(args, io) {
-    const { values, positionals } = parseCliArgs(args, { format: { type: 'string', short: 'f' } });
+    const { values, positionals } = parseCliArgs(args, {
+      format: { type: 'string', short: 'f' },
+      pipeline: { type: 'string', short: 'p' },
+    });
     const format = (values.format ?? 'table') as OutputFormat;
     if (!OUTPUT_FORMATS.includes(format)) {
       throw new SluiceError(
@@ -27,10 +40,14 @@ export const queryCommand: CliCommand = {
     if (positionals.length !== 1 || (positionals[0] ?? '').trim() === '') {
       throw new SluiceError(
         'USAGE',
-        'expected exactly one SQL argument: sluice query [--format table|json|csv] "<sql>"',
+        'expected exactly one SQL argument: sluice query [--pipeline dir] [--format table|json|csv] "<sql>"',
       );
     }
-    const result = await runQuery(positionals[0] as string, { cwd: io.cwd });
+    const sql = positionals[0] as string;
+    const pipeline = await findPipelineTarget(values.pipeline, io.cwd);
+    const result = pipeline
+      ? await runPipelineQuery(sql, { cwd: io.cwd, pipeline })
+      : await runQuery(sql, { cwd: io.cwd });
     io.stdout.write(formatRows(result, format));
     return EXIT.ok;
   },
