@@ -145,9 +145,7 @@ async function executeBatch(
   cp: FlowCheckpoint,
   offset: BatchOffset,
 ): Promise<BatchOutcome> {
-  const skipChangeCommits = /^true$/i.test(
-    Object.entries(pf.flow.options).find(([k]) => k.toLowerCase() === 'skipchangecommits')?.[1] ?? '',
-  );
+  const skipChangeCommits = skipsChangeCommits(pf);
   const files = Object.values(offset.sources).flatMap((s) => (s.kind === 'files' ? s.files : []));
   const source = describeSources(offset);
   const views: ViewQuality[] = [];
@@ -227,4 +225,15 @@ export function addOutcome(a: BatchOutcome, b: BatchOutcome): BatchOutcome {
     quarantinedRows: a.quarantinedRows + b.quarantinedRows,
     expectations: [...byName.values()],
   };
+}
+
+/**
+ * Whether a flow's streaming table reads ignore commits that delete or update rows (Spark's
+ * `skipChangeCommits`): a flow option, or the target table's property `skipChangeCommits`
+ * (also accepted as `pipelines.skipChangeCommits`).
+ */
+export function skipsChangeCommits(pf: PlannedFlow): boolean {
+  const pick = (m: Readonly<Record<string, string>>) =>
+    Object.entries(m).find(([k]) => ['skipchangecommits', 'pipelines.skipchangecommits'].includes(k.toLowerCase()))?.[1];
+  return /^true$/i.test(pick(pf.flow.options) ?? pick(pf.target.properties) ?? '');
 }
