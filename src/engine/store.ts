@@ -23,6 +23,18 @@ import { type DuckDBConnection, queryRows } from '../util/duckdb.ts';
 export type { Snapshot };
 
 const cache = new Map<string, Snapshot>();
+/** The newest snapshot loaded per table: the base for loading later versions incrementally. */
+const newest = new Map<string, Snapshot>();
+
+/**
+ * Forgets cached snapshots. Called at the start of every update: within one update tables only
+ * grow through sluice's own commits, so snapshots can be extended incrementally; across updates
+ * a table may have been replaced on disk.
+ */
+export function resetSnapshotCache(): void {
+  cache.clear();
+  newest.clear();
+}
 
 /** The newest version of a table, or undefined when it does not exist. */
 export function tableVersion(path: string): Promise<number | undefined> {
@@ -36,9 +48,11 @@ export async function snapshot(path: string, version?: number): Promise<Snapshot
   const key = `${path}@${v}`;
   let s = cache.get(key);
   if (!s) {
-    s = await loadSnapshot(path, { version: v });
+    const base = newest.get(path);
+    s = await loadSnapshot(path, { version: v, ...(base && base.version <= v ? { base } : {}) });
     if (cache.size > 256) cache.clear();
     cache.set(key, s);
+    if (!base || base.version < v) newest.set(path, s);
   }
   return s;
 }

@@ -86,6 +86,7 @@ export async function runUpdate(pipeline: LoadedPipeline, options: RunUpdateOpti
     }
   };
   const lock = await acquirePipelineLock(pipeline.storage, updateId);
+  store.resetSnapshotCache();
   let state: UpdateState = 'CREATED';
   const results = new Map<string, FlowResult>();
   let fatal: SluiceError | undefined;

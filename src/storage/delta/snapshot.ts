@@ -45,6 +45,11 @@ export interface Snapshot {
 export interface LoadSnapshotOptions {
   /** Time travel: the version to load (default: latest). */
   readonly version?: number;
+  /**
+   * A snapshot of the same table at an older (or equal) version: only the commits after it are
+   * read and applied, so following a growing table costs O(new commits), not a full replay.
+   */
+  readonly base?: Snapshot;
 }
 
 /** The newest version in the log, or undefined when there is no table (cheap: one directory listing). */
@@ -116,6 +121,16 @@ export async function loadSnapshot(tablePath: string, options: LoadSnapshotOptio
     );
   }
 
+  const base = options.base;
+  if (base && resolve(base.tablePath) === table && base.version <= target && contiguous(have, base.version + 1, target)) {
+    if (base.version === target) return base;
+    const state = ReplayState.from(base);
+    const commits = await Promise.all(range(base.version + 1, target).map((v) => readCommit(table, v)));
+    for (const actions of commits) state.apply(actions);
+    const last = commits.at(-1) as Action[];
+    return state.finish(target, commitInfoTimestamp(last) ?? (await stat(commitPath(table, target))).mtimeMs);
+  }
+
   const state = new ReplayState(table);
   let timestamp: number | undefined;
   if (start) {
@@ -166,6 +181,16 @@ class ReplayState {
   readonly txns = new Map<string, number>();
 
   constructor(readonly table: string) {}
+
+  /** A replay state continuing from an existing snapshot (which stays untouched). */
+  static from(s: Snapshot): ReplayState {
+    const state = new ReplayState(s.tablePath);
+    state.protocol = s.protocol;
+    state.metadata = s.metadata;
+    for (const f of s.files) state.files.set(decodeAddPath(f.path), f);
+    for (const [k, v] of s.txns) state.txns.set(k, v);
+    return state;
+  }
 
   apply(actions: readonly Action[]): void {
     for (const a of actions) {
