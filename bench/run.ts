@@ -6,6 +6,14 @@ const BENCHES: Record<
 > = {
   storage: { summary: 'Delta commit latency and snapshot load time', load: () => import('./storage.ts') },
   graph: { summary: 'validate a generated 1,000-dataset pipeline', load: () => import('./graph.ts') },
+  engine: {
+    summary: 'cold NDJSON → ST → MV run and fixed cost per micro-batch',
+    load: () => import('./engine.ts'),
+  },
+  example: {
+    summary: 'the example pipeline vs raw DuckDB SQL and a hand-written Node.js script',
+    load: () => import('./example.ts'),
+  },
 };
 
 const [name, ...args] = process.argv.slice(2);
