@@ -1,9 +1,10 @@
 import { register as registerHooks } from 'node:module';
-import { isAbsolute, relative } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SluiceError, type SourceLocation, toSluiceError } from '../errors/index.ts';
 import type { CompiledQuery, Dataset, Expectation, Flow, QueryInput } from '../model/index.ts';
 import { compileQuery } from '../sql/index.ts';
+import { packageRoot } from '../util/package-root.ts';
 import { collectRegistrations, type PipelineContext, type QueryArg, type Registration } from './registry.ts';
 import { type DeclaredInput, renderSql } from './sql-template.ts';
 
@@ -32,7 +33,7 @@ let sluiceHookRegistered = false;
 function ensureSluiceResolvable(): void {
   if (sluiceHookRegistered) return;
   sluiceHookRegistered = true;
-  const target = new URL('../index.ts', import.meta.url).href;
+  const target = pathToFileURL(join(packageRoot(), 'src', 'index.ts')).href;
   const hook = `export async function resolve(specifier, context, next) {
   if (specifier === 'sluice') return next(${JSON.stringify(target)}, context);
   return next(specifier, context);

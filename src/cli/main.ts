@@ -1,16 +1,51 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../util/package-root.ts';
 import { formatError, SluiceError, toSluiceError } from '../errors/index.ts';
 import { type CliCommand, type CliIO, EXIT } from './command.ts';
-import { eventsCommand } from './commands/events.ts';
-import { initCommand } from './commands/init.ts';
-import { queryCommand } from './commands/query.ts';
-import { runCommand } from './commands/run.ts';
-import { validateCommand } from './commands/validate.ts';
 
-const COMMANDS: readonly CliCommand[] = [initCommand, validateCommand, runCommand, queryCommand, eventsCommand];
+/**
+ * The commands, each loaded only when used: `sluice --version` or `sluice validate` never pay for
+ * the modules (and native libraries) another command needs.
+ */
+interface CommandEntry {
+  readonly name: string;
+  readonly aliases?: readonly string[];
+  readonly summary: string;
+  load(): Promise<CliCommand>;
+}
+
+const COMMANDS: readonly CommandEntry[] = [
+  {
+    name: 'init',
+    summary: 'create a pipeline folder with a spec, SQL and TypeScript datasets and sample data',
+    load: async () => (await import('./commands/init.ts')).initCommand,
+  },
+  {
+    name: 'validate',
+    aliases: ['dry-run'],
+    summary: 'check a pipeline and print its dataflow graph (alias: dry-run)',
+    load: async () => (await import('./commands/validate.ts')).validateCommand,
+  },
+  {
+    name: 'run',
+    summary: 'run an update of a pipeline',
+    load: async () => (await import('./commands/run.ts')).runCommand,
+  },
+  {
+    name: 'query',
+    summary: 'run read-only SQL over a pipeline (tables, event_log, system.lakeflow.*) or Delta tables by path',
+    load: async () => (await import('./commands/query.ts')).queryCommand,
+  },
+  {
+    name: 'events',
+    summary: "show an update's event timeline (states, flows, data quality, errors)",
+    load: async () => (await import('./commands/events.ts')).eventsCommand,
+  },
+];
 
 export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
   return pkg.version;
 }
 
@@ -32,7 +67,7 @@ function helpText(): string {
   ].join('\n');
 }
 
-export function findCommand(name: string): CliCommand | undefined {
+export function findCommand(name: string): CommandEntry | undefined {
   return COMMANDS.find((c) => c.name === name || c.aliases?.includes(name));
 }
 
@@ -48,16 +83,17 @@ export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Pr
     out.stdout.write(`${version()}\n`);
     return EXIT.ok;
   }
-  const command = findCommand(first);
-  if (!command) {
+  const entry = findCommand(first);
+  if (!entry) {
     out.stderr.write(`USAGE: unknown command '${first}'. Run 'sluice --help' to see the commands.\n`);
     return EXIT.usage;
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
-    out.stdout.write(`${command.usage}\n`);
-    return EXIT.ok;
-  }
   try {
+    const command = await entry.load();
+    if (rest.includes('--help') || rest.includes('-h')) {
+      out.stdout.write(`${command.usage}\n`);
+      return EXIT.ok;
+    }
     return await command.run(rest, out);
   } catch (e) {
     const err = toSluiceError(e);

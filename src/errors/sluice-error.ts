@@ -18,6 +18,9 @@ export interface SluiceErrorOptions {
   readonly domain?: ErrorDomain;
 }
 
+/** Marks SluiceErrors across module copies (the bundled CLI and the sources a TS pipeline imports). */
+const BRAND = Symbol.for('sluice.SluiceError');
+
 /**
  * The one error type sluice raises or returns. `code` is stable; `message` is for people.
  * Invariant: `domain` is always set, so `classifyFailure` never inspects message text.
@@ -32,11 +35,20 @@ export class SluiceError extends Error {
   constructor(code: ErrorCode, message: string, options: SluiceErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'SluiceError';
+    Object.defineProperty(this, BRAND, { value: true });
     this.code = code;
     this.domain = options.domain ?? ERROR_CODES[code].domain;
     this.params = options.params ?? {};
     if (options.dataset !== undefined) this.dataset = options.dataset;
     if (options.location !== undefined) this.location = options.location;
+  }
+
+  /**
+   * `instanceof` holds for SluiceErrors created by any copy of this module: a TypeScript pipeline
+   * imports sluice's sources while the CLI may run from a bundle.
+   */
+  static override [Symbol.hasInstance](x: unknown): boolean {
+    return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[BRAND] === true;
   }
 
   /** One line: `CODE: message [dataset x] (file:line:col)`. */

@@ -1,2 +1,3 @@
 export * from './duckdb.ts';
 export * from './fs.ts';
+export * from './package-root.ts';
