@@ -84,6 +84,8 @@ export const runCommand: CliCommand = {
   },
 };
 
+const countRows = (n: number) => `${formatCount(n)} row${n === 1 ? '' : 's'}`;
+
 function resultJson(r: UpdateResult): unknown {
   return {
     ...r,
@@ -130,7 +132,7 @@ export function summary(r: UpdateResult): string {
       const dq = f.dataQuality!;
       if (dq.dropped_records > 0 || dq.quarantined_records > 0) {
         lines.push(
-          `${f.dataset}: ${formatCount(dq.dropped_records)} rows dropped, ${formatCount(dq.quarantined_records)} rows quarantined${dq.quarantined_records > 0 ? ` (in ${f.dataset}_quarantine)` : ''}`,
+          `${f.dataset}: ${countRows(dq.dropped_records)} dropped, ${countRows(dq.quarantined_records)} quarantined${dq.quarantined_records > 0 ? ` (in ${f.dataset}_quarantine)` : ''}`,
         );
       }
     }
