@@ -6,8 +6,9 @@
  * Buffering: every event gets its sequence number when it arrives (so sequence order is the
  * engine's order); rows are appended in batches. Update state changes and terminal flow states
  * are flushed before the listener returns (a killed update keeps everything up to its last state
- * change); other events (QUEUED/RUNNING states, batch metrics, planning) are flushed by a short
- * timer or with the next state change. The terminal update state flushes everything and closes
+ * change); other events (QUEUED/RUNNING states, batch metrics, planning) are flushed by a timer
+ * (at most `flushDelayMs` after they arrive, default 1 s) or with the next state change — so a
+ * stream of small micro-batches costs one event-log commit per second, not one per batch. The terminal update state flushes everything and closes
  * the writer, so nothing is lost on a clean exit. A failing event log never fails the update.
  */
 import { SluiceError } from '../errors/index.ts';
@@ -28,8 +29,11 @@ import type { LoadedPipeline } from './pipeline.ts';
 import { tablePath } from './plan.ts';
 import { type EngineEvent, type EngineListener, type FlowResult, TERMINAL_FLOW_STATES } from './types.ts';
 
+/** Default for `EventRecorderOptions.flushDelayMs`. */
+export const DEFAULT_FLUSH_DELAY_MS = 1000;
+
 export interface EventRecorderOptions {
-  /** How long non-urgent events may wait in the buffer (default 250 ms). */
+  /** How long non-urgent events may wait in the buffer (default 1000 ms). */
   readonly flushDelayMs?: number;
   /** Called when writing the event log fails (the update goes on). */
   readonly onError?: (error: SluiceError) => void;
@@ -423,7 +427,7 @@ export class EventRecorder {
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       void this.flush();
-    }, this.#options.flushDelayMs ?? 250);
+    }, this.#options.flushDelayMs ?? DEFAULT_FLUSH_DELAY_MS);
     // A pending timer must not keep the process alive; the terminal state flushes anyway.
     this.#timer.unref();
   }

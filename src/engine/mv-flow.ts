@@ -54,13 +54,16 @@ export async function runMaterializedViewFlow(
     offset = { batchId: cp.committed + 1, plannedAt: new Date().toISOString(), sources, signature };
     planning = {
       technique: 'COMPLETE_RECOMPUTE',
-      reason: forceRecompute ? 'full refresh requested' : !tableExists ? 'table does not exist' : changes.join('; '),
+      reason: forceRecompute
+        ? 'full refresh requested'
+        : !tableExists
+          ? 'table does not exist'
+          : changes.join('; '),
     };
     await cp.log.write(offset);
   }
   const views: ViewQuality[] = [];
   const sql = await bindQuery(
-    conn,
     pf.bound,
     (leaf) => leafSql(ctx, leaf, offset.sources[leaf.key], { skipChangeCommits: false }),
     viewExpectationBinder(pf, conn, cp, { batchId: offset.batchId, source: 'complete recompute' }, views),
@@ -112,13 +115,17 @@ async function snapshotSources(
   return sources;
 }
 
-function describeChanges(before: Readonly<Record<string, SourceOffset>>, after: Readonly<Record<string, SourceOffset>>): string[] {
+function describeChanges(
+  before: Readonly<Record<string, SourceOffset>>,
+  after: Readonly<Record<string, SourceOffset>>,
+): string[] {
   const changes: string[] = [];
   for (const [key, a] of Object.entries(after)) {
     const b = before[key];
     if (a.kind === 'table-snapshot') {
       const was = b?.kind === 'table-snapshot' ? b.version : undefined;
-      if (was !== a.version) changes.push(`input '${a.dataset}' changed (version ${was ?? 'none'} → ${a.version})`);
+      if (was !== a.version)
+        changes.push(`input '${a.dataset}' changed (version ${was ?? 'none'} → ${a.version})`);
     } else if (a.kind === 'files-snapshot') {
       const sig = (s: SourceOffset | undefined) =>
         s && (s.kind === 'files-snapshot' || s.kind === 'files')

@@ -87,10 +87,14 @@ export class OffsetLog {
     try {
       return JSON.parse(await readFile(file, 'utf8')) as BatchOffset;
     } catch (e) {
-      throw new SluiceError('IO_ERROR', `cannot read flow checkpoint offset ${file}: ${(e as Error).message}`, {
-        params: { file },
-        cause: e,
-      });
+      throw new SluiceError(
+        'IO_ERROR',
+        `cannot read flow checkpoint offset ${file}: ${(e as Error).message}`,
+        {
+          params: { file },
+          cause: e,
+        },
+      );
     }
   }
 
@@ -106,8 +110,13 @@ export class OffsetLog {
     return Promise.all(ids.map((id) => this.read(id)));
   }
 
+  #dirReady = false;
+
   async write(offset: BatchOffset): Promise<void> {
-    await mkdir(join(this.dir, 'offsets'), { recursive: true });
+    if (!this.#dirReady) {
+      await mkdir(join(this.dir, 'offsets'), { recursive: true });
+      this.#dirReady = true;
+    }
     await writeFileAtomic(this.file(offset.batchId), `${JSON.stringify(offset)}\n`);
   }
 }

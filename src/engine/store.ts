@@ -2,11 +2,14 @@
  * The engine's view of the Delta store: the few operations flows need, with a snapshot cache
  * keyed by (table, version) so a batch does not replay the log several times.
  */
+
+import { access } from 'node:fs/promises';
 import { SluiceError } from '../errors/index.ts';
 import type { Dataset } from '../model/index.ts';
 import type { Action, AddAction, MetadataAction, RemoveAction } from '../storage/delta/actions.ts';
-import { commit as deltaCommit, type CommitOptions } from '../storage/delta/commit.ts';
-import { readCommit } from '../storage/delta/log-files.ts';
+import { type CommitOptions, commit as deltaCommit } from '../storage/delta/commit.ts';
+import { writeDataFiles } from '../storage/delta/data-files.ts';
+import { commitPath, readCommit } from '../storage/delta/log-files.ts';
 import { filesScanSql, snapshotScanSql } from '../storage/delta/scan.ts';
 import {
   type DeltaType,
@@ -15,9 +18,8 @@ import {
   type StructType,
   serializeSchema,
 } from '../storage/delta/schema.ts';
-import { latestVersion, loadSnapshot, type Snapshot } from '../storage/delta/snapshot.ts';
+import { applyCommit, latestVersion, loadSnapshot, type Snapshot } from '../storage/delta/snapshot.ts';
 import { createTable, removeAll as deltaRemoveAll, requiredProtocol } from '../storage/delta/table.ts';
-import { writeDataFiles } from '../storage/delta/data-files.ts';
 import { type DuckDBConnection, queryRows } from '../util/duckdb.ts';
 
 export type { Snapshot };
@@ -36,30 +38,54 @@ export function resetSnapshotCache(): void {
   newest.clear();
 }
 
-/** The newest version of a table, or undefined when it does not exist. */
-export function tableVersion(path: string): Promise<number | undefined> {
-  return latestVersion(path);
+/**
+ * The newest version of a table, or undefined when it does not exist. Once a snapshot of the
+ * table is cached, probes for the commit files after it (one `stat` each) instead of listing
+ * `_delta_log` — valid because commit versions are contiguous and, within an update, a table
+ * only grows.
+ */
+export async function tableVersion(path: string): Promise<number | undefined> {
+  const known = newest.get(path);
+  if (!known) return latestVersion(path);
+  let v = known.version;
+  while (await exists(commitPath(path, v + 1))) v++;
+  return v;
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await access(file);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw e;
+  }
 }
 
 /** The snapshot at `version` (default: latest), cached. */
 export async function snapshot(path: string, version?: number): Promise<Snapshot> {
-  const v = version ?? (await latestVersion(path));
+  const v = version ?? (await tableVersion(path));
   if (v === undefined) return loadSnapshot(path); // raises DELTA_TABLE_NOT_FOUND
   const key = `${path}@${v}`;
   let s = cache.get(key);
   if (!s) {
     const base = newest.get(path);
     s = await loadSnapshot(path, { version: v, ...(base && base.version <= v ? { base } : {}) });
-    if (cache.size > 256) cache.clear();
-    cache.set(key, s);
-    if (!base || base.version < v) newest.set(path, s);
+    remember(path, s);
   }
   return s;
 }
 
+function remember(path: string, s: Snapshot): void {
+  if (cache.size > 256) cache.clear();
+  cache.set(`${path}@${s.version}`, s);
+  const known = newest.get(path);
+  if (!known || known.version < s.version) newest.set(path, s);
+}
+
 /** The last committed version for `appId`, or undefined (also when the table does not exist). */
 export async function txnVersion(path: string, appId: string): Promise<number | undefined> {
-  const v = await latestVersion(path);
+  const v = await tableVersion(path);
   if (v === undefined) return undefined;
   return (await snapshot(path, v)).txns.get(appId);
 }
@@ -67,7 +93,8 @@ export async function txnVersion(path: string, appId: string): Promise<number | 
 export const scanSnapshotSql = (s: Snapshot): string => snapshotScanSql(s);
 export const scanFilesSql = (s: Snapshot, adds: readonly AddAction[]): string =>
   filesScanSql(s.tablePath, s.schema, s.partitionColumns, adds);
-export const emptyScanSql = (s: Snapshot): string => filesScanSql(s.tablePath, s.schema, s.partitionColumns, []);
+export const emptyScanSql = (s: Snapshot): string =>
+  filesScanSql(s.tablePath, s.schema, s.partitionColumns, []);
 
 /**
  * The files added by versions (from, to] of an append-only stream source.
@@ -98,8 +125,14 @@ export async function addedFilesBetween(
 }
 
 /** Output columns of a query, as DuckDB types. */
-export async function describe(conn: DuckDBConnection, sql: string): Promise<{ name: string; type: string }[]> {
-  const rows = await queryRows<{ column_name: string; column_type: string }>(conn, `DESCRIBE SELECT * FROM (${sql})`);
+export async function describe(
+  conn: DuckDBConnection,
+  sql: string,
+): Promise<{ name: string; type: string }[]> {
+  const rows = await queryRows<{ column_name: string; column_type: string }>(
+    conn,
+    `DESCRIBE SELECT * FROM (${sql})`,
+  );
   return rows.map((r) => ({ name: r.column_name, type: r.column_type }));
 }
 
@@ -134,14 +167,18 @@ export async function prepareTable(
     metadata: columnMetadata(dataset, c.name),
   }));
   const schema: StructType = { type: 'struct', fields: wanted };
-  if ((await latestVersion(path)) === undefined) {
+  if ((await tableVersion(path)) === undefined) {
     const missing = dataset.partitionBy.filter((p) => !wanted.some((f) => f.name === p));
     if (missing.length > 0) {
-      throw new SluiceError('DELTA_SCHEMA_MISMATCH', `PARTITIONED BY names column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} that the query does not produce`, {
-        dataset: dataset.name,
-        params: { columns: missing },
-        ...(dataset.location ? { location: dataset.location } : {}),
-      });
+      throw new SluiceError(
+        'DELTA_SCHEMA_MISMATCH',
+        `PARTITIONED BY names column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} that the query does not produce`,
+        {
+          dataset: dataset.name,
+          params: { columns: missing },
+          ...(dataset.location ? { location: dataset.location } : {}),
+        },
+      );
     }
     try {
       await createTable(path, {
@@ -162,7 +199,9 @@ export async function prepareTable(
     return e !== undefined && !sameType(e.type, f.type);
   });
   const added = wanted.filter((f) => !existing.has(f.name.toLowerCase()));
-  const removed = snap.schema.fields.filter((f) => !wanted.some((w) => w.name.toLowerCase() === f.name.toLowerCase()));
+  const removed = snap.schema.fields.filter(
+    (f) => !wanted.some((w) => w.name.toLowerCase() === f.name.toLowerCase()),
+  );
   if (changed.length > 0 || (opts.replaceSchema && removed.length > 0)) {
     if (!opts.replaceSchema && snap.files.length > 0) {
       const c = changed[0]!;
@@ -179,18 +218,28 @@ export async function prepareTable(
     };
     const actions: Action[] = [];
     const need = requiredProtocol(schema, snap.metadata.configuration);
-    if (need.minReaderVersion > snap.protocol.minReaderVersion || need.minWriterVersion > snap.protocol.minWriterVersion) {
+    if (
+      need.minReaderVersion > snap.protocol.minReaderVersion ||
+      need.minWriterVersion > snap.protocol.minWriterVersion
+    ) {
       actions.push({ protocol: need });
     }
     actions.push({ metaData });
-    return { snapshot: snap, layout: { schema, partitionColumns: metaData.partitionColumns }, metadataActions: actions };
+    return {
+      snapshot: snap,
+      layout: { schema, partitionColumns: metaData.partitionColumns },
+      metadataActions: actions,
+    };
   }
   if (added.length > 0) {
     const fields = [...snap.schema.fields, ...added.map((f) => ({ ...f, nullable: true }))];
     const next: StructType = { type: 'struct', fields };
     const need = requiredProtocol(next, snap.metadata.configuration);
     const actions: Action[] = [];
-    if (need.minReaderVersion > snap.protocol.minReaderVersion || need.minWriterVersion > snap.protocol.minWriterVersion) {
+    if (
+      need.minReaderVersion > snap.protocol.minReaderVersion ||
+      need.minWriterVersion > snap.protocol.minWriterVersion
+    ) {
       actions.push({ protocol: need });
     }
     actions.push({ metaData: { ...snap.metadata, schemaString: serializeSchema(next) } });
@@ -285,12 +334,34 @@ export function numRecords(a: AddAction): number {
   return (JSON.parse(a.stats) as { numRecords?: number }).numRecords ?? 0;
 }
 
-/** Commits and returns the new version. */
-export async function commit(
-  path: string,
-  actions: readonly Action[],
-  opts: CommitOptions,
-): Promise<number> {
-  const r = await deltaCommit(path, actions, opts);
+/** Checkpoints being written in the background (see {@link commit}). */
+const checkpointing = new Set<Promise<void>>();
+
+/**
+ * Commits and returns the new version. A checkpoint due after the commit is written in the
+ * background (the next batch need not wait for it); {@link settleCheckpoints} awaits them. A
+ * failed checkpoint is ignored, as a checkpoint only speeds up readers.
+ */
+export async function commit(path: string, actions: readonly Action[], opts: CommitOptions): Promise<number> {
+  const r = await deltaCommit(path, actions, {
+    ...opts,
+    deferCheckpoint: (write) => {
+      const p: Promise<void> = write()
+        .catch(() => {})
+        .finally(() => checkpointing.delete(p));
+      checkpointing.add(p);
+    },
+  });
+  // Our own commit right after the snapshot it was computed from: cache the next snapshot
+  // without reading the commit back.
+  const base = opts.snapshot;
+  if (base && r.version === base.version + 1 && cache.get(`${path}@${base.version}`) === base) {
+    remember(path, applyCommit(base, r.actions));
+  }
   return r.version;
+}
+
+/** Waits for the background checkpoints started so far (call before an update ends). */
+export async function settleCheckpoints(): Promise<void> {
+  while (checkpointing.size > 0) await Promise.all([...checkpointing]);
 }

@@ -5,10 +5,23 @@ import type { UpdateContext } from './context.ts';
 import { type FlowCheckpoint, openFlowCheckpoint } from './flow-checkpoint.ts';
 import { leafSql } from './leaf-sql.ts';
 import type { BatchOffset, PersistedColumns, SourceOffset } from './offsets.ts';
-import { type PlannedFlow, tablePath } from './plan.ts';
-import { discoverFiles, evolveFileSchema, inferFileSchema, planFileBatch, toFileSourceError } from './sources/files.ts';
+import { type BoundQuery, type PlannedFlow, tablePath } from './plan.ts';
+import type { DiscoveredFile } from './sources/file-discovery.ts';
+import {
+  discoverFiles,
+  evolveFileSchema,
+  inferFileSchema,
+  planFileBatch,
+  toFileSourceError,
+} from './sources/files.ts';
 import * as store from './store.ts';
-import { type BatchOutcome, type ViewQuality, viewExpectationBinder, writeBatch } from './table-writer.ts';
+import {
+  type BatchOutcome,
+  type ColumnsCache,
+  type ViewQuality,
+  viewExpectationBinder,
+  writeBatch,
+} from './table-writer.ts';
 
 export interface StreamingFlowOutcome {
   readonly batches: number;
@@ -37,7 +50,10 @@ export async function runStreamingFlow(
     for (const [key, s] of Object.entries(o.sources)) {
       if (s.kind === 'files') {
         let set = processed.get(key);
-        if (!set) processed.set(key, (set = new Set()));
+        if (!set) {
+          set = new Set();
+          processed.set(key, set);
+        }
         for (const f of s.files) set.add(f.path);
       }
       lastByKey.set(key, s);
@@ -57,14 +73,19 @@ export async function runStreamingFlow(
 
   let batches = 0;
   let totals = zeroOutcome();
+  const run: FlowRunState = {
+    listings: new Map(),
+    columns: new Map(),
+    cacheColumns: !queryTexts(pf.bound).some((q) => DATA_DEPENDENT_COLUMNS.test(q)),
+  };
   for (;;) {
     if (ctx.signal?.aborted) return { batches, totals, stopped: true };
     const replay = pending !== undefined;
-    const offset = pending ?? (await planBatch(ctx, pf, conn, committed + 1, processed, lastByKey));
+    const offset = pending ?? (await planBatch(ctx, pf, conn, committed + 1, processed, lastByKey, run));
     pending = undefined;
     if (!offset) break;
     if (!replay) await cp.log.write(offset);
-    const outcome = await executeBatch(ctx, pf, conn, cp, offset);
+    const outcome = await executeBatch(ctx, pf, conn, cp, offset, run);
     committed = offset.batchId;
     remember(offset);
     batches++;
@@ -72,6 +93,29 @@ export async function runStreamingFlow(
     await onBatch(offset.batchId, outcome);
   }
   return { batches, totals, stopped: false };
+}
+
+/**
+ * What one run of a flow keeps between its batches — only caches of things that are re-derived
+ * when missing; nothing here is needed to resume after a crash.
+ */
+interface FlowRunState {
+  /**
+   * Per streaming file input: the files listed but not yet planned, in arrival order. Batches
+   * are planned from this listing; the source path is listed again only once it is used up, so
+   * listing costs O(files) per listing instead of per batch.
+   */
+  readonly listings: Map<string, DiscoveredFile[]>;
+  readonly columns: ColumnsCache;
+  /** False when a query's output columns may depend on the data (PIVOT without a value list). */
+  readonly cacheColumns: boolean;
+}
+
+/** Queries whose output columns can depend on the rows read, not only on the input columns. */
+const DATA_DEPENDENT_COLUMNS = /\b(pivot|unpivot)\b/i;
+
+function queryTexts(b: BoundQuery): string[] {
+  return [b.query.sql, ...b.children.flatMap((c) => (c.kind === 'view' ? queryTexts(c.bound) : []))];
 }
 
 function optionNumber(options: Readonly<Record<string, string>>, name: string): number | undefined {
@@ -88,24 +132,38 @@ async function planBatch(
   batchId: number,
   processed: ReadonlyMap<string, ReadonlySet<string>>,
   lastByKey: ReadonlyMap<string, SourceOffset>,
+  run: FlowRunState,
 ): Promise<BatchOffset | undefined> {
   const sources: Record<string, SourceOffset> = {};
   let anyNew = false;
   for (const leaf of pf.leaves) {
     const input = leaf.input;
     if (input.kind === 'files') {
-      const discovered = await discoverFiles(input.path, { root: ctx.root });
       const prev = lastByKey.get(leaf.key);
       const prevSchema: PersistedColumns | undefined =
         prev && (prev.kind === 'files' || prev.kind === 'files-snapshot') && prev.schema.columns.length > 0
           ? prev.schema
           : undefined;
-      const batch = leaf.streaming
-        ? planFileBatch(discovered, processed.get(leaf.key) ?? new Set(), {
-            maxFilesPerTrigger: optionNumber(input.options, 'maxFilesPerTrigger'),
-            maxBytesPerTrigger: optionNumber(input.options, 'maxBytesPerTrigger'),
-          })
-        : discovered;
+      let batch: readonly DiscoveredFile[];
+      if (leaf.streaming) {
+        const done = processed.get(leaf.key) ?? new Set<string>();
+        const limits = {
+          maxFilesPerTrigger: optionNumber(input.options, 'maxFilesPerTrigger'),
+          maxBytesPerTrigger: optionNumber(input.options, 'maxBytesPerTrigger'),
+        };
+        // Plan from the cached listing while it still holds unprocessed files; list again when
+        // it is used up (so a run ends only after a fresh listing found nothing new).
+        let pendingFiles = (run.listings.get(leaf.key) ?? []).filter((f) => !done.has(f.path));
+        if (pendingFiles.length === 0) {
+          pendingFiles = planFileBatch(await discoverFiles(input.path, { root: ctx.root }), done, {
+            maxFilesPerTrigger: Number.POSITIVE_INFINITY,
+          });
+        }
+        batch = planFileBatch(pendingFiles, done, limits);
+        run.listings.set(leaf.key, pendingFiles.slice(batch.length));
+      } else {
+        batch = await discoverFiles(input.path, { root: ctx.root });
+      }
       let schema: PersistedColumns = prevSchema ?? { columns: [] };
       if (batch.length > 0) {
         const paths = batch.map((f) => f.path);
@@ -129,7 +187,12 @@ async function planBatch(
       const fromVersion = prev?.kind === 'table-stream' ? prev.toVersion : -1;
       const toVersion = latest ?? -1;
       if (toVersion > fromVersion) anyNew = true;
-      sources[leaf.key] = { kind: 'table-stream', dataset: d.name, fromVersion, toVersion: Math.max(toVersion, fromVersion) };
+      sources[leaf.key] = {
+        kind: 'table-stream',
+        dataset: d.name,
+        fromVersion,
+        toVersion: Math.max(toVersion, fromVersion),
+      };
     } else {
       sources[leaf.key] = { kind: 'table-snapshot', dataset: d.name, version: latest ?? null };
     }
@@ -144,16 +207,21 @@ async function executeBatch(
   conn: DuckDBConnection,
   cp: FlowCheckpoint,
   offset: BatchOffset,
+  run: FlowRunState,
 ): Promise<BatchOutcome> {
   const skipChangeCommits = skipsChangeCommits(pf);
   const files = Object.values(offset.sources).flatMap((s) => (s.kind === 'files' ? s.files : []));
   const source = describeSources(offset);
   const views: ViewQuality[] = [];
+  const shapes: string[] = [];
   try {
     const sql = await bindQuery(
-      conn,
       pf.bound,
-      (leaf) => leafSql(ctx, leaf, offset.sources[leaf.key], { skipChangeCommits }),
+      (leaf) =>
+        leafSql(ctx, leaf, offset.sources[leaf.key], {
+          skipChangeCommits,
+          onShape: (s) => shapes.push(`${leaf.key}=${s}`),
+        }),
       viewExpectationBinder(pf, conn, cp, { batchId: offset.batchId, source }, views),
     );
     return await writeBatch(ctx, pf, conn, cp, sql, {
@@ -162,6 +230,7 @@ async function executeBatch(
       source,
       sourceFiles: files.length,
       views,
+      ...(run.cacheColumns ? { columns: { cache: run.columns, shape: shapes.join('\n') } } : {}),
     });
   } catch (e) {
     throw toFileSourceError(e, files);
@@ -212,7 +281,11 @@ export function addOutcome(a: BatchOutcome, b: BatchOutcome): BatchOutcome {
     byName.set(
       key(e),
       prev
-        ? { ...prev, passed_records: prev.passed_records + e.passed_records, failed_records: prev.failed_records + e.failed_records }
+        ? {
+            ...prev,
+            passed_records: prev.passed_records + e.passed_records,
+            failed_records: prev.failed_records + e.failed_records,
+          }
         : e,
     );
   }
@@ -234,6 +307,8 @@ export function addOutcome(a: BatchOutcome, b: BatchOutcome): BatchOutcome {
  */
 export function skipsChangeCommits(pf: PlannedFlow): boolean {
   const pick = (m: Readonly<Record<string, string>>) =>
-    Object.entries(m).find(([k]) => ['skipchangecommits', 'pipelines.skipchangecommits'].includes(k.toLowerCase()))?.[1];
+    Object.entries(m).find(([k]) =>
+      ['skipchangecommits', 'pipelines.skipchangecommits'].includes(k.toLowerCase()),
+    )?.[1];
   return /^true$/i.test(pick(pf.flow.options) ?? pick(pf.target.properties) ?? '');
 }

@@ -38,7 +38,21 @@ export interface WriteBatchOptions {
   readonly sourceFiles: number;
   /** Expectation results of views read by this batch (see viewExpectationBinder). */
   readonly views?: readonly ViewQuality[];
+  /** Remembers the query's output columns across batches of the same shape (see {@link ColumnsCache}). */
+  readonly columns?: { readonly cache: ColumnsCache; readonly shape: string };
 }
+
+/** Output columns of a query, as DuckDB names and types. */
+export type QueryColumns = readonly { readonly name: string; readonly type: string }[];
+
+/**
+ * A flow's batch query output columns keyed by the shape of its inputs (see `LeafSqlOptions.onShape`):
+ * batches whose inputs have the same columns and types produce the same output columns, so the
+ * DESCRIBE (a full bind of the query) runs once per shape instead of once per batch. Should a
+ * cached list ever be stale, the write fails its column check before anything is written; the
+ * writer then describes afresh and retries once.
+ */
+export type ColumnsCache = Map<string, QueryColumns>;
 
 /** The automatically managed quarantine table of a dataset. */
 export function quarantineDataset(d: Dataset): Dataset {
@@ -64,7 +78,10 @@ const expectationCache = new WeakMap<Dataset, Promise<CompiledExpectation[]>>();
 
 function compiledFor(d: Dataset): Promise<CompiledExpectation[]> {
   let c = expectationCache.get(d);
-  if (!c) expectationCache.set(d, (c = compileExpectations(d)));
+  if (!c) {
+    c = compileExpectations(d);
+    expectationCache.set(d, c);
+  }
   return c;
 }
 
@@ -97,15 +114,26 @@ export function viewExpectationBinder(
     if (exps.some((e) => e.expectation.action === 'quarantine')) {
       const qPath = quarantineTablePath(cp.tablePath, view);
       if (((await store.txnVersion(qPath, cp.appId)) ?? -1) < batch.batchId) {
-        await writeAndCommit(conn, qPath, quarantineDataset(view), quarantinedRowsSql(exps, batch.batchId, batch.source, table), {
-          mode: 'append',
-          appId: cp.appId,
-          batchId: batch.batchId,
-          flow: pf.flow.name,
-        });
+        await writeAndCommit(
+          conn,
+          qPath,
+          quarantineDataset(view),
+          quarantinedRowsSql(exps, batch.batchId, batch.source, table),
+          {
+            mode: 'append',
+            appId: cp.appId,
+            batchId: batch.batchId,
+            flow: pf.flow.name,
+          },
+        );
       }
     }
-    collected.push({ view: view.name, droppedRows: ev.droppedRows, quarantinedRows: ev.quarantinedRows, metrics: ev.metrics });
+    collected.push({
+      view: view.name,
+      droppedRows: ev.droppedRows,
+      quarantinedRows: ev.quarantinedRows,
+      metrics: ev.metrics,
+    });
     return keptRowsSql(exps, table);
   };
 }
@@ -118,7 +146,7 @@ export function viewExpectationBinder(
  * duplicates rows. FAIL UPDATE violations throw before anything is written.
  */
 export async function writeBatch(
-  ctx: UpdateContext,
+  _ctx: UpdateContext,
   pf: PlannedFlow,
   conn: DuckDBConnection,
   cp: FlowCheckpoint,
@@ -152,6 +180,7 @@ export async function writeBatch(
   let written = { rows: 0, bytes: 0, version: undefined as number | undefined };
   if (!committed) {
     written = await writeAndCommit(conn, cp.tablePath, pf.target, dataSql, {
+      ...(opts.columns ? { columns: opts.columns } : {}),
       mode: opts.mode,
       appId: cp.appId,
       batchId: opts.batchId,
@@ -161,7 +190,8 @@ export async function writeBatch(
             dataQuality: {
               ...(evaluation ? { input_records: evaluation.inputRows } : {}),
               dropped_records: (evaluation?.droppedRows ?? 0) + views.reduce((n, v) => n + v.droppedRows, 0),
-              quarantined_records: (evaluation?.quarantinedRows ?? 0) + views.reduce((n, v) => n + v.quarantinedRows, 0),
+              quarantined_records:
+                (evaluation?.quarantinedRows ?? 0) + views.reduce((n, v) => n + v.quarantinedRows, 0),
               expectations: [...(evaluation?.metrics ?? []), ...views.flatMap((v) => v.metrics)].map((m) => ({
                 name: m.name,
                 dataset: m.dataset,
@@ -197,28 +227,58 @@ async function writeAndCommit(
     readonly batchId: number;
     readonly flow: string;
     readonly dataQuality?: Readonly<Record<string, unknown>>;
+    readonly columns?: { readonly cache: ColumnsCache; readonly shape: string };
   },
 ): Promise<{ rows: number; bytes: number; version: number }> {
-  const columns = await store.describe(conn, sql);
-  const prepared = await store.prepareTable(path, dataset, columns, { replaceSchema: opts.mode === 'overwrite' });
-  const adds = await store.writeFiles(conn, path, sql, prepared.layout);
+  const replaceSchema = opts.mode === 'overwrite';
+  const cached = opts.columns?.cache.get(opts.columns.shape);
+  let columns: QueryColumns = cached ?? (await store.describe(conn, sql));
+  let prepared = await store.prepareTable(path, dataset, columns, { replaceSchema });
+  let adds: Awaited<ReturnType<typeof store.writeFiles>>;
+  try {
+    adds = await store.writeFiles(conn, path, sql, prepared.layout);
+  } catch (e) {
+    if (cached === undefined) throw e;
+    // The cached columns may be stale (a query whose columns depend on the data): describe afresh.
+    const fresh = await store.describe(conn, sql);
+    if (JSON.stringify(fresh) === JSON.stringify(cached)) throw e;
+    columns = fresh;
+    prepared = await store.prepareTable(path, dataset, columns, { replaceSchema });
+    adds = await store.writeFiles(conn, path, sql, prepared.layout);
+  }
+  if (opts.columns && cached !== columns) opts.columns.cache.set(opts.columns.shape, columns);
   const removes = opts.mode === 'overwrite' ? store.removeAll(prepared.snapshot) : [];
   const rows = adds.reduce((n, a) => n + store.numRecords(a), 0);
   const bytes = adds.reduce((n, a) => n + a.size, 0);
-  const version = await store.commit(path, [...prepared.metadataActions, ...removes, ...adds.map((add) => ({ add }))], {
-    readVersion: prepared.snapshot.version,
-    operation: opts.mode === 'append' ? 'STREAMING UPDATE' : 'WRITE',
-    operationParameters:
-      opts.mode === 'append'
-        ? { outputMode: 'Append', queryId: opts.appId, epochId: String(opts.batchId) }
-        : { mode: 'Overwrite' },
-    operationMetrics: { numFiles: String(adds.length), numOutputRows: String(rows), numOutputBytes: String(bytes) },
-    isBlindAppend: opts.mode === 'append' && prepared.metadataActions.length === 0,
-    txn: { appId: opts.appId, version: opts.batchId },
-    // The batch's data-quality counts travel in the same atomic commit as its rows, so totals
-    // summed over a table's history are exact across crashes and replays.
-    commitInfo: { sluice: { flow: opts.flow, batchId: opts.batchId, ...(opts.dataQuality ? { dataQuality: opts.dataQuality } : {}) } },
-  });
+  const version = await store.commit(
+    path,
+    [...prepared.metadataActions, ...removes, ...adds.map((add) => ({ add }))],
+    {
+      readVersion: prepared.snapshot.version,
+      snapshot: prepared.snapshot,
+      operation: opts.mode === 'append' ? 'STREAMING UPDATE' : 'WRITE',
+      operationParameters:
+        opts.mode === 'append'
+          ? { outputMode: 'Append', queryId: opts.appId, epochId: String(opts.batchId) }
+          : { mode: 'Overwrite' },
+      operationMetrics: {
+        numFiles: String(adds.length),
+        numOutputRows: String(rows),
+        numOutputBytes: String(bytes),
+      },
+      isBlindAppend: opts.mode === 'append' && prepared.metadataActions.length === 0,
+      txn: { appId: opts.appId, version: opts.batchId },
+      // The batch's data-quality counts travel in the same atomic commit as its rows, so totals
+      // summed over a table's history are exact across crashes and replays.
+      commitInfo: {
+        sluice: {
+          flow: opts.flow,
+          batchId: opts.batchId,
+          ...(opts.dataQuality ? { dataQuality: opts.dataQuality } : {}),
+        },
+      },
+    },
+  );
   if (version === undefined) {
     throw new SluiceError('INTERNAL', `commit to ${path} returned no version`);
   }

@@ -7,7 +7,14 @@ import { isTransient, type UpdateContext } from './context.ts';
 import { RESET_APP_ID } from './flow-checkpoint.ts';
 import { acquirePipelineLock } from './lock.ts';
 import { runMaterializedViewFlow } from './mv-flow.ts';
-import { type BoundQuery, buildExecutionPlan, type ExecutionPlan, type PlannedFlow, tablePath } from './plan.ts';
+import type { LoadedPipeline } from './pipeline.ts';
+import {
+  type BoundQuery,
+  buildExecutionPlan,
+  type ExecutionPlan,
+  type PlannedFlow,
+  tablePath,
+} from './plan.ts';
 import { runScheduled } from './scheduler.ts';
 import * as store from './store.ts';
 import { addOutcome, runStreamingFlow, zeroOutcome } from './streaming-flow.ts';
@@ -21,7 +28,6 @@ import type {
   UpdateResult,
   UpdateState,
 } from './types.ts';
-import type { LoadedPipeline } from './pipeline.ts';
 
 export interface RunUpdateOptions {
   /** Datasets to refresh incrementally; the rest are EXCLUDED. */
@@ -71,7 +77,10 @@ export function refreshSelection(o: RunUpdateOptions): RefreshSelection {
  * Never leaves the lock held. A failed flow fails the update (state FAILED) but unrelated flows
  * still complete; errors that stop the whole update are in `result.error`.
  */
-export async function runUpdate(pipeline: LoadedPipeline, options: RunUpdateOptions = {}): Promise<UpdateResult> {
+export async function runUpdate(
+  pipeline: LoadedPipeline,
+  options: RunUpdateOptions = {},
+): Promise<UpdateResult> {
   const selection = refreshSelection(options);
   const updateId = randomUUID();
   const startedAt = new Date().toISOString();
@@ -97,7 +106,12 @@ export async function runUpdate(pipeline: LoadedPipeline, options: RunUpdateOpti
       cause: options.cause ?? 'USER_ACTION',
       refresh: selection,
       ...(lock.recoveredFrom
-        ? { previousAbnormal: { updateId: lock.recoveredFrom.updateId, startedAt: lock.recoveredFrom.startedAt } }
+        ? {
+            previousAbnormal: {
+              updateId: lock.recoveredFrom.updateId,
+              startedAt: lock.recoveredFrom.startedAt,
+            },
+          }
         : {}),
     });
     const setState = async (s: UpdateState, error?: SluiceError) => {
@@ -121,7 +135,9 @@ export async function runUpdate(pipeline: LoadedPipeline, options: RunUpdateOpti
     const forced = await resetTables(plan, selection, selected);
     await setState('RUNNING');
     const interval =
-      options.triggerIntervalMs ?? parseInterval(pipeline.configuration['pipelines.trigger.interval']) ?? 5000;
+      options.triggerIntervalMs ??
+      parseInterval(pipeline.configuration['pipelines.trigger.interval']) ??
+      5000;
     for (let round = 0; ; round++) {
       await runRound(ctx, plan, selected, forced, results, options.concurrency ?? 2, round > 0);
       if (!options.continuous || options.signal?.aborted) break;
@@ -131,13 +147,16 @@ export async function runUpdate(pipeline: LoadedPipeline, options: RunUpdateOpti
     }
     if (options.signal?.aborted) await setState('STOPPING');
     const failed = [...results.values()].some((r) => r.state === 'FAILED');
-    await setState(failed ? 'FAILED' : options.signal?.aborted && options.continuous ? 'CANCELED' : 'COMPLETED');
+    await setState(
+      failed ? 'FAILED' : options.signal?.aborted && options.continuous ? 'CANCELED' : 'COMPLETED',
+    );
     if (options.continuous && options.signal?.aborted && !failed) state = 'COMPLETED';
   } catch (e) {
     fatal = toSluiceError(e);
     state = 'FAILED';
     await emit({ kind: 'update_state', updateId, state: 'FAILED', error: fatal });
   } finally {
+    await store.settleCheckpoints();
     await lock.release();
   }
   return {
@@ -163,12 +182,19 @@ function parseInterval(v: string | undefined): number | undefined {
 /** Names of the stored datasets this update touches. */
 function selectedDatasets(plan: ExecutionPlan, selection: RefreshSelection): Set<string> {
   const all = new Set(plan.flows.map((f) => f.target.name));
-  const named = [...(selection.refresh ?? []), ...(Array.isArray(selection.fullRefresh) ? selection.fullRefresh : [])];
+  const named = [
+    ...(selection.refresh ?? []),
+    ...(Array.isArray(selection.fullRefresh) ? selection.fullRefresh : []),
+  ];
   for (const n of named) {
     if (!plan.datasets.has(n)) {
-      throw new SluiceError('DATASET_NOT_DEFINED', `dataset '${n}' named in a refresh option is not defined`, {
-        dataset: n,
-      });
+      throw new SluiceError(
+        'DATASET_NOT_DEFINED',
+        `dataset '${n}' named in a refresh option is not defined`,
+        {
+          dataset: n,
+        },
+      );
     }
   }
   if (named.length === 0) return all;
@@ -180,11 +206,19 @@ function selectedDatasets(plan: ExecutionPlan, selection: RefreshSelection): Set
  * generation (see flow-checkpoint.ts), so its flows start over. Returns the datasets to recompute.
  * @throws SluiceError TABLE_NOT_RESETTABLE for a table named explicitly that forbids resets.
  */
-async function resetTables(plan: ExecutionPlan, selection: RefreshSelection, selected: ReadonlySet<string>): Promise<Set<string>> {
+async function resetTables(
+  plan: ExecutionPlan,
+  selection: RefreshSelection,
+  selected: ReadonlySet<string>,
+): Promise<Set<string>> {
   const targets =
-    selection.fullRefresh === '*' ? [...selected] : (selection.fullRefresh ?? []).filter((n) => selected.has(n));
+    selection.fullRefresh === '*'
+      ? [...selected]
+      : (selection.fullRefresh ?? []).filter((n) => selected.has(n));
   const datasets = targets.map((n) => plan.datasets.get(n)!);
-  const protectedOnes = datasets.filter((d) => d.properties['pipelines.reset.allowed']?.toLowerCase() === 'false');
+  const protectedOnes = datasets.filter(
+    (d) => d.properties['pipelines.reset.allowed']?.toLowerCase() === 'false',
+  );
   if (selection.fullRefresh !== '*' && protectedOnes.length > 0) {
     throw new SluiceError(
       'TABLE_NOT_RESETTABLE',
@@ -230,11 +264,24 @@ async function runRound(
     if (!selected.has(pf.target.name) && !repeat) {
       const r = emptyResult(pf, 'EXCLUDED', 0);
       results.set(pf.flow.name, r);
-      await ctx.emit({ kind: 'flow_state', updateId: ctx.updateId, flow: pf.flow.name, dataset: pf.target.name, state: 'EXCLUDED', result: r });
+      await ctx.emit({
+        kind: 'flow_state',
+        updateId: ctx.updateId,
+        flow: pf.flow.name,
+        dataset: pf.target.name,
+        state: 'EXCLUDED',
+        result: r,
+      });
     }
   }
   for (const pf of runnable) {
-    await ctx.emit({ kind: 'flow_state', updateId: ctx.updateId, flow: pf.flow.name, dataset: pf.target.name, state: 'QUEUED' });
+    await ctx.emit({
+      kind: 'flow_state',
+      updateId: ctx.updateId,
+      flow: pf.flow.name,
+      dataset: pf.target.name,
+      state: 'QUEUED',
+    });
   }
   await runScheduled(
     runnable,
@@ -249,7 +296,14 @@ async function runRound(
     async (pf, because) => {
       const r: FlowResult = { ...emptyResult(pf, 'SKIPPED', 0), skippedBecause: because };
       results.set(pf.flow.name, r);
-      await ctx.emit({ kind: 'flow_state', updateId: ctx.updateId, flow: pf.flow.name, dataset: pf.target.name, state: 'SKIPPED', result: r });
+      await ctx.emit({
+        kind: 'flow_state',
+        updateId: ctx.updateId,
+        flow: pf.flow.name,
+        dataset: pf.target.name,
+        state: 'SKIPPED',
+        result: r,
+      });
     },
   );
 }
@@ -282,8 +336,14 @@ function emptyResult(pf: PlannedFlow, state: FlowState, durationMs: number): Flo
 }
 
 /** Every expectation a flow evaluates: its target's and those of the views it reads. */
-function expectationsInScope(pf: PlannedFlow): { dataset: string; name: string; action: Expectation['action'] }[] {
-  const out = pf.target.expectations.map((e) => ({ dataset: pf.target.name, name: e.name, action: e.action }));
+function expectationsInScope(
+  pf: PlannedFlow,
+): { dataset: string; name: string; action: Expectation['action'] }[] {
+  const out = pf.target.expectations.map((e) => ({
+    dataset: pf.target.name,
+    name: e.name,
+    action: e.action,
+  }));
   const walk = (b: BoundQuery) => {
     for (const c of b.children) {
       if (c.kind !== 'view') continue;
@@ -295,7 +355,13 @@ function expectationsInScope(pf: PlannedFlow): { dataset: string; name: string; 
   return out;
 }
 
-function resultFrom(pf: PlannedFlow, state: FlowState, o: BatchOutcome, batches: number, durationMs: number): FlowResult {
+function resultFrom(
+  pf: PlannedFlow,
+  state: FlowState,
+  o: BatchOutcome,
+  batches: number,
+  durationMs: number,
+): FlowResult {
   const scope = expectationsInScope(pf);
   return {
     ...emptyResult(pf, state, durationMs),
@@ -330,7 +396,14 @@ const MAX_ATTEMPTS = 3;
 async function runFlow(ctx: UpdateContext, pf: PlannedFlow, forceRecompute: boolean): Promise<FlowResult> {
   const started = Date.now();
   const emitState = (state: FlowState, extra: { result?: FlowResult; error?: SluiceError } = {}) =>
-    ctx.emit({ kind: 'flow_state', updateId: ctx.updateId, flow: pf.flow.name, dataset: pf.target.name, state, ...extra });
+    ctx.emit({
+      kind: 'flow_state',
+      updateId: ctx.updateId,
+      flow: pf.flow.name,
+      dataset: pf.target.name,
+      state,
+      ...extra,
+    });
   await emitState('PLANNING');
   let conn: DuckDBConnection | undefined;
   let totals = zeroOutcome();
@@ -343,13 +416,22 @@ async function runFlow(ctx: UpdateContext, pf: PlannedFlow, forceRecompute: bool
       let state: FlowState;
       if (pf.target.kind === 'materialized_view') {
         const r = await runMaterializedViewFlow(ctx, pf, conn, forceRecompute);
-        await ctx.emit({ kind: 'planning', updateId: ctx.updateId, flow: pf.flow.name, dataset: pf.target.name, planning: r.planning });
+        await ctx.emit({
+          kind: 'planning',
+          updateId: ctx.updateId,
+          flow: pf.flow.name,
+          dataset: pf.target.name,
+          planning: r.planning,
+        });
         if (r.outcome) {
           totals = r.outcome;
           batches = 1;
         }
         state = r.outcome ? 'COMPLETED' : 'IDLE';
-        const result = { ...resultFrom(pf, state, totals, batches, Date.now() - started), planning: r.planning };
+        const result = {
+          ...resultFrom(pf, state, totals, batches, Date.now() - started),
+          planning: r.planning,
+        };
         await emitState(state, { result });
         return result;
       }
@@ -387,7 +469,10 @@ async function runFlow(ctx: UpdateContext, pf: PlannedFlow, forceRecompute: bool
         await sleep(100 * 2 ** attempt);
         continue;
       }
-      const result: FlowResult = { ...resultFrom(pf, 'FAILED', totals, batches, Date.now() - started), error: withDataset };
+      const result: FlowResult = {
+        ...resultFrom(pf, 'FAILED', totals, batches, Date.now() - started),
+        error: withDataset,
+      };
       await emitState('FAILED', { result, error: withDataset });
       return result;
     } finally {

@@ -125,12 +125,12 @@ export async function putIfAbsent(
   try {
     await link(tmp, path);
   } catch (e) {
+    await unlink(tmp).catch(() => {});
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw e;
-  } finally {
-    await unlink(tmp).catch(() => {});
   }
-  if (durable) await fsyncDir(dir);
+  // The temp name goes away while the directory is synced (the new entry is what must be durable).
+  await Promise.all([unlink(tmp).catch(() => {}), durable ? fsyncDir(dir) : undefined]);
   return true;
 }
 

@@ -18,6 +18,11 @@ import { type FileSchema, isNestedType, RESCUED_DATA_COLUMN, SOURCE_FILE_COLUMN 
 const FILENAME_COL = '__sluice_source_file';
 /** JSON lines are read as one VARCHAR per line; a line longer than this fails the read. */
 const MAX_LINE_BYTES = 64 * 1024 * 1024;
+/**
+ * read_csv's buffer must exceed the longest line; left to itself it takes 16 × the line limit
+ * (1 GiB blocks), which a bounded `memory_limit` cannot grant. Just above the limit reads as fast.
+ */
+const READ_BUFFER_BYTES = MAX_LINE_BYTES + 1024 * 1024;
 
 function fileList(paths: readonly string[]): string {
   return `[${paths.map(sqlString).join(', ')}]`;
@@ -45,21 +50,24 @@ function jsonObjectOfNonNull(entries: readonly (readonly [string, string])[]): s
 // ---------------------------------------------------------------------------------------------
 // JSON
 
+/**
+ * `__line` is not blank (`trim(__line) <> ''`). `trim` scans the whole string, which is slow on
+ * long lines; a line that starts like an object (after `ltrim`) is not blank, so `trim` only runs
+ * on the others (CASE evaluates a branch only for the rows that reach it).
+ */
+const NOT_BLANK = `__line IS NOT NULL AND CASE WHEN ltrim(__line) ^@ '{' THEN true ELSE trim(__line) <> '' END`;
+
 function jsonRaw(paths: readonly string[], schema: FileSchema, options: FileSourceOptions): string {
   const names = schema.columns.map((c) => c.name);
   // Scalar columns are extracted as VARCHAR (strings unquoted, other values as JSON text) and
   // TRY_CAST later; nested columns as JSON fragments, cast to their STRUCT / LIST / MAP type.
   const fields = schema.columns.map((c) => [c.name, isNestedType(c.type) ? 'JSON' : 'VARCHAR'] as const);
   const spec = JSON.stringify(Object.fromEntries(fields.length > 0 ? fields : [['__sluice_none', 'JSON']]));
-  const reader = options.multiLine
-    ? `SELECT json::VARCHAR AS __line, ${FILENAME_COL} AS __src FROM read_json_objects(${fileList(paths)}, format = 'auto', filename = '${FILENAME_COL}')`
-    : `SELECT line AS __line, ${FILENAME_COL} AS __src FROM read_csv(${fileList(paths)}, columns = {'line': 'VARCHAR'}, ` +
-      `delim = '\x01', quote = '', escape = '', header = false, auto_detect = false, strict_mode = false, ` +
-      `new_line = '\\n', max_line_size = ${MAX_LINE_BYTES}, filename = '${FILENAME_COL}')`;
+  const reader = jsonLines(paths, options.multiLine);
   // Only lines that start like an object are parsed; `try` turns malformed JSON into NULL.
   const parsed =
     `SELECT __line, __src, CASE WHEN ltrim(__line) ^@ '{' THEN try(json_transform(__line, ${sqlString(spec)})) END AS __o ` +
-    `FROM (${reader}) WHERE __line IS NOT NULL AND trim(__line) <> ''`;
+    `FROM (${reader}) WHERE ${NOT_BLANK}`;
   const values = names.map((n, i) => `__o.${sqlIdent(n)} AS __v${i}`);
   // Unknown keys: when the object has more keys than the schema fields it set, remove the known
   // keys with a merge patch; what remains is rescued. (Explicit nulls can make the count differ
@@ -71,6 +79,15 @@ function jsonRaw(paths: readonly string[], schema: FileSchema, options: FileSour
     `CASE WHEN __o IS NOT NULL AND len(json_keys(__line)) > ${present} ` +
     `THEN NULLIF(json_merge_patch(__line, ${sqlString(removeKnown)}), '{}'::JSON) END`;
   return `SELECT __src, CASE WHEN __o IS NULL THEN __line END AS __bad, ${unknown} AS __x${values.map((v) => `, ${v}`).join('')} FROM (${parsed})`;
+}
+
+/** One row per JSON line (`__line`, `__src`); multi-line documents with `multiLine`. */
+function jsonLines(paths: readonly string[], multiLine: boolean): string {
+  return multiLine
+    ? `SELECT json::VARCHAR AS __line, ${FILENAME_COL} AS __src FROM read_json_objects(${fileList(paths)}, format = 'auto', filename = '${FILENAME_COL}')`
+    : `SELECT line AS __line, ${FILENAME_COL} AS __src FROM read_csv(${fileList(paths)}, columns = {'line': 'VARCHAR'}, ` +
+        `delim = '\x01', quote = '', escape = '', header = false, auto_detect = false, strict_mode = false, ` +
+        `new_line = '\\n', max_line_size = ${MAX_LINE_BYTES}, buffer_size = ${READ_BUFFER_BYTES}, filename = '${FILENAME_COL}')`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -176,7 +193,7 @@ function csvRaw(layouts: readonly CsvLayout[], schema: FileSchema, options: File
     const reader =
       `read_csv(${fileList(paths)}, columns = ${colSpec}, header = ${options.header}, ` +
       `delim = ${sqlString(options.delimiter)}, quote = ${sqlString(options.quote)}, escape = ${sqlString(options.escape)}, ` +
-      `auto_detect = false, null_padding = true, strict_mode = false, max_line_size = ${MAX_LINE_BYTES}, filename = '${FILENAME_COL}')`;
+      `auto_detect = false, null_padding = true, strict_mode = false, max_line_size = ${MAX_LINE_BYTES}, buffer_size = ${READ_BUFFER_BYTES}, filename = '${FILENAME_COL}')`;
     parts.push(
       `SELECT ${FILENAME_COL} AS __src, NULL::VARCHAR AS __bad, ${unknown} AS __x${values.map((v) => `, ${v}`).join('')} FROM ${reader}`,
     );

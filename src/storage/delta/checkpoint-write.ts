@@ -86,14 +86,17 @@ export interface CheckpointResult {
 /**
  * Writes the checkpoint of version `version` (or of `snapshot` when given) and then
  * `_last_checkpoint`. Safe to call concurrently for the same version (rename is atomic and
- * both write the same content).
+ * both write the same content). `options.base` (an older snapshot of the same table) makes
+ * loading the state cost only the commits after it.
  */
 export async function writeCheckpoint(
   tablePath: string,
   version: number,
   snapshot?: Snapshot,
+  options: { readonly base?: Snapshot } = {},
 ): Promise<CheckpointResult> {
-  const snap = snapshot ?? (await loadSnapshot(tablePath, { version }));
+  const snap =
+    snapshot ?? (await loadSnapshot(tablePath, { version, ...(options.base ? { base: options.base } : {}) }));
   const logDir = join(tablePath, '_delta_log');
   const id = randomUUID();
   const jsonTmp = join(logDir, `${TEMP_PREFIX}checkpoint-${id}.json`);
@@ -126,7 +129,10 @@ export async function writeCheckpoint(
     () => -1,
   );
   if (current < snap.version) {
-    await putAtomic(lastPath, JSON.stringify({ ...result, numOfAddFiles: snap.files.length }));
+    // A hint only (readers list the log), so it is not worth two fsyncs.
+    await putAtomic(lastPath, JSON.stringify({ ...result, numOfAddFiles: snap.files.length }), {
+      durable: false,
+    });
   }
   return result;
 }

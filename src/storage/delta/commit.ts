@@ -16,7 +16,7 @@ import { SluiceError } from '../../errors/index.ts';
 import { putIfAbsent } from '../object-store.ts';
 import type { Action, AddAction, CommitInfoAction, RemoveAction, TxnAction } from './actions.ts';
 import { writeCheckpoint } from './checkpoint-write.ts';
-import { readCommit } from './snapshot.ts';
+import { readCommit, type Snapshot } from './snapshot.ts';
 
 /** The `engineInfo` recorded in every commitInfo. */
 export const ENGINE_INFO = 'sluice/0.1.0';
@@ -57,6 +57,19 @@ export interface CommitOptions {
   readonly commitInfo?: Readonly<Record<string, unknown>>;
   /** fsync commit files (default true). */
   readonly durable?: boolean;
+  /**
+   * The snapshot the actions were computed against (at `readVersion` or older), when the caller
+   * has it: a checkpoint written after this commit then extends it by the newer commits instead
+   * of replaying the log from the previous checkpoint.
+   */
+  readonly snapshot?: Snapshot;
+  /**
+   * When set, a due checkpoint is not written before `commit` returns: this receives a function
+   * that writes it, for the caller to run when it likes (e.g. in the background, awaited before
+   * the process ends). A checkpoint only speeds up readers; the commit is complete without it,
+   * and a checkpoint interrupted by a crash leaves at most a temp file that readers ignore.
+   */
+  readonly deferCheckpoint?: (write: () => Promise<void>) => void;
 }
 
 export interface CommitResult {
@@ -65,6 +78,8 @@ export interface CommitResult {
   readonly attempts: number;
   /** Set when the commit landed but the follow-up checkpoint could not be written. */
   readonly checkpointError?: SluiceError;
+  /** The actions exactly as written to the commit file (commitInfo first, then the rest, then txn). */
+  readonly actions: readonly Action[];
 }
 
 /** The metrics Spark records for a write, derived from the actions. */
@@ -180,9 +195,14 @@ export async function commit(
     if (await putIfAbsent(commitFilePath(tablePath, version), text, { durable: opts.durable ?? true })) {
       const interval = checkpointIntervalOf(actions, opts);
       let checkpointError: SluiceError | undefined;
-      if (interval > 0 && version > 0 && version % interval === 0) {
+      const base = opts.snapshot ? { base: opts.snapshot } : {};
+      if (interval > 0 && version > 0 && version % interval === 0 && opts.deferCheckpoint) {
+        opts.deferCheckpoint(async () => {
+          await writeCheckpoint(tablePath, version, undefined, base);
+        });
+      } else if (interval > 0 && version > 0 && version % interval === 0) {
         try {
-          await writeCheckpoint(tablePath, version);
+          await writeCheckpoint(tablePath, version, undefined, base);
         } catch (e) {
           checkpointError =
             e instanceof SluiceError
@@ -197,7 +217,7 @@ export async function commit(
                 );
         }
       }
-      return { version, attempts: attempt, ...(checkpointError ? { checkpointError } : {}) };
+      return { version, attempts: attempt, actions: lines, ...(checkpointError ? { checkpointError } : {}) };
     }
     if (opts.readVersion < 0) {
       throw new SluiceError('DELTA_TABLE_EXISTS', `a Delta table already exists at ${tablePath}`, {

@@ -4,7 +4,7 @@
  * a crash at any point leaves at most orphan files (harmless; removed by vacuum).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SluiceError } from '../../errors/index.ts';
 import { type DuckDBConnection, queryRows, sqlIdent, sqlString } from '../../util/duckdb.ts';
@@ -15,6 +15,8 @@ import {
   type DeltaTypeJson,
   nullCountOf,
   type StatColumn,
+  statKind,
+  statsItemsFromWritten,
   statsJsonFromRow,
   statsSelectItems,
 } from './stats.ts';
@@ -152,6 +154,14 @@ export async function writeParquetFiles(
     return f;
   });
   const dataFields = fields.filter((f) => !opts.partitionColumns.includes(f.name));
+  if (partFields.length === 0) {
+    return writeOneFile(
+      conn,
+      tablePath,
+      `SELECT ${items.join(', ')} FROM (${stripSemicolon(selectSql)}) AS __s`,
+      opts,
+    );
+  }
   const tmp = sqlIdent(`__sluice_write_${randomUUID().replaceAll('-', '')}`);
   try {
     await conn.run(
@@ -241,6 +251,128 @@ export async function writeParquetFiles(
     return out;
   } finally {
     await conn.run(`DROP TABLE IF EXISTS ${tmp}`).catch(() => {});
+  }
+}
+
+function schemaMismatch(tablePath: string, e: unknown): SluiceError {
+  return new SluiceError(
+    'DELTA_SCHEMA_MISMATCH',
+    `the rows do not fit table ${tablePath}: ${(e as Error).message}`,
+    {
+      params: { table: tablePath },
+      cause: e,
+    },
+  );
+}
+
+/** One `{key, value}` entry of a DuckDB MAP as `getRowObjectsJson` returns it. */
+interface MapEntryJson {
+  readonly key: unknown;
+  readonly value: unknown;
+}
+
+/** `column_statistics` of a `COPY … RETURN_STATS` row, by (quoted) column name. */
+function parseColumnStatistics(v: unknown): Map<string, Map<string, string>> {
+  const out = new Map<string, Map<string, string>>();
+  if (!Array.isArray(v)) return out;
+  for (const e of v as MapEntryJson[]) {
+    const inner = new Map<string, string>();
+    if (Array.isArray(e.value))
+      for (const x of e.value as MapEntryJson[])
+        if (typeof x.value === 'string') inner.set(String(x.key), x.value);
+    out.set(String(e.key), inner);
+  }
+  return out;
+}
+
+/**
+ * Unpartitioned write in a single pass: the rows stream from `rowsSql` (already cast to the
+ * schema) straight into one Parquet file, whose statistics come from the writer itself
+ * (`RETURN_STATS`) — nothing is materialized and the rows are read once. NOT NULL columns are
+ * checked on the reported null counts; on any failure the file is removed again.
+ */
+async function writeOneFile(
+  conn: DuckDBConnection,
+  tablePath: string,
+  rowsSql: string,
+  opts: WriteFilesOptions,
+): Promise<WrittenFile[]> {
+  const fields = opts.schema.fields;
+  const relDir = opts.dir ?? '';
+  const name = `${opts.filePrefix ?? 'part'}-00000-${randomUUID()}.c000.zstd.parquet`;
+  const rel = relDir === '' ? name : `${relDir}/${name}`;
+  const abs = join(tablePath, rel);
+  await mkdir(join(tablePath, relDir), { recursive: true });
+  let row: Record<string, unknown> | undefined;
+  try {
+    [row] = await queryRows(
+      conn,
+      `COPY (${rowsSql}) TO ${sqlString(abs)} (FORMAT parquet, COMPRESSION zstd, RETURN_STATS true)`,
+    );
+  } catch (e) {
+    await rm(abs, { force: true });
+    throw schemaMismatch(tablePath, e);
+  }
+  const numRecords = Number(row?.count ?? 0);
+  if (numRecords === 0) {
+    await rm(abs, { force: true });
+    return [];
+  }
+  const byColumn = parseColumnStatistics(row?.column_statistics);
+  const written = fields.map((f) => {
+    const m = byColumn.get(sqlIdent(f.name));
+    if (m === undefined) return undefined;
+    const nc = m.get('null_count');
+    return {
+      ...(m.has('min') ? { min: m.get('min')! } : {}),
+      ...(m.has('max') ? { max: m.get('max')! } : {}),
+      ...(nc !== undefined ? { nullCount: Number(nc) } : {}),
+      ...(m.has('has_nan') ? { hasNan: m.get('has_nan') === 'true' } : {}),
+    };
+  });
+  const statCols: StatColumn[] = fields.map((f) => ({ name: f.name, type: f.type as DeltaTypeJson }));
+  try {
+    for (const [i, f] of fields.entries()) {
+      if (f.nullable !== false || statKind(f.type as DeltaTypeJson) === 'nested') continue;
+      let nulls = written[i]?.nullCount;
+      if (nulls === undefined) {
+        const [r] = await queryRows<{ n: number }>(
+          conn,
+          `SELECT count(*) - count(${sqlIdent(f.name)}) AS n FROM read_parquet(${sqlString(abs)})`,
+        );
+        nulls = Number(r?.n ?? 0);
+      }
+      if (nulls > 0) {
+        throw new SluiceError(
+          'DELTA_SCHEMA_MISMATCH',
+          `NOT NULL column '${f.name}' of ${tablePath} got nulls`,
+          {
+            params: { table: tablePath, column: f.name },
+          },
+        );
+      }
+    }
+    const items = statsItemsFromWritten(
+      statCols,
+      fields.map((f) => deltaTypeToDuckDB(f.type)),
+      written,
+      numRecords,
+    );
+    const [g] = await queryRows(conn, `SELECT ${items.join(', ')}`);
+    const st = await stat(abs);
+    return [
+      {
+        path: encodeAddPath(rel),
+        partitionValues: {},
+        size: st.size,
+        modificationTime: Math.floor(st.mtimeMs),
+        numRecords,
+        stats: statsJsonFromRow(statCols, g!),
+      },
+    ];
+  } catch (e) {
+    await rm(abs, { force: true });
+    throw e;
   }
 }
 

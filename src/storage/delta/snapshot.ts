@@ -95,6 +95,18 @@ export function earliestReconstructableVersion(listing: LogListing): number | un
  */
 export async function loadSnapshot(tablePath: string, options: LoadSnapshotOptions = {}): Promise<Snapshot> {
   const table = resolve(tablePath);
+  const base = options.base;
+  if (
+    base &&
+    options.version !== undefined &&
+    resolve(base.tablePath) === table &&
+    base.version <= options.version
+  ) {
+    // Following a table to a known version: its commits after the base are all that is needed,
+    // no listing (a missing commit falls through to the listing, which reports it properly).
+    const extended = await extendByCommits(table, base, options.version);
+    if (extended) return extended;
+  }
   const listing = await listLog(table);
   const latest = newestVersion(listing);
   const target = options.version ?? latest;
@@ -121,14 +133,14 @@ export async function loadSnapshot(tablePath: string, options: LoadSnapshotOptio
     );
   }
 
-  const base = options.base;
-  if (base && resolve(base.tablePath) === table && base.version <= target && contiguous(have, base.version + 1, target)) {
-    if (base.version === target) return base;
-    const state = ReplayState.from(base);
-    const commits = await Promise.all(range(base.version + 1, target).map((v) => readCommit(table, v)));
-    for (const actions of commits) state.apply(actions);
-    const last = commits.at(-1) as Action[];
-    return state.finish(target, commitInfoTimestamp(last) ?? (await stat(commitPath(table, target))).mtimeMs);
+  if (
+    base &&
+    resolve(base.tablePath) === table &&
+    base.version <= target &&
+    contiguous(have, base.version + 1, target)
+  ) {
+    const extended = await extendByCommits(table, base, target);
+    if (extended) return extended;
   }
 
   const state = new ReplayState(table);
@@ -149,6 +161,32 @@ export async function loadSnapshot(tablePath: string, options: LoadSnapshotOptio
     timestamp = commitInfoTimestamp(last) ?? (await stat(commitPath(table, target))).mtimeMs;
   }
   return state.finish(target, timestamp ?? 0);
+}
+
+/**
+ * The snapshot after applying the actions of commit `base.version + 1` (as its writer knows
+ * them) to `base`: what `loadSnapshot` would return for that version, without reading the log.
+ */
+export function applyCommit(base: Snapshot, actions: readonly Action[]): Snapshot {
+  const state = ReplayState.from(base);
+  state.apply(actions);
+  return state.finish(base.version + 1, commitInfoTimestamp(actions) ?? Date.now());
+}
+
+/** `base` plus the commits (base.version, target]; undefined when one of them does not exist. */
+async function extendByCommits(table: string, base: Snapshot, target: number): Promise<Snapshot | undefined> {
+  if (base.version === target) return base;
+  let commits: Action[][];
+  try {
+    commits = await Promise.all(range(base.version + 1, target).map((v) => readCommit(table, v)));
+  } catch (e) {
+    if (e instanceof SluiceError && e.code === 'DELTA_VERSION_NOT_FOUND') return undefined;
+    throw e;
+  }
+  const state = ReplayState.from(base);
+  for (const actions of commits) state.apply(actions);
+  const last = commits.at(-1) as Action[];
+  return state.finish(target, commitInfoTimestamp(last) ?? (await stat(commitPath(table, target))).mtimeMs);
 }
 
 async function commitTimestampSafe(table: string, version: number): Promise<number | undefined> {
@@ -179,6 +217,8 @@ class ReplayState {
   metadata: MetadataAction | undefined;
   readonly files = new Map<string, AddAction>();
   readonly txns = new Map<string, number>();
+  /** The parsed schema of `metadata` when it is still the base snapshot's (no need to parse again). */
+  #schemaOf: { metadata: MetadataAction; schema: StructType } | undefined;
 
   constructor(readonly table: string) {}
 
@@ -187,6 +227,7 @@ class ReplayState {
     const state = new ReplayState(s.tablePath);
     state.protocol = s.protocol;
     state.metadata = s.metadata;
+    state.#schemaOf = { metadata: s.metadata, schema: s.schema };
     for (const f of s.files) state.files.set(decodeAddPath(f.path), f);
     for (const [k, v] of s.txns) state.txns.set(k, v);
     return state;
@@ -216,7 +257,10 @@ class ReplayState {
     assertReadable(protocol, metadata, table, version);
     const files = [...this.files.values()];
     for (const f of files) assertNoDeletionVector(f, table);
-    const schema = parseSchemaString(metadata.schemaString);
+    const schema =
+      this.#schemaOf?.metadata === metadata
+        ? this.#schemaOf.schema
+        : parseSchemaString(metadata.schemaString);
     return Object.freeze({
       tablePath: table,
       version,

@@ -8,7 +8,7 @@
  *   strings longer than {@link STRING_PREFIX_LENGTH} keep a truncated min (still a lower bound)
  *   and drop the max; non-finite floats are dropped. Absent bounds only disable skipping.
  */
-import { sqlIdent } from '../../util/duckdb.ts';
+import { sqlIdent, sqlString } from '../../util/duckdb.ts';
 
 /** Length of the string prefix kept in min statistics (Spark's default). */
 export const STRING_PREFIX_LENGTH = 32;
@@ -39,7 +39,11 @@ export interface StatColumn {
 
 /** SQL that renders an aggregate of `expr` as a JSON literal (VARCHAR), or NULL. */
 function jsonLiteralSql(kind: StatKind, agg: 'min' | 'max', col: string): string | undefined {
-  const a = `${agg}(${col})`;
+  return jsonLiteralOfSql(kind, agg, `${agg}(${col})`);
+}
+
+/** SQL that renders the bound `a` (an expression of the column's type) as a JSON literal, or NULL. */
+function jsonLiteralOfSql(kind: StatKind, agg: 'min' | 'max', a: string): string | undefined {
   switch (kind) {
     case 'number':
       return `CAST(${a} AS VARCHAR)`;
@@ -103,4 +107,46 @@ export function statsJsonFromRow(
 export function nullCountOf(row: Readonly<Record<string, unknown>>, index: number): number {
   const v = row[`__nc${index}`];
   return v === undefined || v === null ? 0 : Number(v);
+}
+
+/**
+ * What a Parquet writer reported for one column of one file (DuckDB's `COPY … RETURN_STATS`):
+ * bounds as DuckDB renders values of the column's type, absent when the writer kept none.
+ */
+export interface WrittenColumnStats {
+  readonly min?: string;
+  readonly max?: string;
+  readonly nullCount?: number;
+  /** Floating point only: the column holds a NaN (DuckDB orders NaN above every number). */
+  readonly hasNan?: boolean;
+}
+
+/**
+ * SELECT-list items (no FROM) producing, from the statistics a Parquet writer reported, the same
+ * row {@link statsSelectItems} computes by aggregating the rows: the reported bounds are cast back
+ * to the column's DuckDB type (`duckTypes[i]`) and rendered by the same expressions, so string
+ * truncation, non-finite floats and timestamp formats follow the same rules. A float column
+ * holding NaN has no max (an aggregate's max would be NaN). Unparseable bounds are dropped.
+ */
+export function statsItemsFromWritten(
+  columns: readonly StatColumn[],
+  duckTypes: readonly string[],
+  written: readonly (WrittenColumnStats | undefined)[],
+  numRecords: number,
+): string[] {
+  const items = [`${Math.trunc(numRecords)}::BIGINT AS "__n"`];
+  columns.forEach((c, i) => {
+    const kind = statKind(c.type);
+    if (kind === 'nested') return;
+    const w = written[i];
+    if (w?.nullCount !== undefined) items.push(`${Math.trunc(w.nullCount)}::BIGINT AS "__nc${i}"`);
+    const bound = (agg: 'min' | 'max', v: string | undefined) => {
+      if (v === undefined || (agg === 'max' && kind === 'float' && w?.hasNan === true)) return;
+      const lit = jsonLiteralOfSql(kind, agg, `TRY_CAST(${sqlString(v)} AS ${duckTypes[i]})`);
+      if (lit !== undefined) items.push(`${lit} AS "__${agg}${i}"`);
+    };
+    bound('min', w?.min);
+    bound('max', w?.max);
+  });
+  return items;
 }

@@ -261,3 +261,31 @@ test('a file that disappears before reading is SOURCE_FILE_UNREADABLE naming it 
   );
   assert.ok(isSluiceError(err) && err.code === 'SOURCE_FILE_UNREADABLE', String(err));
 });
+
+test('JSON lines: blank lines (only trim-able white space) are skipped, other lines are kept or rescued', async () => {
+  const dir = tmpDir('json-blank');
+  const f = join(dir, 'b.json');
+  const lines = ['', '   ', '\u00a0', '\t', '  {"id": 1}', '{"id": 2}  ', ' x', '{'];
+  writeFileSync(f, `${lines.join('\n')}\n`);
+  const schema = parseSchemaDdl('id BIGINT');
+  const rows = await queryRows<{ id: number | null; _rescued_data: string | null }>(
+    conn,
+    `SELECT id::INT AS id, _rescued_data FROM (${await fileBatchSql([f], 'json', schema, {})})`,
+  );
+  // The reference: a line is blank when DuckDB's trim() leaves nothing.
+  const expected = await queryRows<{ n: number }>(
+    conn,
+    `SELECT count(*)::INT AS n FROM (SELECT unnest([${lines.map(sqlString).join(', ')}]) AS l) WHERE trim(l) <> ''`,
+  );
+  assert.equal(rows.length, expected[0]!.n);
+  assert.deepEqual(
+    rows.filter((r) => r.id !== null).map((r) => r.id),
+    [1, 2],
+  );
+  assert.ok(
+    rows.some((r) => r._rescued_data === '\t'),
+    'a tab-only line is not blank: it is rescued as is',
+  );
+  assert.ok(rows.some((r) => r._rescued_data === ' x'));
+  assert.ok(rows.some((r) => r._rescued_data === '{'));
+});

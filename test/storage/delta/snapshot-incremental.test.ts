@@ -26,10 +26,7 @@ test('a snapshot extended from an older base equals a full replay, across append
   const full = await loadSnapshot(t);
   const incremental = await loadSnapshot(t, { base });
   assert.equal(incremental.version, full.version);
-  assert.deepEqual(
-    incremental.files.map((f) => f.path).sort(),
-    full.files.map((f) => f.path).sort(),
-  );
+  assert.deepEqual(incremental.files.map((f) => f.path).sort(), full.files.map((f) => f.path).sort());
   assert.deepEqual([...incremental.txns], [...full.txns]);
   assert.equal(incremental.metadata.id, full.metadata.id);
   assert.equal(base.files.length, 1, 'the base snapshot is not modified');
@@ -37,4 +34,23 @@ test('a snapshot extended from an older base equals a full replay, across append
   const v1 = await loadSnapshot(t, { version: 1, base: full });
   assert.equal(v1.version, 1);
   assert.equal(v1.files.length, 1);
+});
+
+test('extending a base to a given version reads only its commits; a missing version is still DELTA_VERSION_NOT_FOUND', async () => {
+  const t = join(tmpDir('snap-incr-v'), 't');
+  await createTable(t, { schema: SCHEMA });
+  await appendRows(conn, t, 'SELECT 1 AS id', { txn: { appId: 'a', version: 0 } });
+  const base = await loadSnapshot(t);
+  await appendRows(conn, t, 'SELECT 2 AS id', { txn: { appId: 'a', version: 1 } });
+  await appendRows(conn, t, 'SELECT 3 AS id', { txn: { appId: 'a', version: 2 } });
+  const v2 = await loadSnapshot(t, { version: 2, base });
+  const full2 = await loadSnapshot(t, { version: 2 });
+  assert.deepEqual(
+    v2.files.map((f) => f.path),
+    full2.files.map((f) => f.path),
+  );
+  assert.equal(v2.txns.get('a'), 1);
+  assert.equal(v2.timestamp, full2.timestamp);
+  assert.equal(v2.schema, base.schema, 'an unchanged schema is reused, not parsed again');
+  await assert.rejects(loadSnapshot(t, { version: 9, base }), { code: 'DELTA_VERSION_NOT_FOUND' });
 });
