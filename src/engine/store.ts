@@ -320,13 +320,15 @@ export function removeAll(s: Snapshot): Action[] {
   return deltaRemoveAll(s).map((remove: RemoveAction) => ({ remove }));
 }
 
+/** Writes the rows of `sql`; `columns` (the query's output, already described) saves a DESCRIBE. */
 export async function writeFiles(
   conn: DuckDBConnection,
   path: string,
   sql: string,
   layout: PreparedTable['layout'],
+  columns?: readonly { readonly name: string }[],
 ): Promise<AddAction[]> {
-  return writeDataFiles(conn, path, sql, layout);
+  return writeDataFiles(conn, path, sql, { ...layout, ...(columns ? { columns: columns.map((c) => c.name) } : {}) });
 }
 
 export function numRecords(a: AddAction): number {

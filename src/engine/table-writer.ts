@@ -6,6 +6,7 @@ import type { UpdateContext } from './context.ts';
 import {
   type CompiledExpectation,
   compileExpectations,
+  BATCH_TABLE,
   evaluateExpectations,
   keptRowsSql,
   quarantinedRowsSql,
@@ -88,6 +89,8 @@ function compiledFor(d: Dataset): Promise<CompiledExpectation[]> {
 /** Expectation results of the views a batch read (evaluated where the view is read). */
 export interface ViewQuality {
   readonly view: string;
+  /** The temp table holding the view's evaluated rows for this batch. */
+  readonly table: string;
   readonly droppedRows: number;
   readonly quarantinedRows: number;
   readonly metrics: readonly ExpectationMetrics[];
@@ -130,6 +133,7 @@ export function viewExpectationBinder(
     }
     collected.push({
       view: view.name,
+      table,
       droppedRows: ev.droppedRows,
       quarantinedRows: ev.quarantinedRows,
       metrics: ev.metrics,
@@ -155,6 +159,26 @@ export async function writeBatch(
 ): Promise<BatchOutcome> {
   const exps = await compiledFor(pf.target);
   const views = opts.views ?? [];
+  try {
+    return await writeBatchRows(pf, conn, cp, sql, opts, exps, views);
+  } finally {
+    // Materialized batches live until dropped: free them before the next batch (memory stays
+    // bounded by one batch per running flow).
+    for (const t of [BATCH_TABLE, ...views.map((v) => v.table)]) {
+      await conn.run(`DROP TABLE IF EXISTS ${t}`).catch(() => {});
+    }
+  }
+}
+
+async function writeBatchRows(
+  pf: PlannedFlow,
+  conn: DuckDBConnection,
+  cp: FlowCheckpoint,
+  sql: string,
+  opts: WriteBatchOptions,
+  exps: readonly CompiledExpectation[],
+  views: readonly ViewQuality[],
+): Promise<BatchOutcome> {
 
   let dataSql = sql;
   let evaluation: Awaited<ReturnType<typeof evaluateExpectations>> | undefined;
@@ -236,7 +260,7 @@ async function writeAndCommit(
   let prepared = await store.prepareTable(path, dataset, columns, { replaceSchema });
   let adds: Awaited<ReturnType<typeof store.writeFiles>>;
   try {
-    adds = await store.writeFiles(conn, path, sql, prepared.layout);
+    adds = await store.writeFiles(conn, path, sql, prepared.layout, columns);
   } catch (e) {
     if (cached === undefined) throw e;
     // The cached columns may be stale (a query whose columns depend on the data): describe afresh.
@@ -244,7 +268,7 @@ async function writeAndCommit(
     if (JSON.stringify(fresh) === JSON.stringify(cached)) throw e;
     columns = fresh;
     prepared = await store.prepareTable(path, dataset, columns, { replaceSchema });
-    adds = await store.writeFiles(conn, path, sql, prepared.layout);
+    adds = await store.writeFiles(conn, path, sql, prepared.layout, columns);
   }
   if (opts.columns && cached !== columns) opts.columns.cache.set(opts.columns.shape, columns);
   const removes = opts.mode === 'overwrite' ? store.removeAll(prepared.snapshot) : [];

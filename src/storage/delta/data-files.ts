@@ -71,6 +71,11 @@ export interface WriteFilesOptions extends WriteLayout {
   readonly dir?: string;
   /** File name prefix: 'part' for data, 'cdc' for change data. */
   readonly filePrefix?: string;
+  /**
+   * The SELECT's column names when the caller already knows them (skips a DESCRIBE). They must
+   * be exactly the query's columns, in order; a stale list makes the write fail, never drop data.
+   */
+  readonly columns?: readonly string[];
   /** Extra trailing columns written as they are (e.g. `_change_type`), not part of the schema. */
   readonly extraColumns?: readonly string[];
 }
@@ -96,7 +101,7 @@ export async function writeParquetFiles(
   const byLower = new Map(fields.map((f) => [f.name.toLowerCase(), f]));
   let selected: string[];
   try {
-    selected = await describeSelect(conn, selectSql);
+    selected = opts.columns ? [...opts.columns] : await describeSelect(conn, selectSql);
   } catch (e) {
     throw new SluiceError(
       'DELTA_SCHEMA_MISMATCH',
@@ -384,7 +389,7 @@ export async function writeDataFiles(
   conn: DuckDBConnection,
   tablePath: string,
   selectSql: string,
-  layout: WriteLayout,
+  layout: WriteLayout & { readonly columns?: readonly string[] },
 ): Promise<AddAction[]> {
   const files = await writeParquetFiles(conn, tablePath, selectSql, layout);
   return files.map((f) => ({
