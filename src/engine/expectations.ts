@@ -113,6 +113,36 @@ export async function evaluateExpectations(
   };
 }
 
+/**
+ * Counts warn-only expectations over rows already written (no row is removed, so nothing needs
+ * materializing first): one aggregate pass over `sql`.
+ */
+export async function countExpectations(
+  conn: DuckDBConnection,
+  sql: string,
+  compiled: readonly CompiledExpectation[],
+): Promise<ExpectationEvaluation> {
+  const rows = await queryRows<Record<string, number | string>>(
+    conn,
+    `SELECT count(*) AS n${compiled.map((c, i) => `, count_if(NOT coalesce((${c.sql}), false)) AS e${i}`).join('')} FROM (${sql}) AS __q`,
+  );
+  const row = rows[0] ?? {};
+  const n = Number(row.n ?? 0);
+  return {
+    inputRows: n,
+    droppedRows: 0,
+    quarantinedRows: 0,
+    keptRows: n,
+    metrics: compiled.map((c, i) => ({
+      name: c.expectation.name,
+      dataset: c.dataset,
+      action: c.expectation.action,
+      passed_records: n - Number(row[`e${i}`] ?? 0),
+      failed_records: Number(row[`e${i}`] ?? 0),
+    })),
+  };
+}
+
 /** SELECT of the rows that stay in the target (bookkeeping columns removed). */
 export function keptRowsSql(compiled: readonly CompiledExpectation[], table: string = BATCH_TABLE): string {
   return `SELECT * EXCLUDE (${flagColumns(compiled).map(sqlIdent).join(', ')}) FROM ${table} WHERE NOT __sluice_quarantine AND NOT __sluice_drop`;

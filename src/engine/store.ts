@@ -93,6 +93,9 @@ export async function txnVersion(path: string, appId: string): Promise<number | 
 export const scanSnapshotSql = (s: Snapshot): string => snapshotScanSql(s);
 export const scanFilesSql = (s: Snapshot, adds: readonly AddAction[]): string =>
   filesScanSql(s.tablePath, s.schema, s.partitionColumns, adds);
+/** SQL over the rows of files written but not yet committed, read with the layout they were written with. */
+export const scanWrittenSql = (path: string, layout: PreparedTable['layout'], adds: readonly AddAction[]): string =>
+  filesScanSql(path, layout.schema, layout.partitionColumns, adds);
 export const emptyScanSql = (s: Snapshot): string =>
   filesScanSql(s.tablePath, s.schema, s.partitionColumns, []);
 

@@ -7,6 +7,7 @@ import {
   type CompiledExpectation,
   compileExpectations,
   BATCH_TABLE,
+  countExpectations,
   evaluateExpectations,
   keptRowsSql,
   quarantinedRowsSql,
@@ -182,7 +183,10 @@ async function writeBatchRows(
 
   let dataSql = sql;
   let evaluation: Awaited<ReturnType<typeof evaluateExpectations>> | undefined;
-  if (exps.length > 0) {
+  // Warn-only expectations remove no row: write straight from the query and count the failures
+  // over the files just written (columnar, cheap) instead of materializing the batch first.
+  const warnOnly = exps.length > 0 && exps.every((e) => e.expectation.action === 'warn');
+  if (exps.length > 0 && !warnOnly) {
     evaluation = await evaluateExpectations(conn, sql, exps);
     dataSql = keptRowsSql(exps);
     if (exps.some((e) => e.expectation.action === 'quarantine')) {
@@ -209,22 +213,22 @@ async function writeBatchRows(
       appId: cp.appId,
       batchId: opts.batchId,
       flow: pf.flow.name,
-      ...(evaluation || views.length > 0
-        ? {
-            dataQuality: {
-              ...(evaluation ? { input_records: evaluation.inputRows } : {}),
-              dropped_records: (evaluation?.droppedRows ?? 0) + views.reduce((n, v) => n + v.droppedRows, 0),
-              quarantined_records:
-                (evaluation?.quarantinedRows ?? 0) + views.reduce((n, v) => n + v.quarantinedRows, 0),
-              expectations: [...(evaluation?.metrics ?? []), ...views.flatMap((v) => v.metrics)].map((m) => ({
-                name: m.name,
-                dataset: m.dataset,
-                passed_records: m.passed_records,
-                failed_records: m.failed_records,
-              })),
-            },
-          }
-        : {}),
+      dataQuality: async (written) => {
+        if (warnOnly) evaluation = await countExpectations(conn, written, exps);
+        if (!evaluation && views.length === 0) return undefined;
+        return {
+          ...(evaluation ? { input_records: evaluation.inputRows } : {}),
+          dropped_records: (evaluation?.droppedRows ?? 0) + views.reduce((n, v) => n + v.droppedRows, 0),
+          quarantined_records:
+            (evaluation?.quarantinedRows ?? 0) + views.reduce((n, v) => n + v.quarantinedRows, 0),
+          expectations: [...(evaluation?.metrics ?? []), ...views.flatMap((v) => v.metrics)].map((m) => ({
+            name: m.name,
+            dataset: m.dataset,
+            passed_records: m.passed_records,
+            failed_records: m.failed_records,
+          })),
+        };
+      },
     });
   }
   const outputRows = evaluation ? evaluation.keptRows : written.rows;
@@ -250,7 +254,8 @@ async function writeAndCommit(
     readonly appId: string;
     readonly batchId: number;
     readonly flow: string;
-    readonly dataQuality?: Readonly<Record<string, unknown>>;
+    /** The batch's data-quality record, given SQL over the rows just written (committed with them). */
+    readonly dataQuality?: (written: string) => Promise<Readonly<Record<string, unknown>> | undefined>;
     readonly columns?: { readonly cache: ColumnsCache; readonly shape: string };
   },
 ): Promise<{ rows: number; bytes: number; version: number }> {
@@ -271,6 +276,7 @@ async function writeAndCommit(
     adds = await store.writeFiles(conn, path, sql, prepared.layout, columns);
   }
   if (opts.columns && cached !== columns) opts.columns.cache.set(opts.columns.shape, columns);
+  const dataQuality = await opts.dataQuality?.(store.scanWrittenSql(path, prepared.layout, adds));
   const removes = opts.mode === 'overwrite' ? store.removeAll(prepared.snapshot) : [];
   const rows = adds.reduce((n, a) => n + store.numRecords(a), 0);
   const bytes = adds.reduce((n, a) => n + a.size, 0);
@@ -298,7 +304,7 @@ async function writeAndCommit(
         sluice: {
           flow: opts.flow,
           batchId: opts.batchId,
-          ...(opts.dataQuality ? { dataQuality: opts.dataQuality } : {}),
+          ...(dataQuality ? { dataQuality } : {}),
         },
       },
     },
