@@ -147,10 +147,8 @@ export async function runUpdate(
     }
     if (options.signal?.aborted) await setState('STOPPING');
     const failed = [...results.values()].some((r) => r.state === 'FAILED');
-    await setState(
-      failed ? 'FAILED' : options.signal?.aborted && options.continuous ? 'CANCELED' : 'COMPLETED',
-    );
-    if (options.continuous && options.signal?.aborted && !failed) state = 'COMPLETED';
+    // A stop request (SIGINT/SIGTERM) ends the update CANCELED once the running batches finished.
+    await setState(failed ? 'FAILED' : options.signal?.aborted ? 'CANCELED' : 'COMPLETED');
   } catch (e) {
     fatal = toSluiceError(e);
     state = 'FAILED';

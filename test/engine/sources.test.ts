@@ -87,5 +87,6 @@ test('--continuous picks up files as they arrive and stops cleanly on SIGTERM', 
   const code = await new Promise((r) => child.on('close', r));
   assert.equal(code, 0, out);
   assert.match(out, /STOPPING/);
+  assert.match(out, /Update \w+ CANCELED/);
   assert.deepEqual((await readTable(tableDir(dir, 'raw'), 'id')).map((x) => Number(x.id)), [1, 2, 3]);
 });

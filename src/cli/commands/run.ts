@@ -76,6 +76,8 @@ export const runCommand: CliCommand = {
       else io.stdout.write(summary(result));
       if (result.error) io.stderr.write(`${formatError(result.error)}\n`);
       for (const f of result.flows) if (f.error) io.stderr.write(`${formatError(f.error)}\n`);
+      // CANCELED (a stop requested with Ctrl-C / SIGTERM, honoured after the running batches
+      // committed) is a clean end, like COMPLETED.
       return result.state === 'FAILED' ? EXIT.failed : EXIT.ok;
     } finally {
       process.off('SIGINT', stop);
