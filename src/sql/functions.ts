@@ -15,6 +15,9 @@ import {
   stringConstant,
 } from './ast.ts';
 import { javaDatePattern } from './date-patterns.ts';
+import { PARSER_GENERATED, PASS_THROUGH } from './function-names.ts';
+
+export { PARSER_GENERATED };
 
 /**
  * THE table of Spark SQL functions sluice understands, keyed by lower-cased Spark name.
@@ -200,146 +203,6 @@ function dateAdd(c: FunctionCall): AstNode {
   arity(c, 2);
   return castNode(operatorFunction('+', [asDate(c.args[0]!), castNode(c.args[1]!, 'INTEGER')]), 'DATE');
 }
-
-const PASS_THROUGH = [
-  // math
-  'abs',
-  'acos',
-  'asin',
-  'atan',
-  'atan2',
-  'cbrt',
-  'ceil',
-  'ceiling',
-  'cos',
-  'cosh',
-  'cot',
-  'degrees',
-  'exp',
-  'floor',
-  'ln',
-  'log10',
-  'log2',
-  'pi',
-  'pow',
-  'power',
-  'radians',
-  'round',
-  'sign',
-  'sin',
-  'sinh',
-  'sqrt',
-  'tan',
-  'tanh',
-  'greatest',
-  'least',
-  'nullif',
-  'isnan',
-  'factorial',
-  'gcd',
-  'lcm',
-  'hex',
-  'unhex',
-  'bit_count',
-  // strings
-  'lower',
-  'upper',
-  'length',
-  'trim',
-  'ltrim',
-  'rtrim',
-  'reverse',
-  'repeat',
-  'instr',
-  'left',
-  'right',
-  'ascii',
-  'chr',
-  'concat_ws',
-  'contains',
-  'md5',
-  'sha1',
-  'substring',
-  'translate',
-  'levenshtein',
-  'split_part',
-  'printf',
-  // aggregates
-  'count',
-  'sum',
-  'avg',
-  'min',
-  'max',
-  'stddev',
-  'stddev_samp',
-  'stddev_pop',
-  'variance',
-  'var_samp',
-  'var_pop',
-  'corr',
-  'covar_pop',
-  'covar_samp',
-  'first',
-  'last',
-  'first_value',
-  'last_value',
-  'any_value',
-  'approx_count_distinct',
-  'count_if',
-  'bool_and',
-  'bool_or',
-  'max_by',
-  'min_by',
-  'median',
-  'kurtosis',
-  'skewness',
-  'bit_and',
-  'bit_or',
-  'bit_xor',
-  'string_agg',
-  'mode',
-  // windows
-  'row_number',
-  'rank',
-  'dense_rank',
-  'percent_rank',
-  'cume_dist',
-  'ntile',
-  'lag',
-  'lead',
-  'nth_value',
-  // dates
-  'current_date',
-  'now',
-  'make_date',
-  'date_part',
-  // arrays
-  'flatten',
-] as const;
-
-/**
- * Names DuckDB's parser itself produces from SQL syntax (`[1, 2]` → list_value, `{…}` →
- * struct_pack, `EXTRACT` → date_part, `INTERVAL 1 DAY` → to_days(trunc(…)), `count(*)` →
- * count_star, `position(a IN b)`, `trim(BOTH …)`); they are not Spark spellings and pass as is.
- */
-export const PARSER_GENERATED = new Set([
-  'list_value',
-  'struct_pack',
-  'count_star',
-  'to_years',
-  'to_months',
-  'to_days',
-  'to_hours',
-  'to_minutes',
-  'to_seconds',
-  'to_milliseconds',
-  'to_microseconds',
-  'to_weeks',
-  'to_quarters',
-  'row',
-  'array_extract',
-  'array_slice',
-]);
 
 export const SPARK_FUNCTIONS: Readonly<Record<string, FunctionRule>> = {
   ...Object.fromEntries(PASS_THROUGH.map((n) => [n, n])),
