@@ -9,7 +9,7 @@
  *
  * Usage: node --import tsx scripts/generate-events.ts <out-dir> <events> [files] [first-id]
  */
-import { mkdirSync, writeFileSync, createWriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const TYPES = ['click', 'view', 'purchase', 'signup'] as const;
@@ -30,7 +30,13 @@ export function eventLine(n: number): string {
 }
 
 /** Writes `events` events into `files` files under `dir`, starting at `firstId`. */
-export async function generateEvents(dir: string, events: number, files = 1, firstId = 1, prefix = 'events'): Promise<string[]> {
+export async function generateEvents(
+  dir: string,
+  events: number,
+  files = 1,
+  firstId = 1,
+  prefix = 'events',
+): Promise<string[]> {
   mkdirSync(dir, { recursive: true });
   const per = Math.ceil(events / files);
   const written: string[] = [];
@@ -49,7 +55,8 @@ export async function generateEvents(dir: string, events: number, files = 1, fir
       for (let n = start; n < end; n++) {
         chunk.push(eventLine(n));
         if (chunk.length === 10_000) {
-          if (!out.write(`${chunk.join('\n')}\n`)) await new Promise<void>((r) => out.once('drain', () => r()));
+          if (!out.write(`${chunk.join('\n')}\n`))
+            await new Promise<void>((r) => out.once('drain', () => r()));
           chunk = [];
         }
       }

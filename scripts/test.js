@@ -29,7 +29,14 @@ if (files.length === 0) {
 
 const child = spawn(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=tap', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`, ...files],
+  [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-reporter=tap',
+    `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`,
+    ...files,
+  ],
   { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
 );
 let tail = '';

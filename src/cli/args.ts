@@ -1,4 +1,4 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { SluiceError } from '../errors/index.ts';
 
 /** `node:util` parseArgs, with unknown options and bad values turned into coded USAGE errors. */

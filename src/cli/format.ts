@@ -12,7 +12,10 @@ export function formatDuration(ms: number): string {
 }
 
 /** Renders rows as an aligned text table with a header line. Numbers are right-aligned. */
-export function textTable(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
+export function textTable(
+  header: readonly string[],
+  rows: readonly (readonly (string | number)[])[],
+): string {
   const cells = rows.map((r) => r.map((c) => (typeof c === 'number' ? formatCount(c) : c)));
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)));
   const numeric = header.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number'));

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { packageRoot } from '../util/package-root.ts';
 import { formatError, SluiceError, toSluiceError } from '../errors/index.ts';
+import { packageRoot } from '../util/package-root.ts';
 import { type CliCommand, type CliIO, EXIT } from './command.ts';
 
 /**
@@ -34,7 +34,8 @@ const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: 'query',
-    summary: 'run read-only SQL over a pipeline (tables, event_log, system.lakeflow.*) or Delta tables by path',
+    summary:
+      'run read-only SQL over a pipeline (tables, event_log, system.lakeflow.*) or Delta tables by path',
     load: async () => (await import('./commands/query.ts')).queryCommand,
   },
   {

@@ -31,7 +31,9 @@ export class ProgressView {
     switch (e.kind) {
       case 'update_created':
         if (e.previousAbnormal) {
-          this.out.write(`note: the previous update ${e.previousAbnormal.updateId.slice(0, 8)} ended abnormally; resuming from its checkpoints\n`);
+          this.out.write(
+            `note: the previous update ${e.previousAbnormal.updateId.slice(0, 8)} ended abnormally; resuming from its checkpoints\n`,
+          );
         }
         return;
       case 'update_state':
@@ -40,13 +42,26 @@ export class ProgressView {
         }
         return;
       case 'flow_state': {
-        const line = this.flows.get(e.flow) ?? { dataset: e.dataset, state: e.state, rows: 0, batches: 0, started: Date.now() };
+        const line = this.flows.get(e.flow) ?? {
+          dataset: e.dataset,
+          state: e.state,
+          rows: 0,
+          batches: 0,
+          started: Date.now(),
+        };
         line.state = e.state;
         if (e.state === 'RUNNING') line.started = Date.now();
         this.flows.set(e.flow, line);
         if (this.tty) this.redraw();
-        else if (e.state !== 'QUEUED' && e.state !== 'PLANNING' && e.state !== 'STARTING' && e.state !== 'RUNNING') {
-          const extra = e.result ? ` (${formatCount(e.result.metrics.num_output_rows)} rows, ${e.result.metrics.num_batches} batches)` : '';
+        else if (
+          e.state !== 'QUEUED' &&
+          e.state !== 'PLANNING' &&
+          e.state !== 'STARTING' &&
+          e.state !== 'RUNNING'
+        ) {
+          const extra = e.result
+            ? ` (${formatCount(e.result.metrics.num_output_rows)} rows, ${e.result.metrics.num_batches} batches)`
+            : '';
           this.out.write(`  flow ${e.flow} ${e.state}${extra}${e.error ? `: ${e.error.code}` : ''}\n`);
         }
         return;
@@ -58,7 +73,10 @@ export class ProgressView {
           line.batches++;
         }
         if (this.tty) this.redraw();
-        else this.out.write(`  flow ${e.flow} batch ${e.batchId}: ${formatCount(e.rows)} rows → version ${e.tableVersion}\n`);
+        else
+          this.out.write(
+            `  flow ${e.flow} batch ${e.batchId}: ${formatCount(e.rows)} rows → version ${e.tableVersion}\n`,
+          );
         return;
       }
       case 'planning':
@@ -66,7 +84,7 @@ export class ProgressView {
         return;
       default: {
         const never: never = e;
-        return never;
+        throw new Error(`unhandled engine event ${JSON.stringify(never)}`);
       }
     }
   }
@@ -77,7 +95,9 @@ export class ProgressView {
     for (const [name, l] of this.flows) {
       const secs = Math.max((Date.now() - l.started) / 1000, 0.001);
       const rate = l.rows > 0 ? `${formatCount(Math.round(l.rows / secs))} rows/s` : '';
-      this.out.write(`\x1b[2K  ${name.padEnd(width)}  ${l.state.padEnd(9)}  ${formatCount(l.rows).padStart(10)} rows  ${String(l.batches).padStart(4)} batches  ${rate}\n`);
+      this.out.write(
+        `\x1b[2K  ${name.padEnd(width)}  ${l.state.padEnd(9)}  ${formatCount(l.rows).padStart(10)} rows  ${String(l.batches).padStart(4)} batches  ${rate}\n`,
+      );
     }
     this.drawn = this.flows.size;
   }

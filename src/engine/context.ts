@@ -1,6 +1,6 @@
 import type { SluiceError } from '../errors/index.ts';
-import type { EngineEvent } from './types.ts';
 import type { ExecutionPlan } from './plan.ts';
+import type { EngineEvent } from './types.ts';
 
 /** What every flow of one update shares. */
 export interface UpdateContext {

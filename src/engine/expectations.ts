@@ -54,7 +54,8 @@ export async function evaluateExpectations(
   table: string = BATCH_TABLE,
 ): Promise<ExpectationEvaluation> {
   const failed = (c: CompiledExpectation) => `NOT ${sqlIdent(c.flag)}`;
-  const anyOf = (cs: readonly CompiledExpectation[]) => (cs.length === 0 ? 'false' : cs.map(failed).join(' OR '));
+  const anyOf = (cs: readonly CompiledExpectation[]) =>
+    cs.length === 0 ? 'false' : cs.map(failed).join(' OR ');
   const by = (a: Expectation['action']) => compiled.filter((c) => c.expectation.action === a);
   const flags = compiled.map((c) => `coalesce((${c.sql}), false) AS ${sqlIdent(c.flag)}`);
   await conn.run(
@@ -80,7 +81,9 @@ export async function evaluateExpectations(
     const offenders = await queryRows<{ name: string; row: string }>(
       conn,
       `WITH o AS (SELECT * FROM ${table} WHERE ${anyOf(failing)} LIMIT 1) ` +
-        `SELECT ${nameExpr} AS name, (SELECT to_json(r)::VARCHAR FROM (SELECT * EXCLUDE (${flagColumns(compiled)
+        `SELECT ${nameExpr} AS name, (SELECT to_json(r)::VARCHAR FROM (SELECT * EXCLUDE (${flagColumns(
+          compiled,
+        )
           .map(sqlIdent)
           .join(', ')}) FROM o) AS r) AS row FROM o`,
     );
@@ -92,7 +95,12 @@ export async function evaluateExpectations(
       `expectation '${name}' (${exp.expectation.expression}) on dataset '${exp.dataset}' failed with ON VIOLATION FAIL UPDATE; offending row: ${offender?.row ?? '?'}`,
       {
         dataset: exp.dataset,
-        params: { expectation: name, expression: exp.expectation.expression, row: offender?.row, failedRecords: num('f') },
+        params: {
+          expectation: name,
+          expression: exp.expectation.expression,
+          row: offender?.row,
+          failedRecords: num('f'),
+        },
         ...(exp.expectation.location ? { location: exp.expectation.location } : {}),
       },
     );
@@ -158,7 +166,9 @@ export function quarantinedRowsSql(
   source: string,
   table: string = BATCH_TABLE,
 ): string {
-  const names = compiled.map((c) => `CASE WHEN NOT ${sqlIdent(c.flag)} THEN ${sqlString(c.expectation.name)} END`);
+  const names = compiled.map(
+    (c) => `CASE WHEN NOT ${sqlIdent(c.flag)} THEN ${sqlString(c.expectation.name)} END`,
+  );
   return (
     `SELECT * EXCLUDE (${flagColumns(compiled).map(sqlIdent).join(', ')}), ` +
     `list_filter([${names.join(', ')}], x -> x IS NOT NULL)::VARCHAR[] AS _violations, ` +

@@ -1,5 +1,5 @@
-import { hostname } from 'node:os';
 import { link, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { SluiceError } from '../errors/index.ts';
 
@@ -36,7 +36,12 @@ function isAlive(pid: number): boolean {
 export async function acquirePipelineLock(storage: string, updateId: string): Promise<PipelineLock> {
   const path = join(storage, 'lock.json');
   await mkdir(dirname(path), { recursive: true });
-  const info: LockInfo = { pid: process.pid, host: hostname(), updateId, startedAt: new Date().toISOString() };
+  const info: LockInfo = {
+    pid: process.pid,
+    host: hostname(),
+    updateId,
+    startedAt: new Date().toISOString(),
+  };
   let recoveredFrom: LockInfo | undefined;
   for (let attempt = 0; attempt < 5; attempt++) {
     try {
@@ -53,7 +58,8 @@ export async function acquirePipelineLock(storage: string, updateId: string): Pr
         ...(recoveredFrom ? { recoveredFrom } : {}),
         async release() {
           const current = await readLock(path);
-          if (current?.pid === info.pid && current.updateId === info.updateId) await unlink(path).catch(() => {});
+          if (current?.pid === info.pid && current.updateId === info.updateId)
+            await unlink(path).catch(() => {});
         },
       };
     } catch (e) {
@@ -71,7 +77,12 @@ export async function acquirePipelineLock(storage: string, updateId: string): Pr
     // rename is atomic, so of two racing recoverers only one moves this particular file.
     if (holder) recoveredFrom = holder;
     const stale = `${path}.stale-${process.pid}-${attempt}`;
-    if (await rename(path, stale).then(() => true, () => false)) {
+    if (
+      await rename(path, stale).then(
+        () => true,
+        () => false,
+      )
+    ) {
       // Between our read and our rename another recoverer may have installed a live lock;
       // if what we moved is not the dead lock we judged, put it back (link = put-if-absent).
       const moved = await readLock(stale);

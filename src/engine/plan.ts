@@ -72,7 +72,8 @@ export function resolveDataset(datasets: ReadonlyMap<string, Dataset>, name: str
   const last = parts.at(-1)!;
   const d = datasets.get(last);
   if (!d) return undefined;
-  if (parts.length >= 2 && d.schema !== undefined && parts.at(-2) !== d.schema && parts.at(-2) !== 'live') return undefined;
+  if (parts.length >= 2 && d.schema !== undefined && parts.at(-2) !== d.schema && parts.at(-2) !== 'live')
+    return undefined;
   return d;
 }
 
@@ -95,20 +96,33 @@ export function buildExecutionPlan(
     if (t && !isMaterialized(t)) viewQuery.set(t.name, f.query);
   }
 
-  function bind(query: CompiledQuery, key: string, streamedFrom: boolean, seen: readonly string[]): BoundQuery {
+  function bind(
+    query: CompiledQuery,
+    key: string,
+    streamedFrom: boolean,
+    seen: readonly string[],
+  ): BoundQuery {
     const children: BoundQuery['children'][number][] = [];
     query.inputs.forEach((input, index) => {
       const childKey = key === '' ? String(index) : `${key}/${index}`;
       if (input.kind === 'files') {
-        children.push({ kind: 'leaf', index, leaf: { key: childKey, input, streaming: input.streaming || streamedFrom } });
+        children.push({
+          kind: 'leaf',
+          index,
+          leaf: { key: childKey, input, streaming: input.streaming || streamedFrom },
+        });
         return;
       }
       const d = resolveDataset(byName, input.name);
       if (!d) {
-        throw new SluiceError('DATASET_NOT_DEFINED', `dataset '${input.name}' is not defined in the pipeline`, {
-          dataset: input.name,
-          ...(input.location ? { location: input.location } : {}),
-        });
+        throw new SluiceError(
+          'DATASET_NOT_DEFINED',
+          `dataset '${input.name}' is not defined in the pipeline`,
+          {
+            dataset: input.name,
+            ...(input.location ? { location: input.location } : {}),
+          },
+        );
       }
       if (isMaterialized(d)) {
         children.push({
@@ -119,13 +133,19 @@ export function buildExecutionPlan(
         return;
       }
       if (seen.includes(d.name)) {
-        throw new SluiceError('CIRCULAR_DEPENDENCY', `views read each other in a cycle: ${[...seen, d.name].join(' → ')}`, {
-          dataset: d.name,
-        });
+        throw new SluiceError(
+          'CIRCULAR_DEPENDENCY',
+          `views read each other in a cycle: ${[...seen, d.name].join(' → ')}`,
+          {
+            dataset: d.name,
+          },
+        );
       }
       const vq = viewQuery.get(d.name);
       if (!vq) {
-        throw new SluiceError('PIPELINE_DATASET_WITHOUT_FLOW', `view '${d.name}' has no query`, { dataset: d.name });
+        throw new SluiceError('PIPELINE_DATASET_WITHOUT_FLOW', `view '${d.name}' has no query`, {
+          dataset: d.name,
+        });
       }
       children.push({
         kind: 'view',
@@ -162,9 +182,13 @@ function topoSort(flows: readonly PlannedFlow[]): PlannedFlow[] {
     const s = state.get(f);
     if (s === 'done') return;
     if (s === 'visiting') {
-      throw new SluiceError('CIRCULAR_DEPENDENCY', `flows depend on each other in a cycle: ${[...path, f.flow.name].join(' → ')}`, {
-        dataset: f.target.name,
-      });
+      throw new SluiceError(
+        'CIRCULAR_DEPENDENCY',
+        `flows depend on each other in a cycle: ${[...path, f.flow.name].join(' → ')}`,
+        {
+          dataset: f.target.name,
+        },
+      );
     }
     state.set(f, 'visiting');
     for (const up of f.upstream) {

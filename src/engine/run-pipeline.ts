@@ -3,10 +3,14 @@ import { validatePipeline } from '../graph/index.ts';
 import { pipelineListeners } from './event-recorder.ts';
 import type { LoadedPipeline } from './pipeline.ts';
 import type { UpdateResult } from './types.ts';
-import { refreshSelection, type RunUpdateOptions, runUpdate } from './update.ts';
+import { type RunUpdateOptions, refreshSelection, runUpdate } from './update.ts';
 
 export type RunPipelineOutcome =
-  | { readonly kind: 'invalid'; readonly errors: readonly SluiceError[]; readonly warnings: readonly SluiceError[] }
+  | {
+      readonly kind: 'invalid';
+      readonly errors: readonly SluiceError[];
+      readonly warnings: readonly SluiceError[];
+    }
   | { readonly kind: 'ran'; readonly result: UpdateResult; readonly warnings: readonly SluiceError[] };
 
 export interface RunPipelineOptions extends RunUpdateOptions {
@@ -20,10 +24,14 @@ export interface RunPipelineOptions extends RunUpdateOptions {
  * Invalid pipelines run nothing and report every error.
  * @throws SluiceError for refresh options that conflict, a missing spec, or a held lock.
  */
-export async function runPipeline(dir: string | undefined, options: RunPipelineOptions = {}): Promise<RunPipelineOutcome> {
+export async function runPipeline(
+  dir: string | undefined,
+  options: RunPipelineOptions = {},
+): Promise<RunPipelineOutcome> {
   refreshSelection(options);
   const v = await validatePipeline(dir, { cwd: options.cwd ?? process.cwd() });
-  if (v.errors.length > 0 || !v.graph || !v.spec) return { kind: 'invalid', errors: v.errors, warnings: v.warnings };
+  if (v.errors.length > 0 || !v.graph || !v.spec)
+    return { kind: 'invalid', errors: v.errors, warnings: v.warnings };
   options.onValidated?.({ pipeline: v.spec.name, warnings: v.warnings });
   const pipeline = loadedPipeline(v);
   const result = await runUpdate(pipeline, {

@@ -94,8 +94,11 @@ export const scanSnapshotSql = (s: Snapshot): string => snapshotScanSql(s);
 export const scanFilesSql = (s: Snapshot, adds: readonly AddAction[]): string =>
   filesScanSql(s.tablePath, s.schema, s.partitionColumns, adds);
 /** SQL over the rows of files written but not yet committed, read with the layout they were written with. */
-export const scanWrittenSql = (path: string, layout: PreparedTable['layout'], adds: readonly AddAction[]): string =>
-  filesScanSql(path, layout.schema, layout.partitionColumns, adds);
+export const scanWrittenSql = (
+  path: string,
+  layout: PreparedTable['layout'],
+  adds: readonly AddAction[],
+): string => filesScanSql(path, layout.schema, layout.partitionColumns, adds);
 export const emptyScanSql = (s: Snapshot): string =>
   filesScanSql(s.tablePath, s.schema, s.partitionColumns, []);
 
@@ -331,7 +334,10 @@ export async function writeFiles(
   layout: PreparedTable['layout'],
   columns?: readonly { readonly name: string }[],
 ): Promise<AddAction[]> {
-  return writeDataFiles(conn, path, sql, { ...layout, ...(columns ? { columns: columns.map((c) => c.name) } : {}) });
+  return writeDataFiles(conn, path, sql, {
+    ...layout,
+    ...(columns ? { columns: columns.map((c) => c.name) } : {}),
+  });
 }
 
 export function numRecords(a: AddAction): number {

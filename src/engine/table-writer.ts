@@ -4,9 +4,9 @@ import type { Dataset } from '../model/index.ts';
 import type { DuckDBConnection } from '../util/duckdb.ts';
 import type { UpdateContext } from './context.ts';
 import {
+  BATCH_TABLE,
   type CompiledExpectation,
   compileExpectations,
-  BATCH_TABLE,
   countExpectations,
   evaluateExpectations,
   keptRowsSql,
@@ -180,7 +180,6 @@ async function writeBatchRows(
   exps: readonly CompiledExpectation[],
   views: readonly ViewQuality[],
 ): Promise<BatchOutcome> {
-
   let dataSql = sql;
   let evaluation: Awaited<ReturnType<typeof evaluateExpectations>> | undefined;
   // Warn-only expectations remove no row: write straight from the query and count the failures

@@ -104,7 +104,12 @@ export type EngineEvent =
       readonly refresh: RefreshSelection;
       readonly previousAbnormal?: { readonly updateId: string; readonly startedAt: string };
     }
-  | { readonly kind: 'update_state'; readonly updateId: string; readonly state: UpdateState; readonly error?: SluiceError }
+  | {
+      readonly kind: 'update_state';
+      readonly updateId: string;
+      readonly state: UpdateState;
+      readonly error?: SluiceError;
+    }
   | {
       readonly kind: 'flow_state';
       readonly updateId: string;

@@ -18,15 +18,33 @@ export const ERROR_CODES = {
   DELTA_CORRUPT_LOG: { domain: 'external', summary: 'A Delta log file is truncated or not valid JSON.' },
   DELTA_CORRUPT_CHECKPOINT: { domain: 'external', summary: 'A Delta checkpoint cannot be read.' },
   DELTA_MISSING_DATA_FILE: { domain: 'external', summary: 'A data file named by the log is missing.' },
-  DELTA_UNSUPPORTED_FEATURE: { domain: 'user', summary: 'The table uses a Delta feature sluice does not support.' },
-  DELTA_UNSUPPORTED_PROTOCOL: { domain: 'user', summary: 'The table requires a newer Delta protocol version.' },
-  DELTA_UNSUPPORTED_TYPE: { domain: 'user', summary: 'A column type cannot be mapped between Delta and DuckDB.' },
+  DELTA_UNSUPPORTED_FEATURE: {
+    domain: 'user',
+    summary: 'The table uses a Delta feature sluice does not support.',
+  },
+  DELTA_UNSUPPORTED_PROTOCOL: {
+    domain: 'user',
+    summary: 'The table requires a newer Delta protocol version.',
+  },
+  DELTA_UNSUPPORTED_TYPE: {
+    domain: 'user',
+    summary: 'A column type cannot be mapped between Delta and DuckDB.',
+  },
   DELTA_SCHEMA_MISMATCH: { domain: 'user', summary: 'Written data does not fit the table schema.' },
-  DELTA_CONCURRENT_MODIFICATION: { domain: 'external', summary: 'A concurrent commit changed metadata, protocol or overwrote data.' },
+  DELTA_CONCURRENT_MODIFICATION: {
+    domain: 'external',
+    summary: 'A concurrent commit changed metadata, protocol or overwrote data.',
+  },
   DELTA_COMMIT_RETRIES_EXHAUSTED: { domain: 'external', summary: 'A commit kept conflicting and gave up.' },
   DELTA_TABLE_EXISTS: { domain: 'user', summary: 'A Delta table already exists at the path.' },
-  DELTA_CDF_NOT_ENABLED: { domain: 'user', summary: 'Change data feed is not enabled for the requested versions.' },
-  DELTA_TABLE_APPEND_ONLY: { domain: 'user', summary: 'The table sets delta.appendOnly = true; rows cannot be removed.' },
+  DELTA_CDF_NOT_ENABLED: {
+    domain: 'user',
+    summary: 'Change data feed is not enabled for the requested versions.',
+  },
+  DELTA_TABLE_APPEND_ONLY: {
+    domain: 'user',
+    summary: 'The table sets delta.appendOnly = true; rows cannot be removed.',
+  },
 
   // query command
   QUERY_FAILED: { domain: 'user', summary: 'The SQL query failed.' },
@@ -35,26 +53,45 @@ export const ERROR_CODES = {
   // event log & notifications
   EVENT_LOG_NOT_FOUND: { domain: 'user', summary: 'The pipeline has no event log yet (no update has run).' },
   UPDATE_NOT_FOUND: { domain: 'user', summary: 'No update with that id is in the event log.' },
-  UPDATE_ENDED_ABNORMALLY: { domain: 'external', summary: 'An update stopped without finishing (its process died).' },
-  NOTIFICATION_FAILED: { domain: 'external', summary: 'A webhook or email notification could not be delivered.' },
+  UPDATE_ENDED_ABNORMALLY: {
+    domain: 'external',
+    summary: 'An update stopped without finishing (its process died).',
+  },
+  NOTIFICATION_FAILED: {
+    domain: 'external',
+    summary: 'A webhook or email notification could not be delivered.',
+  },
 
   // spec
   PIPELINE_SPEC_NOT_FOUND: { domain: 'user', summary: 'No spark-pipeline.yml / sluice.yml was found.' },
   PIPELINE_SPEC_INVALID: { domain: 'user', summary: 'The pipeline spec is not valid.' },
-  PIPELINE_SPEC_UNEXPECTED_FIELD: { domain: 'user', summary: 'The pipeline spec has a field sluice does not know.' },
+  PIPELINE_SPEC_UNEXPECTED_FIELD: {
+    domain: 'user',
+    summary: 'The pipeline spec has a field sluice does not know.',
+  },
   PIPELINE_SPEC_INVALID_GLOB_PATTERN: { domain: 'user', summary: 'A libraries glob pattern is not valid.' },
-  PIPELINE_ALREADY_INITIALIZED: { domain: 'user', summary: 'sluice init found an existing pipeline spec and left it alone.' },
+  PIPELINE_ALREADY_INITIALIZED: {
+    domain: 'user',
+    summary: 'sluice init found an existing pipeline spec and left it alone.',
+  },
 
   // SQL front end
   SQL_SYNTAX_ERROR: { domain: 'user', summary: 'A SQL statement does not parse.' },
-  SQL_UNSUPPORTED_STATEMENT: { domain: 'user', summary: 'A SQL statement is not part of the pipeline dialect.' },
+  SQL_UNSUPPORTED_STATEMENT: {
+    domain: 'user',
+    summary: 'A SQL statement is not part of the pipeline dialect.',
+  },
   UNSUPPORTED_SPARK_FUNCTION: { domain: 'user', summary: 'A Spark SQL function has no DuckDB translation.' },
-  UNDEFINED_CONFIGURATION_KEY: { domain: 'user', summary: 'A ${key} reference names no configuration entry.' },
+  UNDEFINED_CONFIGURATION_KEY: {
+    domain: 'user',
+    summary: 'A `${…}` reference names no configuration entry.',
+  },
   TS_PIPELINE_LOAD_FAILED: { domain: 'user', summary: 'A TypeScript pipeline file failed to load.' },
   TS_INVALID_DEFINITION: { domain: 'user', summary: 'A TypeScript API call has invalid arguments.' },
   TS_QUERY_INPUT_MISMATCH: {
     domain: 'user',
-    summary: 'A TypeScript query reads a dataset or files it did not declare with read()/stream()/readFiles().',
+    summary:
+      'A TypeScript query reads a dataset or files it did not declare with read()/stream()/readFiles().',
   },
 
   // graph
@@ -62,7 +99,10 @@ export const ERROR_CODES = {
   DATASET_NOT_DEFINED: { domain: 'user', summary: 'A query reads a dataset that is not defined.' },
   DUPLICATE_GRAPH_ELEMENT: { domain: 'user', summary: 'A dataset or flow name is defined twice.' },
   PIPELINE_DATASET_WITHOUT_FLOW: { domain: 'user', summary: 'A streaming table has no flow writing to it.' },
-  MATERIALIZED_VIEW_WITH_MULTIPLE_QUERIES: { domain: 'user', summary: 'A materialized view has more than one flow.' },
+  MATERIALIZED_VIEW_WITH_MULTIPLE_QUERIES: {
+    domain: 'user',
+    summary: 'A materialized view has more than one flow.',
+  },
   'INVALID_FLOW_QUERY_TYPE.BATCH_RELATION_FOR_STREAMING_TABLE': {
     domain: 'user',
     summary: 'A streaming table flow reads no streaming source.',
@@ -72,7 +112,10 @@ export const ERROR_CODES = {
     summary: 'A materialized view reads a streaming source.',
   },
   DUPLICATE_EXPECTATION_NAME: { domain: 'user', summary: 'Two expectations of a dataset share a name.' },
-  INVALID_EXPECTATION: { domain: 'user', summary: 'An expectation does not parse or names an unknown column.' },
+  INVALID_EXPECTATION: {
+    domain: 'user',
+    summary: 'An expectation does not parse or names an unknown column.',
+  },
   INVALID_DATASET_NAME: { domain: 'user', summary: 'A dataset name is not a valid identifier.' },
   UPSTREAM_FAILED: { domain: 'user', summary: 'A dataset cannot be resolved because an input failed.' },
   MISSING_EXPECTATIONS: { domain: 'user', summary: 'A streaming table has no expectations (rule ST-02).' },
@@ -81,12 +124,18 @@ export const ERROR_CODES = {
   CONFLICTING_PIPELINE_REFRESH_OPTIONS: { domain: 'user', summary: 'Refresh options contradict each other.' },
   TABLE_NOT_RESETTABLE: { domain: 'user', summary: 'The table sets pipelines.reset.allowed = false.' },
   PIPELINE_ALREADY_RUNNING: { domain: 'user', summary: 'Another update holds the pipeline lock.' },
-  STREAMING_SOURCE_NOT_APPEND_ONLY: { domain: 'user', summary: 'An upstream commit removed rows from a streaming source.' },
+  STREAMING_SOURCE_NOT_APPEND_ONLY: {
+    domain: 'user',
+    summary: 'An upstream commit removed rows from a streaming source.',
+  },
   EXPECTATION_VIOLATION: { domain: 'user', summary: 'A FAIL UPDATE expectation was violated.' },
   EXPECTATIONS_NOT_SUPPORTED: { domain: 'user', summary: 'Expectations are not supported yet.' },
   FLOW_EXECUTION_FAILED: { domain: 'user', summary: 'A flow query failed while running.' },
   SOURCE_FILE_UNREADABLE: { domain: 'user', summary: 'A source file cannot be read.' },
-  INVALID_FILE_SOURCE_OPTION: { domain: 'user', summary: 'A read_files option has a value sluice cannot use.' },
+  INVALID_FILE_SOURCE_OPTION: {
+    domain: 'user',
+    summary: 'A read_files option has a value sluice cannot use.',
+  },
   INVALID_SCHEMA_DDL: { domain: 'user', summary: 'A read_files schema option is not valid Spark DDL.' },
 } as const satisfies Record<string, { domain: ErrorDomain; summary: string }>;
 

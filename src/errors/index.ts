@@ -1,10 +1,10 @@
 export { ERROR_CODES, type ErrorCode, type ErrorDomain } from './codes.ts';
 export {
-  SluiceError,
-  type SluiceErrorOptions,
-  type SourceLocation,
   formatError,
   formatLocation,
   isSluiceError,
+  SluiceError,
+  type SluiceErrorOptions,
+  type SourceLocation,
   toSluiceError,
 } from './sluice-error.ts';

@@ -7,7 +7,11 @@ export interface PipelineDefinitions {
   readonly datasets: readonly Dataset[];
   readonly flows: readonly Flow[];
   /** `SET key = value` statements, in order; they extend the spec's configuration. */
-  readonly settings: readonly { readonly key: string; readonly value: string; readonly location?: SourceLocation }[];
+  readonly settings: readonly {
+    readonly key: string;
+    readonly value: string;
+    readonly location?: SourceLocation;
+  }[];
 }
 
 export function emptyDefinitions(): PipelineDefinitions {

@@ -1,4 +1,6 @@
 export { formatRows, OUTPUT_FORMATS, type OutputFormat } from './format.ts';
+export { runPipelineQuery } from './pipeline-query.ts';
+export { findPipelineTarget } from './pipeline-target.ts';
 export {
   assertReadOnly,
   type DeltaReference,
@@ -6,5 +8,3 @@ export {
   rewriteDeltaReferences,
 } from './rewrite.ts';
 export { type QueryResult, type RunQueryOptions, runQuery } from './run-query.ts';
-export { runPipelineQuery } from './pipeline-query.ts';
-export { findPipelineTarget } from './pipeline-target.ts';

@@ -29,7 +29,10 @@ export async function connect(): Promise<DuckDBConnection> {
 }
 
 /** Runs SQL and returns rows as plain JSON-compatible objects (BIGINT → number when safe, else string). */
-export async function queryRows<T = Record<string, unknown>>(conn: DuckDBConnection, sql: string): Promise<T[]> {
+export async function queryRows<T = Record<string, unknown>>(
+  conn: DuckDBConnection,
+  sql: string,
+): Promise<T[]> {
   const reader = await conn.runAndReadAll(sql);
   return reader.getRowObjectsJson() as T[];
 }

@@ -15,7 +15,8 @@ test('sluice --version prints the package version', async () => {
 test('sluice --help lists the commands', async () => {
   const r = await runCli(['--help']);
   assert.equal(r.code, 0);
-  for (const c of ['init', 'validate', 'run', 'query', 'events']) assert.match(r.stdout, new RegExp(`\\b${c}\\b`));
+  for (const c of ['init', 'validate', 'run', 'query', 'events'])
+    assert.match(r.stdout, new RegExp(`\\b${c}\\b`));
 });
 
 test('an unknown command is a usage error with exit code 2', async () => {

@@ -17,8 +17,24 @@ function capture(isTTY: boolean) {
 
 const events = [
   { kind: 'flow_state', updateId: 'u1', flow: 'bronze', dataset: 'bronze', state: 'RUNNING' },
-  { kind: 'batch_committed', updateId: 'u1', flow: 'bronze', dataset: 'bronze', batchId: 0, rows: 1500, tableVersion: 1 },
-  { kind: 'batch_committed', updateId: 'u1', flow: 'bronze', dataset: 'bronze', batchId: 1, rows: 500, tableVersion: 2 },
+  {
+    kind: 'batch_committed',
+    updateId: 'u1',
+    flow: 'bronze',
+    dataset: 'bronze',
+    batchId: 0,
+    rows: 1500,
+    tableVersion: 1,
+  },
+  {
+    kind: 'batch_committed',
+    updateId: 'u1',
+    flow: 'bronze',
+    dataset: 'bronze',
+    batchId: 1,
+    rows: 500,
+    tableVersion: 2,
+  },
 ] as const;
 
 test('on a TTY, each flow has one live line redrawn in place with rows, batches and rate', () => {

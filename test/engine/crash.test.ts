@@ -24,7 +24,10 @@ SELECT kind, count(*) AS n, round(sum(amount), 2) AS s FROM silver GROUP BY kind
 `;
 
 function writePipeline(dir: string): void {
-  const files: Record<string, string> = { 'spark-pipeline.yml': 'name: torture\n', 'transformations/p.sql': SQL };
+  const files: Record<string, string> = {
+    'spark-pipeline.yml': 'name: torture\n',
+    'transformations/p.sql': SQL,
+  };
   for (let f = 0; f < 24; f++) {
     const rows = Array.from({ length: 25 }, (_, i) => {
       const id = f * 100 + i;
@@ -55,9 +58,13 @@ async function qualityTotals(dir: string): Promise<Record<string, number>> {
   const totals: Record<string, number> = {};
   for (let v = 0; v <= last; v++) {
     for (const a of await readCommit(path, v)) {
-      const dq = 'commitInfo' in a ? (a.commitInfo.sluice as { dataQuality?: Record<string, unknown> } | undefined)?.dataQuality : undefined;
+      const dq =
+        'commitInfo' in a
+          ? (a.commitInfo.sluice as { dataQuality?: Record<string, unknown> } | undefined)?.dataQuality
+          : undefined;
       if (!dq) continue;
-      for (const k of ['input_records', 'dropped_records', 'quarantined_records'] as const) totals[k] = (totals[k] ?? 0) + Number(dq[k]);
+      for (const k of ['input_records', 'dropped_records', 'quarantined_records'] as const)
+        totals[k] = (totals[k] ?? 0) + Number(dq[k]);
       for (const e of dq.expectations as { name: string; passed_records: number; failed_records: number }[]) {
         totals[`${e.name}.passed`] = (totals[`${e.name}.passed`] ?? 0) + e.passed_records;
         totals[`${e.name}.failed`] = (totals[`${e.name}.failed`] ?? 0) + e.failed_records;
@@ -89,7 +96,9 @@ function killedRun(dir: string, afterMs: number): Promise<void> {
   });
 }
 
-test(`crash torture: ${TRIALS} runs killed with SIGKILL, each followed by a normal run, equal a crash-free run`, { timeout: 600_000 }, async () => {
+test(`crash torture: ${TRIALS} runs killed with SIGKILL, each followed by a normal run, equal a crash-free run`, {
+  timeout: 600_000,
+}, async () => {
   const refDir = tmpDir('crash-ref');
   writePipeline(refDir);
   const started = Date.now();
@@ -117,6 +126,7 @@ test(`crash torture: ${TRIALS} runs killed with SIGKILL, each followed by a norm
     assert.equal(r.code, 0, `trial ${i} (killed after ${delay} ms): ${r.stderr}`);
     assert.deepEqual(await capture(dir), expected, `trial ${i} (killed after ${delay} ms)`);
   };
-  for (let i = 0; i < TRIALS; i += 2) await Promise.all([trial(i), ...(i + 1 < TRIALS ? [trial(i + 1)] : [])]);
+  for (let i = 0; i < TRIALS; i += 2)
+    await Promise.all([trial(i), ...(i + 1 < TRIALS ? [trial(i + 1)] : [])]);
   assert.equal(delays.length, TRIALS);
 });

@@ -46,7 +46,11 @@ const flowsOf = (stdout: string) =>
 
 test('warn, drop and quarantine: exact counts with NULLs, the quarantine invariant row by row, every violation listed', async () => {
   const dir = tmpDir('exp-actions');
-  writeFiles(dir, { 'spark-pipeline.yml': 'name: checks\n', 'transformations/p.sql': SQL, 'data/rows.json': ndjson(ROWS) });
+  writeFiles(dir, {
+    'spark-pipeline.yml': 'name: checks\n',
+    'transformations/p.sql': SQL,
+    'data/rows.json': ndjson(ROWS),
+  });
   const r = await runCli(['run', dir, '--format', 'json']);
   assert.equal(r.code, 0, r.stderr);
   const dq = flowsOf(r.stdout).checked.dataQuality;
@@ -58,7 +62,9 @@ test('warn, drop and quarantine: exact counts with NULLs, the quarantine invaria
     assert.equal(e.passed_records, ROWS.length - e.failed_records, `${name} passed_records`);
     assert.equal(e.dataset, 'checked');
   }
-  const quarantined = ROWS.filter((row) => RULES.not_bad.pass(row) !== true || RULES.a_not_too_small.pass(row) !== true);
+  const quarantined = ROWS.filter(
+    (row) => RULES.not_bad.pass(row) !== true || RULES.a_not_too_small.pass(row) !== true,
+  );
   const dropped = ROWS.filter((row) => !quarantined.includes(row) && RULES.has_b.pass(row) !== true);
   const kept = ROWS.filter((row) => !quarantined.includes(row) && !dropped.includes(row));
   assert.equal(dq.quarantined_records, quarantined.length);
@@ -66,9 +72,20 @@ test('warn, drop and quarantine: exact counts with NULLs, the quarantine invaria
 
   const target = await readTable(tableDir(dir, 'checked'), 'id');
   const quarantine = await readTable(tableDir(dir, 'checked_quarantine'), 'id');
-  assert.deepEqual(target.map((x) => Number(x.id)), kept.map((x) => x.id), 'warn keeps rows; drop and quarantine remove them');
-  assert.deepEqual(quarantine.map((x) => Number(x.id)), quarantined.map((x) => x.id));
-  assert.equal(target.length + dq.dropped_records + dq.quarantined_records, ROWS.length, 'target + dropped + quarantined = input');
+  assert.deepEqual(
+    target.map((x) => Number(x.id)),
+    kept.map((x) => x.id),
+    'warn keeps rows; drop and quarantine remove them',
+  );
+  assert.deepEqual(
+    quarantine.map((x) => Number(x.id)),
+    quarantined.map((x) => x.id),
+  );
+  assert.equal(
+    target.length + dq.dropped_records + dq.quarantined_records,
+    ROWS.length,
+    'target + dropped + quarantined = input',
+  );
   const targetIds = new Set(target.map((x) => Number(x.id)));
   for (const q of quarantine) {
     assert.ok(!targetIds.has(Number(q.id)), `row ${q.id} is in both target and quarantine`);
@@ -77,7 +94,11 @@ test('warn, drop and quarantine: exact counts with NULLs, the quarantine invaria
       .filter(([, rule]) => rule.pass(row) !== true)
       .map(([name]) => name)
       .sort();
-    assert.deepEqual([...(q._violations as string[])].sort(), violated, `row ${q.id} lists every violated rule`);
+    assert.deepEqual(
+      [...(q._violations as string[])].sort(),
+      violated,
+      `row ${q.id} lists every violated rule`,
+    );
     assert.equal(Number(q._batch_id), 0);
     assert.match(String(q._source), /^raw@v0-1$/);
     assert.ok(q._quarantined_at);
@@ -96,13 +117,23 @@ CREATE OR REFRESH STREAMING TABLE strict (
 CREATE OR REFRESH MATERIALIZED VIEW strict_total AS SELECT sum(amount) AS total FROM strict;
 CREATE OR REFRESH STREAMING TABLE sibling (CONSTRAINT has_id EXPECT (id IS NOT NULL)) AS SELECT id FROM STREAM(raw);
 `,
-    'data/a.json': ndjson([{ id: 1, amount: 10 }, { id: 2, amount: 5 }]),
+    'data/a.json': ndjson([
+      { id: 1, amount: 10 },
+      { id: 2, amount: 5 },
+    ]),
   });
   assert.equal((await runCli(['run', dir])).code, 0);
   const strictPath = tableDir(dir, 'strict');
   const before = await latestVersion(strictPath);
 
-  writeFileSync(join(dir, 'data', 'b.json'), ndjson([{ id: 3, amount: 1 }, { id: 4, amount: -7 }, { id: null, amount: -1 }]));
+  writeFileSync(
+    join(dir, 'data', 'b.json'),
+    ndjson([
+      { id: 3, amount: 1 },
+      { id: 4, amount: -7 },
+      { id: null, amount: -1 },
+    ]),
+  );
   const r = await runCli(['run', dir, '--format', 'json']);
   assert.equal(r.code, 1);
   const flows = flowsOf(r.stdout);
@@ -111,19 +142,35 @@ CREATE OR REFRESH STREAMING TABLE sibling (CONSTRAINT has_id EXPECT (id IS NOT N
   assert.equal(flows.strict.error.dataset, 'strict');
   assert.equal(flows.strict.error.params.expectation, 'valid_amount');
   assert.equal(JSON.parse(flows.strict.error.params.row).amount < 0, true);
-  assert.match(r.stderr, /^EXPECTATION_VIOLATION: expectation 'valid_amount' .*'strict'.*offending row: \{.*"amount":-/m);
+  assert.match(
+    r.stderr,
+    /^EXPECTATION_VIOLATION: expectation 'valid_amount' .*'strict'.*offending row: \{.*"amount":-/m,
+  );
   assert.equal(flows.strict_total.state, 'SKIPPED');
   assert.equal(flows.sibling.state, 'COMPLETED');
   assert.equal(flows.raw.state, 'COMPLETED');
   assert.equal(await latestVersion(strictPath), before, 'the failed batch committed nothing');
-  assert.deepEqual((await readTable(strictPath, 'id')).map((x) => Number(x.id)), [1, 2]);
+  assert.deepEqual(
+    (await readTable(strictPath, 'id')).map((x) => Number(x.id)),
+    [1, 2],
+  );
 
   // Fix the data; the same batch is processed again.
-  writeFileSync(join(dir, 'data', 'b.json'), ndjson([{ id: 3, amount: 1 }, { id: 4, amount: 7 }, { id: null, amount: 1 }]));
+  writeFileSync(
+    join(dir, 'data', 'b.json'),
+    ndjson([
+      { id: 3, amount: 1 },
+      { id: 4, amount: 7 },
+      { id: null, amount: 1 },
+    ]),
+  );
   // raw already committed b.json's bad rows; fix them where strict reads them: relax by fully refreshing raw and strict.
   const fixed = await runCli(['run', dir, '--full-refresh', 'raw,strict,strict_total', '--format', 'json']);
   assert.equal(fixed.code, 0, fixed.stderr);
-  assert.deepEqual((await readTable(strictPath, 'id')).map((x) => Number(x.id)), [1, 2, 3, 4]);
+  assert.deepEqual(
+    (await readTable(strictPath, 'id')).map((x) => Number(x.id)),
+    [1, 2, 3, 4],
+  );
   assert.equal(Number((await readTable(tableDir(dir, 'strict_total'), 'total'))[0]!.total), 23);
 });
 
@@ -135,16 +182,26 @@ test('FAIL UPDATE: relaxing the expectation and re-running processes the same ba
   writeFiles(dir, {
     'spark-pipeline.yml': 'name: relax\n',
     'transformations/p.sql': sql('amount >= 0'),
-    'data/a.json': ndjson([{ id: 1, amount: 3 }, { id: 2, amount: -1 }]),
+    'data/a.json': ndjson([
+      { id: 1, amount: 3 },
+      { id: 2, amount: -1 },
+    ]),
   });
   const failed = await runCli(['run', dir]);
   assert.equal(failed.code, 1);
-  assert.equal(await latestVersion(tableDir(dir, 'strict')), undefined, 'nothing committed, not even the table');
+  assert.equal(
+    await latestVersion(tableDir(dir, 'strict')),
+    undefined,
+    'nothing committed, not even the table',
+  );
   writeFiles(dir, { 'transformations/p.sql': sql('amount >= -5') });
   const ok = await runCli(['run', dir, '--format', 'json']);
   assert.equal(ok.code, 0, ok.stderr);
   assert.equal(flowsOf(ok.stdout).strict.metrics.num_output_rows, 2);
-  assert.deepEqual((await readTable(tableDir(dir, 'strict'), 'id')).map((x) => Number(x.id)), [1, 2]);
+  assert.deepEqual(
+    (await readTable(tableDir(dir, 'strict'), 'id')).map((x) => Number(x.id)),
+    [1, 2],
+  );
 });
 
 test('expectations on a view are evaluated where it is read and reported under the view; on a materialized view too', async () => {
@@ -158,7 +215,13 @@ CREATE OR REFRESH STREAMING TABLE kept (CONSTRAINT small EXPECT (v < 10)) AS SEL
 CREATE OR REFRESH MATERIALIZED VIEW summary (CONSTRAINT not_many EXPECT (n < 3) ON VIOLATION DROP ROW)
 AS SELECT v > 5 AS big, count(*) AS n FROM raw GROUP BY ALL;
 `,
-    'data/a.json': ndjson([{ id: 1, v: 1 }, { id: 2, v: -1 }, { id: 3, v: null }, { id: 4, v: 20 }, { id: 5, v: 2 }]),
+    'data/a.json': ndjson([
+      { id: 1, v: 1 },
+      { id: 2, v: -1 },
+      { id: 3, v: null },
+      { id: 4, v: 20 },
+      { id: 5, v: 2 },
+    ]),
   });
   const r = await runCli(['run', dir, '--format', 'json']);
   assert.equal(r.code, 0, r.stderr);
@@ -167,7 +230,10 @@ AS SELECT v > 5 AS big, count(*) AS n FROM raw GROUP BY ALL;
   assert.deepEqual([pos.dataset, pos.passed_records, pos.failed_records], ['positive', 3, 2]);
   const small = flows.kept.dataQuality.expectations.find((e: { name: string }) => e.name === 'small');
   assert.deepEqual([small.dataset, small.passed_records, small.failed_records], ['kept', 2, 1]);
-  assert.deepEqual((await readTable(tableDir(dir, 'kept'), 'id')).map((x) => Number(x.id)), [1, 4, 5]);
+  assert.deepEqual(
+    (await readTable(tableDir(dir, 'kept'), 'id')).map((x) => Number(x.id)),
+    [1, 4, 5],
+  );
   // summary groups: big=false (v 1,-1,2 → 3 rows: fails n < 3, dropped), big=true (1), big=null (1)
   const summary = flows.summary.dataQuality;
   assert.equal(summary.dropped_records, 1);
@@ -176,9 +242,18 @@ AS SELECT v > 5 AS big, count(*) AS n FROM raw GROUP BY ALL;
 
 test('the bundled example: SQL and TypeScript variants produce identical tables', async () => {
   const dir = tmpDir('example');
-  cpSync(join(ROOT, 'examples', 'events'), join(dir, 'events'), { recursive: true, filter: (s) => !s.includes('.sluice') });
-  cpSync(join(ROOT, 'examples', 'events-ts'), join(dir, 'events-ts'), { recursive: true, filter: (s) => !s.includes('.sluice') });
-  const [a, b] = await Promise.all([runCli(['run', join(dir, 'events')]), runCli(['run', join(dir, 'events-ts')])]);
+  cpSync(join(ROOT, 'examples', 'events'), join(dir, 'events'), {
+    recursive: true,
+    filter: (s) => !s.includes('.sluice'),
+  });
+  cpSync(join(ROOT, 'examples', 'events-ts'), join(dir, 'events-ts'), {
+    recursive: true,
+    filter: (s) => !s.includes('.sluice'),
+  });
+  const [a, b] = await Promise.all([
+    runCli(['run', join(dir, 'events')]),
+    runCli(['run', join(dir, 'events-ts')]),
+  ]);
   assert.equal(a.code, 0, a.stderr);
   assert.equal(b.code, 0, b.stderr);
   assert.match(a.stdout, /valid_user_id\s+drop row\s+960\s+40\s+96\.00%/);

@@ -70,8 +70,14 @@ CREATE OR REFRESH STREAMING TABLE copy AS SELECT * FROM STREAM(raw);`,
   writeFileSync(join(dir, 'data', 'b.json'), ndjson([{ id: 3 }]));
   const all = await runCli(['run', dir, '--full-refresh-all', '--format', 'json']);
   assert.equal(all.code, 0, all.stderr);
-  assert.deepEqual((await readTable(tableDir(dir, 'raw'), 'id')).map((x) => Number(x.id)), [1, 2, 3]);
-  assert.deepEqual((await readTable(tableDir(dir, 'copy'), 'id')).map((x) => Number(x.id)), [1, 2, 3]);
+  assert.deepEqual(
+    (await readTable(tableDir(dir, 'raw'), 'id')).map((x) => Number(x.id)),
+    [1, 2, 3],
+  );
+  assert.deepEqual(
+    (await readTable(tableDir(dir, 'copy'), 'id')).map((x) => Number(x.id)),
+    [1, 2, 3],
+  );
 });
 
 test('a second run on the same storage is refused while the first holds the lock; a dead holder is recovered', async () => {
@@ -81,7 +87,8 @@ test('a second run on the same storage is refused while the first holds the lock
     'transformations/t.sql': `CREATE OR REFRESH STREAMING TABLE raw AS SELECT * FROM STREAM read_files('data', format => 'json', maxFilesPerTrigger => '1');`,
   });
   mkdirSync(join(dir, 'data'), { recursive: true });
-  for (let i = 0; i < 40; i++) writeFileSync(join(dir, 'data', `f${String(i).padStart(3, '0')}.json`), ndjson([{ id: i }]));
+  for (let i = 0; i < 40; i++)
+    writeFileSync(join(dir, 'data', `f${String(i).padStart(3, '0')}.json`), ndjson([{ id: i }]));
   const first = spawn(process.execPath, [join(ROOT, 'bin/sluice.js'), 'run', dir], { stdio: 'pipe' });
   let out = '';
   first.stdout.on('data', (d) => (out += d));

@@ -20,7 +20,9 @@ async function expected(dir: string) {
      UNION ALL SELECT order_id, customer_id, amount, 'LATE' FROM ${late})`;
   return {
     bronze_orders: await duck(`SELECT count(*)::INT AS n FROM ${o}`),
-    silver_orders: await duck(`SELECT order_id, customer_id, amount, status FROM ${silver} ORDER BY order_id`),
+    silver_orders: await duck(
+      `SELECT order_id, customer_id, amount, status FROM ${silver} ORDER BY order_id`,
+    ),
     customer_totals: await duck(
       `SELECT c.name, count(*)::INT AS orders, round(sum(s.amount), 2) AS total FROM ${silver} s JOIN ${c} c USING (customer_id) GROUP BY c.name ORDER BY c.name`,
     ),
@@ -31,7 +33,12 @@ async function actual(dir: string) {
   const silver = await readTable(tableDir(dir, 'silver_orders'), 'order_id');
   return {
     bronze_orders: [{ n: (await readTable(tableDir(dir, 'bronze_orders'), 'order_id')).length }],
-    silver_orders: silver.map((r) => ({ order_id: r.order_id, customer_id: r.customer_id, amount: r.amount, status: r.status })),
+    silver_orders: silver.map((r) => ({
+      order_id: r.order_id,
+      customer_id: r.customer_id,
+      amount: r.amount,
+      status: r.status,
+    })),
     customer_totals: (await readTable(tableDir(dir, 'customer_totals'), 'name')).map((r) => ({
       name: r.name,
       orders: Number(r.orders),
@@ -56,15 +63,20 @@ test('sluice run: files → streaming tables → view → append flow → materi
 
   // The independent reader sees the same rows.
   const viaChdb = JSON.parse(
-    chdb(`SELECT count() AS n, round(sum(amount), 2) AS s FROM deltaLakeLocal('${tableDir(dir, 'silver_orders')}')`, 'JSON'),
+    chdb(
+      `SELECT count() AS n, round(sum(amount), 2) AS s FROM deltaLakeLocal('${tableDir(dir, 'silver_orders')}')`,
+      'JSON',
+    ),
   ).data[0];
   const exp = (await expected(dir)).silver_orders;
   assert.equal(Number(viaChdb.n), exp.length);
-  assert.equal(
-    Number(viaChdb.s),
-    Math.round(exp.reduce((s, x) => s + Number(x.amount), 0) * 100) / 100,
-  );
-  const totals = JSON.parse(chdb(`SELECT name, orders FROM deltaLakeLocal('${tableDir(dir, 'customer_totals')}') ORDER BY name`, 'JSON')).data;
+  assert.equal(Number(viaChdb.s), Math.round(exp.reduce((s, x) => s + Number(x.amount), 0) * 100) / 100);
+  const totals = JSON.parse(
+    chdb(
+      `SELECT name, orders FROM deltaLakeLocal('${tableDir(dir, 'customer_totals')}') ORDER BY name`,
+      'JSON',
+    ),
+  ).data;
   assert.deepEqual(
     totals.map((t: { name: string; orders: string | number }) => [t.name, Number(t.orders)]),
     (await expected(dir)).customer_totals.map((t) => [t.name, t.orders]),
@@ -102,6 +114,10 @@ test('the same pipeline in the TypeScript API produces identical tables', async 
   assert.equal(b.code, 0, b.stderr);
   for (const t of TABLES) {
     const order = t === 'customer_totals' ? 'name' : t === 'bronze_customers' ? 'customer_id' : 'order_id';
-    assert.deepEqual(await readTable(tableDir(tsDir, t), order), await readTable(tableDir(sqlDir, t), order), t);
+    assert.deepEqual(
+      await readTable(tableDir(tsDir, t), order),
+      await readTable(tableDir(sqlDir, t), order),
+      t,
+    );
   }
 });

@@ -15,7 +15,8 @@ export function orders(n: number, count = 20): Record<string, unknown>[] {
   });
 }
 
-export const CUSTOMERS_CSV = 'customer_id;name;country\n1;Ada;UK\n2;Grace;US\n3;Linus;FI\n4;Barbara;US\n5;Ken;US\n';
+export const CUSTOMERS_CSV =
+  'customer_id;name;country\n1;Ada;UK\n2;Grace;US\n3;Linus;FI\n4;Barbara;US\n5;Ken;US\n';
 
 export const SHOP_SQL = `-- bronze: raw files
 CREATE OR REFRESH STREAMING TABLE bronze_orders
@@ -57,7 +58,9 @@ materializedView({ name: 'customer_totals' }, sql\`SELECT c.name, count(*) AS or
 export function writeShopPipeline(dir: string, variant: 'sql' | 'ts' = 'sql'): void {
   writeFiles(dir, {
     'spark-pipeline.yml': 'name: shop\n',
-    ...(variant === 'sql' ? { 'transformations/shop.sql': SHOP_SQL } : { 'transformations/shop.ts': SHOP_TS }),
+    ...(variant === 'sql'
+      ? { 'transformations/shop.sql': SHOP_SQL }
+      : { 'transformations/shop.ts': SHOP_TS }),
     'data/orders/orders-001.json': ndjson(orders(1)),
     'data/orders/orders-002.json': ndjson(orders(2)),
     'data/customers/customers.csv': CUSTOMERS_CSV,

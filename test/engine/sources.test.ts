@@ -17,7 +17,10 @@ test('files: a malformed line and a wrong-typed value are rescued, an empty file
     'spark-pipeline.yml': 'name: files\n',
     'transformations/p.sql': `CREATE OR REFRESH STREAMING TABLE raw (CONSTRAINT clean EXPECT (_rescued_data IS NULL))
 AS SELECT * FROM STREAM read_files('data', format => 'json');`,
-    'data/1.json': ndjson([{ id: 1, amount: 2.5 }, { id: 2, amount: 4 }]),
+    'data/1.json': ndjson([
+      { id: 1, amount: 2.5 },
+      { id: 2, amount: 4 },
+    ]),
   });
   assert.equal((await runCli(['run', dir])).code, 0);
   writeFiles(dir, {
@@ -39,7 +42,10 @@ AS SELECT * FROM STREAM read_files('data', format => 'json');`,
   assert.equal(byId.get(1)!.note, null, 'older rows read the new column as NULL');
   assert.ok(rows.some((x) => String(x._rescued_data).includes('this is not json')));
   const snap = await loadSnapshot(tableDir(dir, 'raw'));
-  assert.deepEqual(snap.schema.fields.map((x) => x.name), ['id', 'amount', '_rescued_data', 'note']);
+  assert.deepEqual(
+    snap.schema.fields.map((x) => x.name),
+    ['id', 'amount', '_rescued_data', 'note'],
+  );
 });
 
 test('a streaming read of a table whose rows were replaced fails with STREAMING_SOURCE_NOT_APPEND_ONLY unless skipChangeCommits', async () => {
@@ -62,7 +68,10 @@ TBLPROPERTIES ('skipChangeCommits' = 'true') AS SELECT id FROM STREAM(latest);`,
   assert.match(r.stderr, /^STREAMING_SOURCE_NOT_APPEND_ONLY: streaming source 'latest'/m);
   assert.equal(flows.lenient_reader.error, undefined);
   assert.equal(flows.lenient_reader.metrics.num_output_rows, 0, 'the overwrite commit is skipped');
-  assert.deepEqual((await readTable(tableDir(dir, 'lenient_reader'), 'id')).map((x) => Number(x.id)), [1]);
+  assert.deepEqual(
+    (await readTable(tableDir(dir, 'lenient_reader'), 'id')).map((x) => Number(x.id)),
+    [1],
+  );
 });
 
 test('--continuous picks up files as they arrive and stops cleanly on SIGTERM', async () => {
@@ -72,7 +81,9 @@ test('--continuous picks up files as they arrive and stops cleanly on SIGTERM', 
     'transformations/p.sql': `CREATE OR REFRESH STREAMING TABLE raw (CONSTRAINT ok EXPECT (id IS NOT NULL)) AS SELECT * FROM STREAM read_files('data', format => 'json');`,
     'data/1.json': ndjson([{ id: 1 }]),
   });
-  const child = spawn(process.execPath, [join(ROOT, 'bin/sluice.js'), 'run', dir, '--continuous'], { stdio: 'pipe' });
+  const child = spawn(process.execPath, [join(ROOT, 'bin/sluice.js'), 'run', dir, '--continuous'], {
+    stdio: 'pipe',
+  });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
@@ -88,5 +99,8 @@ test('--continuous picks up files as they arrive and stops cleanly on SIGTERM', 
   assert.equal(code, 0, out);
   assert.match(out, /STOPPING/);
   assert.match(out, /Update \w+ CANCELED/);
-  assert.deepEqual((await readTable(tableDir(dir, 'raw'), 'id')).map((x) => Number(x.id)), [1, 2, 3]);
+  assert.deepEqual(
+    (await readTable(tableDir(dir, 'raw'), 'id')).map((x) => Number(x.id)),
+    [1, 2, 3],
+  );
 });

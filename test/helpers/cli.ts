@@ -10,7 +10,10 @@ export interface CliResult {
 }
 
 /** Runs `bin/sluice.js` as a child process, the way a user would, and collects its output. */
-export function runCli(args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<CliResult> {
+export function runCli(
+  args: readonly string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(ROOT, 'bin', 'sluice.js'), ...args], {
       cwd: opts.cwd ?? ROOT,

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { loadSnapshot } from '../../src/storage/delta/snapshot.ts';
 import { snapshotScanSql } from '../../src/storage/delta/scan.ts';
+import { loadSnapshot } from '../../src/storage/delta/snapshot.ts';
 import { connect, queryRows } from '../../src/util/duckdb.ts';
 
 /** Writes files (path → content) under `dir`, creating folders. */
@@ -24,7 +24,11 @@ export function tableDir(pipelineDir: string, name: string, schema = 'default'):
 }
 
 /** All rows of a Delta table (sluice's own reader), ordered by `orderBy`. */
-export async function readTable(path: string, orderBy: string, version?: number): Promise<Record<string, unknown>[]> {
+export async function readTable(
+  path: string,
+  orderBy: string,
+  version?: number,
+): Promise<Record<string, unknown>[]> {
   const snap = await loadSnapshot(path, version === undefined ? {} : { version });
   const conn = await connect();
   try {

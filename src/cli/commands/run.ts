@@ -1,6 +1,6 @@
-import { formatError } from '../../errors/index.ts';
 import { runPipeline } from '../../engine/run-pipeline.ts';
 import type { EngineEvent, FlowResult, UpdateResult } from '../../engine/types.ts';
+import { formatError } from '../../errors/index.ts';
 import { parseCliArgs } from '../args.ts';
 import { type CliCommand, EXIT } from '../command.ts';
 import { formatCount, formatDuration, textTable } from '../format.ts';
@@ -67,7 +67,9 @@ export const runCommand: CliCommand = {
       });
       if (outcome.kind === 'invalid') {
         for (const e of outcome.errors) io.stderr.write(`${formatError(e)}\n`);
-        io.stderr.write(`pipeline is invalid: ${outcome.errors.length} error${outcome.errors.length === 1 ? '' : 's'}\n`);
+        io.stderr.write(
+          `pipeline is invalid: ${outcome.errors.length} error${outcome.errors.length === 1 ? '' : 's'}\n`,
+        );
         return EXIT.failed;
       }
       const result = outcome.result;
@@ -104,14 +106,20 @@ function flowRow(f: FlowResult): (string | number)[] {
     f.metrics.num_output_rows,
     f.metrics.num_batches,
     formatDuration(f.durationMs),
-    f.error ? f.error.code : f.skippedBecause ? `upstream ${f.skippedBecause} failed` : (f.planning?.technique ?? ''),
+    f.error
+      ? f.error.code
+      : f.skippedBecause
+        ? `upstream ${f.skippedBecause} failed`
+        : (f.planning?.technique ?? ''),
   ];
 }
 
 /** The end-of-update report: flows, then the data-quality table with pass rates. */
 export function summary(r: UpdateResult): string {
   const lines: string[] = [''];
-  lines.push(textTable(['dataset', 'flow', 'state', 'rows out', 'batches', 'time', 'note'], r.flows.map(flowRow)));
+  lines.push(
+    textTable(['dataset', 'flow', 'state', 'rows out', 'batches', 'time', 'note'], r.flows.map(flowRow)),
+  );
   const quality = r.flows.filter((f) => f.dataQuality && f.dataQuality.expectations.length > 0);
   if (quality.length > 0) {
     lines.push('', 'Data quality:');
@@ -122,7 +130,13 @@ export function summary(r: UpdateResult): string {
         rows.push([
           e.dataset,
           e.name,
-          e.action === 'warn' ? 'warn' : e.action === 'drop' ? 'drop row' : e.action === 'fail' ? 'fail update' : 'quarantine',
+          e.action === 'warn'
+            ? 'warn'
+            : e.action === 'drop'
+              ? 'drop row'
+              : e.action === 'fail'
+                ? 'fail update'
+                : 'quarantine',
           e.passed_records,
           e.failed_records,
           total === 0 ? '-' : `${((100 * e.passed_records) / total).toFixed(2)}%`,
