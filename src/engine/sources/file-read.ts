@@ -69,14 +69,13 @@ function jsonRaw(paths: readonly string[], schema: FileSchema, options: FileSour
     `SELECT __line, __src, CASE WHEN ltrim(__line) ^@ '{' THEN try(json_transform(__line, ${sqlString(spec)})) END AS __o ` +
     `FROM (${reader}) WHERE ${NOT_BLANK}`;
   const values = names.map((n, i) => `__o.${sqlIdent(n)} AS __v${i}`);
-  // Unknown keys: when the object has more keys than the schema fields it set, remove the known
-  // keys with a merge patch; what remains is rescued. (Explicit nulls can make the count differ
-  // while nothing is unknown: the patch then leaves '{}', mapped to NULL.)
-  const present =
-    names.length === 0 ? '0' : names.map((n) => `(__o.${sqlIdent(n)} IS NOT NULL)::INTEGER`).join(' + ');
+  // Unknown keys: when the object has a key that is not a schema field (json_transform matches
+  // names exactly), remove the known keys with a merge patch; what remains is rescued. (Keys
+  // repeated in the line can leave '{}', mapped to NULL.)
+  const known = `[${names.map(sqlString).join(', ')}]::VARCHAR[]`;
   const removeKnown = JSON.stringify(Object.fromEntries(names.map((n) => [n, null])));
   const unknown =
-    `CASE WHEN __o IS NOT NULL AND len(json_keys(__line)) > ${present} ` +
+    `CASE WHEN __o IS NOT NULL AND NOT list_has_all(${known}, json_keys(__line)) ` +
     `THEN NULLIF(json_merge_patch(__line, ${sqlString(removeKnown)}), '{}'::JSON) END`;
   return `SELECT __src, CASE WHEN __o IS NULL THEN __line END AS __bad, ${unknown} AS __x${values.map((v) => `, ${v}`).join('')} FROM (${parsed})`;
 }
@@ -227,29 +226,41 @@ function rescueValue(format: FileFormat, value: string, type: string): string {
   return format === 'json' && isNestedType(type) ? value : `to_json(${value})`;
 }
 
-/** Casts the raw relation's values to the schema and adds `_rescued_data`, `_source_file`. */
+/**
+ * Whether the raw values of `format` already have column type `type`, so no cast can fail: JSON
+ * scalars and CSV fields are extracted as VARCHAR (Parquet values keep the file's own types).
+ */
+function rawIsTyped(format: FileFormat, type: string): boolean {
+  return format !== 'parquet' && type === 'VARCHAR';
+}
+
+/**
+ * Casts the raw relation's values to the schema and adds `_rescued_data`, `_source_file`.
+ * Kept small on purpose: DuckDB's planning cost grows with the expression count and dominates
+ * tiny batches, so columns whose cast cannot fail get neither a cast nor a rescue check.
+ */
 export function projectRaw(raw: string, format: FileFormat, schema: FileSchema): string {
   const cols = schema.columns;
-  const casts = cols.map((c, i) => `TRY_CAST(__v${i} AS ${c.type}) AS __c${i}`);
-  const failed = cols.map((_, i) => `(__v${i} IS NOT NULL AND __c${i} IS NULL)`);
-  const failures =
-    cols.length === 0
-      ? `'{}'::JSON`
-      : jsonObjectOfNonNull(
-          cols.map((c, i) => [
-            c.name,
-            `CASE WHEN ${failed[i]} THEN ${rescueValue(format, `__v${i}`, c.type)} END`,
-          ]),
-        );
+  const typed = cols.map((c) => rawIsTyped(format, c.type));
+  const castItems = cols.map((c, i) => (typed[i] ? `__v${i}` : `TRY_CAST(__v${i} AS ${c.type})`));
+  const checked = cols.flatMap((c, i) => (typed[i] ? [] : [[c, i] as const]));
+  // A JSON null in a patch removes nothing here (`__x` never holds a schema column's exact name),
+  // so the failed values are patched in as one `json_object` whose other entries are null.
+  const failures = `json_object(${checked
+    .map(
+      ([c, i]) =>
+        `${sqlString(c.name)}, (CASE WHEN __c${i} IS NULL THEN ${rescueValue(format, `__v${i}`, c.type)} END)::JSON`,
+    )
+    .join(', ')})`;
   const rescued =
     `CASE WHEN __bad IS NOT NULL THEN __bad ` +
-    `WHEN ${['__x IS NOT NULL', ...failed].join(' OR ')} ` +
+    `WHEN ${['__x IS NOT NULL', ...checked.map(([, i]) => `(__v${i} IS NOT NULL AND __c${i} IS NULL)`)].join(' OR ')} ` +
     `THEN json_merge_patch(COALESCE(__x, '{}'::JSON), ${failures})::VARCHAR END`;
-  const typed = `SELECT __src, __bad, __x${cols.map((_, i) => `, __v${i}`).join('')}${casts.map((c) => `, ${c}`).join('')} FROM (${raw})`;
+  const inner = `SELECT __src, __bad, __x${cols.map((_, i) => `, __v${i}`).join('')}${castItems.map((c, i) => `, ${c} AS __c${i}`).join('')} FROM (${raw})`;
   const outCols = cols.map((c, i) => `__c${i} AS ${sqlIdent(c.name)}`);
   return (
     `SELECT ${[...outCols, `${rescued} AS ${RESCUED_DATA_COLUMN}`, `__src::VARCHAR AS ${SOURCE_FILE_COLUMN}`].join(', ')}\n` +
-    `FROM (${typed})`
+    `FROM (${inner})`
   );
 }
 
