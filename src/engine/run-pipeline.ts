@@ -1,5 +1,5 @@
-import type { SluiceError } from '../errors/index.ts';
-import { validatePipeline } from '../graph/index.ts';
+import { SluiceError } from '../errors/index.ts';
+import { didYouMean, validatePipeline } from '../graph/index.ts';
 import { pipelineListeners } from './event-recorder.ts';
 import type { LoadedPipeline } from './pipeline.ts';
 import type { UpdateResult } from './types.ts';
@@ -32,6 +32,17 @@ export async function runPipeline(
   const v = await validatePipeline(dir, { cwd: options.cwd ?? process.cwd() });
   if (v.errors.length > 0 || !v.graph || !v.spec)
     return { kind: 'invalid', errors: v.errors, warnings: v.warnings };
+  // A refresh option naming an unknown dataset is a usage mistake: refuse before any update starts.
+  for (const name of [...(options.refresh ?? []), ...(options.fullRefresh ?? [])]) {
+    if (!v.graph.datasets.has(name)) {
+      const hint = didYouMean(name, v.graph.datasets.keys());
+      throw new SluiceError(
+        'DATASET_NOT_DEFINED',
+        `dataset '${name}' named in a refresh option is not defined in the pipeline${hint ? `; did you mean '${hint}'?` : ''}`,
+        { dataset: name },
+      );
+    }
+  }
   options.onValidated?.({ pipeline: v.spec.name, warnings: v.warnings });
   const pipeline = loadedPipeline(v);
   const result = await runUpdate(pipeline, {
