@@ -248,6 +248,23 @@ async function truncate(path: string, bumpGeneration: boolean): Promise<void> {
   });
 }
 
+/** Reports a flow's state change (with its result on terminal states). */
+function emitFlowState(
+  ctx: UpdateContext,
+  pf: PlannedFlow,
+  state: FlowState,
+  extra: { readonly result?: FlowResult; readonly error?: SluiceError } = {},
+): Promise<void> {
+  return ctx.emit({
+    kind: 'flow_state',
+    updateId: ctx.updateId,
+    flow: pf.flow.name,
+    dataset: pf.target.name,
+    state,
+    ...extra,
+  });
+}
+
 async function runRound(
   ctx: UpdateContext,
   plan: ExecutionPlan,
@@ -262,24 +279,11 @@ async function runRound(
     if (!selected.has(pf.target.name) && !repeat) {
       const r = emptyResult(pf, 'EXCLUDED', 0);
       results.set(pf.flow.name, r);
-      await ctx.emit({
-        kind: 'flow_state',
-        updateId: ctx.updateId,
-        flow: pf.flow.name,
-        dataset: pf.target.name,
-        state: 'EXCLUDED',
-        result: r,
-      });
+      await emitFlowState(ctx, pf, 'EXCLUDED', { result: r });
     }
   }
   for (const pf of runnable) {
-    await ctx.emit({
-      kind: 'flow_state',
-      updateId: ctx.updateId,
-      flow: pf.flow.name,
-      dataset: pf.target.name,
-      state: 'QUEUED',
-    });
+    await emitFlowState(ctx, pf, 'QUEUED');
   }
   await runScheduled(
     runnable,
@@ -294,14 +298,7 @@ async function runRound(
     async (pf, because) => {
       const r: FlowResult = { ...emptyResult(pf, 'SKIPPED', 0), skippedBecause: because };
       results.set(pf.flow.name, r);
-      await ctx.emit({
-        kind: 'flow_state',
-        updateId: ctx.updateId,
-        flow: pf.flow.name,
-        dataset: pf.target.name,
-        state: 'SKIPPED',
-        result: r,
-      });
+      await emitFlowState(ctx, pf, 'SKIPPED', { result: r });
     },
   );
 }
@@ -394,14 +391,7 @@ const MAX_ATTEMPTS = 3;
 async function runFlow(ctx: UpdateContext, pf: PlannedFlow, forceRecompute: boolean): Promise<FlowResult> {
   const started = Date.now();
   const emitState = (state: FlowState, extra: { result?: FlowResult; error?: SluiceError } = {}) =>
-    ctx.emit({
-      kind: 'flow_state',
-      updateId: ctx.updateId,
-      flow: pf.flow.name,
-      dataset: pf.target.name,
-      state,
-      ...extra,
-    });
+    emitFlowState(ctx, pf, state, extra);
   await emitState('PLANNING');
   let conn: DuckDBConnection | undefined;
   let totals = zeroOutcome();

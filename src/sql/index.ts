@@ -17,7 +17,7 @@ import {
   translateSparkExpression,
   translateStandalone,
 } from './compile.ts';
-import { parseSqlFile } from './pipeline-parser.ts';
+import { parseSqlFile } from './parse-file.ts';
 
 export type { StandaloneSql, StandaloneStatement } from './compile.ts';
 export { javaDatePattern } from './date-patterns.ts';
