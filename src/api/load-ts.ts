@@ -5,7 +5,14 @@ import { SluiceError, type SourceLocation, toSluiceError } from '../errors/index
 import type { CompiledQuery, Dataset, Expectation, Flow, QueryInput } from '../model/index.ts';
 import { compileQuery } from '../sql/index.ts';
 import { packageRoot } from '../util/package-root.ts';
-import { collectRegistrations, type PipelineContext, type QueryArg, type Registration } from './registry.ts';
+import { bundleFrameMapper, bundleTsFiles, evaluateBundle } from './bundle-ts.ts';
+import {
+  collectRegistrations,
+  type FrameMapper,
+  type PipelineContext,
+  type QueryArg,
+  type Registration,
+} from './registry.ts';
 import { type DeclaredInput, renderSql } from './sql-template.ts';
 
 export interface TsLoadOptions {
@@ -162,10 +169,12 @@ function splitName(name: string, defaultSchema: string | undefined): { name: str
  * a query that fails to compile keeps its dataset (so readers see it as failed, not missing).
  */
 export async function loadTsPipelineFile(file: string, options: TsLoadOptions): Promise<TsLoadResult> {
-  const imported = await importTsPipelineFile(file, options);
-  if (!imported.ok) return { datasets: [], flows: [], errors: imported.errors };
-  return compileRegistrations(imported.registrations, options);
+  const [imported] = await importTsPipelineFiles([file], options);
+  if (!imported!.ok) return { datasets: [], flows: [], errors: imported.errors };
+  return compileRegistrations(imported!.registrations, options);
 }
+
+type ImportResult = { ok: true; registrations: Registration[] } | { ok: false; errors: SluiceError[] };
 
 /**
  * Stage 1 of loading: imports the file and returns its registrations. Imports must run one at a
@@ -174,33 +183,105 @@ export async function loadTsPipelineFile(file: string, options: TsLoadOptions): 
 export async function importTsPipelineFile(
   file: string,
   options: Pick<TsLoadOptions, 'root'>,
-): Promise<{ ok: true; registrations: Registration[] } | { ok: false; errors: SluiceError[] }> {
-  const errors: SluiceError[] = [];
+): Promise<ImportResult> {
   try {
     return { ok: true, registrations: await collectRegistrations(file, () => importTs(file)) };
   } catch (e) {
-    const err = asSluiceError(e, 'TS_PIPELINE_LOAD_FAILED');
-    const rel = relative(options.root, file);
-    // Point at the failing line of the pipeline file when the stack shows it.
-    const frame = (e as Error)?.stack?.split('\n').find((l) => l.includes(file));
-    const m = frame ? /:(\d+):(\d+)\)?\s*$/.exec(frame) : null;
-    const location = relLocation(options.root, err.location) ?? {
-      file: rel,
-      line: m ? Number(m[1]) : 1,
-      ...(m ? { column: Number(m[2]) } : {}),
-    };
-    const code = err.code === 'INTERNAL' ? 'TS_PIPELINE_LOAD_FAILED' : err.code;
-    const message = code === 'TS_PIPELINE_LOAD_FAILED' ? `cannot load ${rel}: ${err.message}` : err.message;
-    errors.push(
-      new SluiceError(code, message, {
-        params: err.params,
-        ...(err.dataset ? { dataset: err.dataset } : {}),
-        location,
-        cause: e,
-      }),
-    );
-    return { ok: false, errors };
+    return { ok: false, errors: [loadError(e, file, options.root)] };
   }
+}
+
+const NEEDS_MODULE_LOADER = new Set(['ERR_REQUIRE_ESM', 'ERR_REQUIRE_ASYNC_MODULE']);
+
+/**
+ * Stage 1 for many files, results in file order. Files are bundled concurrently with esbuild and
+ * evaluated in-process one after another (no module loader round trips, no TypeScript loader);
+ * a file that needs real ES module semantics (top-level await, `import.meta`, an ES-only
+ * package) or does not build is imported through tsx instead, which reports its errors.
+ * Each call evaluates every file afresh, so a file registers its datasets on every load.
+ */
+export async function importTsPipelineFiles(
+  files: readonly string[],
+  options: Pick<TsLoadOptions, 'root'>,
+): Promise<ImportResult[]> {
+  const builds = await bundleTsFiles(files, options.root);
+  // What `import … from 'sluice'` means in a pipeline file: this package's public API. (The one
+  // place the api folder reaches the package root; loaded lazily, when a pipeline needs it.)
+  const sluice = builds.some((b) => b.kind === 'bundle') ? await import('../index.ts') : undefined;
+  const results: ImportResult[] = [];
+  for (const [i, file] of files.entries()) {
+    const built = builds[i]!;
+    switch (built.kind) {
+      case 'module':
+        results.push(await importTsPipelineFile(file, options));
+        break;
+      case 'error': {
+        const rel = relative(options.root, file);
+        results.push({
+          ok: false,
+          errors: [
+            new SluiceError('TS_PIPELINE_LOAD_FAILED', `cannot load ${rel}: ${built.message}`, {
+              location: relLocation(options.root, built.location) ?? { file: rel, line: 1 },
+            }),
+          ],
+        });
+        break;
+      }
+      case 'bundle': {
+        const { bundle } = built;
+        const mapFrame = bundleFrameMapper(bundle);
+        try {
+          const registrations = await collectRegistrations(
+            file,
+            () => evaluateBundle(bundle, sluice!),
+            mapFrame,
+          );
+          results.push({ ok: true, registrations });
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException)?.code;
+          results.push(
+            typeof code === 'string' && NEEDS_MODULE_LOADER.has(code)
+              ? await importTsPipelineFile(file, options)
+              : { ok: false, errors: [loadError(e, file, options.root, mapFrame)] },
+          );
+        }
+        break;
+      }
+      default: {
+        const never: never = built;
+        return never;
+      }
+    }
+  }
+  return results;
+}
+
+/** A failed import as one coded error pointing at the failing line of the pipeline file. */
+function loadError(e: unknown, file: string, root: string, mapFrame?: FrameMapper): SluiceError {
+  const err = asSluiceError(e, 'TS_PIPELINE_LOAD_FAILED');
+  const rel = relative(root, file);
+  let at: SourceLocation | undefined;
+  for (const line of ((e as Error)?.stack ?? '').split('\n')) {
+    if (!line.includes(file)) continue;
+    const m = /:(\d+):(\d+)\)?\s*$/.exec(line);
+    if (!m) continue;
+    const raw = { file, line: Number(m[1]), column: Number(m[2]) };
+    const loc = mapFrame ? mapFrame(raw) : raw;
+    if (loc.file === file) {
+      at = loc;
+      break;
+    }
+    at ??= loc;
+  }
+  const location = relLocation(root, err.location) ?? relLocation(root, at) ?? { file: rel, line: 1 };
+  const code = err.code === 'INTERNAL' ? 'TS_PIPELINE_LOAD_FAILED' : err.code;
+  const message = code === 'TS_PIPELINE_LOAD_FAILED' ? `cannot load ${rel}: ${err.message}` : err.message;
+  return new SluiceError(code, message, {
+    params: err.params,
+    ...(err.dataset ? { dataset: err.dataset } : {}),
+    location,
+    cause: e,
+  });
 }
 
 type Compiled = { readonly query: CompiledQuery } | { readonly error: unknown } | undefined;

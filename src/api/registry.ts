@@ -36,9 +36,14 @@ export type Registration =
       readonly location?: SourceLocation;
     };
 
+/** Maps a stack-frame position of evaluated code to its original source position. */
+export type FrameMapper = (loc: SourceLocation) => SourceLocation;
+
 interface RegistryState {
   /** Absolute path of the file being imported by the loader, if any. */
   currentFile: string | undefined;
+  /** How frames of the code being evaluated map to sources (bundled code), if they need it. */
+  mapFrame: FrameMapper | undefined;
   collected: Registration[];
 }
 
@@ -47,7 +52,7 @@ interface RegistryState {
 const KEY = Symbol.for('sluice.api.registry');
 function state(): RegistryState {
   const g = globalThis as unknown as Record<symbol, RegistryState | undefined>;
-  g[KEY] ??= { currentFile: undefined, collected: [] };
+  g[KEY] ??= { currentFile: undefined, mapFrame: undefined, collected: [] };
   return g[KEY];
 }
 
@@ -58,39 +63,80 @@ export function register(r: Registration): void {
 
 /**
  * Runs `load` (which imports `file`) and returns exactly the registrations it made.
- * Collections do not nest; the loader imports files one at a time.
+ * Collections do not nest; the loader imports files one at a time. `mapFrame` translates
+ * stack positions when `file` runs as bundled code, so call sites name the original sources.
  */
-export async function collectRegistrations(file: string, load: () => Promise<void>): Promise<Registration[]> {
+export async function collectRegistrations(
+  file: string,
+  load: () => Promise<void> | void,
+  mapFrame?: FrameMapper,
+): Promise<Registration[]> {
   const s = state();
   s.currentFile = file;
+  s.mapFrame = mapFrame;
   s.collected = [];
   try {
     await load();
     return s.collected;
   } finally {
     s.currentFile = undefined;
+    s.mapFrame = undefined;
     s.collected = [];
   }
 }
 
 const FRAME = /\(?((?:file:\/\/)?\/[^():]*?|[A-Za-z]:\\[^():]*?)(?:\?[^:]*)?:(\d+):(\d+)\)?\s*$/;
 
-/**
- * The user's call site of an API function: the first stack frame in the file being loaded,
- * else the first frame outside `src/api`. tsx keeps source maps, so lines are the `.ts` file's.
- * `file` is absolute here; the loader rewrites it relative to the pipeline root.
- */
-export function callSite(): SourceLocation | undefined {
-  const stack = new Error().stack ?? '';
-  const current = state().currentFile;
-  let fallback: SourceLocation | undefined;
+type Frame = { readonly file: string; readonly line: number; readonly column: number };
+
+/** Frames of a formatted stack (positions already source-mapped when Node maps them). */
+function parseStack(stack: string): Frame[] {
+  const frames: Frame[] = [];
   for (const line of stack.split('\n').slice(1)) {
     const m = FRAME.exec(line.trim());
     if (!m) continue;
     const file = m[1]!.startsWith('file://') ? fileURLToPath(m[1]!) : m[1]!;
-    const loc = { file, line: Number(m[2]), column: Number(m[3]) };
-    if (current !== undefined && file === current) return loc;
-    if (fallback === undefined && !/[\\/]src[\\/]api[\\/]/.test(file)) fallback = loc;
+    frames.push({ file, line: Number(m[2]), column: Number(m[3]) });
+  }
+  return frames;
+}
+
+/** Frames straight from V8, unformatted: far cheaper than a formatted (and source-mapped) stack. */
+function rawFrames(below: (...args: never[]) => unknown): Frame[] {
+  const saved = Error.prepareStackTrace;
+  const holder: { stack?: unknown } = {};
+  try {
+    Error.prepareStackTrace = (_e, sites) => sites;
+    Error.captureStackTrace(holder, below);
+    const sites = holder.stack as NodeJS.CallSite[];
+    const frames: Frame[] = [];
+    for (const site of sites) {
+      const name = site.getFileName();
+      if (!name) continue;
+      const file = name.startsWith('file://') ? fileURLToPath(name.replace(/\?.*$/, '')) : name;
+      frames.push({ file, line: site.getLineNumber() ?? 1, column: site.getColumnNumber() ?? 1 });
+    }
+    return frames;
+  } finally {
+    Error.prepareStackTrace = saved;
+  }
+}
+
+/**
+ * The user's call site of an API function: the first stack frame in the file being loaded,
+ * else the first frame outside `src/api`. Lines are the source file's: tsx keeps source maps for
+ * files it imports, and bundled files map their frames through the bundle's source map.
+ * `file` is absolute here; the loader rewrites it relative to the pipeline root.
+ */
+export function callSite(): SourceLocation | undefined {
+  const { currentFile: current, mapFrame } = state();
+  // Bundled code maps its own frames, so it can take V8's raw positions.
+  const frames = mapFrame ? rawFrames(callSite) : parseStack(new Error().stack ?? '');
+  let fallback: SourceLocation | undefined;
+  for (const raw of frames) {
+    const loc = mapFrame && raw.file === current ? mapFrame(raw) : raw;
+    if (current !== undefined && loc.file === current) return loc;
+    if (fallback === undefined && !/[\\/]src[\\/]api[\\/]/.test(loc.file)) fallback = loc;
   }
   return fallback;
 }

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
-import { compileRegistrations, importTsPipelineFile } from '../api/load-ts.ts';
+import { compileRegistrations, importTsPipelineFiles } from '../api/load-ts.ts';
 import { SluiceError, toSluiceError } from '../errors/index.ts';
 import type { Dataset, Flow, PipelineDefinitions } from '../model/index.ts';
 import type { PipelineSpec } from '../spec/index.ts';
@@ -73,8 +73,9 @@ const HAS_SET = /^\s*SET\s/im;
  * Reads every library file into definitions. SQL files go through the SQL front end; TS files
  * are imported (registration only) and compiled. A `SET key = value` extends the configuration
  * for the rest of its file and for every file loaded after it. Results are assembled in file
- * order whatever the concurrency: SQL files parse concurrently when none has a SET, TS imports
- * run one at a time, and all compilation overlaps. Never throws for user errors.
+ * order whatever the concurrency: SQL files parse concurrently when none has a SET, TS files are
+ * imported (bundled, then evaluated one at a time) alongside, and all compilation overlaps.
+ * Never throws for user errors.
  */
 export async function loadPipelineDefinitions(spec: PipelineSpec): Promise<LoadedPipeline> {
   const files = await listLibraryFiles(spec);
@@ -92,6 +93,11 @@ export async function loadPipelineDefinitions(spec: PipelineSpec): Promise<Loade
       (r) => ({ ...r.definitions, errors: r.errors }),
       (e: unknown) => ({ datasets: [], flows: [], settings: [], errors: [located(e, file)] }),
     );
+  const tsFiles = files.filter((f) => f.endsWith('.ts'));
+  const imports = importTsPipelineFiles(
+    tsFiles.map((f) => join(spec.root, f)),
+    { root: spec.root },
+  ).then((results) => new Map(tsFiles.map((f, i) => [f, results[i]!])));
   const pending: Promise<FileResult>[] = [];
   for (const file of files) {
     if (file.endsWith('.sql')) {
@@ -103,18 +109,16 @@ export async function loadPipelineDefinitions(spec: PipelineSpec): Promise<Loade
       pending.push(job);
       continue;
     }
-    const abs = join(spec.root, file);
-    const imported = await importTsPipelineFile(abs, { root: spec.root });
-    if (!imported.ok) {
-      pending.push(Promise.resolve({ datasets: [], flows: [], settings: [], errors: imported.errors }));
-      continue;
-    }
     const options = { root: spec.root, configuration: Object.freeze({ ...configuration }), ...schema };
     pending.push(
-      compileRegistrations(imported.registrations, options).then(
-        (r) => ({ ...r, settings: [] }),
-        (e: unknown) => ({ datasets: [], flows: [], settings: [], errors: [located(e, file)] }),
-      ),
+      imports.then(async (byFile): Promise<FileResult> => {
+        const imported = byFile.get(file)!;
+        if (!imported.ok) return { datasets: [], flows: [], settings: [], errors: imported.errors };
+        return compileRegistrations(imported.registrations, options).then(
+          (r) => ({ ...r, settings: [] }),
+          (e: unknown) => ({ datasets: [], flows: [], settings: [], errors: [located(e, file)] }),
+        );
+      }),
     );
   }
   const datasets: Dataset[] = [];
