@@ -17,7 +17,7 @@ export interface TsBundle {
 }
 
 type EsbuildModule = typeof import('esbuild');
-let esbuild: Promise<EsbuildModule> | undefined;
+let esbuild: EsbuildModule | undefined;
 
 const OPTIONS: import('esbuild').BuildOptions & { write: false } = {
   bundle: true,
@@ -51,8 +51,9 @@ type Message = import('esbuild').Message;
  */
 export async function bundleTsFiles(files: readonly string[], root: string): Promise<TsBuild[]> {
   if (files.length === 0) return [];
-  esbuild ??= import('esbuild');
-  const { build } = await esbuild;
+  // CommonJS: `require` skips the export scan an ESM import runs over it.
+  esbuild ??= createRequire(import.meta.url)('esbuild') as EsbuildModule;
+  const { build } = esbuild;
   const outdir = resolve(root);
   const collect = (outputs: readonly { path: string; text: string }[], file: string): TsBuild => {
     const out = resolve(outdir, relative(outdir, file)).replace(/\.[cm]?tsx?$/, '');

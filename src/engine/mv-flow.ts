@@ -4,6 +4,7 @@ import { bindQuery } from './bind.ts';
 import type { UpdateContext } from './context.ts';
 import { openFlowCheckpoint } from './flow-checkpoint.ts';
 import { leafSql } from './leaf-sql.ts';
+import { type GroupRefresh, planGroupRefresh } from './mv-incremental.ts';
 import type { BatchOffset, SourceOffset } from './offsets.ts';
 import { type BoundQuery, type PlannedFlow, tablePath } from './plan.ts';
 import { discoverFiles, inferFileSchema } from './sources/files.ts';
@@ -20,9 +21,11 @@ export interface MaterializedViewOutcome {
 /**
  * Brings a materialized view up to date. Its "offset" is the version of every input read
  * (or, for files, the listing): equal to the last committed refresh → NO_OP; otherwise the
- * versions are written ahead and the query is recomputed against exactly those versions and
- * replaces the table's contents in one commit (txn = refresh number), so a crash mid-refresh
- * is replayed identically on the next update.
+ * versions are written ahead and the view's new contents — recomputed by groups when only the
+ * groups touched by appended input rows can have changed (GROUP_AGGREGATE, see
+ * `planGroupRefresh`), else completely against exactly those versions — replace the table's
+ * contents in one commit (txn = refresh number). A crash mid-refresh is replayed on the next
+ * update as a complete recompute of the recorded versions, which yields the same rows.
  */
 export async function runMaterializedViewFlow(
   ctx: UpdateContext,
@@ -34,6 +37,7 @@ export async function runMaterializedViewFlow(
   const latest = await cp.log.latest();
   let offset: BatchOffset;
   let planning: PlanningInformation;
+  let byGroups: GroupRefresh | undefined;
   if (latest && latest.batchId > cp.committed) {
     offset = latest;
     planning = { technique: 'COMPLETE_RECOMPUTE', reason: 'replaying a refresh that did not commit' };
@@ -47,20 +51,43 @@ export async function runMaterializedViewFlow(
     const previous = cp.committed >= 0 ? await cp.log.read(cp.committed).catch(() => undefined) : undefined;
     const signature = definitionSignature(pf);
     const changes = previous ? describeChanges(previous.sources, sources) : ['first refresh'];
-    if (previous && previous.signature !== signature) changes.push('the definition changed');
+    const sameDefinition = previous !== undefined && previous.signature === signature;
+    if (previous && !sameDefinition) changes.push('the definition changed');
     if (!forceRecompute && tableExists && changes.length === 0) {
       return { planning: { technique: 'NO_OP', reason: 'no input changed since the last refresh' } };
     }
     offset = { batchId: cp.committed + 1, plannedAt: new Date().toISOString(), sources, signature };
-    planning = {
-      technique: 'COMPLETE_RECOMPUTE',
-      reason: forceRecompute
-        ? 'full refresh requested'
-        : !tableExists
-          ? 'table does not exist'
-          : changes.join('; '),
-    };
     await cp.log.write(offset);
+    const plan =
+      !forceRecompute && tableExists && previous && sameDefinition
+        ? await planGroupRefresh(ctx, pf, conn, cp, previous.sources, sources)
+        : undefined;
+    if (plan?.kind === 'groups') {
+      byGroups = plan;
+      planning = { technique: 'GROUP_AGGREGATE', reason: plan.reason };
+    } else {
+      planning = {
+        technique: 'COMPLETE_RECOMPUTE',
+        reason: forceRecompute
+          ? 'full refresh requested'
+          : !tableExists
+            ? 'table does not exist'
+            : [...changes, ...(plan ? [plan.reason] : [])].join('; '),
+      };
+    }
+  }
+  if (byGroups) {
+    try {
+      const outcome = await writeBatch(ctx, pf, conn, cp, byGroups.sql, {
+        batchId: offset.batchId,
+        mode: 'overwrite',
+        source: 'group aggregate refresh',
+        sourceFiles: 0,
+      });
+      return { planning, outcome };
+    } finally {
+      await byGroups.release();
+    }
   }
   const views: ViewQuality[] = [];
   const sql = await bindQuery(

@@ -63,7 +63,7 @@ export interface FlowMetrics {
 
 /** How a materialized view was brought up to date. */
 export interface PlanningInformation {
-  readonly technique: 'NO_OP' | 'COMPLETE_RECOMPUTE';
+  readonly technique: 'NO_OP' | 'COMPLETE_RECOMPUTE' | 'GROUP_AGGREGATE';
   readonly reason: string;
 }
 

@@ -10,6 +10,17 @@ export type AstNode = { [key: string]: Json };
 /** DuckDB's "no location" marker (u64 max); JSON numbers round it, DuckDB accepts that back. */
 const NO_LOCATION = 2 ** 64;
 
+/**
+ * The JSON `json_deserialize_sql` takes for one select statement. JSON numbers round DuckDB's
+ * u64 "no location" marker up to 2^64; it is written back exactly.
+ */
+export function statementJson(node: AstNode): string {
+  return JSON.stringify({ error: false, statements: [{ node, named_param_map: [] }] }).replace(
+    /:18446744073709552000(?=[,}])/g,
+    ':18446744073709551615',
+  );
+}
+
 export function isNode(v: Json | undefined): v is AstNode {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

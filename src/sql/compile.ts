@@ -1,6 +1,6 @@
 import { SluiceError, type SourceLocation } from '../errors/index.ts';
 import type { CompiledQuery } from '../model/index.ts';
-import { type AstNode, isNode, type Json, nodes, str } from './ast.ts';
+import { type AstNode, isNode, type Json, nodes, statementJson, str } from './ast.ts';
 import { deserializeSql, serializeSql } from './duckdb-codec.ts';
 import { prepassSparkSql } from './prepass.ts';
 import { identityMap, type OffsetMap, substituteConfiguration } from './substitute.ts';
@@ -121,12 +121,7 @@ async function parseSpark(src: PlacedText, prefix = ''): Promise<Parsed> {
 }
 
 async function toSql(node: AstNode): Promise<string> {
-  // JSON numbers round DuckDB's u64 "no location" marker up to 2^64; write it back exactly.
-  const json = JSON.stringify({ error: false, statements: [{ node, named_param_map: [] }] }).replace(
-    /:18446744073709552000(?=[,}])/g,
-    ':18446744073709551615',
-  );
-  return deserializeSql(json);
+  return deserializeSql(statementJson(node));
 }
 
 /**

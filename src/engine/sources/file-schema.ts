@@ -1,6 +1,5 @@
-import { type DuckDBType, DuckDBTypeId } from '@duckdb/node-api';
 import { SluiceError } from '../../errors/index.ts';
-import { sqlIdent } from '../../util/duckdb.ts';
+import { type DuckDBType, DuckDBTypeId, sqlIdent } from '../../util/duckdb.ts';
 
 /** One column of a file source: `type` is a DuckDB type string (e.g. `BIGINT`, `STRUCT("a" VARCHAR)`). */
 export interface FileColumn {

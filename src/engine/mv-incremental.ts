@@ -1,0 +1,123 @@
+import { isSluiceError } from '../errors/index.ts';
+import { groupAggregateRewrite, keyColumn } from '../sql/group-aggregate.ts';
+import { type DuckDBConnection, sqlIdent } from '../util/duckdb.ts';
+import { bindQuery } from './bind.ts';
+import type { UpdateContext } from './context.ts';
+import type { FlowCheckpoint } from './flow-checkpoint.ts';
+import type { SourceOffset } from './offsets.ts';
+import { type PlannedFlow, tablePath } from './plan.ts';
+import * as store from './store.ts';
+
+/** A refresh by groups, ready to write: the view's new contents as one query. */
+export interface GroupRefresh {
+  readonly kind: 'groups';
+  /** The new contents: untouched stored groups plus the touched groups recomputed. */
+  readonly sql: string;
+  readonly reason: string;
+  /** Drops the key table; call once the write is done (or failed). */
+  readonly release: () => Promise<void>;
+}
+
+/** Why the view is recomputed completely instead. */
+export interface NotByGroups {
+  readonly kind: 'complete';
+  readonly reason: string;
+}
+
+let keyTables = 0;
+
+/**
+ * Plans a materialized view refresh by groups (technique GROUP_AGGREGATE): applicable when the
+ * view has no expectations, reads one stored table that only grew since the last refresh (no
+ * rows removed, same schema), and its query is a deterministic grouped aggregate whose keys are
+ * output columns (see `groupAggregateRewrite`). Then the keys carried by the new input rows go
+ * into a temp table, those groups are recomputed over all their input rows, and every other
+ * group is copied from the stored view — the same rows a complete recompute would produce.
+ * Invariant: the stored view is the result of the refresh recorded in `before`.
+ */
+export async function planGroupRefresh(
+  ctx: UpdateContext,
+  pf: PlannedFlow,
+  conn: DuckDBConnection,
+  cp: FlowCheckpoint,
+  before: Readonly<Record<string, SourceOffset>>,
+  after: Readonly<Record<string, SourceOffset>>,
+): Promise<GroupRefresh | NotByGroups> {
+  const complete = (reason: string): NotByGroups => ({ kind: 'complete', reason });
+  if (pf.target.expectations.length > 0) return complete('the view has expectations');
+  const child = pf.bound.children.length === 1 ? pf.bound.children[0] : undefined;
+  const leaf = child?.kind === 'leaf' ? child.leaf : undefined;
+  const dataset = leaf?.dataset;
+  if (!leaf || !dataset || leaf.input.kind !== 'dataset')
+    return complete('it does not read exactly one table');
+  const was = before[leaf.key];
+  const now = after[leaf.key];
+  if (
+    was?.kind !== 'table-snapshot' ||
+    now?.kind !== 'table-snapshot' ||
+    was.version === null ||
+    now.version === null
+  ) {
+    return complete('no earlier refresh of the same input to build on');
+  }
+  const path = tablePath(ctx.plan.storage, dataset);
+  let adds: Awaited<ReturnType<typeof store.addedFilesBetween>>;
+  try {
+    adds = await store.addedFilesBetween(path, was.version, now.version, {
+      dataset: dataset.name,
+      skipChangeCommits: false,
+    });
+  } catch (e) {
+    if (isSluiceError(e) && e.code === 'STREAMING_SOURCE_NOT_APPEND_ONLY') {
+      return complete(`input '${dataset.name}' had rows updated or deleted`);
+    }
+    throw e;
+  }
+  const [old, input, view] = await Promise.all([
+    store.snapshot(path, was.version),
+    store.snapshot(path, now.version),
+    store.snapshot(cp.tablePath),
+  ]);
+  if (
+    old.metadata.schemaString !== input.metadata.schemaString ||
+    JSON.stringify(old.partitionColumns) !== JSON.stringify(input.partitionColumns)
+  ) {
+    return complete(`the schema of input '${dataset.name}' changed`);
+  }
+  const keys = `__sluice_keys_${++keyTables}`;
+  const rewrite = await groupAggregateRewrite(
+    pf.bound.query.sql,
+    input.schema.fields.map((f) => f.name),
+    sqlIdent(keys),
+  );
+  if ('reason' in rewrite) return complete(`${rewrite.reason}, so it is not refreshed by groups`);
+  const stored = new Map(view.schema.fields.map((f) => [f.name.toLowerCase(), f.name]));
+  const keyNames = rewrite.keyColumns.map((c) => stored.get(c.toLowerCase()));
+  if (keyNames.some((n) => n === undefined)) return complete('the stored view lacks a key column');
+
+  const withSql = (sql: string) => ({ ...pf.bound, query: { ...pf.bound.query, sql } });
+  const newRows = adds.length > 0 ? store.scanFilesSql(input, adds) : store.emptyScanSql(input);
+  const keysSql = await bindQuery(withSql(rewrite.keysSql), async () => newRows);
+  await conn.run(`CREATE OR REPLACE TEMP TABLE ${sqlIdent(keys)} AS ${keysSql}`);
+  const release = async () => {
+    await conn.run(`DROP TABLE IF EXISTS ${sqlIdent(keys)}`);
+  };
+  try {
+    const touched = await bindQuery(withSql(rewrite.restrictedSql), async () => store.scanSnapshotSql(input));
+    const match = keyNames
+      .map((n, i) => `__sluice_keys.${keyColumn(i)} IS NOT DISTINCT FROM __sluice_old.${sqlIdent(n!)}`)
+      .join(' AND ');
+    const sql =
+      `SELECT * FROM (${touched}\n) UNION ALL BY NAME SELECT __sluice_old.* FROM (${store.scanSnapshotSql(view)}) AS __sluice_old\n` +
+      `ANTI JOIN ${sqlIdent(keys)} AS __sluice_keys ON ${match}`;
+    return {
+      kind: 'groups',
+      sql,
+      reason: `input '${dataset.name}' only grew (version ${was.version} → ${now.version}): the groups its new rows touch are recomputed`,
+      release,
+    };
+  } catch (e) {
+    await release();
+    throw e;
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * Incremental maintenance of a grouped aggregate: when a query has the shape
+ * `SELECT <keys and aggregates> FROM <one input> [WHERE …] GROUP BY <keys> [HAVING …]`, new input
+ * rows can only change the groups whose keys they carry. This module rewrites such a query into
+ * (a) a query for the distinct keys of some input rows and (b) the query restricted to input rows
+ * whose keys are in a given key table — so a refresh recomputes only the touched groups, over
+ * all their rows, and keeps every other group as it was. The result equals a complete recompute
+ * whenever the input only grew and the query is deterministic; the checks here ensure the latter.
+ */
+import { type AstNode, isNode, type Json, nodes, statementJson, str } from './ast.ts';
+import { deserializeSql, serializeSql } from './duckdb-codec.ts';
+
+export interface GroupAggregateRewrite {
+  /** Output column names of the group keys, in GROUP BY order. */
+  readonly keyColumns: readonly string[];
+  /** `SELECT DISTINCT` of the keys (as `__sluice_k0`, …) over the query's input and WHERE. */
+  readonly keysSql: string;
+  /** The query over only the input rows whose keys are in the key table (NULL keys match NULL). */
+  readonly restrictedSql: string;
+}
+
+/** Why a query cannot be maintained by groups (it is then recomputed completely). */
+export interface NotGroupAggregate {
+  readonly reason: string;
+}
+
+/** Name of the i-th key column in `keysSql` and in the key table. */
+export const keyColumn = (i: number): string => `__sluice_k${i}`;
+
+// Functions whose value differs between evaluations: a group recomputed later would differ from
+// one computed earlier for reasons other than its rows.
+const NONDETERMINISTIC = new Set([
+  'current_timestamp',
+  'get_current_timestamp',
+  'now',
+  'transaction_timestamp',
+  'current_date',
+  'today',
+  'current_time',
+  'get_current_time',
+  'localtimestamp',
+  'localtime',
+  'random',
+  'setseed',
+  'uuid',
+  'gen_random_uuid',
+  'uuidv4',
+  'uuidv7',
+  'nextval',
+  'currval',
+]);
+
+/** Every object node below `v` (including `v`). */
+function* walk(v: Json): Generator<AstNode> {
+  if (Array.isArray(v)) {
+    for (const x of v) yield* walk(x);
+  } else if (isNode(v)) {
+    yield v;
+    for (const x of Object.values(v)) yield* walk(x);
+  }
+}
+
+/** An expression's identity: its tree without source positions and alias. */
+function shape(expr: AstNode): string {
+  return JSON.stringify(expr, (k, v) => (k === 'query_location' || k === 'alias' ? undefined : v));
+}
+
+const clone = <T extends Json>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+
+/** The single-table select node of a parsed statement, or why there is none. */
+function selectNode(parsed: AstNode): AstNode | string {
+  if (parsed.error === true) return 'the query does not parse';
+  const statements = nodes(parsed, 'statements');
+  if (statements.length !== 1) return 'not a single statement';
+  const node = statements[0]!.node;
+  if (!isNode(node) || str(node, 'type') !== 'SELECT_NODE')
+    return 'not a plain SELECT (set operation or VALUES)';
+  return node;
+}
+
+/**
+ * Rewrites a grouped aggregate over one input for refresh by groups, or says why it cannot be.
+ * `inputColumns` are the input's column names (to tell a GROUP BY alias from an input column).
+ * `keysTable` is the table the restricted query reads keys from (columns `__sluice_k0`, …).
+ */
+export async function groupAggregateRewrite(
+  sql: string,
+  inputColumns: readonly string[],
+  keysTable: string,
+): Promise<GroupAggregateRewrite | NotGroupAggregate> {
+  const parsed = JSON.parse(await serializeSql(sql)) as AstNode;
+  const node = selectNode(parsed);
+  if (typeof node === 'string') return { reason: node };
+  const from = node.from_table;
+  if (!isNode(from) || str(from, 'type') !== 'BASE_TABLE')
+    return { reason: 'it does not read exactly one input' };
+  // ORDER BY does not change which rows a table holds; LIMIT and DISTINCT do.
+  if (nodes(node, 'modifiers').some((m) => str(m, 'type') !== 'ORDER_MODIFIER')) {
+    return { reason: 'it has LIMIT or DISTINCT' };
+  }
+  const cteMap = node.cte_map;
+  if (isNode(cteMap) && nodes(cteMap, 'map').length > 0) return { reason: 'it has a WITH clause' };
+  if (node.qualify !== null || node.sample !== null) return { reason: 'it has QUALIFY or SAMPLE' };
+  if (str(node, 'aggregate_handling') !== 'STANDARD_HANDLING') return { reason: 'it uses GROUP BY ALL' };
+  const groups = nodes(node, 'group_expressions');
+  if (groups.length === 0) return { reason: 'it has no GROUP BY' };
+  const sets = node.group_sets;
+  if (
+    !Array.isArray(sets) ||
+    sets.length !== 1 ||
+    !Array.isArray(sets[0]) ||
+    sets[0].length !== groups.length
+  ) {
+    return { reason: 'it uses GROUPING SETS, ROLLUP or CUBE' };
+  }
+  for (const n of walk([node.select_list, node.where_clause, node.group_expressions, node.having])) {
+    const cls = str(n, 'class');
+    if (cls === 'SUBQUERY') return { reason: 'it has a subquery' };
+    if (cls === 'WINDOW') return { reason: 'it has a window function' };
+    if (cls === 'FUNCTION' && NONDETERMINISTIC.has(str(n, 'function_name').toLowerCase())) {
+      return { reason: `it calls ${str(n, 'function_name')}(), which is not deterministic` };
+    }
+  }
+
+  // Each GROUP BY key must be an output column, so stored rows can be matched to their group.
+  const select = nodes(node, 'select_list');
+  const outputName = (e: AstNode): string | undefined => {
+    if (str(e, 'alias') !== '') return str(e, 'alias');
+    if (str(e, 'class') === 'COLUMN_REF') return (e.column_names as string[]).at(-1);
+    return undefined;
+  };
+  const inputs = new Set(inputColumns.map((c) => c.toLowerCase()));
+  const keyExprs: AstNode[] = [];
+  const keyColumns: string[] = [];
+  for (const g of groups) {
+    let index = select.findIndex((e) => shape(e) === shape(g));
+    if (index < 0 && str(g, 'class') === 'CONSTANT') {
+      const value = g.value;
+      const position = isNode(value) ? Number(value.value) : Number.NaN;
+      if (Number.isInteger(position) && position >= 1 && position <= select.length) index = position - 1;
+    }
+    if (index < 0 && str(g, 'class') === 'COLUMN_REF') {
+      const names = g.column_names as string[];
+      if (names.length === 1 && !inputs.has(names[0]!.toLowerCase())) {
+        index = select.findIndex((e) => str(e, 'alias').toLowerCase() === names[0]!.toLowerCase());
+      }
+    }
+    const name = index >= 0 ? outputName(select[index]!) : undefined;
+    if (name === undefined) return { reason: 'a GROUP BY key is not a named output column' };
+    keyExprs.push({ ...clone(select[index]!), alias: '' });
+    keyColumns.push(name);
+  }
+  if (new Set(keyColumns.map((c) => c.toLowerCase())).size !== keyColumns.length) {
+    return { reason: 'two GROUP BY keys share an output column' };
+  }
+  const outputs = select.map(outputName);
+  if (
+    outputs.some((n) => n === undefined) ||
+    new Set(outputs.map((n) => n!.toLowerCase())).size !== outputs.length
+  ) {
+    return { reason: 'its output columns are not all distinctly named' };
+  }
+
+  const keysNode: AstNode = {
+    ...clone(node),
+    select_list: keyExprs.map((e, i) => ({ ...clone(e), alias: keyColumn(i) })),
+    group_expressions: [],
+    group_sets: [],
+    having: null,
+    modifiers: [{ type: 'DISTINCT_MODIFIER', distinct_on_targets: [] }],
+  };
+
+  // FROM <input> SEMI JOIN keys ON keys.k0 IS NOT DISTINCT FROM <key 0> AND … (a hash join on
+  // the key expressions; a correlated EXISTS would be decorrelated over every distinct input value)
+  const holes = keyExprs.map((_, i) => `__sluice_hole_${i}`);
+  const template = JSON.parse(
+    await serializeSql(
+      `SELECT 1 FROM __sluice_input AS __sluice_input SEMI JOIN ${keysTable} AS __sluice_keys ON ${holes
+        .map((h, i) => `__sluice_keys.${keyColumn(i)} IS NOT DISTINCT FROM ${h}`)
+        .join(' AND ')}`,
+    ),
+  ) as AstNode;
+  const templateNode = selectNode(template);
+  if (typeof templateNode === 'string') throw new Error(`key join template: ${templateNode}`);
+  const join = JSON.parse(JSON.stringify(templateNode.from_table), (_k, v: Json) => {
+    if (isNode(v) && str(v, 'class') === 'COLUMN_REF') {
+      const hole = holes.indexOf((v.column_names as string[]).join('.'));
+      if (hole >= 0) return clone(keyExprs[hole]!);
+    }
+    return v;
+  }) as AstNode;
+  const restrictedNode: AstNode = { ...clone(node), from_table: { ...join, left: clone(from) } };
+
+  const [keysSql, restrictedSql] = await Promise.all([
+    deserializeSql(statementJson(keysNode)),
+    deserializeSql(statementJson(restrictedNode)),
+  ]);
+  return { keyColumns, keysSql, restrictedSql };
+}
