@@ -80,6 +80,47 @@ function jsonRaw(paths: readonly string[], schema: FileSchema, options: FileSour
   return `SELECT __src, CASE WHEN __o IS NULL THEN __line END AS __bad, ${unknown} AS __x${values.map((v) => `, ${v}`).join('')} FROM (${parsed})`;
 }
 
+/**
+ * JSON batches at least this large are checked for a clean shape first (see `jsonShapeCheckSql`),
+ * so that a clean batch is read by DuckDB's JSON reader; below it the check costs more than it saves.
+ */
+export const CLEAN_JSON_CHECK_MIN_BYTES = 8 * 1024 * 1024;
+
+/** Largest JSON record DuckDB's reader accepts in the clean-batch path (the line limit). */
+const MAX_OBJECT_BYTES = MAX_LINE_BYTES;
+
+/**
+ * Counts the records of newline-delimited JSON files that `jsonRecordsRaw` could not read exactly
+ * as `jsonRaw` would: records that are not objects, or have a key the schema does not name
+ * (compared exactly, as `json_transform` does). Fails when a line is not valid JSON. A batch that
+ * counts 0 without failing is *clean*: nothing in it needs rescuing but wrong-typed values.
+ */
+export function jsonShapeCheckSql(paths: readonly string[], schema: FileSchema): string {
+  const known = schema.columns.map((c) => `map_contains(json, ${sqlString(c.name)})::INT`).join(' + ');
+  return (
+    `SELECT count(*) FILTER (json IS NULL OR cardinality(json) <> ${known || '0'}) AS unclean ` +
+    `FROM read_json(${fileList(paths)}, format = 'newline_delimited', records = false, ` +
+    `columns = {'json': 'MAP(VARCHAR, JSON)'}, maximum_object_size = ${MAX_OBJECT_BYTES})`
+  );
+}
+
+/**
+ * The raw relation of a clean batch (see `jsonShapeCheckSql`) through DuckDB's JSON reader, which
+ * parses each record once, in parallel: the same values `jsonRaw` extracts (the same transform
+ * into VARCHAR / JSON), no unparsable lines and no unknown keys.
+ */
+function jsonRecordsRaw(paths: readonly string[], schema: FileSchema): string {
+  const columns = schema.columns
+    .map((c) => `${sqlString(c.name)}: ${sqlString(isNestedType(c.type) ? 'JSON' : 'VARCHAR')}`)
+    .join(', ');
+  const values = schema.columns.map((c, i) => `, ${sqlIdent(c.name)} AS __v${i}`).join('');
+  return (
+    `SELECT ${FILENAME_COL} AS __src, NULL::VARCHAR AS __bad, NULL::JSON AS __x${values} ` +
+    `FROM read_json(${fileList(paths)}, format = 'newline_delimited', records = true, columns = {${columns}}, ` +
+    `maximum_object_size = ${MAX_OBJECT_BYTES}, filename = '${FILENAME_COL}')`
+  );
+}
+
 /** One row per JSON line (`__line`, `__src`); multi-line documents with `multiLine`. */
 function jsonLines(paths: readonly string[], multiLine: boolean): string {
   return multiLine
@@ -264,17 +305,24 @@ export function projectRaw(raw: string, format: FileFormat, schema: FileSchema):
   );
 }
 
-/** The raw relation for a batch (see the module comment). */
+/**
+ * The raw relation for a batch (see the module comment). `cleanJson`: the batch is newline-delimited
+ * JSON that `jsonShapeCheckSql` found clean, so DuckDB's JSON reader reads it.
+ */
 export function rawRelationSql(
   format: FileFormat,
   paths: readonly string[],
   csvLayouts: readonly CsvLayout[],
   schema: FileSchema,
   options: FileSourceOptions,
+  cleanJson = false,
 ): string {
   switch (format) {
     case 'json':
-      return paths.length === 0 ? emptyRaw(schema.columns.length) : jsonRaw(paths, schema, options);
+      if (paths.length === 0) return emptyRaw(schema.columns.length);
+      return cleanJson && !options.multiLine && schema.columns.length > 0
+        ? jsonRecordsRaw(paths, schema)
+        : jsonRaw(paths, schema, options);
     case 'csv':
       return csvRaw(csvLayouts, schema, options);
     case 'parquet':
@@ -296,14 +344,20 @@ export function unreadable(path: string, cause: unknown): SluiceError {
   });
 }
 
-/** Fails with SOURCE_FILE_UNREADABLE for the first file that no longer exists or is not a file. */
-export async function checkFilesReadable(paths: readonly string[]): Promise<void> {
+/**
+ * Fails with SOURCE_FILE_UNREADABLE for the first file that no longer exists or is not a file;
+ * returns the files' total size in bytes.
+ */
+export async function checkFilesReadable(paths: readonly string[]): Promise<number> {
+  let bytes = 0;
   for (const path of paths) {
     try {
       const st = await stat(path);
       if (!st.isFile()) throw new Error('not a regular file');
+      bytes += st.size;
     } catch (e) {
       throw unreadable(path, e);
     }
   }
+  return bytes;
 }

@@ -20,7 +20,7 @@ import { stat } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { isSluiceError } from '../../errors/index.ts';
 import type { FileFormat } from '../../model/query.ts';
-import { sqlIdent, sqlString } from '../../util/duckdb.ts';
+import { connect, queryRows, sqlIdent, sqlString } from '../../util/duckdb.ts';
 import type { DiscoveredFile } from './file-discovery.ts';
 import {
   checkFileFormat,
@@ -28,7 +28,15 @@ import {
   type RawFileOptions,
   toFileOptions,
 } from './file-options.ts';
-import { checkFilesReadable, projectRaw, rawRelationSql, readCsvLayouts, unreadable } from './file-read.ts';
+import {
+  CLEAN_JSON_CHECK_MIN_BYTES,
+  checkFilesReadable,
+  jsonShapeCheckSql,
+  projectRaw,
+  rawRelationSql,
+  readCsvLayouts,
+  unreadable,
+} from './file-read.ts';
 import {
   type FileColumn,
   type FileSchema,
@@ -97,10 +105,33 @@ export async function fileBatchSql(
   const fmt = checkFileFormat(format);
   const opts = toFileOptions(options);
   let paths = pathsOf(files);
-  await checkFilesReadable(paths);
+  const bytes = await checkFilesReadable(paths);
   if (fmt === 'parquet') paths = await nonEmptyParquet(paths, files);
   const layouts = fmt === 'csv' ? await readCsvLayouts(paths, opts) : [];
-  return projectRaw(rawRelationSql(fmt, paths, layouts, schema, opts), fmt, schema);
+  const clean =
+    fmt === 'json' &&
+    !opts.multiLine &&
+    schema.columns.length > 0 &&
+    bytes >= CLEAN_JSON_CHECK_MIN_BYTES &&
+    (await isCleanJsonBatch(paths, schema));
+  return projectRaw(rawRelationSql(fmt, paths, layouts, schema, opts, clean), fmt, schema);
+}
+
+/**
+ * Whether a newline-delimited JSON batch is clean (see `jsonShapeCheckSql`). Any failure — a
+ * malformed line, a record too large for the reader — means "not clean": the line-based reader
+ * then reads the batch and rescues what needs rescuing.
+ */
+async function isCleanJsonBatch(paths: readonly string[], schema: FileSchema): Promise<boolean> {
+  const conn = await connect();
+  try {
+    const [row] = await queryRows<{ unclean: number | string }>(conn, jsonShapeCheckSql(paths, schema));
+    return Number(row?.unclean) === 0;
+  } catch {
+    return false;
+  } finally {
+    conn.closeSync();
+  }
 }
 
 /**

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { toFileOptions } from '../../../src/engine/sources/file-options.ts';
+import { projectRaw, rawRelationSql } from '../../../src/engine/sources/file-read.ts';
 import {
   discoverFiles,
   evolveFileSchema,
@@ -288,4 +290,56 @@ test('JSON lines: blank lines (only trim-able white space) are skipped, other li
   );
   assert.ok(rows.some((r) => r._rescued_data === ' x'));
   assert.ok(rows.some((r) => r._rescued_data === '{'));
+});
+
+test('JSON: a large clean batch goes through DuckDB’s JSON reader with exactly the line reader’s rows; others do not', async () => {
+  const dir = tmpDir('jsonclean');
+  // Clean, but with everything short of a parse error or an unknown key: wrong-typed values,
+  // nested values in scalar columns, a struct with an extra field, nulls, missing keys, escapes,
+  // unicode, huge numbers, CRLF line ends and blank lines.
+  const lines = [
+    '{"id":"e1","n":1,"at":"2024-01-01T00:00:00Z","ok":true,"p":{"a":"x","b":2}}',
+    '{"id":"e2","n":"12","at":"2024-01-01 00:00:01","ok":"yes","p":{"a":"y"}}',
+    '{"id":null,"n":"not a number","at":"yesterday","ok":1,"p":{"a":"z","b":"q","c":3}}',
+    '{"n":99999999999999999999999,"p":null}',
+    '{"id":{"nested":[1,2]},"n":1.5,"at":17,"p":"just a string"}',
+    '{"id":"tab\\t \\"quoted\\" \\u00e9 ü 🌊","ok":false,"p":[1,2]}\r',
+    '{}',
+    '   ',
+    '',
+  ];
+  const text = `${Array.from({ length: 24_000 }, () => lines.join('\n')).join('\n')}\n`;
+  assert.ok(text.length > 8 * 1024 * 1024, 'large enough for the clean-batch check');
+  const clean = join(dir, 'clean.json');
+  writeFileSync(clean, text);
+  const schema = await inferFileSchema(conn, [clean], 'json', {
+    schema: 'id STRING, n BIGINT, at TIMESTAMP, ok BOOLEAN, p STRUCT<a: STRING, b: INT>',
+  });
+  const fast = await fileBatchSql([clean], 'json', schema, {});
+  assert.match(fast, /read_json\(.*records = true/);
+  const slow = projectRaw(rawRelationSql('json', [clean], [], schema, toFileOptions({})), 'json', schema);
+  assert.doesNotMatch(slow, /read_json\(/);
+  const [diff] = await queryRows(
+    conn,
+    `SELECT (SELECT count(*) FROM (${fast}))::INTEGER AS n, (SELECT count(*) FROM ((${fast}) EXCEPT ALL (${slow})))::INTEGER AS a, ` +
+      `(SELECT count(*) FROM ((${slow}) EXCEPT ALL (${fast})))::INTEGER AS b, (SELECT count(_rescued_data) FROM (${fast}))::INTEGER AS r`,
+  );
+  assert.deepEqual(diff, { n: 24_000 * 7, a: 0, b: 0, r: 24_000 * 3 });
+
+  // One unknown key, one malformed line, one non-object record: each makes its batch take the line reader.
+  for (const [name, extra] of [
+    ['unknown', '{"id":"x","surprise":1}'],
+    ['malformed', '{"id":"x",'],
+    ['array', '[1,2,3]'],
+  ] as const) {
+    const p = join(dir, `${name}.json`);
+    writeFileSync(p, `${text}${extra}\n`);
+    const sql = await fileBatchSql([p], 'json', schema, {});
+    assert.doesNotMatch(sql, /read_json\(/, name);
+    const rows = await queryRows<{ r: string }>(
+      conn,
+      `SELECT _rescued_data AS r FROM (${sql}) WHERE _rescued_data LIKE '%surprise%' OR _rescued_data = ${sqlString(extra)}`,
+    );
+    assert.equal(rows.length, 1, name);
+  }
 });
