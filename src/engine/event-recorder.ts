@@ -4,12 +4,15 @@
  * while the update runs.
  *
  * Buffering: every event gets its sequence number when it arrives (so sequence order is the
- * engine's order); rows are appended in batches. Update state changes and terminal flow states
- * are flushed before the listener returns (a killed update keeps everything up to its last state
- * change); other events (QUEUED/RUNNING states, batch metrics, planning) are flushed by a timer
- * (at most `flushDelayMs` after they arrive, default 1 s) or with the next state change — so a
- * stream of small micro-batches costs one event-log commit per second, not one per batch. The terminal update state flushes everything and closes
- * the writer, so nothing is lost on a clean exit. A failing event log never fails the update.
+ * engine's order); rows are appended in batches. The update's start (with the dataset and flow
+ * definitions), its RUNNING state and its terminal state are flushed before the listener returns;
+ * every other event (the setup states, flow states, batch metrics, planning) is flushed by a timer
+ * (at most `flushDelayMs` after it arrives, default 1 s) or with the next flush — so an update
+ * costs three event-log commits plus at most one per second while it runs, not one per event.
+ * A killed update keeps everything flushed before it died (at most the last second is lost), and
+ * the next update records its abnormal end (see `openUpdates`). The terminal update state
+ * flushes everything and closes the writer, so nothing is lost on a clean exit. A failing event
+ * log never fails the update.
  */
 import { SluiceError } from '../errors/index.ts';
 import {
@@ -19,7 +22,9 @@ import {
   EventLogWriter,
   type EventOrigin,
   type EventType,
-  readEvents,
+  markUpdateClosed,
+  markUpdateOpen,
+  openUpdates,
   TERMINAL_UPDATE_STATES,
 } from '../events/index.ts';
 import type { Dataset, Flow } from '../model/index.ts';
@@ -117,6 +122,8 @@ export class EventRecorder {
   #buffer: EventLogRow[] = [];
   #timer: NodeJS.Timeout | undefined;
   #updateId: string | undefined;
+  /** Dead updates whose abnormal end this update recorded. */
+  #recorded: string[] = [];
 
   constructor(pipeline: LoadedPipeline, options: EventRecorderOptions = {}) {
     this.#pipeline = pipeline;
@@ -143,8 +150,14 @@ export class EventRecorder {
           details: { update_progress: { state: e.state } },
           error: e.error ? eventError(e.error) : null,
         });
-        await this.flush();
-        if (terminal) await this.close();
+        if (terminal) {
+          await this.close();
+          await this.#closeMarker(e.updateId);
+        } else {
+          await this.#mark(e.updateId, e.state);
+          if (e.state === 'RUNNING') await this.flush();
+          else this.#schedule();
+        }
         return;
       }
       case 'flow_state': {
@@ -166,8 +179,7 @@ export class EventRecorder {
           flow: e.flow,
           dataset: e.dataset,
         });
-        if (terminal) await this.flush();
-        else this.#schedule();
+        this.#schedule();
         return;
       }
       case 'batch_committed':
@@ -284,26 +296,17 @@ export class EventRecorder {
    * still be running.
    */
   async #recordAbnormalEnds(e: Extract<EngineEvent, { kind: 'update_created' }>): Promise<void> {
+    const storage = this.#pipeline.storage;
     const dead = new Map<string, string | undefined>();
     try {
-      const states = await readEvents(this.#pipeline.storage, {
-        types: ['update_progress', 'create_update'],
-      });
-      const last = new Map<string, string | undefined>();
-      for (const r of states) {
-        const id = r.origin.update_id;
-        if (!id || id === e.updateId) continue;
-        const state =
-          r.event_type === 'update_progress'
-            ? (JSON.parse(r.details) as { update_progress?: { state?: string } }).update_progress?.state
-            : undefined;
-        if (state !== undefined || !last.has(id)) last.set(id, state);
-      }
-      for (const [id, state] of last) if (!state || !TERMINAL_UPDATE_STATES.has(state)) dead.set(id, state);
+      for (const u of await openUpdates(storage))
+        if (u.updateId !== e.updateId) dead.set(u.updateId, u.state);
     } catch (err) {
       this.#report(err);
     }
-    if (e.previousAbnormal) dead.set(e.previousAbnormal.updateId, dead.get(e.previousAbnormal.updateId));
+    if (e.previousAbnormal && !dead.has(e.previousAbnormal.updateId))
+      dead.set(e.previousAbnormal.updateId, undefined);
+    await this.#mark(e.updateId, undefined);
     for (const [id, lastState] of dead) {
       const error = new SluiceError(
         'UPDATE_ENDED_ABNORMALLY',
@@ -327,6 +330,26 @@ export class EventRecorder {
         error: eventError(error),
         updateId: id,
       });
+    }
+    this.#recorded = [...dead.keys()];
+  }
+
+  /** Records the update's latest state in its open-update marker (never fails the update). */
+  async #mark(updateId: string, state: string | undefined): Promise<void> {
+    try {
+      await markUpdateOpen(this.#pipeline.storage, updateId, state);
+    } catch (err) {
+      this.#report(err);
+    }
+  }
+
+  /** Once the terminal state is in the log: removes this update's marker and those it recorded as dead. */
+  async #closeMarker(updateId: string): Promise<void> {
+    if (this.#buffer.length > 0) return; // not written: the next update reports it
+    try {
+      for (const id of [...this.#recorded, updateId]) await markUpdateClosed(this.#pipeline.storage, id);
+    } catch (err) {
+      this.#report(err);
     }
   }
 

@@ -4,6 +4,7 @@
  * turns engine events into rows; `sluice query` and `sluice events` read them.
  */
 
+export { markUpdateClosed, markUpdateOpen, type OpenUpdate, openUpdates } from './open-updates.ts';
 export {
   type EventFilter,
   eventLogScanSql,

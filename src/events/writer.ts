@@ -77,6 +77,17 @@ export async function ensureEventLog(storage: string): Promise<string> {
   return path;
 }
 
+/** `maxValues.sequence` of an add action's statistics, when present. */
+function maxSequence(stats: string | null | undefined): number | undefined {
+  if (!stats) return undefined;
+  try {
+    const v = (JSON.parse(stats) as { maxValues?: { sequence?: unknown } }).maxValues?.sequence;
+    return typeof v === 'number' && Number.isSafeInteger(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Writes events of one pipeline; see the module comment for the invariants. */
 export class EventLogWriter {
   /** The pipeline's stable id: the event log table's Delta metadata id (created once). */
@@ -99,15 +110,22 @@ export class EventLogWriter {
   static async open(storage: string): Promise<EventLogWriter> {
     const path = await ensureEventLog(storage);
     const snap = await loadSnapshot(path);
+    // The files' statistics know the largest sequence; only files written without them are read.
     let next = 0;
-    if (snap.files.length > 0) {
+    const unknown = snap.files.filter((f) => {
+      const max = maxSequence(f.stats);
+      if (max === undefined) return true;
+      next = Math.max(next, max + 1);
+      return false;
+    });
+    if (unknown.length > 0) {
       const conn = await connect();
       try {
         const [row] = await queryRows<{ m: number | string | null }>(
           conn,
-          `SELECT max(sequence) AS m FROM (${snapshotScanSql(snap)})`,
+          `SELECT max(sequence) AS m FROM (${snapshotScanSql({ ...snap, files: unknown })})`,
         );
-        if (row?.m !== null && row?.m !== undefined) next = Number(row.m) + 1;
+        if (row?.m !== null && row?.m !== undefined) next = Math.max(next, Number(row.m) + 1);
       } finally {
         conn.closeSync();
       }

@@ -1,0 +1,60 @@
+/**
+ * Markers of updates whose terminal state is not (yet) in the event log:
+ * `<storage>/system/open_updates/<updateId>.json` holding the last state reached. An update marks
+ * itself open when it starts, rewrites the marker as its state changes and removes it once its
+ * terminal state is written. Under the pipeline lock no other update runs, so every marker but
+ * the current update's belongs to an update whose process died: the next update records those
+ * abnormal ends and removes their markers. Finding them costs one directory listing, however long
+ * the event log's history.
+ */
+import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export interface OpenUpdate {
+  readonly updateId: string;
+  /** The last update state the update reported (absent when it died before reporting one). */
+  readonly state?: string;
+}
+
+const dirOf = (storage: string) => join(storage, 'system', 'open_updates');
+const SAFE_ID = /^[A-Za-z0-9-]+$/;
+
+/** Marks `updateId` open (or records its newer `state`). Atomic: a reader sees the old or new marker. */
+export async function markUpdateOpen(storage: string, updateId: string, state?: string): Promise<void> {
+  if (!SAFE_ID.test(updateId)) throw new Error(`invalid update id ${JSON.stringify(updateId)}`);
+  const dir = dirOf(storage);
+  await mkdir(dir, { recursive: true });
+  const tmp = join(dir, `.${updateId}.tmp`);
+  await writeFile(tmp, JSON.stringify({ updateId, ...(state ? { state } : {}) }));
+  await rename(tmp, join(dir, `${updateId}.json`));
+}
+
+/** Removes the marker of `updateId` (its terminal state is in the event log). */
+export async function markUpdateClosed(storage: string, updateId: string): Promise<void> {
+  if (!SAFE_ID.test(updateId)) return;
+  await unlink(join(dirOf(storage), `${updateId}.json`)).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== 'ENOENT') throw e;
+  });
+}
+
+/** Every update marked open, in id order. A marker that cannot be read counts with no state. */
+export async function openUpdates(storage: string): Promise<OpenUpdate[]> {
+  let names: string[];
+  try {
+    names = await readdir(dirOf(storage));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+  const out: OpenUpdate[] = [];
+  for (const name of names.filter((n) => n.endsWith('.json') && !n.startsWith('.')).sort()) {
+    const updateId = name.slice(0, -'.json'.length);
+    try {
+      const m = JSON.parse(await readFile(join(dirOf(storage), name), 'utf8')) as { state?: unknown };
+      out.push({ updateId, ...(typeof m.state === 'string' ? { state: m.state } : {}) });
+    } catch {
+      out.push({ updateId });
+    }
+  }
+  return out;
+}
