@@ -5,7 +5,8 @@
  *   every 40th event  — event_type 'unknown'     (warn: valid_event_type)
  *   every 25th event  — user_id null             (drop: valid_user_id)
  *   every 200th event — user_id 'unknown-user'   (bronze: _rescued_data; then dropped in silver)
- * Timestamps are in the past, so the FAIL UPDATE rule (event_timestamp <= now) holds.
+ * Timestamps are in the past, so the FAIL UPDATE rule (event_timestamp <= now) holds: 7 s apart
+ * from 2026-01-15 08:00 UTC, wrapping around every 24,000,000 s (≈ 278 days; past 3.4M events).
  *
  * Usage: node --import tsx scripts/generate-events.ts <out-dir> <events> [files] [first-id]
  */
@@ -14,6 +15,8 @@ import { join } from 'node:path';
 
 const TYPES = ['click', 'view', 'purchase', 'signup'] as const;
 const BASE = Date.UTC(2026, 0, 15, 8, 0, 0);
+/** Event times wrap after this many seconds, so every event is before 2026-10-20. */
+const PERIOD_S = 24_000_000;
 
 /** One NDJSON line for event number `n` (1-based). */
 export function eventLine(n: number): string {
@@ -22,7 +25,7 @@ export function eventLine(n: number): string {
     event_id: n % 50 === 0 ? null : `e${String(n).padStart(9, '0')}`,
     user_id: n % 200 === 0 ? 'unknown-user' : n % 25 === 0 ? null : 1 + ((n * 31) % 997),
     event_type: type,
-    event_timestamp: new Date(BASE + n * 7_000).toISOString(),
+    event_timestamp: new Date(BASE + ((n * 7) % PERIOD_S) * 1000).toISOString(),
     amount: type === 'purchase' ? Math.round(((n * 13) % 10_000) + 99) / 100 : 0,
     properties: { page: `/p/${n % 23}`, referrer: n % 3 === 0 ? 'search' : 'direct' },
   };

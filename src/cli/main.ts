@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatError, SluiceError, toSluiceError } from '../errors/index.ts';
+import { isMemoryLimit } from '../util/memory-limit.ts';
 import { packageRoot } from '../util/package-root.ts';
 import { type CliCommand, type CliIO, EXIT } from './command.ts';
 
@@ -87,6 +88,13 @@ export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Pr
   const entry = findCommand(first);
   if (!entry) {
     out.stderr.write(`USAGE: unknown command '${first}'. Run 'sluice --help' to see the commands.\n`);
+    return EXIT.usage;
+  }
+  const limit = process.env.SLUICE_MEMORY_LIMIT;
+  if (limit?.trim() && !isMemoryLimit(limit)) {
+    out.stderr.write(
+      `${formatError(new SluiceError('INVALID_ENVIRONMENT', `SLUICE_MEMORY_LIMIT=${JSON.stringify(limit)} is not a size; write it like 600MB or 4GB`, { params: { variable: 'SLUICE_MEMORY_LIMIT', value: limit } }))}\n`,
+    );
     return EXIT.usage;
   }
   try {

@@ -11,6 +11,14 @@ export const ERROR_CODES = {
   USAGE: { domain: 'user', summary: 'The command line is not valid.' },
   INTERNAL: { domain: 'internal', summary: 'An unexpected error inside sluice.' },
   IO_ERROR: { domain: 'external', summary: 'A file-system operation failed.' },
+  INVALID_ENVIRONMENT: {
+    domain: 'user',
+    summary: 'An environment variable sluice reads has an invalid value.',
+  },
+  OUT_OF_MEMORY: {
+    domain: 'user',
+    summary: 'DuckDB needed more memory than SLUICE_MEMORY_LIMIT allows and could not spill.',
+  },
 
   // Delta storage
   DELTA_TABLE_NOT_FOUND: { domain: 'user', summary: 'No Delta table (no _delta_log) at the path.' },

@@ -1,3 +1,4 @@
+import { memoryLimit } from '../util/memory-limit.ts';
 import { ERROR_CODES, type ErrorCode, type ErrorDomain } from './codes.ts';
 
 /** Where in a user's pipeline source an error points. Lines and columns are 1-based. */
@@ -97,5 +98,14 @@ export function toSluiceError(e: unknown, fallback: ErrorCode = 'INTERNAL'): Slu
     });
   }
   const message = e instanceof Error ? e.message : String(e);
+  // DuckDB's errors carry their class only as a message prefix.
+  if (message.startsWith('Out of Memory Error')) {
+    const first = message.split('\n')[0]!;
+    return new SluiceError(
+      'OUT_OF_MEMORY',
+      `DuckDB ran out of memory (${first}); raise SLUICE_MEMORY_LIMIT (now ${memoryLimit()}) or read smaller batches (maxFilesPerTrigger / maxBytesPerTrigger)`,
+      { params: { memoryLimit: memoryLimit() }, cause: e },
+    );
+  }
   return new SluiceError(fallback, message, { cause: e });
 }

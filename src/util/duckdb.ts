@@ -1,6 +1,9 @@
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type * as DuckDB from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { memoryLimit } from './memory-limit.ts';
 
 export type { DuckDBConnection, DuckDBInstance, DuckDBType } from '@duckdb/node-api';
 
@@ -19,7 +22,11 @@ let shared: Promise<DuckDBInstance> | undefined;
  */
 export function sharedDuckDB(): Promise<DuckDBInstance> {
   shared ??= (async () => {
-    const db = await duckdb.DuckDBInstance.create(':memory:');
+    const db = await duckdb.DuckDBInstance.create(':memory:', {
+      memory_limit: memoryLimit(),
+      // Where DuckDB spills what does not fit in memory (removed when the process ends cleanly).
+      temp_directory: join(tmpdir(), `sluice-duckdb-${process.pid}`),
+    });
     // Delta timestamps are UTC instants; make every session agree regardless of the machine's zone.
     const conn = await db.connect();
     try {

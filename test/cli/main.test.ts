@@ -24,3 +24,18 @@ test('an unknown command is a usage error with exit code 2', async () => {
   assert.equal(r.code, 2);
   assert.match(r.stderr, /^USAGE: unknown command 'frobnicate'/);
 });
+
+test('SLUICE_MEMORY_LIMIT bounds DuckDB (default 600 MB); a value that is not a size is refused with a code', async () => {
+  const limit = async (env: NodeJS.ProcessEnv) => {
+    const r = await runCli(['query', "SELECT current_setting('memory_limit') AS m", '--format', 'json'], {
+      env,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout)[0].m;
+  };
+  assert.equal(await limit({ SLUICE_MEMORY_LIMIT: '' }), '572.2 MiB');
+  assert.equal(await limit({ SLUICE_MEMORY_LIMIT: '2GB' }), '1.8 GiB');
+  const bad = await runCli(['validate', 'examples/events'], { env: { SLUICE_MEMORY_LIMIT: 'lots' } });
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /^INVALID_ENVIRONMENT: SLUICE_MEMORY_LIMIT="lots" is not a size/m);
+});

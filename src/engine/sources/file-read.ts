@@ -16,8 +16,12 @@ import { type FileSchema, isNestedType, RESCUED_DATA_COLUMN, SOURCE_FILE_COLUMN 
 
 /** Column DuckDB's file readers write the file path to (a name no user column plausibly has). */
 const FILENAME_COL = '__sluice_source_file';
-/** JSON lines are read as one VARCHAR per line; a line longer than this fails the read. */
-const MAX_LINE_BYTES = 64 * 1024 * 1024;
+/**
+ * JSON lines are read as one VARCHAR per line; a line longer than this fails the read. The
+ * reader holds a buffer just larger per file it scans in parallel, outside DuckDB's memory limit,
+ * so the limit stays modest (DuckDB's own default is 2 MB).
+ */
+const MAX_LINE_BYTES = 16 * 1024 * 1024;
 /**
  * read_csv's buffer must exceed the longest line; left to itself it takes 16 × the line limit
  * (1 GiB blocks), which a bounded `memory_limit` cannot grant. Just above the limit reads as fast.
@@ -86,21 +90,19 @@ function jsonRaw(paths: readonly string[], schema: FileSchema, options: FileSour
  */
 export const CLEAN_JSON_CHECK_MIN_BYTES = 8 * 1024 * 1024;
 
-/** Largest JSON record DuckDB's reader accepts in the clean-batch path (the line limit). */
-const MAX_OBJECT_BYTES = MAX_LINE_BYTES;
-
 /**
  * Counts the records of newline-delimited JSON files that `jsonRecordsRaw` could not read exactly
  * as `jsonRaw` would: records that are not objects, or have a key the schema does not name
  * (compared exactly, as `json_transform` does). Fails when a line is not valid JSON. A batch that
  * counts 0 without failing is *clean*: nothing in it needs rescuing but wrong-typed values.
+ * (DuckDB's default record size limit applies, 16 MB: a batch with a larger record is not clean.)
  */
 export function jsonShapeCheckSql(paths: readonly string[], schema: FileSchema): string {
   const known = schema.columns.map((c) => `map_contains(json, ${sqlString(c.name)})::INT`).join(' + ');
   return (
     `SELECT count(*) FILTER (json IS NULL OR cardinality(json) <> ${known || '0'}) AS unclean ` +
     `FROM read_json(${fileList(paths)}, format = 'newline_delimited', records = false, ` +
-    `columns = {'json': 'MAP(VARCHAR, JSON)'}, maximum_object_size = ${MAX_OBJECT_BYTES})`
+    `columns = {'json': 'MAP(VARCHAR, JSON)'})`
   );
 }
 
@@ -117,7 +119,7 @@ function jsonRecordsRaw(paths: readonly string[], schema: FileSchema): string {
   return (
     `SELECT ${FILENAME_COL} AS __src, NULL::VARCHAR AS __bad, NULL::JSON AS __x${values} ` +
     `FROM read_json(${fileList(paths)}, format = 'newline_delimited', records = true, columns = {${columns}}, ` +
-    `maximum_object_size = ${MAX_OBJECT_BYTES}, filename = '${FILENAME_COL}')`
+    `filename = '${FILENAME_COL}')`
   );
 }
 

@@ -106,11 +106,15 @@ export async function writeCheckpoint(
   const conn = await connect();
   try {
     await writeFile(jsonTmp, `${lines.join('\n')}\n`);
+    // The reader's buffer is twice the largest record it accepts, allocated outside DuckDB's
+    // memory limit: accept exactly what these lines need (UTF-8 takes at most 3 bytes per unit).
+    const longest = lines.reduce((m, l) => Math.max(m, l.length), 0);
+    const maxObject = Math.max(16 * 1024 * 1024, longest * 3 + 1024);
     const columns = Object.entries(CHECKPOINT_COLUMNS)
       .map(([k, v]) => `${k}: ${sqlString(v)}`)
       .join(', ');
     await conn.run(
-      `COPY (SELECT txn, add, remove, metaData, protocol FROM read_json(${sqlString(jsonTmp)}, format = 'newline_delimited', columns = {${columns}}, maximum_object_size = 268435456)) TO ${sqlString(parquetTmp)} (FORMAT parquet, COMPRESSION zstd)`,
+      `COPY (SELECT txn, add, remove, metaData, protocol FROM read_json(${sqlString(jsonTmp)}, format = 'newline_delimited', columns = {${columns}}, maximum_object_size = ${maxObject})) TO ${sqlString(parquetTmp)} (FORMAT parquet, COMPRESSION zstd)`,
     );
     await fsyncFile(parquetTmp);
     await rename(parquetTmp, target);
