@@ -6,8 +6,8 @@
  * SLUICE_SMTP_PASSWORD (keep passwords out of the spec). Without `secure`, STARTTLS is used when
  * the server offers it. Never throws: the outcome is returned.
  */
+import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
-import nodemailer from 'nodemailer';
 import type { SmtpSpec } from '../spec/index.ts';
 import type { DeliveryOutcome, RetryPolicy } from './notifications-webhook.ts';
 
@@ -62,6 +62,8 @@ export async function sendEmail(
     };
   }
   const timeout = policy.timeoutMs ?? 5000;
+  // Loaded on first use (most updates send no email): nodemailer is large and CommonJS.
+  const nodemailer = createRequire(import.meta.url)('nodemailer') as typeof import('nodemailer');
   const transport = nodemailer.createTransport({
     host: settings.host,
     port: settings.port,

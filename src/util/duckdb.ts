@@ -1,15 +1,12 @@
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type * as DuckDB from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import * as duckdb from '@duckdb/node-api';
 import { memoryLimit } from './memory-limit.ts';
 
 export type { DuckDBConnection, DuckDBInstance, DuckDBType } from '@duckdb/node-api';
 
-// A CommonJS package: `require` loads it without Node's scan of CommonJS exports that an ESM
-// import runs over every file of the package (about 100 ms of every process start).
-const duckdb = createRequire(import.meta.url)('@duckdb/node-api') as typeof DuckDB;
+// The CLI bundle inlines this package's JavaScript (only its native binding loads separately).
 
 /** DuckDB's logical type ids (the node-api enum). */
 export const { DuckDBTypeId } = duckdb;
