@@ -5,8 +5,9 @@
  *
  * Buffering: every event gets its sequence number when it arrives (so sequence order is the
  * engine's order); rows are appended in batches. The update's start (with the dataset and flow
- * definitions), its RUNNING state and its terminal state are flushed before the listener returns;
- * every other event (the setup states, flow states, batch metrics, planning) is flushed by a timer
+ * definitions) and its RUNNING state are written at once, in the background (the update does not
+ * wait; writes stay in order); the terminal state is written before the listener returns; every
+ * other event (the setup states, flow states, batch metrics, planning) is flushed by a timer
  * (at most `flushDelayMs` after it arrives, default 1 s) or with the next flush — so an update
  * costs three event-log commits plus at most one per second while it runs, not one per event.
  * A killed update keeps everything flushed before it died (at most the last second is lost), and
@@ -155,7 +156,7 @@ export class EventRecorder {
           await this.#closeMarker(e.updateId);
         } else {
           await this.#mark(e.updateId, e.state);
-          if (e.state === 'RUNNING') await this.flush();
+          if (e.state === 'RUNNING') void this.flush();
           else this.#schedule();
         }
         return;
@@ -287,7 +288,7 @@ export class EventRecorder {
       flowsByTarget.set(f.target, [...(flowsByTarget.get(f.target) ?? []), f]);
     for (const d of this.#pipeline.datasets) this.#addDatasetDefinition(d, flowsByTarget.get(d.name) ?? []);
     for (const f of this.#pipeline.flows) this.#addFlowDefinition(f);
-    await this.flush();
+    void this.flush(); // written in the background; writes are serialized, close() awaits them
   }
 
   /**

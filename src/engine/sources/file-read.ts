@@ -88,7 +88,7 @@ function jsonRaw(paths: readonly string[], schema: FileSchema, options: FileSour
  * JSON batches at least this large are checked for a clean shape first (see `jsonShapeCheckSql`),
  * so that a clean batch is read by DuckDB's JSON reader; below it the check costs more than it saves.
  */
-export const CLEAN_JSON_CHECK_MIN_BYTES = 8 * 1024 * 1024;
+export const CLEAN_JSON_CHECK_MIN_BYTES = 1024 * 1024;
 
 /**
  * Counts the records of newline-delimited JSON files that `jsonRecordsRaw` could not read exactly
