@@ -41,34 +41,54 @@ export interface ExpectationEvaluation {
   readonly metrics: readonly ExpectationMetrics[];
 }
 
+/** Functions giving a different value at each evaluation (a statement re-run would differ). */
+const VOLATILE = /\b(random|setseed|uuid|gen_random_uuid|uuidv4|uuidv7|nextval)\s*\(/i;
+
 /**
- * Evaluates every expectation on every row of `sql` in one pass, materializing the batch with
- * one boolean column per expectation (TRUE only when the constraint is TRUE — FALSE and NULL
- * fail) plus the routing decisions. Precedence: FAIL over QUARANTINE over DROP over warn.
- * Throws EXPECTATION_VIOLATION (before anything is written) when a FAIL UPDATE expectation fails.
+ * Whether the batch query and its constraints give the same rows and verdicts when run again
+ * in the same transaction (where `current_timestamp` is fixed): then the batch can be read once
+ * per use instead of materialized. A false "volatile" only costs the materialization.
+ */
+export function isRepeatable(sql: string, compiled: readonly CompiledExpectation[]): boolean {
+  return ![sql, ...compiled.map((c) => c.sql)].some((t) => VOLATILE.test(t));
+}
+
+/**
+ * Evaluates every expectation on every row of `sql` in one pass over the batch with one boolean
+ * column per expectation (TRUE only when the constraint is TRUE — FALSE and NULL fail) plus the
+ * routing decisions. Precedence: FAIL over QUARANTINE over DROP over warn. Throws
+ * EXPECTATION_VIOLATION (before anything is written) when a FAIL UPDATE expectation fails.
+ *
+ * `materialize` (default): the flagged batch is stored in `table`, and `rows` names it. Otherwise
+ * (for a repeatable query — see `isRepeatable` — inside one transaction) only the counts are
+ * computed and `rows` is the flagged query itself: every later read re-runs it, streaming, so
+ * memory does not grow with the batch.
  */
 export async function evaluateExpectations(
   conn: DuckDBConnection,
   sql: string,
   compiled: readonly CompiledExpectation[],
   table: string = BATCH_TABLE,
-): Promise<ExpectationEvaluation> {
+  options: { readonly materialize?: boolean } = {},
+): Promise<ExpectationEvaluation & { readonly rows: string }> {
   const failed = (c: CompiledExpectation) => `NOT ${sqlIdent(c.flag)}`;
   const anyOf = (cs: readonly CompiledExpectation[]) =>
     cs.length === 0 ? 'false' : cs.map(failed).join(' OR ');
   const by = (a: Expectation['action']) => compiled.filter((c) => c.expectation.action === a);
   const flags = compiled.map((c) => `coalesce((${c.sql}), false) AS ${sqlIdent(c.flag)}`);
-  await conn.run(
-    `CREATE OR REPLACE TEMP TABLE ${table} AS SELECT *, ${anyOf(by('quarantine'))} AS __sluice_quarantine, ` +
-      `(${anyOf(by('drop'))}) AND NOT (${anyOf(by('quarantine'))}) AS __sluice_drop ` +
-      `FROM (SELECT __q.*${flags.length ? `, ${flags.join(', ')}` : ''} FROM (${sql}) AS __q)`,
-  );
+  const flagged =
+    `SELECT *, ${anyOf(by('quarantine'))} AS __sluice_quarantine, ` +
+    `(${anyOf(by('drop'))}) AND NOT (${anyOf(by('quarantine'))}) AS __sluice_drop ` +
+    `FROM (SELECT __q.*${flags.length ? `, ${flags.join(', ')}` : ''} FROM (${sql}) AS __q)`;
+  const materialize = options.materialize ?? true;
+  const rows = materialize ? table : `(${flagged}) AS __sluice_rows`;
+  if (materialize) await conn.run(`CREATE OR REPLACE TEMP TABLE ${table} AS ${flagged}`);
   const counts = await queryRows<Record<string, number | string>>(
     conn,
     `SELECT count(*) AS n, count_if(__sluice_quarantine) AS q, count_if(__sluice_drop) AS d, ` +
       `count_if(${anyOf(by('fail'))}) AS f` +
       compiled.map((c, i) => `, count_if(${failed(c)}) AS e${i}`).join('') +
-      ` FROM ${table}`,
+      ` FROM ${rows}`,
   );
   const row = counts[0]!;
   const num = (k: string) => Number(row[k] ?? 0);
@@ -80,7 +100,7 @@ export async function evaluateExpectations(
       .reduce((acc, x) => `coalesce(${acc}, ${x})`);
     const offenders = await queryRows<{ name: string; row: string }>(
       conn,
-      `WITH o AS (SELECT * FROM ${table} WHERE ${anyOf(failing)} LIMIT 1) ` +
+      `WITH o AS (SELECT * FROM ${rows} WHERE ${anyOf(failing)} LIMIT 1) ` +
         `SELECT ${nameExpr} AS name, (SELECT to_json(r)::VARCHAR FROM (SELECT * EXCLUDE (${flagColumns(
           compiled,
         )
@@ -118,6 +138,7 @@ export async function evaluateExpectations(
     quarantinedRows: num('q'),
     keptRows: inputRows - num('d') - num('q'),
     metrics,
+    rows,
   };
 }
 
@@ -151,7 +172,7 @@ export async function countExpectations(
   };
 }
 
-/** SELECT of the rows that stay in the target (bookkeeping columns removed). */
+/** SELECT of the rows that stay in the target (bookkeeping columns removed); `table`: an evaluation's `rows`. */
 export function keptRowsSql(compiled: readonly CompiledExpectation[], table: string = BATCH_TABLE): string {
   return `SELECT * EXCLUDE (${flagColumns(compiled).map(sqlIdent).join(', ')}) FROM ${table} WHERE NOT __sluice_quarantine AND NOT __sluice_drop`;
 }

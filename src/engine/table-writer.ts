@@ -8,7 +8,9 @@ import {
   type CompiledExpectation,
   compileExpectations,
   countExpectations,
+  type ExpectationEvaluation,
   evaluateExpectations,
+  isRepeatable,
   keptRowsSql,
   quarantinedRowsSql,
 } from './expectations.ts';
@@ -180,20 +182,50 @@ async function writeBatchRows(
   exps: readonly CompiledExpectation[],
   views: readonly ViewQuality[],
 ): Promise<BatchOutcome> {
-  let dataSql = sql;
-  let evaluation: Awaited<ReturnType<typeof evaluateExpectations>> | undefined;
   // Warn-only expectations remove no row: write straight from the query and count the failures
   // over the files just written (columnar, cheap) instead of materializing the batch first.
   const warnOnly = exps.length > 0 && exps.every((e) => e.expectation.action === 'warn');
-  if (exps.length > 0 && !warnOnly) {
-    evaluation = await evaluateExpectations(conn, sql, exps);
-    dataSql = keptRowsSql(exps);
+  // When rows can be removed, the counts come first, then the writes. A repeatable query is
+  // read again for each of them, all in one transaction (so current_timestamp() is one value
+  // throughout); anything else is materialized once.
+  const routed = exps.length > 0 && !warnOnly;
+  const transaction = routed && isRepeatable(sql, exps);
+  if (!transaction) return routeAndWrite(pf, conn, cp, sql, opts, exps, views, warnOnly, routed, false);
+  await conn.run('BEGIN TRANSACTION');
+  try {
+    const outcome = await routeAndWrite(pf, conn, cp, sql, opts, exps, views, warnOnly, routed, true);
+    await conn.run('COMMIT');
+    return outcome;
+  } catch (e) {
+    await conn.run('ROLLBACK').catch(() => {});
+    throw e;
+  }
+}
+
+async function routeAndWrite(
+  pf: PlannedFlow,
+  conn: DuckDBConnection,
+  cp: FlowCheckpoint,
+  sql: string,
+  opts: WriteBatchOptions,
+  exps: readonly CompiledExpectation[],
+  views: readonly ViewQuality[],
+  warnOnly: boolean,
+  routed: boolean,
+  streaming: boolean,
+): Promise<BatchOutcome> {
+  let dataSql = sql;
+  let evaluation: ExpectationEvaluation | undefined;
+  if (routed) {
+    const ev = await evaluateExpectations(conn, sql, exps, BATCH_TABLE, { materialize: !streaming });
+    evaluation = ev;
+    dataSql = keptRowsSql(exps, ev.rows);
     if (exps.some((e) => e.expectation.action === 'quarantine')) {
       const qd = quarantineDataset(pf.target);
       const qPath = quarantineTablePath(cp.tablePath, pf.target);
       const done = ((await store.txnVersion(qPath, cp.appId)) ?? -1) >= opts.batchId;
       if (!done) {
-        await writeAndCommit(conn, qPath, qd, quarantinedRowsSql(exps, opts.batchId, opts.source), {
+        await writeAndCommit(conn, qPath, qd, quarantinedRowsSql(exps, opts.batchId, opts.source, ev.rows), {
           mode: opts.mode,
           appId: cp.appId,
           batchId: opts.batchId,
