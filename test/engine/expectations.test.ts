@@ -274,3 +274,33 @@ test('the bundled example: SQL and TypeScript variants produce identical tables'
     assert.deepEqual(tsRows, sqlRows, t);
   }
 });
+
+test('a query with random values: each row is routed by the value it was written with (counts, target and quarantine agree)', async () => {
+  const dir = tmpDir('exp-random');
+  const many = Array.from({ length: 2000 }, (_, i) => ({ id: i + 1 }));
+  writeFiles(dir, {
+    'spark-pipeline.yml': 'name: exp_random\n',
+    'data/1.json': ndjson(many),
+    'transformations/t.sql': `
+CREATE OR REFRESH STREAMING TABLE raw AS SELECT * FROM STREAM read_files('data', format => 'json');
+CREATE OR REFRESH STREAMING TABLE sampled (
+  CONSTRAINT low EXPECT (r < 0.5) ON VIOLATION DROP ROW,
+  CONSTRAINT mid EXPECT (r < 0.75) ON VIOLATION QUARANTINE
+) AS SELECT id, rand() AS r FROM STREAM(raw);
+`,
+  });
+  const r = await runCli(['run', dir, '--format', 'json']);
+  assert.equal(r.code, 0, r.stderr);
+  const flow = flowsOf(r.stdout).sampled;
+  const target = await readTable(tableDir(dir, 'sampled'), 'id');
+  const quarantine = await readTable(tableDir(dir, 'sampled_quarantine'), 'id');
+  // Rows kept have r < 0.5, quarantined ones r >= 0.75 — the value stored is the value judged.
+  assert.ok(target.every((x) => Number(x.r) < 0.5));
+  assert.ok(quarantine.every((x) => Number(x.r) >= 0.75));
+  const q = flow.dataQuality;
+  assert.equal(q.quarantined_records, quarantine.length);
+  assert.equal(target.length + q.dropped_records + q.quarantined_records, 2000);
+  const low = q.expectations.find((x: { name: string }) => x.name === 'low');
+  assert.equal(low.passed_records, target.length);
+  assert.ok(target.length > 700 && quarantine.length > 300, 'about half kept, a quarter quarantined');
+});
