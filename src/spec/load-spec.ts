@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import picomatch from 'picomatch';
 import { type Document, isMap, isScalar, LineCounter, parseDocument } from 'yaml';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { SluiceError, type SourceLocation } from '../errors/index.ts';
 import { type NotificationAlert, rawSpecSchema } from './schema.ts';
 
@@ -204,7 +204,7 @@ export async function loadSpec(dirOrFile?: string, options: LoadSpecOptions = {}
   }
   const value = doc.toJS() ?? {};
   const parsed = rawSpecSchema.safeParse(value);
-  if (!parsed.success) throw specError(parsed.error.issues, doc, lines, file);
+  if (!parsed.success) throw specError(parsed.error.issues, value, doc, lines, file);
   const raw = parsed.data;
 
   if (raw.schema !== undefined && raw.database !== undefined && raw.schema !== raw.database) {
@@ -245,8 +245,19 @@ export async function loadSpec(dirOrFile?: string, options: LoadSpecOptions = {}
   });
 }
 
+/** The value at `path` inside `value`, or undefined where the path does not exist. */
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let v = value;
+  for (const k of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[k];
+  }
+  return v;
+}
+
 function specError(
   issues: readonly z.core.$ZodIssue[],
+  value: unknown,
   doc: Document,
   lines: LineCounter,
   file: string,
@@ -267,7 +278,7 @@ function specError(
   }
   const issue = issues[0]!;
   const field = fieldPath(issue.path);
-  const missing = issue.code === 'invalid_type' && issue.input === undefined;
+  const missing = issue.code === 'invalid_type' && valueAt(value, issue.path) === undefined;
   const message = missing ? `required field '${field}' is missing` : `field '${field}': ${issue.message}`;
   return new SluiceError('PIPELINE_SPEC_INVALID', message, {
     params: { field, issues: issues.map((i) => ({ field: fieldPath(i.path), message: i.message })) },

@@ -1,4 +1,8 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
+
+// zod's small build, with only the English messages (they name the problem in errors).
+z.config(en());
 
 /** Alerts a notification can subscribe to (the Lakeflow names). */
 export const NOTIFICATION_ALERTS = [
@@ -11,50 +15,55 @@ export const NOTIFICATION_ALERTS = [
 export type NotificationAlert = (typeof NOTIFICATION_ALERTS)[number];
 
 /** Scalars in string maps are coerced to strings (`retries: 3` → `'3'`), as Spark does for conf. */
-const stringValue = z.union([z.string(), z.number(), z.boolean()]).transform((v) => String(v));
+const stringValue = z.pipe(
+  z.union([z.string(), z.number(), z.boolean()]),
+  z.transform((v: string | number | boolean) => String(v)),
+);
 const stringMap = z.record(z.string(), stringValue);
 
 /**
  * The raw spec schema. Every object is strict: an unknown key is reported as
  * PIPELINE_SPEC_UNEXPECTED_FIELD (see load-spec.ts), never silently ignored.
  */
+const nonEmpty = () => z.string().check(z.minLength(1));
+
 export const rawSpecSchema = z.strictObject({
-  name: z.string().min(1),
-  storage: z.string().min(1).optional(),
-  catalog: z.string().min(1).optional(),
-  database: z.string().min(1).optional(),
-  schema: z.string().min(1).optional(),
-  configuration: stringMap.optional(),
-  libraries: z
-    .array(
+  name: nonEmpty(),
+  storage: z.optional(nonEmpty()),
+  catalog: z.optional(nonEmpty()),
+  database: z.optional(nonEmpty()),
+  schema: z.optional(nonEmpty()),
+  configuration: z.optional(stringMap),
+  libraries: z.optional(
+    z.array(
       z.strictObject({
-        glob: z.strictObject({ include: z.string().min(1) }),
+        glob: z.strictObject({ include: nonEmpty() }),
       }),
-    )
-    .optional(),
-  continuous: z.boolean().optional(),
-  notifications: z
-    .array(
+    ),
+  ),
+  continuous: z.optional(z.boolean()),
+  notifications: z.optional(
+    z.array(
       z.strictObject({
-        alerts: z.array(z.enum(NOTIFICATION_ALERTS)).min(1),
-        email_recipients: z.array(z.string().min(1)).optional(),
-        webhook_urls: z.array(z.string().url()).optional(),
+        alerts: z.array(z.enum(NOTIFICATION_ALERTS)).check(z.minLength(1)),
+        email_recipients: z.optional(z.array(nonEmpty())),
+        webhook_urls: z.optional(z.array(z.url())),
       }),
-    )
-    .optional(),
-  tags: stringMap.optional(),
+    ),
+  ),
+  tags: z.optional(stringMap),
   /** SMTP server for email notifications (each field may instead come from SLUICE_SMTP_* variables). */
-  smtp: z
-    .strictObject({
-      host: z.string().min(1).optional(),
-      port: z.number().int().min(1).max(65535).optional(),
-      from: z.string().min(1).optional(),
+  smtp: z.optional(
+    z.strictObject({
+      host: z.optional(nonEmpty()),
+      port: z.optional(z.int().check(z.minimum(1), z.maximum(65535))),
+      from: z.optional(nonEmpty()),
       /** Implicit TLS (port 465 style); otherwise STARTTLS is used when the server offers it. */
-      secure: z.boolean().optional(),
-      user: z.string().min(1).optional(),
-      password: z.string().optional(),
-    })
-    .optional(),
+      secure: z.optional(z.boolean()),
+      user: z.optional(nonEmpty()),
+      password: z.optional(z.string()),
+    }),
+  ),
 });
 
 export type RawSpec = z.infer<typeof rawSpecSchema>;
