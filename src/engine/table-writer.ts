@@ -163,7 +163,7 @@ export async function writeBatch(
   const exps = await compiledFor(pf.target);
   const views = opts.views ?? [];
   try {
-    return await writeBatchRows(pf, conn, cp, sql, opts, exps, views);
+    return await writeBatchRows({ pf, conn, cp, sql, opts, exps, views });
   } finally {
     // Materialized batches live until dropped: free them before the next batch (memory stays
     // bounded by one batch per running flow).
@@ -173,47 +173,45 @@ export async function writeBatch(
   }
 }
 
-async function writeBatchRows(
-  pf: PlannedFlow,
-  conn: DuckDBConnection,
-  cp: FlowCheckpoint,
-  sql: string,
-  opts: WriteBatchOptions,
-  exps: readonly CompiledExpectation[],
-  views: readonly ViewQuality[],
-): Promise<BatchOutcome> {
-  // Warn-only expectations remove no row: write straight from the query and count the failures
-  // over the files just written (columnar, cheap) instead of materializing the batch first.
-  const warnOnly = exps.length > 0 && exps.every((e) => e.expectation.action === 'warn');
+/** One batch on its way to the target: what `writeBatch` was given, expectations compiled. */
+interface BatchWrite {
+  readonly pf: PlannedFlow;
+  readonly conn: DuckDBConnection;
+  readonly cp: FlowCheckpoint;
+  readonly sql: string;
+  readonly opts: WriteBatchOptions;
+  readonly exps: readonly CompiledExpectation[];
+  readonly views: readonly ViewQuality[];
+}
+
+/** Whether some expectation can take rows out of the target (anything but warn). */
+const removesRows = (exps: readonly CompiledExpectation[]) =>
+  exps.some((e) => e.expectation.action !== 'warn');
+
+async function writeBatchRows(b: BatchWrite): Promise<BatchOutcome> {
   // When rows can be removed, the counts come first, then the writes. A repeatable query is
   // read again for each of them, all in one transaction (so current_timestamp() is one value
   // throughout); anything else is materialized once.
-  const routed = exps.length > 0 && !warnOnly;
-  const transaction = routed && isRepeatable(sql, exps);
-  if (!transaction) return routeAndWrite(pf, conn, cp, sql, opts, exps, views, warnOnly, routed, false);
-  await conn.run('BEGIN TRANSACTION');
+  const transaction = removesRows(b.exps) && isRepeatable(b.sql, b.exps);
+  if (!transaction) return routeAndWrite(b, false);
+  await b.conn.run('BEGIN TRANSACTION');
   try {
-    const outcome = await routeAndWrite(pf, conn, cp, sql, opts, exps, views, warnOnly, routed, true);
-    await conn.run('COMMIT');
+    const outcome = await routeAndWrite(b, true);
+    await b.conn.run('COMMIT');
     return outcome;
   } catch (e) {
-    await conn.run('ROLLBACK').catch(() => {});
+    await b.conn.run('ROLLBACK').catch(() => {});
     throw e;
   }
 }
 
-async function routeAndWrite(
-  pf: PlannedFlow,
-  conn: DuckDBConnection,
-  cp: FlowCheckpoint,
-  sql: string,
-  opts: WriteBatchOptions,
-  exps: readonly CompiledExpectation[],
-  views: readonly ViewQuality[],
-  warnOnly: boolean,
-  routed: boolean,
-  streaming: boolean,
-): Promise<BatchOutcome> {
+/** Routes and writes a batch; `streaming`: inside writeBatchRows' transaction, nothing materialized. */
+async function routeAndWrite(b: BatchWrite, streaming: boolean): Promise<BatchOutcome> {
+  const { pf, conn, cp, sql, opts, exps, views } = b;
+  const routed = removesRows(exps);
+  // Warn-only expectations remove no row: write straight from the query and count the failures
+  // over the files just written (columnar, cheap) instead of materializing the batch first.
+  const warnOnly = exps.length > 0 && !routed;
   let dataSql = sql;
   let evaluation: ExpectationEvaluation | undefined;
   if (routed) {
