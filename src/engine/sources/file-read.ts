@@ -270,6 +270,18 @@ function rescueValue(format: FileFormat, value: string, type: string): string {
 }
 
 /**
+ * The cast of a raw value to its column type; NULL when it does not fit (the value is rescued).
+ * A JSON value for a STRUCT or MAP column must be an object and for a list an array: DuckDB
+ * would otherwise cast a string or a number to a struct of NULLs, silently losing the value.
+ */
+function castSql(format: FileFormat, value: string, type: string): string {
+  const cast = `TRY_CAST(${value} AS ${type})`;
+  if (format !== 'json' || !isNestedType(type)) return cast;
+  const shape = /\]\s*$/.test(type) ? 'ARRAY' : /^\s*(STRUCT|MAP)\s*\(/i.test(type) ? 'OBJECT' : undefined;
+  return shape ? `CASE WHEN json_type(${value}) = '${shape}' THEN ${cast} END` : cast;
+}
+
+/**
  * Whether the raw values of `format` already have column type `type`, so no cast can fail: JSON
  * scalars and CSV fields are extracted as VARCHAR (Parquet values keep the file's own types).
  */
@@ -285,7 +297,7 @@ function rawIsTyped(format: FileFormat, type: string): boolean {
 export function projectRaw(raw: string, format: FileFormat, schema: FileSchema): string {
   const cols = schema.columns;
   const typed = cols.map((c) => rawIsTyped(format, c.type));
-  const castItems = cols.map((c, i) => (typed[i] ? `__v${i}` : `TRY_CAST(__v${i} AS ${c.type})`));
+  const castItems = cols.map((c, i) => (typed[i] ? `__v${i}` : castSql(format, `__v${i}`, c.type)));
   const checked = cols.flatMap((c, i) => (typed[i] ? [] : [[c, i] as const]));
   // A JSON null in a patch removes nothing here (`__x` never holds a schema column's exact name),
   // so the failed values are patched in as one `json_object` whose other entries are null.
