@@ -4,12 +4,11 @@
  * while the update runs.
  *
  * Buffering: every event gets its sequence number when it arrives (so sequence order is the
- * engine's order); rows are appended in batches. The update's start (with the dataset and flow
- * definitions) and its RUNNING state are written at once, in the background (the update does not
- * wait; writes stay in order); the terminal state is written before the listener returns; every
- * other event (the setup states, flow states, batch metrics, planning) is flushed by a timer
- * (at most `flushDelayMs` after it arrives, default 1 s) or with the next flush — so an update
- * costs three event-log commits plus at most one per second while it runs, not one per event.
+ * engine's order); rows are appended in batches: every event is flushed by a timer (at most
+ * `flushDelayMs` after it arrives, default 1 s, in the background — the update never waits for
+ * it) or with the next flush, and the terminal state is written before the listener returns. So
+ * an update costs one event-log commit per second while it runs plus one at its end, not one per
+ * event (a short update: one commit).
  * A killed update keeps everything flushed before it died (at most the last second is lost), and
  * the next update records its abnormal end (see `openUpdates`). The terminal update state
  * flushes everything and closes the writer, so nothing is lost on a clean exit. A failing event
@@ -156,8 +155,7 @@ export class EventRecorder {
           await this.#closeMarker(e.updateId);
         } else {
           await this.#mark(e.updateId, e.state);
-          if (e.state === 'RUNNING') void this.flush();
-          else this.#schedule();
+          this.#schedule();
         }
         return;
       }
@@ -288,7 +286,7 @@ export class EventRecorder {
       flowsByTarget.set(f.target, [...(flowsByTarget.get(f.target) ?? []), f]);
     for (const d of this.#pipeline.datasets) this.#addDatasetDefinition(d, flowsByTarget.get(d.name) ?? []);
     for (const f of this.#pipeline.flows) this.#addFlowDefinition(f);
-    void this.flush(); // written in the background; writes are serialized, close() awaits them
+    this.#schedule();
   }
 
   /**
