@@ -17,6 +17,63 @@ export interface GroupAggregateRewrite {
   readonly keysSql: string;
   /** The query over only the input rows whose keys are in the key table (NULL keys match NULL). */
   readonly restrictedSql: string;
+  /**
+   * Per key: the one input column it is a non-decreasing function of (so a file whose column
+   * values lie in [min, max] has keys in [key(min), key(max)]), or undefined.
+   */
+  readonly monotoneColumns: readonly (string | undefined)[];
+  /**
+   * `SELECT __sluice_file, <key i> AS __sluice_b<i> …` over a relation `__sluice_bounds` with the
+   * input's columns (each key's value for rows of column bounds), for the monotone keys only;
+   * undefined when there is none.
+   */
+  readonly boundsSql?: string;
+}
+
+/** Casts that keep the order of numbers and instants (never applied to text: see the engine). */
+const ORDERED_TYPES = new Set([
+  'TINYINT',
+  'SMALLINT',
+  'INTEGER',
+  'BIGINT',
+  'HUGEINT',
+  'FLOAT',
+  'DOUBLE',
+  'DATE',
+  'TIMESTAMP',
+  'TIMESTAMP WITH TIME ZONE',
+]);
+/** Functions non-decreasing in their last argument (the others must be constants). */
+const NON_DECREASING = new Set([
+  'date_trunc',
+  'epoch_us',
+  'epoch_ms',
+  'epoch',
+  'make_timestamp',
+  'make_timestamptz',
+  'year',
+]);
+
+/** The single input column `expr` is a non-decreasing function of, if it provably is one. */
+function monotoneColumn(expr: AstNode): string | undefined {
+  switch (str(expr, 'class')) {
+    case 'COLUMN_REF':
+      return (expr.column_names as string[]).at(-1);
+    case 'CAST': {
+      const to = isNode(expr.cast_type) ? str(expr.cast_type, 'id') : '';
+      return ORDERED_TYPES.has(to) && isNode(expr.child) ? monotoneColumn(expr.child) : undefined;
+    }
+    case 'FUNCTION': {
+      const args = nodes(expr, 'children');
+      if (!NON_DECREASING.has(str(expr, 'function_name').toLowerCase()) || args.length === 0)
+        return undefined;
+      if (expr.distinct === true || expr.filter !== null) return undefined;
+      if (args.slice(0, -1).some((a) => str(a, 'class') !== 'CONSTANT')) return undefined;
+      return monotoneColumn(args.at(-1)!);
+    }
+    default:
+      return undefined;
+  }
 }
 
 /** Why a query cannot be maintained by groups (it is then recomputed completely). */
@@ -191,9 +248,36 @@ export async function groupAggregateRewrite(
   }) as AstNode;
   const restrictedNode: AstNode = { ...clone(node), from_table: { ...join, left: clone(from) } };
 
-  const [keysSql, restrictedSql] = await Promise.all([
+  // Key values for rows of per-file column bounds, read as the query reads its input.
+  const monotoneColumns = keyExprs.map(monotoneColumn);
+  const alias = str(from, 'alias') || str(from, 'table_name');
+  const boundsNode: AstNode | undefined = monotoneColumns.some((c) => c !== undefined)
+    ? {
+        ...clone(node),
+        select_list: [
+          {
+            class: 'COLUMN_REF',
+            type: 'COLUMN_REF',
+            alias: '',
+            query_location: 2 ** 64,
+            column_names: ['__sluice_file'],
+          },
+          ...keyExprs.flatMap((e, i) =>
+            monotoneColumns[i] === undefined ? [] : [{ ...clone(e), alias: `__sluice_b${i}` }],
+          ),
+        ],
+        from_table: { ...clone(from), table_name: '__sluice_bounds', alias },
+        where_clause: null,
+        group_expressions: [],
+        group_sets: [],
+        having: null,
+        modifiers: [],
+      }
+    : undefined;
+  const [keysSql, restrictedSql, boundsSql] = await Promise.all([
     deserializeSql(statementJson(keysNode)),
     deserializeSql(statementJson(restrictedNode)),
+    boundsNode ? deserializeSql(statementJson(boundsNode)) : Promise.resolve(undefined),
   ]);
-  return { keyColumns, keysSql, restrictedSql };
+  return { keyColumns, keysSql, restrictedSql, monotoneColumns, ...(boundsSql ? { boundsSql } : {}) };
 }
