@@ -444,13 +444,16 @@ async function runFlow(ctx: UpdateContext, pf: PlannedFlow, forceRecompute: bool
       return result;
     } catch (e) {
       const err = toSluiceError(e, 'FLOW_EXECUTION_FAILED');
+      // A failure raised below the flow (a query, DuckDB running out of memory) names the flow's
+      // dataset and, when it has none of its own, the flow's definition.
       const withDataset =
-        err.dataset === undefined && err.code === 'FLOW_EXECUTION_FAILED'
+        err.dataset === undefined && (err.code === 'FLOW_EXECUTION_FAILED' || err.code === 'OUT_OF_MEMORY')
           ? new SluiceError(err.code, err.message, {
               dataset: pf.target.name,
               params: err.params,
               cause: err.cause,
-              ...(pf.flow.location ? { location: pf.flow.location } : {}),
+              domain: err.domain,
+              ...((err.location ?? pf.flow.location) ? { location: err.location ?? pf.flow.location } : {}),
             })
           : err;
       if (isTransient(withDataset) && attempt < MAX_ATTEMPTS && !ctx.signal?.aborted) {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runCli } from '../helpers/cli.ts';
-import { ROOT } from '../helpers/tmp.ts';
+import { ROOT, tmpDir } from '../helpers/tmp.ts';
 
 test('sluice --version prints the package version', async () => {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
@@ -38,4 +38,18 @@ test('SLUICE_MEMORY_LIMIT bounds DuckDB (default 600 MB); a value that is not a 
   const bad = await runCli(['validate', 'examples/events'], { env: { SLUICE_MEMORY_LIMIT: 'lots' } });
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /^INVALID_ENVIRONMENT: SLUICE_MEMORY_LIMIT="lots" is not a size/m);
+});
+
+test('a run that needs more memory than SLUICE_MEMORY_LIMIT fails with OUT_OF_MEMORY naming the dataset, its file:line and the remedy', async () => {
+  const dir = join(tmpDir('oom'), 'events');
+  cpSync(join(ROOT, 'examples', 'events'), dir, {
+    recursive: true,
+    filter: (src) => !src.includes(`${join('events', '.sluice')}`),
+  });
+  const r = await runCli(['run', dir], { env: { SLUICE_MEMORY_LIMIT: '1MB' } });
+  assert.equal(r.code, 1);
+  assert.match(
+    r.stderr,
+    /^OUT_OF_MEMORY: DuckDB ran out of memory .*raise SLUICE_MEMORY_LIMIT \(now 1MB\).*\[dataset bronze_events\] \(transformations\/01_bronze_events\.sql:\d+/m,
+  );
 });

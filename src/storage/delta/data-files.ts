@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SluiceError } from '../../errors/index.ts';
+import { SluiceError, toSluiceError } from '../../errors/index.ts';
 import { type DuckDBConnection, queryRows, sqlIdent, sqlString } from '../../util/duckdb.ts';
 import type { AddAction } from './actions.ts';
 import { encodeAddPath, encodePartitionPath } from './partitions.ts';
@@ -103,14 +103,7 @@ export async function writeParquetFiles(
   try {
     selected = opts.columns ? [...opts.columns] : await describeSelect(conn, selectSql);
   } catch (e) {
-    throw new SluiceError(
-      'DELTA_SCHEMA_MISMATCH',
-      `the rows to write cannot be analyzed: ${(e as Error).message}`,
-      {
-        params: { table: tablePath },
-        cause: e,
-      },
-    );
+    throw schemaMismatch(tablePath, e, 'the rows to write cannot be analyzed for table');
   }
   const sourceOf = new Map<string, string>(); // schema name → selected name
   for (const name of selected) {
@@ -177,14 +170,7 @@ export async function writeParquetFiles(
     );
   } catch (e) {
     await conn.run(`DROP TABLE IF EXISTS ${tmp}`).catch(() => {});
-    throw new SluiceError(
-      'DELTA_SCHEMA_MISMATCH',
-      `the rows do not fit table ${tablePath}: ${(e as Error).message}`,
-      {
-        params: { table: tablePath },
-        cause: e,
-      },
-    );
+    throw schemaMismatch(tablePath, e);
   }
   try {
     const statCols: StatColumn[] = dataFields.map((f) => ({ name: f.name, type: f.type as DeltaTypeJson }));
@@ -259,10 +245,16 @@ export async function writeParquetFiles(
   }
 }
 
-function schemaMismatch(tablePath: string, e: unknown): SluiceError {
+/**
+ * A failed write as DELTA_SCHEMA_MISMATCH — unless DuckDB ran out of memory, which is reported as
+ * such (OUT_OF_MEMORY says how to give it more), not as rows that do not fit.
+ */
+function schemaMismatch(tablePath: string, e: unknown, what = 'the rows do not fit table'): SluiceError {
+  const err = toSluiceError(e);
+  if (err.code === 'OUT_OF_MEMORY') return err;
   return new SluiceError(
     'DELTA_SCHEMA_MISMATCH',
-    `the rows do not fit table ${tablePath}: ${(e as Error).message}`,
+    `${what} ${tablePath}: ${(e as Error).message}`,
     {
       params: { table: tablePath },
       cause: e,
