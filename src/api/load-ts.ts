@@ -12,6 +12,7 @@ import {
   type PipelineContext,
   type QueryArg,
   type Registration,
+  stackFrames,
 } from './registry.ts';
 import { type DeclaredInput, renderSql } from './sql-template.ts';
 
@@ -261,12 +262,9 @@ function loadError(e: unknown, file: string, root: string, mapFrame?: FrameMappe
   const err = asSluiceError(e, 'TS_PIPELINE_LOAD_FAILED');
   const rel = relative(root, file);
   let at: SourceLocation | undefined;
-  for (const line of ((e as Error)?.stack ?? '').split('\n')) {
-    if (!line.includes(file)) continue;
-    const m = /:(\d+):(\d+)\)?\s*$/.exec(line);
-    if (!m) continue;
-    const raw = { file, line: Number(m[1]), column: Number(m[2]) };
-    const loc = mapFrame ? mapFrame(raw) : raw;
+  for (const frame of stackFrames((e as Error)?.stack ?? '')) {
+    if (frame.file !== file) continue;
+    const loc = mapFrame ? mapFrame(frame) : frame;
     if (loc.file === file) {
       at = loc;
       break;

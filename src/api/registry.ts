@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { SourceLocation } from '../errors/index.ts';
-import type { ColumnDefinition, DatasetKind, Expectation } from '../model/index.ts';
+import type { Dataset, DatasetKind } from '../model/index.ts';
 import type { SqlQuery } from './sql-template.ts';
 
 /** What a query callback receives. `conf` is the spec configuration extended by SQL `SET`s. */
@@ -13,20 +13,22 @@ export type QueryArg = SqlQuery | ((ctx: PipelineContext) => SqlQuery);
 
 /** One call of the TS API, recorded at import time and compiled by the loader afterwards. */
 export type Registration =
-  | {
+  | (Pick<
+      Dataset,
+      | 'name'
+      | 'comment'
+      | 'properties'
+      | 'partitionBy'
+      | 'clusterBy'
+      | 'columns'
+      | 'expectations'
+      | 'private'
+      | 'location'
+    > & {
       readonly kind: 'dataset';
       readonly datasetKind: DatasetKind;
-      readonly name: string;
-      readonly comment?: string;
-      readonly properties: Readonly<Record<string, string>>;
-      readonly partitionBy: readonly string[];
-      readonly clusterBy: readonly string[];
-      readonly columns?: readonly ColumnDefinition[];
-      readonly expectations: readonly Expectation[];
-      readonly private: boolean;
       readonly query?: QueryArg;
-      readonly location?: SourceLocation;
-    }
+    })
   | {
       readonly kind: 'append_flow';
       readonly name?: string;
@@ -87,10 +89,10 @@ export async function collectRegistrations(
 
 const FRAME = /\(?((?:file:\/\/)?\/[^():]*?|[A-Za-z]:\\[^():]*?)(?:\?[^:]*)?:(\d+):(\d+)\)?\s*$/;
 
-type Frame = { readonly file: string; readonly line: number; readonly column: number };
+export type Frame = { readonly file: string; readonly line: number; readonly column: number };
 
 /** Frames of a formatted stack (positions already source-mapped when Node maps them). */
-function parseStack(stack: string): Frame[] {
+export function stackFrames(stack: string): Frame[] {
   const frames: Frame[] = [];
   for (const line of stack.split('\n').slice(1)) {
     const m = FRAME.exec(line.trim());
@@ -131,7 +133,7 @@ function rawFrames(below: (...args: never[]) => unknown): Frame[] {
 export function callSite(): SourceLocation | undefined {
   const { currentFile: current, mapFrame } = state();
   // Bundled code maps its own frames, so it can take V8's raw positions.
-  const frames = mapFrame ? rawFrames(callSite) : parseStack(new Error().stack ?? '');
+  const frames = mapFrame ? rawFrames(callSite) : stackFrames(new Error().stack ?? '');
   let fallback: SourceLocation | undefined;
   for (const raw of frames) {
     const loc = mapFrame && raw.file === current ? mapFrame(raw) : raw;

@@ -1,6 +1,6 @@
 import { SluiceError } from '../errors/index.ts';
 import type { Dataset, Expectation } from '../model/index.ts';
-import { translateExpression } from '../sql/index.ts';
+import { mayCallVolatile, translateExpression } from '../sql/index.ts';
 import { type DuckDBConnection, queryRows, sqlIdent, sqlString } from '../util/duckdb.ts';
 import type { ExpectationMetrics } from './types.ts';
 
@@ -41,16 +41,13 @@ export interface ExpectationEvaluation {
   readonly metrics: readonly ExpectationMetrics[];
 }
 
-/** Functions giving a different value at each evaluation (a statement re-run would differ). */
-const VOLATILE = /\b(random|setseed|uuid|gen_random_uuid|uuidv4|uuidv7|nextval)\s*\(/i;
-
 /**
  * Whether the batch query and its constraints give the same rows and verdicts when run again
  * in the same transaction (where `current_timestamp` is fixed): then the batch can be read once
  * per use instead of materialized. A false "volatile" only costs the materialization.
  */
 export function isRepeatable(sql: string, compiled: readonly CompiledExpectation[]): boolean {
-  return ![sql, ...compiled.map((c) => c.sql)].some((t) => VOLATILE.test(t));
+  return ![sql, ...compiled.map((c) => c.sql)].some(mayCallVolatile);
 }
 
 /**

@@ -114,9 +114,11 @@ export async function planGroupRefresh(
     const sql =
       `SELECT * FROM (${touched}\n) UNION ALL BY NAME SELECT __sluice_old.* FROM (${store.scanSnapshotSql(view)}) AS __sluice_old\n` +
       `ANTI JOIN ${sqlIdent(keys)} AS __sluice_keys ON ${match}`;
-    const skipped = needed
-      ? ` (${input.files.length - needed.length} of ${input.files.length} input files skipped by their statistics)`
-      : '';
+    const skippedFiles = needed ? input.files.length - needed.length : 0;
+    const skipped =
+      skippedFiles > 0
+        ? ` (${skippedFiles} of ${input.files.length} input files skipped by their statistics)`
+        : '';
     return {
       kind: 'groups',
       sql,

@@ -204,6 +204,14 @@ function dateAdd(c: FunctionCall): AstNode {
   return castNode(operatorFunction('+', [asDate(c.args[0]!), castNode(c.args[1]!, 'INTEGER')]), 'DATE');
 }
 
+/** Spark's `name(a, b[, c])` where DuckDB needs all three: the third defaults to the string `fill`. */
+function optionalThird(name: string, fill: string): FunctionRule {
+  return (c) => {
+    arity(c, 2, 3);
+    return renamed(c, name, c.args.length === 2 ? [...c.args, stringConstant(fill)] : c.args);
+  };
+}
+
 export const SPARK_FUNCTIONS: Readonly<Record<string, FunctionRule>> = {
   ...Object.fromEntries(PASS_THROUGH.map((n) => [n, n])),
   // --- null handling
@@ -280,18 +288,9 @@ export const SPARK_FUNCTIONS: Readonly<Record<string, FunctionRule>> = {
   startswith: 'starts_with',
   endswith: 'suffix',
   format_string: 'printf',
-  lpad: (c) => {
-    arity(c, 2, 3);
-    return renamed(c, 'lpad', c.args.length === 2 ? [...c.args, stringConstant(' ')] : c.args);
-  },
-  rpad: (c) => {
-    arity(c, 2, 3);
-    return renamed(c, 'rpad', c.args.length === 2 ? [...c.args, stringConstant(' ')] : c.args);
-  },
-  replace: (c) => {
-    arity(c, 2, 3);
-    return renamed(c, 'replace', c.args.length === 2 ? [...c.args, stringConstant('')] : c.args);
-  },
+  lpad: optionalThird('lpad', ' '),
+  rpad: optionalThird('rpad', ' '),
+  replace: optionalThird('replace', ''),
   locate: (c) => {
     arity(c, 2);
     return call('instr', c.args[1]!, c.args[0]!);

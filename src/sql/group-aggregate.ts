@@ -9,6 +9,7 @@
  */
 import { type AstNode, isNode, type Json, nodes, statementJson, str } from './ast.ts';
 import { deserializeSql, serializeSql } from './duckdb-codec.ts';
+import { CLOCK_FUNCTIONS, VOLATILE_FUNCTIONS } from './volatility.ts';
 
 export interface GroupAggregateRewrite {
   /** Output column names of the group keys, in GROUP BY order. */
@@ -84,28 +85,8 @@ export interface NotGroupAggregate {
 /** Name of the i-th key column in `keysSql` and in the key table. */
 export const keyColumn = (i: number): string => `__sluice_k${i}`;
 
-// Functions whose value differs between evaluations: a group recomputed later would differ from
-// one computed earlier for reasons other than its rows.
-const NONDETERMINISTIC = new Set([
-  'current_timestamp',
-  'get_current_timestamp',
-  'now',
-  'transaction_timestamp',
-  'current_date',
-  'today',
-  'current_time',
-  'get_current_time',
-  'localtimestamp',
-  'localtime',
-  'random',
-  'setseed',
-  'uuid',
-  'gen_random_uuid',
-  'uuidv4',
-  'uuidv7',
-  'nextval',
-  'currval',
-]);
+// A group recomputed later must not differ from one computed earlier for reasons other than its rows.
+const NONDETERMINISTIC = new Set([...VOLATILE_FUNCTIONS, ...CLOCK_FUNCTIONS]);
 
 /** Every object node below `v` (including `v`). */
 function* walk(v: Json): Generator<AstNode> {

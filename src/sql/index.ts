@@ -104,3 +104,4 @@ export function translateStandaloneSql(
 ): Promise<StandaloneSql> {
   return translateStandalone(sparkSql, options?.rename);
 }
+export { CLOCK_FUNCTIONS, mayCallVolatile, VOLATILE_FUNCTIONS } from './volatility.ts';

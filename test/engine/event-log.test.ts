@@ -5,6 +5,7 @@ import { query } from 'chdb';
 import { readEvents } from '../../src/events/index.ts';
 import { runPipelineQuery } from '../../src/query/pipeline-query.ts';
 import { runCli } from '../helpers/cli.ts';
+import { DATA_QUALITY_QUERY, PIPELINE_HISTORY_QUERY } from '../helpers/monitoring-queries.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 import { writeEventPipeline } from './event-pipeline.ts';
 
@@ -71,18 +72,7 @@ test('the event log holds the update states, flow states, expectation counts and
 });
 
 test('monitoring query 1 (pipeline execution history), verbatim', async () => {
-  const sql = `-- Query pipeline execution history
-SELECT 
-    pipeline_name,
-    update_id,
-    state,
-    start_time,
-    end_time,
-    TIMESTAMPDIFF(MINUTE, start_time, end_time) AS duration_minutes
-FROM system.lakeflow.pipeline_events
-WHERE pipeline_name = 'Event Streaming Pipeline'
-ORDER BY start_time DESC
-LIMIT 10;`;
+  const sql = PIPELINE_HISTORY_QUERY;
   const r = await runCli(['query', '--pipeline', dir, '--format', 'json', '--', sql]);
   assert.equal(r.code, 0, r.stderr);
   const rows = JSON.parse(r.stdout) as Record<string, unknown>[];
@@ -98,16 +88,7 @@ LIMIT 10;`;
 });
 
 test('monitoring query 2 (data quality metrics), verbatim', async () => {
-  const sql = `-- Query data quality metrics
-SELECT 
-    expectation_name,
-    dataset_name,
-    passed_records,
-    failed_records,
-    ROUND(100.0 * passed_records / (passed_records + failed_records), 2) AS pass_rate
-FROM system.lakeflow.flow_progress
-WHERE pipeline_name = 'Event Streaming Pipeline'
-ORDER BY timestamp DESC;`;
+  const sql = DATA_QUALITY_QUERY;
   const r = await runCli(['query', '--pipeline', dir, '--format', 'json', '--', sql]);
   assert.equal(r.code, 0, r.stderr);
   const rows = (JSON.parse(r.stdout) as Record<string, unknown>[]).map((x) => [

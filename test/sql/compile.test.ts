@@ -8,6 +8,7 @@ import {
   translateExpression,
   translateStandaloneSql,
 } from '../../src/sql/index.ts';
+import { DATA_QUALITY_QUERY, PIPELINE_HISTORY_QUERY } from '../helpers/monitoring-queries.ts';
 import { db, rows, runBound } from './helpers.ts';
 
 const names = (inputs: readonly QueryInput[]) =>
@@ -193,29 +194,7 @@ test('translateExpression: the reference expectations translate and evaluate', a
 });
 
 test('translateStandaloneSql: the reference monitoring queries translate, name their tables, and run', async () => {
-  const text = `-- Query pipeline execution history
-SELECT 
-    pipeline_name,
-    update_id,
-    state,
-    start_time,
-    end_time,
-    TIMESTAMPDIFF(MINUTE, start_time, end_time) AS duration_minutes
-FROM system.lakeflow.pipeline_events
-WHERE pipeline_name = 'Event Streaming Pipeline'
-ORDER BY start_time DESC
-LIMIT 10;
-
--- Query data quality metrics
-SELECT 
-    expectation_name,
-    dataset_name,
-    passed_records,
-    failed_records,
-    ROUND(100.0 * passed_records / (passed_records + failed_records), 2) AS pass_rate
-FROM system.lakeflow.flow_progress
-WHERE pipeline_name = 'Event Streaming Pipeline'
-ORDER BY timestamp DESC;`;
+  const text = `${PIPELINE_HISTORY_QUERY}\n\n${DATA_QUALITY_QUERY}`;
   const plain = await translateStandaloneSql(text);
   assert.deepEqual(
     plain.tables.map((t) => t.name),
