@@ -1,11 +1,10 @@
 import { isSluiceError } from '../errors/index.ts';
 import { groupAggregateRewrite, keyColumn } from '../sql/group-aggregate.ts';
-import type { AddAction } from '../storage/delta/actions.ts';
-import { deltaTypeToDuckDB } from '../storage/delta/schema.ts';
-import { type DuckDBConnection, queryRows, sqlIdent, sqlString } from '../util/duckdb.ts';
+import { type DuckDBConnection, sqlIdent } from '../util/duckdb.ts';
 import { bindQuery } from './bind.ts';
 import type { UpdateContext } from './context.ts';
 import type { FlowCheckpoint } from './flow-checkpoint.ts';
+import { filesWithKeys, rowGroupFilter } from './mv-pruning.ts';
 import type { SourceOffset } from './offsets.ts';
 import { type PlannedFlow, tablePath } from './plan.ts';
 import * as store from './store.ts';
@@ -106,7 +105,9 @@ export async function planGroupRefresh(
   };
   try {
     const needed = await filesWithKeys(conn, input, rewrite, keys);
-    const inputSql = needed ? store.scanFilesSql(input, needed) : store.scanSnapshotSql(input);
+    const groups = await rowGroupFilter(conn, input, needed ?? input.files, rewrite, keys);
+    const scan = needed ? store.scanFilesSql(input, needed) : store.scanSnapshotSql(input);
+    const inputSql = groups ? `SELECT * FROM (${scan}) AS __sluice_scan WHERE ${groups.sql}` : scan;
     const touched = await bindQuery(withSql(rewrite.restrictedSql), async () => inputSql);
     const match = keyNames
       .map((n, i) => `__sluice_keys.${keyColumn(i)} IS NOT DISTINCT FROM __sluice_old.${sqlIdent(n!)}`)
@@ -115,10 +116,11 @@ export async function planGroupRefresh(
       `SELECT * FROM (${touched}\n) UNION ALL BY NAME SELECT __sluice_old.* FROM (${store.scanSnapshotSql(view)}) AS __sluice_old\n` +
       `ANTI JOIN ${sqlIdent(keys)} AS __sluice_keys ON ${match}`;
     const skippedFiles = needed ? input.files.length - needed.length : 0;
-    const skipped =
-      skippedFiles > 0
-        ? ` (${skippedFiles} of ${input.files.length} input files skipped by their statistics)`
-        : '';
+    const skips = [
+      ...(skippedFiles > 0 ? [`${skippedFiles} of ${input.files.length} input files`] : []),
+      ...(groups ? [`${groups.skipped} of ${groups.total} row groups in the files read`] : []),
+    ];
+    const skipped = skips.length > 0 ? ` (${skips.join(' and ')} skipped by their statistics)` : '';
     return {
       kind: 'groups',
       sql,
@@ -129,105 +131,4 @@ export async function planGroupRefresh(
     await release();
     throw e;
   }
-}
-
-/** Delta types whose min/max statistics are exact and ordered like the values (text is neither). */
-// (Not float/double: NaN escapes min/max statistics.)
-const ORDERED_STATS = new Set(['byte', 'short', 'integer', 'long', 'date', 'timestamp', 'timestamp_ntz']);
-
-type FileStats = {
-  minValues?: Record<string, unknown>;
-  maxValues?: Record<string, unknown>;
-  nullCount?: Record<string, unknown>;
-};
-
-/**
- * The input files that can hold rows of the touched groups, judged by file statistics: a key that
- * is a non-decreasing function of one numeric or temporal column lies, for a file's rows, between
- * its values at the column's min and max (or is NULL only if the column has nulls there). A file
- * no key in `keys` fits is skipped. Undefined (read every file) when no key qualifies or a file
- * lacks the statistics. Timestamp maxima are widened by 1 ms (writers may truncate them to ms).
- */
-async function filesWithKeys(
-  conn: DuckDBConnection,
-  input: store.Snapshot,
-  rewrite: { readonly monotoneColumns: readonly (string | undefined)[]; readonly boundsSql?: string },
-  keys: string,
-): Promise<readonly AddAction[] | undefined> {
-  if (!rewrite.boundsSql || input.files.length < 2) return undefined;
-  const fields = new Map(input.schema.fields.map((f) => [f.name.toLowerCase(), f]));
-  const usable = rewrite.monotoneColumns.map((c) => {
-    const f = c === undefined ? undefined : fields.get(c.toLowerCase());
-    return f &&
-      typeof f.type === 'string' &&
-      ORDERED_STATS.has(f.type) &&
-      !input.partitionColumns.includes(f.name)
-      ? f
-      : undefined;
-  });
-  if (usable.every((f) => f === undefined)) return undefined;
-  // The bounds relation has every input column (NULL where unused) so the key expressions bind.
-  const stats: FileStats[] = [];
-  for (const add of input.files) {
-    let st: FileStats;
-    try {
-      st = JSON.parse(add.stats ?? 'null') as FileStats;
-    } catch {
-      return undefined;
-    }
-    if (!st) return undefined;
-    for (const f of usable) if (f && st.nullCount?.[f.name] === undefined) return undefined;
-    stats.push(st);
-  }
-  const used = [...new Map(usable.flatMap((f) => (f ? [[f.name, f] as const] : []))).values()];
-  // One VALUES row per file end (min, max) with the raw statistics as text, typed once after.
-  const text = (v: unknown) => (v === undefined || v === null ? 'NULL::VARCHAR' : sqlString(String(v)));
-  const raw = stats.flatMap((st, i) =>
-    (['min', 'max'] as const).map((end) => {
-      const values = end === 'min' ? st.minValues : st.maxValues;
-      return `(${i}, ${end === 'max'}, ${used.map((f) => text(values?.[f.name])).join(', ')})`;
-    }),
-  );
-  const typed = used.map((f, j) => {
-    const value = `CAST(__sluice_v${j} AS ${deltaTypeToDuckDB(f.type)})`;
-    const widened = String(f.type).startsWith('timestamp')
-      ? `CASE WHEN __sluice_max THEN ${value} + INTERVAL 1 MILLISECOND ELSE ${value} END`
-      : value;
-    return `${widened} AS ${sqlIdent(f.name)}`;
-  });
-  const others = input.schema.fields
-    .filter((f) => !used.includes(f))
-    .map((f) => `NULL::${deltaTypeToDuckDB(f.type)} AS ${sqlIdent(f.name)}`);
-  const rows =
-    `SELECT __sluice_file, ${[...typed, ...others].join(', ')} FROM (VALUES ${raw.join(', ')}) ` +
-    `AS __sluice_raw(__sluice_file, __sluice_max${used.map((_, j) => `, __sluice_v${j}`).join('')})`;
-  const nulls =
-    `SELECT * FROM (VALUES ${stats.map((st, i) => `(${i}${used.map((f) => `, ${Number(st.nullCount?.[f.name] ?? 1)}`).join('')})`).join(', ')}) ` +
-    `AS n(__sluice_file${used.map((_, j) => `, __sluice_n${j}`).join('')})`;
-  const fits = usable.flatMap((f, i) => {
-    if (!f) return [];
-    const n = `n.__sluice_n${used.indexOf(f)}`;
-    return [
-      `((k.${keyColumn(i)} IS NULL AND ${n} > 0) OR k.${keyColumn(i)} BETWEEN r.__sluice_lo${i} AND r.__sluice_hi${i})`,
-    ];
-  });
-  const ranges = usable
-    .flatMap((f, i) =>
-      f ? [`min(__sluice_b${i}) AS __sluice_lo${i}, max(__sluice_b${i}) AS __sluice_hi${i}`] : [],
-    )
-    .join(', ');
-  const sql =
-    `WITH __sluice_bounds AS (${rows}), ` +
-    `r AS (SELECT __sluice_file, ${ranges} FROM (${rewrite.boundsSql}) GROUP BY __sluice_file), ` +
-    `n AS (${nulls}) ` +
-    `SELECT r.__sluice_file AS i FROM r JOIN n USING (__sluice_file) ` +
-    `WHERE EXISTS (SELECT 1 FROM ${sqlIdent(keys)} AS k WHERE ${fits.join(' AND ')}) ORDER BY 1`;
-  let found: { i: number }[];
-  try {
-    found = await queryRows<{ i: number }>(conn, sql);
-  } catch {
-    return undefined; // statistics that do not cast, a key that does not bind: read every file
-  }
-  const keep = new Set(found.map((x) => Number(x.i)));
-  return input.files.filter((_, i) => keep.has(i));
 }

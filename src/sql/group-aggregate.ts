@@ -61,6 +61,8 @@ function monotoneColumn(expr: AstNode): string | undefined {
     case 'COLUMN_REF':
       return (expr.column_names as string[]).at(-1);
     case 'CAST': {
+      // TRY_CAST is not: it turns values it cannot convert into NULL.
+      if (expr.try_cast === true) return undefined;
       const to = isNode(expr.cast_type) ? str(expr.cast_type, 'id') : '';
       return ORDERED_TYPES.has(to) && isNode(expr.child) ? monotoneColumn(expr.child) : undefined;
     }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runCli } from '../helpers/cli.ts';
@@ -147,3 +148,66 @@ test('materialized views over a growing table refresh by groups (GROUP_AGGREGATE
   assert.match(r.hourly?.planning?.reason ?? '', /updated or deleted/);
   assert.deepEqual(await actual(dir), await expected(dir));
 });
+
+test('a refresh by groups skips the row groups of a large input file that cannot hold a touched group', async () => {
+  const dir = tmpDir('mv-row-groups');
+  writeFiles(dir, {
+    'spark-pipeline.yml': 'name: mv_row_groups\n',
+    'transformations/events.sql': `
+CREATE STREAMING TABLE events
+AS SELECT * FROM STREAM read_files('data/*.json', format => 'json',
+  schema => 'id BIGINT, user_id BIGINT, kind STRING, ts TIMESTAMP, amount DOUBLE');
+CREATE MATERIALIZED VIEW hourly AS
+SELECT date_trunc('hour', ts) AS hour, kind, count(*) AS n, count(DISTINCT user_id) AS users, sum(amount) AS total
+FROM events GROUP BY date_trunc('hour', ts), kind;
+`,
+  });
+  mkdirSync(join(dir, 'data'));
+  // 300,000 events 10 s apart in time order (three Parquet row groups once stored); the first
+  // hundred have no timestamp, so only the first row group has nulls.
+  await duck(
+    `COPY (SELECT i AS id, i % 1000 AS user_id, ['a', 'b', 'c'][i % 3 + 1] AS kind,
+       CASE WHEN i < 100 THEN NULL ELSE TIMESTAMPTZ '2026-03-01 00:00:00+00' + to_seconds(i * 10) END AS ts,
+       (i % 7)::DOUBLE AS amount
+     FROM range(300000) AS r(i)) TO '${join(dir, 'data', '1.json')}' (FORMAT JSON)`,
+  );
+  const run = async () => {
+    const r = await runCli(['run', dir, '--format', 'json']);
+    assert.equal(r.code, 0, r.stderr);
+    const hourly = flowsOf(r.stdout).hourly;
+    assert.deepEqual(
+      await readTable(tableDir(dir, 'hourly'), 'hour NULLS FIRST, kind NULLS FIRST'),
+      await expectedHourly(dir),
+    );
+    return hourly?.planning;
+  };
+  assert.equal((await run())?.technique, 'COMPLETE_RECOMPUTE');
+  // the last hour and a new one: only the last row group of the large file is read
+  // (the last event is at 2026-03-01 + 2,999,990 s = 2026-04-04 17:19:50)
+  writeFiles(dir, {
+    'data/2.json': ndjson([
+      { id: 300001, user_id: 1, kind: 'a', ts: '2026-04-04T17:30:00Z', amount: 1 },
+      { id: 300002, user_id: 2, kind: 'c', ts: '2026-04-04T18:00:00Z', amount: 1 },
+    ]),
+  });
+  const second = await run();
+  assert.equal(second?.technique, 'GROUP_AGGREGATE');
+  assert.match(second?.reason ?? '', /2 of 4 row groups in the files read skipped/);
+  // an hour in the middle of the large file, and a NULL hour (the first row group has nulls)
+  writeFiles(dir, {
+    'data/3.json': ndjson([
+      { id: 300003, user_id: 2, kind: 'b', ts: '2026-03-15T12:10:00Z', amount: 2 },
+      { id: 300004, user_id: 3, kind: 'a', ts: null, amount: 3 },
+    ]),
+  });
+  const third = await run();
+  assert.equal(third?.technique, 'GROUP_AGGREGATE');
+  assert.match(third?.reason ?? '', /1 of 3 input files and 1 of 4 row groups in the files read skipped/);
+});
+
+async function expectedHourly(dir: string) {
+  const src = `read_json('${join(dir, 'data')}/*.json', columns = {id: 'BIGINT', user_id: 'BIGINT', kind: 'VARCHAR', ts: 'TIMESTAMPTZ', amount: 'DOUBLE'})`;
+  return duck(
+    `SELECT date_trunc('hour', ts) AS hour, kind, count(*) AS n, count(DISTINCT user_id) AS users, sum(amount) AS total FROM ${src} GROUP BY ALL ORDER BY hour NULLS FIRST, kind NULLS FIRST`,
+  );
+}
