@@ -252,14 +252,10 @@ export async function writeParquetFiles(
 function schemaMismatch(tablePath: string, e: unknown, what = 'the rows do not fit table'): SluiceError {
   const err = toSluiceError(e);
   if (err.code === 'OUT_OF_MEMORY') return err;
-  return new SluiceError(
-    'DELTA_SCHEMA_MISMATCH',
-    `${what} ${tablePath}: ${(e as Error).message}`,
-    {
-      params: { table: tablePath },
-      cause: e,
-    },
-  );
+  return new SluiceError('DELTA_SCHEMA_MISMATCH', `${what} ${tablePath}: ${(e as Error).message}`, {
+    params: { table: tablePath },
+    cause: e,
+  });
 }
 
 /** One `{key, value}` entry of a DuckDB MAP as `getRowObjectsJson` returns it. */
