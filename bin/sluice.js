@@ -1,11 +1,15 @@
 #!/usr/bin/env node
 // Starts the CLI from the bundle in dist/ (built by `npm install`), or from the TypeScript
 // sources through tsx when the bundle is missing, older than the sources, or SLUICE_FROM_SOURCE=1.
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+// The bundle is compiled with V8's code cache when there is one for this Node.js (see
+// scripts/build.js); a missing or rejected cache is written again once the command ends.
+import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import Module, { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import vm from 'node:vm';
 
 const root = new URL('..', import.meta.url).pathname;
-const bundle = join(root, 'dist', 'sluice.mjs');
+const bundle = join(root, 'dist', 'sluice.cjs');
 
 function newestSource(dir) {
   let newest = 0;
@@ -16,17 +20,53 @@ function newestSource(dir) {
   return newest;
 }
 
+/** Evaluates the CommonJS bundle with the code cache; returns its exports and a cache saver. */
+function loadBundle() {
+  const require = createRequire(bundle);
+  const dynamicImport = vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
+  if (!dynamicImport) return { exports: require(bundle), save: () => {} };
+  const cacheFile = join(root, 'dist', `sluice-${process.version}-${process.arch}.cache`);
+  let cachedData;
+  try {
+    cachedData = readFileSync(cacheFile);
+  } catch {
+    cachedData = undefined;
+  }
+  const script = new vm.Script(Module.wrap(readFileSync(bundle, 'utf8')), {
+    filename: bundle,
+    cachedData,
+    importModuleDynamically: dynamicImport,
+  });
+  // import() inside a script compiled from the cache has no callback in Node 20: lend ours
+  // (see src/util/import-module.ts).
+  globalThis[Symbol.for('sluice.importModule')] = (specifier) => import(specifier);
+  const module = { exports: {} };
+  script.runInThisContext()(module.exports, require, module, bundle, dirname(bundle));
+  const save = () => {
+    if (cachedData && !script.cachedDataRejected) return;
+    try {
+      const tmp = `${cacheFile}.${process.pid}`;
+      writeFileSync(tmp, script.createCachedData());
+      renameSync(tmp, cacheFile);
+    } catch {
+      // a read-only install: start without the cache
+    }
+  };
+  return { exports: module.exports, save };
+}
+
 const useBundle =
   process.env.SLUICE_FROM_SOURCE !== '1' &&
   existsSync(bundle) &&
   statSync(bundle).mtimeMs >= newestSource(join(root, 'src'));
 
-let main;
 if (useBundle) {
-  ({ main } = await import(bundle));
+  const { exports, save } = loadBundle();
+  process.exitCode = await exports.main(process.argv.slice(2));
+  save();
 } else {
   const { register } = await import('tsx/esm/api');
   register();
-  ({ main } = await import('../src/cli/main.ts'));
+  const { main } = await import('../src/cli/main.ts');
+  process.exitCode = await main(process.argv.slice(2));
 }
-process.exitCode = await main(process.argv.slice(2));

@@ -1,32 +1,60 @@
 #!/usr/bin/env node
-// Bundles the CLI (src/cli/main.ts and everything it imports) into dist/sluice.mjs with esbuild,
-// so `sluice` starts in a fraction of the time the TypeScript sources take through tsx.
+// Bundles the CLI (src/cli/main.ts and everything it imports) into dist/sluice.cjs with esbuild,
+// so `sluice` starts in a fraction of the time the TypeScript sources take through tsx; then
+// runs the bundled example once so bin/sluice.js can save V8's compiled code for the bundle
+// (dist/sluice-<node version>-<arch>.cache), which later starts skip compiling.
 // Runs on `npm install` (prepare) and before `npm test`.
-import { rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
-// Chunk names carry content hashes: start clean so old chunks do not pile up.
 rmSync(`${root}dist`, { recursive: true, force: true });
 await build({
   entryPoints: [`${root}src/cli/main.ts`],
-  outdir: `${root}dist`,
-  entryNames: 'sluice',
-  outExtension: { '.js': '.mjs' },
-  // Each command is its own chunk, loaded on use with the npm packages it needs.
-  splitting: true,
-  chunkNames: 'chunks/[name]-[hash]',
+  outfile: `${root}dist/sluice.cjs`,
   bundle: true,
   platform: 'node',
-  format: 'esm',
+  // One CommonJS file: V8 can cache the compiled code of a classic script, not of ES modules
+  // (Node 20). Commands still load lazily: esbuild runs a module's top level on first import.
+  format: 'cjs',
   target: 'node20',
   // Pure-JS dependencies are bundled (one file loads far faster than a package's hundred
   // modules); native code, the TypeScript loaders and rarely used packages stay external.
   external: ['@duckdb/node-bindings', 'esbuild', 'tsx', 'nodemailer'],
-  // Bundled CommonJS code requires the external packages: give every chunk a real `require`.
-  banner: {
-    js: "import { createRequire as __sluiceCreateRequire } from 'node:module'; const require = __sluiceCreateRequire(import.meta.url);",
-  },
+  plugins: [
+    {
+      name: 'duckdb-binding',
+      setup(b) {
+        b.onResolve({ filter: /^@duckdb\/node-bindings$/ }, (args) =>
+          args.importer.endsWith('duckdb-binding.cjs')
+            ? { path: args.path, external: true }
+            : { path: join(root, 'scripts', 'duckdb-binding.cjs') },
+        );
+      },
+    },
+  ],
+  define: { 'import.meta.url': '__sluiceModuleUrl' },
+  banner: { js: "const __sluiceModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
   sourcemap: 'linked',
   logLevel: 'warning',
 });
+
+// Prime the code cache with what a run uses (best effort: a failure only costs start-up time).
+const work = mkdtempSync(join(tmpdir(), 'sluice-build-'));
+try {
+  cpSync(join(root, 'examples', 'events'), work, {
+    recursive: true,
+    filter: (src) => !src.includes(`${join('events', '.sluice')}`),
+  });
+  const r = spawnSync(process.execPath, [join(root, 'bin', 'sluice.js'), 'run', work, '--format', 'json'], {
+    encoding: 'utf8',
+    env: { ...process.env, SLUICE_FROM_SOURCE: '0' },
+  });
+  if (r.status !== 0)
+    console.warn(`build: priming the code cache failed (exit ${r.status}): ${r.stderr.slice(-500)}`);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}

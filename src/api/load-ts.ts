@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { SluiceError, type SourceLocation, toSluiceError } from '../errors/index.ts';
 import type { CompiledQuery, Dataset, Expectation, Flow, QueryInput } from '../model/index.ts';
 import { compileQuery } from '../sql/index.ts';
+import { importModule } from '../util/import-module.ts';
 import { packageRoot } from '../util/package-root.ts';
 import { bundleFrameMapper, bundleTsFiles, evaluateBundle } from './bundle-ts.ts';
 import {
@@ -60,13 +61,13 @@ async function importTs(file: string): Promise<void> {
   ensureSluiceResolvable();
   const url = () => `${pathToFileURL(file).href}?sluice-load=${++importSeq}`;
   try {
-    await import(url());
+    await importModule(url());
   } catch (e) {
     if ((e as NodeJS.ErrnoException)?.code !== 'ERR_UNKNOWN_FILE_EXTENSION' || tsxRegistered) throw e;
-    const { register } = await import('tsx/esm/api');
+    const { register } = await importModule<typeof import('tsx/esm/api')>('tsx/esm/api');
     register();
     tsxRegistered = true;
-    await import(url());
+    await importModule(url());
   }
 }
 

@@ -1,6 +1,7 @@
 import { SluiceError, toSluiceError } from '../errors/index.ts';
 import type { Dataset, PipelineDefinitions } from '../model/index.ts';
 import { type LoadSpecOptions, loadSpec, type PipelineSpec } from '../spec/index.ts';
+import { sharedDuckDB } from '../util/duckdb.ts';
 import { type CheckContext, ERROR_CHECKS, isView, WARNING_CHECKS } from './checks.ts';
 import { loadPipelineDefinitions } from './load.ts';
 import { findCycles, topologicalOrder } from './plan.ts';
@@ -202,6 +203,8 @@ export async function validatePipeline(
   dir?: string,
   options: LoadSpecOptions = {},
 ): Promise<ValidationResult> {
+  // SQL is parsed by DuckDB: open it (on its own thread) while the spec and files load.
+  sharedDuckDB().catch(() => undefined);
   let spec: PipelineSpec;
   try {
     spec = await loadSpec(dir, options);

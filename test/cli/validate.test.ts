@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runCli } from '../helpers/cli.ts';
@@ -70,4 +71,25 @@ test('usage errors exit 2; a missing spec exits 1 with its code', async () => {
   r = await runCli(['validate'], { cwd: tmpDir('nospec') });
   assert.equal(r.code, 1);
   assert.match(r.stdout, /PIPELINE_SPEC_NOT_FOUND/);
+});
+
+test('the CLI loads a TypeScript file that needs ES module semantics (top-level await)', async () => {
+  // (Loaded with import(), which the CLI bundle compiled from V8's code cache must still allow.)
+  const dir = tmpDir('validate-tla');
+  mkdirSync(join(dir, 'transformations'), { recursive: true });
+  writeFileSync(join(dir, 'spark-pipeline.yml'), 'name: tla\n');
+  writeFileSync(
+    join(dir, 'transformations', 'a.ts'),
+    [
+      "import { materializedView, sql } from 'sluice';",
+      "const name = await Promise.resolve('from_await');",
+      'materializedView({ name }, sql`SELECT 42 AS n`);',
+    ].join('\n'),
+  );
+  const r = await runCli(['validate', dir, '--format', 'json']);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.deepEqual(
+    JSON.parse(r.stdout).datasets.map((d: { name: string }) => d.name),
+    ['from_await'],
+  );
 });
