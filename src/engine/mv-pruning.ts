@@ -4,7 +4,7 @@ import { dataFilePath } from '../storage/delta/scan.ts';
 import type { StructField } from '../storage/delta/schema.ts';
 import { deltaTypeToDuckDB } from '../storage/delta/schema.ts';
 import { type DuckDBConnection, queryRows, sqlIdent, sqlString } from '../util/duckdb.ts';
-import type * as store from './store.ts';
+import * as store from './store.ts';
 
 /**
  * Reading less of a view's input when only some groups are recomputed (refresh by groups):
@@ -143,6 +143,12 @@ export async function filesWithKeys(
   return keep && input.files.filter((_, i) => keep.has(i));
 }
 
+/**
+ * Rows per Parquet row group in the files DuckDB writes: a file with no more rows than this has
+ * one row group, so reading its footer cannot skip anything.
+ */
+const DUCKDB_ROW_GROUP_ROWS = 122_880;
+
 /** A filter on the input that lets the scan skip row groups (see `rowGroupFilter`). */
 export interface RowGroupFilter {
   /** A boolean SQL expression over the input's columns, true for every row that must be read. */
@@ -158,7 +164,8 @@ export interface RowGroupFilter {
  * row groups some touched key fits (plus NULL when those have nulls). DuckDB compares it with each
  * row group's statistics and skips those outside — e.g. a refresh after rows were appended to the
  * last hour of a large file reads that file's last row groups only. Undefined when nothing would
- * be skipped or the statistics are missing or inexact.
+ * be skipped or the statistics are missing or inexact — and, without reading any footer, when no
+ * file is larger than one row group (so refreshes over small tables pay nothing for this).
  */
 export async function rowGroupFilter(
   conn: DuckDBConnection,
@@ -169,7 +176,9 @@ export async function rowGroupFilter(
 ): Promise<RowGroupFilter | undefined> {
   const usable = usableFields(input, bounds);
   const used = distinctFields(usable);
-  if (used.length === 0 || files.length === 0) return undefined;
+  if (used.length === 0 || !files.some((f) => store.numRecords(f) > DUCKDB_ROW_GROUP_ROWS)) {
+    return undefined;
+  }
   type Meta = {
     file: string;
     rg: number;
