@@ -1,7 +1,8 @@
-import { link, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { link, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { SluiceError } from '../errors/index.ts';
+import { putIfAbsent } from '../util/index.ts';
 
 /** What the lock file holds: enough to tell whether its holder is still alive. */
 export interface LockInfo {
@@ -29,13 +30,12 @@ function isAlive(pid: number): boolean {
 }
 
 /**
- * Takes the pipeline's exclusive update lock at `<storage>/lock.json` (created with O_EXCL).
+ * Takes the pipeline's exclusive update lock at `<storage>/lock.json` (created complete, put-if-absent).
  * A lock whose holder process is gone (same host, pid not alive) is taken over; a live holder
  * makes this fail with PIPELINE_ALREADY_RUNNING. Invariant: at most one live update per storage.
  */
 export async function acquirePipelineLock(storage: string, updateId: string): Promise<PipelineLock> {
   const path = join(storage, 'lock.json');
-  await mkdir(dirname(path), { recursive: true });
   const info: LockInfo = {
     pid: process.pid,
     host: hostname(),
@@ -44,14 +44,9 @@ export async function acquirePipelineLock(storage: string, updateId: string): Pr
   };
   let recoveredFrom: LockInfo | undefined;
   for (let attempt = 0; attempt < 5; attempt++) {
-    try {
-      const fh = await open(path, 'wx');
-      try {
-        await fh.writeFile(JSON.stringify(info));
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
+    // The lock file appears complete in one step (written aside, then linked into place), so a
+    // second run never sees an empty lock of a live holder.
+    if (await putIfAbsent(path, JSON.stringify(info))) {
       return {
         path,
         info,
@@ -62,10 +57,15 @@ export async function acquirePipelineLock(storage: string, updateId: string): Pr
             await unlink(path).catch(() => {});
         },
       };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
     const holder = await readLock(path);
+    if (!holder && (await youngerThan(path, UNREADABLE_LOCK_GRACE_MS))) {
+      throw new SluiceError(
+        'PIPELINE_ALREADY_RUNNING',
+        `the pipeline lock ${path} cannot be read but was written less than ${UNREADABLE_LOCK_GRACE_MS / 1000} s ago; another update is probably starting — try again`,
+        { params: { storage } },
+      );
+    }
     if (holder && (holder.host !== info.host || isAlive(holder.pid))) {
       throw new SluiceError(
         'PIPELINE_ALREADY_RUNNING',
@@ -95,6 +95,20 @@ export async function acquirePipelineLock(storage: string, updateId: string): Pr
   throw new SluiceError('PIPELINE_ALREADY_RUNNING', `could not take the pipeline lock at ${path}`, {
     params: { storage },
   });
+}
+
+/**
+ * An unreadable lock (a foreign writer, a damaged file) is taken as held for this long after it
+ * was written: only an older one is judged abandoned and taken over.
+ */
+const UNREADABLE_LOCK_GRACE_MS = 10_000;
+
+async function youngerThan(path: string, ms: number): Promise<boolean> {
+  try {
+    return Date.now() - (await stat(path)).mtimeMs < ms;
+  } catch {
+    return false;
+  }
 }
 
 async function readLock(path: string): Promise<LockInfo | undefined> {

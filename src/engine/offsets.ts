@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SluiceError } from '../errors/index.ts';
-import { writeFileAtomic } from '../util/index.ts';
+import { putAtomic } from '../util/index.ts';
 
 /** A file a file source has planned into a batch. Identity is the absolute path. */
 export interface PlannedFile {
@@ -117,6 +117,6 @@ export class OffsetLog {
       await mkdir(join(this.dir, 'offsets'), { recursive: true });
       this.#dirReady = true;
     }
-    await writeFileAtomic(this.file(offset.batchId), `${JSON.stringify(offset)}\n`);
+    await putAtomic(this.file(offset.batchId), `${JSON.stringify(offset)}\n`);
   }
 }

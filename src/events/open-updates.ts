@@ -7,8 +7,9 @@
  * abnormal ends and removes their markers. Finding them costs one directory listing, however long
  * the event log's history.
  */
-import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { putAtomic } from '../util/index.ts';
 
 export interface OpenUpdate {
   readonly updateId: string;
@@ -22,11 +23,10 @@ const SAFE_ID = /^[A-Za-z0-9-]+$/;
 /** Marks `updateId` open (or records its newer `state`). Atomic: a reader sees the old or new marker. */
 export async function markUpdateOpen(storage: string, updateId: string, state?: string): Promise<void> {
   if (!SAFE_ID.test(updateId)) throw new Error(`invalid update id ${JSON.stringify(updateId)}`);
-  const dir = dirOf(storage);
-  await mkdir(dir, { recursive: true });
-  const tmp = join(dir, `.${updateId}.tmp`);
-  await writeFile(tmp, JSON.stringify({ updateId, ...(state ? { state } : {}) }));
-  await rename(tmp, join(dir, `${updateId}.json`));
+  await putAtomic(
+    join(dirOf(storage), `${updateId}.json`),
+    JSON.stringify({ updateId, ...(state ? { state } : {}) }),
+  );
 }
 
 /** Removes the marker of `updateId` (its terminal state is in the event log). */

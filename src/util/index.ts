@@ -1,3 +1,3 @@
 export * from './duckdb.ts';
-export * from './fs.ts';
+export * from './durable-file.ts';
 export * from './package-root.ts';

@@ -14,10 +14,10 @@
  * see removals by replaying the log, and vacuum decides from live adds and file age.
  */
 import { randomUUID } from 'node:crypto';
-import { readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { connect, sqlString } from '../../util/duckdb.ts';
-import { fsyncFile, putAtomic, remove, TEMP_PREFIX } from '../object-store.ts';
+import { publishFile, putAtomic, remove, TEMP_PREFIX } from '../object-store.ts';
 import { loadSnapshot, type Snapshot } from './snapshot.ts';
 
 const MAP = 'MAP(VARCHAR, VARCHAR)';
@@ -116,8 +116,7 @@ export async function writeCheckpoint(
     await conn.run(
       `COPY (SELECT txn, add, remove, metaData, protocol FROM read_json(${sqlString(jsonTmp)}, format = 'newline_delimited', columns = {${columns}}, maximum_object_size = ${maxObject})) TO ${sqlString(parquetTmp)} (FORMAT parquet, COMPRESSION zstd)`,
     );
-    await fsyncFile(parquetTmp);
-    await rename(parquetTmp, target);
+    await publishFile(parquetTmp, target);
   } finally {
     conn.closeSync();
     await remove(jsonTmp).catch(() => {});
