@@ -1,5 +1,6 @@
 import { SluiceError } from '../errors/index.ts';
 import type { ColumnDefinition, DatasetKind, Expectation } from '../model/index.ts';
+import { parseSparkColumns } from '../sql/index.ts';
 import { callSite, type QueryArg, register } from './registry.ts';
 
 /** Options shared by every dataset declaration. */
@@ -34,47 +35,16 @@ function invalid(message: string): SluiceError {
   return new SluiceError('TS_INVALID_DEFINITION', message);
 }
 
-/** Splits a Spark DDL column list on top-level commas (ignoring those inside `<>`, `()` and quotes). */
+/** Reads a Spark DDL column list (`'id BIGINT NOT NULL, name STRING'`) into column definitions. */
 export function parseColumnsDdl(ddl: string): ColumnDefinition[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let quote: string | undefined;
-  let cur = '';
-  for (const ch of ddl) {
-    if (quote) {
-      if (ch === quote) quote = undefined;
-    } else if (ch === "'" || ch === '"' || ch === '`') quote = ch;
-    else if (ch === '<' || ch === '(') depth++;
-    else if (ch === '>' || ch === ')') depth--;
-    else if (ch === ',' && depth === 0) {
-      parts.push(cur);
-      cur = '';
-      continue;
-    }
-    cur += ch;
-  }
-  if (cur.trim() !== '') parts.push(cur);
-  return parts.map((part) => {
-    const m = /^\s*(`[^`]+`|[A-Za-z_][A-Za-z0-9_]*)\s*(.*?)\s*$/s.exec(part);
-    if (!m) throw invalid(`schema: cannot read column definition '${part.trim()}'`);
-    const name = m[1]!.replace(/^`|`$/g, '');
-    let rest = m[2]!;
-    let comment: string | undefined;
-    const cm = /\s*COMMENT\s+'((?:[^'\\]|\\.)*)'\s*$/i.exec(rest);
-    if (cm) {
-      comment = cm[1];
-      rest = rest.slice(0, cm.index);
-    }
-    const notNull = /\s*NOT\s+NULL\s*$/i.exec(rest);
-    if (notNull) rest = rest.slice(0, notNull.index);
-    const type = rest.trim();
-    return Object.freeze({
-      name,
-      ...(type !== '' ? { type } : {}),
-      nullable: !notNull,
-      ...(comment !== undefined ? { comment } : {}),
-    });
-  });
+  return parseSparkColumns(ddl).map((c) =>
+    Object.freeze({
+      name: c.name,
+      type: c.typeText,
+      nullable: c.nullable,
+      ...(c.comment !== undefined ? { comment: c.comment } : {}),
+    }),
+  );
 }
 
 function declare(kind: DatasetKind, options: DatasetOptions, query: QueryArg | undefined, fn: string): void {

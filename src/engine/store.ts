@@ -6,6 +6,7 @@
 import { access } from 'node:fs/promises';
 import { SluiceError } from '../errors/index.ts';
 import type { Dataset } from '../model/index.ts';
+import { parseSparkType } from '../sql/index.ts';
 import type { Action, AddAction, MetadataAction, RemoveAction } from '../storage/delta/actions.ts';
 import { type CommitOptions, commit as deltaCommit } from '../storage/delta/commit.ts';
 import { writeDataFiles } from '../storage/delta/data-files.ts';
@@ -264,34 +265,10 @@ export async function prepareTable(
   };
 }
 
+/** The type a column list declares for `column` (validated when the definition was read). */
 function declaredType(dataset: Dataset, column: string): DeltaType | undefined {
   const d = dataset.columns?.find((c) => c.name.toLowerCase() === column.toLowerCase());
-  if (!d?.type) return undefined;
-  const t = d.type.trim().toLowerCase();
-  const simple: Record<string, DeltaType> = {
-    string: 'string',
-    varchar: 'string',
-    bigint: 'long',
-    long: 'long',
-    int: 'integer',
-    integer: 'integer',
-    smallint: 'short',
-    short: 'short',
-    tinyint: 'byte',
-    byte: 'byte',
-    float: 'float',
-    real: 'float',
-    double: 'double',
-    boolean: 'boolean',
-    binary: 'binary',
-    date: 'date',
-    timestamp: 'timestamp',
-    timestamp_ntz: 'timestamp_ntz',
-  };
-  if (simple[t]) return simple[t];
-  const dec = /^decimal\s*\(\s*(\d+)\s*,\s*(\d+)\s*\)$/.exec(t);
-  if (dec) return `decimal(${dec[1]},${dec[2]})` as DeltaType;
-  return undefined;
+  return d?.type ? parseSparkType(d.type) : undefined;
 }
 
 function columnMetadata(dataset: Dataset, column: string): Record<string, unknown> {

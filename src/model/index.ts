@@ -1,3 +1,4 @@
+export * from './data-type.ts';
 export * from './dataset.ts';
 export * from './expectation.ts';
 export * from './flow.ts';

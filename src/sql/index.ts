@@ -22,6 +22,7 @@ import { parseSqlFile } from './parse-file.ts';
 export type { StandaloneSql, StandaloneStatement } from './compile.ts';
 export { javaDatePattern } from './date-patterns.ts';
 export { type FunctionRule, SPARK_FUNCTIONS } from './functions.ts';
+export { type DdlColumn, parseSparkColumns, parseSparkType } from './spark-ddl.ts';
 
 import type { TableReference } from './translate.ts';
 

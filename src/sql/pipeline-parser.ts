@@ -8,6 +8,7 @@ import {
   expectation,
 } from '../model/index.ts';
 import type { PlacedText } from './compile.ts';
+import { parseSparkType } from './spark-ddl.ts';
 import { isSymbol, isWord, type Token } from './tokenizer.ts';
 
 /**
@@ -405,6 +406,19 @@ export class StatementParser {
     into.push(expectation(name, expression, action, this.loc(start)));
   }
 
+  /** A column's type must be Spark DDL the engine can store (read again where it is used). */
+  private checkType(type: string, at: Token): void {
+    try {
+      parseSparkType(type);
+    } catch (e) {
+      if (!(e instanceof SluiceError)) throw e;
+      throw new SluiceError(e.code, `column type '${type}': ${e.message}`, {
+        params: e.params,
+        location: this.loc(at),
+      });
+    }
+  }
+
   private column(): ColumnDefinition {
     const name = this.identifier('a column name or CONSTRAINT');
     const typeStart = this.peek();
@@ -425,6 +439,7 @@ export class StatementParser {
       typeEnd = t;
     }
     const type = typeStart && typeEnd ? this.src.text.slice(typeStart.start, typeEnd.end) : undefined;
+    if (type !== undefined) this.checkType(type, typeStart!);
     let nullable = true;
     let comment: string | undefined;
     while (!this.atEnd() && !isSymbol(this.peek(), ',') && !isSymbol(this.peek(), ')')) {

@@ -14,49 +14,24 @@
  * DELTA_UNSUPPORTED_TYPE rather than silently changed.
  */
 import { SluiceError } from '../../errors/index.ts';
+import type {
+  ArrayType,
+  DataType as DeltaType,
+  MapType,
+  PrimitiveType,
+  StructField,
+  StructType,
+} from '../../model/index.ts';
 import { sqlIdent } from '../../util/duckdb.ts';
 
-export type PrimitiveType =
-  | 'string'
-  | 'long'
-  | 'integer'
-  | 'short'
-  | 'byte'
-  | 'float'
-  | 'double'
-  | 'boolean'
-  | 'binary'
-  | 'date'
-  | 'timestamp'
-  | 'timestamp_ntz'
-  | `decimal(${number},${number})`;
-
-export interface ArrayType {
-  readonly type: 'array';
-  readonly elementType: DeltaType;
-  readonly containsNull: boolean;
-}
-
-export interface MapType {
-  readonly type: 'map';
-  readonly keyType: DeltaType;
-  readonly valueType: DeltaType;
-  readonly valueContainsNull: boolean;
-}
-
-export interface StructType {
-  readonly type: 'struct';
-  readonly fields: readonly StructField[];
-}
-
-export interface StructField {
-  readonly name: string;
-  readonly type: DeltaType;
-  readonly nullable: boolean;
-  readonly metadata: Readonly<Record<string, unknown>>;
-}
-
-export type DeltaType = PrimitiveType | ArrayType | MapType | StructType;
+export type {
+  ArrayType,
+  DataType as DeltaType,
+  MapType,
+  PrimitiveType,
+  StructField,
+  StructType,
+} from '../../model/index.ts';
 
 const PRIMITIVES: ReadonlySet<string> = new Set([
   'string',
