@@ -14,7 +14,7 @@
  * flushes everything and closes the writer, so nothing is lost on a clean exit. A failing event
  * log never fails the update.
  */
-import { SluiceError } from '../errors/index.ts';
+import { formatError, SluiceError } from '../errors/index.ts';
 import {
   type EventError,
   type EventLevel,
@@ -488,10 +488,14 @@ export function pipelineListeners(
     const notifier: NotifierOptions = {
       onDelivery: (r) => {
         // Default report: a failed delivery is a warning on stderr; it never fails the update.
-        if (!r.ok)
-          process.stderr.write(
-            `warning NOTIFICATION_FAILED: ${r.channel} ${r.target}: ${r.error ?? 'failed'} (${r.attempts} attempt${r.attempts === 1 ? '' : 's'})\n`,
+        if (!r.ok) {
+          const failure = new SluiceError(
+            'NOTIFICATION_FAILED',
+            `${r.channel} ${r.target}: ${r.error ?? 'failed'} (${r.attempts} attempt${r.attempts === 1 ? '' : 's'})`,
+            { params: { channel: r.channel, target: r.target, attempts: r.attempts } },
           );
+          process.stderr.write(`warning ${formatError(failure)}\n`);
+        }
       },
       ...options.notifier,
     };

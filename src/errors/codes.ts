@@ -137,7 +137,6 @@ export const ERROR_CODES = {
     summary: 'An upstream commit removed rows from a streaming source.',
   },
   EXPECTATION_VIOLATION: { domain: 'user', summary: 'A FAIL UPDATE expectation was violated.' },
-  EXPECTATIONS_NOT_SUPPORTED: { domain: 'user', summary: 'Expectations are not supported yet.' },
   FLOW_EXECUTION_FAILED: { domain: 'user', summary: 'A flow query failed while running.' },
   SOURCE_FILE_UNREADABLE: { domain: 'user', summary: 'A source file cannot be read.' },
   INVALID_FILE_SOURCE_OPTION: {
