@@ -1,10 +1,12 @@
 import type { SluiceError } from '../errors/index.ts';
-import type { ExecutionPlan } from './plan.ts';
+import type { ExecutionPlan } from '../graph/index.ts';
 import type { EngineEvent } from './types.ts';
 
 /** What every flow of one update shares. */
 export interface UpdateContext {
   readonly plan: ExecutionPlan;
+  /** Absolute storage folder of the pipeline. */
+  readonly storage: string;
   /** The pipeline folder: relative source paths resolve against it. */
   readonly root: string;
   readonly pipeline: string;

@@ -30,7 +30,7 @@ import {
 import type { Dataset, Flow } from '../model/index.ts';
 import type { PipelineSpec } from '../spec/index.ts';
 import { type NotifierOptions, UpdateNotifier } from './notifications.ts';
-import type { LoadedPipeline } from './pipeline.ts';
+import type { ResolvedPipeline } from './pipeline.ts';
 import { tablePath } from './plan.ts';
 import { type EngineEvent, type EngineListener, type FlowResult, TERMINAL_FLOW_STATES } from './types.ts';
 
@@ -115,7 +115,7 @@ function flowResultDetails(r: FlowResult | undefined): Record<string, unknown> {
 /** See the module comment. Use `listener` as an EngineListener for one update. */
 export class EventRecorder {
   readonly listener: EngineListener = (e) => this.onEvent(e);
-  readonly #pipeline: LoadedPipeline;
+  readonly #pipeline: ResolvedPipeline;
   readonly #options: EventRecorderOptions;
   #writer: EventLogWriter | undefined;
   #disabled = false;
@@ -125,7 +125,7 @@ export class EventRecorder {
   /** Dead updates whose abnormal end this update recorded. */
   #recorded: string[] = [];
 
-  constructor(pipeline: LoadedPipeline, options: EventRecorderOptions = {}) {
+  constructor(pipeline: ResolvedPipeline, options: EventRecorderOptions = {}) {
     this.#pipeline = pipeline;
     this.#options = options;
   }
@@ -479,7 +479,7 @@ export interface PipelineListenersOptions {
  */
 export function pipelineListeners(
   spec: Pick<PipelineSpec, 'name' | 'notifications' | 'smtp'>,
-  pipeline: LoadedPipeline,
+  pipeline: ResolvedPipeline,
   options: PipelineListenersOptions = {},
 ): EngineListener[] {
   const recorder = new EventRecorder(pipeline, options.recorder);

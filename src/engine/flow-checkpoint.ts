@@ -1,6 +1,6 @@
 import { join } from 'node:path';
+import type { FlowPlan } from '../graph/index.ts';
 import { OffsetLog } from './offsets.ts';
-import type { PlannedFlow } from './plan.ts';
 import { tablePath } from './plan.ts';
 import * as store from './store.ts';
 
@@ -22,7 +22,7 @@ export interface FlowCheckpoint {
   readonly committed: number;
 }
 
-export async function openFlowCheckpoint(storage: string, pf: PlannedFlow): Promise<FlowCheckpoint> {
+export async function openFlowCheckpoint(storage: string, pf: FlowPlan): Promise<FlowCheckpoint> {
   const path = tablePath(storage, pf.target);
   const generation = (await store.txnVersion(path, RESET_APP_ID)) ?? 0;
   const appId = `sluice/${pf.flow.name}/${generation}`;

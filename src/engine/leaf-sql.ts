@@ -1,8 +1,9 @@
 import { SluiceError } from '../errors/index.ts';
+import type { LeafInput } from '../graph/index.ts';
 import { emptyRelationSql } from './bind.ts';
 import type { UpdateContext } from './context.ts';
 import type { SourceOffset } from './offsets.ts';
-import { type LeafInput, tablePath } from './plan.ts';
+import { tablePath } from './plan.ts';
 import { fileBatchSql } from './sources/files.ts';
 import * as store from './store.ts';
 
@@ -45,7 +46,7 @@ export async function leafSql(
     }
     case 'table-stream': {
       const d = leaf.dataset!;
-      const path = tablePath(ctx.plan.storage, d);
+      const path = tablePath(ctx.storage, d);
       if (source.toVersion < 0) {
         shape('table:none');
         return emptyRelationSql([]);
@@ -74,7 +75,7 @@ export async function leafSql(
           { dataset: d.name },
         );
       }
-      const snapshot = await store.snapshot(tablePath(ctx.plan.storage, d), source.version);
+      const snapshot = await store.snapshot(tablePath(ctx.storage, d), source.version);
       shape(
         `table:${snapshot.files.length > 0}:${JSON.stringify(snapshot.partitionColumns)}:${snapshot.metadata.schemaString}`,
       );

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { BoundQuery, FlowPlan } from '../graph/index.ts';
 import type { DuckDBConnection } from '../util/duckdb.ts';
 import { bindQuery } from './bind.ts';
 import type { UpdateContext } from './context.ts';
@@ -6,7 +7,7 @@ import { openFlowCheckpoint } from './flow-checkpoint.ts';
 import { leafSql } from './leaf-sql.ts';
 import { type GroupRefresh, planGroupRefresh } from './mv-incremental.ts';
 import type { BatchOffset, SourceOffset } from './offsets.ts';
-import { type BoundQuery, type PlannedFlow, tablePath } from './plan.ts';
+import { tablePath } from './plan.ts';
 import { discoverFiles, inferFileSchema } from './sources/files.ts';
 import * as store from './store.ts';
 import type { BatchOutcome } from './table-writer.ts';
@@ -29,11 +30,11 @@ export interface MaterializedViewOutcome {
  */
 export async function runMaterializedViewFlow(
   ctx: UpdateContext,
-  pf: PlannedFlow,
+  pf: FlowPlan,
   conn: DuckDBConnection,
   forceRecompute: boolean,
 ): Promise<MaterializedViewOutcome> {
-  const cp = await openFlowCheckpoint(ctx.plan.storage, pf);
+  const cp = await openFlowCheckpoint(ctx.storage, pf);
   const latest = await cp.log.latest();
   let offset: BatchOffset;
   let planning: PlanningInformation;
@@ -111,7 +112,7 @@ export async function runMaterializedViewFlow(
 
 async function snapshotSources(
   ctx: UpdateContext,
-  pf: PlannedFlow,
+  pf: FlowPlan,
   conn: DuckDBConnection,
 ): Promise<Record<string, SourceOffset>> {
   const sources: Record<string, SourceOffset> = {};
@@ -135,7 +136,7 @@ async function snapshotSources(
       sources[leaf.key] = { kind: 'files-snapshot', files, schema };
     } else {
       const d = leaf.dataset!;
-      const version = await store.tableVersion(tablePath(ctx.plan.storage, d));
+      const version = await store.tableVersion(tablePath(ctx.storage, d));
       sources[leaf.key] = { kind: 'table-snapshot', dataset: d.name, version: version ?? null };
     }
   }
@@ -168,7 +169,7 @@ function describeChanges(
 }
 
 /** A digest of everything that defines the view's contents: query texts and expectations. */
-function definitionSignature(pf: PlannedFlow): string {
+function definitionSignature(pf: FlowPlan): string {
   const texts: string[] = [];
   const walk = (b: BoundQuery) => {
     texts.push(b.query.sql);

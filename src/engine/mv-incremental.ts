@@ -1,4 +1,5 @@
 import { isSluiceError } from '../errors/index.ts';
+import type { FlowPlan } from '../graph/index.ts';
 import { groupAggregateRewrite, keyColumn } from '../sql/group-aggregate.ts';
 import { type DuckDBConnection, sqlIdent } from '../util/duckdb.ts';
 import { bindQuery } from './bind.ts';
@@ -6,7 +7,7 @@ import type { UpdateContext } from './context.ts';
 import type { FlowCheckpoint } from './flow-checkpoint.ts';
 import { filesWithKeys, rowGroupFilter } from './mv-pruning.ts';
 import type { SourceOffset } from './offsets.ts';
-import { type PlannedFlow, tablePath } from './plan.ts';
+import { tablePath } from './plan.ts';
 import * as store from './store.ts';
 
 /** A refresh by groups, ready to write: the view's new contents as one query. */
@@ -38,7 +39,7 @@ let keyTables = 0;
  */
 export async function planGroupRefresh(
   ctx: UpdateContext,
-  pf: PlannedFlow,
+  pf: FlowPlan,
   conn: DuckDBConnection,
   cp: FlowCheckpoint,
   before: Readonly<Record<string, SourceOffset>>,
@@ -61,7 +62,7 @@ export async function planGroupRefresh(
   ) {
     return complete('no earlier refresh of the same input to build on');
   }
-  const path = tablePath(ctx.plan.storage, dataset);
+  const path = tablePath(ctx.storage, dataset);
   let adds: Awaited<ReturnType<typeof store.addedFilesBetween>>;
   try {
     adds = await store.addedFilesBetween(path, was.version, now.version, {

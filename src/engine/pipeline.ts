@@ -1,14 +1,18 @@
+import type { ExecutionPlan } from '../graph/index.ts';
 import type { Dataset, Flow } from '../model/index.ts';
 
-/** A validated pipeline, as the engine needs it. */
-export interface LoadedPipeline {
+/** A validated pipeline, as the engine runs it: resolved once by the graph, never looked up again. */
+export interface ResolvedPipeline {
   readonly name: string;
   /** Folder holding the spec; relative source paths resolve against it. */
   readonly root: string;
   /** Absolute storage folder (tables/, checkpoints/, system/). */
   readonly storage: string;
   readonly configuration: Readonly<Record<string, string>>;
+  readonly continuous: boolean;
+  /** Every dataset and flow as defined (views included), for the event log's definitions. */
   readonly datasets: readonly Dataset[];
   readonly flows: readonly Flow[];
-  readonly continuous: boolean;
+  /** The flows that run, with their targets and inlined query trees, in dependency order. */
+  readonly plan: ExecutionPlan;
 }

@@ -1,7 +1,7 @@
 import { SluiceError } from '../errors/index.ts';
 import { didYouMean, validatePipeline } from '../graph/index.ts';
 import { pipelineListeners } from './event-recorder.ts';
-import type { LoadedPipeline } from './pipeline.ts';
+import type { ResolvedPipeline } from './pipeline.ts';
 import type { UpdateResult } from './types.ts';
 import { type RunUpdateOptions, refreshSelection, runUpdate } from './update.ts';
 
@@ -54,7 +54,7 @@ export async function runPipeline(
 }
 
 /** The engine's input from a validation result. */
-export function loadedPipeline(v: Awaited<ReturnType<typeof validatePipeline>>): LoadedPipeline {
+export function loadedPipeline(v: Awaited<ReturnType<typeof validatePipeline>>): ResolvedPipeline {
   const graph = v.graph!;
   const spec = v.spec!;
   return {
@@ -62,8 +62,9 @@ export function loadedPipeline(v: Awaited<ReturnType<typeof validatePipeline>>):
     root: spec.root,
     storage: spec.storage,
     configuration: v.configuration ?? spec.configuration,
+    continuous: spec.continuous ?? false,
     datasets: [...graph.datasets.values()],
     flows: [...graph.flows.values()].map((f) => f.flow),
-    continuous: spec.continuous ?? false,
+    plan: graph.execution!,
   };
 }

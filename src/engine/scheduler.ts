@@ -1,8 +1,8 @@
-import type { PlannedFlow } from './plan.ts';
+import type { FlowPlan } from '../graph/index.ts';
 import type { FlowState } from './types.ts';
 
 /** What the scheduler needs back from running one flow. */
-export type FlowRunner = (pf: PlannedFlow) => Promise<FlowState>;
+export type FlowRunner = (pf: FlowPlan) => Promise<FlowState>;
 
 /**
  * Runs flows in dependency order, at most `concurrency` at once: a flow starts when every flow
@@ -11,20 +11,20 @@ export type FlowRunner = (pf: PlannedFlow) => Promise<FlowState>;
  * (not selected for this update) count as finished — their tables are read as they are.
  */
 export async function runScheduled(
-  flows: readonly PlannedFlow[],
+  flows: readonly FlowPlan[],
   concurrency: number,
   run: FlowRunner,
-  onSkip: (pf: PlannedFlow, because: string) => Promise<void>,
-): Promise<Map<PlannedFlow, FlowState>> {
-  const states = new Map<PlannedFlow, FlowState>();
-  const writers = new Map<string, PlannedFlow[]>();
+  onSkip: (pf: FlowPlan, because: string) => Promise<void>,
+): Promise<Map<FlowPlan, FlowState>> {
+  const states = new Map<FlowPlan, FlowState>();
+  const writers = new Map<string, FlowPlan[]>();
   for (const f of flows) writers.set(f.target.name, [...(writers.get(f.target.name) ?? []), f]);
-  const upstreamOf = (f: PlannedFlow) =>
+  const upstreamOf = (f: FlowPlan) =>
     f.upstream.filter((u) => u !== f.target.name).flatMap((u) => writers.get(u) ?? []);
-  const blame = new Map<PlannedFlow, string>();
+  const blame = new Map<FlowPlan, string>();
 
   const pending = new Set(flows);
-  const running = new Map<PlannedFlow, Promise<void>>();
+  const running = new Map<FlowPlan, Promise<void>>();
   while (pending.size > 0 || running.size > 0) {
     let progressed = false;
     for (const f of [...pending]) {

@@ -1,11 +1,12 @@
 import { SluiceError } from '../errors/index.ts';
+import type { BoundQuery, FlowPlan } from '../graph/index.ts';
 import type { DuckDBConnection } from '../util/duckdb.ts';
 import { bindQuery } from './bind.ts';
 import type { UpdateContext } from './context.ts';
 import { type FlowCheckpoint, openFlowCheckpoint } from './flow-checkpoint.ts';
 import { leafSql } from './leaf-sql.ts';
 import type { BatchOffset, PersistedColumns, SourceOffset } from './offsets.ts';
-import { type BoundQuery, type PlannedFlow, tablePath } from './plan.ts';
+import { tablePath } from './plan.ts';
 import type { DiscoveredFile } from './sources/file-discovery.ts';
 import {
   discoverFiles,
@@ -37,11 +38,11 @@ export interface StreamingFlowOutcome {
  */
 export async function runStreamingFlow(
   ctx: UpdateContext,
-  pf: PlannedFlow,
+  pf: FlowPlan,
   conn: DuckDBConnection,
   onBatch: (batchId: number, outcome: BatchOutcome) => Promise<void>,
 ): Promise<StreamingFlowOutcome> {
-  const cp = await openFlowCheckpoint(ctx.plan.storage, pf);
+  const cp = await openFlowCheckpoint(ctx.storage, pf);
   let committed = cp.committed;
   const history = await cp.log.readAll(committed);
   const processed = new Map<string, Set<string>>();
@@ -127,7 +128,7 @@ function optionNumber(options: Readonly<Record<string, string>>, name: string): 
 
 async function planBatch(
   ctx: UpdateContext,
-  pf: PlannedFlow,
+  pf: FlowPlan,
   conn: DuckDBConnection,
   batchId: number,
   processed: ReadonlyMap<string, ReadonlySet<string>>,
@@ -181,7 +182,7 @@ async function planBatch(
       continue;
     }
     const d = leaf.dataset!;
-    const latest = await store.tableVersion(tablePath(ctx.plan.storage, d));
+    const latest = await store.tableVersion(tablePath(ctx.storage, d));
     if (leaf.streaming) {
       const prev = lastByKey.get(leaf.key);
       const fromVersion = prev?.kind === 'table-stream' ? prev.toVersion : -1;
@@ -203,7 +204,7 @@ async function planBatch(
 
 async function executeBatch(
   ctx: UpdateContext,
-  pf: PlannedFlow,
+  pf: FlowPlan,
   conn: DuckDBConnection,
   cp: FlowCheckpoint,
   offset: BatchOffset,
@@ -305,7 +306,7 @@ export function addOutcome(a: BatchOutcome, b: BatchOutcome): BatchOutcome {
  * `skipChangeCommits`): a flow option, or the target table's property `skipChangeCommits`
  * (also accepted as `pipelines.skipChangeCommits`).
  */
-export function skipsChangeCommits(pf: PlannedFlow): boolean {
+export function skipsChangeCommits(pf: FlowPlan): boolean {
   const pick = (m: Readonly<Record<string, string>>) =>
     Object.entries(m).find(([k]) =>
       ['skipchangecommits', 'pipelines.skipchangecommits'].includes(k.toLowerCase()),

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { SluiceError } from '../errors/index.ts';
+import type { FlowPlan } from '../graph/index.ts';
 import type { Dataset } from '../model/index.ts';
 import type { DuckDBConnection } from '../util/duckdb.ts';
 import type { UpdateContext } from './context.ts';
@@ -15,7 +16,6 @@ import {
   quarantinedRowsSql,
 } from './expectations.ts';
 import type { FlowCheckpoint } from './flow-checkpoint.ts';
-import type { PlannedFlow } from './plan.ts';
 import * as store from './store.ts';
 import type { ExpectationMetrics } from './types.ts';
 
@@ -106,7 +106,7 @@ export interface ViewQuality {
  * to the rows it keeps. Metrics are reported under the view's name.
  */
 export function viewExpectationBinder(
-  pf: PlannedFlow,
+  pf: FlowPlan,
   conn: DuckDBConnection,
   cp: FlowCheckpoint,
   batch: { readonly batchId: number; readonly source: string },
@@ -154,7 +154,7 @@ export function viewExpectationBinder(
  */
 export async function writeBatch(
   _ctx: UpdateContext,
-  pf: PlannedFlow,
+  pf: FlowPlan,
   conn: DuckDBConnection,
   cp: FlowCheckpoint,
   sql: string,
@@ -175,7 +175,7 @@ export async function writeBatch(
 
 /** One batch on its way to the target: what `writeBatch` was given, expectations compiled. */
 interface BatchWrite {
-  readonly pf: PlannedFlow;
+  readonly pf: FlowPlan;
   readonly conn: DuckDBConnection;
   readonly cp: FlowCheckpoint;
   readonly sql: string;

@@ -1,20 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SluiceError, toSluiceError } from '../errors/index.ts';
+import type { BoundQuery, ExecutionPlan, FlowPlan } from '../graph/index.ts';
 import type { Dataset, Expectation } from '../model/index.ts';
 import { connect, type DuckDBConnection } from '../util/duckdb.ts';
 import { isTransient, type UpdateContext } from './context.ts';
 import { RESET_APP_ID } from './flow-checkpoint.ts';
 import { acquirePipelineLock } from './lock.ts';
 import { runMaterializedViewFlow } from './mv-flow.ts';
-import type { LoadedPipeline } from './pipeline.ts';
-import {
-  type BoundQuery,
-  buildExecutionPlan,
-  type ExecutionPlan,
-  type PlannedFlow,
-  tablePath,
-} from './plan.ts';
+import type { ResolvedPipeline } from './pipeline.ts';
+import { tablePath } from './plan.ts';
 import { runScheduled } from './scheduler.ts';
 import * as store from './store.ts';
 import { addOutcome, runStreamingFlow, zeroOutcome } from './streaming-flow.ts';
@@ -78,7 +73,7 @@ export function refreshSelection(o: RunUpdateOptions): RefreshSelection {
  * still complete; errors that stop the whole update are in `result.error`.
  */
 export async function runUpdate(
-  pipeline: LoadedPipeline,
+  pipeline: ResolvedPipeline,
   options: RunUpdateOptions = {},
 ): Promise<UpdateResult> {
   const selection = refreshSelection(options);
@@ -120,10 +115,11 @@ export async function runUpdate(
     };
     await setState('CREATED');
     await setState('INITIALIZING');
-    const plan = buildExecutionPlan(pipeline.storage, pipeline.datasets, pipeline.flows);
+    const plan = pipeline.plan;
     const selected = selectedDatasets(plan, selection);
     const ctx: UpdateContext = {
       plan,
+      storage: pipeline.storage,
       root: pipeline.root,
       pipeline: pipeline.name,
       updateId,
@@ -132,7 +128,7 @@ export async function runUpdate(
       emit,
     };
     await setState('SETTING_UP_TABLES');
-    const forced = await resetTables(plan, selection, selected);
+    const forced = await resetTables(pipeline.storage, plan, selection, selected);
     await setState('RUNNING');
     const interval =
       options.triggerIntervalMs ??
@@ -205,6 +201,7 @@ function selectedDatasets(plan: ExecutionPlan, selection: RefreshSelection): Set
  * @throws SluiceError TABLE_NOT_RESETTABLE for a table named explicitly that forbids resets.
  */
 async function resetTables(
+  storage: string,
   plan: ExecutionPlan,
   selection: RefreshSelection,
   selected: ReadonlySet<string>,
@@ -228,7 +225,7 @@ async function resetTables(
   for (const d of datasets) {
     if (protectedOnes.includes(d)) continue;
     forced.add(d.name);
-    const path = tablePath(plan.storage, d);
+    const path = tablePath(storage, d);
     await truncate(path, true);
     await truncate(quarantineTablePath(path, d), false);
   }
@@ -251,7 +248,7 @@ async function truncate(path: string, bumpGeneration: boolean): Promise<void> {
 /** Reports a flow's state change (with its result on terminal states). */
 function emitFlowState(
   ctx: UpdateContext,
-  pf: PlannedFlow,
+  pf: FlowPlan,
   state: FlowState,
   extra: { readonly result?: FlowResult; readonly error?: SluiceError } = {},
 ): Promise<void> {
@@ -319,7 +316,7 @@ function mergeResults(a: FlowResult, b: FlowResult): FlowResult {
   };
 }
 
-function emptyResult(pf: PlannedFlow, state: FlowState, durationMs: number): FlowResult {
+function emptyResult(pf: FlowPlan, state: FlowState, durationMs: number): FlowResult {
   return {
     flow: pf.flow.name,
     dataset: pf.target.name,
@@ -332,7 +329,7 @@ function emptyResult(pf: PlannedFlow, state: FlowState, durationMs: number): Flo
 
 /** Every expectation a flow evaluates: its target's and those of the views it reads. */
 function expectationsInScope(
-  pf: PlannedFlow,
+  pf: FlowPlan,
 ): { dataset: string; name: string; action: Expectation['action'] }[] {
   const out = pf.target.expectations.map((e) => ({
     dataset: pf.target.name,
@@ -351,7 +348,7 @@ function expectationsInScope(
 }
 
 function resultFrom(
-  pf: PlannedFlow,
+  pf: FlowPlan,
   state: FlowState,
   o: BatchOutcome,
   batches: number,
@@ -388,7 +385,7 @@ function resultFrom(
 
 const MAX_ATTEMPTS = 3;
 
-async function runFlow(ctx: UpdateContext, pf: PlannedFlow, forceRecompute: boolean): Promise<FlowResult> {
+async function runFlow(ctx: UpdateContext, pf: FlowPlan, forceRecompute: boolean): Promise<FlowResult> {
   const started = Date.now();
   const emitState = (state: FlowState, extra: { result?: FlowResult; error?: SluiceError } = {}) =>
     emitFlowState(ctx, pf, state, extra);

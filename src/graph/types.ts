@@ -1,5 +1,5 @@
 import type { SluiceError, SourceLocation } from '../errors/index.ts';
-import type { Dataset, FileFormat, Flow } from '../model/index.ts';
+import type { CompiledQuery, Dataset, FileFormat, Flow, QueryInput } from '../model/index.ts';
 
 export type { SourceLocation };
 
@@ -83,4 +83,52 @@ export interface PipelineGraph {
   };
   /** Datasets that failed validation (root causes and their downstream). */
   readonly failed: ReadonlySet<string>;
+  /** What the engine runs; present exactly when the graph is valid. */
+  readonly execution?: ExecutionPlan;
+}
+
+/**
+ * One relation a flow ultimately reads, after views are inlined. `key` is stable across runs
+ * (input positions joined by '/'), so offsets recorded for it can be found again on replay.
+ */
+export interface LeafInput {
+  readonly key: string;
+  readonly input: QueryInput;
+  /** The stored dataset read, for dataset inputs. */
+  readonly dataset?: Dataset;
+  /** The read is a stream: written `STREAM(…)`, or inside a view that is read as a stream. */
+  readonly streaming: boolean;
+}
+
+/** A node of a flow's binding tree: a query whose inputs are leaves or further (inlined) views. */
+export interface BoundQuery {
+  readonly key: string;
+  readonly query: CompiledQuery;
+  readonly children: readonly (
+    | { readonly kind: 'leaf'; readonly index: number; readonly leaf: LeafInput }
+    | { readonly kind: 'view'; readonly index: number; readonly view: Dataset; readonly bound: BoundQuery }
+  )[];
+}
+
+/**
+ * How a flow is executed. Each kind has one executor in `src/engine/flows`; adding a kind means
+ * adding it here, deciding it in `flowKind`, and giving it an executor.
+ */
+export type FlowKind = 'streaming_append' | 'materialized_view' | 'append_once';
+
+/** A flow ready to run: its kind, target, inlined query tree and the stored datasets it reads. */
+export interface FlowPlan {
+  readonly kind: FlowKind;
+  readonly flow: Flow;
+  readonly target: Dataset;
+  readonly bound: BoundQuery;
+  readonly leaves: readonly LeafInput[];
+  /** Names of the stored datasets this flow reads (its upstream in the schedule). */
+  readonly upstream: readonly string[];
+}
+
+/** The flows of a valid graph that write stored datasets, in plan order. */
+export interface ExecutionPlan {
+  readonly datasets: ReadonlyMap<string, Dataset>;
+  readonly flows: readonly FlowPlan[];
 }

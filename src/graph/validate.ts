@@ -3,6 +3,7 @@ import type { Dataset, PipelineDefinitions } from '../model/index.ts';
 import { type LoadSpecOptions, loadSpec, type PipelineSpec } from '../spec/index.ts';
 import { sharedDuckDB } from '../util/duckdb.ts';
 import { type CheckContext, ERROR_CHECKS, isView, WARNING_CHECKS } from './checks.ts';
+import { buildExecutionPlan } from './execution-plan.ts';
 import { loadPipelineDefinitions } from './load.ts';
 import { findCycles, topologicalOrder } from './plan.ts';
 import { baseName, buildIndex, lookupDataset, resolveFlow, unresolved } from './resolve.ts';
@@ -131,13 +132,15 @@ export async function validateDefinitions(
   const flows = new Map<string, ResolvedFlow>();
   for (const [name, r] of resolutions) if (r.kind === 'resolved_flow') flows.set(name, r);
 
-  const graph: PipelineGraph = {
+  const resolved = {
     datasets: index.datasets,
     flows,
     edges,
     plan: { datasets: planDatasets, flows: planFlows },
     failed,
   };
+  const graph: PipelineGraph =
+    errors.length === 0 ? { ...resolved, execution: buildExecutionPlan(resolved) } : resolved;
   return { graph, errors, downstream, warnings, valid: errors.length === 0 };
 }
 

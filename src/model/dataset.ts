@@ -41,3 +41,19 @@ export interface Dataset {
   readonly language: SourceLanguage;
   readonly location?: SourceLocation;
 }
+
+/** Whether a dataset is stored as a Delta table (streaming tables and materialized views); views are inlined. */
+export function isStored(d: Pick<Dataset, 'kind'>): boolean {
+  switch (d.kind) {
+    case 'streaming_table':
+    case 'materialized_view':
+      return true;
+    case 'temporary_view':
+    case 'persisted_view':
+      return false;
+    default: {
+      const never: never = d.kind;
+      return never;
+    }
+  }
+}

@@ -1,0 +1,84 @@
+import { type CompiledQuery, type Dataset, isStored } from '../model/index.ts';
+import { lookupDataset } from './resolve.ts';
+import type {
+  BoundQuery,
+  ExecutionPlan,
+  FlowKind,
+  FlowPlan,
+  LeafInput,
+  PipelineGraph,
+  ResolvedFlow,
+} from './types.ts';
+
+/**
+ * How a resolved flow runs. A materialized view is recomputed from batch reads; a streaming
+ * table's flow appends micro-batches, or — `INSERT INTO ONCE` / `appendFlow({ once: true })` —
+ * appends its query's result exactly once per reset of the table.
+ */
+export function flowKind(flow: ResolvedFlow, target: Dataset): FlowKind {
+  switch (target.kind) {
+    case 'materialized_view':
+      return 'materialized_view';
+    case 'streaming_table':
+      return flow.once ? 'append_once' : 'streaming_append';
+    case 'temporary_view':
+    case 'persisted_view':
+      throw new Error(`flow '${flow.name}' writes view '${target.name}', which is inlined, not executed`);
+    default: {
+      const never: never = target.kind;
+      return never;
+    }
+  }
+}
+
+/**
+ * The flows that write stored datasets, each with its query tree bound: views are inlined into
+ * the flows that read them, every leaf is a file source or a stored dataset, and each input keeps
+ * a stable key (its position path, e.g. `0/1`) so offsets recorded for it are found again on
+ * replay. Flows come in the graph's plan order (every flow after the writers of what it reads).
+ *
+ * A leaf reads as a stream when it is written `STREAM(…)` or sits inside a view read with
+ * `STREAM(…)`. Only for a valid graph: names resolve and no view reads itself.
+ */
+export function buildExecutionPlan(graph: Omit<PipelineGraph, 'execution'>): ExecutionPlan {
+  const viewQuery = new Map<string, CompiledQuery>();
+  for (const f of graph.flows.values()) {
+    const t = graph.datasets.get(f.target);
+    if (t && !isStored(t)) viewQuery.set(t.name, f.flow.query);
+  }
+
+  function bind(query: CompiledQuery, key: string, streamedFrom: boolean): BoundQuery {
+    const children: BoundQuery['children'][number][] = query.inputs.map((input, index) => {
+      const childKey = key === '' ? String(index) : `${key}/${index}`;
+      if (input.kind === 'files') {
+        return {
+          kind: 'leaf',
+          index,
+          leaf: { key: childKey, input, streaming: input.streaming || streamedFrom },
+        };
+      }
+      const d = lookupDataset(graph.datasets, input.name)!;
+      const streaming = input.streaming || streamedFrom;
+      if (isStored(d)) {
+        return { kind: 'leaf', index, leaf: { key: childKey, input, dataset: d, streaming } };
+      }
+      return { kind: 'view', index, view: d, bound: bind(viewQuery.get(d.name)!, childKey, streaming) };
+    });
+    return { key, query, children };
+  }
+
+  const leavesOf = (b: BoundQuery): LeafInput[] =>
+    b.children.flatMap((c) => (c.kind === 'leaf' ? [c.leaf] : leavesOf(c.bound)));
+
+  const flows: FlowPlan[] = [];
+  for (const name of graph.plan.flows) {
+    const r = graph.flows.get(name)!;
+    const target = graph.datasets.get(r.target)!;
+    if (!isStored(target)) continue;
+    const bound = bind(r.flow.query, '', false);
+    const leaves = leavesOf(bound);
+    const upstream = [...new Set(leaves.flatMap((l) => (l.dataset ? [l.dataset.name] : [])))];
+    flows.push({ kind: flowKind(r, target), flow: r.flow, target, bound, leaves, upstream });
+  }
+  return { datasets: graph.datasets, flows };
+}
