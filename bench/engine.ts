@@ -8,9 +8,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateEvents } from '../scripts/generate-events.ts';
-import { runPipeline } from '../src/engine/run-pipeline.ts';
-import type { EngineEvent, UpdateResult } from '../src/engine/types.ts';
-import { connect, queryRows } from '../src/util/duckdb.ts';
+import type { EngineEvent, UpdateResult } from '../src/index.ts';
+import { runPipeline } from '../src/index.ts';
+import { Database, queryRows } from '../src/util/duckdb.ts';
 
 export const ROOT = new URL('..', import.meta.url).pathname;
 export const DATA = join(ROOT, 'bench', '.data');
@@ -237,7 +237,7 @@ export async function run(args: string[]): Promise<void> {
     );
   }
   // Reference: the data work a batch cannot avoid — DuckDB reading a 1-row NDJSON file and writing it as Parquet.
-  const conn = await connect();
+  const conn = await new Database().connect();
   const files = readdirSync(microData).sort();
   const raw: number[] = [];
   const tmpOut = join(micro, 'raw-ref.parquet');

@@ -292,7 +292,7 @@ function flagValue(args: readonly string[], name: string): string | undefined {
 
 export async function run(args: string[]): Promise<void> {
   const E = await import('./engine.ts');
-  const { runPipeline } = await import('../src/engine/run-pipeline.ts');
+  const { runPipeline } = await import('../src/index.ts');
   const { generateEvents } = await import('../scripts/generate-events.ts');
   const big = args.includes('--big');
   const events = Number(flagValue(args, '--events') ?? (big ? 20_000_000 : 2_000_000));

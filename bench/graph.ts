@@ -2,7 +2,7 @@
 // Goal: validatePipeline ≤ 2 s. Run: `npm run bench -- graph [domains]`.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { validatePipeline } from '../src/graph/index.ts';
+import { validatePipeline } from '../src/index.ts';
 
 const CHAIN = 14;
 const MVS = 5;

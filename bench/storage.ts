@@ -6,7 +6,7 @@ import { commit } from '../src/storage/delta/commit.ts';
 import type { StructType } from '../src/storage/delta/schema.ts';
 import { latestVersion, loadSnapshot } from '../src/storage/delta/snapshot.ts';
 import { appendRows, createTable, writeDataFiles } from '../src/storage/delta/table.ts';
-import { connect } from '../src/util/duckdb.ts';
+import { Database } from '../src/util/duckdb.ts';
 
 const DATA = join(new URL('.', import.meta.url).pathname, '.data');
 const SCHEMA: StructType = {
@@ -26,7 +26,7 @@ const ms = (x: number) => `${x.toFixed(2)} ms`;
 export async function run(args: string[]): Promise<void> {
   const commits = Number(args[0] ?? 5000);
   mkdirSync(DATA, { recursive: true });
-  const conn = await connect();
+  const conn = await new Database().connect();
 
   // 1. Small appends: full path (DuckDB writes the Parquet file + commit) and log commit alone.
   const small = join(DATA, 'small-append');

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { dirname, relative, resolve } from 'node:path';
 import { compileFunction } from 'node:vm';
 import type { SourceLocation } from '../errors/index.ts';
-import { SourceMap } from '../util/source-map.ts';
+import { SourceMap } from '../util/index.ts';
 import type { FrameMapper } from './registry.ts';
 
 /**
@@ -17,7 +17,6 @@ export interface TsBundle {
 }
 
 type EsbuildModule = typeof import('esbuild');
-let esbuild: EsbuildModule | undefined;
 
 const OPTIONS: import('esbuild').BuildOptions & { write: false } = {
   bundle: true,
@@ -52,8 +51,7 @@ type Message = import('esbuild').Message;
 export async function bundleTsFiles(files: readonly string[], root: string): Promise<TsBuild[]> {
   if (files.length === 0) return [];
   // CommonJS: `require` skips the export scan an ESM import runs over it.
-  esbuild ??= createRequire(import.meta.url)('esbuild') as EsbuildModule;
-  const { build } = esbuild;
+  const { build } = createRequire(import.meta.url)('esbuild') as EsbuildModule;
   const outdir = resolve(root);
   const collect = (outputs: readonly { path: string; text: string }[], file: string): TsBuild => {
     const out = resolve(outdir, relative(outdir, file)).replace(/\.[cm]?tsx?$/, '');

@@ -1,41 +1,9 @@
-/** The TypeScript pipeline API: `import { table, sql, stream, expect } from 'sluice'`. */
+/** The TypeScript pipeline API (what pipeline files import) and the loader of pipeline files. */
+export * from './definition-api.ts';
 export {
-  type AppendFlowOptions,
-  appendFlow,
-  createStreamingTable,
-  type DatasetOptions,
-  materializedView,
-  parseColumnsDdl,
-  streamingTable,
-  table,
-  temporaryView,
-  view,
-} from './builders.ts';
-export {
-  expect,
-  expectAll,
-  expectAllOrDrop,
-  expectAllOrFail,
-  expectAllOrQuarantine,
-  expectOrDrop,
-  expectOrFail,
-  expectOrQuarantine,
-} from './expectations.ts';
-export { loadTsPipelineFile, type TsLoadOptions, type TsLoadResult } from './load-ts.ts';
-export type { PipelineContext, QueryArg } from './registry.ts';
-export {
-  conf,
-  type DatasetRef,
-  type FilesRef,
-  ident,
-  lit,
-  type ReadFilesOptions,
-  raw,
-  read,
-  readFiles,
-  renderSql,
-  type SqlFragment,
-  type SqlQuery,
-  sql,
-  stream,
-} from './sql-template.ts';
+  compileRegistrations,
+  importTsPipelineFiles,
+  loadTsPipelineFile,
+  type TsLoadOptions,
+  type TsLoadResult,
+} from './load-ts.ts';

@@ -1,13 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { register as registerHooks } from 'node:module';
 import { isAbsolute, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SluiceError, type SourceLocation, toSluiceError } from '../errors/index.ts';
 import type { CompiledQuery, Dataset, Expectation, Flow, QueryInput } from '../model/index.ts';
-import { compileQuery } from '../sql/index.ts';
-import { importModule } from '../util/import-module.ts';
-import { packageRoot } from '../util/package-root.ts';
+import type { SqlCompiler } from '../sql/index.ts';
+import { importModule, packageRoot } from '../util/index.ts';
 import { bundleFrameMapper, bundleTsFiles, evaluateBundle } from './bundle-ts.ts';
 import {
+  claimModuleHook,
   collectRegistrations,
   type FrameMapper,
   type PipelineContext,
@@ -23,6 +24,8 @@ export interface TsLoadOptions {
   readonly configuration: Readonly<Record<string, string>>;
   /** Default schema for datasets without a qualified name. */
   readonly schema?: string;
+  /** The session's SQL front end, which compiles the queries. */
+  readonly sql: SqlCompiler;
 }
 
 export interface TsLoadResult {
@@ -31,18 +34,14 @@ export interface TsLoadResult {
   readonly errors: readonly SluiceError[];
 }
 
-let importSeq = 0;
-let sluiceHookRegistered = false;
-
 /**
  * Pipeline files `import … from 'sluice'` wherever they live (a folder made by `sluice init`
  * has no node_modules). A module resolve hook maps that specifier to this running copy, so a
  * pipeline always registers into the loader that imports it.
  */
 function ensureSluiceResolvable(): void {
-  if (sluiceHookRegistered) return;
-  sluiceHookRegistered = true;
-  const target = pathToFileURL(join(packageRoot(), 'src', 'index.ts')).href;
+  if (!claimModuleHook('sluice-resolve')) return;
+  const target = pathToFileURL(join(packageRoot(), 'src', 'api', 'definition-api.ts')).href;
   const hook = `export async function resolve(specifier, context, next) {
   if (specifier === 'sluice') return next(${JSON.stringify(target)}, context);
   return next(specifier, context);
@@ -50,23 +49,21 @@ function ensureSluiceResolvable(): void {
   registerHooks(`data:text/javascript,${encodeURIComponent(hook)}`);
 }
 
-let tsxRegistered = false;
-
 /**
- * Imports a module through tsx. Each import gets a fresh URL (`?sluice-load=n`) so a pipeline
+ * Imports a module through tsx. Each import gets a fresh URL (`?sluice-load=<uuid>`) so a pipeline
  * file re-registers its datasets every time it is loaded (helper modules it imports stay cached
  * for the life of the process). tsx is registered on first need when the process has not done so.
  */
 async function importTs(file: string): Promise<void> {
   ensureSluiceResolvable();
-  const url = () => `${pathToFileURL(file).href}?sluice-load=${++importSeq}`;
+  const url = () => `${pathToFileURL(file).href}?sluice-load=${randomUUID()}`;
   try {
     await importModule(url());
   } catch (e) {
-    if ((e as NodeJS.ErrnoException)?.code !== 'ERR_UNKNOWN_FILE_EXTENSION' || tsxRegistered) throw e;
+    if ((e as NodeJS.ErrnoException)?.code !== 'ERR_UNKNOWN_FILE_EXTENSION' || !claimModuleHook('tsx'))
+      throw e;
     const { register } = await importModule<typeof import('tsx/esm/api')>('tsx/esm/api');
     register();
-    tsxRegistered = true;
     await importModule(url());
   }
 }
@@ -138,6 +135,7 @@ function checkInputs(declared: readonly DeclaredInput[], found: readonly QueryIn
 }
 
 async function compileTsQuery(
+  sql: SqlCompiler,
   query: QueryArg,
   ctx: PipelineContext,
   location: SourceLocation | undefined,
@@ -147,7 +145,7 @@ async function compileTsQuery(
     throw new SluiceError('TS_INVALID_DEFINITION', 'a query function must return sql`…`');
   }
   const rendered = renderSql(template, ctx.conf);
-  const compiled = await compileQuery(rendered.text, {
+  const compiled = await sql.compileQuery(rendered.text, {
     ...(location ? { location } : {}),
     configuration: ctx.conf,
   });
@@ -207,9 +205,9 @@ export async function importTsPipelineFiles(
   options: Pick<TsLoadOptions, 'root'>,
 ): Promise<ImportResult[]> {
   const builds = await bundleTsFiles(files, options.root);
-  // What `import … from 'sluice'` means in a pipeline file: this package's public API. (The one
-  // place the api folder reaches the package root; loaded lazily, when a pipeline needs it.)
-  const sluice = builds.some((b) => b.kind === 'bundle') ? await import('../index.ts') : undefined;
+  // What `import … from 'sluice'` means in a pipeline file: the pipeline-definition API (the
+  // module path's resolve hook maps to the same file).
+  const sluice = builds.some((b) => b.kind === 'bundle') ? await import('./definition-api.ts') : undefined;
   const results: ImportResult[] = [];
   for (const [i, file] of files.entries()) {
     const built = builds[i]!;
@@ -299,7 +297,7 @@ export async function compileRegistrations(
     registrations.map((r) =>
       r.query === undefined
         ? undefined
-        : compileTsQuery(r.query, ctx, relLocation(options.root, r.location)).then(
+        : compileTsQuery(options.sql, r.query, ctx, relLocation(options.root, r.location)).then(
             (query) => ({ query }),
             (error: unknown) => ({ error }),
           ),

@@ -47,15 +47,33 @@ interface RegistryState {
   /** How frames of the code being evaluated map to sources (bundled code), if they need it. */
   mapFrame: FrameMapper | undefined;
   collected: Registration[];
+  /** Node module hooks this process has installed for pipeline files (see load-ts.ts). */
+  readonly hooks: Set<'sluice-resolve' | 'tsx'>;
 }
 
-// The registry lives on globalThis: the `sluice` module a pipeline imports and the loader's
-// module could be distinct instances (different loaders/namespaces); both must see one list.
+/**
+ * The one process-wide state of sluice, on purpose: pipeline files register through the `sluice`
+ * module they import, which may be another instance of this module (another loader or
+ * namespace), and Node's module hooks are installed once per process. So the registry, and the
+ * record of installed hooks, live on `globalThis` under a registered symbol; everything else
+ * belongs to a session.
+ */
 const KEY = Symbol.for('sluice.api.registry');
 function state(): RegistryState {
   const g = globalThis as unknown as Record<symbol, RegistryState | undefined>;
-  g[KEY] ??= { currentFile: undefined, mapFrame: undefined, collected: [] };
+  g[KEY] ??= { currentFile: undefined, mapFrame: undefined, collected: [], hooks: new Set() };
   return g[KEY];
+}
+
+/**
+ * Installs a process-wide module hook once: returns true the first time `name` is claimed in
+ * this process (the caller then installs it), false afterwards.
+ */
+export function claimModuleHook(name: 'sluice-resolve' | 'tsx'): boolean {
+  const hooks = state().hooks;
+  if (hooks.has(name)) return false;
+  hooks.add(name);
+  return true;
 }
 
 /** Records one API call. Outside a loader collection the call is recorded and later discarded. */

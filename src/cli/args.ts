@@ -1,5 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { SluiceError } from '../errors/index.ts';
+import { SluiceError } from '../index.ts';
 
 /** `node:util` parseArgs, with unknown options and bad values turned into coded USAGE errors. */
 export function parseCliArgs<T extends NonNullable<ParseArgsConfig['options']>>(

@@ -1,8 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatError, SluiceError, toSluiceError } from '../errors/index.ts';
-import { isMemoryLimit } from '../util/memory-limit.ts';
-import { packageRoot } from '../util/package-root.ts';
+import { formatError, isMemoryLimit, packageRoot, SluiceError, toSluiceError } from '../index.ts';
 import { type CliCommand, type CliIO, EXIT } from './command.ts';
 
 /**

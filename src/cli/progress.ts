@@ -1,4 +1,4 @@
-import type { EngineEvent } from '../engine/types.ts';
+import type { EngineEvent } from '../index.ts';
 import { formatCount } from './format.ts';
 
 interface FlowLine {

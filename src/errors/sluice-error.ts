@@ -1,4 +1,4 @@
-import { memoryLimit } from '../util/memory-limit.ts';
+import { memoryLimit } from '../util/index.ts';
 import { ERROR_CODES, type ErrorCode, type ErrorDomain } from './codes.ts';
 
 /** Where in a user's pipeline source an error points. Lines and columns are 1-based. */

@@ -30,4 +30,5 @@ export {
   type NewEvent,
   TERMINAL_UPDATE_STATES,
 } from './schema.ts';
+export { timelineLine, timelineSummary } from './timeline.ts';
 export { EventLogWriter, ensureEventLog, eventRowsSql } from './writer.ts';

@@ -9,6 +9,7 @@
  */
 import { readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { openUpdatesFolder } from '../storage/index.ts';
 import { putAtomic } from '../util/index.ts';
 
 export interface OpenUpdate {
@@ -17,7 +18,7 @@ export interface OpenUpdate {
   readonly state?: string;
 }
 
-const dirOf = (storage: string) => join(storage, 'system', 'open_updates');
+const dirOf = openUpdatesFolder;
 const SAFE_ID = /^[A-Za-z0-9-]+$/;
 
 /** Marks `updateId` open (or records its newer `state`). Atomic: a reader sees the old or new marker. */

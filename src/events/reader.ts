@@ -3,16 +3,15 @@
  * the per-update summary, and the Lakeflow-compatible `system.lakeflow.*` views.
  */
 import { SluiceError } from '../errors/index.ts';
-import { snapshotScanSql } from '../storage/delta/scan.ts';
-import { latestVersion, loadSnapshot } from '../storage/delta/snapshot.ts';
-import { connect, queryRows, sqlString } from '../util/duckdb.ts';
+import { latestVersion, loadSnapshot, snapshotScanSql } from '../storage/index.ts';
+import { type Database, queryRows, sqlString, withConnection } from '../util/index.ts';
 import { type EventLogRow, eventLogPath } from './schema.ts';
 
 /** DuckDB SQL for the event log's rows, or undefined when the pipeline has no event log yet. */
-export async function eventLogScanSql(storage: string): Promise<string | undefined> {
+export async function eventLogScanSql(db: Database, storage: string): Promise<string | undefined> {
   const path = eventLogPath(storage);
   if ((await latestVersion(path)) === undefined) return undefined;
-  return snapshotScanSql(await loadSnapshot(path));
+  return snapshotScanSql(await loadSnapshot(path, { db }));
 }
 
 /** The event log's Delta version (changes whenever events are appended), or undefined. */
@@ -112,19 +111,17 @@ function toRow(r: Record<string, unknown>): EventLogRow {
 }
 
 /** Events in sequence order. Empty when the pipeline has no event log. */
-export async function readEvents(storage: string, filter: EventFilter = {}): Promise<EventLogRow[]> {
-  const scan = await eventLogScanSql(storage);
+export async function readEvents(
+  db: Database,
+  storage: string,
+  filter: EventFilter = {},
+): Promise<EventLogRow[]> {
+  const scan = await eventLogScanSql(db, storage);
   if (scan === undefined) return [];
-  const conn = await connect();
-  try {
-    const rows = await queryRows(
-      conn,
-      `SELECT * FROM (${scan}) AS ev ${whereClause(filter)} ORDER BY sequence`,
-    );
-    return rows.map(toRow);
-  } finally {
-    conn.closeSync();
-  }
+  const rows = await withConnection(db, (conn) =>
+    queryRows(conn, `SELECT * FROM (${scan}) AS ev ${whereClause(filter)} ORDER BY sequence`),
+  );
+  return rows.map(toRow);
 }
 
 export interface UpdateSummary {
@@ -138,11 +135,10 @@ export interface UpdateSummary {
 }
 
 /** One summary per update, in the order updates started (by sequence), as `system.lakeflow.pipeline_events` shows them. */
-export async function listUpdates(storage: string): Promise<UpdateSummary[]> {
-  const scan = await eventLogScanSql(storage);
+export async function listUpdates(db: Database, storage: string): Promise<UpdateSummary[]> {
+  const scan = await eventLogScanSql(db, storage);
   if (scan === undefined) return [];
-  const conn = await connect();
-  try {
+  return withConnection(db, async (conn) => {
     const rows = await queryRows<Record<string, unknown>>(
       conn,
       `SELECT pipeline_name, update_id, state, strftime(start_time, '%Y-%m-%dT%H:%M:%S.%gZ') AS start_time,
@@ -150,9 +146,7 @@ export async function listUpdates(storage: string): Promise<UpdateSummary[]> {
        FROM (${pipelineEventsViewSql(scan)}) ORDER BY first_sequence`,
     );
     return rows as unknown as UpdateSummary[];
-  } finally {
-    conn.closeSync();
-  }
+  });
 }
 
 /**
@@ -160,8 +154,12 @@ export async function listUpdates(storage: string): Promise<UpdateSummary[]> {
  * prefix is accepted).
  * @throws SluiceError EVENT_LOG_NOT_FOUND when there are no updates; UPDATE_NOT_FOUND.
  */
-export async function resolveUpdateId(storage: string, wanted: string | undefined): Promise<string> {
-  const updates = await listUpdates(storage);
+export async function resolveUpdateId(
+  db: Database,
+  storage: string,
+  wanted: string | undefined,
+): Promise<string> {
+  const updates = await listUpdates(db, storage);
   if (updates.length === 0) {
     throw new SluiceError(
       'EVENT_LOG_NOT_FOUND',

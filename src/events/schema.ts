@@ -6,13 +6,10 @@
  * JSON object whose single top-level key is the event type's payload
  * (`{"update_progress": {"state": "RUNNING"}}`); `error` is null unless the event reports one.
  */
-import { join } from 'node:path';
-import type { StructType } from '../storage/delta/schema.ts';
+import { eventLogFolder, type StructType } from '../storage/index.ts';
 
 /** Where a pipeline's event log lives under its storage folder. */
-export function eventLogPath(storage: string): string {
-  return join(storage, 'system', 'event_log');
-}
+export const eventLogPath = eventLogFolder;
 
 export type EventLevel = 'INFO' | 'WARN' | 'ERROR' | 'METRICS';
 

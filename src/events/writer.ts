@@ -9,11 +9,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SluiceError } from '../errors/index.ts';
-import { commit } from '../storage/delta/commit.ts';
-import { snapshotScanSql } from '../storage/delta/scan.ts';
-import { latestVersion, loadSnapshot, type Snapshot } from '../storage/delta/snapshot.ts';
-import { createTable, writeDataFiles } from '../storage/delta/table.ts';
-import { connect, type DuckDBConnection, queryRows, sqlString } from '../util/duckdb.ts';
+import {
+  commit,
+  createTable,
+  latestVersion,
+  loadSnapshot,
+  type Snapshot,
+  snapshotScanSql,
+  writeDataFiles,
+} from '../storage/index.ts';
+import { type Database, type DuckDBConnection, queryRows, sqlString, withConnection } from '../util/index.ts';
 import {
   ERROR_DUCKDB_TYPE,
   EVENT_LOG_SCHEMA,
@@ -99,7 +104,10 @@ export class EventLogWriter {
   #snapshot: Snapshot;
   #writing: Promise<void> = Promise.resolve();
 
-  private constructor(tablePath: string, snapshot: Snapshot, next: number) {
+  readonly #db: Database;
+
+  private constructor(db: Database, tablePath: string, snapshot: Snapshot, next: number) {
+    this.#db = db;
     this.tablePath = tablePath;
     this.pipelineId = snapshot.metadata.id;
     this.#snapshot = snapshot;
@@ -107,9 +115,9 @@ export class EventLogWriter {
   }
 
   /** Opens (creating if needed) the event log under `storage` and reads its last sequence number. */
-  static async open(storage: string): Promise<EventLogWriter> {
+  static async open(db: Database, storage: string): Promise<EventLogWriter> {
     const path = await ensureEventLog(storage);
-    const snap = await loadSnapshot(path);
+    const snap = await loadSnapshot(path, { db });
     // The files' statistics know the largest sequence; only files written without them are read.
     let next = 0;
     const unknown = snap.files.filter((f) => {
@@ -119,18 +127,15 @@ export class EventLogWriter {
       return false;
     });
     if (unknown.length > 0) {
-      const conn = await connect();
-      try {
-        const [row] = await queryRows<{ m: number | string | null }>(
+      const [row] = await withConnection(db, (conn) =>
+        queryRows<{ m: number | string | null }>(
           conn,
           `SELECT max(sequence) AS m FROM (${snapshotScanSql({ ...snap, files: unknown })})`,
-        );
-        if (row?.m !== null && row?.m !== undefined) next = Math.max(next, Number(row.m) + 1);
-      } finally {
-        conn.closeSync();
-      }
+        ),
+      );
+      if (row?.m !== null && row?.m !== undefined) next = Math.max(next, Number(row.m) + 1);
     }
-    return new EventLogWriter(path, snap, next);
+    return new EventLogWriter(db, path, snap, next);
   }
 
   /** Assigns the next sequence number and a fresh id. Sequence order is call order. */
@@ -151,8 +156,8 @@ export class EventLogWriter {
   }
 
   async #write(rows: readonly EventLogRow[]): Promise<void> {
-    this.#conn ??= await connect();
-    const snap = await loadSnapshot(this.tablePath, { base: this.#snapshot });
+    this.#conn ??= await this.#db.connect();
+    const snap = await loadSnapshot(this.tablePath, { base: this.#snapshot, db: this.#db });
     const adds = await writeDataFiles(this.#conn, this.tablePath, eventRowsSql(rows), {
       schema: snap.schema,
       partitionColumns: snap.partitionColumns,
@@ -166,6 +171,7 @@ export class EventLogWriter {
         operation: 'WRITE',
         operationParameters: { mode: 'Append', partitionBy: '[]' },
         isBlindAppend: true,
+        db: this.#db,
       },
     );
     this.#snapshot = snap;

@@ -1,7 +1,7 @@
 import type { ErrorCode } from '../errors/index.ts';
 import { SluiceError, type SourceLocation, toSluiceError } from '../errors/index.ts';
 import type { Dataset, Flow } from '../model/index.ts';
-import { expressionColumns, translateExpression } from '../sql/index.ts';
+import type { SqlCompiler } from '../sql/index.ts';
 import { didYouMean, isIdentifier } from './names.ts';
 import { baseName, type GraphIndex, lookupDataset } from './resolve.ts';
 import type { FailedFlow, ResolvedFlow } from './types.ts';
@@ -9,6 +9,8 @@ import type { FailedFlow, ResolvedFlow } from './types.ts';
 /** What every check sees: the indexed definitions and each flow's resolution. */
 export interface CheckContext {
   readonly index: GraphIndex;
+  /** The session's SQL front end (expectations are translated to be checked). */
+  readonly sql: SqlCompiler;
   /** By flow name (unique flows only). */
   readonly resolutions: ReadonlyMap<string, ResolvedFlow | FailedFlow>;
   /** The raw definitions, duplicates included. */
@@ -336,9 +338,9 @@ export const validExpectations: GraphCheck = {
         jobs.push(
           (async () => {
             try {
-              await translateExpression(x.expression, location ? { location } : {});
+              await ctx.sql.translateExpression(x.expression, location ? { location } : {});
               if (!known) return undefined;
-              const used = await expressionColumns(x.expression);
+              const used = await ctx.sql.expressionColumns(x.expression);
               const have = new Set(known.map((c) => c.toLowerCase()));
               const missing = used.filter((c) => !have.has(c.toLowerCase()));
               if (missing.length === 0) return undefined;

@@ -22,7 +22,8 @@ export type {
 } from './types.ts';
 export {
   type GraphValidation,
+  type ValidatePipelineOptions,
   type ValidationResult,
   validateDefinitions,
-  validatePipeline,
+  validatePipelineFolder,
 } from './validate.ts';

@@ -1,11 +1,11 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
-import { compileRegistrations, importTsPipelineFiles } from '../api/load-ts.ts';
+import { compileRegistrations, importTsPipelineFiles } from '../api/index.ts';
 import { SluiceError, toSluiceError } from '../errors/index.ts';
 import type { Dataset, Flow, PipelineDefinitions } from '../model/index.ts';
 import type { PipelineSpec } from '../spec/index.ts';
-import { parsePipelineSql } from '../sql/index.ts';
+import type { SqlCompiler } from '../sql/index.ts';
 
 export interface LoadedPipeline {
   readonly definitions: PipelineDefinitions;
@@ -77,7 +77,7 @@ const HAS_SET = /^\s*SET\s/im;
  * imported (bundled, then evaluated one at a time) alongside, and all compilation overlaps.
  * Never throws for user errors.
  */
-export async function loadPipelineDefinitions(spec: PipelineSpec): Promise<LoadedPipeline> {
+export async function loadPipelineDefinitions(spec: PipelineSpec, sql: SqlCompiler): Promise<LoadedPipeline> {
   const files = await listLibraryFiles(spec);
   const texts = new Map<string, string>();
   await Promise.all(
@@ -89,7 +89,7 @@ export async function loadPipelineDefinitions(spec: PipelineSpec): Promise<Loade
   const configuration: Record<string, string> = { ...spec.configuration };
   const schema = spec.schema !== undefined ? { schema: spec.schema } : {};
   const parseSql = (file: string, conf: Readonly<Record<string, string>>): Promise<FileResult> =>
-    parsePipelineSql(texts.get(file)!, { file, configuration: { ...conf }, ...schema }).then(
+    sql.parsePipelineSql(texts.get(file)!, { file, configuration: { ...conf }, ...schema }).then(
       (r) => ({ ...r.definitions, errors: r.errors }),
       (e: unknown) => ({ datasets: [], flows: [], settings: [], errors: [located(e, file)] }),
     );
@@ -109,7 +109,7 @@ export async function loadPipelineDefinitions(spec: PipelineSpec): Promise<Loade
       pending.push(job);
       continue;
     }
-    const options = { root: spec.root, configuration: Object.freeze({ ...configuration }), ...schema };
+    const options = { root: spec.root, configuration: Object.freeze({ ...configuration }), sql, ...schema };
     pending.push(
       imports.then(async (byFile): Promise<FileResult> => {
         const imported = byFile.get(file)!;

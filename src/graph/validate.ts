@@ -1,7 +1,8 @@
 import { SluiceError, toSluiceError } from '../errors/index.ts';
 import type { Dataset, PipelineDefinitions } from '../model/index.ts';
 import { type LoadSpecOptions, loadSpec, type PipelineSpec } from '../spec/index.ts';
-import { sharedDuckDB } from '../util/duckdb.ts';
+import type { SqlCompiler } from '../sql/index.ts';
+import type { Database } from '../util/index.ts';
 import { type CheckContext, ERROR_CHECKS, isView, WARNING_CHECKS } from './checks.ts';
 import { buildExecutionPlan } from './execution-plan.ts';
 import { loadPipelineDefinitions } from './load.ts';
@@ -40,8 +41,9 @@ export interface ValidationResult extends Omit<GraphValidation, 'graph'> {
  */
 export async function validateDefinitions(
   definitions: PipelineDefinitions,
-  loadErrors: readonly SluiceError[] = [],
+  options: { readonly sql: SqlCompiler; readonly loadErrors?: readonly SluiceError[] },
 ): Promise<GraphValidation> {
+  const loadErrors = options.loadErrors ?? [];
   const index = buildIndex(definitions.datasets, definitions.flows, loadErrors);
 
   // Whether reading a view yields a stream (memoized; a view on a cycle counts as batch here —
@@ -74,6 +76,7 @@ export async function validateDefinitions(
 
   const ctx: CheckContext = {
     index,
+    sql: options.sql,
     resolutions,
     allDatasets: definitions.datasets,
     allFlows: definitions.flows,
@@ -198,16 +201,23 @@ function propagateFailures(
   return { failed, downstream };
 }
 
+/** What loading and validating a pipeline folder uses: the session's SQL front end and database. */
+export interface ValidatePipelineOptions extends LoadSpecOptions {
+  readonly sql: SqlCompiler;
+  /** Opened early (on DuckDB's thread) while the spec and files load, when given. */
+  readonly db?: Database;
+}
+
 /**
  * Loads a pipeline folder (spec + libraries) and validates it. Never throws for user errors:
  * a missing or invalid spec is returned as the single error.
  */
-export async function validatePipeline(
-  dir?: string,
-  options: LoadSpecOptions = {},
+export async function validatePipelineFolder(
+  dir: string | undefined,
+  options: ValidatePipelineOptions,
 ): Promise<ValidationResult> {
-  // SQL is parsed by DuckDB: open it (on its own thread) while the spec and files load.
-  sharedDuckDB().catch(() => undefined);
+  // SQL is parsed by DuckDB: open it while the spec and files load.
+  options.db?.warmUp();
   let spec: PipelineSpec;
   try {
     spec = await loadSpec(dir, options);
@@ -216,7 +226,10 @@ export async function validatePipeline(
     if (err.domain === 'internal') throw e;
     return { errors: [err], downstream: [], warnings: [], valid: false, files: [] };
   }
-  const loaded = await loadPipelineDefinitions(spec);
-  const result = await validateDefinitions(loaded.definitions, loaded.errors);
+  const loaded = await loadPipelineDefinitions(spec, options.sql);
+  const result = await validateDefinitions(loaded.definitions, {
+    sql: options.sql,
+    loadErrors: loaded.errors,
+  });
   return { spec, configuration: loaded.configuration, files: loaded.files, ...result };
 }

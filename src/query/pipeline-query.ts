@@ -10,10 +10,9 @@
  * its current snapshot, keeping the name as alias so `t.col` still binds; (5) DuckDB runs it.
  */
 import { SluiceError } from '../errors/index.ts';
-import { translateStandaloneSql } from '../sql/index.ts';
-import { snapshotScanSql } from '../storage/delta/scan.ts';
-import { loadSnapshot } from '../storage/delta/snapshot.ts';
-import { connect, type DuckDBConnection, queryRows, sqlIdent, sqlString } from '../util/duckdb.ts';
+import type { SqlCompiler } from '../sql/index.ts';
+import { loadSnapshot, snapshotScanSql } from '../storage/index.ts';
+import { type Database, type DuckDBConnection, queryRows, sqlIdent, sqlString } from '../util/index.ts';
 import {
   listPipelineTables,
   type PipelineQueryTarget,
@@ -30,6 +29,9 @@ export interface PipelineQueryOptions {
   /** Directory relative `` delta.`path` `` references resolve against. */
   readonly cwd: string;
   readonly pipeline: PipelineQueryTarget;
+  /** The session's database the query runs on, and its SQL front end (Spark SQL → DuckDB). */
+  readonly db: Database;
+  readonly sql: SqlCompiler;
 }
 
 const DELTA_PLACEHOLDER = '__sluice_delta_ref_';
@@ -81,15 +83,15 @@ export async function runPipelineQuery(sql: string, options: PipelineQueryOption
   text += sql.slice(pos);
 
   const tables = await listPipelineTables(target.storage);
-  const conn = await connect();
+  const conn = await options.db.connect();
   try {
     await conn.run("SET TimeZone = 'UTC'");
-    const views = new ViewRegistry(conn, target, tables, deltaRefs, options.cwd);
+    const views = new ViewRegistry(options.db, conn, target, tables, deltaRefs, options.cwd);
     const first = tokenize(text).find(isSignificant)?.text.toUpperCase() ?? '';
     let duck: string | undefined;
     if (QUERY_KEYWORDS.has(first)) {
       try {
-        duck = (await translateStandaloneSql(text)).sql;
+        duck = (await options.sql.translateStandaloneSql(text)).sql;
       } catch (e) {
         if (!(e instanceof SluiceError)) throw e;
         if (e.code !== 'SQL_SYNTAX_ERROR') throw e;
@@ -115,6 +117,7 @@ class ViewRegistry {
   readonly #made = new Map<string, string>();
 
   constructor(
+    private readonly db: Database,
     private readonly conn: DuckDBConnection,
     private readonly target: PipelineQueryTarget,
     private readonly tables: readonly PipelineTable[],
@@ -138,13 +141,18 @@ class ViewRegistry {
       if (!ref) return undefined;
       const path = resolveDeltaPath(ref.path, this.cwd);
       return this.#view(`delta:${path}@${ref.version ?? ''}`, async () =>
-        snapshotScanSql(await loadSnapshot(path, ref.version === undefined ? {} : { version: ref.version })),
+        snapshotScanSql(
+          await loadSnapshot(path, {
+            db: this.db,
+            ...(ref.version === undefined ? {} : { version: ref.version }),
+          }),
+        ),
       );
     }
     const r: ResolvedRelation | undefined = resolvePipelineName(parts, this.target, this.tables);
     if (!r) return undefined;
     const key = r.kind === 'table' ? `table:${r.path}` : r.kind;
-    return this.#view(key, () => relationSql(r, this.target.storage));
+    return this.#view(key, () => relationSql(this.db, r, this.target.storage));
   }
 
   /** Points every pipeline table reference of DuckDB `sql` (queries only) at a view. */
@@ -195,7 +203,7 @@ class ViewRegistry {
       if (!r) continue;
       names.add(t.name);
       await this.conn.run(
-        `CREATE TEMP VIEW ${sqlIdent(t.name)} AS ${await relationSql(r, this.target.storage)}`,
+        `CREATE TEMP VIEW ${sqlIdent(t.name)} AS ${await relationSql(this.db, r, this.target.storage)}`,
       );
     }
     for (let i = 0; i < this.deltaRefs.length; i++) {
@@ -206,7 +214,7 @@ class ViewRegistry {
     }
     if (!names.has('event_log')) {
       await this.conn.run(
-        `CREATE TEMP VIEW event_log AS ${await relationSql({ kind: 'event_log' }, this.target.storage)}`,
+        `CREATE TEMP VIEW event_log AS ${await relationSql(this.db, { kind: 'event_log' }, this.target.storage)}`,
       );
     }
   }

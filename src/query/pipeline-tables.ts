@@ -13,9 +13,8 @@ import {
   flowProgressViewSql,
   pipelineEventsViewSql,
 } from '../events/index.ts';
-import { snapshotScanSql } from '../storage/delta/scan.ts';
-import { deltaTypeToDuckDB } from '../storage/delta/schema.ts';
-import { latestVersion, loadSnapshot } from '../storage/delta/snapshot.ts';
+import { deltaTypeToDuckDB, latestVersion, loadSnapshot, snapshotScanSql } from '../storage/index.ts';
+import type { Database } from '../util/index.ts';
 
 /** What a query needs to know about the pipeline it runs over. */
 export interface PipelineQueryTarget {
@@ -99,23 +98,23 @@ export function resolvePipelineName(
 }
 
 /** An empty event log with the right columns, for a pipeline that never ran. */
-async function eventLogRows(storage: string): Promise<string> {
+async function eventLogRows(db: Database, storage: string): Promise<string> {
   const path = eventLogPath(storage);
-  if ((await latestVersion(path)) !== undefined) return snapshotScanSql(await loadSnapshot(path));
+  if ((await latestVersion(path)) !== undefined) return snapshotScanSql(await loadSnapshot(path, { db }));
   return `SELECT ${EVENT_LOG_SCHEMA.fields.map((f) => `CAST(NULL AS ${deltaTypeToDuckDB(f.type)}) AS "${f.name}"`).join(', ')} WHERE false`;
 }
 
 /** DuckDB SQL for a resolved relation. */
-export async function relationSql(r: ResolvedRelation, storage: string): Promise<string> {
+export async function relationSql(db: Database, r: ResolvedRelation, storage: string): Promise<string> {
   switch (r.kind) {
     case 'table':
-      return snapshotScanSql(await loadSnapshot(r.path));
+      return snapshotScanSql(await loadSnapshot(r.path, { db }));
     case 'event_log':
-      return eventLogRows(storage);
+      return eventLogRows(db, storage);
     case 'pipeline_events':
-      return pipelineEventsViewSql(await eventLogRows(storage));
+      return pipelineEventsViewSql(await eventLogRows(db, storage));
     case 'flow_progress':
-      return flowProgressViewSql(await eventLogRows(storage));
+      return flowProgressViewSql(await eventLogRows(db, storage));
     default: {
       const never: never = r;
       return never;

@@ -3,9 +3,8 @@
  * tables are named Spark-style, `` delta.`path` [VERSION AS OF n] ``.
  */
 import { SluiceError } from '../errors/index.ts';
-import { snapshotScanSql } from '../storage/delta/scan.ts';
-import { loadSnapshot } from '../storage/delta/snapshot.ts';
-import { connect, type DuckDBConnection } from '../util/duckdb.ts';
+import { loadSnapshot, snapshotScanSql } from '../storage/index.ts';
+import { type Database, type DuckDBConnection, withConnection } from '../util/index.ts';
 import { assertReadOnly, rewriteDeltaReferences } from './rewrite.ts';
 
 export interface QueryResult {
@@ -20,6 +19,8 @@ export interface QueryResult {
 export interface RunQueryOptions {
   /** Directory relative Delta paths are resolved against. */
   readonly cwd: string;
+  /** The session's database the query runs on. */
+  readonly db: Database;
 }
 
 const INTEGER_TYPES = new Set([
@@ -72,15 +73,14 @@ function uniqueNames(names: readonly string[]): string[] {
 export async function runQuery(sql: string, options: RunQueryOptions): Promise<QueryResult> {
   assertReadOnly(sql);
   const rewritten = await rewriteDeltaReferences(sql, options.cwd, async (path, version) =>
-    snapshotScanSql(await loadSnapshot(path, version === undefined ? {} : { version })),
+    snapshotScanSql(
+      await loadSnapshot(path, { db: options.db, ...(version === undefined ? {} : { version }) }),
+    ),
   );
-  const conn = await connect();
-  try {
+  return withConnection(options.db, async (conn) => {
     await conn.run("SET TimeZone = 'UTC'");
-    return await readQueryResult(conn, rewritten);
-  } finally {
-    conn.closeSync();
-  }
+    return readQueryResult(conn, rewritten);
+  });
 }
 
 /**

@@ -1,7 +1,7 @@
 import { SluiceError, type SourceLocation } from '../errors/index.ts';
 import type { CompiledQuery } from '../model/index.ts';
 import { type AstNode, isNode, type Json, nodes, statementJson, str } from './ast.ts';
-import { deserializeSql, serializeSql } from './duckdb-codec.ts';
+import type { SqlCodec } from './duckdb-codec.ts';
 import { prepassSparkSql } from './prepass.ts';
 import { identityMap, type OffsetMap, substituteConfiguration } from './substitute.ts';
 import { LineIndex, tokenize } from './tokenizer.ts';
@@ -79,7 +79,7 @@ interface Parsed {
  * Pre-passes and parses Spark SQL with DuckDB. `prefix` is prepended to the pre-passed text
  * (e.g. `SELECT ` to parse a bare expression) and excluded from position mapping.
  */
-async function parseSpark(src: PlacedText, prefix = ''): Promise<Parsed> {
+async function parseSpark(codec: SqlCodec, src: PlacedText, prefix = ''): Promise<Parsed> {
   const pre = prepassSparkSql(src.text);
   const syntaxError = (offset: number, detail: string): SluiceError => {
     const near = nearText(src.text, offset);
@@ -93,7 +93,7 @@ async function parseSpark(src: PlacedText, prefix = ''): Promise<Parsed> {
   const parsedText = prefix + pre.text;
   const toSource = (byteOffset: number): number =>
     pre.map(Math.max(0, byteToChar(parsedText, byteOffset) - prefix.length));
-  const result = JSON.parse(await serializeSql(parsedText)) as AstNode;
+  const result = JSON.parse(await codec.serialize(parsedText)) as AstNode;
   if (result.error === true) {
     const detail = str(result, 'error_message') || 'syntax error';
     if (str(result, 'error_type') === 'not implemented') {
@@ -120,16 +120,16 @@ async function parseSpark(src: PlacedText, prefix = ''): Promise<Parsed> {
   };
 }
 
-async function toSql(node: AstNode): Promise<string> {
-  return deserializeSql(statementJson(node));
+function toSql(codec: SqlCodec, node: AstNode): Promise<string> {
+  return codec.deserialize(statementJson(node));
 }
 
 /**
  * Compiles an already-substituted query body placed in its file (see `compileQuery`).
  * Used by the SQL file parser, which substitutes whole statements itself.
  */
-export async function compilePlacedQuery(src: PlacedText): Promise<CompiledQuery> {
-  const parsed = await parseSpark(src);
+export async function compilePlacedQuery(codec: SqlCodec, src: PlacedText): Promise<CompiledQuery> {
+  const parsed = await parseSpark(codec, src);
   if (parsed.statements.length !== 1) {
     const location = src.locate(0);
     throw new SluiceError(
@@ -148,7 +148,7 @@ export async function compilePlacedQuery(src: PlacedText): Promise<CompiledQuery
   return Object.freeze({
     kind: 'query',
     source: src.text,
-    sql: await toSql(root),
+    sql: await toSql(codec, root),
     inputs: Object.freeze(translator.inputs),
     ...(outputColumns ? { outputColumns: Object.freeze(outputColumns) } : {}),
     ...(location ? { location } : {}),
@@ -178,12 +178,10 @@ export function substitutePlaced(
 // ---------------------------------------------------------------------------------------------
 // Expressions
 
-interface AnalyzedExpression {
+export interface AnalyzedExpression {
   readonly sql: string;
   readonly columns: readonly string[];
 }
-
-const expressionCache = new Map<string, Promise<AnalyzedExpression>>();
 
 /** Column names an expression reads (first part of each reference, lambda parameters and subqueries excluded). */
 function columnsOf(expr: Json, bound: ReadonlySet<string>, out: Set<string>): void {
@@ -219,9 +217,17 @@ function columnsOf(expr: Json, bound: ReadonlySet<string>, out: Set<string>): vo
   for (const v of Object.values(expr)) if (v !== null && typeof v === 'object') columnsOf(v, bound, out);
 }
 
-async function analyzeExpression(sparkExpr: string, location?: SourceLocation): Promise<AnalyzedExpression> {
+/**
+ * Translates one Spark SQL expression and lists the columns it reads (first part of each
+ * reference; lambda parameters, subqueries and CURRENT_TIMESTAMP-like keywords excluded).
+ */
+export async function analyzeExpression(
+  codec: SqlCodec,
+  sparkExpr: string,
+  location?: SourceLocation,
+): Promise<AnalyzedExpression> {
   const src = placeText(sparkExpr, location);
-  const parsed = await parseSpark(src, 'SELECT ');
+  const parsed = await parseSpark(codec, src, 'SELECT ');
   const root = parsed.statements[0];
   const items = root ? nodes(root, 'select_list') : [];
   const from = root && isNode(root.from_table) ? str(root.from_table, 'type') : '';
@@ -244,38 +250,10 @@ async function analyzeExpression(sparkExpr: string, location?: SourceLocation): 
   const item = translator.translateExpression(items[0]!);
   item.alias = '';
   root.select_list = [item];
-  const sql = (await toSql(root)).replace(/^SELECT /, '');
+  const sql = (await toSql(codec, root)).replace(/^SELECT /, '');
   const columns = new Set<string>();
   columnsOf(item, new Set(), columns);
   return { sql, columns: [...columns] };
-}
-
-function cachedExpression(sparkExpr: string, location?: SourceLocation): Promise<AnalyzedExpression> {
-  // Errors carry a location, so only location-free analyses are shared.
-  if (location) return analyzeExpression(sparkExpr, location);
-  let p = expressionCache.get(sparkExpr);
-  if (!p) {
-    if (expressionCache.size > 10_000) expressionCache.clear();
-    p = analyzeExpression(sparkExpr);
-    expressionCache.set(sparkExpr, p);
-  }
-  return p;
-}
-
-/** See `translateExpression` in index.ts. */
-export async function translateSparkExpression(
-  sparkExpr: string,
-  location?: SourceLocation,
-): Promise<string> {
-  return (await cachedExpression(sparkExpr, location)).sql;
-}
-
-/** See `expressionColumns` in index.ts. */
-export async function sparkExpressionColumns(
-  sparkExpr: string,
-  location?: SourceLocation,
-): Promise<string[]> {
-  return [...(await cachedExpression(sparkExpr, location)).columns];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -295,16 +273,20 @@ export interface StandaloneSql {
 }
 
 export async function translateStandalone(
+  codec: SqlCodec,
   sparkSql: string,
   rename?: (table: TableReference) => string | undefined,
   location?: SourceLocation,
 ): Promise<StandaloneSql> {
-  const parsed = await parseSpark(placeText(sparkSql, location ?? { file: '<query>', line: 1, column: 1 }));
+  const parsed = await parseSpark(
+    codec,
+    placeText(sparkSql, location ?? { file: '<query>', line: 1, column: 1 }),
+  );
   const statements: StandaloneStatement[] = [];
   for (const node of parsed.statements) {
     const translator = new AstTranslator('tables', parsed.locate, rename);
     const root = translator.translateQuery(node);
-    statements.push({ sql: await toSql(root), tables: translator.tables });
+    statements.push({ sql: await toSql(codec, root), tables: translator.tables });
   }
   const seen = new Set<string>();
   const tables: TableReference[] = [];

@@ -8,7 +8,7 @@
  * whenever the input only grew and the query is deterministic; the checks here ensure the latter.
  */
 import { type AstNode, isNode, type Json, nodes, statementJson, str } from './ast.ts';
-import { deserializeSql, serializeSql } from './duckdb-codec.ts';
+import type { SqlCodec } from './duckdb-codec.ts';
 import { CLOCK_FUNCTIONS, VOLATILE_FUNCTIONS } from './volatility.ts';
 
 export interface GroupAggregateRewrite {
@@ -124,11 +124,12 @@ function selectNode(parsed: AstNode): AstNode | string {
  * `keysTable` is the table the restricted query reads keys from (columns `__sluice_k0`, …).
  */
 export async function groupAggregateRewrite(
+  codec: SqlCodec,
   sql: string,
   inputColumns: readonly string[],
   keysTable: string,
 ): Promise<GroupAggregateRewrite | NotGroupAggregate> {
-  const parsed = JSON.parse(await serializeSql(sql)) as AstNode;
+  const parsed = JSON.parse(await codec.serialize(sql)) as AstNode;
   const node = selectNode(parsed);
   if (typeof node === 'string') return { reason: node };
   const from = node.from_table;
@@ -214,7 +215,7 @@ export async function groupAggregateRewrite(
   // the key expressions; a correlated EXISTS would be decorrelated over every distinct input value)
   const holes = keyExprs.map((_, i) => `__sluice_hole_${i}`);
   const template = JSON.parse(
-    await serializeSql(
+    await codec.serialize(
       `SELECT 1 FROM __sluice_input AS __sluice_input SEMI JOIN ${keysTable} AS __sluice_keys ON ${holes
         .map((h, i) => `__sluice_keys.${keyColumn(i)} IS NOT DISTINCT FROM ${h}`)
         .join(' AND ')}`,
@@ -258,9 +259,9 @@ export async function groupAggregateRewrite(
       }
     : undefined;
   const [keysSql, restrictedSql, boundsSql] = await Promise.all([
-    deserializeSql(statementJson(keysNode)),
-    deserializeSql(statementJson(restrictedNode)),
-    boundsNode ? deserializeSql(statementJson(boundsNode)) : Promise.resolve(undefined),
+    codec.deserialize(statementJson(keysNode)),
+    codec.deserialize(statementJson(restrictedNode)),
+    boundsNode ? codec.deserialize(statementJson(boundsNode)) : Promise.resolve(undefined),
   ]);
   return { keyColumns, keysSql, restrictedSql, monotoneColumns, ...(boundsSql ? { boundsSql } : {}) };
 }

@@ -1,10 +1,11 @@
 import { SluiceError, type SourceLocation } from '../errors/index.ts';
 import type { CompiledQuery, Dataset, Flow } from '../model/index.ts';
 import { compilePlacedQuery, type PlacedText, placeText } from './compile.ts';
-import type { SqlParseOptions, SqlParseResult } from './index.ts';
+import type { SqlCodec } from './duckdb-codec.ts';
 import { type Parsed, StatementParser } from './pipeline-parser.ts';
 import { substituteConfiguration } from './substitute.ts';
 import { isSymbol, isWord, LineIndex, type Token, tokenize } from './tokenizer.ts';
+import type { SqlParseOptions, SqlParseResult } from './types.ts';
 
 /**
  * One Lakeflow SQL file → definitions and errors: splits statements, runs the statement parser
@@ -39,7 +40,11 @@ function declaredName(tokens: readonly Token[]): string | undefined {
   return name;
 }
 
-export async function parseSqlFile(text: string, options: SqlParseOptions): Promise<SqlParseResult> {
+export async function parseSqlFile(
+  codec: SqlCodec,
+  text: string,
+  options: SqlParseOptions,
+): Promise<SqlParseResult> {
   const errors: SluiceError[] = [];
   const fileIndex = new LineIndex(text);
   const locateInFile = (offset: number): SourceLocation => ({
@@ -86,7 +91,7 @@ export async function parseSqlFile(text: string, options: SqlParseOptions): Prom
     make: (q: CompiledQuery) => Flow,
   ): Promise<Flow | undefined> => {
     try {
-      return make(await compilePlacedQuery(query));
+      return make(await compilePlacedQuery(codec, query));
     } catch (e) {
       errors.push(withDataset(e, dataset));
       return undefined;

@@ -1,4 +1,4 @@
-import { sqlIdent, sqlString } from '../util/duckdb.ts';
+import { sqlIdent, sqlString } from '../util/index.ts';
 import type { OffsetMap } from './substitute.ts';
 import { isSymbol, isWord, type Token, tokenize } from './tokenizer.ts';
 

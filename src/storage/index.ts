@@ -36,6 +36,7 @@ export {
   filesScanSql,
   type ScanFile,
   type ScanOptions,
+  snapshotFilesScanSql,
   snapshotScanSql,
 } from './delta/scan.ts';
 export {
@@ -53,6 +54,7 @@ export {
   structTypeToDuckDBColumns,
 } from './delta/schema.ts';
 export {
+  applyCommit,
   commitTimestamp,
   type LoadSnapshotOptions,
   latestVersion,
@@ -60,6 +62,7 @@ export {
   readCommit,
   type Snapshot,
 } from './delta/snapshot.ts';
+export { numRecordsOf } from './delta/stats.ts';
 export {
   appendRows,
   type CreateTableOptions,
@@ -75,3 +78,4 @@ export {
 } from './delta/table.ts';
 export { DEFAULT_RETENTION_MS, type VacuumOptions, type VacuumResult, vacuum } from './delta/vacuum.ts';
 export * as objectStore from './object-store.ts';
+export * from './pipeline-layout.ts';

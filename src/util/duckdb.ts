@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
@@ -11,34 +13,92 @@ export type { DuckDBConnection, DuckDBInstance, DuckDBType } from '@duckdb/node-
 /** DuckDB's logical type ids (the node-api enum). */
 export const { DuckDBTypeId } = duckdb;
 
-let shared: Promise<DuckDBInstance> | undefined;
-
 /**
- * The process-wide in-memory DuckDB instance. Open one connection per concurrent unit of work
- * (a flow, a query): temp views and transactions are per connection.
+ * An in-memory DuckDB database with a visible owner: a session (one CLI command, one programmatic
+ * call, one test) opens it, every unit of work takes its own connection from it (temp tables and
+ * transactions are per connection), and the owner closes it. The instance itself opens on the
+ * first `connect()` — or early with `warmUp()`, on DuckDB's thread, while other work goes on.
+ *
+ * Invariants: every session agrees on the time zone (UTC: Delta timestamps are instants), memory
+ * is bounded by `SLUICE_MEMORY_LIMIT` and what does not fit spills to a folder of this database's
+ * own, removed by `close()`.
  */
-export function sharedDuckDB(): Promise<DuckDBInstance> {
-  shared ??= (async () => {
-    const db = await duckdb.DuckDBInstance.create(':memory:', {
-      memory_limit: memoryLimit(),
-      // Where DuckDB spills what does not fit in memory (removed when the process ends cleanly).
-      temp_directory: join(tmpdir(), `sluice-duckdb-${process.pid}`),
-    });
-    // Delta timestamps are UTC instants; make every session agree regardless of the machine's zone.
-    const conn = await db.connect();
-    try {
-      await conn.run(`SET GLOBAL TimeZone = 'UTC'`);
-    } finally {
-      conn.closeSync();
-    }
-    return db;
-  })();
-  return shared;
+export class Database {
+  #instance: Promise<DuckDBInstance> | undefined;
+  #closed = false;
+  readonly #spillDir = join(tmpdir(), `sluice-duckdb-${process.pid}-${randomUUID().slice(0, 8)}`);
+
+  /** Starts opening the instance without waiting for it (errors surface on the next connect). */
+  warmUp(): void {
+    this.#open().catch(() => undefined);
+  }
+
+  /** A new connection. Close it with `conn.closeSync()` when done. */
+  async connect(): Promise<DuckDBConnection> {
+    return (await this.#open()).connect();
+  }
+
+  /** Closes the instance (connections still open are closed with it) and removes its spill folder. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const opening = this.#instance;
+    this.#instance = undefined;
+    const cleanUp = () => rmSync(this.#spillDir, { recursive: true, force: true });
+    if (!opening) return;
+    opening.then((db) => {
+      db.closeSync();
+      cleanUp();
+    }, cleanUp);
+  }
+
+  #open(): Promise<DuckDBInstance> {
+    if (this.#closed) return Promise.reject(new Error('the DuckDB database of this session is closed'));
+    this.#instance ??= (async () => {
+      const db = await duckdb.DuckDBInstance.create(':memory:', {
+        memory_limit: memoryLimit(),
+        temp_directory: this.#spillDir,
+      });
+      const conn = await db.connect();
+      try {
+        await conn.run(`SET GLOBAL TimeZone = 'UTC'`);
+      } finally {
+        conn.closeSync();
+      }
+      return db;
+    })();
+    return this.#instance;
+  }
 }
 
-/** A new connection on the shared instance. Close it with `conn.closeSync()` when done. */
-export async function connect(): Promise<DuckDBConnection> {
-  return (await sharedDuckDB()).connect();
+/**
+ * Runs `work` with `db` — or, when the caller has none (a one-off read outside any session),
+ * with a database opened for this call alone and closed after it.
+ */
+export async function withDatabase<T>(
+  db: Database | undefined,
+  work: (db: Database) => Promise<T>,
+): Promise<T> {
+  if (db) return work(db);
+  const own = new Database();
+  try {
+    return await work(own);
+  } finally {
+    own.close();
+  }
+}
+
+/** Runs `work` on a fresh connection of `db` and closes the connection afterwards. */
+export async function withConnection<T>(
+  db: Database,
+  work: (conn: DuckDBConnection) => Promise<T>,
+): Promise<T> {
+  const conn = await db.connect();
+  try {
+    return await work(conn);
+  } finally {
+    conn.closeSync();
+  }
 }
 
 /** Runs SQL and returns rows as plain JSON-compatible objects (BIGINT → number when safe, else string). */

@@ -1,3 +1,6 @@
 export * from './duckdb.ts';
 export * from './durable-file.ts';
+export * from './import-module.ts';
+export * from './memory-limit.ts';
 export * from './package-root.ts';
+export * from './source-map.ts';

@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { importTsPipelineFiles } from '../../src/api/load-ts.ts';
-import { validatePipeline } from '../../src/graph/index.ts';
+import { validatePipeline } from '../../src/index.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 
 /** Writes `files` (path → lines) under a fresh folder and returns it. */

@@ -3,10 +3,11 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { runPipeline } from '../../src/engine/run-pipeline.ts';
 import { listUpdates, readEvents } from '../../src/events/index.ts';
+import { runPipeline } from '../../src/index.ts';
 import { writeEventPipeline } from '../engine/event-pipeline.ts';
 import { runCli } from '../helpers/cli.ts';
+import { session } from '../helpers/session.ts';
 import { ROOT, tmpDir } from '../helpers/tmp.ts';
 
 test('sluice events prints the timeline, data quality and errors of the latest update', async () => {
@@ -47,7 +48,7 @@ test('a killed update keeps its events; --follow sees it die; the next update re
   });
   try {
     for (let i = 0; ; i++) {
-      const done = (await readEvents(storage, { types: ['flow_progress'] })).some(
+      const done = (await readEvents(session.db, storage, { types: ['flow_progress'] })).some(
         (e) =>
           e.origin.flow_name === 'user_totals' && JSON.parse(e.details).flow_progress.status === 'COMPLETED',
       );
@@ -59,7 +60,7 @@ test('a killed update keeps its events; --follow sees it die; the next update re
     child.kill('SIGKILL');
   }
   await new Promise((r) => child.once('close', r));
-  const [dead] = await listUpdates(storage);
+  const [dead] = await listUpdates(session.db, storage);
   assert.equal(dead!.state, 'RUNNING');
   assert.equal(dead!.end_time, null);
 
@@ -70,12 +71,12 @@ test('a killed update keeps its events; --follow sees it die; the next update re
 
   const next = await runPipeline(dir, { cwd: dir });
   assert.equal(next.kind === 'ran' && next.result.state, 'COMPLETED');
-  const marks = (await readEvents(storage, { updateId: dead!.update_id, types: ['update_progress'] })).at(
-    -1,
-  )!;
+  const marks = (
+    await readEvents(session.db, storage, { updateId: dead!.update_id, types: ['update_progress'] })
+  ).at(-1)!;
   assert.equal(marks.error?.code, 'UPDATE_ENDED_ABNORMALLY');
   assert.equal(JSON.parse(marks.details).update_progress.state, 'FAILED');
-  const updates = await listUpdates(storage);
+  const updates = await listUpdates(session.db, storage);
   assert.deepEqual(
     updates.map((u) => [u.update_id, u.state]),
     [

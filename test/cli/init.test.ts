@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { validatePipeline } from '../../src/graph/index.ts';
+import { validatePipeline } from '../../src/index.ts';
 import { runCli } from '../helpers/cli.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 

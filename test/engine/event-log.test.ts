@@ -6,6 +6,7 @@ import { readEvents } from '../../src/events/index.ts';
 import { runPipelineQuery } from '../../src/query/pipeline-query.ts';
 import { runCli } from '../helpers/cli.ts';
 import { DATA_QUALITY_QUERY, PIPELINE_HISTORY_QUERY } from '../helpers/monitoring-queries.ts';
+import { session } from '../helpers/session.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 import { writeEventPipeline } from './event-pipeline.ts';
 
@@ -111,7 +112,7 @@ test('monitoring query 2 (data quality metrics), verbatim', async () => {
 });
 
 test('sequence continues across updates; definitions, planning and batches are recorded', async () => {
-  const events = await readEvents(storage);
+  const events = await readEvents(session.db, storage);
   assert.deepEqual(
     events.map((e) => e.sequence),
     events.map((_, i) => i),
@@ -164,7 +165,7 @@ test('pipeline tables, quarantine tables and event_log are queryable by name', a
     `SELECT (SELECT count(*) FROM silver_events) AS silver, (SELECT count(*) FROM \`default\`.silver_events_quarantine) AS quarantined,
        (SELECT max(event_id) FROM silver_events_quarantine) AS q_id, (SELECT n FROM user_totals) AS totals,
        (SELECT count(*) FROM system.lakeflow.event_log WHERE level = 'ERROR') AS errors`,
-    { cwd: dir, pipeline: target },
+    { cwd: dir, pipeline: target, db: session.db, sql: session.sql },
   );
   // errors: gold FAILED + update FAILED, twice.
   assert.deepEqual(r.rows, [{ silver: 6, quarantined: 1, q_id: 2, totals: 6, errors: 4 }]);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { runPipeline } from '../../src/engine/run-pipeline.ts';
+import { runPipeline } from '../../src/index.ts';
 import { loadSnapshot } from '../../src/storage/delta/snapshot.ts';
 import { ndjson, readTable, tableDir, writeFiles } from '../helpers/pipeline.ts';
 import { tmpDir } from '../helpers/tmp.ts';

@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { SMTPServer } from 'smtp-server';
-import { firedAlerts, UpdateNotifier } from '../../src/engine/notifications.ts';
-import { runPipeline } from '../../src/engine/run-pipeline.ts';
+import { runPipeline } from '../../src/index.ts';
+import { firedAlerts, UpdateNotifier } from '../../src/observers/index.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 import { writeEventPipeline } from './event-pipeline.ts';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { toSluiceError } from '../../src/errors/index.ts';
-import { connect } from '../../src/util/duckdb.ts';
+import { connect } from '../helpers/session.ts';
 
 test("DuckDB's out-of-memory error becomes OUT_OF_MEMORY naming SLUICE_MEMORY_LIMIT; other errors keep the fallback code", async () => {
   const conn = await connect();

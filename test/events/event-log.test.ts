@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { EventLogWriter, readEvents, resolveUpdateId } from '../../src/events/index.ts';
+import { session } from '../helpers/session.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 
 const event = (update: string, message: string) => ({
@@ -23,14 +24,14 @@ const event = (update: string, message: string) => ({
 
 test('writers continue the sequence, values round-trip, ids resolve by prefix', async () => {
   const storage = join(tmpDir('evlog'), 's');
-  const w1 = await EventLogWriter.open(storage);
+  const w1 = await EventLogWriter.open(session.db, storage);
   await w1.write([w1.stamp(event('aaaa-1', "quote ' and \n newline")), w1.stamp(event('aaaa-1', 'two'))]);
   await w1.close();
-  const w2 = await EventLogWriter.open(storage);
+  const w2 = await EventLogWriter.open(session.db, storage);
   assert.equal(w2.pipelineId, w1.pipelineId);
   await w2.write([w2.stamp(event('bbbb-2', 'three'))]);
   await w2.close();
-  const rows = await readEvents(storage);
+  const rows = await readEvents(session.db, storage);
   assert.deepEqual(
     rows.map((r) => r.sequence),
     [0, 1, 2],
@@ -43,8 +44,10 @@ test('writers continue the sequence, values round-trip, ids resolve by prefix', 
     causes: [{ code: null, message: 'root' }],
   });
   assert.equal(rows[0]!.origin.batch_id, 3);
-  assert.equal(await resolveUpdateId(storage, 'latest'), 'bbbb-2'); // same timestamps: sequence decides
-  assert.equal(await resolveUpdateId(storage, 'bbbb'), 'bbbb-2');
-  await assert.rejects(resolveUpdateId(storage, 'zzz'), { code: 'UPDATE_NOT_FOUND' });
-  await assert.rejects(resolveUpdateId(join(storage, 'none'), undefined), { code: 'EVENT_LOG_NOT_FOUND' });
+  assert.equal(await resolveUpdateId(session.db, storage, 'latest'), 'bbbb-2'); // same timestamps: sequence decides
+  assert.equal(await resolveUpdateId(session.db, storage, 'bbbb'), 'bbbb-2');
+  await assert.rejects(resolveUpdateId(session.db, storage, 'zzz'), { code: 'UPDATE_NOT_FOUND' });
+  await assert.rejects(resolveUpdateId(session.db, join(storage, 'none'), undefined), {
+    code: 'EVENT_LOG_NOT_FOUND',
+  });
 });

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { SluiceError } from '../../src/errors/index.ts';
-import { type ValidationResult, validatePipeline } from '../../src/graph/index.ts';
+import type { ValidationResult } from '../../src/graph/index.ts';
+import { validatePipeline } from '../../src/index.ts';
 import { ROOT } from '../helpers/tmp.ts';
 
 const PIPELINES = join(ROOT, 'test', 'fixtures', 'pipelines');

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SluiceError } from '../../src/errors/index.ts';
 import { validateDefinitions } from '../../src/graph/index.ts';
+import { session } from '../helpers/session.ts';
 import { dataset, def, defs, flow } from './model-builders.ts';
 
 const codes = (list: readonly SluiceError[]) => list.map((e) => e.code);
@@ -14,6 +15,7 @@ test('plan orders datasets and flows topologically, ties by definition order', a
       def('streaming_table', 'bronze', 3, [{ files: 'data/*.json' }]),
       def('streaming_table', 'silver_a', 4, ['STREAM bronze']),
     ),
+    { sql: session.sql },
   );
   assert.deepEqual(r.errors, []);
   assert.deepEqual(r.graph.plan.datasets, ['bronze', 'silver_b', 'silver_a', 'report']);
@@ -40,6 +42,7 @@ test('CIRCULAR_DEPENDENCY lists the cycle once; its readers are downstream, not 
       def('materialized_view', 'e', 5, ['d']),
       def('materialized_view', 'ok', 6, []),
     ),
+    { sql: session.sql },
   );
   assert.deepEqual(codes(r.errors), ['CIRCULAR_DEPENDENCY']);
   assert.equal(r.errors[0]!.dataset, 'a');
@@ -57,7 +60,9 @@ test('CIRCULAR_DEPENDENCY lists the cycle once; its readers are downstream, not 
 });
 
 test('a self-reading streaming table is a cycle', async () => {
-  const r = await validateDefinitions(defs(def('streaming_table', 's', 1, ['STREAM s'])));
+  const r = await validateDefinitions(defs(def('streaming_table', 's', 1, ['STREAM s'])), {
+    sql: session.sql,
+  });
   assert.deepEqual(codes(r.errors), ['CIRCULAR_DEPENDENCY']);
   assert.deepEqual(r.errors[0]!.params.cycle, ['s', 's']);
 });
@@ -68,6 +73,7 @@ test('DATASET_NOT_DEFINED suggests the closest name and points at the input', as
       def('streaming_table', 'bronze_events', 1, [{ files: 'x' }]),
       def('materialized_view', 'stats', 7, ['bronze_evnts']),
     ),
+    { sql: session.sql },
   );
   assert.deepEqual(codes(r.errors), ['DATASET_NOT_DEFINED']);
   const e = r.errors[0]!;
@@ -76,7 +82,9 @@ test('DATASET_NOT_DEFINED suggests the closest name and points at the input', as
   assert.match(e.message, /did you mean 'bronze_events'/);
   assert.deepEqual(e.location, { file: 'q.sql', line: 100 });
   // nothing far away is suggested
-  const r2 = await validateDefinitions(defs(def('materialized_view', 'stats', 7, ['zzz_totally_else'])));
+  const r2 = await validateDefinitions(defs(def('materialized_view', 'stats', 7, ['zzz_totally_else'])), {
+    sql: session.sql,
+  });
   assert.equal(r2.errors[0]!.params.suggestion, undefined);
 });
 
@@ -89,6 +97,7 @@ test('DUPLICATE_GRAPH_ELEMENT for datasets and for flows, reported at the second
       flow('f', 't', [{ files: 'd' }], 'append'),
       flow('f', 't', [{ files: 'e' }], 'append'),
     ),
+    { sql: session.sql },
   );
   assert.deepEqual(codes(r.errors), ['DUPLICATE_GRAPH_ELEMENT', 'DUPLICATE_GRAPH_ELEMENT']);
   assert.deepEqual(
@@ -105,6 +114,7 @@ test('PIPELINE_DATASET_WITHOUT_FLOW; an append flow satisfies a streaming table'
       dataset('streaming_table', 'fed', 5),
       flow('feed', 'fed', [{ files: 'x' }], 'append'),
     ),
+    { sql: session.sql },
   );
   assert.deepEqual(codes(r.errors), ['PIPELINE_DATASET_WITHOUT_FLOW']);
   assert.deepEqual([r.errors[0]!.dataset, r.errors[0]!.location?.line], ['lonely', 4]);
@@ -117,6 +127,7 @@ test('MATERIALIZED_VIEW_WITH_MULTIPLE_QUERIES', async () => {
       def('materialized_view', 'mv', 2, ['s']),
       flow('more', 'mv', ['s'], 'append'),
     ),
+    { sql: session.sql },
   );
   assert.deepEqual(codes(r.errors), ['MATERIALIZED_VIEW_WITH_MULTIPLE_QUERIES']);
   assert.equal(r.errors[0]!.dataset, 'mv');
@@ -132,6 +143,7 @@ test('BATCH_RELATION_FOR_STREAMING_TABLE; reading a streaming view counts as str
       dataset('streaming_table', 'backfilled', 5),
       flow('backfill', 'backfilled', ['src'], 'append', { once: 'true' }),
     ),
+    { sql: session.sql },
   );
   assert.deepEqual(codes(r.errors), ['INVALID_FLOW_QUERY_TYPE.BATCH_RELATION_FOR_STREAMING_TABLE']);
   assert.deepEqual([r.errors[0]!.dataset, r.errors[0]!.location?.line], ['batchy', 4]);
@@ -147,6 +159,7 @@ test('STREAMING_RELATION_FOR_MATERIALIZED_VIEW, also through a streaming view', 
       def('materialized_view', 'mv_view', 4, ['v']),
       def('materialized_view', 'mv_ok', 5, ['src']),
     ),
+    { sql: session.sql },
   );
   assert.deepEqual(
     r.errors.map((e) => [e.code, e.dataset]),
@@ -160,6 +173,7 @@ test('STREAMING_RELATION_FOR_MATERIALIZED_VIEW, also through a streaming view', 
 test('INVALID_DATASET_NAME: path-like names never pass', async () => {
   const r = await validateDefinitions(
     defs(def('materialized_view', '../escape', 3, []), def('materialized_view', 'ok_name', 4, [])),
+    { sql: session.sql },
   );
   assert.deepEqual(codes(r.errors), ['INVALID_DATASET_NAME']);
   assert.deepEqual([r.errors[0]!.dataset, r.errors[0]!.location?.line], ['../escape', 3]);
@@ -170,7 +184,10 @@ test('a dataset whose definition failed to load is failed upstream, not undefine
     dataset: 'bronze',
     location: { file: 'b.sql', line: 2, column: 4 },
   });
-  const r = await validateDefinitions(defs(def('streaming_table', 'silver', 1, ['STREAM bronze'])), [broken]);
+  const r = await validateDefinitions(defs(def('streaming_table', 'silver', 1, ['STREAM bronze'])), {
+    sql: session.sql,
+    loadErrors: [broken],
+  });
   assert.deepEqual(codes(r.errors), ['SQL_SYNTAX_ERROR']);
   assert.deepEqual(
     r.downstream.map((e) => [e.code, e.dataset]),
@@ -187,6 +204,7 @@ test('three independent mistakes are all reported, downstream separately', async
       def('materialized_view', 'mv', 4, ['STREAM bronze']),
       dataset('streaming_table', 'empty', 5),
     ),
+    { sql: session.sql },
   );
   assert.deepEqual(codes(r.errors).sort(), [
     'DATASET_NOT_DEFINED',

@@ -2,7 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { snapshotScanSql } from '../../src/storage/delta/scan.ts';
 import { loadSnapshot } from '../../src/storage/delta/snapshot.ts';
-import { connect, queryRows } from '../../src/util/duckdb.ts';
+import { queryRows } from '../../src/util/duckdb.ts';
+import { connect } from './session.ts';
 
 /** Writes files (path → content) under `dir`, creating folders. */
 export function writeFiles(dir: string, files: Readonly<Record<string, string>>): void {

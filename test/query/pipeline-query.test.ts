@@ -6,8 +6,8 @@ import { runPipelineQuery } from '../../src/query/pipeline-query.ts';
 import { findPipelineTarget } from '../../src/query/pipeline-target.ts';
 import { parseSchemaString } from '../../src/storage/delta/schema.ts';
 import { appendRows, createTable } from '../../src/storage/delta/table.ts';
-import { connect } from '../../src/util/duckdb.ts';
 import { runCli } from '../helpers/cli.ts';
+import { connect, session } from '../helpers/session.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 
 const dir = join(tmpDir('pq'), 'p');
@@ -49,7 +49,7 @@ test('names resolve to pipeline tables: the spec schema first, schema.table, uni
        (SELECT max(o.id) FROM sales.orders AS o) AS c, (SELECT tag FROM users) AS d,
        (SELECT count(*) FROM delta.\`store/tables/sales/orders\` VERSION AS OF 0) AS e,
        (SELECT count(*) FROM event_log) AS f, (SELECT count(*) FROM system.lakeflow.pipeline_events) AS g`,
-    { cwd: dir, pipeline: target },
+    { cwd: dir, pipeline: target, db: session.db, sql: session.sql },
   );
   assert.deepEqual(r.rows, [{ a: 2, b: 10, c: 2, d: 'u', e: 0, f: 0, g: 0 }]);
   // Column qualifiers keep working after the rewrite; CTEs shadow nothing else.
@@ -57,6 +57,8 @@ test('names resolve to pipeline tables: the spec schema first, schema.table, uni
     'WITH t AS (SELECT id FROM orders) SELECT orders.tag, t.id FROM orders JOIN t ON orders.id = t.id ORDER BY t.id',
     {
       cwd: dir,
+      db: session.db,
+      sql: session.sql,
       pipeline: target,
     },
   );
@@ -67,12 +69,22 @@ test('names resolve to pipeline tables: the spec schema first, schema.table, uni
 });
 
 test('non-query statements see the tables by plain name', async () => {
-  const r = await runPipelineQuery('SHOW TABLES', { cwd: dir, pipeline: target });
+  const r = await runPipelineQuery('SHOW TABLES', {
+    cwd: dir,
+    pipeline: target,
+    db: session.db,
+    sql: session.sql,
+  });
   assert.deepEqual(
     r.rows.map((x) => x.name),
     ['event_log', 'orders', 'users'],
   );
-  const d = await runPipelineQuery('DESCRIBE event_log', { cwd: dir, pipeline: target });
+  const d = await runPipelineQuery('DESCRIBE event_log', {
+    cwd: dir,
+    pipeline: target,
+    db: session.db,
+    sql: session.sql,
+  });
   assert.ok(d.rows.some((x) => x.column_name === 'origin'));
 });
 

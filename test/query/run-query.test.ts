@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
 import { assertReadOnly, findDeltaReferences, formatRows, runQuery } from '../../src/query/index.ts';
+import { session } from '../helpers/session.ts';
 import { FIXTURES, ROOT } from '../helpers/tmp.ts';
 
 const skip = existsSync(FIXTURES) ? false : 'needs ../shared/fixtures/delta';
@@ -57,17 +58,17 @@ test('only read-only statements are accepted', () => {
 test('runQuery reads Delta tables by relative and absolute path, with time travel', { skip }, async () => {
   const abs = join(FIXTURES, 'simple_table_with_checkpoint');
   const rel = relative(ROOT, abs);
-  const latest = await runQuery(`SELECT count(*) AS n FROM delta.\`${rel}\``, { cwd: ROOT });
+  const latest = await runQuery(`SELECT count(*) AS n FROM delta.\`${rel}\``, { cwd: ROOT, db: session.db });
   assert.deepEqual(latest.rows, [{ n: 11 }]);
   const v3 = await runQuery(
     `SELECT count(*) AS n FROM delta.\`${abs}\` VERSION AS OF 3 AS t WHERE t.version >= 0`,
-    { cwd: '/' },
+    { cwd: '/', db: session.db },
   );
   assert.deepEqual(v3.rows, [{ n: 4 }]);
   const joined = await runQuery(
     `SELECT a.letter, a.number, b.number AS old FROM delta.\`${join(FIXTURES, 'dat-basic_append/delta')}\` a
      JOIN delta.\`${join(FIXTURES, 'dat-basic_append/delta')}\` VERSION AS OF 0 b USING (letter) ORDER BY a.letter`,
-    { cwd: ROOT },
+    { cwd: ROOT, db: session.db },
   );
   assert.deepEqual(joined.columns, ['letter', 'number', 'old']);
   assert.deepEqual(joined.rows, [
@@ -80,7 +81,7 @@ test('runQuery reads Delta tables by relative and absolute path, with time trave
 test('runQuery converts values to JSON-friendly forms and formats them', async () => {
   const r = await runQuery(
     "SELECT 1::BIGINT AS a, 12345678901234567890::HUGEINT AS big, DATE '2020-01-02' AS d, TIMESTAMPTZ '2020-01-02 03:04:05.5+00' AS ts, TIMESTAMP '2020-01-02 03:04:05' AS ntz, 'x,\"y' AS s, NULL AS n",
-    { cwd: ROOT },
+    { cwd: ROOT, db: session.db },
   );
   assert.deepEqual(r.rows, [
     {
@@ -105,7 +106,7 @@ test('runQuery converts values to JSON-friendly forms and formats them', async (
 
 test('runQuery errors are coded', async () => {
   await assert.rejects(
-    runQuery('SELECT * FROM no_such_table', { cwd: ROOT }),
+    runQuery('SELECT * FROM no_such_table', { cwd: ROOT, db: session.db }),
     (e: { code?: string; message: string }) => {
       assert.equal(e.code, 'QUERY_FAILED');
       assert.match(e.message, /no_such_table/);
@@ -113,8 +114,8 @@ test('runQuery errors are coded', async () => {
       return true;
     },
   );
-  await assert.rejects(runQuery('SELECT * FROM delta.`does/not/exist`', { cwd: ROOT }), {
+  await assert.rejects(runQuery('SELECT * FROM delta.`does/not/exist`', { cwd: ROOT, db: session.db }), {
     code: 'DELTA_TABLE_NOT_FOUND',
   });
-  await assert.rejects(runQuery('DROP TABLE x', { cwd: ROOT }), { code: 'QUERY_READ_ONLY' });
+  await assert.rejects(runQuery('DROP TABLE x', { cwd: ROOT, db: session.db }), { code: 'QUERY_READ_ONLY' });
 });

@@ -2,13 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { SluiceError } from '../../src/errors/index.ts';
 import type { QueryInput } from '../../src/model/index.ts';
-import {
-  compileQuery,
-  expressionColumns,
-  translateExpression,
-  translateStandaloneSql,
-} from '../../src/sql/index.ts';
 import { DATA_QUALITY_QUERY, PIPELINE_HISTORY_QUERY } from '../helpers/monitoring-queries.ts';
+import { session } from '../helpers/session.ts';
 import { db, rows, runBound } from './helpers.ts';
 
 const names = (inputs: readonly QueryInput[]) =>
@@ -26,7 +21,7 @@ async function rejects(p: Promise<unknown>): Promise<SluiceError> {
 }
 
 test('dependencies through joins, subqueries in FROM/WHERE/SELECT, set operations', async () => {
-  const q = await compileQuery(`
+  const q = await session.sql.compileQuery(`
     SELECT o.id, (SELECT max(p) FROM prices) AS top
     FROM orders o
     JOIN LIVE.customers c ON o.cid = c.id
@@ -60,7 +55,7 @@ test('dependencies through joins, subqueries in FROM/WHERE/SELECT, set operation
 });
 
 test('a CTE named like a dataset is not a dependency; the dataset inside its own body is', async () => {
-  const q = await compileQuery(`
+  const q = await session.sql.compileQuery(`
     WITH bronze AS (SELECT * FROM bronze WHERE ok),
          recent AS (SELECT * FROM bronze WHERE ts > 0)
     SELECT * FROM recent JOIN silver USING (id)
@@ -71,7 +66,7 @@ test('a CTE named like a dataset is not a dependency; the dataset inside its own
 });
 
 test('STREAM x without parentheses, aliases, and a dataset read twice', async () => {
-  const q = await compileQuery(
+  const q = await session.sql.compileQuery(
     'SELECT a.k FROM STREAM events a JOIN STREAM LIVE.events AS b ON a.k = b.k, STREAM `odd name` c',
   );
   assert.deepEqual(names(q.inputs), ['events (stream)', 'events (stream)', 'odd name (stream)']);
@@ -79,12 +74,12 @@ test('STREAM x without parentheses, aliases, and a dataset read twice', async ()
   const out = await runBound(q.sql, ['SELECT 1 AS k', 'SELECT 1 AS k', 'SELECT 1 AS z']);
   assert.deepEqual(out, [{ k: 1 }]);
   // `stream` as a column name is left alone.
-  const col = await compileQuery('SELECT stream FROM t');
+  const col = await session.sql.compileQuery('SELECT stream FROM t');
   assert.deepEqual(names(col.inputs), ['t']);
 });
 
 test('read_files: path, format, options; STREAM marks it streaming; format inferred from extension', async () => {
-  const q = await compileQuery(
+  const q = await session.sql.compileQuery(
     `SELECT * FROM STREAM read_files('/data/in/*.csv', format => 'csv', header => true, delimiter => ';', maxFilesPerTrigger => 10)`,
   );
   assert.deepEqual(
@@ -100,23 +95,23 @@ test('read_files: path, format, options; STREAM marks it streaming; format infer
       },
     ],
   );
-  const batch = await compileQuery(`SELECT * FROM read_files('s3://b/x.parquet') f`);
+  const batch = await session.sql.compileQuery(`SELECT * FROM read_files('s3://b/x.parquet') f`);
   assert.deepEqual(
     batch.inputs.map((i) => i.kind === 'files' && [i.format, i.streaming]),
     [['parquet', false]],
   );
-  const err = await rejects(compileQuery(`SELECT * FROM read_files('/x/y', format => 'avro')`));
+  const err = await rejects(session.sql.compileQuery(`SELECT * FROM read_files('/x/y', format => 'avro')`));
   assert.equal(err.code, 'SQL_SYNTAX_ERROR');
 });
 
 test('configuration substitution in compileQuery and UNDEFINED_CONFIGURATION_KEY pointing at the line', async () => {
-  const q = await compileQuery(`SELECT * FROM \${schema}.t WHERE c = '\${v}'`, {
+  const q = await session.sql.compileQuery(`SELECT * FROM \${schema}.t WHERE c = '\${v}'`, {
     configuration: { schema: 's1', v: 'x' },
   });
   assert.equal(q.source, `SELECT * FROM s1.t WHERE c = 'x'`);
   assert.deepEqual(names(q.inputs), ['s1.t']);
   const err = await rejects(
-    compileQuery(`SELECT *\nFROM \${nope}`, {
+    session.sql.compileQuery(`SELECT *\nFROM \${nope}`, {
       configuration: {},
       location: { file: 'f.sql', line: 10, column: 5 },
     }),
@@ -127,7 +122,7 @@ test('configuration substitution in compileQuery and UNDEFINED_CONFIGURATION_KEY
 
 test('syntax errors: DuckDB position mapped to the file, with the offending text', async () => {
   const err = await rejects(
-    compileQuery("SELECT `weird col`, 'é'\nFROM t\nWHERE x >> FROM", {
+    session.sql.compileQuery("SELECT `weird col`, 'é'\nFROM t\nWHERE x >> FROM", {
       location: { file: 'f.sql', line: 3, column: 10 },
     }),
   );
@@ -138,7 +133,7 @@ test('syntax errors: DuckDB position mapped to the file, with the offending text
 
 test('unsupported Spark function: coded error naming it, with its location', async () => {
   const err = await rejects(
-    compileQuery('SELECT id,\n  initcap(name) AS n FROM t', {
+    session.sql.compileQuery('SELECT id,\n  initcap(name) AS n FROM t', {
       location: { file: 'f.sql', line: 1, column: 1 },
     }),
   );
@@ -146,12 +141,14 @@ test('unsupported Spark function: coded error naming it, with its location', asy
   assert.equal(err.params.function, 'initcap');
   assert.match(err.message, /initcap/);
   assert.deepEqual(err.location, { file: 'f.sql', line: 2, column: 3 });
-  const nested = await rejects(compileQuery('SELECT * FROM t WHERE x IN (SELECT my_udf(y) FROM u)'));
+  const nested = await rejects(
+    session.sql.compileQuery('SELECT * FROM t WHERE x IN (SELECT my_udf(y) FROM u)'),
+  );
   assert.equal(nested.params.function, 'my_udf');
 });
 
 test('backticks, Spark string escapes, double-quoted strings, typed literals, casts', async () => {
-  const q = await compileQuery(
+  const q = await session.sql.compileQuery(
     "SELECT `a b` AS `x y`, 'it\\'s' AS s, \"dq\" AS d, 10L AS l, CAST(`a b` AS STRING) AS c, CAST('2024-01-02 03:04:05' AS TIMESTAMP) AS ts FROM t",
   );
   assert.deepEqual(q.outputColumns, ['x y', 's', 'd', 'l', 'c', 'ts']);
@@ -177,25 +174,30 @@ test('translateExpression: the reference expectations translate and evaluate', a
     `CREATE OR REPLACE TEMP TABLE exp_row AS SELECT NULL::INT AS event_id, 'click' AS event_type, TIMESTAMPTZ '2024-01-01 00:00:00+00' AS event_timestamp, 7 AS user_id, NULL::DOUBLE AS amount`,
   );
   for (const [expr, expected] of cases) {
-    const sql = await translateExpression(expr);
+    const sql = await session.sql.translateExpression(expr);
     const [r] = await rows(`SELECT ${sql} AS v FROM exp_row`);
     assert.equal(r!.v, expected, `${expr} → ${sql}`);
   }
   assert.deepEqual(
-    await expressionColumns('user_id IS NOT NULL AND user_id > 0 AND current_timestamp() > ts'),
+    await session.sql.expressionColumns('user_id IS NOT NULL AND user_id > 0 AND current_timestamp() > ts'),
     ['user_id', 'ts'],
   );
-  assert.deepEqual(await expressionColumns('filter(tags, t -> t <> skip) IS NOT NULL'), ['tags', 'skip']);
-  const bad = await rejects(translateExpression('a >', { location: { file: 'x.sql', line: 4, column: 20 } }));
+  assert.deepEqual(await session.sql.expressionColumns('filter(tags, t -> t <> skip) IS NOT NULL'), [
+    'tags',
+    'skip',
+  ]);
+  const bad = await rejects(
+    session.sql.translateExpression('a >', { location: { file: 'x.sql', line: 4, column: 20 } }),
+  );
   assert.equal(bad.code, 'SQL_SYNTAX_ERROR');
   assert.equal(bad.location?.line, 4);
-  const notOne = await rejects(translateExpression('a FROM t'));
+  const notOne = await rejects(session.sql.translateExpression('a FROM t'));
   assert.equal(notOne.code, 'SQL_SYNTAX_ERROR');
 });
 
 test('translateStandaloneSql: the reference monitoring queries translate, name their tables, and run', async () => {
   const text = `${PIPELINE_HISTORY_QUERY}\n\n${DATA_QUALITY_QUERY}`;
-  const plain = await translateStandaloneSql(text);
+  const plain = await session.sql.translateStandaloneSql(text);
   assert.deepEqual(
     plain.tables.map((t) => t.name),
     ['system.lakeflow.pipeline_events', 'system.lakeflow.flow_progress'],
@@ -206,7 +208,7 @@ test('translateStandaloneSql: the reference monitoring queries translate, name t
     'COMPLETED' AS state, TIMESTAMPTZ '2024-01-01 10:00:30+00' AS start_time, TIMESTAMPTZ '2024-01-01 10:05:29+00' AS end_time`);
   await c.run(`CREATE OR REPLACE TEMP TABLE fp AS SELECT 'Event Streaming Pipeline' AS pipeline_name, 'valid_id' AS expectation_name,
     'silver' AS dataset_name, 3 AS passed_records, 1 AS failed_records, TIMESTAMPTZ '2024-01-01 10:00:00+00' AS timestamp`);
-  const mapped = await translateStandaloneSql(text, {
+  const mapped = await session.sql.translateStandaloneSql(text, {
     rename: (t) =>
       ({ 'system.lakeflow.pipeline_events': 'pe', 'system.lakeflow.flow_progress': 'fp' })[t.name],
   });
@@ -219,6 +221,6 @@ test('translateStandaloneSql: the reference monitoring queries translate, name t
     (await rows(quality!.sql)).map((r) => Number(r.pass_rate)),
     [75],
   );
-  const err = await rejects(translateStandaloneSql('DELETE FROM t'));
+  const err = await rejects(session.sql.translateStandaloneSql('DELETE FROM t'));
   assert.equal(err.code, 'SQL_UNSUPPORTED_STATEMENT');
 });

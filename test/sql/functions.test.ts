@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { compileQuery, javaDatePattern, SPARK_FUNCTIONS, translateExpression } from '../../src/sql/index.ts';
+import { javaDatePattern, SPARK_FUNCTIONS } from '../../src/sql/index.ts';
+import { session } from '../helpers/session.ts';
 import { rows, runBound } from './helpers.ts';
 
 /** Translates a Spark expression, runs it in DuckDB (UTC) and returns the result as text. */
 async function spark(expr: string): Promise<unknown> {
-  const sql = await translateExpression(expr);
+  const sql = await session.sql.translateExpression(expr);
   const [r] = await rows(`SELECT CAST(${sql} AS VARCHAR) AS v`);
   return r!.v;
 }
@@ -131,9 +132,9 @@ test('every translated Spark function runs in DuckDB and gives Spark’s answer'
 
 test('current_timestamp(), now(), current_date(), uuid() run', async () => {
   const [r] = await rows(
-    `SELECT typeof(${await translateExpression('current_timestamp()')}) AS a, typeof(${await translateExpression('now()')}) AS b,
-      ${await translateExpression('current_date()')} = current_date AS c, length(${await translateExpression('uuid()')}) AS d,
-      ${await translateExpression('CURRENT_TIMESTAMP')} IS NOT NULL AS e`,
+    `SELECT typeof(${await session.sql.translateExpression('current_timestamp()')}) AS a, typeof(${await session.sql.translateExpression('now()')}) AS b,
+      ${await session.sql.translateExpression('current_date()')} = current_date AS c, length(${await session.sql.translateExpression('uuid()')}) AS d,
+      ${await session.sql.translateExpression('CURRENT_TIMESTAMP')} IS NOT NULL AS e`,
   );
   assert.deepEqual(
     { ...r, d: Number(r!.d) },
@@ -142,7 +143,7 @@ test('current_timestamp(), now(), current_date(), uuid() run', async () => {
 });
 
 test('aggregates: count(DISTINCT), collect_list/collect_set skip NULLs, percentile_approx, windows', async () => {
-  const q = await compileQuery(`SELECT k,
+  const q = await session.sql.compileQuery(`SELECT k,
       count(DISTINCT v) AS d, collect_list(v) AS l, collect_set(v) AS s, count(*) AS n, mean(v) AS m,
       percentile_approx(v, 0.5) AS p, max_by(v, o) AS mb
     FROM vals GROUP BY k`);
@@ -155,7 +156,7 @@ test('aggregates: count(DISTINCT), collect_list/collect_set skip NULLs, percenti
     { ...r, d: Number(r!.d), n: Number(r!.n) },
     { k: 'a', d: 2, l: '[1, 2, 2]', s: '[1, 2]', n: 4, m: 5 / 3, p: 2, mb: 2 },
   );
-  const w = await compileQuery(
+  const w = await session.sql.compileQuery(
     'SELECT o, row_number() OVER (PARTITION BY k ORDER BY o DESC) AS rn, lag(o) OVER (ORDER BY o) AS prev FROM vals',
   );
   const out = await runBound(`SELECT o, rn, prev FROM (${w.sql}) ORDER BY o`, [input]);
@@ -174,7 +175,9 @@ test('date patterns: Java letters map to strftime; unknown letters are rejected'
   assert.equal(javaDatePattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX", 'format'), '%Y-%m-%dT%H:%M:%S.%g%z');
   assert.equal(javaDatePattern("h 'o''clock' a", 'format'), "%-I o'clock %p");
   assert.equal(javaDatePattern('QQQ', 'format'), undefined);
-  await assert.rejects(translateExpression("date_format(ts, 'QQQ')"), { code: 'UNSUPPORTED_SPARK_FUNCTION' });
+  await assert.rejects(session.sql.translateExpression("date_format(ts, 'QQQ')"), {
+    code: 'UNSUPPORTED_SPARK_FUNCTION',
+  });
 });
 
 test('the function table only names DuckDB functions that exist', async () => {

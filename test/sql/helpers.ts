@@ -1,5 +1,6 @@
 import { inputPlaceholder } from '../../src/model/index.ts';
-import { connect, type DuckDBConnection, queryRows } from '../../src/util/duckdb.ts';
+import { type DuckDBConnection, queryRows } from '../../src/util/duckdb.ts';
+import { connect } from '../helpers/session.ts';
 
 let shared: Promise<DuckDBConnection> | undefined;
 

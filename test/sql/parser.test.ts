@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parsePipelineSql } from '../../src/sql/index.ts';
+import { session } from '../helpers/session.ts';
 import { runBound } from './helpers.ts';
 
 // The SQL example of ../shared/reference/streaming-production-patterns.md, verbatim.
@@ -20,7 +20,11 @@ FROM STREAM(bronze_events);
 `;
 
 const parse = (text: string, configuration: Record<string, string> = {}, schema?: string) =>
-  parsePipelineSql(text, { file: 'transformations/x.sql', configuration, ...(schema ? { schema } : {}) });
+  session.sql.parsePipelineSql(text, {
+    file: 'transformations/x.sql',
+    configuration,
+    ...(schema ? { schema } : {}),
+  });
 
 test('reference example: kind, expectations with actions, streaming input, and the query runs', async () => {
   const { definitions, errors } = await parse(REFERENCE_SQL);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isSluiceError } from '../../src/errors/index.ts';
-import { parsePipelineSql, parseSparkColumns, parseSparkType } from '../../src/sql/index.ts';
+import { parseSparkColumns, parseSparkType } from '../../src/sql/index.ts';
+import { session } from '../helpers/session.ts';
 
 test('the Spark DDL reader yields Spark JSON types, nullability, comments and the type as written', () => {
   const cols = parseSparkColumns(
@@ -73,7 +74,7 @@ test('bad DDL is INVALID_SCHEMA_DDL with the position of the problem', () => {
 });
 
 test('a SQL column list with a type sluice cannot store is refused at its line', async () => {
-  const r = await parsePipelineSql(
+  const r = await session.sql.parsePipelineSql(
     'CREATE MATERIALIZED VIEW t (\n  id BIGINT,\n  span INTERVAL DAY\n) AS SELECT 1 AS id, 2 AS span;',
     { file: 't.sql', configuration: {} },
   );

@@ -1,18 +1,14 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SluiceError } from '../../errors/index.ts';
 import {
   EVENT_LEVELS,
   EVENT_TYPES,
   type EventLogRow,
-  eventLogVersion,
-  readEvents,
-  resolveUpdateId,
+  PipelineEventLog,
+  SluiceError,
   TERMINAL_UPDATE_STATES,
-} from '../../events/index.ts';
-import { timelineLine, timelineSummary } from '../../events/timeline.ts';
-import { loadSpec } from '../../spec/index.ts';
+  timelineLine,
+  timelineSummary,
+} from '../../index.ts';
 import { parseCliArgs } from '../args.ts';
 import { type CliCommand, type CliIO, EXIT } from '../command.ts';
 
@@ -60,25 +56,6 @@ function terminalState(rows: readonly EventLogRow[], updateId: string): string |
   return undefined;
 }
 
-/** Whether the engine's lock says this update is still running (see engine/lock.ts). */
-async function stillRunning(storage: string, updateId: string): Promise<boolean> {
-  try {
-    const lock = JSON.parse(await readFile(join(storage, 'lock.json'), 'utf8')) as {
-      updateId?: string;
-      pid?: number;
-    };
-    if (lock.updateId !== updateId) return false;
-    try {
-      process.kill(lock.pid ?? -1, 0);
-      return true;
-    } catch (e) {
-      return (e as NodeJS.ErrnoException).code === 'EPERM';
-    }
-  } catch {
-    return false;
-  }
-}
-
 export const eventsCommand: CliCommand = {
   name: 'events',
   summary: "show an update's event timeline (states, flows, data quality, errors)",
@@ -114,43 +91,62 @@ export const eventsCommand: CliCommand = {
       if (!(EVENT_LEVELS as readonly string[]).includes(l))
         throw new SluiceError('USAGE', `--level: unknown level '${l}' (one of ${EVENT_LEVELS.join(', ')})`);
     }
-    const spec = await loadSpec(values.pipeline ?? positionals[0], { cwd: io.cwd });
-    const follow = values.follow ?? false;
-
-    let updateId: string;
-    for (;;) {
-      try {
-        updateId = await resolveUpdateId(spec.storage, values.update);
-        break;
-      } catch (e) {
-        // --follow before the first update: wait for one to start.
-        if (!(follow && e instanceof SluiceError && e.code === 'EVENT_LOG_NOT_FOUND')) throw e;
-        await sleep(POLL_MS);
-      }
+    const log = await PipelineEventLog.open(values.pipeline ?? positionals[0], { cwd: io.cwd });
+    try {
+      return await showEvents(io, log, {
+        update: values.update,
+        follow: values.follow ?? false,
+        format,
+        types,
+        levels,
+      });
+    } finally {
+      await log.close();
     }
-    const shown = (r: EventLogRow) =>
-      (types ? types.includes(r.event_type) : !DEFINITIONS.includes(r.event_type)) &&
-      (!levels || levels.includes(r.level));
-
-    const all = await readEvents(spec.storage, { updateId });
-    if (!follow) {
-      const rows = all.filter(shown);
-      if (format === 'json') {
-        io.stdout.write(`${JSON.stringify(rows.map(jsonEvent))}\n`);
-        return EXIT.ok;
-      }
-      io.stdout.write(`Pipeline '${spec.name}' update ${updateId}\n`);
-      io.stdout.write(`${[...rows.map(timelineLine), ...timelineSummary(all)].join('\n')}\n`);
-      return EXIT.ok;
-    }
-    return followUpdate(io, spec.storage, spec.name, updateId, all, shown, format);
   },
 };
 
+async function showEvents(
+  io: CliIO,
+  log: PipelineEventLog,
+  o: {
+    readonly update: string | undefined;
+    readonly follow: boolean;
+    readonly format: string;
+    readonly types: string[] | undefined;
+    readonly levels: string[] | undefined;
+  },
+): Promise<number> {
+  let updateId: string;
+  for (;;) {
+    try {
+      updateId = await log.resolveUpdate(o.update);
+      break;
+    } catch (e) {
+      // --follow before the first update: wait for one to start.
+      if (!(o.follow && e instanceof SluiceError && e.code === 'EVENT_LOG_NOT_FOUND')) throw e;
+      await sleep(POLL_MS);
+    }
+  }
+  const shown = (r: EventLogRow) =>
+    (o.types ? o.types.includes(r.event_type) : !DEFINITIONS.includes(r.event_type)) &&
+    (!o.levels || o.levels.includes(r.level));
+
+  const all = await log.read({ updateId });
+  if (o.follow) return followUpdate(io, log, updateId, all, shown, o.format);
+  const rows = all.filter(shown);
+  if (o.format === 'json') {
+    io.stdout.write(`${JSON.stringify(rows.map(jsonEvent))}\n`);
+    return EXIT.ok;
+  }
+  io.stdout.write(`Pipeline '${log.pipeline}' update ${updateId}\n`);
+  io.stdout.write(`${[...rows.map(timelineLine), ...timelineSummary(all)].join('\n')}\n`);
+  return EXIT.ok;
+}
+
 async function followUpdate(
   io: CliIO,
-  storage: string,
-  pipeline: string,
+  log: PipelineEventLog,
   updateId: string,
   initial: EventLogRow[],
   shown: (r: EventLogRow) => boolean,
@@ -161,17 +157,17 @@ async function followUpdate(
     for (const r of rows.filter(shown))
       io.stdout.write(`${format === 'json' ? JSON.stringify(jsonEvent(r)) : timelineLine(r)}\n`);
   };
-  if (format !== 'json') io.stdout.write(`Pipeline '${pipeline}' update ${updateId} (following)\n`);
+  if (format !== 'json') io.stdout.write(`Pipeline '${log.pipeline}' update ${updateId} (following)\n`);
   print(all);
-  let version = await eventLogVersion(storage);
+  let version = await log.version();
   let gone = 0;
   let state = terminalState(all, updateId);
   while (state === undefined) {
     await sleep(POLL_MS);
-    const v = await eventLogVersion(storage);
+    const v = await log.version();
     if (v !== version) {
       version = v;
-      const fresh = await readEvents(storage, { updateId, afterSequence: all.at(-1)?.sequence ?? -1 });
+      const fresh = await log.read({ updateId, afterSequence: all.at(-1)?.sequence ?? -1 });
       all.push(...fresh);
       print(fresh);
       state = terminalState(fresh, updateId);
@@ -179,7 +175,7 @@ async function followUpdate(
     }
     // No new events: if no live process holds the update, it ended abnormally (the next
     // update will record it); give the writer a few polls to flush before giving up.
-    gone = (await stillRunning(storage, updateId)) ? 0 : gone + 1;
+    gone = (await log.isRunning(updateId)) ? 0 : gone + 1;
     if (gone >= 5) {
       io.stderr.write(
         `update ${updateId} is no longer running and recorded no final state: it ended abnormally\n`,

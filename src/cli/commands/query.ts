@@ -1,7 +1,4 @@
-import { SluiceError } from '../../errors/index.ts';
-import { formatRows, OUTPUT_FORMATS, type OutputFormat, runQuery } from '../../query/index.ts';
-import { runPipelineQuery } from '../../query/pipeline-query.ts';
-import { findPipelineTarget } from '../../query/pipeline-target.ts';
+import { formatRows, OUTPUT_FORMATS, type OutputFormat, query, SluiceError } from '../../index.ts';
 import { parseCliArgs } from '../args.ts';
 import { type CliCommand, EXIT } from '../command.ts';
 
@@ -43,11 +40,10 @@ export const queryCommand: CliCommand = {
         'expected exactly one SQL argument: sluice query [--pipeline dir] [--format table|json|csv] "<sql>"',
       );
     }
-    const sql = positionals[0] as string;
-    const pipeline = await findPipelineTarget(values.pipeline, io.cwd);
-    const result = pipeline
-      ? await runPipelineQuery(sql, { cwd: io.cwd, pipeline })
-      : await runQuery(sql, { cwd: io.cwd });
+    const result = await query(positionals[0] as string, {
+      cwd: io.cwd,
+      ...(values.pipeline !== undefined ? { pipeline: values.pipeline } : {}),
+    });
     io.stdout.write(formatRows(result, format));
     return EXIT.ok;
   },

@@ -1,6 +1,10 @@
-import { runPipeline } from '../../engine/run-pipeline.ts';
-import type { EngineEvent, FlowResult, UpdateResult } from '../../engine/types.ts';
-import { formatError } from '../../errors/index.ts';
+import {
+  type EngineEvent,
+  type FlowResult,
+  formatError,
+  runPipeline,
+  type UpdateResult,
+} from '../../index.ts';
 import { parseCliArgs } from '../args.ts';
 import { type CliCommand, EXIT } from '../command.ts';
 import { formatCount, formatDuration, textTable } from '../format.ts';

@@ -1,6 +1,14 @@
-import { formatError, formatLocation, type SluiceError } from '../../errors/index.ts';
-import { type ResolvedInput, type ValidationResult, validatePipeline } from '../../graph/index.ts';
-import type { Dataset, ExpectationAction } from '../../model/index.ts';
+import {
+  type Dataset,
+  type ExpectationAction,
+  formatError,
+  formatLocation,
+  type ResolvedInput,
+  type SluiceError,
+  type ValidationResult,
+  validatePipeline,
+  validationToJson,
+} from '../../index.ts';
 import { parseCliArgs } from '../args.ts';
 import { type CliCommand, EXIT } from '../command.ts';
 
@@ -80,58 +88,6 @@ function renderText(r: ValidationResult): string {
       : `✗ invalid: ${r.errors.length} error${r.errors.length === 1 ? '' : 's'}${warn}`,
   );
   return `${lines.join('\n')}\n`;
-}
-
-/** The `--format json` document. Stable field names; errors are SluiceError.toJSON(). */
-export function validationToJson(r: ValidationResult): Record<string, unknown> {
-  const g = r.graph;
-  return {
-    valid: r.valid,
-    pipeline: r.spec
-      ? { name: r.spec.name, root: r.spec.root, specFile: r.spec.specFile, storage: r.spec.storage }
-      : null,
-    files: r.files,
-    datasets: g
-      ? [...g.datasets.values()].map((d) => ({
-          name: d.name,
-          kind: d.kind,
-          ...(d.schema !== undefined ? { schema: d.schema } : {}),
-          language: d.language,
-          location: d.location ?? null,
-          failed: g.failed.has(d.name),
-          dependsOn: [...new Set(g.edges.filter((e) => e.target === d.name).map((e) => e.input))],
-          flows: [...g.flows.values()].filter((f) => f.target === d.name).map((f) => f.name),
-          expectations: d.expectations.map((x) => ({
-            name: x.name,
-            expression: x.expression,
-            action: x.action,
-          })),
-        }))
-      : [],
-    flows: g
-      ? [...g.flows.values()].map((f) => ({
-          name: f.name,
-          target: f.target,
-          role: f.flow.role,
-          streaming: f.streaming,
-          once: f.once,
-          inputs: f.inputs.map((i) =>
-            i.kind === 'files'
-              ? { kind: 'files', path: i.path, format: i.format, streaming: i.streaming }
-              : {
-                  kind: 'dataset',
-                  name: i.dataset,
-                  streaming: i.streaming,
-                  effectiveStreaming: i.effectiveStreaming,
-                },
-          ),
-        }))
-      : [],
-    plan: g ? g.plan : { datasets: [], flows: [] },
-    errors: r.errors.map((e) => e.toJSON()),
-    downstream: r.downstream.map((e) => e.toJSON()),
-    warnings: r.warnings.map((e) => e.toJSON()),
-  };
 }
 
 export const validateCommand: CliCommand = {

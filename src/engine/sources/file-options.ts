@@ -1,5 +1,5 @@
 import { SluiceError } from '../../errors/index.ts';
-import type { FileFormat } from '../../model/query.ts';
+import type { FileFormat } from '../../model/index.ts';
 import { DEFAULT_MAX_FILES_PER_TRIGGER } from './file-discovery.ts';
 
 /** `read_files` options as written in SQL (strings) or the TypeScript API (booleans / numbers too). */

@@ -1,7 +1,7 @@
 import { open, stat } from 'node:fs/promises';
 import { SluiceError } from '../../errors/index.ts';
-import type { FileFormat } from '../../model/query.ts';
-import { sqlIdent, sqlString } from '../../util/duckdb.ts';
+import type { FileFormat } from '../../model/index.ts';
+import { sqlIdent, sqlString } from '../../util/index.ts';
 import type { FileSourceOptions } from './file-options.ts';
 import { type FileSchema, isNestedType, RESCUED_DATA_COLUMN, SOURCE_FILE_COLUMN } from './file-schema.ts';
 

@@ -1,7 +1,6 @@
-import { SluiceError } from '../../errors/index.ts';
 import { parseSparkColumns } from '../../sql/index.ts';
-import { deltaTypeToDuckDB } from '../../storage/delta/schema.ts';
-import { type DuckDBType, DuckDBTypeId, sqlIdent } from '../../util/duckdb.ts';
+import { deltaTypeToDuckDB } from '../../storage/index.ts';
+import { type DuckDBType, DuckDBTypeId, sqlIdent } from '../../util/index.ts';
 
 /** One column of a file source: `type` is a DuckDB type string (e.g. `BIGINT`, `STRUCT("a" VARCHAR)`). */
 export interface FileColumn {

@@ -17,10 +17,17 @@
  */
 
 import { stat } from 'node:fs/promises';
-import type { DuckDBConnection } from '@duckdb/node-api';
 import { isSluiceError } from '../../errors/index.ts';
-import type { FileFormat } from '../../model/query.ts';
-import { connect, queryRows, sqlIdent, sqlString } from '../../util/duckdb.ts';
+import type { FileFormat } from '../../model/index.ts';
+import {
+  type Database,
+  type DuckDBConnection,
+  queryRows,
+  sqlIdent,
+  sqlString,
+  withConnection,
+  withDatabase,
+} from '../../util/index.ts';
 import type { DiscoveredFile } from './file-discovery.ts';
 import {
   checkFileFormat,
@@ -101,6 +108,7 @@ export async function fileBatchSql(
   format: FileFormat | string,
   schema: FileSchema,
   options: RawFileOptions | FileSourceOptions = {},
+  db?: Database,
 ): Promise<string> {
   const fmt = checkFileFormat(format);
   const opts = toFileOptions(options);
@@ -113,7 +121,7 @@ export async function fileBatchSql(
     !opts.multiLine &&
     schema.columns.length > 0 &&
     bytes >= CLEAN_JSON_CHECK_MIN_BYTES &&
-    (await isCleanJsonBatch(paths, schema));
+    (await isCleanJsonBatch(db, paths, schema));
   return projectRaw(rawRelationSql(fmt, paths, layouts, schema, opts, clean), fmt, schema);
 }
 
@@ -122,15 +130,20 @@ export async function fileBatchSql(
  * malformed line, a record too large for the reader — means "not clean": the line-based reader
  * then reads the batch and rescues what needs rescuing.
  */
-async function isCleanJsonBatch(paths: readonly string[], schema: FileSchema): Promise<boolean> {
-  const conn = await connect();
+async function isCleanJsonBatch(
+  db: Database | undefined,
+  paths: readonly string[],
+  schema: FileSchema,
+): Promise<boolean> {
   try {
-    const [row] = await queryRows<{ unclean: number | string }>(conn, jsonShapeCheckSql(paths, schema));
+    const [row] = await withDatabase(db, (d) =>
+      withConnection(d, (conn) =>
+        queryRows<{ unclean: number | string }>(conn, jsonShapeCheckSql(paths, schema)),
+      ),
+    );
     return Number(row?.unclean) === 0;
   } catch {
     return false;
-  } finally {
-    conn.closeSync();
   }
 }
 

@@ -8,7 +8,7 @@
  * Every version in the range must have `delta.enableChangeDataFeed=true` (DELTA_CDF_NOT_ENABLED).
  */
 import { SluiceError } from '../../errors/index.ts';
-import { sqlString } from '../../util/duckdb.ts';
+import { sqlString } from '../../util/index.ts';
 import type { Action, MetadataAction } from './actions.ts';
 import { assertReadable, isChangeDataFeedEnabled } from './features.ts';
 import { commitTimestamp, readCommit } from './log-files.ts';

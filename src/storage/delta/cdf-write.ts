@@ -4,7 +4,7 @@
  * naming them. When a commit has cdc actions, CDF readers take that commit's changes from the cdc
  * files only, so such a commit records its inserted rows there too.
  */
-import type { DuckDBConnection } from '../../util/duckdb.ts';
+import type { DuckDBConnection } from '../../util/index.ts';
 import type { CdcAction, MetadataAction } from './actions.ts';
 import { type WriteLayout, writeParquetFiles } from './data-files.ts';
 

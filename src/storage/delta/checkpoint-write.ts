@@ -16,7 +16,13 @@
 import { randomUUID } from 'node:crypto';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { connect, sqlString } from '../../util/duckdb.ts';
+import {
+  type Database,
+  type DuckDBConnection,
+  sqlString,
+  withConnection,
+  withDatabase,
+} from '../../util/index.ts';
 import { publishFile, putAtomic, remove, TEMP_PREFIX } from '../object-store.ts';
 import { loadSnapshot, type Snapshot } from './snapshot.ts';
 
@@ -93,32 +99,27 @@ export async function writeCheckpoint(
   tablePath: string,
   version: number,
   snapshot?: Snapshot,
-  options: { readonly base?: Snapshot } = {},
+  options: { readonly base?: Snapshot; readonly db?: Database } = {},
 ): Promise<CheckpointResult> {
   const snap =
-    snapshot ?? (await loadSnapshot(tablePath, { version, ...(options.base ? { base: options.base } : {}) }));
+    snapshot ??
+    (await loadSnapshot(tablePath, {
+      version,
+      ...(options.base ? { base: options.base } : {}),
+      ...(options.db ? { db: options.db } : {}),
+    }));
   const logDir = join(tablePath, '_delta_log');
   const id = randomUUID();
   const jsonTmp = join(logDir, `${TEMP_PREFIX}checkpoint-${id}.json`);
   const parquetTmp = join(logDir, `${TEMP_PREFIX}checkpoint-${id}.parquet`);
   const target = checkpointFilePath(tablePath, snap.version);
   const lines = checkpointLines(snap);
-  const conn = await connect();
   try {
-    await writeFile(jsonTmp, `${lines.join('\n')}\n`);
-    // The reader's buffer is twice the largest record it accepts, allocated outside DuckDB's
-    // memory limit: accept exactly what these lines need (UTF-8 takes at most 3 bytes per unit).
-    const longest = lines.reduce((m, l) => Math.max(m, l.length), 0);
-    const maxObject = Math.max(16 * 1024 * 1024, longest * 3 + 1024);
-    const columns = Object.entries(CHECKPOINT_COLUMNS)
-      .map(([k, v]) => `${k}: ${sqlString(v)}`)
-      .join(', ');
-    await conn.run(
-      `COPY (SELECT txn, add, remove, metaData, protocol FROM read_json(${sqlString(jsonTmp)}, format = 'newline_delimited', columns = {${columns}}, maximum_object_size = ${maxObject})) TO ${sqlString(parquetTmp)} (FORMAT parquet, COMPRESSION zstd)`,
+    await withDatabase(options.db, (db) =>
+      withConnection(db, (conn) => writeParquetCheckpoint(conn, lines, jsonTmp, parquetTmp)),
     );
     await publishFile(parquetTmp, target);
   } finally {
-    conn.closeSync();
     await remove(jsonTmp).catch(() => {});
     await remove(parquetTmp).catch(() => {});
   }
@@ -138,4 +139,24 @@ export async function writeCheckpoint(
     });
   }
   return result;
+}
+
+/** Writes the checkpoint's action lines (through a JSON temp file) as one Parquet file. */
+async function writeParquetCheckpoint(
+  conn: DuckDBConnection,
+  lines: readonly string[],
+  jsonTmp: string,
+  parquetTmp: string,
+): Promise<void> {
+  await writeFile(jsonTmp, `${lines.join('\n')}\n`);
+  // The reader's buffer is twice the largest record it accepts, allocated outside DuckDB's
+  // memory limit: accept exactly what these lines need (UTF-8 takes at most 3 bytes per unit).
+  const longest = lines.reduce((m, l) => Math.max(m, l.length), 0);
+  const maxObject = Math.max(16 * 1024 * 1024, longest * 3 + 1024);
+  const columns = Object.entries(CHECKPOINT_COLUMNS)
+    .map(([k, v]) => `${k}: ${sqlString(v)}`)
+    .join(', ');
+  await conn.run(
+    `COPY (SELECT txn, add, remove, metaData, protocol FROM read_json(${sqlString(jsonTmp)}, format = 'newline_delimited', columns = {${columns}}, maximum_object_size = ${maxObject})) TO ${sqlString(parquetTmp)} (FORMAT parquet, COMPRESSION zstd)`,
+  );
 }

@@ -13,6 +13,7 @@
  */
 import { join } from 'node:path';
 import { SluiceError } from '../../errors/index.ts';
+import type { Database } from '../../util/index.ts';
 import { putIfAbsent } from '../object-store.ts';
 import type { Action, AddAction, CommitInfoAction, RemoveAction, TxnAction } from './actions.ts';
 import { writeCheckpoint } from './checkpoint-write.ts';
@@ -70,6 +71,8 @@ export interface CommitOptions {
    * and a checkpoint interrupted by a crash leaves at most a temp file that readers ignore.
    */
   readonly deferCheckpoint?: (write: () => Promise<void>) => void;
+  /** The session's database, for writing a due checkpoint (else one is opened for it). */
+  readonly db?: Database;
 }
 
 export interface CommitResult {
@@ -195,7 +198,7 @@ export async function commit(
     if (await putIfAbsent(commitFilePath(tablePath, version), text, { durable: opts.durable ?? true })) {
       const interval = checkpointIntervalOf(actions, opts);
       let checkpointError: SluiceError | undefined;
-      const base = opts.snapshot ? { base: opts.snapshot } : {};
+      const base = { ...(opts.snapshot ? { base: opts.snapshot } : {}), ...(opts.db ? { db: opts.db } : {}) };
       if (interval > 0 && version > 0 && version % interval === 0 && opts.deferCheckpoint) {
         opts.deferCheckpoint(async () => {
           await writeCheckpoint(tablePath, version, undefined, base);

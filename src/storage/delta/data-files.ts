@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SluiceError, toSluiceError } from '../../errors/index.ts';
-import { type DuckDBConnection, queryRows, sqlIdent, sqlString } from '../../util/duckdb.ts';
+import { type DuckDBConnection, queryRows, sqlIdent, sqlString } from '../../util/index.ts';
 import type { AddAction } from './actions.ts';
 import { encodeAddPath, encodePartitionPath } from './partitions.ts';
 import { type DeltaType, deltaTypeToDuckDB, type StructType } from './schema.ts';

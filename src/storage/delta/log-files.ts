@@ -8,7 +8,14 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SluiceError } from '../../errors/index.ts';
-import { connect, queryRows, sqlString } from '../../util/duckdb.ts';
+import {
+  type Database,
+  type DuckDBConnection,
+  queryRows,
+  sqlString,
+  withConnection,
+  withDatabase,
+} from '../../util/index.ts';
 import type { Action } from './actions.ts';
 
 export const LOG_DIR = '_delta_log';
@@ -213,10 +220,23 @@ const CHECKPOINT_ACTIONS = ['protocol', 'metaData', 'add', 'txn', 'domainMetadat
  * `stats_parsed` struct (writeStatsAsJson=false), `stats` is rebuilt as JSON from it.
  * Throws DELTA_CORRUPT_CHECKPOINT when a part cannot be read.
  */
-export async function readCheckpoint(tablePath: string, checkpoint: CheckpointFiles): Promise<Action[]> {
+export function readCheckpoint(
+  tablePath: string,
+  checkpoint: CheckpointFiles,
+  db: Database | undefined,
+): Promise<Action[]> {
+  return withDatabase(db, (d) =>
+    withConnection(d, (conn) => readCheckpointActions(conn, tablePath, checkpoint)),
+  );
+}
+
+async function readCheckpointActions(
+  conn: DuckDBConnection,
+  tablePath: string,
+  checkpoint: CheckpointFiles,
+): Promise<Action[]> {
   const list = `[${checkpoint.files.map(sqlString).join(', ')}]`;
-  const conn = await connect();
-  try {
+  {
     let columns: string[];
     try {
       const desc = await queryRows<{ column_name: string }>(
@@ -256,8 +276,6 @@ export async function readCheckpoint(tablePath: string, checkpoint: CheckpointFi
       }
     }
     return actions;
-  } finally {
-    conn.closeSync();
   }
 }
 

@@ -7,7 +7,7 @@
  * that relative path URI-encoded once more (so `A/A` → dir `x=A%2FA` → path `x=A%252FA`).
  * Partition values in the log are strings serialized per the Delta protocol.
  */
-import { sqlString } from '../../util/duckdb.ts';
+import { sqlString } from '../../util/index.ts';
 import { type DeltaType, deltaTypeToDuckDB } from './schema.ts';
 
 /** Directory name used for a null partition value. */

@@ -21,7 +21,7 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { SluiceError } from '../../errors/index.ts';
-import { sqlIdent, sqlString } from '../../util/duckdb.ts';
+import { sqlIdent, sqlString } from '../../util/index.ts';
 import type { AddAction } from './actions.ts';
 import { decodeAddPath, partitionValueSql } from './partitions.ts';
 import { deltaTypeToDuckDB, type StructType } from './schema.ts';
@@ -71,6 +71,14 @@ export function snapshotScanSql(snapshot: Snapshot, options: ScanOptions = {}): 
     snapshot.files,
     options,
   );
+}
+
+/**
+ * SQL for the rows of some files of a snapshot's table, read with the snapshot's schema (no
+ * files: an empty relation with the table's columns). Throws DELTA_MISSING_DATA_FILE.
+ */
+export function snapshotFilesScanSql(snapshot: Snapshot, files: readonly (AddAction | ScanFile)[]): string {
+  return filesScanSql(snapshot.tablePath, snapshot.schema, snapshot.partitionColumns, files);
 }
 
 /** SQL for the rows of an explicit set of add actions (e.g. the files one commit added). */

@@ -14,15 +14,8 @@
  * DELTA_UNSUPPORTED_TYPE rather than silently changed.
  */
 import { SluiceError } from '../../errors/index.ts';
-import type {
-  ArrayType,
-  DataType as DeltaType,
-  MapType,
-  PrimitiveType,
-  StructField,
-  StructType,
-} from '../../model/index.ts';
-import { sqlIdent } from '../../util/duckdb.ts';
+import type { DataType as DeltaType, PrimitiveType, StructField, StructType } from '../../model/index.ts';
+import { sqlIdent } from '../../util/index.ts';
 
 export type {
   ArrayType,

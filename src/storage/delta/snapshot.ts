@@ -9,6 +9,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { SluiceError } from '../../errors/index.ts';
+import type { Database } from '../../util/index.ts';
 import type { Action, AddAction, MetadataAction, ProtocolAction } from './actions.ts';
 import { assertNoDeletionVector, assertReadable } from './features.ts';
 import {
@@ -50,6 +51,8 @@ export interface LoadSnapshotOptions {
    * read and applied, so following a growing table costs O(new commits), not a full replay.
    */
   readonly base?: Snapshot;
+  /** Where a Parquet checkpoint is read (a database of the caller's session; else one of its own). */
+  readonly db?: Database;
 }
 
 /** The newest version in the log, or undefined when there is no table (cheap: one directory listing). */
@@ -146,7 +149,7 @@ export async function loadSnapshot(tablePath: string, options: LoadSnapshotOptio
   const state = new ReplayState(table);
   let timestamp: number | undefined;
   if (start) {
-    state.apply(await readCheckpoint(table, start));
+    state.apply(await readCheckpoint(table, start, options.db));
     if (start.version === target) {
       timestamp = have.has(target)
         ? ((await commitTimestampSafe(table, target)) ?? undefined)

@@ -8,7 +8,7 @@
  *   strings longer than {@link STRING_PREFIX_LENGTH} keep a truncated min (still a lower bound)
  *   and drop the max; non-finite floats are dropped. Absent bounds only disable skipping.
  */
-import { sqlIdent, sqlString } from '../../util/duckdb.ts';
+import { sqlIdent, sqlString } from '../../util/index.ts';
 
 /** Length of the string prefix kept in min statistics (Spark's default). */
 export const STRING_PREFIX_LENGTH = 32;
@@ -149,4 +149,10 @@ export function statsItemsFromWritten(
     bound('max', w?.max);
   });
   return items;
+}
+
+/** The `numRecords` an add action's statistics give (0 when it has none). */
+export function numRecordsOf(add: { readonly stats?: string | null }): number {
+  if (!add.stats) return 0;
+  return (JSON.parse(add.stats) as { numRecords?: number }).numRecords ?? 0;
 }

@@ -14,7 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SluiceError } from '../../errors/index.ts';
-import { type DuckDBConnection, sqlIdent } from '../../util/duckdb.ts';
+import { type DuckDBConnection, sqlIdent } from '../../util/index.ts';
 import type { Action, MetadataAction, ProtocolAction, RemoveAction } from './actions.ts';
 import { cdfEnabled, withChangeType, writeChangeDataFiles } from './cdf-write.ts';
 import { type CommitResult, commit } from './commit.ts';

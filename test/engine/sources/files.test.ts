@@ -13,7 +13,8 @@ import {
   toFileSourceError,
 } from '../../../src/engine/sources/files.ts';
 import { isSluiceError } from '../../../src/errors/index.ts';
-import { connect, queryRows, sqlString } from '../../../src/util/duckdb.ts';
+import { queryRows, sqlString } from '../../../src/util/duckdb.ts';
+import { connect } from '../../helpers/session.ts';
 import { tmpDir } from '../../helpers/tmp.ts';
 
 const conn = await connect();

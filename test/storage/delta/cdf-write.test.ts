@@ -5,7 +5,8 @@ import { after, test } from 'node:test';
 import { query } from 'chdb';
 import { changesSql } from '../../../src/storage/delta/cdf-read.ts';
 import { appendRows, createTable, overwriteRows } from '../../../src/storage/delta/table.ts';
-import { connect, queryRows } from '../../../src/util/duckdb.ts';
+import { queryRows } from '../../../src/util/duckdb.ts';
+import { connect } from '../../helpers/session.ts';
 import { tmpDir } from '../../helpers/tmp.ts';
 
 const conn = await connect();

@@ -7,7 +7,8 @@ import { snapshotScanSql } from '../../../src/storage/delta/scan.ts';
 import type { StructType } from '../../../src/storage/delta/schema.ts';
 import { loadSnapshot } from '../../../src/storage/delta/snapshot.ts';
 import { appendRows, createTable, evolveSchema, overwriteRows } from '../../../src/storage/delta/table.ts';
-import { connect, queryRows } from '../../../src/util/duckdb.ts';
+import { queryRows } from '../../../src/util/duckdb.ts';
+import { connect } from '../../helpers/session.ts';
 import { tmpDir } from '../../helpers/tmp.ts';
 
 const conn = await connect();

@@ -7,7 +7,8 @@ import { query } from 'chdb';
 import { snapshotScanSql } from '../../../src/storage/delta/scan.ts';
 import { loadSnapshot } from '../../../src/storage/delta/snapshot.ts';
 import { createTable } from '../../../src/storage/delta/table.ts';
-import { connect, queryRows } from '../../../src/util/duckdb.ts';
+import { queryRows } from '../../../src/util/duckdb.ts';
+import { connect } from '../../helpers/session.ts';
 import { ROOT, tmpDir } from '../../helpers/tmp.ts';
 
 const CHILD = join(ROOT, 'test/storage/delta/children/appender.ts');

@@ -9,7 +9,8 @@ import { loadSnapshot } from '../../../src/storage/delta/snapshot.ts';
 import { createTable, txnVersion } from '../../../src/storage/delta/table.ts';
 import { vacuum } from '../../../src/storage/delta/vacuum.ts';
 import { listFilesRecursive } from '../../../src/storage/object-store.ts';
-import { connect, type DuckDBConnection, queryRows } from '../../../src/util/duckdb.ts';
+import { type DuckDBConnection, queryRows } from '../../../src/util/duckdb.ts';
+import { connect } from '../../helpers/session.ts';
 import { ROOT, tmpDir } from '../../helpers/tmp.ts';
 
 const CHILD = join(ROOT, 'test/storage/delta/children/appender.ts');

@@ -7,7 +7,8 @@ import { changesSql } from '../../../src/storage/delta/cdf-read.ts';
 import { snapshotScanSql } from '../../../src/storage/delta/scan.ts';
 import { deltaTypeToDuckDB, duckDBTypeToDelta } from '../../../src/storage/delta/schema.ts';
 import { loadSnapshot } from '../../../src/storage/delta/snapshot.ts';
-import { connect, queryRows, sqlIdent, sqlString } from '../../../src/util/duckdb.ts';
+import { queryRows, sqlIdent, sqlString } from '../../../src/util/duckdb.ts';
+import { connect } from '../../helpers/session.ts';
 import { FIXTURES, tmpDir } from '../../helpers/tmp.ts';
 
 const skip = existsSync(FIXTURES) ? false : 'needs ../shared/fixtures/delta';

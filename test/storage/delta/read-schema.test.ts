@@ -15,7 +15,8 @@ import {
   serializeSchema,
   structTypeToDuckDBColumns,
 } from '../../../src/storage/delta/schema.ts';
-import { connect, queryRows } from '../../../src/util/duckdb.ts';
+import { queryRows } from '../../../src/util/duckdb.ts';
+import { connect } from '../../helpers/session.ts';
 
 const ALL: StructType = {
   type: 'struct',

@@ -4,7 +4,7 @@ import { after, test } from 'node:test';
 import type { StructType } from '../../../src/storage/delta/schema.ts';
 import { loadSnapshot } from '../../../src/storage/delta/snapshot.ts';
 import { appendRows, createTable, overwriteRows } from '../../../src/storage/delta/table.ts';
-import { connect } from '../../../src/util/duckdb.ts';
+import { connect } from '../../helpers/session.ts';
 import { tmpDir } from '../../helpers/tmp.ts';
 
 const conn = await connect();

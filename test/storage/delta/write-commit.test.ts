@@ -17,7 +17,7 @@ import {
 } from '../../../src/storage/delta/table.ts';
 import { vacuum } from '../../../src/storage/delta/vacuum.ts';
 import { putIfAbsent } from '../../../src/storage/object-store.ts';
-import { connect } from '../../../src/util/duckdb.ts';
+import { connect } from '../../helpers/session.ts';
 import { tmpDir } from '../../helpers/tmp.ts';
 
 const conn = await connect();

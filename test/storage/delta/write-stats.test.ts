@@ -6,7 +6,8 @@ import { isSluiceError } from '../../../src/errors/index.ts';
 import { writeParquetFiles } from '../../../src/storage/delta/data-files.ts';
 import type { StructType } from '../../../src/storage/delta/schema.ts';
 import { type StatColumn, statsJsonFromRow, statsSelectItems } from '../../../src/storage/delta/stats.ts';
-import { connect, queryRows } from '../../../src/util/duckdb.ts';
+import { queryRows } from '../../../src/util/duckdb.ts';
+import { connect } from '../../helpers/session.ts';
 import { tmpDir } from '../../helpers/tmp.ts';
 
 const conn = await connect();

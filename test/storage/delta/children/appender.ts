@@ -5,7 +5,8 @@
 // `ack <batch> <version>` after each commit returns. Prints `ready` once set up.
 
 import { appendRows, txnVersion } from '../../../../src/storage/delta/table.ts';
-import { connect, sqlString } from '../../../../src/util/duckdb.ts';
+import { sqlString } from '../../../../src/util/duckdb.ts';
+import { connect } from '../../../helpers/session.ts';
 
 const [tablePath, appId, batchesArg, rowsArg] = process.argv.slice(2);
 const batches = Number(batchesArg);

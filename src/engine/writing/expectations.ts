@@ -1,8 +1,8 @@
-import { SluiceError } from '../errors/index.ts';
-import type { Dataset, Expectation } from '../model/index.ts';
-import { mayCallVolatile, translateExpression } from '../sql/index.ts';
-import { type DuckDBConnection, queryRows, sqlIdent, sqlString } from '../util/duckdb.ts';
-import type { ExpectationMetrics } from './types.ts';
+import { SluiceError } from '../../errors/index.ts';
+import type { Dataset, Expectation } from '../../model/index.ts';
+import { mayCallVolatile, type SqlCompiler } from '../../sql/index.ts';
+import { type DuckDBConnection, queryRows, sqlIdent, sqlString } from '../../util/index.ts';
+import type { ExpectationMetrics } from '../engine-events.ts';
 
 /** An expectation with its constraint translated to DuckDB and a flag column name. */
 export interface CompiledExpectation {
@@ -13,16 +13,28 @@ export interface CompiledExpectation {
   readonly flag: string;
 }
 
-/** Translates a dataset's expectations once per flow run. */
-export async function compileExpectations(dataset: Dataset): Promise<CompiledExpectation[]> {
-  return Promise.all(
-    dataset.expectations.map(async (e, i) => ({
-      expectation: e,
-      dataset: dataset.name,
-      sql: await translateExpression(e.expression, e.location ? { location: e.location } : {}),
-      flag: `__sluice_pass_${i}`,
-    })),
-  );
+/** A dataset's expectations, translated once per update (owned by the update's context). */
+export class ExpectationCache {
+  readonly #compiled = new Map<Dataset, Promise<CompiledExpectation[]>>();
+
+  constructor(private readonly sql: SqlCompiler) {}
+
+  /** The dataset's expectations with their constraints translated to DuckDB. */
+  of(dataset: Dataset): Promise<CompiledExpectation[]> {
+    let c = this.#compiled.get(dataset);
+    if (!c) {
+      c = Promise.all(
+        dataset.expectations.map(async (e, i) => ({
+          expectation: e,
+          dataset: dataset.name,
+          sql: await this.sql.translateExpression(e.expression, e.location ? { location: e.location } : {}),
+          flag: `__sluice_pass_${i}`,
+        })),
+      );
+      this.#compiled.set(dataset, c);
+    }
+    return c;
+  }
 }
 
 /** The batch table name on a flow's connection. */

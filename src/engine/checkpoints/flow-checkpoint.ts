@@ -1,8 +1,7 @@
-import { join } from 'node:path';
-import type { FlowPlan } from '../graph/index.ts';
+import type { FlowPlan } from '../../graph/index.ts';
+import { checkpointFolder, tableFolder } from '../../storage/index.ts';
+import type { TableCache } from '../tables/table-cache.ts';
 import { OffsetLog } from './offsets.ts';
-import { tablePath } from './plan.ts';
-import * as store from './store.ts';
 
 /** The Delta txn appId under which a full refresh records the target's reset generation. */
 export const RESET_APP_ID = 'sluice.reset';
@@ -22,11 +21,15 @@ export interface FlowCheckpoint {
   readonly committed: number;
 }
 
-export async function openFlowCheckpoint(storage: string, pf: FlowPlan): Promise<FlowCheckpoint> {
-  const path = tablePath(storage, pf.target);
-  const generation = (await store.txnVersion(path, RESET_APP_ID)) ?? 0;
-  const appId = `sluice/${pf.flow.name}/${generation}`;
-  const log = new OffsetLog(join(storage, 'checkpoints', pf.flow.name, String(generation)));
-  const committed = (await store.txnVersion(path, appId)) ?? -1;
+/** Opens a flow's checkpoint for its target's current reset generation. */
+export async function openFlowCheckpoint(
+  ctx: { readonly storage: string; readonly tables: TableCache },
+  f: FlowPlan,
+): Promise<FlowCheckpoint> {
+  const path = tableFolder(ctx.storage, f.target);
+  const generation = (await ctx.tables.txnVersion(path, RESET_APP_ID)) ?? 0;
+  const appId = `sluice/${f.flow.name}/${generation}`;
+  const log = new OffsetLog(checkpointFolder(ctx.storage, f.flow.name, generation));
+  const committed = (await ctx.tables.txnVersion(path, appId)) ?? -1;
   return { tablePath: path, generation, appId, log, committed };
 }

@@ -1,11 +1,10 @@
-import { SluiceError } from '../errors/index.ts';
-import type { LeafInput } from '../graph/index.ts';
-import { emptyRelationSql } from './bind.ts';
-import type { UpdateContext } from './context.ts';
-import type { SourceOffset } from './offsets.ts';
-import { tablePath } from './plan.ts';
-import { fileBatchSql } from './sources/files.ts';
-import * as store from './store.ts';
+import { SluiceError } from '../../errors/index.ts';
+import type { LeafInput } from '../../graph/index.ts';
+import { snapshotFilesScanSql, snapshotScanSql, tableFolder } from '../../storage/index.ts';
+import type { SourceOffset } from '../checkpoints/offsets.ts';
+import type { UpdateContext } from '../update/update-context.ts';
+import { emptyRelationSql } from './bind-query.ts';
+import { fileBatchSql } from './files.ts';
 
 export interface LeafSqlOptions {
   readonly skipChangeCommits: boolean;
@@ -41,30 +40,30 @@ export async function leafSql(
         return emptyRelationSql([...source.schema.columns, { name: '_rescued_data', type: 'VARCHAR' }]);
       }
       const files = source.files.map((f) => f.path);
-      const sql = await fileBatchSql(files, leaf.input.format, source.schema, leaf.input.options);
+      const sql = await fileBatchSql(files, leaf.input.format, source.schema, leaf.input.options, ctx.db);
       return `SELECT * EXCLUDE (_source_file) FROM (${sql})`;
     }
     case 'table-stream': {
       const d = leaf.dataset!;
-      const path = tablePath(ctx.storage, d);
+      const path = tableFolder(ctx.storage, d);
       if (source.toVersion < 0) {
         shape('table:none');
         return emptyRelationSql([]);
       }
-      const snapshot = await store.snapshot(path, source.toVersion);
+      const snapshot = await ctx.tables.snapshot(path, source.toVersion);
       const tableShape = `${JSON.stringify(snapshot.partitionColumns)}:${snapshot.metadata.schemaString}`;
       // Like Spark's Delta source: a stream's first batch reads the table as of its start
       // version (whatever was deleted before is irrelevant); later batches read the commits after.
       if (source.fromVersion < 0) {
         shape(`table:${snapshot.files.length > 0}:${tableShape}`);
-        return store.scanSnapshotSql(snapshot);
+        return snapshotScanSql(snapshot);
       }
-      const adds = await store.addedFilesBetween(path, source.fromVersion, source.toVersion, {
+      const adds = await ctx.tables.addedFilesBetween(path, source.fromVersion, source.toVersion, {
         dataset: d.name,
         skipChangeCommits: options.skipChangeCommits,
       });
       shape(`table:${adds.length > 0}:${tableShape}`);
-      return adds.length === 0 ? store.emptyScanSql(snapshot) : store.scanFilesSql(snapshot, adds);
+      return snapshotFilesScanSql(snapshot, adds);
     }
     case 'table-snapshot': {
       const d = leaf.dataset!;
@@ -75,11 +74,11 @@ export async function leafSql(
           { dataset: d.name },
         );
       }
-      const snapshot = await store.snapshot(tablePath(ctx.storage, d), source.version);
+      const snapshot = await ctx.tables.snapshot(tableFolder(ctx.storage, d), source.version);
       shape(
         `table:${snapshot.files.length > 0}:${JSON.stringify(snapshot.partitionColumns)}:${snapshot.metadata.schemaString}`,
       );
-      return store.scanSnapshotSql(snapshot);
+      return snapshotScanSql(snapshot);
     }
     default: {
       const never: never = source;

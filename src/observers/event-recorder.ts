@@ -14,7 +14,15 @@
  * flushes everything and closes the writer, so nothing is lost on a clean exit. A failing event
  * log never fails the update.
  */
-import { formatError, SluiceError } from '../errors/index.ts';
+
+import {
+  type EngineEvent,
+  type EngineListener,
+  type FlowResult,
+  type ResolvedPipeline,
+  TERMINAL_FLOW_STATES,
+} from '../engine/index.ts';
+import { SluiceError } from '../errors/index.ts';
 import {
   type EventError,
   type EventLevel,
@@ -27,12 +35,9 @@ import {
   openUpdates,
   TERMINAL_UPDATE_STATES,
 } from '../events/index.ts';
-import type { Dataset, Flow } from '../model/index.ts';
-import type { PipelineSpec } from '../spec/index.ts';
-import { type NotifierOptions, UpdateNotifier } from './notifications.ts';
-import type { ResolvedPipeline } from './pipeline.ts';
-import { tablePath } from './plan.ts';
-import { type EngineEvent, type EngineListener, type FlowResult, TERMINAL_FLOW_STATES } from './types.ts';
+import { type Dataset, type Flow, isStored } from '../model/index.ts';
+import { tableFolder } from '../storage/index.ts';
+import type { Database } from '../util/index.ts';
 
 /** Default for `EventRecorderOptions.flushDelayMs`. */
 export const DEFAULT_FLUSH_DELAY_MS = 1000;
@@ -125,7 +130,10 @@ export class EventRecorder {
   /** Dead updates whose abnormal end this update recorded. */
   #recorded: string[] = [];
 
-  constructor(pipeline: ResolvedPipeline, options: EventRecorderOptions = {}) {
+  readonly #db: Database;
+
+  constructor(db: Database, pipeline: ResolvedPipeline, options: EventRecorderOptions = {}) {
+    this.#db = db;
     this.#pipeline = pipeline;
     this.#options = options;
   }
@@ -260,7 +268,7 @@ export class EventRecorder {
   async #start(e: Extract<EngineEvent, { kind: 'update_created' }>): Promise<void> {
     this.#updateId = e.updateId;
     try {
-      this.#writer = await EventLogWriter.open(this.#pipeline.storage);
+      this.#writer = await EventLogWriter.open(this.#db, this.#pipeline.storage);
     } catch (err) {
       this.#disabled = true;
       this.#report(err);
@@ -353,7 +361,7 @@ export class EventRecorder {
   }
 
   #addDatasetDefinition(d: Dataset, flows: readonly Flow[]): void {
-    const stored = d.kind === 'streaming_table' || d.kind === 'materialized_view';
+    const stored = isStored(d);
     this.#add({
       type: 'dataset_definition',
       level: 'INFO',
@@ -377,7 +385,7 @@ export class EventRecorder {
           table_properties: d.properties,
           partition_columns: d.partitionBy,
           cluster_columns: d.clusterBy,
-          storage_location: stored ? tablePath(this.#pipeline.storage, d) : null,
+          storage_location: stored ? tableFolder(this.#pipeline.storage, d) : null,
           language: d.language,
           source_code_location: location(d.location),
         },
@@ -465,41 +473,4 @@ export class EventRecorder {
           );
     this.#options.onError?.(e);
   }
-}
-
-export interface PipelineListenersOptions {
-  readonly recorder?: EventRecorderOptions;
-  readonly notifier?: NotifierOptions;
-}
-
-/**
- * The listeners every run of a pipeline gets: the event recorder and, when the spec configures
- * notifications, the notifier. Use a fresh set per update.
- * Wiring (src/engine/run-pipeline.ts): `listeners: [...(options.listeners ?? []), ...pipelineListeners(v.spec, pipeline)]`.
- */
-export function pipelineListeners(
-  spec: Pick<PipelineSpec, 'name' | 'notifications' | 'smtp'>,
-  pipeline: ResolvedPipeline,
-  options: PipelineListenersOptions = {},
-): EngineListener[] {
-  const recorder = new EventRecorder(pipeline, options.recorder);
-  const listeners: EngineListener[] = [recorder.listener];
-  if (spec.notifications.length > 0) {
-    const notifier: NotifierOptions = {
-      onDelivery: (r) => {
-        // Default report: a failed delivery is a warning on stderr; it never fails the update.
-        if (!r.ok) {
-          const failure = new SluiceError(
-            'NOTIFICATION_FAILED',
-            `${r.channel} ${r.target}: ${r.error ?? 'failed'} (${r.attempts} attempt${r.attempts === 1 ? '' : 's'})`,
-            { params: { channel: r.channel, target: r.target, attempts: r.attempts } },
-          );
-          process.stderr.write(`warning ${formatError(failure)}\n`);
-        }
-      },
-      ...options.notifier,
-    };
-    listeners.push(new UpdateNotifier(spec, notifier).listener);
-  }
-  return listeners;
 }

@@ -1,40 +1,49 @@
 import { createHash } from 'node:crypto';
-import type { BoundQuery, FlowPlan } from '../graph/index.ts';
-import type { DuckDBConnection } from '../util/duckdb.ts';
-import { bindQuery } from './bind.ts';
-import type { UpdateContext } from './context.ts';
-import { openFlowCheckpoint } from './flow-checkpoint.ts';
-import { leafSql } from './leaf-sql.ts';
-import { type GroupRefresh, planGroupRefresh } from './mv-incremental.ts';
-import type { BatchOffset, SourceOffset } from './offsets.ts';
-import { tablePath } from './plan.ts';
-import { discoverFiles, inferFileSchema } from './sources/files.ts';
-import * as store from './store.ts';
-import type { BatchOutcome } from './table-writer.ts';
-import { type ViewQuality, viewExpectationBinder, writeBatch } from './table-writer.ts';
-import type { PlanningInformation } from './types.ts';
+import type { BoundQuery, FlowPlan } from '../../graph/index.ts';
+import type { DuckDBConnection } from '../../util/index.ts';
+import { openFlowCheckpoint } from '../checkpoints/flow-checkpoint.ts';
+import type { BatchOffset, SourceOffset } from '../checkpoints/offsets.ts';
+import type { PlanningInformation } from '../engine-events.ts';
+import { bindQuery } from '../sources/bind-query.ts';
+import { leafSql } from '../sources/leaf-sql.ts';
+import type { UpdateContext } from '../update/update-context.ts';
+import { type BatchOutcome, zeroOutcome } from '../writing/batch-outcome.ts';
+import { writeBatch } from '../writing/batch-writer.ts';
+import { type ViewQuality, viewExpectationBinder } from '../writing/quarantine.ts';
+import { snapshotSources } from './batch-planning.ts';
+import type { FlowExecution, FlowExecutor, FlowRun } from './flow-execution.ts';
+import { type GroupRefresh, planGroupRefresh } from './group-refresh.ts';
 
-export interface MaterializedViewOutcome {
+interface MaterializedViewOutcome {
   readonly planning: PlanningInformation;
   readonly outcome?: BatchOutcome;
 }
 
 /**
- * Brings a materialized view up to date. Its "offset" is the version of every input read
- * (or, for files, the listing): equal to the last committed refresh → NO_OP; otherwise the
- * versions are written ahead and the view's new contents — recomputed by groups when only the
- * groups touched by appended input rows can have changed (GROUP_AGGREGATE, see
- * `planGroupRefresh`), else completely against exactly those versions — replace the table's
- * contents in one commit (txn = refresh number). A crash mid-refresh is replayed on the next
- * update as a complete recompute of the recorded versions, which yields the same rows.
+ * A materialized view's flow. Its "offset" is the version of every input read (or, for files,
+ * the listing): equal to the last committed refresh → NO_OP; otherwise the versions are written
+ * ahead and the view's new contents — recomputed by groups when only the groups touched by
+ * appended input rows can have changed (GROUP_AGGREGATE, see `planGroupRefresh`), else
+ * completely against exactly those versions — replace the table's contents in one commit
+ * (txn = refresh number). A crash mid-refresh is replayed on the next update as a complete
+ * recompute of the recorded versions, which yields the same rows.
  */
-export async function runMaterializedViewFlow(
+export class MaterializedViewExecutor implements FlowExecutor {
+  async execute({ ctx, flow, conn, forceRecompute }: FlowRun): Promise<FlowExecution> {
+    const r = await refreshView(ctx, flow, conn, forceRecompute);
+    return r.outcome
+      ? { state: 'COMPLETED', totals: r.outcome, batches: 1, planning: r.planning }
+      : { state: 'IDLE', totals: zeroOutcome(), batches: 0, planning: r.planning };
+  }
+}
+
+async function refreshView(
   ctx: UpdateContext,
   pf: FlowPlan,
   conn: DuckDBConnection,
   forceRecompute: boolean,
 ): Promise<MaterializedViewOutcome> {
-  const cp = await openFlowCheckpoint(ctx.storage, pf);
+  const cp = await openFlowCheckpoint(ctx, pf);
   const latest = await cp.log.latest();
   let offset: BatchOffset;
   let planning: PlanningInformation;
@@ -48,7 +57,7 @@ export async function runMaterializedViewFlow(
     if (missing && missing.kind === 'table-snapshot') {
       return { planning: { technique: 'NO_OP', reason: `input '${missing.dataset}' has no data yet` } };
     }
-    const tableExists = (await store.tableVersion(cp.tablePath)) !== undefined;
+    const tableExists = (await ctx.tables.version(cp.tablePath)) !== undefined;
     const previous = cp.committed >= 0 ? await cp.log.read(cp.committed).catch(() => undefined) : undefined;
     const signature = definitionSignature(pf);
     const changes = previous ? describeChanges(previous.sources, sources) : ['first refresh'];
@@ -94,7 +103,14 @@ export async function runMaterializedViewFlow(
   const sql = await bindQuery(
     pf.bound,
     (leaf) => leafSql(ctx, leaf, offset.sources[leaf.key], { skipChangeCommits: false }),
-    viewExpectationBinder(pf, conn, cp, { batchId: offset.batchId, source: 'complete recompute' }, views),
+    viewExpectationBinder(
+      ctx,
+      pf,
+      conn,
+      cp,
+      { batchId: offset.batchId, source: 'complete recompute' },
+      views,
+    ),
   );
   const sourceFiles = Object.values(offset.sources).reduce(
     (n, s) => n + (s.kind === 'files-snapshot' || s.kind === 'files' ? s.files.length : 0),
@@ -108,39 +124,6 @@ export async function runMaterializedViewFlow(
     views,
   });
   return { planning, outcome };
-}
-
-async function snapshotSources(
-  ctx: UpdateContext,
-  pf: FlowPlan,
-  conn: DuckDBConnection,
-): Promise<Record<string, SourceOffset>> {
-  const sources: Record<string, SourceOffset> = {};
-  for (const leaf of pf.leaves) {
-    const input = leaf.input;
-    if (input.kind === 'files') {
-      const files = (await discoverFiles(input.path, { root: ctx.root })).map((f) => ({
-        path: f.path,
-        size: f.size,
-        mtimeMs: f.mtimeMs,
-      }));
-      const schema =
-        files.length > 0
-          ? await inferFileSchema(
-              conn,
-              files.map((f) => f.path),
-              input.format,
-              input.options,
-            )
-          : { columns: [] };
-      sources[leaf.key] = { kind: 'files-snapshot', files, schema };
-    } else {
-      const d = leaf.dataset!;
-      const version = await store.tableVersion(tablePath(ctx.storage, d));
-      sources[leaf.key] = { kind: 'table-snapshot', dataset: d.name, version: version ?? null };
-    }
-  }
-  return sources;
 }
 
 function describeChanges(

@@ -1,14 +1,14 @@
-import { isSluiceError } from '../errors/index.ts';
-import type { FlowPlan } from '../graph/index.ts';
-import { groupAggregateRewrite, keyColumn } from '../sql/group-aggregate.ts';
-import { type DuckDBConnection, sqlIdent } from '../util/duckdb.ts';
-import { bindQuery } from './bind.ts';
-import type { UpdateContext } from './context.ts';
-import type { FlowCheckpoint } from './flow-checkpoint.ts';
-import { filesWithKeys, rowGroupFilter } from './mv-pruning.ts';
-import type { SourceOffset } from './offsets.ts';
-import { tablePath } from './plan.ts';
-import * as store from './store.ts';
+import { randomUUID } from 'node:crypto';
+import { isSluiceError } from '../../errors/index.ts';
+import type { FlowPlan } from '../../graph/index.ts';
+import { keyColumn } from '../../sql/index.ts';
+import { snapshotFilesScanSql, snapshotScanSql, tableFolder } from '../../storage/index.ts';
+import { type DuckDBConnection, sqlIdent } from '../../util/index.ts';
+import type { FlowCheckpoint } from '../checkpoints/flow-checkpoint.ts';
+import type { SourceOffset } from '../checkpoints/offsets.ts';
+import { bindQuery } from '../sources/bind-query.ts';
+import type { UpdateContext } from '../update/update-context.ts';
+import { filesWithKeys, rowGroupFilter } from './group-pruning.ts';
 
 /** A refresh by groups, ready to write: the view's new contents as one query. */
 export interface GroupRefresh {
@@ -25,8 +25,6 @@ export interface NotByGroups {
   readonly kind: 'complete';
   readonly reason: string;
 }
-
-let keyTables = 0;
 
 /**
  * Plans a materialized view refresh by groups (technique GROUP_AGGREGATE): applicable when the
@@ -62,10 +60,10 @@ export async function planGroupRefresh(
   ) {
     return complete('no earlier refresh of the same input to build on');
   }
-  const path = tablePath(ctx.storage, dataset);
-  let adds: Awaited<ReturnType<typeof store.addedFilesBetween>>;
+  const path = tableFolder(ctx.storage, dataset);
+  let adds: Awaited<ReturnType<typeof ctx.tables.addedFilesBetween>>;
   try {
-    adds = await store.addedFilesBetween(path, was.version, now.version, {
+    adds = await ctx.tables.addedFilesBetween(path, was.version, now.version, {
       dataset: dataset.name,
       skipChangeCommits: false,
     });
@@ -76,9 +74,9 @@ export async function planGroupRefresh(
     throw e;
   }
   const [old, input, view] = await Promise.all([
-    store.snapshot(path, was.version),
-    store.snapshot(path, now.version),
-    store.snapshot(cp.tablePath),
+    ctx.tables.snapshot(path, was.version),
+    ctx.tables.snapshot(path, now.version),
+    ctx.tables.snapshot(cp.tablePath),
   ]);
   if (
     old.metadata.schemaString !== input.metadata.schemaString ||
@@ -86,8 +84,9 @@ export async function planGroupRefresh(
   ) {
     return complete(`the schema of input '${dataset.name}' changed`);
   }
-  const keys = `__sluice_keys_${++keyTables}`;
-  const rewrite = await groupAggregateRewrite(
+  // A name of this refresh's own: flows share nothing on their connections, but be sure anyway.
+  const keys = `__sluice_keys_${randomUUID().replaceAll('-', '')}`;
+  const rewrite = await ctx.sql.groupAggregateRewrite(
     pf.bound.query.sql,
     input.schema.fields.map((f) => f.name),
     sqlIdent(keys),
@@ -98,7 +97,7 @@ export async function planGroupRefresh(
   if (keyNames.some((n) => n === undefined)) return complete('the stored view lacks a key column');
 
   const withSql = (sql: string) => ({ ...pf.bound, query: { ...pf.bound.query, sql } });
-  const newRows = adds.length > 0 ? store.scanFilesSql(input, adds) : store.emptyScanSql(input);
+  const newRows = snapshotFilesScanSql(input, adds);
   const keysSql = await bindQuery(withSql(rewrite.keysSql), async () => newRows);
   await conn.run(`CREATE OR REPLACE TEMP TABLE ${sqlIdent(keys)} AS ${keysSql}`);
   const release = async () => {
@@ -107,14 +106,14 @@ export async function planGroupRefresh(
   try {
     const needed = await filesWithKeys(conn, input, rewrite, keys);
     const groups = await rowGroupFilter(conn, input, needed ?? input.files, rewrite, keys);
-    const scan = needed ? store.scanFilesSql(input, needed) : store.scanSnapshotSql(input);
+    const scan = needed ? snapshotFilesScanSql(input, needed) : snapshotScanSql(input);
     const inputSql = groups ? `SELECT * FROM (${scan}) AS __sluice_scan WHERE ${groups.sql}` : scan;
     const touched = await bindQuery(withSql(rewrite.restrictedSql), async () => inputSql);
     const match = keyNames
       .map((n, i) => `__sluice_keys.${keyColumn(i)} IS NOT DISTINCT FROM __sluice_old.${sqlIdent(n!)}`)
       .join(' AND ');
     const sql =
-      `SELECT * FROM (${touched}\n) UNION ALL BY NAME SELECT __sluice_old.* FROM (${store.scanSnapshotSql(view)}) AS __sluice_old\n` +
+      `SELECT * FROM (${touched}\n) UNION ALL BY NAME SELECT __sluice_old.* FROM (${snapshotScanSql(view)}) AS __sluice_old\n` +
       `ANTI JOIN ${sqlIdent(keys)} AS __sluice_keys ON ${match}`;
     const skippedFiles = needed ? input.files.length - needed.length : 0;
     const skips = [

@@ -1,8 +1,8 @@
 import { link, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
-import { SluiceError } from '../errors/index.ts';
-import { putIfAbsent } from '../util/index.ts';
+import { SluiceError } from '../../errors/index.ts';
+import { lockFile } from '../../storage/index.ts';
+import { putIfAbsent } from '../../util/index.ts';
 
 /** What the lock file holds: enough to tell whether its holder is still alive. */
 export interface LockInfo {
@@ -35,7 +35,7 @@ function isAlive(pid: number): boolean {
  * makes this fail with PIPELINE_ALREADY_RUNNING. Invariant: at most one live update per storage.
  */
 export async function acquirePipelineLock(storage: string, updateId: string): Promise<PipelineLock> {
-  const path = join(storage, 'lock.json');
+  const path = lockFile(storage);
   const info: LockInfo = {
     pid: process.pid,
     host: hostname(),
@@ -109,6 +109,16 @@ async function youngerThan(path: string, ms: number): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * The update holding the pipeline's lock when its process is alive on this host (or on another
+ * host: then it cannot be checked and counts as alive); undefined when no live update holds it.
+ */
+export async function runningUpdate(storage: string): Promise<LockInfo | undefined> {
+  const holder = await readLock(lockFile(storage));
+  if (!holder) return undefined;
+  return holder.host !== hostname() || isAlive(holder.pid) ? holder : undefined;
 }
 
 async function readLock(path: string): Promise<LockInfo | undefined> {

@@ -1,5 +1,5 @@
-import type { FlowPlan } from '../graph/index.ts';
-import type { FlowState } from './types.ts';
+import type { FlowPlan } from '../../graph/index.ts';
+import type { FlowState } from '../engine-events.ts';
 
 /** What the scheduler needs back from running one flow. */
 export type FlowRunner = (pf: FlowPlan) => Promise<FlowState>;

@@ -1,10 +1,13 @@
-import { keyColumn } from '../sql/group-aggregate.ts';
-import type { AddAction } from '../storage/delta/actions.ts';
-import { dataFilePath } from '../storage/delta/scan.ts';
-import type { StructField } from '../storage/delta/schema.ts';
-import { deltaTypeToDuckDB } from '../storage/delta/schema.ts';
-import { type DuckDBConnection, queryRows, sqlIdent, sqlString } from '../util/duckdb.ts';
-import * as store from './store.ts';
+import { keyColumn } from '../../sql/index.ts';
+import {
+  type AddAction,
+  dataFilePath,
+  deltaTypeToDuckDB,
+  numRecordsOf,
+  type Snapshot,
+  type StructField,
+} from '../../storage/index.ts';
+import { type DuckDBConnection, queryRows, sqlIdent, sqlString } from '../../util/index.ts';
 
 /**
  * Reading less of a view's input when only some groups are recomputed (refresh by groups):
@@ -32,7 +35,7 @@ interface ChunkStats {
 }
 
 /** Per key: the input field its value is ordered by, when statistics of that field can be used. */
-function usableFields(input: store.Snapshot, bounds: KeyBounds): readonly (StructField | undefined)[] {
+function usableFields(input: Snapshot, bounds: KeyBounds): readonly (StructField | undefined)[] {
   const fields = new Map(input.schema.fields.map((f) => [f.name.toLowerCase(), f]));
   return bounds.monotoneColumns.map((c) => {
     const f = c === undefined ? undefined : fields.get(c.toLowerCase());
@@ -56,7 +59,7 @@ const distinctFields = (usable: readonly (StructField | undefined)[]): StructFie
  */
 async function chunksWithKeys(
   conn: DuckDBConnection,
-  input: store.Snapshot,
+  input: Snapshot,
   bounds: KeyBounds,
   usable: readonly (StructField | undefined)[],
   chunks: readonly ChunkStats[],
@@ -120,7 +123,7 @@ async function chunksWithKeys(
  */
 export async function filesWithKeys(
   conn: DuckDBConnection,
-  input: store.Snapshot,
+  input: Snapshot,
   bounds: KeyBounds,
   keys: string,
 ): Promise<readonly AddAction[] | undefined> {
@@ -169,14 +172,14 @@ export interface RowGroupFilter {
  */
 export async function rowGroupFilter(
   conn: DuckDBConnection,
-  input: store.Snapshot,
+  input: Snapshot,
   files: readonly AddAction[],
   bounds: KeyBounds,
   keys: string,
 ): Promise<RowGroupFilter | undefined> {
   const usable = usableFields(input, bounds);
   const used = distinctFields(usable);
-  if (used.length === 0 || !files.some((f) => store.numRecords(f) > DUCKDB_ROW_GROUP_ROWS)) {
+  if (used.length === 0 || !files.some((f) => numRecordsOf(f) > DUCKDB_ROW_GROUP_ROWS)) {
     return undefined;
   }
   type Meta = {

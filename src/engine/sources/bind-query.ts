@@ -1,6 +1,6 @@
-import type { BoundQuery, LeafInput } from '../graph/index.ts';
-import type { Dataset } from '../model/index.ts';
-import { sqlIdent } from '../util/duckdb.ts';
+import type { BoundQuery, LeafInput } from '../../graph/index.ts';
+import type { Dataset } from '../../model/index.ts';
+import { sqlIdent } from '../../util/index.ts';
 
 /** The name that stands for the input at `key` (e.g. `0/1`) in a flow's bound SQL. */
 export function boundViewName(key: string): string {

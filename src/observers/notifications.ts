@@ -15,10 +15,11 @@
  * bounded (retries with backoff, per-try timeouts) and never fails the update: outcomes go to
  * `onDelivery`.
  */
+
+import type { EngineEvent, EngineListener, UpdateState } from '../engine/index.ts';
 import type { NotificationAlert, PipelineSpec } from '../spec/index.ts';
 import { sendEmail, smtpSettings } from './notifications-email.ts';
 import { type DeliveryOutcome, postWebhook, type RetryPolicy } from './notifications-webhook.ts';
-import type { EngineEvent, EngineListener, UpdateState } from './types.ts';
 
 export interface FailedFlow {
   readonly flow: string;

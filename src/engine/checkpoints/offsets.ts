@@ -1,7 +1,7 @@
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SluiceError } from '../errors/index.ts';
-import { putAtomic } from '../util/index.ts';
+import { SluiceError } from '../../errors/index.ts';
+import { putAtomic } from '../../util/index.ts';
 
 /** A file a file source has planned into a batch. Identity is the absolute path. */
 export interface PlannedFile {
@@ -110,13 +110,8 @@ export class OffsetLog {
     return Promise.all(ids.map((id) => this.read(id)));
   }
 
-  #dirReady = false;
-
+  /** Records a planned batch, durably, before it reads anything. */
   async write(offset: BatchOffset): Promise<void> {
-    if (!this.#dirReady) {
-      await mkdir(join(this.dir, 'offsets'), { recursive: true });
-      this.#dirReady = true;
-    }
     await putAtomic(this.file(offset.batchId), `${JSON.stringify(offset)}\n`);
   }
 }

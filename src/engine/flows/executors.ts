@@ -1,0 +1,22 @@
+/**
+ * One executor per flow kind. To add a flow kind: add it to `FlowKind` (graph/types.ts) and
+ * decide it in `flowKind` (graph/execution-plan.ts), write its executor in this folder, and add
+ * it to `EXECUTORS` below — the record is keyed by every kind, so a kind without an executor
+ * does not compile.
+ */
+import type { FlowKind } from '../../graph/index.ts';
+import { AppendOnceExecutor } from './append-once.ts';
+import type { FlowExecutor } from './flow-execution.ts';
+import { MaterializedViewExecutor } from './materialized-view.ts';
+import { StreamingAppendExecutor } from './streaming-append.ts';
+
+const EXECUTORS = {
+  streaming_append: new StreamingAppendExecutor(),
+  append_once: new AppendOnceExecutor(),
+  materialized_view: new MaterializedViewExecutor(),
+} as const satisfies Record<FlowKind, FlowExecutor>;
+
+/** The executor for a flow kind. */
+export function executorFor(kind: FlowKind): FlowExecutor {
+  return EXECUTORS[kind];
+}

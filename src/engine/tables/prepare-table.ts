@@ -1,0 +1,185 @@
+import { SluiceError } from '../../errors/index.ts';
+import type { Dataset } from '../../model/index.ts';
+import { parseSparkType } from '../../sql/index.ts';
+import {
+  type Action,
+  createTable,
+  type DeltaType,
+  duckDBTypeToDelta,
+  type MetadataAction,
+  requiredProtocol,
+  type Snapshot,
+  type StructField,
+  type StructType,
+  serializeSchema,
+} from '../../storage/index.ts';
+import type { TableCache } from './table-cache.ts';
+
+/** Output columns of a query, as DuckDB names and types. */
+export type QueryColumns = readonly { readonly name: string; readonly type: string }[];
+
+export interface PreparedTable {
+  readonly snapshot: Snapshot;
+  readonly layout: { readonly schema: StructType; readonly partitionColumns: readonly string[] };
+  /** Metadata/protocol actions to commit with the data (a replaced schema). */
+  readonly metadataActions: readonly Action[];
+}
+
+/**
+ * Makes the table ready to receive rows with `columns`: creates it (its own commit) when
+ * missing, adds new nullable columns (its own commit), and — only when `replaceSchema` (a
+ * complete recompute) or the table is empty — returns a replacing metaData to commit
+ * atomically with the data when a column's type changed or columns went away.
+ * @throws SluiceError DELTA_SCHEMA_MISMATCH when a streaming table's column changed type.
+ */
+export async function prepareTable(
+  tables: TableCache,
+  path: string,
+  dataset: Dataset,
+  columns: QueryColumns,
+  opts: { readonly replaceSchema: boolean },
+): Promise<PreparedTable> {
+  const wanted: StructField[] = columns.map((c) => ({
+    name: c.name,
+    type: declaredType(dataset, c.name) ?? duckDBTypeToDelta(c.type),
+    nullable: !dataset.columns?.some((d) => d.name.toLowerCase() === c.name.toLowerCase() && !d.nullable),
+    metadata: columnMetadata(dataset, c.name),
+  }));
+  const schema: StructType = { type: 'struct', fields: wanted };
+  if ((await tables.version(path)) === undefined) await createMissingTable(path, dataset, schema);
+  const snap = await tables.snapshot(path);
+  const existing = new Map(snap.schema.fields.map((f) => [f.name.toLowerCase(), f]));
+  const changed = wanted.filter((f) => {
+    const e = existing.get(f.name.toLowerCase());
+    return e !== undefined && JSON.stringify(e.type) !== JSON.stringify(f.type);
+  });
+  const removed = snap.schema.fields.filter(
+    (f) => !wanted.some((w) => w.name.toLowerCase() === f.name.toLowerCase()),
+  );
+  if (changed.length > 0 || (opts.replaceSchema && removed.length > 0)) {
+    if (!opts.replaceSchema && snap.files.length > 0) {
+      const c = changed[0]!;
+      throw new SluiceError(
+        'DELTA_SCHEMA_MISMATCH',
+        `column '${c.name}' of '${dataset.name}' changed type from ${JSON.stringify(existing.get(c.name.toLowerCase())!.type)} to ${JSON.stringify(c.type)}; a streaming table only gains columns — run with --full-refresh ${dataset.name}`,
+        { dataset: dataset.name, params: { column: c.name } },
+      );
+    }
+    return replacingSchema(snap, schema);
+  }
+  const added = wanted.filter((f) => !existing.has(f.name.toLowerCase()));
+  const current = added.length > 0 ? await addColumns(tables, path, snap, added) : snap;
+  return {
+    snapshot: current,
+    layout: { schema: current.schema, partitionColumns: current.partitionColumns },
+    metadataActions: [],
+  };
+}
+
+/** Creates the table (its own commit); a concurrent creator winning is fine. */
+async function createMissingTable(path: string, dataset: Dataset, schema: StructType): Promise<void> {
+  const missing = dataset.partitionBy.filter((p) => !schema.fields.some((f) => f.name === p));
+  if (missing.length > 0) {
+    throw new SluiceError(
+      'DELTA_SCHEMA_MISMATCH',
+      `PARTITIONED BY names column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} that the query does not produce`,
+      {
+        dataset: dataset.name,
+        params: { columns: missing },
+        ...(dataset.location ? { location: dataset.location } : {}),
+      },
+    );
+  }
+  try {
+    await createTable(path, {
+      schema,
+      partitionColumns: dataset.partitionBy,
+      configuration: tableConfiguration(dataset),
+      name: dataset.name,
+      ...(dataset.comment !== undefined ? { description: dataset.comment } : {}),
+    });
+  } catch (e) {
+    if (!(e instanceof SluiceError && e.code === 'DELTA_TABLE_EXISTS')) throw e;
+  }
+}
+
+/** A protocol upgrade when `schema` needs one the table lacks. */
+function protocolFor(snap: Snapshot, schema: StructType): Action[] {
+  const need = requiredProtocol(schema, snap.metadata.configuration);
+  return need.minReaderVersion > snap.protocol.minReaderVersion ||
+    need.minWriterVersion > snap.protocol.minWriterVersion
+    ? [{ protocol: need }]
+    : [];
+}
+
+/** The metaData (and protocol) that replace the schema, committed atomically with the new rows. */
+function replacingSchema(snap: Snapshot, schema: StructType): PreparedTable {
+  const metaData: MetadataAction = {
+    ...snap.metadata,
+    schemaString: serializeSchema(schema),
+    partitionColumns: snap.metadata.partitionColumns.filter((p) => schema.fields.some((w) => w.name === p)),
+  };
+  return {
+    snapshot: snap,
+    layout: { schema, partitionColumns: metaData.partitionColumns },
+    metadataActions: [...protocolFor(snap, schema), { metaData }],
+  };
+}
+
+/** Adds new nullable columns in their own commit and returns the table after it. */
+async function addColumns(
+  tables: TableCache,
+  path: string,
+  snap: Snapshot,
+  added: readonly StructField[],
+): Promise<Snapshot> {
+  const next: StructType = {
+    type: 'struct',
+    fields: [...snap.schema.fields, ...added.map((f) => ({ ...f, nullable: true }))],
+  };
+  await tables.commit(
+    path,
+    [...protocolFor(snap, next), { metaData: { ...snap.metadata, schemaString: serializeSchema(next) } }],
+    {
+      readVersion: snap.version,
+      operation: 'ADD COLUMNS',
+      operationParameters: { columns: JSON.stringify(added.map((f) => f.name)) },
+      isBlindAppend: false,
+    },
+  );
+  return tables.snapshot(path);
+}
+
+/** The type a column list declares for `column` (validated when the definition was read). */
+function declaredType(dataset: Dataset, column: string): DeltaType | undefined {
+  const d = dataset.columns?.find((c) => c.name.toLowerCase() === column.toLowerCase());
+  return d?.type ? parseSparkType(d.type) : undefined;
+}
+
+function columnMetadata(dataset: Dataset, column: string): Record<string, unknown> {
+  const d = dataset.columns?.find((c) => c.name.toLowerCase() === column.toLowerCase());
+  return d?.comment ? { comment: d.comment } : {};
+}
+
+/**
+ * Delta properties that would switch on a table feature sluice does not write (row tracking,
+ * deletion vectors, column mapping, …). Writing them to metaData would make the table claim a
+ * feature its protocol lacks, so they are left out; Databricks-only tuning properties such as
+ * `delta.autoOptimize.*` are harmless and kept.
+ */
+const UNSUPPORTED_FEATURE_PROPERTIES = [
+  'delta.enablerowtracking',
+  'delta.enabledeletionvectors',
+  'delta.columnmapping.mode',
+  'delta.enabletypewidening',
+  'delta.universalformat.enabledformats',
+  'delta.enableicebergcompatv1',
+  'delta.enableicebergcompatv2',
+];
+
+/** Table properties that go into the Delta metaData configuration. */
+function tableConfiguration(d: Dataset): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(d.properties).filter(([k]) => !UNSUPPORTED_FEATURE_PROPERTIES.includes(k.toLowerCase())),
+  );
+}

@@ -1,0 +1,31 @@
+import type { ExecutionPlan } from '../../graph/index.ts';
+import type { SqlCompiler } from '../../sql/index.ts';
+import type { Database } from '../../util/index.ts';
+import type { EngineEvent } from '../engine-events.ts';
+import type { TableCache } from '../tables/table-cache.ts';
+import type { ExpectationCache } from '../writing/expectations.ts';
+
+/**
+ * What every flow of one update shares. Everything here lives exactly as long as the update:
+ * the table cache and the compiled expectations are made when it starts and dropped when it
+ * ends, so two updates in one process never see each other's state.
+ */
+export interface UpdateContext {
+  readonly plan: ExecutionPlan;
+  /** Absolute storage folder of the pipeline. */
+  readonly storage: string;
+  /** The pipeline folder: relative source paths resolve against it. */
+  readonly root: string;
+  readonly pipeline: string;
+  readonly updateId: string;
+  readonly configuration: Readonly<Record<string, string>>;
+  /** Aborted on SIGINT/SIGTERM: flows finish their current batch and stop. */
+  readonly signal?: AbortSignal;
+  /** The session's database: each running flow takes its own connection. */
+  readonly db: Database;
+  /** The session's SQL front end (expectations, refresh-by-groups rewrites). */
+  readonly sql: SqlCompiler;
+  readonly tables: TableCache;
+  readonly expectations: ExpectationCache;
+  emit(event: EngineEvent): Promise<void>;
+}

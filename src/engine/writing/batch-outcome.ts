@@ -1,0 +1,55 @@
+import type { ExpectationMetrics } from '../engine-events.ts';
+
+/** What one batch did. Invariant: outputRows + droppedRows + quarantinedRows = inputRows. */
+export interface BatchOutcome {
+  readonly inputRows: number;
+  readonly outputRows: number;
+  readonly outputBytes: number;
+  /** Source files the batch read. */
+  readonly files: number;
+  readonly droppedRows: number;
+  readonly quarantinedRows: number;
+  readonly expectations: readonly ExpectationMetrics[];
+  /** Target table version the batch committed (absent when it committed nothing new). */
+  readonly tableVersion?: number;
+}
+
+export function zeroOutcome(): BatchOutcome {
+  return {
+    inputRows: 0,
+    outputRows: 0,
+    outputBytes: 0,
+    files: 0,
+    droppedRows: 0,
+    quarantinedRows: 0,
+    expectations: [],
+  };
+}
+
+/** The sum of two outcomes; expectation counts add up per (dataset, expectation). */
+export function addOutcome(a: BatchOutcome, b: BatchOutcome): BatchOutcome {
+  const key = (e: { name: string; dataset: string }) => `${e.dataset}.${e.name}`;
+  const byName = new Map(a.expectations.map((e) => [key(e), e]));
+  for (const e of b.expectations) {
+    const prev = byName.get(key(e));
+    byName.set(
+      key(e),
+      prev
+        ? {
+            ...prev,
+            passed_records: prev.passed_records + e.passed_records,
+            failed_records: prev.failed_records + e.failed_records,
+          }
+        : e,
+    );
+  }
+  return {
+    inputRows: a.inputRows + b.inputRows,
+    outputRows: a.outputRows + b.outputRows,
+    outputBytes: a.outputBytes + b.outputBytes,
+    files: a.files + b.files,
+    droppedRows: a.droppedRows + b.droppedRows,
+    quarantinedRows: a.quarantinedRows + b.quarantinedRows,
+    expectations: [...byName.values()],
+  };
+}

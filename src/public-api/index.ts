@@ -1,0 +1,10 @@
+/**
+ * sluice's programmatic API: run an update, validate, query, read events, scaffold. The CLI is a
+ * thin view of these functions. Each takes an optional `session` (see `Session`).
+ */
+export { PipelineEventLog } from './events.ts';
+export { initPipeline } from './init.ts';
+export { type QueryOptions, query } from './query.ts';
+export { type RunPipelineOptions, type RunPipelineOutcome, runPipeline } from './run.ts';
+export { inSession, Session } from './session.ts';
+export { type ValidateOptions, validatePipeline, validationToJson } from './validate.ts';

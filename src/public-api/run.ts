@@ -1,0 +1,105 @@
+import {
+  type EngineListener,
+  type RefreshOptions,
+  type ResolvedPipeline,
+  refreshSelection,
+  runUpdate,
+  type UpdateResult,
+} from '../engine/index.ts';
+import { SluiceError } from '../errors/index.ts';
+import { didYouMean, type ValidationResult, validatePipelineFolder } from '../graph/index.ts';
+import { type PipelineListenersOptions, pipelineListeners } from '../observers/index.ts';
+import { inSession, type Session } from './session.ts';
+
+export type RunPipelineOutcome =
+  | {
+      readonly kind: 'invalid';
+      readonly errors: readonly SluiceError[];
+      readonly warnings: readonly SluiceError[];
+    }
+  | { readonly kind: 'ran'; readonly result: UpdateResult; readonly warnings: readonly SluiceError[] };
+
+export interface RunPipelineOptions extends RefreshOptions {
+  /** Where the pipeline is searched from when `dir` is not given (default: the process's cwd). */
+  readonly cwd?: string;
+  /** Keep polling sources until `signal` aborts (default: the spec's `continuous`). */
+  readonly continuous?: boolean;
+  /** Pause between rounds in continuous mode (default: `pipelines.trigger.interval` or 5 s). */
+  readonly triggerIntervalMs?: number;
+  /** Aborting it stops the update once the running batches committed (state CANCELED). */
+  readonly signal?: AbortSignal;
+  /** Observers of the update's events, called in order (a throwing listener is ignored). */
+  readonly listeners?: readonly EngineListener[];
+  /** Flows run at once (default 2). */
+  readonly concurrency?: number;
+  /** Why the update runs (the event log's `create_update.cause`; default USER_ACTION). */
+  readonly cause?: string;
+  /** Options of the event recorder and notifier every run gets. */
+  readonly observers?: PipelineListenersOptions;
+  /** Called once the pipeline validated, before the update starts. */
+  readonly onValidated?: (v: { pipeline: string; warnings: readonly SluiceError[] }) => void;
+  readonly session?: Session;
+}
+
+/**
+ * Validates the pipeline in `dir` (or found from `cwd`) and, when valid, runs one update with
+ * the event log and the spec's notifications as observers. Invalid pipelines run nothing and
+ * report every error.
+ * @throws SluiceError for refresh options that conflict or name an unknown dataset, a missing
+ *   spec, or a held lock.
+ */
+export function runPipeline(
+  dir: string | undefined,
+  options: RunPipelineOptions = {},
+): Promise<RunPipelineOutcome> {
+  refreshSelection(options);
+  return inSession(options.session, async (session) => {
+    const v = await validatePipelineFolder(dir, {
+      cwd: options.cwd ?? process.cwd(),
+      sql: session.sql,
+      db: session.db,
+    });
+    if (v.errors.length > 0 || !v.graph || !v.spec)
+      return { kind: 'invalid', errors: v.errors, warnings: v.warnings };
+    // A refresh option naming an unknown dataset is a usage mistake: refuse before any update starts.
+    for (const name of [...(options.refresh ?? []), ...(options.fullRefresh ?? [])]) {
+      if (!v.graph.datasets.has(name)) {
+        const hint = didYouMean(name, v.graph.datasets.keys());
+        throw new SluiceError(
+          'DATASET_NOT_DEFINED',
+          `dataset '${name}' named in a refresh option is not defined in the pipeline${hint ? `; did you mean '${hint}'?` : ''}`,
+          { dataset: name },
+        );
+      }
+    }
+    options.onValidated?.({ pipeline: v.spec.name, warnings: v.warnings });
+    const pipeline = resolvedPipeline(v);
+    const result = await runUpdate(pipeline, {
+      ...options,
+      db: session.db,
+      sql: session.sql,
+      continuous: options.continuous ?? pipeline.continuous,
+      listeners: [
+        ...(options.listeners ?? []),
+        ...pipelineListeners(session.db, v.spec, pipeline, options.observers),
+      ],
+    });
+    return { kind: 'ran', result, warnings: v.warnings };
+  });
+}
+
+/** The engine's input from a valid validation result. */
+function resolvedPipeline(v: ValidationResult): ResolvedPipeline {
+  const graph = v.graph!;
+  const spec = v.spec!;
+  return {
+    name: spec.name,
+    root: spec.root,
+    storage: spec.storage,
+    configuration: v.configuration ?? spec.configuration,
+    continuous: spec.continuous ?? false,
+    datasets: [...graph.datasets.values()],
+    flows: [...graph.flows.values()].map((f) => f.flow),
+    plan: graph.execution!,
+  };
+}
