@@ -138,6 +138,21 @@ export const ERROR_CODES = {
   },
   EXPECTATION_VIOLATION: { domain: 'user', summary: 'A FAIL UPDATE expectation was violated.' },
   FLOW_EXECUTION_FAILED: { domain: 'user', summary: 'A flow query failed while running.' },
+  UNRESOLVED_COLUMN: { domain: 'user', summary: 'A query names a column its input does not have.' },
+  CAST_INVALID_INPUT: {
+    domain: 'user',
+    summary: 'A value cannot be converted to the type a query or a table asks for.',
+  },
+  ARITHMETIC_OVERFLOW: { domain: 'user', summary: 'An arithmetic result does not fit its type.' },
+  DATATYPE_MISMATCH: {
+    domain: 'user',
+    summary: 'A function or operator is given values of types it does not take.',
+  },
+  UNSUPPORTED_REGEX: {
+    domain: 'user',
+    summary: 'A regular expression is not valid, or uses Java syntax RE2 lacks.',
+  },
+  DISK_FULL: { domain: 'external', summary: 'The disk is full; nothing of the failed write was committed.' },
   SOURCE_FILE_UNREADABLE: { domain: 'user', summary: 'A source file cannot be read.' },
   INVALID_FILE_SOURCE_OPTION: {
     domain: 'user',

@@ -1,4 +1,5 @@
 export { ERROR_CODES, type ErrorCode, type ErrorDomain } from './codes.ts';
+export { classifyDuckDBError, type DuckDBFailure, duckdbErrorParts } from './duckdb-errors.ts';
 export {
   formatError,
   formatLocation,

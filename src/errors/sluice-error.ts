@@ -1,5 +1,6 @@
 import { memoryLimit } from '../util/index.ts';
 import { ERROR_CODES, type ErrorCode, type ErrorDomain } from './codes.ts';
+import { classifyDuckDBError, duckdbErrorParts } from './duckdb-errors.ts';
 
 /** Where in a user's pipeline source an error points. Lines and columns are 1-based. */
 export interface SourceLocation {
@@ -86,26 +87,28 @@ export function formatError(e: SluiceError): string {
 
 /**
  * Wraps anything thrown into a SluiceError. Errors that are already SluiceErrors pass through;
- * Node fs errors become IO_ERROR (external); everything else is INTERNAL with the original as cause.
+ * Node fs errors become IO_ERROR (external); DuckDB errors get the code of their kind (see
+ * `duckdb-errors.ts`) or `fallback`; everything else is `fallback` (default INTERNAL) with the
+ * original as cause.
  */
 export function toSluiceError(e: unknown, fallback: ErrorCode = 'INTERNAL'): SluiceError {
   if (e instanceof SluiceError) return e;
   const err = e as NodeJS.ErrnoException;
   if (err && typeof err === 'object' && typeof err.code === 'string' && typeof err.syscall === 'string') {
-    return new SluiceError('IO_ERROR', `${err.syscall} failed: ${err.message}`, {
-      params: { errno: err.code, path: err.path },
-      cause: e,
-    });
-  }
-  const message = e instanceof Error ? e.message : String(e);
-  // DuckDB's errors carry their class only as a message prefix.
-  if (message.startsWith('Out of Memory Error')) {
-    const first = message.split('\n')[0]!;
     return new SluiceError(
-      'OUT_OF_MEMORY',
-      `DuckDB ran out of memory (${first}); raise SLUICE_MEMORY_LIMIT (now ${memoryLimit()}) or read smaller batches (maxFilesPerTrigger / maxBytesPerTrigger)`,
-      { params: { memoryLimit: memoryLimit() }, cause: e },
+      err.code === 'ENOSPC' ? 'DISK_FULL' : 'IO_ERROR',
+      `${err.syscall} failed: ${err.message}`,
+      {
+        params: { errno: err.code, path: err.path },
+        cause: e,
+      },
     );
   }
+  const message = e instanceof Error ? e.message : String(e);
+  const duck = classifyDuckDBError(message);
+  if (duck) return new SluiceError(duck.code, duck.message, { params: duck.params, cause: e });
+  // Any other DuckDB error: its class and first lines, never the excerpt of generated SQL.
+  const parts = duckdbErrorParts(message);
+  if (parts) return new SluiceError(fallback, `${parts.kind} Error: ${parts.detail}`, { cause: e });
   return new SluiceError(fallback, message, { cause: e });
 }

@@ -2,7 +2,7 @@
  * `runQuery`: the programmatic core of `sluice query`. Runs read-only DuckDB SQL in which Delta
  * tables are named Spark-style, `` delta.`path` [VERSION AS OF n] ``.
  */
-import { SluiceError } from '../errors/index.ts';
+import { duckdbErrorParts, SluiceError } from '../errors/index.ts';
 import { loadSnapshot, snapshotScanSql } from '../storage/index.ts';
 import { type Database, type DuckDBConnection, withConnection } from '../util/index.ts';
 import { assertReadOnly, rewriteDeltaReferences } from './rewrite.ts';
@@ -92,7 +92,10 @@ export async function readQueryResult(conn: DuckDBConnection, sql: string): Prom
   try {
     reader = await conn.runAndReadAll(sql);
   } catch (e) {
-    const message = (e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, ' ').trim();
+    const raw = e instanceof Error ? e.message : String(e);
+    // DuckDB's class and message, without its excerpt of the (rewritten) statement.
+    const parts = duckdbErrorParts(raw);
+    const message = (parts ? `${parts.kind} Error: ${parts.detail}` : raw).replace(/\s*\n\s*/g, ' ').trim();
     throw new SluiceError('QUERY_FAILED', message, { cause: e });
   }
   const columns = uniqueNames(reader.columnNames());

@@ -14,6 +14,7 @@ import {
   type AnalyzedExpression,
   analyzeExpression,
   compilePlacedQuery,
+  placeText,
   type StandaloneSql,
   substitutePlaced,
   translateStandalone,
@@ -36,6 +37,11 @@ export { type DdlColumn, parseSparkColumns, parseSparkType } from './spark-ddl.t
 export type { TableReference } from './translate.ts';
 export type { SqlParseOptions, SqlParseResult } from './types.ts';
 export { CLOCK_FUNCTIONS, mayCallVolatile, VOLATILE_FUNCTIONS } from './volatility.ts';
+
+/** The file position of character `offset` of a compiled query's source text (when it has a location). */
+export function locateInQuery(query: CompiledQuery, offset: number): SourceLocation | undefined {
+  return query.location ? placeText(query.source, query.location).locate(offset) : undefined;
+}
 
 /** Translations of location-free expressions kept per compiler (expectations repeat across flows). */
 const MAX_CACHED_EXPRESSIONS = 10_000;

@@ -86,7 +86,7 @@ export async function runFlow(ctx: UpdateContext, f: FlowPlan, forceRecompute: b
       await emitFlowState(ctx, f, execution.state, { result });
       return result;
     } catch (e) {
-      const error = flowFailure(e, f);
+      const error = flowFailure(e, f, ctx);
       if (isTransient(error) && attempt < MAX_ATTEMPTS && !ctx.signal?.aborted) {
         await sleep(100 * 2 ** attempt);
         continue;

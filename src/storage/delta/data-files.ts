@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { SluiceError, toSluiceError } from '../../errors/index.ts';
 import { type DuckDBConnection, queryRows, sqlIdent, sqlString } from '../../util/index.ts';
 import type { AddAction } from './actions.ts';
@@ -153,12 +153,7 @@ export async function writeParquetFiles(
   });
   const dataFields = fields.filter((f) => !opts.partitionColumns.includes(f.name));
   if (partFields.length === 0) {
-    return writeOneFile(
-      conn,
-      tablePath,
-      `SELECT ${items.join(', ')} FROM (${stripSemicolon(selectSql)}) AS __s`,
-      opts,
-    );
+    return writeOneFile(conn, tablePath, selectSql, items, opts);
   }
   const tmp = sqlIdent(`__sluice_write_${randomUUID().replaceAll('-', '')}`);
   try {
@@ -170,7 +165,7 @@ export async function writeParquetFiles(
     );
   } catch (e) {
     await conn.run(`DROP TABLE IF EXISTS ${tmp}`).catch(() => {});
-    throw schemaMismatch(tablePath, e);
+    throw await writeFailure(conn, tablePath, selectSql, e);
   }
   try {
     const statCols: StatColumn[] = dataFields.map((f) => ({ name: f.name, type: f.type as DeltaTypeJson }));
@@ -246,16 +241,56 @@ export async function writeParquetFiles(
 }
 
 /**
- * A failed write as DELTA_SCHEMA_MISMATCH — unless DuckDB ran out of memory, which is reported as
- * such (OUT_OF_MEMORY says how to give it more), not as rows that do not fit.
+ * A query that could not be analyzed: what DuckDB's error says it is (a column that does not
+ * exist, …, see `toSluiceError`), else DELTA_SCHEMA_MISMATCH.
  */
-function schemaMismatch(tablePath: string, e: unknown, what = 'the rows do not fit table'): SluiceError {
-  const err = toSluiceError(e);
-  if (err.code === 'OUT_OF_MEMORY') return err;
-  return new SluiceError('DELTA_SCHEMA_MISMATCH', `${what} ${tablePath}: ${(e as Error).message}`, {
+function schemaMismatch(tablePath: string, e: unknown, what: string): SluiceError {
+  const err = toSluiceError(e, 'DELTA_SCHEMA_MISMATCH');
+  if (err.code !== 'DELTA_SCHEMA_MISMATCH' || e instanceof SluiceError) return err;
+  return new SluiceError('DELTA_SCHEMA_MISMATCH', `${what} '${basename(tablePath)}': ${err.message}`, {
     params: { table: tablePath },
     cause: e,
   });
+}
+
+/** Errors that are about the data a query computes, not about where the rows go. */
+const QUERY_FAILURES: ReadonlySet<string> = new Set([
+  'CAST_INVALID_INPUT',
+  'ARITHMETIC_OVERFLOW',
+  'UNSUPPORTED_REGEX',
+  'DATATYPE_MISMATCH',
+  'UNRESOLVED_COLUMN',
+]);
+
+/**
+ * Why a write of `selectSql` failed. Memory, disk and I/O failures say so. A value that does
+ * not convert (or overflows, or a regular expression that does not compile) is the query's own
+ * failure when the query alone fails too — it is evaluated once more, every column, to know —
+ * and otherwise the rows do not fit the table's types: DELTA_SCHEMA_MISMATCH.
+ */
+async function writeFailure(
+  conn: DuckDBConnection,
+  tablePath: string,
+  selectSql: string,
+  e: unknown,
+): Promise<SluiceError> {
+  const err = toSluiceError(e, 'DELTA_SCHEMA_MISMATCH');
+  if (e instanceof SluiceError) return err;
+  if (QUERY_FAILURES.has(err.code)) {
+    const alone = await conn
+      .run(`SELECT max(hash(COLUMNS(*))) FROM (${stripSemicolon(selectSql)}) AS __alone`)
+      .then(
+        () => undefined,
+        (q: unknown) => toSluiceError(q, 'DELTA_SCHEMA_MISMATCH'),
+      );
+    // Inside the caller's transaction (now aborted) nothing more runs: trust what DuckDB said.
+    if (alone) return alone.code === 'DELTA_SCHEMA_MISMATCH' ? err : alone;
+  } else if (err.code !== 'DELTA_SCHEMA_MISMATCH') return err;
+  return new SluiceError(
+    'DELTA_SCHEMA_MISMATCH',
+    `the rows do not fit table '${basename(tablePath)}': ${err.message}`,
+    { params: { ...err.params, table: tablePath }, cause: e },
+  );
 }
 
 /** One `{key, value}` entry of a DuckDB MAP as `getRowObjectsJson` returns it. */
@@ -279,17 +314,19 @@ function parseColumnStatistics(v: unknown): Map<string, Map<string, string>> {
 }
 
 /**
- * Unpartitioned write in a single pass: the rows stream from `rowsSql` (already cast to the
- * schema) straight into one Parquet file, whose statistics come from the writer itself
+ * Unpartitioned write in a single pass: the rows of `selectSql`, cast to the schema by `items`,
+ * stream straight into one Parquet file, whose statistics come from the writer itself
  * (`RETURN_STATS`) — nothing is materialized and the rows are read once. NOT NULL columns are
  * checked on the reported null counts; on any failure the file is removed again.
  */
 async function writeOneFile(
   conn: DuckDBConnection,
   tablePath: string,
-  rowsSql: string,
+  selectSql: string,
+  items: readonly string[],
   opts: WriteFilesOptions,
 ): Promise<WrittenFile[]> {
+  const rowsSql = `SELECT ${items.join(', ')} FROM (${stripSemicolon(selectSql)}) AS __s`;
   const fields = opts.schema.fields;
   const relDir = opts.dir ?? '';
   const name = `${opts.filePrefix ?? 'part'}-00000-${randomUUID()}.c000.zstd.parquet`;
@@ -304,7 +341,7 @@ async function writeOneFile(
     );
   } catch (e) {
     await rm(abs, { force: true });
-    throw schemaMismatch(tablePath, e);
+    throw await writeFailure(conn, tablePath, selectSql, e);
   }
   const numRecords = Number(row?.count ?? 0);
   if (numRecords === 0) {
