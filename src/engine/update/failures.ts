@@ -65,7 +65,7 @@ function inputNames(b: BoundQuery, out = new Map<string, string>()): Map<string,
   return out;
 }
 
-function escape(s: string): string {
+function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
@@ -81,12 +81,12 @@ function userNames(message: string, f: FlowPlan, scope: FailureScope): string {
   // only as their last part.
   for (const d of storedDatasets(f)) {
     out = out.replace(
-      new RegExp(`${escape(tableFolder(scope.storage, d))}(?=[/\\s'"):,]|$)`, 'g'),
+      new RegExp(`${escapeRegExp(tableFolder(scope.storage, d))}(?=[/\\s'"):,]|$)`, 'g'),
       `table '${d.name}'`,
     );
   }
-  out = out.replace(new RegExp(`${escape(scope.storage + sep)}`, 'g'), '');
-  out = out.replace(new RegExp(`${escape(scope.root + sep)}`, 'g'), '');
+  out = out.replace(new RegExp(`${escapeRegExp(scope.storage + sep)}`, 'g'), '');
+  out = out.replace(new RegExp(`${escapeRegExp(scope.root + sep)}`, 'g'), '');
   out = out.replace(/(^|[\s'"(])(\/[^\s'"():,]+)/g, (_m, pre: string, path: string) =>
     isAbsolute(path) ? `${pre}${relativeOrLast(scope.root, path)}` : `${pre}${path}`,
   );
@@ -113,7 +113,7 @@ function tokenLocation(err: SluiceError, f: FlowPlan): SourceLocation | undefine
   if (typeof word !== 'string' || word === '') return undefined;
   const find = (text: string): number | undefined => {
     const at = /^[A-Za-z_][A-Za-z0-9_]*$/.test(word)
-      ? new RegExp(`(?<![A-Za-z0-9_])${escape(word)}(?![A-Za-z0-9_])`, 'i').exec(text)?.index
+      ? new RegExp(`(?<![A-Za-z0-9_])${escapeRegExp(word)}(?![A-Za-z0-9_])`, 'i').exec(text)?.index
       : text.indexOf(word);
     return at === undefined || at < 0 ? undefined : at;
   };
