@@ -180,7 +180,7 @@ type ImportResult = { ok: true; registrations: Registration[] } | { ok: false; e
  * Stage 1 of loading: imports the file and returns its registrations. Imports must run one at a
  * time (the registry collects one file at a time); the compile stage may overlap freely.
  */
-export async function importTsPipelineFile(
+async function importTsPipelineFile(
   file: string,
   options: Pick<TsLoadOptions, 'root'>,
 ): Promise<ImportResult> {

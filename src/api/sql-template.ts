@@ -144,7 +144,7 @@ export function conf(key: string): ConfFragment {
   return Object.freeze({ kind: 'conf', key });
 }
 
-export function quoteString(s: string): string {
+function quoteString(s: string): string {
   return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 

@@ -44,7 +44,7 @@ const COMMANDS: readonly CommandEntry[] = [
   },
 ];
 
-export function version(): string {
+function version(): string {
   const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
   return pkg.version;
 }
@@ -67,7 +67,7 @@ function helpText(): string {
   ].join('\n');
 }
 
-export function findCommand(name: string): CommandEntry | undefined {
+function findCommand(name: string): CommandEntry | undefined {
   return COMMANDS.find((c) => c.name === name || c.aliases?.includes(name));
 }
 

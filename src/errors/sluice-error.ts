@@ -1,4 +1,3 @@
-import { memoryLimit } from '../util/index.ts';
 import { ERROR_CODES, type ErrorCode, type ErrorDomain } from './codes.ts';
 import { classifyDuckDBError, duckdbErrorParts } from './duckdb-errors.ts';
 

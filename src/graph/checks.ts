@@ -47,7 +47,7 @@ function flowLocation(ctx: CheckContext, f: Flow): SourceLocation | undefined {
 }
 
 /** INVALID_DATASET_NAME: dataset, schema and flow names must be identifiers (they become paths). */
-export const namesAreIdentifiers: GraphCheck = {
+const namesAreIdentifiers: GraphCheck = {
   name: 'names are identifiers',
   run(ctx) {
     const out: SluiceError[] = [];
@@ -92,7 +92,7 @@ export const namesAreIdentifiers: GraphCheck = {
 };
 
 /** DUPLICATE_GRAPH_ELEMENT: two datasets, or two flows, with one name. Reported at the later one. */
-export const noDuplicates: GraphCheck = {
+const noDuplicates: GraphCheck = {
   name: 'no duplicate datasets or flows',
   run(ctx) {
     const out: SluiceError[] = [];
@@ -140,7 +140,7 @@ export const noDuplicates: GraphCheck = {
 };
 
 /** DATASET_NOT_DEFINED for flows whose target does not exist (e.g. an append flow's typo). */
-export const flowTargetsDefined: GraphCheck = {
+const flowTargetsDefined: GraphCheck = {
   name: 'flow targets are defined',
   run(ctx) {
     const out: SluiceError[] = [];
@@ -166,7 +166,7 @@ export const flowTargetsDefined: GraphCheck = {
 };
 
 /** PIPELINE_DATASET_WITHOUT_FLOW: a streaming table, view or materialized view nothing writes to. */
-export const datasetsHaveFlows: GraphCheck = {
+const datasetsHaveFlows: GraphCheck = {
   name: 'datasets have flows',
   run(ctx) {
     const out: SluiceError[] = [];
@@ -192,7 +192,7 @@ export const datasetsHaveFlows: GraphCheck = {
 };
 
 /** MATERIALIZED_VIEW_WITH_MULTIPLE_QUERIES: MVs and views take exactly one query. */
-export const singleQueryDatasets: GraphCheck = {
+const singleQueryDatasets: GraphCheck = {
   name: 'materialized views and views have one query',
   run(ctx) {
     const out: SluiceError[] = [];
@@ -218,7 +218,7 @@ export const singleQueryDatasets: GraphCheck = {
 };
 
 /** DATASET_NOT_DEFINED for inputs naming no dataset, with a did-you-mean. Broken definitions are not "undefined". */
-export const inputsDefined: GraphCheck = {
+const inputsDefined: GraphCheck = {
   name: 'inputs are defined',
   run(ctx) {
     const out: SluiceError[] = [];
@@ -251,7 +251,7 @@ export const inputsDefined: GraphCheck = {
  * INVALID_FLOW_QUERY_TYPE.*: a streaming table's flow must read a stream (unless `once`);
  * a materialized view's flow must not. Reads of views whose query streams count as streaming.
  */
-export const flowQueryTypes: GraphCheck = {
+const flowQueryTypes: GraphCheck = {
   name: 'flow query types match targets',
   run(ctx) {
     const out: SluiceError[] = [];
@@ -293,7 +293,7 @@ export const flowQueryTypes: GraphCheck = {
 };
 
 /** DUPLICATE_EXPECTATION_NAME within one dataset. */
-export const uniqueExpectationNames: GraphCheck = {
+const uniqueExpectationNames: GraphCheck = {
   name: 'expectation names are unique per dataset',
   run(ctx) {
     const out: SluiceError[] = [];
@@ -327,7 +327,7 @@ function knownColumns(ctx: CheckContext, d: Dataset): readonly string[] | undefi
 }
 
 /** INVALID_EXPECTATION: the expression must translate, and name only columns the rows have (when known). */
-export const validExpectations: GraphCheck = {
+const validExpectations: GraphCheck = {
   name: 'expectations are valid expressions',
   async run(ctx) {
     const jobs: Promise<SluiceError | undefined>[] = [];
@@ -387,7 +387,7 @@ export const validExpectations: GraphCheck = {
 };
 
 /** Warning MISSING_EXPECTATIONS (rule ST-02): every streaming table should declare expectations. */
-export const streamingTablesHaveExpectations: GraphCheck = {
+const streamingTablesHaveExpectations: GraphCheck = {
   name: 'streaming tables have expectations (ST-02)',
   run(ctx) {
     const out: SluiceError[] = [];

@@ -118,25 +118,6 @@ export function comparison(type: string, left: AstNode, right: AstNode): AstNode
   return { ...base('COMPARISON', type), left, right };
 }
 
-export function baseTable(
-  tableName: string,
-  alias: string,
-  columnAliases: Json = [],
-  location?: number,
-): AstNode {
-  return {
-    type: 'BASE_TABLE',
-    alias,
-    sample: null,
-    query_location: location ?? NO_LOCATION,
-    schema_name: '',
-    table_name: tableName,
-    column_name_alias: columnAliases,
-    catalog_name: '',
-    at_clause: null,
-  };
-}
-
 /** The value of a CONSTANT node as text (`CAST('t' AS BOOLEAN)` → `true`), else undefined. */
 export function constantText(node: AstNode): string | undefined {
   if (node.class === 'CONSTANT' && isNode(node.value)) {

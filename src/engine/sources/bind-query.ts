@@ -3,7 +3,7 @@ import type { Dataset } from '../../model/index.ts';
 import { sqlIdent } from '../../util/index.ts';
 
 /** The name that stands for the input at `key` (e.g. `0/1`) in a flow's bound SQL. */
-export function boundViewName(key: string): string {
+function boundViewName(key: string): string {
   return `__sluice_b_${key.replaceAll('/', '_')}`;
 }
 

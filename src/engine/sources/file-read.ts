@@ -142,7 +142,7 @@ export interface CsvLayout {
 }
 
 /** Splits one CSV line into fields, honoring the quote and escape characters. */
-export function splitCsvLine(line: string, delimiter: string, quote: string, escapeChar: string): string[] {
+function splitCsvLine(line: string, delimiter: string, quote: string, escapeChar: string): string[] {
   const fields: string[] = [];
   let cur = '';
   let inQuotes = false;

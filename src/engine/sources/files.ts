@@ -370,17 +370,3 @@ export async function evolveFileSchema(
   const found = await inferFromFiles(conn, newFiles, checkFileFormat(format), opts);
   return mergeFileSchemas(persisted, found);
 }
-
-/** `CREATE`-ready column list of the rows `fileBatchSql` returns (schema + the two extra columns). */
-export function fileBatchColumns(schema: FileSchema): FileColumn[] {
-  return [
-    ...schema.columns,
-    { name: RESCUED_DATA_COLUMN, type: 'VARCHAR' },
-    { name: SOURCE_FILE_COLUMN, type: 'VARCHAR' },
-  ];
-}
-
-/** Quoted, for error messages and DDL built by the engine. */
-export function describeFileSchema(schema: FileSchema): string {
-  return schema.columns.map((c) => `${sqlIdent(c.name)} ${c.type}`).join(', ');
-}

@@ -41,7 +41,7 @@ export class ExpectationCache {
 export const BATCH_TABLE = '__sluice_batch';
 
 /** Columns added to the batch table for bookkeeping; excluded from every write. */
-export function flagColumns(compiled: readonly CompiledExpectation[]): string[] {
+function flagColumns(compiled: readonly CompiledExpectation[]): string[] {
   return [...compiled.map((c) => c.flag), '__sluice_quarantine', '__sluice_drop'];
 }
 

@@ -29,7 +29,7 @@ import { loadSnapshot, type Snapshot } from './snapshot.ts';
 const MAP = 'MAP(VARCHAR, VARCHAR)';
 
 /** DuckDB types of the checkpoint columns, as in the Delta protocol's checkpoint schema. */
-export const CHECKPOINT_COLUMNS: Readonly<Record<string, string>> = {
+const CHECKPOINT_COLUMNS: Readonly<Record<string, string>> = {
   txn: 'STRUCT(appId VARCHAR, version BIGINT, lastUpdated BIGINT)',
   add: `STRUCT(path VARCHAR, partitionValues ${MAP}, size BIGINT, modificationTime BIGINT, dataChange BOOLEAN, stats VARCHAR, tags ${MAP})`,
   remove: `STRUCT(path VARCHAR, deletionTimestamp BIGINT, dataChange BOOLEAN, extendedFileMetadata BOOLEAN, partitionValues ${MAP}, size BIGINT)`,

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { SluiceError } from '../../errors/index.ts';
 import type { Database } from '../../util/index.ts';
 import { putIfAbsent } from '../object-store.ts';
-import type { Action, AddAction, CommitInfoAction, RemoveAction, TxnAction } from './actions.ts';
+import type { Action, CommitInfoAction, RemoveAction, TxnAction } from './actions.ts';
 import { writeCheckpoint } from './checkpoint-write.ts';
 import { readCommit, type Snapshot } from './snapshot.ts';
 
@@ -255,9 +255,4 @@ export async function commit(
     }
     version++;
   }
-}
-
-/** Convenience: the add actions of a list of actions. */
-export function addsOf(actions: readonly Action[]): AddAction[] {
-  return actions.filter((a): a is { add: AddAction } => 'add' in a).map((a) => a.add);
 }

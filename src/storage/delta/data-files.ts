@@ -58,7 +58,7 @@ function stripSemicolon(sql: string): string {
  * Column names of a SELECT, without running it.
  * @throws SluiceError DELTA_SCHEMA_MISMATCH when the query does not bind.
  */
-export async function describeSelect(conn: DuckDBConnection, selectSql: string): Promise<string[]> {
+async function describeSelect(conn: DuckDBConnection, selectSql: string): Promise<string[]> {
   const rows = await queryRows<{ column_name: string }>(
     conn,
     `DESCRIBE SELECT * FROM (${stripSemicolon(selectSql)}) AS __s`,

@@ -6,16 +6,13 @@ import { SluiceError } from '../../errors/index.ts';
 import type { AddAction, MetadataAction, ProtocolAction } from './actions.ts';
 
 /** Highest `minReaderVersion` sluice reads (3 = table features). */
-export const MAX_READER_VERSION = 3;
+const MAX_READER_VERSION = 3;
 
 /**
  * Reader features (protocol 3) that do not change how rows are read:
  * `timestampNtz` is just a column type; `vacuumProtocolCheck` only constrains vacuum.
  */
-export const SUPPORTED_READER_FEATURES: ReadonlySet<string> = new Set([
-  'timestampNtz',
-  'vacuumProtocolCheck',
-]);
+const SUPPORTED_READER_FEATURES: ReadonlySet<string> = new Set(['timestampNtz', 'vacuumProtocolCheck']);
 
 function unsupportedFeature(feature: string, table: string, detail?: string): SluiceError {
   return new SluiceError(

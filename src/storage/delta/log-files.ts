@@ -18,15 +18,15 @@ import {
 } from '../../util/index.ts';
 import type { Action } from './actions.ts';
 
-export const LOG_DIR = '_delta_log';
+const LOG_DIR = '_delta_log';
 
 /** `<table>/_delta_log`. */
-export function logDir(tablePath: string): string {
+function logDir(tablePath: string): string {
   return join(tablePath, LOG_DIR);
 }
 
 /** Zero-padded 20-digit version, as used in log file names. */
-export function versionPrefix(version: number): string {
+function versionPrefix(version: number): string {
   return String(version).padStart(20, '0');
 }
 
@@ -131,7 +131,7 @@ export async function listLog(tablePath: string): Promise<LogListing> {
  * Parses the text of one commit file. Blank lines are ignored; any other line must be a JSON
  * object, else DELTA_CORRUPT_LOG naming the file and 1-based line.
  */
-export function parseCommitText(text: string, file: string): Action[] {
+function parseCommitText(text: string, file: string): Action[] {
   const actions: Action[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {

@@ -39,7 +39,7 @@ function needsPathEscape(code: number): boolean {
 }
 
 /** Spark's `escapePathName`: each special character becomes `%XX` (uppercase hex). */
-export function escapePathName(s: string): string {
+function escapePathName(s: string): string {
   let out = '';
   for (const ch of s) {
     const code = ch.codePointAt(0) as number;

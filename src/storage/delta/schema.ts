@@ -52,7 +52,7 @@ function unsupported(type: string, context?: string): SluiceError {
 }
 
 /** A decimal type string in Delta's canonical form `decimal(p,s)`. */
-export function decimalType(precision: number, scale: number): PrimitiveType {
+function decimalType(precision: number, scale: number): PrimitiveType {
   if (!(precision >= 1 && precision <= 38 && scale >= 0 && scale <= precision)) {
     throw unsupported(`decimal(${precision},${scale})`);
   }

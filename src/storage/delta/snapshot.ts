@@ -73,7 +73,7 @@ function newestVersion(listing: LogListing): number {
 }
 
 /** The oldest version a snapshot can be built at: 0 when all commits exist, else the first checkpoint whose later commits are contiguous. */
-export function earliestReconstructableVersion(listing: LogListing): number | undefined {
+function earliestReconstructableVersion(listing: LogListing): number | undefined {
   const have = new Set(listing.commits);
   const latest = newestVersion(listing);
   const starts = [...(have.has(0) ? [-1] : []), ...listing.checkpoints.map((c) => c.version)];

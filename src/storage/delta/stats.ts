@@ -11,7 +11,7 @@
 import { sqlIdent, sqlString } from '../../util/index.ts';
 
 /** Length of the string prefix kept in min statistics (Spark's default). */
-export const STRING_PREFIX_LENGTH = 32;
+const STRING_PREFIX_LENGTH = 32;
 
 /** A Delta schema type as it appears in `schemaString` (primitive name or nested object). */
 export type DeltaTypeJson = string | { readonly type: string; readonly [k: string]: unknown };
