@@ -15,18 +15,18 @@ import { columnsCacheFor, executeMicroBatch } from './micro-batch.ts';
 export class AppendOnceExecutor implements FlowExecutor {
   async execute({ ctx, flow, conn, onBatch }: FlowRun): Promise<FlowExecution> {
     const idle: FlowExecution = { state: 'IDLE', totals: zeroOutcome(), batches: 0 };
-    const cp = await openFlowCheckpoint(ctx, flow);
-    if (cp.committed >= 0) return idle;
-    let offset = await cp.log.latest();
+    const checkpoint = await openFlowCheckpoint(ctx, flow);
+    if (checkpoint.committed >= 0) return idle;
+    let offset = await checkpoint.log.latest();
     if (offset?.batchId !== 0) {
       const sources = await snapshotSources(ctx, flow, conn);
       // An input table that does not exist yet has nothing to give: wait for it rather than
       // spend the one run on nothing.
       if (Object.values(sources).some((s) => s.kind === 'table-snapshot' && s.version === null)) return idle;
       offset = { batchId: 0, plannedAt: new Date().toISOString(), sources: readAsOnce(flow.leaves, sources) };
-      await cp.log.write(offset);
+      await checkpoint.log.write(offset);
     }
-    const outcome = await executeMicroBatch(ctx, flow, conn, cp, offset, columnsCacheFor(flow));
+    const outcome = await executeMicroBatch(ctx, flow, conn, checkpoint, offset, columnsCacheFor(flow));
     await onBatch(0, outcome);
     return { state: 'COMPLETED', totals: outcome, batches: 1 };
   }

@@ -37,15 +37,15 @@ export interface NotByGroups {
  */
 export async function planGroupRefresh(
   ctx: UpdateContext,
-  pf: FlowPlan,
+  flow: FlowPlan,
   conn: DuckDBConnection,
-  cp: FlowCheckpoint,
+  checkpoint: FlowCheckpoint,
   before: Readonly<Record<string, SourceOffset>>,
   after: Readonly<Record<string, SourceOffset>>,
 ): Promise<GroupRefresh | NotByGroups> {
   const complete = (reason: string): NotByGroups => ({ kind: 'complete', reason });
-  if (pf.target.expectations.length > 0) return complete('the view has expectations');
-  const child = pf.bound.children.length === 1 ? pf.bound.children[0] : undefined;
+  if (flow.target.expectations.length > 0) return complete('the view has expectations');
+  const child = flow.bound.children.length === 1 ? flow.bound.children[0] : undefined;
   const leaf = child?.kind === 'leaf' ? child.leaf : undefined;
   const dataset = leaf?.dataset;
   if (!leaf || !dataset || leaf.input.kind !== 'dataset')
@@ -76,7 +76,7 @@ export async function planGroupRefresh(
   const [old, input, view] = await Promise.all([
     ctx.tables.snapshot(path, was.version),
     ctx.tables.snapshot(path, now.version),
-    ctx.tables.snapshot(cp.tablePath),
+    ctx.tables.snapshot(checkpoint.tablePath),
   ]);
   if (
     old.metadata.schemaString !== input.metadata.schemaString ||
@@ -87,7 +87,7 @@ export async function planGroupRefresh(
   // A name of this refresh's own: flows share nothing on their connections, but be sure anyway.
   const keys = `__sluice_keys_${randomUUID().replaceAll('-', '')}`;
   const rewrite = await ctx.sql.groupAggregateRewrite(
-    pf.bound.query.sql,
+    flow.bound.query.sql,
     input.schema.fields.map((f) => f.name),
     sqlIdent(keys),
   );
@@ -96,7 +96,7 @@ export async function planGroupRefresh(
   const keyNames = rewrite.keyColumns.map((c) => stored.get(c.toLowerCase()));
   if (keyNames.some((n) => n === undefined)) return complete('the stored view lacks a key column');
 
-  const withSql = (sql: string) => ({ ...pf.bound, query: { ...pf.bound.query, sql } });
+  const withSql = (sql: string) => ({ ...flow.bound, query: { ...flow.bound.query, sql } });
   const newRows = snapshotFilesScanSql(input, adds);
   const keysSql = await bindQuery(withSql(rewrite.keysSql), async () => newRows);
   await conn.run(`CREATE OR REPLACE TEMP TABLE ${sqlIdent(keys)} AS ${keysSql}`);

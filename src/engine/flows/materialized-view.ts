@@ -39,42 +39,45 @@ export class MaterializedViewExecutor implements FlowExecutor {
 
 async function refreshView(
   ctx: UpdateContext,
-  pf: FlowPlan,
+  flow: FlowPlan,
   conn: DuckDBConnection,
   forceRecompute: boolean,
 ): Promise<MaterializedViewOutcome> {
-  const cp = await openFlowCheckpoint(ctx, pf);
-  const latest = await cp.log.latest();
+  const checkpoint = await openFlowCheckpoint(ctx, flow);
+  const latest = await checkpoint.log.latest();
   let offset: BatchOffset;
   let planning: PlanningInformation;
   let byGroups: GroupRefresh | undefined;
-  if (latest && latest.batchId > cp.committed) {
+  if (latest && latest.batchId > checkpoint.committed) {
     offset = latest;
     planning = { technique: 'COMPLETE_RECOMPUTE', reason: 'replaying a refresh that did not commit' };
   } else {
-    const sources = await snapshotSources(ctx, pf, conn);
+    const sources = await snapshotSources(ctx, flow, conn);
     const missing = Object.values(sources).find((s) => s.kind === 'table-snapshot' && s.version === null);
     if (missing && missing.kind === 'table-snapshot') {
       return { planning: { technique: 'NO_OP', reason: `input '${missing.dataset}' has no data yet` } };
     }
-    const tableExists = (await ctx.tables.version(cp.tablePath)) !== undefined;
-    const previous = cp.committed >= 0 ? await cp.log.read(cp.committed).catch(() => undefined) : undefined;
-    const signature = definitionSignature(pf);
+    const tableExists = (await ctx.tables.version(checkpoint.tablePath)) !== undefined;
+    const previous =
+      checkpoint.committed >= 0
+        ? await checkpoint.log.read(checkpoint.committed).catch(() => undefined)
+        : undefined;
+    const signature = definitionSignature(flow);
     const changes = previous ? describeChanges(previous.sources, sources) : ['first refresh'];
     const sameDefinition = previous !== undefined && previous.signature === signature;
     if (previous && !sameDefinition) changes.push('the definition changed');
     if (!forceRecompute && tableExists && changes.length === 0) {
       return { planning: { technique: 'NO_OP', reason: 'no input changed since the last refresh' } };
     }
-    offset = { batchId: cp.committed + 1, plannedAt: new Date().toISOString(), sources, signature };
-    await cp.log.write(offset);
-    const plan =
+    offset = { batchId: checkpoint.committed + 1, plannedAt: new Date().toISOString(), sources, signature };
+    await checkpoint.log.write(offset);
+    const groups =
       !forceRecompute && tableExists && previous && sameDefinition
-        ? await planGroupRefresh(ctx, pf, conn, cp, previous.sources, sources)
+        ? await planGroupRefresh(ctx, flow, conn, checkpoint, previous.sources, sources)
         : undefined;
-    if (plan?.kind === 'groups') {
-      byGroups = plan;
-      planning = { technique: 'GROUP_AGGREGATE', reason: plan.reason };
+    if (groups?.kind === 'groups') {
+      byGroups = groups;
+      planning = { technique: 'GROUP_AGGREGATE', reason: groups.reason };
     } else {
       planning = {
         technique: 'COMPLETE_RECOMPUTE',
@@ -82,13 +85,13 @@ async function refreshView(
           ? 'full refresh requested'
           : !tableExists
             ? 'table does not exist'
-            : [...changes, ...(plan ? [plan.reason] : [])].join('; '),
+            : [...changes, ...(groups ? [groups.reason] : [])].join('; '),
       };
     }
   }
   if (byGroups) {
     try {
-      const outcome = await writeBatch(ctx, pf, conn, cp, byGroups.sql, {
+      const outcome = await writeBatch(ctx, flow, conn, checkpoint, byGroups.sql, {
         batchId: offset.batchId,
         mode: 'overwrite',
         source: 'group aggregate refresh',
@@ -101,13 +104,13 @@ async function refreshView(
   }
   const views: ViewQuality[] = [];
   const sql = await bindQuery(
-    pf.bound,
+    flow.bound,
     (leaf) => leafSql(ctx, leaf, offset.sources[leaf.key], { skipChangeCommits: false }),
     viewExpectationBinder(
       ctx,
-      pf,
+      flow,
       conn,
-      cp,
+      checkpoint,
       { batchId: offset.batchId, source: 'complete recompute' },
       views,
     ),
@@ -116,7 +119,7 @@ async function refreshView(
     (n, s) => n + (s.kind === 'files-snapshot' || s.kind === 'files' ? s.files.length : 0),
     0,
   );
-  const outcome = await writeBatch(ctx, pf, conn, cp, sql, {
+  const outcome = await writeBatch(ctx, flow, conn, checkpoint, sql, {
     batchId: offset.batchId,
     mode: 'overwrite',
     source: 'complete recompute',
@@ -152,13 +155,13 @@ function describeChanges(
 }
 
 /** A digest of everything that defines the view's contents: query texts and expectations. */
-function definitionSignature(pf: FlowPlan): string {
+function definitionSignature(flow: FlowPlan): string {
   const texts: string[] = [];
   const walk = (b: BoundQuery) => {
     texts.push(b.query.sql);
     for (const c of b.children) if (c.kind === 'view') walk(c.bound);
   };
-  walk(pf.bound);
-  const exps = pf.target.expectations.map((e) => [e.name, e.expression, e.action]);
+  walk(flow.bound);
+  const exps = flow.target.expectations.map((e) => [e.name, e.expression, e.action]);
   return createHash('sha256').update(JSON.stringify({ texts, exps })).digest('hex').slice(0, 16);
 }

@@ -34,7 +34,7 @@ export async function executeMicroBatch(
   ctx: UpdateContext,
   f: FlowPlan,
   conn: DuckDBConnection,
-  cp: FlowCheckpoint,
+  checkpoint: FlowCheckpoint,
   offset: BatchOffset,
   columns: ColumnsCache | undefined,
 ): Promise<BatchOutcome> {
@@ -51,9 +51,9 @@ export async function executeMicroBatch(
           skipChangeCommits,
           onShape: (s) => shapes.push(`${leaf.key}=${s}`),
         }),
-      viewExpectationBinder(ctx, f, conn, cp, { batchId: offset.batchId, source }, views),
+      viewExpectationBinder(ctx, f, conn, checkpoint, { batchId: offset.batchId, source }, views),
     );
-    return await writeBatch(ctx, f, conn, cp, sql, {
+    return await writeBatch(ctx, f, conn, checkpoint, sql, {
       batchId: offset.batchId,
       mode: 'append',
       source,

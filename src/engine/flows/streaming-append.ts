@@ -13,12 +13,12 @@ import { columnsCacheFor, executeMicroBatch } from './micro-batch.ts';
  */
 export class StreamingAppendExecutor implements FlowExecutor {
   async execute({ ctx, flow, conn, onBatch }: FlowRun): Promise<FlowExecution> {
-    const cp = await openFlowCheckpoint(ctx, flow);
-    let committed = cp.committed;
+    const checkpoint = await openFlowCheckpoint(ctx, flow);
+    let committed = checkpoint.committed;
     const progress = newStreamProgress();
-    for (const o of await cp.log.readAll(committed)) rememberBatch(progress, o);
+    for (const o of await checkpoint.log.readAll(committed)) rememberBatch(progress, o);
 
-    let pending = await cp.log.latest();
+    let pending = await checkpoint.log.latest();
     if (pending && pending.batchId <= committed) pending = undefined;
     if (pending && pending.batchId !== committed + 1) {
       throw new SluiceError(
@@ -37,8 +37,8 @@ export class StreamingAppendExecutor implements FlowExecutor {
       const offset = pending ?? (await planStreamingBatch(ctx, flow, conn, committed + 1, progress));
       pending = undefined;
       if (!offset) break;
-      if (!replay) await cp.log.write(offset);
-      const outcome = await executeMicroBatch(ctx, flow, conn, cp, offset, columns);
+      if (!replay) await checkpoint.log.write(offset);
+      const outcome = await executeMicroBatch(ctx, flow, conn, checkpoint, offset, columns);
       committed = offset.batchId;
       rememberBatch(progress, offset);
       batches++;

@@ -2,7 +2,7 @@ import type { FlowPlan } from '../../graph/index.ts';
 import type { FlowState } from '../engine-events.ts';
 
 /** What the scheduler needs back from running one flow. */
-export type FlowRunner = (pf: FlowPlan) => Promise<FlowState>;
+export type FlowRunner = (flow: FlowPlan) => Promise<FlowState>;
 
 /**
  * Runs flows in dependency order, at most `concurrency` at once: a flow starts when every flow
@@ -14,7 +14,7 @@ export async function runScheduled(
   flows: readonly FlowPlan[],
   concurrency: number,
   run: FlowRunner,
-  onSkip: (pf: FlowPlan, because: string) => Promise<void>,
+  onSkip: (flow: FlowPlan, because: string) => Promise<void>,
 ): Promise<Map<FlowPlan, FlowState>> {
   const states = new Map<FlowPlan, FlowState>();
   const writers = new Map<string, FlowPlan[]>();

@@ -40,16 +40,16 @@ export interface WriteBatchOptions {
  */
 export async function writeBatch(
   ctx: UpdateContext,
-  pf: FlowPlan,
+  flow: FlowPlan,
   conn: DuckDBConnection,
-  cp: FlowCheckpoint,
+  checkpoint: FlowCheckpoint,
   sql: string,
   opts: WriteBatchOptions,
 ): Promise<BatchOutcome> {
-  const exps = await ctx.expectations.of(pf.target);
+  const exps = await ctx.expectations.of(flow.target);
   const views = opts.views ?? [];
   try {
-    return await writeBatchRows({ ctx, pf, conn, cp, sql, opts, exps, views });
+    return await writeBatchRows({ ctx, flow, conn, checkpoint, sql, opts, exps, views });
   } finally {
     // Materialized batches live until dropped: free them before the next batch (memory stays
     // bounded by one batch per running flow).
@@ -62,9 +62,9 @@ export async function writeBatch(
 /** One batch on its way to the target: what `writeBatch` was given, expectations compiled. */
 interface BatchWrite {
   readonly ctx: UpdateContext;
-  readonly pf: FlowPlan;
+  readonly flow: FlowPlan;
   readonly conn: DuckDBConnection;
-  readonly cp: FlowCheckpoint;
+  readonly checkpoint: FlowCheckpoint;
   readonly sql: string;
   readonly opts: WriteBatchOptions;
   readonly exps: readonly CompiledExpectation[];
@@ -94,7 +94,7 @@ async function writeBatchRows(b: BatchWrite): Promise<BatchOutcome> {
 
 /** Routes and writes a batch; `streaming`: inside writeBatchRows' transaction, nothing materialized. */
 async function routeAndWrite(b: BatchWrite, streaming: boolean): Promise<BatchOutcome> {
-  const { ctx, pf, conn, cp, sql, opts, exps, views } = b;
+  const { ctx, flow, conn, checkpoint, sql, opts, exps, views } = b;
   const routed = removesRows(exps);
   // Warn-only expectations remove no row: write straight from the query and count the failures
   // over the files just written (columnar, cheap) instead of materializing the batch first.
@@ -106,9 +106,9 @@ async function routeAndWrite(b: BatchWrite, streaming: boolean): Promise<BatchOu
     evaluation = ev;
     dataSql = keptRowsSql(exps, ev.rows);
     if (exps.some((e) => e.expectation.action === 'quarantine')) {
-      const qd = quarantineDataset(pf.target);
-      const qPath = quarantineTablePath(ctx.storage, pf.target);
-      const done = ((await ctx.tables.txnVersion(qPath, cp.appId)) ?? -1) >= opts.batchId;
+      const qd = quarantineDataset(flow.target);
+      const qPath = quarantineTablePath(ctx.storage, flow.target);
+      const done = ((await ctx.tables.txnVersion(qPath, checkpoint.appId)) ?? -1) >= opts.batchId;
       if (!done) {
         await commitRows(
           ctx.tables,
@@ -118,24 +118,25 @@ async function routeAndWrite(b: BatchWrite, streaming: boolean): Promise<BatchOu
           quarantinedRowsSql(exps, opts.batchId, opts.source, ev.rows),
           {
             mode: opts.mode,
-            appId: cp.appId,
+            appId: checkpoint.appId,
             batchId: opts.batchId,
-            flow: pf.flow.name,
+            flow: flow.flow.name,
           },
         );
       }
     }
   }
 
-  const committed = ((await ctx.tables.txnVersion(cp.tablePath, cp.appId)) ?? -1) >= opts.batchId;
+  const committed =
+    ((await ctx.tables.txnVersion(checkpoint.tablePath, checkpoint.appId)) ?? -1) >= opts.batchId;
   let written = { rows: 0, bytes: 0, version: undefined as number | undefined };
   if (!committed) {
-    written = await commitRows(ctx.tables, conn, cp.tablePath, pf.target, dataSql, {
+    written = await commitRows(ctx.tables, conn, checkpoint.tablePath, flow.target, dataSql, {
       ...(opts.columns ? { columns: opts.columns } : {}),
       mode: opts.mode,
-      appId: cp.appId,
+      appId: checkpoint.appId,
       batchId: opts.batchId,
-      flow: pf.flow.name,
+      flow: flow.flow.name,
       dataQuality: async (written) => {
         if (warnOnly) evaluation = await countExpectations(conn, written, exps);
         if (!evaluation && views.length === 0) return undefined;

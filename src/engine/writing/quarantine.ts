@@ -47,9 +47,9 @@ export interface ViewQuality {
  */
 export function viewExpectationBinder(
   ctx: UpdateContext,
-  pf: FlowPlan,
+  flow: FlowPlan,
   conn: DuckDBConnection,
-  cp: FlowCheckpoint,
+  checkpoint: FlowCheckpoint,
   batch: { readonly batchId: number; readonly source: string },
   collected: ViewQuality[],
 ): (view: Dataset, key: string, sql: string) => Promise<string> {
@@ -60,7 +60,7 @@ export function viewExpectationBinder(
     const ev = await evaluateExpectations(conn, sql, exps, table);
     if (exps.some((e) => e.expectation.action === 'quarantine')) {
       const qPath = quarantineTablePath(ctx.storage, view);
-      if (((await ctx.tables.txnVersion(qPath, cp.appId)) ?? -1) < batch.batchId) {
+      if (((await ctx.tables.txnVersion(qPath, checkpoint.appId)) ?? -1) < batch.batchId) {
         await commitRows(
           ctx.tables,
           conn,
@@ -69,9 +69,9 @@ export function viewExpectationBinder(
           quarantinedRowsSql(exps, batch.batchId, batch.source, table),
           {
             mode: 'append',
-            appId: cp.appId,
+            appId: checkpoint.appId,
             batchId: batch.batchId,
-            flow: pf.flow.name,
+            flow: flow.flow.name,
           },
         );
       }
