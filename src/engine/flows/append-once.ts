@@ -1,3 +1,4 @@
+import { crashPoint } from '../../util/index.ts';
 import { openFlowCheckpoint } from '../checkpoints/flow-checkpoint.ts';
 import type { BatchOffset, SourceOffset } from '../checkpoints/offsets.ts';
 import { zeroOutcome } from '../writing/batch-outcome.ts';
@@ -25,6 +26,7 @@ export class AppendOnceExecutor implements FlowExecutor {
       if (Object.values(sources).some((s) => s.kind === 'table-snapshot' && s.version === null)) return idle;
       offset = { batchId: 0, plannedAt: new Date().toISOString(), sources: readAsOnce(flow.leaves, sources) };
       await checkpoint.log.write(offset);
+      crashPoint('offset-written', flow.flow.name);
     }
     const outcome = await executeMicroBatch(ctx, flow, conn, checkpoint, offset, columnsCacheFor(flow));
     await onBatch(0, outcome);

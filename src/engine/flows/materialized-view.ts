@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { BoundQuery, FlowPlan } from '../../graph/index.ts';
-import type { DuckDBConnection } from '../../util/index.ts';
-import { openFlowCheckpoint } from '../checkpoints/flow-checkpoint.ts';
+import { crashPoint, type DuckDBConnection } from '../../util/index.ts';
+import { type FlowCheckpoint, openFlowCheckpoint } from '../checkpoints/flow-checkpoint.ts';
 import type { BatchOffset, SourceOffset } from '../checkpoints/offsets.ts';
 import type { PlanningInformation } from '../engine-events.ts';
 import { bindQuery } from '../sources/bind-query.ts';
@@ -25,8 +25,8 @@ interface MaterializedViewOutcome {
  * ahead and the view's new contents — recomputed by groups when only the groups touched by
  * appended input rows can have changed (GROUP_AGGREGATE, see `planGroupRefresh`), else
  * completely against exactly those versions — replace the table's contents in one commit
- * (txn = refresh number). A crash mid-refresh is replayed on the next update as a complete
- * recompute of the recorded versions, which yields the same rows.
+ * (txn = refresh number). After a crash mid-refresh, the next update plans a new refresh from
+ * the inputs as they are then (see `planRefresh`).
  */
 export class MaterializedViewExecutor implements FlowExecutor {
   async execute({ ctx, flow, conn, forceRecompute }: FlowRun): Promise<FlowExecution> {
@@ -37,6 +37,66 @@ export class MaterializedViewExecutor implements FlowExecutor {
   }
 }
 
+/** How a refresh will bring the view up to date, its offset already written ahead. */
+interface PlannedRefresh {
+  readonly offset: BatchOffset;
+  readonly planning: PlanningInformation;
+  readonly byGroups?: GroupRefresh;
+}
+
+/**
+ * Plans the view's next refresh, or says why none is needed (NO_OP). A refresh planned but not
+ * committed (the process died) is not replayed: a refresh replaces the whole view, so planning
+ * afresh from the inputs as they are now is as safe and leaves the view current. It takes the
+ * next number, so whatever the interrupted refresh committed to a quarantine table under its own
+ * number is never taken for this one's.
+ */
+async function planRefresh(
+  ctx: UpdateContext,
+  flow: FlowPlan,
+  conn: DuckDBConnection,
+  checkpoint: FlowCheckpoint,
+  forceRecompute: boolean,
+): Promise<PlannedRefresh | PlanningInformation> {
+  const latest = await checkpoint.log.latest();
+  const interrupted = latest !== undefined && latest.batchId > checkpoint.committed;
+  const sources = await snapshotSources(ctx, flow, conn);
+  const missing = Object.values(sources).find((s) => s.kind === 'table-snapshot' && s.version === null);
+  if (missing && missing.kind === 'table-snapshot') {
+    return { technique: 'NO_OP', reason: `input '${missing.dataset}' has no data yet` };
+  }
+  const tableExists = (await ctx.tables.version(checkpoint.tablePath)) !== undefined;
+  const previous =
+    checkpoint.committed >= 0
+      ? await checkpoint.log.read(checkpoint.committed).catch(() => undefined)
+      : undefined;
+  const signature = definitionSignature(flow);
+  const changes = previous ? describeChanges(previous.sources, sources) : ['first refresh'];
+  const sameDefinition = previous !== undefined && previous.signature === signature;
+  if (previous && !sameDefinition) changes.push('the definition changed');
+  if (interrupted) changes.unshift(`refresh ${latest.batchId} did not commit`);
+  if (!forceRecompute && tableExists && changes.length === 0) {
+    return { technique: 'NO_OP', reason: 'no input changed since the last refresh' };
+  }
+  const batchId = Math.max(checkpoint.committed, latest?.batchId ?? -1) + 1;
+  const offset: BatchOffset = { batchId, plannedAt: new Date().toISOString(), sources, signature };
+  await checkpoint.log.write(offset);
+  crashPoint('offset-written', flow.flow.name);
+  const groups =
+    !forceRecompute && tableExists && previous && sameDefinition
+      ? await planGroupRefresh(ctx, flow, conn, checkpoint, previous.sources, sources)
+      : undefined;
+  if (groups?.kind === 'groups') {
+    return { offset, planning: { technique: 'GROUP_AGGREGATE', reason: groups.reason }, byGroups: groups };
+  }
+  const reason = forceRecompute
+    ? 'full refresh requested'
+    : !tableExists
+      ? 'table does not exist'
+      : [...changes, ...(groups ? [groups.reason] : [])].join('; ');
+  return { offset, planning: { technique: 'COMPLETE_RECOMPUTE', reason } };
+}
+
 async function refreshView(
   ctx: UpdateContext,
   flow: FlowPlan,
@@ -44,51 +104,9 @@ async function refreshView(
   forceRecompute: boolean,
 ): Promise<MaterializedViewOutcome> {
   const checkpoint = await openFlowCheckpoint(ctx, flow);
-  const latest = await checkpoint.log.latest();
-  let offset: BatchOffset;
-  let planning: PlanningInformation;
-  let byGroups: GroupRefresh | undefined;
-  if (latest && latest.batchId > checkpoint.committed) {
-    offset = latest;
-    planning = { technique: 'COMPLETE_RECOMPUTE', reason: 'replaying a refresh that did not commit' };
-  } else {
-    const sources = await snapshotSources(ctx, flow, conn);
-    const missing = Object.values(sources).find((s) => s.kind === 'table-snapshot' && s.version === null);
-    if (missing && missing.kind === 'table-snapshot') {
-      return { planning: { technique: 'NO_OP', reason: `input '${missing.dataset}' has no data yet` } };
-    }
-    const tableExists = (await ctx.tables.version(checkpoint.tablePath)) !== undefined;
-    const previous =
-      checkpoint.committed >= 0
-        ? await checkpoint.log.read(checkpoint.committed).catch(() => undefined)
-        : undefined;
-    const signature = definitionSignature(flow);
-    const changes = previous ? describeChanges(previous.sources, sources) : ['first refresh'];
-    const sameDefinition = previous !== undefined && previous.signature === signature;
-    if (previous && !sameDefinition) changes.push('the definition changed');
-    if (!forceRecompute && tableExists && changes.length === 0) {
-      return { planning: { technique: 'NO_OP', reason: 'no input changed since the last refresh' } };
-    }
-    offset = { batchId: checkpoint.committed + 1, plannedAt: new Date().toISOString(), sources, signature };
-    await checkpoint.log.write(offset);
-    const groups =
-      !forceRecompute && tableExists && previous && sameDefinition
-        ? await planGroupRefresh(ctx, flow, conn, checkpoint, previous.sources, sources)
-        : undefined;
-    if (groups?.kind === 'groups') {
-      byGroups = groups;
-      planning = { technique: 'GROUP_AGGREGATE', reason: groups.reason };
-    } else {
-      planning = {
-        technique: 'COMPLETE_RECOMPUTE',
-        reason: forceRecompute
-          ? 'full refresh requested'
-          : !tableExists
-            ? 'table does not exist'
-            : [...changes, ...(groups ? [groups.reason] : [])].join('; '),
-      };
-    }
-  }
+  const plan = await planRefresh(ctx, flow, conn, checkpoint, forceRecompute);
+  if (!('offset' in plan)) return { planning: plan };
+  const { offset, planning, byGroups } = plan;
   if (byGroups) {
     try {
       const outcome = await writeBatch(ctx, flow, conn, checkpoint, byGroups.sql, {

@@ -1,4 +1,5 @@
 import { SluiceError } from '../../errors/index.ts';
+import { crashPoint } from '../../util/index.ts';
 import { openFlowCheckpoint } from '../checkpoints/flow-checkpoint.ts';
 import { addOutcome, zeroOutcome } from '../writing/batch-outcome.ts';
 import { newStreamProgress, planStreamingBatch, rememberBatch } from './batch-planning.ts';
@@ -38,6 +39,7 @@ export class StreamingAppendExecutor implements FlowExecutor {
       pending = undefined;
       if (!offset) break;
       if (!replay) await checkpoint.log.write(offset);
+      crashPoint('offset-written', flow.flow.name);
       const outcome = await executeMicroBatch(ctx, flow, conn, checkpoint, offset, columns);
       committed = offset.batchId;
       rememberBatch(progress, offset);

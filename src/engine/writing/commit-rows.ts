@@ -6,7 +6,7 @@ import {
   removeAll,
   writeDataFiles,
 } from '../../storage/index.ts';
-import { type DuckDBConnection, queryRows } from '../../util/index.ts';
+import { crashPoint, type DuckDBConnection, queryRows } from '../../util/index.ts';
 import { type PreparedTable, prepareTable, type QueryColumns } from '../tables/prepare-table.ts';
 import type { TableCache } from '../tables/table-cache.ts';
 
@@ -86,6 +86,7 @@ export async function commitRows(
   const removes = opts.mode === 'overwrite' ? removeAll(prepared.snapshot).map((remove) => ({ remove })) : [];
   const rows = adds.reduce((n, a) => n + numRecordsOf(a), 0);
   const bytes = adds.reduce((n, a) => n + a.size, 0);
+  crashPoint('before-commit', opts.flow);
   const version = await tables.commit(
     path,
     [...prepared.metadataActions, ...removes, ...adds.map((add) => ({ add }))],
@@ -115,5 +116,6 @@ export async function commitRows(
       },
     },
   );
+  crashPoint('after-commit', opts.flow);
   return { rows, bytes, version };
 }
