@@ -138,6 +138,11 @@ export const ERROR_CODES = {
   },
   EXPECTATION_VIOLATION: { domain: 'user', summary: 'A FAIL UPDATE expectation was violated.' },
   FLOW_EXECUTION_FAILED: { domain: 'user', summary: 'A flow query failed while running.' },
+  FLOW_CHECKPOINT_INCONSISTENT: {
+    domain: 'user',
+    summary:
+      "A flow's checkpoint and its table disagree (offsets lost or ahead); a full refresh of the table rebuilds both.",
+  },
   UNRESOLVED_COLUMN: { domain: 'user', summary: 'A query names a column its input does not have.' },
   CAST_INVALID_INPUT: {
     domain: 'user',

@@ -59,3 +59,23 @@ test("a materialized view whose _delta_log was lost is recomputed from its input
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(await actualTotals(dir), await expectedTotals(dir));
 });
+
+test('lost offsets are refused with a code that says how to recover — never read again into duplicates', async () => {
+  const dir = tmpDir('lost-offsets');
+  writeFiles(dir, { ...PIPELINE, 'data/1.json': batch(1) });
+  assert.equal((await runCli(['run', dir])).code, 0);
+  const before = await readTable(tableDir(dir, 'bronze'), 'x');
+  rmSync(join(dir, '.sluice', 'checkpoints', 'bronze'), { recursive: true });
+  writeFiles(dir, { 'data/2.json': batch(2) });
+
+  const r = await runCli(['run', dir]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^FLOW_CHECKPOINT_INCONSISTENT: flow 'bronze' .*--full-refresh bronze/m);
+  assert.deepEqual(await readTable(tableDir(dir, 'bronze'), 'x'), before, 'nothing appended');
+
+  const fixed = await runCli(['run', dir, '--full-refresh', 'bronze']);
+  assert.equal(fixed.code, 0, fixed.stderr);
+  const rows = await readTable(tableDir(dir, 'bronze'), 'x');
+  assert.equal(rows.length, 20);
+  assert.equal(new Set(rows.map((r) => r.x)).size, 20, 'no duplicates');
+});

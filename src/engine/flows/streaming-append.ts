@@ -1,6 +1,9 @@
+import { relative } from 'node:path';
 import { SluiceError } from '../../errors/index.ts';
+import type { FlowPlan } from '../../graph/index.ts';
 import { crashPoint } from '../../util/index.ts';
-import { openFlowCheckpoint } from '../checkpoints/flow-checkpoint.ts';
+import { type FlowCheckpoint, openFlowCheckpoint } from '../checkpoints/flow-checkpoint.ts';
+import type { UpdateContext } from '../update/update-context.ts';
 import { addOutcome, zeroOutcome } from '../writing/batch-outcome.ts';
 import { newStreamProgress, planStreamingBatch, rememberBatch } from './batch-planning.ts';
 import type { FlowExecution, FlowExecutor, FlowRun } from './flow-execution.ts';
@@ -15,6 +18,7 @@ import { columnsCacheFor, executeMicroBatch } from './micro-batch.ts';
 export class StreamingAppendExecutor implements FlowExecutor {
   async execute({ ctx, flow, conn, onBatch }: FlowRun): Promise<FlowExecution> {
     const checkpoint = await openFlowCheckpoint(ctx, flow);
+    await assertCheckpointMatchesTable(ctx, flow, checkpoint);
     let committed = checkpoint.committed;
     const progress = newStreamProgress();
     for (const o of await checkpoint.log.readAll(committed)) rememberBatch(progress, o);
@@ -23,7 +27,7 @@ export class StreamingAppendExecutor implements FlowExecutor {
     if (pending && pending.batchId <= committed) pending = undefined;
     if (pending && pending.batchId !== committed + 1) {
       throw new SluiceError(
-        'FLOW_EXECUTION_FAILED',
+        'FLOW_CHECKPOINT_INCONSISTENT',
         `flow '${flow.flow.name}' checkpoint is ahead of its table (batch ${pending.batchId} planned, ${committed} committed); run with --full-refresh ${flow.target.name}`,
         { dataset: flow.target.name, params: { planned: pending.batchId, committed } },
       );
@@ -49,4 +53,33 @@ export class StreamingAppendExecutor implements FlowExecutor {
     }
     return { state: batches > 0 ? 'COMPLETED' : 'IDLE', totals, batches };
   }
+}
+
+/**
+ * Every batch the table has committed under this flow must have its offset: the offsets say
+ * which input was read, and without them a streaming flow would read everything again and
+ * append duplicates. A checkpoint folder deleted or damaged is therefore refused, naming the
+ * way back (a full refresh rebuilds the table and its checkpoint from the sources).
+ * @throws SluiceError FLOW_CHECKPOINT_INCONSISTENT
+ */
+async function assertCheckpointMatchesTable(
+  ctx: UpdateContext,
+  flow: FlowPlan,
+  checkpoint: FlowCheckpoint,
+): Promise<void> {
+  if (checkpoint.committed < 0) return;
+  const have = new Set(await checkpoint.log.batchIds());
+  const missing: number[] = [];
+  for (let id = 0; id <= checkpoint.committed; id++) if (!have.has(id)) missing.push(id);
+  if (missing.length === 0) return;
+  const folder = relative(ctx.storage, checkpoint.log.dir);
+  const span =
+    missing.length === 1
+      ? `batch ${missing[0]}`
+      : `${missing.length} batches (${missing[0]}…${missing.at(-1)})`;
+  throw new SluiceError(
+    'FLOW_CHECKPOINT_INCONSISTENT',
+    `flow '${flow.flow.name}' committed batches 0–${checkpoint.committed} to '${flow.target.name}', but its checkpoint (${folder}) has lost the offsets of ${span}: sluice cannot tell which input it has already read, and reading it again would duplicate rows — run with --full-refresh ${flow.target.name} to rebuild the table from its sources`,
+    { dataset: flow.target.name, params: { committed: checkpoint.committed, missing: missing.length } },
+  );
 }
