@@ -172,6 +172,24 @@ export async function commit(
     opts.txn === undefined
       ? undefined
       : { appId: opts.txn.appId, version: opts.txn.version, lastUpdated: Date.now() };
+  // Belt and braces for idempotent writers: a txn version the table already holds is never
+  // committed twice, even when the caller's own check raced with another writer.
+  const held = txn && opts.snapshot?.txns.get(txn.appId);
+  if (txn && held !== undefined && held >= txn.version) {
+    throw new SluiceError(
+      'DELTA_CONCURRENT_MODIFICATION',
+      `transaction ${txn.appId} version ${txn.version} was already committed to ${tablePath} (the table holds version ${held} of it)`,
+      {
+        params: {
+          table: tablePath,
+          readVersion: opts.readVersion,
+          conflict: 'txn',
+          appId: txn.appId,
+          txnVersion: held,
+        },
+      },
+    );
+  }
   const removes = new Set(
     actions.filter((a): a is { remove: RemoveAction } => 'remove' in a).map((a) => a.remove.path),
   );
