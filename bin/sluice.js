@@ -8,6 +8,19 @@ import Module, { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import vm from 'node:vm';
 
+// SIGINT / SIGTERM are handled for the whole life of the process, start-up and teardown included:
+// the first asks the command to stop (an update finishes its running batches and ends CANCELED;
+// other commands finish), a second one exits at once.
+const stop = new AbortController();
+let stopRequests = 0;
+const onStopSignal = () => {
+  stopRequests++;
+  if (stopRequests > 1) process.exit(130);
+  stop.abort();
+};
+process.on('SIGINT', onStopSignal);
+process.on('SIGTERM', onStopSignal);
+
 const root = new URL('..', import.meta.url).pathname;
 const bundle = join(root, 'dist', 'sluice.cjs');
 
@@ -62,11 +75,15 @@ const useBundle =
 
 if (useBundle) {
   const { exports, save } = loadBundle();
-  process.exitCode = await exports.main(process.argv.slice(2));
+  process.exitCode = await exports.main(process.argv.slice(2), { signal: stop.signal });
   save();
 } else {
   const { register } = await import('tsx/esm/api');
   register();
   const { main } = await import('../src/cli/main.ts');
-  process.exitCode = await main(process.argv.slice(2));
+  process.exitCode = await main(process.argv.slice(2), { signal: stop.signal });
 }
+// Exit now, with the signal handlers still installed: left to drain by itself, Node closes them
+// before its teardown (DuckDB's destructors), and a signal then would end the process by force.
+// (stdout and stderr are synchronous for files and pipes on POSIX, so nothing written is lost.)
+process.exit();

@@ -14,6 +14,8 @@ export interface CliIO {
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
   readonly stderr: NodeJS.WritableStream;
   readonly cwd: string;
+  /** Aborted when the process is asked to stop (SIGINT / SIGTERM): long commands end cleanly. */
+  readonly signal?: AbortSignal;
 }
 
 /** Exit codes shared by all commands. */

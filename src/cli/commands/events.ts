@@ -125,6 +125,7 @@ async function showEvents(
     } catch (e) {
       // --follow before the first update: wait for one to start.
       if (!(o.follow && e instanceof SluiceError && e.code === 'EVENT_LOG_NOT_FOUND')) throw e;
+      if (io.signal?.aborted) return EXIT.ok;
       await sleep(POLL_MS);
     }
   }
@@ -163,6 +164,8 @@ async function followUpdate(
   let gone = 0;
   let state = terminalState(all, updateId);
   while (state === undefined) {
+    // Ctrl-C / SIGTERM ends following cleanly.
+    if (io.signal?.aborted) return EXIT.ok;
     await sleep(POLL_MS);
     const v = await log.version();
     if (v !== version) {

@@ -49,46 +49,37 @@ export const runCommand: CliCommand = {
       io.stderr.write(`USAGE: --format must be text or json, got '${format}'\n`);
       return EXIT.usage;
     }
-    const controller = new AbortController();
-    const stop = () => controller.abort();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
     const view = format === 'text' ? new ProgressView(io.stdout) : undefined;
-    try {
-      const outcome = await runPipeline(positionals[0], {
-        cwd: io.cwd,
-        ...(values.refresh !== undefined ? { refresh: list(values.refresh) } : {}),
-        ...(values['full-refresh'] !== undefined ? { fullRefresh: list(values['full-refresh']) } : {}),
-        ...(values['full-refresh-all'] ? { fullRefreshAll: true } : {}),
-        ...(values.continuous ? { continuous: true } : {}),
-        signal: controller.signal,
-        listeners: view ? [(e: EngineEvent) => view.onEvent(e)] : [],
-        onValidated: (v) => {
-          if (view) {
-            view.header(v.pipeline, v.warnings.map(formatError));
-          }
-        },
-      });
-      if (outcome.kind === 'invalid') {
-        for (const e of outcome.errors) io.stderr.write(`${formatError(e)}\n`);
-        io.stderr.write(
-          `pipeline is invalid: ${outcome.errors.length} error${outcome.errors.length === 1 ? '' : 's'}\n`,
-        );
-        return EXIT.failed;
-      }
-      const result = outcome.result;
-      view?.finish();
-      if (format === 'json') io.stdout.write(`${JSON.stringify(resultJson(result), null, 2)}\n`);
-      else io.stdout.write(summary(result));
-      if (result.error) io.stderr.write(`${formatError(result.error)}\n`);
-      for (const f of result.flows) if (f.error) io.stderr.write(`${formatError(f.error)}\n`);
-      // CANCELED (a stop requested with Ctrl-C / SIGTERM, honoured after the running batches
-      // committed) is a clean end, like COMPLETED.
-      return result.state === 'FAILED' ? EXIT.failed : EXIT.ok;
-    } finally {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
+    const outcome = await runPipeline(positionals[0], {
+      cwd: io.cwd,
+      ...(values.refresh !== undefined ? { refresh: list(values.refresh) } : {}),
+      ...(values['full-refresh'] !== undefined ? { fullRefresh: list(values['full-refresh']) } : {}),
+      ...(values['full-refresh-all'] ? { fullRefreshAll: true } : {}),
+      ...(values.continuous ? { continuous: true } : {}),
+      ...(io.signal ? { signal: io.signal } : {}),
+      listeners: view ? [(e: EngineEvent) => view.onEvent(e)] : [],
+      onValidated: (v) => {
+        if (view) {
+          view.header(v.pipeline, v.warnings.map(formatError));
+        }
+      },
+    });
+    if (outcome.kind === 'invalid') {
+      for (const e of outcome.errors) io.stderr.write(`${formatError(e)}\n`);
+      io.stderr.write(
+        `pipeline is invalid: ${outcome.errors.length} error${outcome.errors.length === 1 ? '' : 's'}\n`,
+      );
+      return EXIT.failed;
     }
+    const result = outcome.result;
+    view?.finish();
+    if (format === 'json') io.stdout.write(`${JSON.stringify(resultJson(result), null, 2)}\n`);
+    else io.stdout.write(summary(result));
+    if (result.error) io.stderr.write(`${formatError(result.error)}\n`);
+    for (const f of result.flows) if (f.error) io.stderr.write(`${formatError(f.error)}\n`);
+    // CANCELED (a stop requested with Ctrl-C / SIGTERM, honoured after the running batches
+    // committed) is a clean end, like COMPLETED.
+    return result.state === 'FAILED' ? EXIT.failed : EXIT.ok;
   },
 };
 
