@@ -284,16 +284,12 @@ function loadError(e: unknown, file: string, root: string, mapFrame?: FrameMappe
 type Compiled = { readonly query: CompiledQuery } | { readonly error: unknown } | undefined;
 
 /**
- * Stage 2: turns registrations into model datasets and flows. All queries compile concurrently
- * (the SQL front end batches DuckDB round trips); results are assembled in registration order.
+ * Compiles every registration's query concurrently; per registration, in order: the compiled
+ * query, the error its compile threw, or undefined when it has no query.
  */
-export async function compileRegistrations(
-  registrations: readonly Registration[],
-  options: TsLoadOptions,
-): Promise<TsLoadResult> {
-  const errors: SluiceError[] = [];
+function compileQueries(registrations: readonly Registration[], options: TsLoadOptions): Promise<Compiled[]> {
   const ctx: PipelineContext = Object.freeze({ conf: options.configuration });
-  const compiled: Compiled[] = await Promise.all(
+  return Promise.all(
     registrations.map((r) =>
       r.query === undefined
         ? undefined
@@ -303,84 +299,131 @@ export async function compileRegistrations(
           ),
     ),
   );
-  const datasets: Dataset[] = [];
-  const flows: Flow[] = [];
-  const appendCount = new Map<string, number>();
+}
+
+/** What stage 2 assembles, in registration order; `appendCount` numbers unnamed append flows per target. */
+interface Assembly {
+  readonly datasets: Dataset[];
+  readonly flows: Flow[];
+  readonly errors: SluiceError[];
+  readonly appendCount: Map<string, number>;
+}
+
+/** The model dataset a dataset registration declares (locations made relative to the root). */
+function registeredDataset(
+  r: Extract<Registration, { kind: 'dataset' }>,
+  options: TsLoadOptions,
+  location: SourceLocation | undefined,
+): Dataset {
+  const { name, schema } = splitName(r.name, options.schema);
+  const expectations: Expectation[] = r.expectations.map((x) =>
+    Object.freeze({
+      ...x,
+      ...(x.location ? { location: relLocation(options.root, x.location)! } : {}),
+    }),
+  );
+  return Object.freeze({
+    kind: r.datasetKind,
+    name,
+    ...(schema !== undefined ? { schema } : {}),
+    ...(r.comment !== undefined ? { comment: r.comment } : {}),
+    properties: Object.freeze(r.properties),
+    partitionBy: Object.freeze(r.partitionBy),
+    clusterBy: Object.freeze(r.clusterBy),
+    ...(r.columns ? { columns: Object.freeze(r.columns) } : {}),
+    expectations: Object.freeze(expectations),
+    private: r.private,
+    language: 'ts' as const,
+    ...(location ? { location } : {}),
+  });
+}
+
+/**
+ * Adds a dataset registration's dataset, and its defining flow when it has a query: the flow if
+ * the query compiled, else an error (the dataset is kept, so readers see it as failed).
+ */
+function assembleDataset(
+  out: Assembly,
+  r: Extract<Registration, { kind: 'dataset' }>,
+  result: Compiled,
+  options: TsLoadOptions,
+): void {
+  const location = relLocation(options.root, r.location);
+  const dataset = registeredDataset(r, options, location);
+  const { name } = dataset;
+  out.datasets.push(dataset);
+  if (result === undefined) return;
+  if ('error' in result) {
+    out.errors.push(withLocation(asSluiceError(result.error, 'TS_INVALID_DEFINITION'), name, location));
+    return;
+  }
+  out.flows.push(
+    Object.freeze({
+      kind: 'flow',
+      name,
+      target: name,
+      role: 'defining',
+      query: result.query,
+      options: {},
+      language: 'ts',
+      ...(location ? { location } : {}),
+    }),
+  );
+}
+
+/** Adds an append-flow registration's flow (unnamed: `<target>_flow_<n>`), or its compile error. */
+function assembleAppendFlow(
+  out: Assembly,
+  r: Extract<Registration, { kind: 'append_flow' }>,
+  result: Compiled,
+  options: TsLoadOptions,
+): void {
+  const location = relLocation(options.root, r.location);
+  const n = (out.appendCount.get(r.target) ?? 0) + 1;
+  out.appendCount.set(r.target, n);
+  const target = splitName(r.target, undefined).name;
+  const name = r.name ?? `${target}_flow_${n}`;
+  if (result === undefined || 'error' in result) {
+    out.errors.push(withLocation(asSluiceError(result?.error, 'TS_INVALID_DEFINITION'), target, location));
+    return;
+  }
+  out.flows.push(
+    Object.freeze({
+      kind: 'flow',
+      name,
+      target,
+      role: 'append',
+      query: result.query,
+      options: Object.freeze<Record<string, string>>(r.once ? { once: 'true' } : {}),
+      language: 'ts',
+      ...(location ? { location } : {}),
+    }),
+  );
+}
+
+/**
+ * Stage 2: turns registrations into model datasets and flows. All queries compile concurrently
+ * (the SQL front end batches DuckDB round trips); results are assembled in registration order.
+ */
+export async function compileRegistrations(
+  registrations: readonly Registration[],
+  options: TsLoadOptions,
+): Promise<TsLoadResult> {
+  const compiled = await compileQueries(registrations, options);
+  const out: Assembly = { datasets: [], flows: [], errors: [], appendCount: new Map() };
   for (const [i, r] of registrations.entries()) {
-    const location = relLocation(options.root, r.location);
-    const result = compiled[i];
     switch (r.kind) {
-      case 'dataset': {
-        const { name, schema } = splitName(r.name, options.schema);
-        const expectations: Expectation[] = r.expectations.map((x) =>
-          Object.freeze({
-            ...x,
-            ...(x.location ? { location: relLocation(options.root, x.location)! } : {}),
-          }),
-        );
-        datasets.push(
-          Object.freeze({
-            kind: r.datasetKind,
-            name,
-            ...(schema !== undefined ? { schema } : {}),
-            ...(r.comment !== undefined ? { comment: r.comment } : {}),
-            properties: Object.freeze(r.properties),
-            partitionBy: Object.freeze(r.partitionBy),
-            clusterBy: Object.freeze(r.clusterBy),
-            ...(r.columns ? { columns: Object.freeze(r.columns) } : {}),
-            expectations: Object.freeze(expectations),
-            private: r.private,
-            language: 'ts' as const,
-            ...(location ? { location } : {}),
-          }),
-        );
-        if (result === undefined) break;
-        if ('error' in result) {
-          errors.push(withLocation(asSluiceError(result.error, 'TS_INVALID_DEFINITION'), name, location));
-          break;
-        }
-        flows.push(
-          Object.freeze({
-            kind: 'flow',
-            name,
-            target: name,
-            role: 'defining',
-            query: result.query,
-            options: {},
-            language: 'ts',
-            ...(location ? { location } : {}),
-          }),
-        );
+      case 'dataset':
+        assembleDataset(out, r, compiled[i], options);
         break;
-      }
-      case 'append_flow': {
-        const n = (appendCount.get(r.target) ?? 0) + 1;
-        appendCount.set(r.target, n);
-        const target = splitName(r.target, undefined).name;
-        const name = r.name ?? `${target}_flow_${n}`;
-        if (result === undefined || 'error' in result) {
-          errors.push(withLocation(asSluiceError(result?.error, 'TS_INVALID_DEFINITION'), target, location));
-          break;
-        }
-        flows.push(
-          Object.freeze({
-            kind: 'flow',
-            name,
-            target,
-            role: 'append',
-            query: result.query,
-            options: Object.freeze<Record<string, string>>(r.once ? { once: 'true' } : {}),
-            language: 'ts',
-            ...(location ? { location } : {}),
-          }),
-        );
+      case 'append_flow':
+        assembleAppendFlow(out, r, compiled[i], options);
         break;
-      }
       default: {
         const never: never = r;
         return never;
       }
     }
   }
-  return { datasets, flows, errors };
+  return { datasets: out.datasets, flows: out.flows, errors: out.errors };
 }

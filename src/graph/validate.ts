@@ -7,7 +7,7 @@ import { type CheckContext, ERROR_CHECKS, isView, WARNING_CHECKS } from './check
 import { buildExecutionPlan } from './execution-plan.ts';
 import { loadPipelineDefinitions } from './load.ts';
 import { findCycles, topologicalOrder } from './plan.ts';
-import { baseName, buildIndex, lookupDataset, resolveFlow, unresolved } from './resolve.ts';
+import { baseName, buildIndex, type GraphIndex, lookupDataset, resolveFlow, unresolved } from './resolve.ts';
 import type { FailedFlow, GraphEdge, PipelineGraph, ResolvedFlow } from './types.ts';
 
 /**
@@ -35,19 +35,11 @@ export interface ValidationResult extends Omit<GraphValidation, 'graph'> {
 }
 
 /**
- * Resolves and validates definitions (no I/O beyond the SQL front end's expression parsing).
- * `loadErrors` are front-end errors; a dataset they name counts as failed, so readers get
- * UPSTREAM_FAILED rather than DATASET_NOT_DEFINED.
+ * A memoized predicate: whether reading the view `name` yields a stream (some flow into it reads
+ * a stream or a streaming view). A view on a cycle counts as batch here — the cycle is reported
+ * on its own.
  */
-export async function validateDefinitions(
-  definitions: PipelineDefinitions,
-  options: { readonly sql: SqlCompiler; readonly loadErrors?: readonly SluiceError[] },
-): Promise<GraphValidation> {
-  const loadErrors = options.loadErrors ?? [];
-  const index = buildIndex(definitions.datasets, definitions.flows, loadErrors);
-
-  // Whether reading a view yields a stream (memoized; a view on a cycle counts as batch here —
-  // the cycle is reported on its own).
+function streamingViewPredicate(index: GraphIndex): (name: string) => boolean {
   const viewStreaming = new Map<string, boolean>();
   const visiting = new Set<string>();
   const isStreamingView = (name: string): boolean => {
@@ -69,23 +61,26 @@ export async function validateDefinitions(
     viewStreaming.set(name, streaming);
     return streaming;
   };
+  return isStreamingView;
+}
 
+/** Each (unique) flow's resolution against the datasets, by flow name. */
+function resolveFlows(index: GraphIndex): Map<string, ResolvedFlow | FailedFlow> {
+  const isStreamingView = streamingViewPredicate(index);
   const resolutions = new Map<string, ResolvedFlow | FailedFlow>();
   for (const f of index.flows)
     resolutions.set(f.name, resolveFlow(unresolved(f), index.datasets, isStreamingView));
+  return resolutions;
+}
 
-  const ctx: CheckContext = {
-    index,
-    sql: options.sql,
-    resolutions,
-    allDatasets: definitions.datasets,
-    allFlows: definitions.flows,
-  };
-  const errors: SluiceError[] = [...loadErrors];
-  for (const check of ERROR_CHECKS) errors.push(...(await check.run(ctx)));
-
-  // Dependencies between datasets: target → datasets its flows read (resolved names only).
-  const names = [...index.datasets.keys()];
+/**
+ * Dependencies between datasets: target → datasets its resolved flows read, and one edge per
+ * flow input (resolved flows into defined datasets only).
+ */
+function datasetDependencies(
+  index: GraphIndex,
+  resolutions: ReadonlyMap<string, ResolvedFlow | FailedFlow>,
+): { deps: Map<string, string[]>; edges: GraphEdge[] } {
   const deps = new Map<string, string[]>();
   const edges: GraphEdge[] = [];
   for (const r of resolutions.values()) {
@@ -98,7 +93,17 @@ export async function validateDefinitions(
     }
     deps.set(r.target, list);
   }
+  return { deps, edges };
+}
+
+/** One CIRCULAR_DEPENDENCY error per dependency cycle, and the set of datasets on any cycle. */
+function cycleErrors(
+  index: GraphIndex,
+  names: readonly string[],
+  deps: ReadonlyMap<string, readonly string[]>,
+): { onCycle: Set<string>; errors: SluiceError[] } {
   const onCycle = new Set<string>();
+  const errors: SluiceError[] = [];
   for (const cycle of findCycles(names, deps)) {
     for (const n of cycle) onCycle.add(n);
     const first = index.datasets.get(cycle[0]!);
@@ -114,18 +119,19 @@ export async function validateDefinitions(
       ),
     );
   }
+  return { onCycle, errors };
+}
 
-  const warnings: SluiceError[] = [];
-  for (const check of WARNING_CHECKS) warnings.push(...(await check.run(ctx)));
-
-  const { failed, downstream } = propagateFailures(
-    index.datasets,
-    index.flows,
-    errors,
-    onCycle,
-    index.brokenNames,
-  );
-
+/**
+ * The run order: datasets topologically (those on or behind a cycle left out), then their
+ * resolved flows in that order; plus the resolved flows by name.
+ */
+function runOrder(
+  index: GraphIndex,
+  resolutions: ReadonlyMap<string, ResolvedFlow | FailedFlow>,
+  names: readonly string[],
+  deps: ReadonlyMap<string, readonly string[]>,
+): { plan: PipelineGraph['plan']; flows: Map<string, ResolvedFlow> } {
   const planDatasets = topologicalOrder(names, deps);
   const planFlows: string[] = [];
   for (const d of planDatasets) {
@@ -134,14 +140,50 @@ export async function validateDefinitions(
   }
   const flows = new Map<string, ResolvedFlow>();
   for (const [name, r] of resolutions) if (r.kind === 'resolved_flow') flows.set(name, r);
+  return { plan: { datasets: planDatasets, flows: planFlows }, flows };
+}
 
-  const resolved = {
-    datasets: index.datasets,
-    flows,
-    edges,
-    plan: { datasets: planDatasets, flows: planFlows },
-    failed,
+/**
+ * Resolves and validates definitions (no I/O beyond the SQL front end's expression parsing).
+ * `loadErrors` are front-end errors; a dataset they name counts as failed, so readers get
+ * UPSTREAM_FAILED rather than DATASET_NOT_DEFINED.
+ */
+export async function validateDefinitions(
+  definitions: PipelineDefinitions,
+  options: { readonly sql: SqlCompiler; readonly loadErrors?: readonly SluiceError[] },
+): Promise<GraphValidation> {
+  const loadErrors = options.loadErrors ?? [];
+  const index = buildIndex(definitions.datasets, definitions.flows, loadErrors);
+  const resolutions = resolveFlows(index);
+
+  const ctx: CheckContext = {
+    index,
+    sql: options.sql,
+    resolutions,
+    allDatasets: definitions.datasets,
+    allFlows: definitions.flows,
   };
+  const errors: SluiceError[] = [...loadErrors];
+  for (const check of ERROR_CHECKS) errors.push(...(await check.run(ctx)));
+
+  const names = [...index.datasets.keys()];
+  const { deps, edges } = datasetDependencies(index, resolutions);
+  const cycles = cycleErrors(index, names, deps);
+  errors.push(...cycles.errors);
+
+  const warnings: SluiceError[] = [];
+  for (const check of WARNING_CHECKS) warnings.push(...(await check.run(ctx)));
+
+  const { failed, downstream } = propagateFailures(
+    index.datasets,
+    index.flows,
+    errors,
+    cycles.onCycle,
+    index.brokenNames,
+  );
+
+  const { plan, flows } = runOrder(index, resolutions, names, deps);
+  const resolved = { datasets: index.datasets, flows, edges, plan, failed };
   const graph: PipelineGraph =
     errors.length === 0 ? { ...resolved, execution: buildExecutionPlan(resolved) } : resolved;
   return { graph, errors, downstream, warnings, valid: errors.length === 0 };

@@ -143,102 +143,123 @@ export class EventRecorder {
     return this.#writer?.pipelineId;
   }
 
+  /** Records one engine event (the listener's body); does nothing once the event log is disabled. */
   async onEvent(e: EngineEvent): Promise<void> {
     if (this.#disabled) return;
     switch (e.kind) {
       case 'update_created':
         await this.#start(e);
         return;
-      case 'update_state': {
-        const terminal = TERMINAL_UPDATE_STATES.has(e.state);
-        this.#add({
-          type: 'update_progress',
-          level: e.state === 'FAILED' ? 'ERROR' : 'INFO',
-          message: `Update ${e.updateId.slice(0, 8)} is ${e.state}.${e.error ? ` ${e.error.code}: ${e.error.message}` : ''}`,
-          details: { update_progress: { state: e.state } },
-          error: e.error ? eventError(e.error) : null,
-        });
-        if (terminal) {
-          await this.close();
-          await this.#closeMarker(e.updateId);
-        } else {
-          await this.#mark(e.updateId, e.state);
-          this.#schedule();
-        }
+      case 'update_state':
+        await this.#onUpdateState(e);
         return;
-      }
-      case 'flow_state': {
-        const terminal = TERMINAL_FLOW_STATES.has(e.state);
-        const error = e.error ?? e.result?.error;
-        const level: EventLevel = e.state === 'FAILED' ? 'ERROR' : e.state === 'SKIPPED' ? 'WARN' : 'INFO';
-        const verb = terminal ? 'has' : 'is';
-        const why = error
-          ? `: ${error.code}: ${error.message}`
-          : e.result?.skippedBecause
-            ? ` because upstream flow '${e.result.skippedBecause}' failed`
-            : '';
-        this.#add({
-          type: 'flow_progress',
-          level,
-          message: `Flow '${e.flow}' ${verb} ${e.state}${why}.`,
-          details: { flow_progress: { status: e.state, ...flowResultDetails(e.result) } },
-          error: error ? eventError(error) : null,
-          flow: e.flow,
-          dataset: e.dataset,
-        });
-        this.#schedule();
+      case 'flow_state':
+        this.#onFlowState(e);
         return;
-      }
       case 'batch_committed':
-        this.#add({
-          type: 'flow_progress',
-          level: 'METRICS',
-          message: `Flow '${e.flow}' committed batch ${e.batchId}: ${e.rows} rows (table version ${e.tableVersion}).`,
-          details: {
-            flow_progress: {
-              status: 'RUNNING',
-              metrics: { num_output_rows: e.rows },
-              batch_id: e.batchId,
-              table_version: e.tableVersion,
-            },
-          },
-          flow: e.flow,
-          dataset: e.dataset,
-          batchId: e.batchId,
-        });
-        this.#schedule();
+        this.#onBatchCommitted(e);
         return;
-      case 'planning': {
-        const t = e.planning.technique;
-        this.#add({
-          type: 'planning_information',
-          level: 'INFO',
-          message: `Flow '${e.flow}' planned as ${t}: ${e.planning.reason}.`,
-          details: {
-            planning_information: {
-              technique: t,
-              reason: e.planning.reason,
-              technique_information: [
-                {
-                  maintenance_type: `MAINTENANCE_TYPE_${t}`,
-                  is_chosen: true,
-                  is_applicable: true,
-                  reason: e.planning.reason,
-                },
-              ],
-            },
-          },
-          flow: e.flow,
-          dataset: e.dataset,
-        });
-        this.#schedule();
+      case 'planning':
+        this.#onPlanning(e);
         return;
-      }
       default: {
         const never: never = e;
         return never;
       }
     }
+  }
+
+  /**
+   * Records an update state change; a terminal state flushes, closes the writer and removes the
+   * open-update markers, any other state updates this update's marker.
+   */
+  async #onUpdateState(e: Extract<EngineEvent, { kind: 'update_state' }>): Promise<void> {
+    const terminal = TERMINAL_UPDATE_STATES.has(e.state);
+    this.#add({
+      type: 'update_progress',
+      level: e.state === 'FAILED' ? 'ERROR' : 'INFO',
+      message: `Update ${e.updateId.slice(0, 8)} is ${e.state}.${e.error ? ` ${e.error.code}: ${e.error.message}` : ''}`,
+      details: { update_progress: { state: e.state } },
+      error: e.error ? eventError(e.error) : null,
+    });
+    if (terminal) {
+      await this.close();
+      await this.#closeMarker(e.updateId);
+    } else {
+      await this.#mark(e.updateId, e.state);
+      this.#schedule();
+    }
+  }
+
+  /** Buffers a `flow_progress` row for a flow state change (with its result when it has one). */
+  #onFlowState(e: Extract<EngineEvent, { kind: 'flow_state' }>): void {
+    const terminal = TERMINAL_FLOW_STATES.has(e.state);
+    const error = e.error ?? e.result?.error;
+    const level: EventLevel = e.state === 'FAILED' ? 'ERROR' : e.state === 'SKIPPED' ? 'WARN' : 'INFO';
+    const verb = terminal ? 'has' : 'is';
+    const why = error
+      ? `: ${error.code}: ${error.message}`
+      : e.result?.skippedBecause
+        ? ` because upstream flow '${e.result.skippedBecause}' failed`
+        : '';
+    this.#add({
+      type: 'flow_progress',
+      level,
+      message: `Flow '${e.flow}' ${verb} ${e.state}${why}.`,
+      details: { flow_progress: { status: e.state, ...flowResultDetails(e.result) } },
+      error: error ? eventError(error) : null,
+      flow: e.flow,
+      dataset: e.dataset,
+    });
+    this.#schedule();
+  }
+
+  /** Buffers a METRICS `flow_progress` row for a committed batch. */
+  #onBatchCommitted(e: Extract<EngineEvent, { kind: 'batch_committed' }>): void {
+    this.#add({
+      type: 'flow_progress',
+      level: 'METRICS',
+      message: `Flow '${e.flow}' committed batch ${e.batchId}: ${e.rows} rows (table version ${e.tableVersion}).`,
+      details: {
+        flow_progress: {
+          status: 'RUNNING',
+          metrics: { num_output_rows: e.rows },
+          batch_id: e.batchId,
+          table_version: e.tableVersion,
+        },
+      },
+      flow: e.flow,
+      dataset: e.dataset,
+      batchId: e.batchId,
+    });
+    this.#schedule();
+  }
+
+  /** Buffers a `planning_information` row: the technique chosen for a flow and why. */
+  #onPlanning(e: Extract<EngineEvent, { kind: 'planning' }>): void {
+    const t = e.planning.technique;
+    this.#add({
+      type: 'planning_information',
+      level: 'INFO',
+      message: `Flow '${e.flow}' planned as ${t}: ${e.planning.reason}.`,
+      details: {
+        planning_information: {
+          technique: t,
+          reason: e.planning.reason,
+          technique_information: [
+            {
+              maintenance_type: `MAINTENANCE_TYPE_${t}`,
+              is_chosen: true,
+              is_applicable: true,
+              reason: e.planning.reason,
+            },
+          ],
+        },
+      },
+      flow: e.flow,
+      dataset: e.dataset,
+    });
+    this.#schedule();
   }
 
   /** Appends everything buffered. Never throws (failures go to `onError`; rows are kept for a retry). */

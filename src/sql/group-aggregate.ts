@@ -119,32 +119,22 @@ function selectNode(parsed: AstNode): AstNode | string {
 }
 
 /**
- * Rewrites a grouped aggregate over one input for refresh by groups, or says why it cannot be.
- * `inputColumns` are the input's column names (to tell a GROUP BY alias from an input column).
- * `keysTable` is the table the restricted query reads keys from (columns `__sluice_k0`, …).
+ * Why a select node is not a deterministic `SELECT … FROM <one input> [WHERE …] GROUP BY <keys>
+ * [HAVING …] [ORDER BY …]` over plain grouping keys, or undefined when it is one.
  */
-export async function groupAggregateRewrite(
-  codec: SqlCodec,
-  sql: string,
-  inputColumns: readonly string[],
-  keysTable: string,
-): Promise<GroupAggregateRewrite | NotGroupAggregate> {
-  const parsed = JSON.parse(await codec.serialize(sql)) as AstNode;
-  const node = selectNode(parsed);
-  if (typeof node === 'string') return { reason: node };
+function unsupportedShape(node: AstNode): string | undefined {
   const from = node.from_table;
-  if (!isNode(from) || str(from, 'type') !== 'BASE_TABLE')
-    return { reason: 'it does not read exactly one input' };
+  if (!isNode(from) || str(from, 'type') !== 'BASE_TABLE') return 'it does not read exactly one input';
   // ORDER BY does not change which rows a table holds; LIMIT and DISTINCT do.
   if (nodes(node, 'modifiers').some((m) => str(m, 'type') !== 'ORDER_MODIFIER')) {
-    return { reason: 'it has LIMIT or DISTINCT' };
+    return 'it has LIMIT or DISTINCT';
   }
   const cteMap = node.cte_map;
-  if (isNode(cteMap) && nodes(cteMap, 'map').length > 0) return { reason: 'it has a WITH clause' };
-  if (node.qualify !== null || node.sample !== null) return { reason: 'it has QUALIFY or SAMPLE' };
-  if (str(node, 'aggregate_handling') !== 'STANDARD_HANDLING') return { reason: 'it uses GROUP BY ALL' };
+  if (isNode(cteMap) && nodes(cteMap, 'map').length > 0) return 'it has a WITH clause';
+  if (node.qualify !== null || node.sample !== null) return 'it has QUALIFY or SAMPLE';
+  if (str(node, 'aggregate_handling') !== 'STANDARD_HANDLING') return 'it uses GROUP BY ALL';
   const groups = nodes(node, 'group_expressions');
-  if (groups.length === 0) return { reason: 'it has no GROUP BY' };
+  if (groups.length === 0) return 'it has no GROUP BY';
   const sets = node.group_sets;
   if (
     !Array.isArray(sets) ||
@@ -152,57 +142,80 @@ export async function groupAggregateRewrite(
     !Array.isArray(sets[0]) ||
     sets[0].length !== groups.length
   ) {
-    return { reason: 'it uses GROUPING SETS, ROLLUP or CUBE' };
+    return 'it uses GROUPING SETS, ROLLUP or CUBE';
   }
   for (const n of walk([node.select_list, node.where_clause, node.group_expressions, node.having])) {
     const cls = str(n, 'class');
-    if (cls === 'SUBQUERY') return { reason: 'it has a subquery' };
-    if (cls === 'WINDOW') return { reason: 'it has a window function' };
+    if (cls === 'SUBQUERY') return 'it has a subquery';
+    if (cls === 'WINDOW') return 'it has a window function';
     if (cls === 'FUNCTION' && NONDETERMINISTIC.has(str(n, 'function_name').toLowerCase())) {
-      return { reason: `it calls ${str(n, 'function_name')}(), which is not deterministic` };
+      return `it calls ${str(n, 'function_name')}(), which is not deterministic`;
     }
   }
+  return undefined;
+}
 
-  // Each GROUP BY key must be an output column, so stored rows can be matched to their group.
+/** The output column name of a select-list expression: its alias, else a column's name, else undefined. */
+function outputName(e: AstNode): string | undefined {
+  if (str(e, 'alias') !== '') return str(e, 'alias');
+  if (str(e, 'class') === 'COLUMN_REF') return (e.column_names as string[]).at(-1);
+  return undefined;
+}
+
+/** Index in `select` of the output column a GROUP BY key names (same expression, position or alias), or -1. */
+function groupKeyIndex(g: AstNode, select: readonly AstNode[], inputs: ReadonlySet<string>): number {
+  let index = select.findIndex((e) => shape(e) === shape(g));
+  if (index < 0 && str(g, 'class') === 'CONSTANT') {
+    const value = g.value;
+    const position = isNode(value) ? Number(value.value) : Number.NaN;
+    if (Number.isInteger(position) && position >= 1 && position <= select.length) index = position - 1;
+  }
+  if (index < 0 && str(g, 'class') === 'COLUMN_REF') {
+    const names = g.column_names as string[];
+    if (names.length === 1 && !inputs.has(names[0]!.toLowerCase())) {
+      index = select.findIndex((e) => str(e, 'alias').toLowerCase() === names[0]!.toLowerCase());
+    }
+  }
+  return index;
+}
+
+/**
+ * The GROUP BY keys as select-list expressions (alias cleared) with their output column names,
+ * in GROUP BY order, or why stored rows cannot be matched to their group. Invariant on success:
+ * every key is a distinct output column and all output columns are distinctly named.
+ */
+function groupKeys(
+  node: AstNode,
+  inputColumns: readonly string[],
+): { keyExprs: AstNode[]; keyColumns: string[] } | string {
+  const groups = nodes(node, 'group_expressions');
   const select = nodes(node, 'select_list');
-  const outputName = (e: AstNode): string | undefined => {
-    if (str(e, 'alias') !== '') return str(e, 'alias');
-    if (str(e, 'class') === 'COLUMN_REF') return (e.column_names as string[]).at(-1);
-    return undefined;
-  };
   const inputs = new Set(inputColumns.map((c) => c.toLowerCase()));
   const keyExprs: AstNode[] = [];
   const keyColumns: string[] = [];
   for (const g of groups) {
-    let index = select.findIndex((e) => shape(e) === shape(g));
-    if (index < 0 && str(g, 'class') === 'CONSTANT') {
-      const value = g.value;
-      const position = isNode(value) ? Number(value.value) : Number.NaN;
-      if (Number.isInteger(position) && position >= 1 && position <= select.length) index = position - 1;
-    }
-    if (index < 0 && str(g, 'class') === 'COLUMN_REF') {
-      const names = g.column_names as string[];
-      if (names.length === 1 && !inputs.has(names[0]!.toLowerCase())) {
-        index = select.findIndex((e) => str(e, 'alias').toLowerCase() === names[0]!.toLowerCase());
-      }
-    }
+    const index = groupKeyIndex(g, select, inputs);
     const name = index >= 0 ? outputName(select[index]!) : undefined;
-    if (name === undefined) return { reason: 'a GROUP BY key is not a named output column' };
+    if (name === undefined) return 'a GROUP BY key is not a named output column';
     keyExprs.push({ ...clone(select[index]!), alias: '' });
     keyColumns.push(name);
   }
   if (new Set(keyColumns.map((c) => c.toLowerCase())).size !== keyColumns.length) {
-    return { reason: 'two GROUP BY keys share an output column' };
+    return 'two GROUP BY keys share an output column';
   }
   const outputs = select.map(outputName);
   if (
     outputs.some((n) => n === undefined) ||
     new Set(outputs.map((n) => n!.toLowerCase())).size !== outputs.length
   ) {
-    return { reason: 'its output columns are not all distinctly named' };
+    return 'its output columns are not all distinctly named';
   }
+  return { keyExprs, keyColumns };
+}
 
-  const keysNode: AstNode = {
+/** The `SELECT DISTINCT <key i> AS __sluice_k<i> …` node over the query's input and WHERE. */
+function keysQueryNode(node: AstNode, keyExprs: readonly AstNode[]): AstNode {
+  return {
     ...clone(node),
     select_list: keyExprs.map((e, i) => ({ ...clone(e), alias: keyColumn(i) })),
     group_expressions: [],
@@ -210,7 +223,16 @@ export async function groupAggregateRewrite(
     having: null,
     modifiers: [{ type: 'DISTINCT_MODIFIER', distinct_on_targets: [] }],
   };
+}
 
+/** The query node reading only the input rows whose keys are in `keysTable` (NULL matches NULL). */
+async function restrictedQueryNode(
+  codec: SqlCodec,
+  node: AstNode,
+  from: AstNode,
+  keyExprs: readonly AstNode[],
+  keysTable: string,
+): Promise<AstNode> {
   // FROM <input> SEMI JOIN keys ON keys.k0 IS NOT DISTINCT FROM <key 0> AND … (a hash join on
   // the key expressions; a correlated EXISTS would be decorrelated over every distinct input value)
   const holes = keyExprs.map((_, i) => `__sluice_hole_${i}`);
@@ -230,34 +252,71 @@ export async function groupAggregateRewrite(
     }
     return v;
   }) as AstNode;
-  const restrictedNode: AstNode = { ...clone(node), from_table: { ...join, left: clone(from) } };
+  return { ...clone(node), from_table: { ...join, left: clone(from) } };
+}
 
-  // Key values for rows of per-file column bounds, read as the query reads its input.
-  const monotoneColumns = keyExprs.map(monotoneColumn);
+/**
+ * The node computing each monotone key's value for rows of per-file column bounds (read as the
+ * query reads its input), or undefined when no key is monotone.
+ */
+function boundsQueryNode(
+  node: AstNode,
+  from: AstNode,
+  keyExprs: readonly AstNode[],
+  monotoneColumns: readonly (string | undefined)[],
+): AstNode | undefined {
+  if (!monotoneColumns.some((c) => c !== undefined)) return undefined;
   const alias = str(from, 'alias') || str(from, 'table_name');
-  const boundsNode: AstNode | undefined = monotoneColumns.some((c) => c !== undefined)
-    ? {
-        ...clone(node),
-        select_list: [
-          {
-            class: 'COLUMN_REF',
-            type: 'COLUMN_REF',
-            alias: '',
-            query_location: 2 ** 64,
-            column_names: ['__sluice_file'],
-          },
-          ...keyExprs.flatMap((e, i) =>
-            monotoneColumns[i] === undefined ? [] : [{ ...clone(e), alias: `__sluice_b${i}` }],
-          ),
-        ],
-        from_table: { ...clone(from), table_name: '__sluice_bounds', alias },
-        where_clause: null,
-        group_expressions: [],
-        group_sets: [],
-        having: null,
-        modifiers: [],
-      }
-    : undefined;
+  return {
+    ...clone(node),
+    select_list: [
+      {
+        class: 'COLUMN_REF',
+        type: 'COLUMN_REF',
+        alias: '',
+        query_location: 2 ** 64,
+        column_names: ['__sluice_file'],
+      },
+      ...keyExprs.flatMap((e, i) =>
+        monotoneColumns[i] === undefined ? [] : [{ ...clone(e), alias: `__sluice_b${i}` }],
+      ),
+    ],
+    from_table: { ...clone(from), table_name: '__sluice_bounds', alias },
+    where_clause: null,
+    group_expressions: [],
+    group_sets: [],
+    having: null,
+    modifiers: [],
+  };
+}
+
+/**
+ * Rewrites a grouped aggregate over one input for refresh by groups, or says why it cannot be.
+ * `inputColumns` are the input's column names (to tell a GROUP BY alias from an input column).
+ * `keysTable` is the table the restricted query reads keys from (columns `__sluice_k0`, …).
+ */
+export async function groupAggregateRewrite(
+  codec: SqlCodec,
+  sql: string,
+  inputColumns: readonly string[],
+  keysTable: string,
+): Promise<GroupAggregateRewrite | NotGroupAggregate> {
+  const parsed = JSON.parse(await codec.serialize(sql)) as AstNode;
+  const node = selectNode(parsed);
+  if (typeof node === 'string') return { reason: node };
+  const unsupported = unsupportedShape(node);
+  if (unsupported !== undefined) return { reason: unsupported };
+  const from = node.from_table as AstNode;
+
+  // Each GROUP BY key must be an output column, so stored rows can be matched to their group.
+  const keys = groupKeys(node, inputColumns);
+  if (typeof keys === 'string') return { reason: keys };
+  const { keyExprs, keyColumns } = keys;
+
+  const keysNode = keysQueryNode(node, keyExprs);
+  const restrictedNode = await restrictedQueryNode(codec, node, from, keyExprs, keysTable);
+  const monotoneColumns = keyExprs.map(monotoneColumn);
+  const boundsNode = boundsQueryNode(node, from, keyExprs, monotoneColumns);
   const [keysSql, restrictedSql, boundsSql] = await Promise.all([
     codec.deserialize(statementJson(keysNode)),
     codec.deserialize(statementJson(restrictedNode)),

@@ -40,21 +40,44 @@ function declaredName(tokens: readonly Token[]): string | undefined {
   return name;
 }
 
-export async function parseSqlFile(
-  codec: SqlCodec,
-  text: string,
-  options: SqlParseOptions,
-): Promise<SqlParseResult> {
-  const errors: SluiceError[] = [];
-  const fileIndex = new LineIndex(text);
-  const locateInFile = (offset: number): SourceLocation => ({
-    file: options.file,
-    ...fileIndex.lineCol(offset),
-  });
-  const tokens = tokenize(text);
+/** A statement's source span: text offsets `[start, end)` and token indexes `[first, last)`. */
+interface StatementSpan {
+  readonly start: number;
+  readonly end: number;
+  readonly first: number;
+  readonly last: number;
+}
 
-  // Split on `;` tokens. A tokenizer error (unterminated string/comment) ends the file.
-  const statements: { start: number; end: number; first: number; last: number }[] = [];
+/** A dataset and/or the flow (being compiled) one statement declares, in statement order. */
+type Pending = { readonly dataset?: Dataset; readonly flow?: Promise<Flow | undefined> };
+
+/**
+ * State threaded through one file's statements: `configuration` and `schema` are as of the
+ * statement being handled (earlier `SET` / `USE` applied); `errors` and `pending` collect output.
+ */
+interface FileParseState {
+  readonly codec: SqlCodec;
+  readonly text: string;
+  readonly tokens: readonly Token[];
+  readonly locate: (offset: number) => SourceLocation;
+  readonly errors: SluiceError[];
+  readonly configuration: Record<string, string>;
+  schema: string | undefined;
+  readonly settings: { key: string; value: string; location: SourceLocation }[];
+  readonly pending: Pending[];
+}
+
+/**
+ * Splits the file's tokens on `;` into non-empty statement spans. A tokenizer error (unterminated
+ * string/comment) is pushed to `errors` and ends the file: no statement includes it.
+ */
+function splitStatements(
+  text: string,
+  tokens: readonly Token[],
+  errors: SluiceError[],
+  locate: (offset: number) => SourceLocation,
+): StatementSpan[] {
+  const statements: StatementSpan[] = [];
   let first = 0;
   let count = 0;
   const flush = (end: number, next: number) => {
@@ -68,7 +91,7 @@ export async function parseSqlFile(
       errors.push(
         new SluiceError('SQL_SYNTAX_ERROR', `${t.value} (near '${t.text.slice(0, 20)}')`, {
           params: { near: t.text.slice(0, 20), detail: t.value },
-          location: locateInFile(t.start),
+          location: locate(t.start),
         }),
       );
       count = 0;
@@ -78,107 +101,116 @@ export async function parseSqlFile(
     else count++;
   }
   flush(count > 0 ? tokens[first + count - 1]!.end : text.length, tokens.length);
+  return statements;
+}
 
-  const configuration: Record<string, string> = { ...options.configuration };
-  let schema = options.schema;
-  const settings: { key: string; value: string; location: SourceLocation }[] = [];
-  type Pending = { readonly dataset?: Dataset; readonly flow?: Promise<Flow | undefined> };
-  const pending: Pending[] = [];
+/**
+ * Substitutes `${key}` references in one statement and runs the statement parser on it. Returns
+ * undefined (after pushing the errors) when a key is undefined or the statement does not parse.
+ */
+function parseStatement(state: FileParseState, s: StatementSpan): Parsed | undefined {
+  const raw = state.text.slice(s.start, s.end);
+  const rawTokens = state.tokens
+    .slice(s.first, s.last)
+    .map((t) => ({ ...t, start: t.start - s.start, end: t.end - s.start }));
+  const name = declaredName(rawTokens);
+  const sub = substituteConfiguration(raw, state.configuration, rawTokens);
+  if (sub.undefinedKeys.length > 0) {
+    for (const k of sub.undefinedKeys) {
+      state.errors.push(
+        new SluiceError('UNDEFINED_CONFIGURATION_KEY', `\${${k.key}} names no configuration entry`, {
+          params: { key: k.key },
+          location: state.locate(s.start + k.offset),
+          ...(name ? { dataset: name } : {}),
+        }),
+      );
+    }
+    return undefined;
+  }
+  const base = placeText(raw, state.locate(s.start));
+  const src: PlacedText = { text: sub.text, locate: (offset) => base.locate(sub.map(offset)) };
+  try {
+    return new StatementParser(sub.text === raw ? rawTokens : tokenize(sub.text), src, state.schema).parse();
+  } catch (e) {
+    state.errors.push(withDataset(e, name));
+    return undefined;
+  }
+}
 
-  const compile = async (
-    query: PlacedText,
-    dataset: string,
-    make: (q: CompiledQuery) => Flow,
-  ): Promise<Flow | undefined> => {
-    try {
-      return make(await compilePlacedQuery(codec, query));
-    } catch (e) {
-      errors.push(withDataset(e, dataset));
-      return undefined;
-    }
-  };
+/** Starts compiling a query body into a flow; resolves to undefined (error pushed) when it fails. */
+async function compileFlow(
+  state: FileParseState,
+  query: PlacedText,
+  dataset: string,
+  make: (q: CompiledQuery) => Flow,
+): Promise<Flow | undefined> {
+  try {
+    return make(await compilePlacedQuery(state.codec, query));
+  } catch (e) {
+    state.errors.push(withDataset(e, dataset));
+    return undefined;
+  }
+}
 
-  for (const s of statements) {
-    const raw = text.slice(s.start, s.end);
-    const rawTokens = tokens
-      .slice(s.first, s.last)
-      .map((t) => ({ ...t, start: t.start - s.start, end: t.end - s.start }));
-    const name = declaredName(rawTokens);
-    const sub = substituteConfiguration(raw, configuration, rawTokens);
-    if (sub.undefinedKeys.length > 0) {
-      for (const k of sub.undefinedKeys) {
-        errors.push(
-          new SluiceError('UNDEFINED_CONFIGURATION_KEY', `\${${k.key}} names no configuration entry`, {
-            params: { key: k.key },
-            location: locateInFile(s.start + k.offset),
-            ...(name ? { dataset: name } : {}),
-          }),
-        );
-      }
-      continue;
-    }
-    const start = { file: options.file, ...fileIndex.lineCol(s.start) };
-    const base = placeText(raw, start);
-    const src: PlacedText = { text: sub.text, locate: (offset) => base.locate(sub.map(offset)) };
-    let parsed: Parsed;
-    try {
-      parsed = new StatementParser(sub.text === raw ? rawTokens : tokenize(sub.text), src, schema).parse();
-    } catch (e) {
-      errors.push(withDataset(e, name));
-      continue;
-    }
-    switch (parsed.kind) {
-      case 'set':
-        configuration[parsed.key] = parsed.value;
-        settings.push({ key: parsed.key, value: parsed.value, location: parsed.location });
-        break;
-      case 'use':
-        if (parsed.schema !== undefined) schema = parsed.schema;
-        break;
-      case 'dataset': {
-        const d = parsed.dataset;
-        const flow = parsed.query
-          ? compile(parsed.query, d.name, (query) =>
-              Object.freeze({
-                kind: 'flow',
-                name: d.name,
-                target: d.name,
-                role: 'defining',
-                query,
-                options: Object.freeze({}),
-                language: 'sql',
-                ...(d.location ? { location: d.location } : {}),
-              }),
-            )
-          : undefined;
-        pending.push({ dataset: d, ...(flow ? { flow } : {}) });
-        break;
-      }
-      case 'flow': {
-        const p = parsed;
-        pending.push({
-          flow: compile(p.query, p.target, (query) =>
+/**
+ * Applies one parsed statement in order: `SET` extends the configuration, `USE` changes the
+ * default schema, and a dataset or flow is queued with its query body's compile started.
+ */
+function applyStatement(state: FileParseState, parsed: Parsed): void {
+  switch (parsed.kind) {
+    case 'set':
+      state.configuration[parsed.key] = parsed.value;
+      state.settings.push({ key: parsed.key, value: parsed.value, location: parsed.location });
+      break;
+    case 'use':
+      if (parsed.schema !== undefined) state.schema = parsed.schema;
+      break;
+    case 'dataset': {
+      const d = parsed.dataset;
+      const flow = parsed.query
+        ? compileFlow(state, parsed.query, d.name, (query) =>
             Object.freeze({
               kind: 'flow',
-              name: p.name,
-              target: p.target,
-              role: 'append',
+              name: d.name,
+              target: d.name,
+              role: 'defining',
               query,
-              options: Object.freeze<Record<string, string>>(p.once ? { once: 'true' } : {}),
+              options: Object.freeze({}),
               language: 'sql',
-              location: p.location,
+              ...(d.location ? { location: d.location } : {}),
             }),
-          ),
-        });
-        break;
-      }
-      default: {
-        const never: never = parsed;
-        return never;
-      }
+          )
+        : undefined;
+      state.pending.push({ dataset: d, ...(flow ? { flow } : {}) });
+      break;
     }
+    case 'flow': {
+      const p = parsed;
+      state.pending.push({
+        flow: compileFlow(state, p.query, p.target, (query) =>
+          Object.freeze({
+            kind: 'flow',
+            name: p.name,
+            target: p.target,
+            role: 'append',
+            query,
+            options: Object.freeze<Record<string, string>>(p.once ? { once: 'true' } : {}),
+            language: 'sql',
+            location: p.location,
+          }),
+        ),
+      });
+      break;
+    }
+    default:
+      parsed satisfies never;
   }
+}
 
+/** Awaits the queued compiles; returns datasets and the flows that compiled, in statement order. */
+async function collectDefinitions(
+  pending: readonly Pending[],
+): Promise<{ datasets: Dataset[]; flows: Flow[] }> {
   const datasets: Dataset[] = [];
   const flows: Flow[] = [];
   for (const p of pending) {
@@ -186,10 +218,44 @@ export async function parseSqlFile(
     const f = p.flow ? await p.flow : undefined;
     if (f) flows.push(f);
   }
+  return { datasets, flows };
+}
+
+/** Sorts errors in place by line, then column (stable; errors without a location first). */
+function sortByLocation(errors: SluiceError[]): void {
   errors.sort(
     (a, b) =>
       (a.location?.line ?? 0) - (b.location?.line ?? 0) ||
       (a.location?.column ?? 0) - (b.location?.column ?? 0),
   );
-  return { definitions: { datasets, flows, settings }, errors };
+}
+
+export async function parseSqlFile(
+  codec: SqlCodec,
+  text: string,
+  options: SqlParseOptions,
+): Promise<SqlParseResult> {
+  const errors: SluiceError[] = [];
+  const fileIndex = new LineIndex(text);
+  const locate = (offset: number): SourceLocation => ({ file: options.file, ...fileIndex.lineCol(offset) });
+  const tokens = tokenize(text);
+  const statements = splitStatements(text, tokens, errors, locate);
+  const state: FileParseState = {
+    codec,
+    text,
+    tokens,
+    locate,
+    errors,
+    configuration: { ...options.configuration },
+    schema: options.schema,
+    settings: [],
+    pending: [],
+  };
+  for (const s of statements) {
+    const parsed = parseStatement(state, s);
+    if (parsed) applyStatement(state, parsed);
+  }
+  const { datasets, flows } = await collectDefinitions(state.pending);
+  sortByLocation(errors);
+  return { definitions: { datasets, flows, settings: state.settings }, errors };
 }

@@ -177,37 +177,17 @@ export class StatementParser {
     return { kind: 'use', schema: name[name.length - 1]! };
   }
 
+  /** `CREATE … TABLE | VIEW | FLOW …`: a dataset definition, or a flow (see `flow`). */
   private create(): Parsed {
     const start = this.expectWord('CREATE');
     if (this.acceptWord('OR'))
       this.acceptWord('REFRESH', 'REPLACE') ?? this.fail('expected REFRESH or REPLACE');
-    const flags = new Set<string>();
-    for (;;) {
-      const t = this.acceptWord('PRIVATE', 'TEMPORARY', 'TEMP', 'STREAMING', 'LIVE', 'MATERIALIZED');
-      if (!t) break;
-      flags.add(t.text.toUpperCase() === 'TEMP' ? 'TEMPORARY' : t.text.toUpperCase());
-    }
-    const object = this.peek();
-    let kind: DatasetKind;
-    if (isWord(object, 'FLOW') && flags.size === 0) {
+    const flags = this.createFlags();
+    if (isWord(this.peek(), 'FLOW') && flags.size === 0) {
       this.pos++;
       return this.flow(start);
-    } else if (isWord(object, 'TABLE') && flags.has('STREAMING')) kind = 'streaming_table';
-    else if (isWord(object, 'TABLE') && flags.has('LIVE')) kind = 'materialized_view';
-    else if (isWord(object, 'VIEW') && flags.has('MATERIALIZED')) kind = 'materialized_view';
-    else if (isWord(object, 'VIEW') && (flags.has('TEMPORARY') || flags.has('LIVE'))) kind = 'temporary_view';
-    else if (isWord(object, 'VIEW')) kind = 'persisted_view';
-    else {
-      const text = this.tokens
-        .slice(0, this.pos + 1)
-        .map((t) => t.text.toUpperCase())
-        .join(' ');
-      throw new SluiceError(
-        'SQL_UNSUPPORTED_STATEMENT',
-        `'${text}' is not a pipeline statement (use CREATE STREAMING TABLE, MATERIALIZED VIEW, VIEW or FLOW)`,
-        { params: { statement: text }, location: this.loc(start) },
-      );
     }
+    const kind = this.datasetKind(flags, start);
     this.pos++;
     if (this.acceptWord('IF')) {
       this.expectWord('NOT', 'IF NOT EXISTS');
@@ -224,6 +204,69 @@ export class StatementParser {
     const expectations: Expectation[] = [];
     if (isSymbol(this.peek(), '(')) this.columnList(columns, expectations);
 
+    const { query, comment, properties, partitionBy, clusterBy } = this.tableClauses();
+    if (!query && kind !== 'streaming_table') this.fail(`a ${kind.replace('_', ' ')} needs AS <query>`);
+    const dataset: Dataset = Object.freeze({
+      kind,
+      name,
+      ...(schema !== undefined ? { schema } : {}),
+      ...(comment !== undefined ? { comment } : {}),
+      properties: Object.freeze(properties),
+      partitionBy: Object.freeze(partitionBy),
+      clusterBy: Object.freeze(clusterBy),
+      ...(columns.length > 0 ? { columns: Object.freeze(columns) } : {}),
+      expectations: Object.freeze(expectations),
+      private: flags.has('PRIVATE'),
+      language: 'sql',
+      location: this.loc(start),
+    });
+    return { kind: 'dataset', dataset, ...(query ? { query } : {}) };
+  }
+
+  /** The modifier words after `CREATE [OR …]` (`TEMP` read as `TEMPORARY`), upper-cased. */
+  private createFlags(): Set<string> {
+    const flags = new Set<string>();
+    for (;;) {
+      const t = this.acceptWord('PRIVATE', 'TEMPORARY', 'TEMP', 'STREAMING', 'LIVE', 'MATERIALIZED');
+      if (!t) break;
+      flags.add(t.text.toUpperCase() === 'TEMP' ? 'TEMPORARY' : t.text.toUpperCase());
+    }
+    return flags;
+  }
+
+  /**
+   * The dataset kind the `TABLE` / `VIEW` at the current token declares with `flags` (the token
+   * is not consumed); throws SQL_UNSUPPORTED_STATEMENT for any other object.
+   */
+  private datasetKind(flags: ReadonlySet<string>, start: Token): DatasetKind {
+    const object = this.peek();
+    if (isWord(object, 'TABLE') && flags.has('STREAMING')) return 'streaming_table';
+    if (isWord(object, 'TABLE') && flags.has('LIVE')) return 'materialized_view';
+    if (isWord(object, 'VIEW') && flags.has('MATERIALIZED')) return 'materialized_view';
+    if (isWord(object, 'VIEW') && (flags.has('TEMPORARY') || flags.has('LIVE'))) return 'temporary_view';
+    if (isWord(object, 'VIEW')) return 'persisted_view';
+    const text = this.tokens
+      .slice(0, this.pos + 1)
+      .map((t) => t.text.toUpperCase())
+      .join(' ');
+    throw new SluiceError(
+      'SQL_UNSUPPORTED_STATEMENT',
+      `'${text}' is not a pipeline statement (use CREATE STREAMING TABLE, MATERIALIZED VIEW, VIEW or FLOW)`,
+      { params: { statement: text }, location: this.loc(start) },
+    );
+  }
+
+  /**
+   * The clauses after a dataset's name and column list, up to and including `AS <query>` (which
+   * takes the rest of the statement). Each clause may appear at most once.
+   */
+  private tableClauses(): {
+    query: PlacedText | undefined;
+    comment: string | undefined;
+    properties: Record<string, string>;
+    partitionBy: string[];
+    clusterBy: string[];
+  } {
     let comment: string | undefined;
     const properties: Record<string, string> = {};
     let partitionBy: string[] = [];
@@ -272,22 +315,7 @@ export class StatementParser {
         );
       }
     }
-    if (!query && kind !== 'streaming_table') this.fail(`a ${kind.replace('_', ' ')} needs AS <query>`);
-    const dataset: Dataset = Object.freeze({
-      kind,
-      name,
-      ...(schema !== undefined ? { schema } : {}),
-      ...(comment !== undefined ? { comment } : {}),
-      properties: Object.freeze(properties),
-      partitionBy: Object.freeze(partitionBy),
-      clusterBy: Object.freeze(clusterBy),
-      ...(columns.length > 0 ? { columns: Object.freeze(columns) } : {}),
-      expectations: Object.freeze(expectations),
-      private: flags.has('PRIVATE'),
-      language: 'sql',
-      location: this.loc(start),
-    });
-    return { kind: 'dataset', dataset, ...(query ? { query } : {}) };
+    return { query, comment, properties, partitionBy, clusterBy };
   }
 
   private flow(start: Token): Parsed {

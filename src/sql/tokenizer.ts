@@ -93,6 +93,49 @@ function scanQuoted(
   return { end: -1, value };
 }
 
+/**
+ * End offset of the bracketed comment opening at `i` (`/*`), or -1 if it is unterminated.
+ * Spark allows nested bracketed comments; the end is where the nesting depth returns to 0.
+ */
+function blockCommentEnd(text: string, i: number): number {
+  const n = text.length;
+  let depth = 0;
+  let j = i;
+  while (j < n) {
+    if (text[j] === '/' && text[j + 1] === '*') {
+      depth++;
+      j += 2;
+    } else if (text[j] === '*' && text[j + 1] === '/') {
+      depth--;
+      j += 2;
+      if (depth === 0) break;
+    } else j++;
+  }
+  return depth !== 0 ? -1 : j;
+}
+
+/** End offset of the number literal starting at `i` (digits, fraction, exponent, type suffix). */
+function numberEnd(text: string, i: number): number {
+  const n = text.length;
+  let j = i;
+  while (j < n && isDigit(text[j])) j++;
+  if (text[j] === '.' && isDigit(text[j + 1])) {
+    j++;
+    while (j < n && isDigit(text[j])) j++;
+  } else if (text[j] === '.' && !isWordStart(text[j + 1] ?? ' ')) j++;
+  if ((text[j] === 'e' || text[j] === 'E') && /[0-9+-]/.test(text[j + 1] ?? '')) {
+    let k = j + 1;
+    if (text[k] === '+' || text[k] === '-') k++;
+    if (isDigit(text[k])) {
+      j = k;
+      while (j < n && isDigit(text[j])) j++;
+    }
+  }
+  // Spark literal suffixes (10L, 1.5D, 2BD, 1Y, 1S, 1F) stay part of the number token.
+  while (j < n && isWordPart(text[j]!)) j++;
+  return j;
+}
+
 /** Tokenizes `text`; comments and whitespace are skipped. */
 export function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
@@ -113,24 +156,12 @@ export function tokenize(text: string): Token[] {
       continue;
     }
     if (c === '/' && text[i + 1] === '*') {
-      // Spark allows nested bracketed comments.
-      let depth = 0;
-      let j = i;
-      while (j < n) {
-        if (text[j] === '/' && text[j + 1] === '*') {
-          depth++;
-          j += 2;
-        } else if (text[j] === '*' && text[j + 1] === '/') {
-          depth--;
-          j += 2;
-          if (depth === 0) break;
-        } else j++;
-      }
-      if (depth !== 0) {
+      const end = blockCommentEnd(text, i);
+      if (end < 0) {
         push('error', i, n, 'unterminated comment');
         return tokens;
       }
-      i = j;
+      i = end;
       continue;
     }
     if (c === "'" || c === '"') {
@@ -154,24 +185,9 @@ export function tokenize(text: string): Token[] {
       continue;
     }
     if (isDigit(c) || (c === '.' && isDigit(text[i + 1]))) {
-      let j = i;
-      while (j < n && isDigit(text[j])) j++;
-      if (text[j] === '.' && isDigit(text[j + 1])) {
-        j++;
-        while (j < n && isDigit(text[j])) j++;
-      } else if (text[j] === '.' && !isWordStart(text[j + 1] ?? ' ')) j++;
-      if ((text[j] === 'e' || text[j] === 'E') && /[0-9+-]/.test(text[j + 1] ?? '')) {
-        let k = j + 1;
-        if (text[k] === '+' || text[k] === '-') k++;
-        if (isDigit(text[k])) {
-          j = k;
-          while (j < n && isDigit(text[j])) j++;
-        }
-      }
-      // Spark literal suffixes (10L, 1.5D, 2BD, 1Y, 1S, 1F) stay part of the number token.
-      while (j < n && isWordPart(text[j]!)) j++;
-      push('number', i, j);
-      i = j;
+      const end = numberEnd(text, i);
+      push('number', i, end);
+      i = end;
       continue;
     }
     if (isWordStart(c)) {

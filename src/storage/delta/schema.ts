@@ -268,6 +268,64 @@ function tokenizeType(s: string): Tok[] {
   return out;
 }
 
+/** DuckDB type names read as `string`; their parameters (length, ENUM values) are skipped. */
+const STRING_TYPES: ReadonlySet<string> = new Set([
+  'VARCHAR',
+  'TEXT',
+  'STRING',
+  'CHAR',
+  'BPCHAR',
+  'UUID',
+  'JSON',
+  'NULL',
+  'ENUM',
+]);
+
+/** DuckDB type names (upper-cased) without parameters → their Delta type (widened where Delta lacks one). */
+const SIMPLE_TYPES: ReadonlyMap<string, PrimitiveType> = new Map<string, PrimitiveType>([
+  ['BIGINT', 'long'],
+  ['INT8', 'long'],
+  ['LONG', 'long'],
+  ['UINTEGER', 'long'],
+  ['UINT32', 'long'],
+  ['INTEGER', 'integer'],
+  ['INT', 'integer'],
+  ['INT4', 'integer'],
+  ['SIGNED', 'integer'],
+  ['USMALLINT', 'integer'],
+  ['UINT16', 'integer'],
+  ['SMALLINT', 'short'],
+  ['INT2', 'short'],
+  ['SHORT', 'short'],
+  ['UTINYINT', 'short'],
+  ['UINT8', 'short'],
+  ['TINYINT', 'byte'],
+  ['INT1', 'byte'],
+  ['UBIGINT', 'decimal(20,0)'],
+  ['UINT64', 'decimal(20,0)'],
+  ['HUGEINT', 'decimal(38,0)'],
+  ['INT128', 'decimal(38,0)'],
+  ['FLOAT', 'float'],
+  ['FLOAT4', 'float'],
+  ['REAL', 'float'],
+  ['DOUBLE', 'double'],
+  ['FLOAT8', 'double'],
+  ['BOOLEAN', 'boolean'],
+  ['BOOL', 'boolean'],
+  ['LOGICAL', 'boolean'],
+  ['BLOB', 'binary'],
+  ['BYTEA', 'binary'],
+  ['BINARY', 'binary'],
+  ['VARBINARY', 'binary'],
+  ['DATE', 'date'],
+  ['TIMESTAMPTZ', 'timestamp'],
+  ['DATETIME', 'timestamp_ntz'],
+  ['TIMESTAMP_S', 'timestamp_ntz'],
+  ['TIMESTAMP_MS', 'timestamp_ntz'],
+  ['TIMESTAMP_NS', 'timestamp_ntz'],
+  ['TIMESTAMP_US', 'timestamp_ntz'],
+]);
+
 class TypeParser {
   private pos = 0;
   constructor(
@@ -307,135 +365,94 @@ class TypeParser {
     return t;
   }
 
+  /** One type without trailing `[]`s: a named type and its parameters. */
   private parseBase(): DeltaType {
     const tok = this.next();
     if (tok.kind !== 'word' && tok.kind !== 'quoted') throw unsupported(this.source);
     const w = tok.text.toUpperCase();
+    if (STRING_TYPES.has(w)) {
+      this.skipParams();
+      return 'string';
+    }
+    const simple = SIMPLE_TYPES.get(w);
+    if (simple !== undefined) return simple;
     switch (w) {
-      case 'VARCHAR':
-      case 'TEXT':
-      case 'STRING':
-      case 'CHAR':
-      case 'BPCHAR':
-      case 'UUID':
-      case 'JSON':
-      case 'NULL':
-        this.skipParams();
-        return 'string';
-      case 'ENUM':
-        this.skipParams();
-        return 'string';
-      case 'BIGINT':
-      case 'INT8':
-      case 'LONG':
-      case 'UINTEGER':
-      case 'UINT32':
-        return 'long';
-      case 'INTEGER':
-      case 'INT':
-      case 'INT4':
-      case 'SIGNED':
-      case 'USMALLINT':
-      case 'UINT16':
-        return 'integer';
-      case 'SMALLINT':
-      case 'INT2':
-      case 'SHORT':
-      case 'UTINYINT':
-      case 'UINT8':
-        return 'short';
-      case 'TINYINT':
-      case 'INT1':
-        return 'byte';
-      case 'UBIGINT':
-      case 'UINT64':
-        return 'decimal(20,0)';
-      case 'HUGEINT':
-      case 'INT128':
-        return 'decimal(38,0)';
-      case 'FLOAT':
-      case 'FLOAT4':
-      case 'REAL':
-        return 'float';
-      case 'DOUBLE':
-      case 'FLOAT8':
-        return 'double';
-      case 'BOOLEAN':
-      case 'BOOL':
-      case 'LOGICAL':
-        return 'boolean';
-      case 'BLOB':
-      case 'BYTEA':
-      case 'BINARY':
-      case 'VARBINARY':
-        return 'binary';
-      case 'DATE':
-        return 'date';
-      case 'TIMESTAMPTZ':
-        return 'timestamp';
-      case 'TIMESTAMP': {
-        const a = this.peek();
-        if (a?.kind === 'word' && a.text.toUpperCase() === 'WITH') {
-          this.next();
-          const b = this.next();
-          const c = this.next();
-          if (b.text.toUpperCase() !== 'TIME' || c.text.toUpperCase() !== 'ZONE')
-            throw unsupported(this.source);
-          return 'timestamp';
-        }
-        return 'timestamp_ntz';
-      }
-      case 'DATETIME':
-      case 'TIMESTAMP_S':
-      case 'TIMESTAMP_MS':
-      case 'TIMESTAMP_NS':
-      case 'TIMESTAMP_US':
-        return 'timestamp_ntz';
+      case 'TIMESTAMP':
+        return this.timestampRest();
       case 'DECIMAL':
-      case 'NUMERIC': {
-        if (!this.isPunct('(')) return 'decimal(18,3)';
-        this.next();
-        const p = Number(this.next().text);
-        let s = 0;
-        if (this.isPunct(',')) {
-          this.next();
-          s = Number(this.next().text);
-        }
-        this.expect(')');
-        return decimalType(p, s);
-      }
-      case 'LIST': {
-        this.expect('(');
-        const el = this.parseType();
-        this.expect(')');
-        return { type: 'array', elementType: el, containsNull: true };
-      }
-      case 'MAP': {
-        this.expect('(');
-        const k = this.parseType();
-        this.expect(',');
-        const v = this.parseType();
-        this.expect(')');
-        return { type: 'map', keyType: k, valueType: v, valueContainsNull: true };
-      }
+      case 'NUMERIC':
+        return this.decimalParams();
+      case 'LIST':
+        return this.listParams();
+      case 'MAP':
+        return this.mapParams();
       case 'STRUCT':
-      case 'ROW': {
-        this.expect('(');
-        const fields: StructField[] = [];
-        while (!this.isPunct(')')) {
-          const name = this.next();
-          if (name.kind !== 'word' && name.kind !== 'quoted')
-            throw unsupported(this.source, 'expected a field name');
-          fields.push({ name: name.text, type: this.parseType(), nullable: true, metadata: {} });
-          if (this.isPunct(',')) this.next();
-          else break;
-        }
-        this.expect(')');
-        return { type: 'struct', fields };
-      }
+      case 'ROW':
+        return this.structFields();
       default:
         throw unsupported(tok.text, `in DuckDB type ${this.source}`);
     }
+  }
+
+  /** After `TIMESTAMP`: `timestamp` for `WITH TIME ZONE`, else `timestamp_ntz`. */
+  private timestampRest(): DeltaType {
+    const a = this.peek();
+    if (a?.kind === 'word' && a.text.toUpperCase() === 'WITH') {
+      this.next();
+      const b = this.next();
+      const c = this.next();
+      if (b.text.toUpperCase() !== 'TIME' || c.text.toUpperCase() !== 'ZONE') throw unsupported(this.source);
+      return 'timestamp';
+    }
+    return 'timestamp_ntz';
+  }
+
+  /** After `DECIMAL` / `NUMERIC`: the decimal type of `(p[, s])`, DuckDB's `decimal(18,3)` without. */
+  private decimalParams(): DeltaType {
+    if (!this.isPunct('(')) return 'decimal(18,3)';
+    this.next();
+    const p = Number(this.next().text);
+    let s = 0;
+    if (this.isPunct(',')) {
+      this.next();
+      s = Number(this.next().text);
+    }
+    this.expect(')');
+    return decimalType(p, s);
+  }
+
+  /** After `LIST`: an array of the parenthesized element type. */
+  private listParams(): DeltaType {
+    this.expect('(');
+    const el = this.parseType();
+    this.expect(')');
+    return { type: 'array', elementType: el, containsNull: true };
+  }
+
+  /** After `MAP`: a map of the parenthesized key and value types. */
+  private mapParams(): DeltaType {
+    this.expect('(');
+    const k = this.parseType();
+    this.expect(',');
+    const v = this.parseType();
+    this.expect(')');
+    return { type: 'map', keyType: k, valueType: v, valueContainsNull: true };
+  }
+
+  /** After `STRUCT` / `ROW`: a struct of the parenthesized `name type` fields (all nullable). */
+  private structFields(): DeltaType {
+    this.expect('(');
+    const fields: StructField[] = [];
+    while (!this.isPunct(')')) {
+      const name = this.next();
+      if (name.kind !== 'word' && name.kind !== 'quoted')
+        throw unsupported(this.source, 'expected a field name');
+      fields.push({ name: name.text, type: this.parseType(), nullable: true, metadata: {} });
+      if (this.isPunct(',')) this.next();
+      else break;
+    }
+    this.expect(')');
+    return { type: 'struct', fields };
   }
 
   private skipParams(): void {
