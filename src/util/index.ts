@@ -1,5 +1,5 @@
-export * from './duckdb.ts';
 export * from './crash-points.ts';
+export * from './duckdb.ts';
 export * from './durable-file.ts';
 export * from './import-module.ts';
 export * from './memory-limit.ts';
