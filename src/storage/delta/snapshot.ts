@@ -117,24 +117,13 @@ export async function loadSnapshot(tablePath: string, options: LoadSnapshotOptio
     throw versionNotFound(table, target, `the latest version is ${latest}`);
   }
   const have = new Set(listing.commits);
-  // Newest checkpoint ≤ target whose following commits up to target all exist.
-  let start: CheckpointFiles | undefined;
-  for (let i = listing.checkpoints.length - 1; i >= 0; i--) {
-    const cp = listing.checkpoints[i] as CheckpointFiles;
-    if (cp.version > target) continue;
-    if (contiguous(have, cp.version + 1, target)) {
-      start = cp;
-      break;
-    }
-  }
-  if (!start && !contiguous(have, 0, target)) {
-    const earliest = earliestReconstructableVersion(listing);
-    throw versionNotFound(
-      table,
-      target,
-      earliest === undefined ? 'the log has gaps' : `the earliest reconstructable version is ${earliest}`,
-    );
-  }
+  // Where replay can start: checkpoints ≤ target whose following commits up to target all exist,
+  // newest first, then the first commit (when every commit up to target exists).
+  const starts: (CheckpointFiles | undefined)[] = listing.checkpoints
+    .filter((cp) => cp.version <= target && contiguous(have, cp.version + 1, target))
+    .reverse();
+  if (contiguous(have, 0, target)) starts.push(undefined);
+  if (starts.length === 0) throw unreadableVersion(table, listing, target);
 
   if (
     base &&
@@ -146,10 +135,31 @@ export async function loadSnapshot(tablePath: string, options: LoadSnapshotOptio
     if (extended) return extended;
   }
 
+  // A checkpoint that cannot be read is only a summary of commits: fall back to an older one,
+  // or to the commits themselves, when they are still there.
+  for (const [i, start] of starts.entries()) {
+    try {
+      return await replayFrom(table, start, target, have, options.db);
+    } catch (e) {
+      if (!(e instanceof SluiceError && e.code === 'DELTA_CORRUPT_CHECKPOINT') || i === starts.length - 1)
+        throw e;
+    }
+  }
+  throw unreadableVersion(table, listing, target);
+}
+
+/** The snapshot at `target`, from checkpoint `start` (or the first commit) and the commits after it. */
+async function replayFrom(
+  table: string,
+  start: CheckpointFiles | undefined,
+  target: number,
+  have: ReadonlySet<number>,
+  db: Database | undefined,
+): Promise<Snapshot> {
   const state = new ReplayState(table);
   let timestamp: number | undefined;
   if (start) {
-    state.apply(await readCheckpoint(table, start, options.db));
+    state.apply(await readCheckpoint(table, start, db));
     if (start.version === target) {
       timestamp = have.has(target)
         ? ((await commitTimestampSafe(table, target)) ?? undefined)
@@ -206,6 +216,32 @@ function range(from: number, to: number): number[] {
 function contiguous(have: ReadonlySet<number>, from: number, to: number): boolean {
   for (let v = from; v <= to; v++) if (!have.has(v)) return false;
   return true;
+}
+
+/**
+ * Why `target` cannot be built. Commits before a checkpoint may have been cleaned up (log
+ * retention): a version before the earliest one a checkpoint still covers is not found. A commit
+ * missing after the newest checkpoint at or before `target` — or with no checkpoint to stand in
+ * for it — is a damaged log, named by the version that is gone.
+ */
+function unreadableVersion(table: string, listing: LogListing, target: number): SluiceError {
+  const have = new Set(listing.commits);
+  const covering = listing.checkpoints.filter((c) => c.version <= target).at(-1);
+  const from = covering ? covering.version + 1 : 0;
+  const gap = range(from, target).find((v) => !have.has(v));
+  if (covering || listing.checkpoints.length === 0) {
+    return new SluiceError(
+      'DELTA_CORRUPT_LOG',
+      `commit ${gap} of ${table} is missing (${String(gap).padStart(20, '0')}.json): the log has a gap there, so version ${target} cannot be read — restore the file, or rebuild the table`,
+      { params: { table, version: target, missing: gap } },
+    );
+  }
+  const earliest = earliestReconstructableVersion(listing);
+  return versionNotFound(
+    table,
+    target,
+    earliest === undefined ? 'the log has gaps' : `the earliest reconstructable version is ${earliest}`,
+  );
 }
 
 function versionNotFound(table: string, version: number, why: string): SluiceError {
