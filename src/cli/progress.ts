@@ -1,4 +1,4 @@
-import type { EngineEvent } from '../index.ts';
+import { type EngineEvent, formatError } from '../index.ts';
 import { formatCount } from './format.ts';
 
 interface FlowLine {
@@ -81,6 +81,10 @@ export class ProgressView {
       }
       case 'planning':
         if (!this.tty) this.out.write(`  flow ${e.flow} ${e.planning.technique}: ${e.planning.reason}\n`);
+        return;
+      case 'flow_warning':
+        if (this.tty) this.drawn = 0;
+        this.out.write(`warning ${formatError(e.warning)}\n`);
         return;
       default: {
         const never: never = e;

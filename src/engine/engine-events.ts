@@ -79,6 +79,8 @@ export interface FlowResult {
   readonly error?: SluiceError;
   /** For SKIPPED flows: the failed upstream flow that caused the skip. */
   readonly skippedBecause?: string;
+  /** What the flow went on despite (see the `flow_warning` event). */
+  readonly warnings?: readonly SluiceError[];
 }
 
 export interface UpdateResult {
@@ -134,6 +136,14 @@ export type EngineEvent =
       readonly flow: string;
       readonly dataset: string;
       readonly planning: PlanningInformation;
+    }
+  | {
+      /** Something the flow went on despite, that a person should know (a file skipped or changed, …). */
+      readonly kind: 'flow_warning';
+      readonly updateId: string;
+      readonly flow: string;
+      readonly dataset: string;
+      readonly warning: SluiceError;
     };
 
 export type EngineListener = (event: EngineEvent) => void | Promise<void>;

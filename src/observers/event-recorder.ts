@@ -162,6 +162,18 @@ export class EventRecorder {
       case 'planning':
         this.#onPlanning(e);
         return;
+      case 'flow_warning':
+        this.#add({
+          type: 'flow_progress',
+          level: 'WARN',
+          message: `Flow '${e.flow}': ${e.warning.code}: ${e.warning.message}`,
+          details: { flow_progress: { status: 'RUNNING', warning: eventError(e.warning) } },
+          error: eventError(e.warning),
+          flow: e.flow,
+          dataset: e.dataset,
+        });
+        this.#schedule();
+        return;
       default: {
         const never: never = e;
         return never;

@@ -148,6 +148,11 @@ export function summary(r: UpdateResult): string {
       }
     }
   }
+  const warned = r.flows.flatMap((f) => f.warnings ?? []);
+  if (warned.length > 0) {
+    lines.push('', 'Warnings:');
+    for (const w of warned) lines.push(`  ${formatError(w)}`);
+  }
   const ms = Date.parse(r.endedAt) - Date.parse(r.startedAt);
   lines.push('', `Update ${r.updateId.slice(0, 8)} ${r.state} in ${formatDuration(ms)}`, '');
   return lines.join('\n');

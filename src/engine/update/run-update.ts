@@ -59,6 +59,7 @@ export async function runUpdate(
   const tables = new TableCache(options.db);
   let state: UpdateState = 'CREATED';
   const results = new Map<string, FlowResult>();
+  const warnings = new Map<string, SluiceError[]>();
   let fatal: SluiceError | undefined;
   const setState = async (s: UpdateState, error?: SluiceError) => {
     state = s;
@@ -96,6 +97,10 @@ export async function runUpdate(
       tables,
       expectations: new ExpectationCache(options.sql),
       emit,
+      warn: async (f, warning) => {
+        warnings.set(f.flow.name, [...(warnings.get(f.flow.name) ?? []), warning]);
+        await emit({ kind: 'flow_warning', updateId, flow: f.flow.name, dataset: f.target.name, warning });
+      },
     };
     await setState('SETTING_UP_TABLES');
     const forced = await resetTables(tables, pipeline.storage, plan, selection, selected);
@@ -118,7 +123,9 @@ export async function runUpdate(
     state,
     startedAt,
     endedAt: new Date().toISOString(),
-    flows: [...results.values()],
+    flows: [...results.values()].map((r) =>
+      warnings.has(r.flow) ? { ...r, warnings: warnings.get(r.flow)! } : r,
+    ),
     ...(fatal ? { error: fatal } : {}),
   };
 }

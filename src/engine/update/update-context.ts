@@ -1,4 +1,5 @@
-import type { ExecutionPlan } from '../../graph/index.ts';
+import type { SluiceError } from '../../errors/index.ts';
+import type { ExecutionPlan, FlowPlan } from '../../graph/index.ts';
 import type { SqlCompiler } from '../../sql/index.ts';
 import type { Database } from '../../util/index.ts';
 import type { EngineEvent } from '../engine-events.ts';
@@ -28,4 +29,6 @@ export interface UpdateContext {
   readonly tables: TableCache;
   readonly expectations: ExpectationCache;
   emit(event: EngineEvent): Promise<void>;
+  /** Reports something a flow goes on despite (a `flow_warning` event, and in its result). */
+  warn(flow: FlowPlan, warning: SluiceError): Promise<void>;
 }
