@@ -1,4 +1,5 @@
 import { SluiceError } from '../errors/index.ts';
+import { substituteValues } from '../sql/index.ts';
 import type { FileFormat } from '../model/index.ts';
 
 /**
@@ -161,7 +162,7 @@ export interface RenderedQuery {
 /**
  * Renders a query to Spark SQL text (`STREAM(x)`, `x`, `STREAM read_files('p', format => 'json')`)
  * and lists the inputs it declared, in order. Throws UNDEFINED_CONFIGURATION_KEY for `conf(k)`
- * with no value.
+ * with no value, UNSAFE_CONFIGURATION_VALUE for a value that would change the statement.
  */
 export function renderSql(query: SqlQuery, configuration: Readonly<Record<string, string>>): RenderedQuery {
   const inputs: DeclaredInput[] = [];
@@ -196,6 +197,8 @@ export function renderSql(query: SqlQuery, configuration: Readonly<Record<string
       case 'raw':
         return f.text;
       case 'conf': {
+        // Put in as a `${key}` reference first, so the value is checked against the statement
+        // it lands in once the whole text is there (a value is data, never SQL).
         const value = configuration[f.key];
         if (value === undefined) {
           throw new SluiceError(
@@ -206,7 +209,7 @@ export function renderSql(query: SqlQuery, configuration: Readonly<Record<string
             },
           );
         }
-        return value;
+        return `\${${f.key}}`;
       }
       default: {
         const never: never = f;
@@ -214,6 +217,6 @@ export function renderSql(query: SqlQuery, configuration: Readonly<Record<string
       }
     }
   };
-  const text = renderFragment(query);
+  const text = substituteValues(renderFragment(query), configuration);
   return { text, inputs };
 }

@@ -90,6 +90,10 @@ export const ERROR_CODES = {
     summary: 'A SQL statement is not part of the pipeline dialect.',
   },
   UNSUPPORTED_SPARK_FUNCTION: { domain: 'user', summary: 'A Spark SQL function has no DuckDB translation.' },
+  UNSAFE_CONFIGURATION_VALUE: {
+    domain: 'user',
+    summary: 'A `${…}` value would change the structure of the statement it is put in (injection).',
+  },
   UNDEFINED_CONFIGURATION_KEY: {
     domain: 'user',
     summary: 'A `${…}` reference names no configuration entry.',

@@ -3,7 +3,7 @@ import type { CompiledQuery } from '../model/index.ts';
 import { type AstNode, isNode, type Json, nodes, statementJson, str } from './ast.ts';
 import type { SqlCodec } from './duckdb-codec.ts';
 import { prepassSparkSql } from './prepass.ts';
-import { identityMap, type OffsetMap, substituteConfiguration } from './substitute.ts';
+import { identityMap, type OffsetMap, substituteConfiguration, unsafeValueError } from './substitute.ts';
 import { LineIndex, tokenize } from './tokenizer.ts';
 import { AstTranslator, outputColumnsOf, type TableReference } from './translate.ts';
 
@@ -163,6 +163,8 @@ export function substitutePlaced(
 ): PlacedText {
   if (!configuration) return placeText(text, location);
   const sub = substituteConfiguration(text, configuration, tokenize(text));
+  const unsafe = sub.unsafe[0];
+  if (unsafe) throw unsafeValueError(unsafe, placeText(text, location).locate(unsafe.offset), undefined);
   const missing = sub.undefinedKeys[0];
   if (missing) {
     const at = placeText(text, location).locate(missing.offset);

@@ -34,6 +34,7 @@ export { javaDatePattern } from './date-patterns.ts';
 export { type FunctionRule, SPARK_FUNCTIONS } from './functions.ts';
 export { type GroupAggregateRewrite, keyColumn, type NotGroupAggregate } from './group-aggregate.ts';
 export { type DdlColumn, parseSparkColumns, parseSparkType } from './spark-ddl.ts';
+export { substituteValues } from './substitute.ts';
 export type { TableReference } from './translate.ts';
 export type { SqlParseOptions, SqlParseResult } from './types.ts';
 export { CLOCK_FUNCTIONS, mayCallVolatile, VOLATILE_FUNCTIONS } from './volatility.ts';

@@ -3,7 +3,7 @@ import type { CompiledQuery, Dataset, Flow } from '../model/index.ts';
 import { compilePlacedQuery, type PlacedText, placeText } from './compile.ts';
 import type { SqlCodec } from './duckdb-codec.ts';
 import { type Parsed, StatementParser } from './pipeline-parser.ts';
-import { substituteConfiguration } from './substitute.ts';
+import { substituteConfiguration, unsafeValueError } from './substitute.ts';
 import { isSymbol, isWord, LineIndex, type Token, tokenize } from './tokenizer.ts';
 import type { SqlParseOptions, SqlParseResult } from './types.ts';
 
@@ -115,7 +115,7 @@ function parseStatement(state: FileParseState, s: StatementSpan): Parsed | undef
     .map((t) => ({ ...t, start: t.start - s.start, end: t.end - s.start }));
   const name = declaredName(rawTokens);
   const sub = substituteConfiguration(raw, state.configuration, rawTokens);
-  if (sub.undefinedKeys.length > 0) {
+  if (sub.undefinedKeys.length > 0 || sub.unsafe.length > 0) {
     for (const k of sub.undefinedKeys) {
       state.errors.push(
         new SluiceError('UNDEFINED_CONFIGURATION_KEY', `\${${k.key}} names no configuration entry`, {
@@ -125,6 +125,8 @@ function parseStatement(state: FileParseState, s: StatementSpan): Parsed | undef
         }),
       );
     }
+    for (const u of sub.unsafe)
+      state.errors.push(unsafeValueError(u, state.locate(s.start + u.offset), name));
     return undefined;
   }
   const base = placeText(raw, state.locate(s.start));
