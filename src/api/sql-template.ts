@@ -1,6 +1,6 @@
 import { SluiceError } from '../errors/index.ts';
-import { substituteValues } from '../sql/index.ts';
 import type { FileFormat } from '../model/index.ts';
+import { substituteValues } from '../sql/index.ts';
 
 /**
  * What may be interpolated into a `sql` template. Plain strings and numbers are deliberately
