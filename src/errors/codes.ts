@@ -56,6 +56,10 @@ export const ERROR_CODES = {
 
   // query command
   QUERY_FAILED: { domain: 'user', summary: 'The SQL query failed.' },
+  FILE_ACCESS_DENIED: {
+    domain: 'user',
+    summary: 'SQL tried to read a file outside the folders it may read (sluice query: --allow-files).',
+  },
   QUERY_READ_ONLY: { domain: 'user', summary: 'sluice query only runs read-only statements.' },
 
   // event log & notifications

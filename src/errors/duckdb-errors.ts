@@ -81,6 +81,14 @@ export function classifyDuckDBError(message: string): DuckDBFailure | undefined 
             params: {},
           }
         : { code: 'IO_ERROR', message: firstLine, params: {} };
+    case 'Permission': {
+      const file = /file "([^"]+)"/.exec(firstLine)?.[1];
+      return {
+        code: 'FILE_ACCESS_DENIED',
+        message: `${file ? `'${file}' is` : 'a file is'} outside the folders this SQL may read`,
+        params: file ? { file } : {},
+      };
+    }
     case 'Invalid Input': {
       const re2 = RE2_ERRORS.find((d) => firstLine.startsWith(`${d}: `));
       if (re2) {

@@ -1,4 +1,12 @@
-import { findPipelineTarget, type QueryResult, runPipelineQuery, runQuery } from '../query/index.ts';
+import { resolve } from 'node:path';
+import {
+  findDeltaReferences,
+  findPipelineTarget,
+  type QueryResult,
+  runPipelineQuery,
+  runQuery,
+} from '../query/index.ts';
+import { Database } from '../util/index.ts';
 import { inSession, type Session } from './session.ts';
 
 export interface QueryOptions {
@@ -10,20 +18,36 @@ export interface QueryOptions {
    * SQL runs as plain DuckDB SQL (Delta tables still readable by path).
    */
   readonly pipeline?: string;
+  /**
+   * Let the SQL read any file the process can (DuckDB's `read_csv`, `read_parquet`, …). By
+   * default it reads only the pipeline's storage and the Delta tables it names by path.
+   */
+  readonly allowFiles?: boolean;
   readonly session?: Session;
 }
 
 /**
  * Runs read-only SQL over a pipeline (Spark SQL, translated) or — outside any pipeline — DuckDB
- * SQL; either way `` delta.`path` `` names a Delta table (optionally `VERSION AS OF n`).
- * @throws SluiceError QUERY_READ_ONLY for statements that write, QUERY_FAILED, DELTA_*.
+ * SQL; either way `` delta.`path` `` names a Delta table (optionally `VERSION AS OF n`). Unless
+ * `allowFiles`, the SQL runs on a database of its own that can read only the pipeline's storage
+ * folder and the Delta tables the SQL names.
+ * @throws SluiceError QUERY_READ_ONLY for statements that write, FILE_ACCESS_DENIED, QUERY_FAILED, DELTA_*.
  */
 export function query(sql: string, options: QueryOptions = {}): Promise<QueryResult> {
   const cwd = options.cwd ?? process.cwd();
   return inSession(options.session, async (s) => {
     const pipeline = await findPipelineTarget(options.pipeline, cwd);
-    return pipeline
-      ? runPipelineQuery(sql, { cwd, pipeline, db: s.db, sql: s.sql })
-      : runQuery(sql, { cwd, db: s.db });
+    const allowed = [
+      ...(pipeline ? [pipeline.storage] : []),
+      ...findDeltaReferences(sql).map((r) => resolve(cwd, r.path)),
+    ];
+    const db = options.allowFiles ? s.db : new Database({ allowedPaths: allowed });
+    try {
+      return pipeline
+        ? await runPipelineQuery(sql, { cwd, pipeline, db, sql: s.sql })
+        : await runQuery(sql, { cwd, db });
+    } finally {
+      if (db !== s.db) db.close();
+    }
   });
 }

@@ -2,7 +2,7 @@
  * `runQuery`: the programmatic core of `sluice query`. Runs read-only DuckDB SQL in which Delta
  * tables are named Spark-style, `` delta.`path` [VERSION AS OF n] ``.
  */
-import { duckdbErrorParts, SluiceError } from '../errors/index.ts';
+import { duckdbErrorParts, SluiceError, toSluiceError } from '../errors/index.ts';
 import { loadSnapshot, snapshotScanSql } from '../storage/index.ts';
 import { type Database, type DuckDBConnection, withConnection } from '../util/index.ts';
 import { assertReadOnly, rewriteDeltaReferences } from './rewrite.ts';
@@ -92,6 +92,14 @@ export async function readQueryResult(conn: DuckDBConnection, sql: string): Prom
   try {
     reader = await conn.runAndReadAll(sql);
   } catch (e) {
+    const denied = toSluiceError(e, 'QUERY_FAILED');
+    if (denied.code === 'FILE_ACCESS_DENIED') {
+      throw new SluiceError(
+        'FILE_ACCESS_DENIED',
+        `${denied.message}: a query reads the pipeline's tables and the Delta tables it names by path; to read other files, allow it (sluice query --allow-files)`,
+        { params: denied.params, cause: e },
+      );
+    }
     const raw = e instanceof Error ? e.message : String(e);
     // DuckDB's class and message, without its excerpt of the (rewritten) statement.
     const parts = duckdbErrorParts(raw);

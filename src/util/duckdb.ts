@@ -27,6 +27,16 @@ export class Database {
   #instance: Promise<DuckDBInstance> | undefined;
   #closed = false;
   readonly #spillDir = join(tmpdir(), `sluice-duckdb-${process.pid}-${randomUUID().slice(0, 8)}`);
+  readonly #allowedPaths: readonly string[] | undefined;
+
+  /**
+   * `allowedPaths`: when given, SQL run on this database may read and write only below these
+   * folders (DuckDB's `allowed_directories` with external access disabled) — for SQL a user
+   * typed, which must not read arbitrary files.
+   */
+  constructor(options: { readonly allowedPaths?: readonly string[] } = {}) {
+    this.#allowedPaths = options.allowedPaths;
+  }
 
   /** Starts opening the instance without waiting for it (errors surface on the next connect). */
   warmUp(): void {
@@ -62,6 +72,13 @@ export class Database {
       const conn = await db.connect();
       try {
         await conn.run(`SET GLOBAL TimeZone = 'UTC'`);
+        if (this.#allowedPaths) {
+          const dirs = [...this.#allowedPaths, this.#spillDir].map((d) =>
+            sqlString(d.endsWith('/') ? d : `${d}/`),
+          );
+          await conn.run(`SET GLOBAL allowed_directories = [${dirs.join(', ')}]`);
+          await conn.run('SET GLOBAL enable_external_access = false');
+        }
       } finally {
         conn.closeSync();
       }

@@ -6,7 +6,7 @@ export const queryCommand: CliCommand = {
   name: 'query',
   summary: 'Run read-only SQL over a pipeline (tables, event_log, system.lakeflow.*) or Delta tables by path',
   usage: [
-    'Usage: sluice query [--pipeline dir] [--format table|json|csv] "<sql>"',
+    'Usage: sluice query [--pipeline dir] [--format table|json|csv] [--allow-files] "<sql>"',
     '',
     'Over a pipeline (--pipeline dir, or the spec found from the current folder), the SQL is',
     'Spark SQL as in query bodies and may name:',
@@ -16,16 +16,20 @@ export const queryCommand: CliCommand = {
     '                           system.lakeflow.flow_progress (one row per expectation per flow completion)',
     'Without a pipeline, the SQL is DuckDB SQL. Either way a Delta table can be named by path,',
     'Spark-style: delta.`./path/to/table`, optionally followed by VERSION AS OF <n>.',
-    'Only read-only statements run (QUERY_READ_ONLY otherwise).',
+    'Only read-only statements run (QUERY_READ_ONLY otherwise), and they read only the pipeline',
+    "and the Delta tables named by path unless --allow-files (DuckDB's read_csv, read_parquet, …",
+    'on any file).',
     '',
     'Options:',
     '  --pipeline dir           the pipeline folder (or spec file)',
     '  --format table|json|csv  output format (default: table); json prints one array of row objects',
+    '  --allow-files            let the SQL read any file (read_csv, read_json, read_parquet, …)',
   ].join('\n'),
   async run(args, io) {
     const { values, positionals } = parseCliArgs(args, {
       format: { type: 'string', short: 'f' },
       pipeline: { type: 'string', short: 'p' },
+      'allow-files': { type: 'boolean' },
     });
     const format = (values.format ?? 'table') as OutputFormat;
     if (!OUTPUT_FORMATS.includes(format)) {
@@ -43,6 +47,7 @@ export const queryCommand: CliCommand = {
     const result = await query(positionals[0] as string, {
       cwd: io.cwd,
       ...(values.pipeline !== undefined ? { pipeline: values.pipeline } : {}),
+      ...(values['allow-files'] ? { allowFiles: true } : {}),
     });
     io.stdout.write(formatRows(result, format));
     return EXIT.ok;
