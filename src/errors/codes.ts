@@ -56,6 +56,7 @@ export const ERROR_CODES = {
 
   // query command
   QUERY_FAILED: { domain: 'user', summary: 'The SQL query failed.' },
+  TABLE_OR_VIEW_NOT_FOUND: { domain: 'user', summary: 'SQL names a table or view that does not exist.' },
   FILE_ACCESS_DENIED: {
     domain: 'user',
     summary: 'SQL tried to read a file outside the folders it may read (sluice query: --allow-files).',

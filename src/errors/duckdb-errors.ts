@@ -81,6 +81,12 @@ export function classifyDuckDBError(message: string): DuckDBFailure | undefined 
             params: {},
           }
         : { code: 'IO_ERROR', message: firstLine, params: {} };
+    case 'Catalog': {
+      const table = /^Table with name (\S+) does not exist/.exec(firstLine)?.[1];
+      return table
+        ? { code: 'TABLE_OR_VIEW_NOT_FOUND', message: `no table or view '${table}'`, params: { table } }
+        : undefined;
+    }
     case 'Permission': {
       const file = /file "([^"]+)"/.exec(firstLine)?.[1];
       return {

@@ -10,6 +10,7 @@
  * its current snapshot, keeping the name as alias so `t.col` still binds; (5) DuckDB runs it.
  */
 import { SluiceError } from '../errors/index.ts';
+import { didYouMean } from '../graph/index.ts';
 import type { SqlCompiler } from '../sql/index.ts';
 import { loadSnapshot, snapshotScanSql } from '../storage/index.ts';
 import { type Database, type DuckDBConnection, queryRows, sqlIdent, sqlString } from '../util/index.ts';
@@ -87,6 +88,11 @@ export async function runPipelineQuery(sql: string, options: PipelineQueryOption
   try {
     await conn.run("SET TimeZone = 'UTC'");
     const views = new ViewRegistry(options.db, conn, target, tables, deltaRefs, options.cwd);
+    const missing = (table: string) => {
+      const names = tables.map((t) => t.name);
+      const hint = didYouMean(table, names);
+      return `pipeline '${target.name}' has no table '${table}'${hint ? `; did you mean '${hint}'?` : ''} (a table exists once an update has written it${names.length > 0 ? `; its tables: ${names.join(', ')}` : '; none has yet'})`;
+    };
     const first = tokenize(text).find(isSignificant)?.text.toUpperCase() ?? '';
     let duck: string | undefined;
     if (QUERY_KEYWORDS.has(first)) {
@@ -99,14 +105,14 @@ export async function runPipelineQuery(sql: string, options: PipelineQueryOption
         duck = await views.rewriteAst(text).catch(() => {
           throw new SluiceError('QUERY_FAILED', e.message.replace(/\s*\n\s*/g, ' '), { cause: e });
         });
-        return await readQueryResult(conn, duck);
+        return await readQueryResult(conn, duck, missing);
       }
-      return await readQueryResult(conn, await views.rewriteAst(duck));
+      return await readQueryResult(conn, await views.rewriteAst(duck), missing);
     }
     // SHOW / DESCRIBE / SUMMARIZE / EXPLAIN / PRAGMA / FROM-first: plain DuckDB, with every
     // pipeline relation visible under its plain name.
     await views.defineAllByName();
-    return await readQueryResult(conn, text);
+    return await readQueryResult(conn, text, missing);
   } finally {
     conn.closeSync();
   }

@@ -87,12 +87,24 @@ export async function runQuery(sql: string, options: RunQueryOptions): Promise<Q
  * Runs DuckDB SQL on `conn` and converts the rows (see QueryResult).
  * @throws SluiceError QUERY_FAILED with DuckDB's message on one line.
  */
-export async function readQueryResult(conn: DuckDBConnection, sql: string): Promise<QueryResult> {
+export async function readQueryResult(
+  conn: DuckDBConnection,
+  sql: string,
+  /** What to say of a table that does not exist (e.g. the tables a pipeline has). */
+  missingTable: (table: string) => string = (table) => `no table or view '${table}'`,
+): Promise<QueryResult> {
   let reader: Awaited<ReturnType<typeof conn.runAndReadAll>>;
   try {
     reader = await conn.runAndReadAll(sql);
   } catch (e) {
     const denied = toSluiceError(e, 'QUERY_FAILED');
+    if (denied.code === 'TABLE_OR_VIEW_NOT_FOUND') {
+      // Stays QUERY_FAILED (the query command's code for SQL DuckDB rejects), said in our words.
+      throw new SluiceError('QUERY_FAILED', missingTable(String(denied.params.table)), {
+        params: denied.params,
+        cause: e,
+      });
+    }
     if (denied.code === 'FILE_ACCESS_DENIED') {
       throw new SluiceError(
         'FILE_ACCESS_DENIED',

@@ -78,6 +78,8 @@ test('DuckDB errors outside a pipeline get the code of their kind', async () => 
   assert.equal(await code('SELECT x FROM (SELECT 1 AS y)'), 'UNRESOLVED_COLUMN');
   assert.equal(await code('SELECT lower(1)'), 'DATATYPE_MISMATCH');
   assert.equal(await code('SELEC 1'), 'QUERY_FAILED');
+  assert.equal(await code('SELECT * FROM no_such_table'), 'TABLE_OR_VIEW_NOT_FOUND');
+  assert.equal(await code("SELECT * FROM read_csv('/proc/self/status')"), 'none');
   // A full disk, as Node reports it: the write's own error code.
   const enospc = Object.assign(new Error('ENOSPC: no space left on device, write'), {
     code: 'ENOSPC',
