@@ -54,6 +54,16 @@ export const ERROR_CODES = {
     summary: 'The table sets delta.appendOnly = true; rows cannot be removed.',
   },
 
+  // maintenance
+  DELTA_INVALID_TABLE_PROPERTY: {
+    domain: 'user',
+    summary: 'A Delta table property has a value sluice cannot use (a retention that is not an interval, …).',
+  },
+  TABLE_MAINTENANCE_FAILED: {
+    domain: 'external',
+    summary: 'A maintenance step of a table (compaction, log clean-up, vacuum) failed; the table reads as before.',
+  },
+
   // query command
   QUERY_FAILED: { domain: 'user', summary: 'The SQL query failed.' },
   TABLE_OR_VIEW_NOT_FOUND: { domain: 'user', summary: 'SQL names a table or view that does not exist.' },
@@ -66,6 +76,10 @@ export const ERROR_CODES = {
   // event log & notifications
   EVENT_LOG_NOT_FOUND: { domain: 'user', summary: 'The pipeline has no event log yet (no update has run).' },
   UPDATE_NOT_FOUND: { domain: 'user', summary: 'No update with that id is in the event log.' },
+  EVENT_LOG_REPAIRED: {
+    domain: 'external',
+    summary: 'Unreadable commits of the event log were replaced; the events they held are lost.',
+  },
   UPDATE_ENDED_ABNORMALLY: {
     domain: 'external',
     summary: 'An update stopped without finishing (its process died).',
@@ -146,6 +160,27 @@ export const ERROR_CODES = {
     summary: 'An upstream commit removed rows from a streaming source.',
   },
   EXPECTATION_VIOLATION: { domain: 'user', summary: 'A FAIL UPDATE expectation was violated.' },
+  // file sources
+  SOURCE_RECORD_TOO_LARGE: {
+    domain: 'user',
+    summary: 'A line of a source file is larger than the read_files option maxRecordSize.',
+  },
+  SOURCE_FILE_COMPRESSION_UNSUPPORTED: {
+    domain: 'user',
+    summary: 'A source file is compressed with a codec sluice cannot read (only .gz and .zst).',
+  },
+  SOURCE_FILE_SKIPPED: {
+    domain: 'user',
+    summary: 'A source file was not read: corrupt (ignoreCorruptFiles) or gone (ignoreMissingFiles).',
+  },
+  SOURCE_FILE_CHANGED: {
+    domain: 'user',
+    summary: 'A source file changed after it was read; without allowOverwrites its new content is not read.',
+  },
+  SOURCE_SYMLINK_SKIPPED: {
+    domain: 'user',
+    summary: 'A symbolic link under a file source leads outside the source folder and is not followed.',
+  },
   FLOW_EXECUTION_FAILED: { domain: 'user', summary: 'A flow query failed while running.' },
   FLOW_CHECKPOINT_INCONSISTENT: {
     domain: 'user',

@@ -19,6 +19,7 @@ import {
   writeDataFiles,
 } from '../storage/index.ts';
 import { type Database, type DuckDBConnection, queryRows, sqlString, withConnection } from '../util/index.ts';
+import { type RepairedCommit, repairEventLog } from './repair.ts';
 import {
   ERROR_DUCKDB_TYPE,
   EVENT_LOG_SCHEMA,
@@ -106,8 +107,18 @@ export class EventLogWriter {
 
   readonly #db: Database;
 
-  private constructor(db: Database, tablePath: string, snapshot: Snapshot, next: number) {
+  /** Commits of the log that were unreadable and replaced when it was opened (see repair.ts). */
+  readonly repaired: readonly RepairedCommit[];
+
+  private constructor(
+    db: Database,
+    tablePath: string,
+    snapshot: Snapshot,
+    next: number,
+    repaired: readonly RepairedCommit[],
+  ) {
     this.#db = db;
+    this.repaired = repaired;
     this.tablePath = tablePath;
     this.pipelineId = snapshot.metadata.id;
     this.#snapshot = snapshot;
@@ -117,7 +128,22 @@ export class EventLogWriter {
   /** Opens (creating if needed) the event log under `storage` and reads its last sequence number. */
   static async open(db: Database, storage: string): Promise<EventLogWriter> {
     const path = await ensureEventLog(storage);
-    const snap = await loadSnapshot(path, { db });
+    let repaired: readonly RepairedCommit[] = [];
+    let snap: Snapshot;
+    try {
+      snap = await loadSnapshot(path, { db });
+    } catch (e) {
+      if (
+        !(
+          e instanceof SluiceError &&
+          (e.code === 'DELTA_CORRUPT_LOG' || e.code === 'DELTA_VERSION_NOT_FOUND')
+        )
+      )
+        throw e;
+      repaired = await repairEventLog(path);
+      if (repaired.length === 0) throw e;
+      snap = await loadSnapshot(path, { db });
+    }
     // The files' statistics know the largest sequence; only files written without them are read.
     let next = 0;
     const unknown = snap.files.filter((f) => {
@@ -135,7 +161,7 @@ export class EventLogWriter {
       );
       if (row?.m !== null && row?.m !== undefined) next = Math.max(next, Number(row.m) + 1);
     }
-    return new EventLogWriter(db, path, snap, next);
+    return new EventLogWriter(db, path, snap, next, repaired);
   }
 
   /** Assigns the next sequence number and a fresh id. Sequence order is call order. */

@@ -15,6 +15,7 @@
  * log never fails the update.
  */
 
+import { basename } from 'node:path';
 import {
   type EngineEvent,
   type EngineListener,
@@ -308,6 +309,7 @@ export class EventRecorder {
       return;
     }
     await this.#recordAbnormalEnds(e);
+    this.#recordRepairs(this.#writer.repaired);
     const sel = e.refresh;
     this.#add({
       type: 'create_update',
@@ -372,6 +374,30 @@ export class EventRecorder {
       });
     }
     this.#recorded = [...dead.keys()];
+  }
+
+  /** Says, in the log and to `onError`, which damaged commits of the event log were replaced. */
+  #recordRepairs(repaired: EventLogWriter['repaired']): void {
+    if (repaired.length === 0) return;
+    const what = repaired
+      .map(
+        (r) =>
+          `commit ${r.version}${r.keptAs ? ` (kept as ${basename(r.keptAs)}; ${r.keptFiles} event files kept)` : ' (missing)'}`,
+      )
+      .join(', ');
+    const warning = new SluiceError(
+      'EVENT_LOG_REPAIRED',
+      `the event log had unreadable commits and they were replaced: ${what}; the events in what could not be read are lost`,
+      { params: { versions: repaired.map((r) => r.version) } },
+    );
+    this.#add({
+      type: 'update_progress',
+      level: 'WARN',
+      message: warning.message,
+      details: { update_progress: { event_log_repair: repaired } },
+      error: eventError(warning),
+    });
+    this.#report(warning);
   }
 
   /** Records the update's latest state in its open-update marker (never fails the update). */

@@ -20,7 +20,11 @@ export function pipelineListeners(
   pipeline: ResolvedPipeline,
   options: PipelineListenersOptions = {},
 ): EngineListener[] {
-  const recorder = new EventRecorder(db, pipeline, options.recorder);
+  const recorder = new EventRecorder(db, pipeline, {
+    // Default report: the event log's trouble is a warning on stderr; it never fails the update.
+    onError: (e) => process.stderr.write(`warning ${formatError(e)}\n`),
+    ...options.recorder,
+  });
   const listeners: EngineListener[] = [recorder.listener];
   if (spec.notifications.length > 0) {
     const notifier: NotifierOptions = {
