@@ -149,6 +149,11 @@ export const ERROR_CODES = {
   },
   INVALID_DATASET_NAME: { domain: 'user', summary: 'A dataset name is not a valid identifier.' },
   UPSTREAM_FAILED: { domain: 'user', summary: 'A dataset cannot be resolved because an input failed.' },
+  STREAMING_QUERY_NOT_SUPPORTED: {
+    domain: 'user',
+    summary:
+      "A streaming table's query needs state across micro-batches (aggregation, DISTINCT, a stream-stream join, …) that sluice does not keep.",
+  },
   MISSING_EXPECTATIONS: { domain: 'user', summary: 'A streaming table has no expectations (rule ST-02).' },
 
   // engine

@@ -1,50 +1,11 @@
-import type { ErrorCode } from '../errors/index.ts';
-import { SluiceError, type SourceLocation, toSluiceError } from '../errors/index.ts';
+import { SluiceError, toSluiceError } from '../errors/index.ts';
 import type { Dataset, Flow } from '../model/index.ts';
-import type { SqlCompiler } from '../sql/index.ts';
+import { type CheckContext, error, flowLocation, type GraphCheck, isView } from './check-context.ts';
 import { didYouMean, isIdentifier } from './names.ts';
-import { baseName, type GraphIndex, lookupDataset } from './resolve.ts';
-import type { FailedFlow, ResolvedFlow } from './types.ts';
+import { baseName, lookupDataset } from './resolve.ts';
+import { streamingQueriesAreStateless } from './streaming-checks.ts';
 
-/** What every check sees: the indexed definitions and each flow's resolution. */
-export interface CheckContext {
-  readonly index: GraphIndex;
-  /** The session's SQL front end (expectations are translated to be checked). */
-  readonly sql: SqlCompiler;
-  /** By flow name (unique flows only). */
-  readonly resolutions: ReadonlyMap<string, ResolvedFlow | FailedFlow>;
-  /** The raw definitions, duplicates included. */
-  readonly allDatasets: readonly Dataset[];
-  readonly allFlows: readonly Flow[];
-}
-
-/** A named validation rule. Checks never throw for user mistakes; they return every error found. */
-export interface GraphCheck {
-  readonly name: string;
-  run(ctx: CheckContext): SluiceError[] | Promise<SluiceError[]>;
-}
-
-function error(
-  code: ErrorCode,
-  message: string,
-  dataset: string | undefined,
-  location: SourceLocation | undefined,
-  params: Record<string, unknown> = {},
-): SluiceError {
-  return new SluiceError(code, message, {
-    params,
-    ...(dataset !== undefined ? { dataset } : {}),
-    ...(location !== undefined ? { location } : {}),
-  });
-}
-
-function isView(d: Dataset): boolean {
-  return d.kind === 'temporary_view' || d.kind === 'persisted_view';
-}
-
-function flowLocation(ctx: CheckContext, f: Flow): SourceLocation | undefined {
-  return f.location ?? f.query.location ?? ctx.index.datasets.get(f.target)?.location;
-}
+export type { CheckContext, GraphCheck };
 
 /** INVALID_DATASET_NAME: dataset, schema and flow names must be identifiers (they become paths). */
 const namesAreIdentifiers: GraphCheck = {
@@ -418,6 +379,7 @@ export const ERROR_CHECKS: readonly GraphCheck[] = [
   flowQueryTypes,
   uniqueExpectationNames,
   validExpectations,
+  streamingQueriesAreStateless,
 ];
 
 export const WARNING_CHECKS: readonly GraphCheck[] = [streamingTablesHaveExpectations];

@@ -34,6 +34,21 @@ export function inputPlaceholder(i: number): string {
 }
 
 /**
+ * A part of a query that keeps state across rows (aggregation, DISTINCT, a window function, a
+ * join or set operation, LIMIT, ORDER BY), with the inputs (indexes into `inputs`) it reads.
+ * Over a stream these need state kept across micro-batches.
+ */
+export interface StatefulOperation {
+  readonly kind: 'aggregate' | 'distinct' | 'window' | 'join' | 'set_operation' | 'limit' | 'order';
+  readonly inputs: readonly number[];
+  /** Joins: the inputs of the left and of the right side. */
+  readonly sides?: readonly [readonly number[], readonly number[]];
+  /** Joins: DuckDB's join type (INNER, LEFT, RIGHT, OUTER, SEMI, ANTI, …). */
+  readonly joinType?: string;
+  readonly location?: SourceLocation;
+}
+
+/**
  * A flow's query after front-end compilation. `sql` is DuckDB SQL; every input reference in it
  * has been replaced by its placeholder identifier (aliased to the name the user wrote, so
  * qualified column references keep working).
@@ -47,5 +62,7 @@ export interface CompiledQuery {
   readonly inputs: readonly QueryInput[];
   /** Output column names when statically known (an explicit select list without `*`). */
   readonly outputColumns?: readonly string[];
+  /** Its stateful operations (absent when there are none); see {@link StatefulOperation}. */
+  readonly stateful?: readonly StatefulOperation[];
   readonly location?: SourceLocation;
 }

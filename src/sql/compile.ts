@@ -5,6 +5,7 @@ import type { SqlCodec } from './duckdb-codec.ts';
 import { prepassSparkSql } from './prepass.ts';
 import { identityMap, type OffsetMap, substituteConfiguration, unsafeValueError } from './substitute.ts';
 import { LineIndex, tokenize } from './tokenizer.ts';
+import { statefulOperations } from './stateful.ts';
 import { AstTranslator, outputColumnsOf, type TableReference } from './translate.ts';
 
 /**
@@ -144,6 +145,7 @@ export async function compilePlacedQuery(codec: SqlCodec, src: PlacedText): Prom
   const translator = new AstTranslator('inputs', parsed.locate);
   const root = translator.translateQuery(parsed.statements[0]!);
   const outputColumns = outputColumnsOf(root);
+  const stateful = statefulOperations(root, parsed.locate);
   const location = src.locate(0);
   return Object.freeze({
     kind: 'query',
@@ -151,6 +153,7 @@ export async function compilePlacedQuery(codec: SqlCodec, src: PlacedText): Prom
     sql: await toSql(codec, root),
     inputs: Object.freeze(translator.inputs),
     ...(outputColumns ? { outputColumns: Object.freeze(outputColumns) } : {}),
+    ...(stateful.length > 0 ? { stateful: Object.freeze(stateful) } : {}),
     ...(location ? { location } : {}),
   });
 }
