@@ -3,9 +3,9 @@ import type { CompiledQuery } from '../model/index.ts';
 import { type AstNode, isNode, type Json, nodes, statementJson, str } from './ast.ts';
 import type { SqlCodec } from './duckdb-codec.ts';
 import { prepassSparkSql } from './prepass.ts';
+import { statefulOperations } from './stateful.ts';
 import { identityMap, type OffsetMap, substituteConfiguration, unsafeValueError } from './substitute.ts';
 import { LineIndex, tokenize } from './tokenizer.ts';
-import { statefulOperations } from './stateful.ts';
 import { AstTranslator, outputColumnsOf, type TableReference } from './translate.ts';
 
 /**
