@@ -1,33 +1,33 @@
 import { SluiceError, toSluiceError } from '../errors/index.ts';
 import type { Dataset, Flow } from '../model/index.ts';
 import { type CheckContext, error, flowLocation, type GraphCheck, isView } from './check-context.ts';
-import { didYouMean, isIdentifier } from './names.ts';
-import { baseName, lookupDataset } from './resolve.ts';
+import { didYouMean, isUsableName } from './names.ts';
+import { baseName } from './resolve.ts';
 import { streamingQueriesAreStateless } from './streaming-checks.ts';
 
 export type { CheckContext, GraphCheck };
 
-/** INVALID_DATASET_NAME: dataset, schema and flow names must be identifiers (they become paths). */
+/** INVALID_DATASET_NAME: dataset, schema and flow names become storage folders (see `isUsableName`). */
 const namesAreIdentifiers: GraphCheck = {
   name: 'names are identifiers',
   run(ctx) {
     const out: SluiceError[] = [];
     for (const d of ctx.allDatasets) {
-      if (!isIdentifier(d.name)) {
+      if (!isUsableName(d.name)) {
         out.push(
           error(
             'INVALID_DATASET_NAME',
-            `dataset name '${d.name}' is not a valid identifier ([A-Za-z_][A-Za-z0-9_]*)`,
+            `dataset name '${d.name}' cannot name a table: it becomes a storage folder, so it must not be empty, start with '.', or hold '/', '\\' or control characters`,
             d.name,
             d.location,
             { name: d.name },
           ),
         );
-      } else if (d.schema !== undefined && !isIdentifier(d.schema)) {
+      } else if (d.schema !== undefined && !isUsableName(d.schema)) {
         out.push(
           error(
             'INVALID_DATASET_NAME',
-            `schema name '${d.schema}' of dataset '${d.name}' is not a valid identifier`,
+            `schema name '${d.schema}' of dataset '${d.name}' cannot name a schema: it becomes a storage folder, so it must not be empty, start with '.', or hold '/', '\\' or control characters`,
             d.name,
             d.location,
             { name: d.schema },
@@ -36,11 +36,11 @@ const namesAreIdentifiers: GraphCheck = {
       }
     }
     for (const f of ctx.allFlows) {
-      if (f.name !== f.target && !isIdentifier(f.name)) {
+      if (f.name !== f.target && !isUsableName(f.name)) {
         out.push(
           error(
             'INVALID_DATASET_NAME',
-            `flow name '${f.name}' is not a valid identifier ([A-Za-z_][A-Za-z0-9_]*)`,
+            `flow name '${f.name}' cannot name a flow: its checkpoint is a storage folder, so it must not be empty, start with '.', or hold '/', '\\' or control characters`,
             f.target,
             flowLocation(ctx, f),
             { name: f.name, flow: f.name },
@@ -57,11 +57,12 @@ const noDuplicates: GraphCheck = {
   name: 'no duplicate datasets or flows',
   run(ctx) {
     const out: SluiceError[] = [];
+    // Names compare as Spark compares them: case-insensitively.
     const firstDataset = new Map<string, Dataset>();
     for (const d of ctx.allDatasets) {
-      const first = firstDataset.get(d.name);
+      const first = firstDataset.get(d.name.toLowerCase());
       if (!first) {
-        firstDataset.set(d.name, d);
+        firstDataset.set(d.name.toLowerCase(), d);
         continue;
       }
       out.push(
@@ -80,13 +81,18 @@ const noDuplicates: GraphCheck = {
     }
     const firstFlow = new Map<string, Flow>();
     for (const f of ctx.allFlows) {
-      const first = firstFlow.get(f.name);
+      const first = firstFlow.get(f.name.toLowerCase());
       if (!first) {
-        firstFlow.set(f.name, f);
+        firstFlow.set(f.name.toLowerCase(), f);
         continue;
       }
       // A duplicate dataset's defining flow duplicates too; one error per mistake is enough.
-      if (f.role === 'defining' && first.role === 'defining' && f.target === first.target) continue;
+      if (
+        f.role === 'defining' &&
+        first.role === 'defining' &&
+        ctx.index.names.canonical(f.target) === ctx.index.names.canonical(first.target)
+      )
+        continue;
       const loc = flowLocation(ctx, f);
       out.push(
         error('DUPLICATE_GRAPH_ELEMENT', `flow '${f.name}' is defined more than once`, f.target, loc, {
@@ -186,7 +192,7 @@ const inputsDefined: GraphCheck = {
     for (const f of ctx.index.flows) {
       for (const input of f.query.inputs) {
         if (input.kind !== 'dataset') continue;
-        if (lookupDataset(ctx.index.datasets, input.name)) continue;
+        if (ctx.index.names.resolve(input.name)) continue;
         if (ctx.index.brokenNames.has(baseName(input.name))) continue;
         const hint = didYouMean(baseName(input.name), ctx.index.datasets.keys());
         out.push(

@@ -1,5 +1,4 @@
-import { type CompiledQuery, type Dataset, isStored } from '../model/index.ts';
-import { lookupDataset } from './resolve.ts';
+import { type Dataset, isStored } from '../model/index.ts';
 import type {
   BoundQuery,
   ExecutionPlan,
@@ -41,30 +40,25 @@ export function flowKind(flow: ResolvedFlow, target: Dataset): FlowKind {
  * `STREAM(…)`. Only for a valid graph: names resolve and no view reads itself.
  */
 export function buildExecutionPlan(graph: Omit<PipelineGraph, 'execution'>): ExecutionPlan {
-  const viewQuery = new Map<string, CompiledQuery>();
+  // The (one) flow of each view, whose query is inlined where the view is read.
+  const viewFlow = new Map<string, ResolvedFlow>();
   for (const f of graph.flows.values()) {
     const t = graph.datasets.get(f.target);
-    if (t && !isStored(t)) viewQuery.set(t.name, f.flow.query);
+    if (t && !isStored(t)) viewFlow.set(t.name, f);
   }
 
-  function bind(query: CompiledQuery, key: string, streamedFrom: boolean): BoundQuery {
-    const children: BoundQuery['children'][number][] = query.inputs.map((input, index) => {
+  function bind(r: ResolvedFlow, key: string, streamedFrom: boolean): BoundQuery {
+    const children: BoundQuery['children'][number][] = r.inputs.map((resolved, index) => {
       const childKey = key === '' ? String(index) : `${key}/${index}`;
-      if (input.kind === 'files') {
-        return {
-          kind: 'leaf',
-          index,
-          leaf: { key: childKey, input, streaming: input.streaming || streamedFrom },
-        };
-      }
-      const d = lookupDataset(graph.datasets, input.name)!;
-      const streaming = input.streaming || streamedFrom;
-      if (isStored(d)) {
-        return { kind: 'leaf', index, leaf: { key: childKey, input, dataset: d, streaming } };
-      }
-      return { kind: 'view', index, view: d, bound: bind(viewQuery.get(d.name)!, childKey, streaming) };
+      const input = r.flow.query.inputs[index]!;
+      const streaming = resolved.streaming || streamedFrom;
+      if (resolved.kind === 'files')
+        return { kind: 'leaf', index, leaf: { key: childKey, input, streaming } };
+      const d = graph.datasets.get(resolved.dataset)!;
+      if (isStored(d)) return { kind: 'leaf', index, leaf: { key: childKey, input, dataset: d, streaming } };
+      return { kind: 'view', index, view: d, bound: bind(viewFlow.get(d.name)!, childKey, streaming) };
     });
-    return { key, query, children };
+    return { key, query: r.flow.query, children };
   }
 
   const leavesOf = (b: BoundQuery): LeafInput[] =>
@@ -75,7 +69,7 @@ export function buildExecutionPlan(graph: Omit<PipelineGraph, 'execution'>): Exe
     const r = graph.flows.get(name)!;
     const target = graph.datasets.get(r.target)!;
     if (!isStored(target)) continue;
-    const bound = bind(r.flow.query, '', false);
+    const bound = bind(r, '', false);
     const leaves = leavesOf(bound);
     const upstream = [...new Set(leaves.flatMap((l) => (l.dataset ? [l.dataset.name] : [])))];
     flows.push({ kind: flowKind(r, target), flow: r.flow, target, bound, leaves, upstream });

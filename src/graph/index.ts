@@ -1,9 +1,9 @@
 export { type CheckContext, ERROR_CHECKS, type GraphCheck, WARNING_CHECKS } from './checks.ts';
 export { buildExecutionPlan, flowKind } from './execution-plan.ts';
 export { type LoadedPipeline, listLibraryFiles, loadPipelineDefinitions } from './load.ts';
-export { didYouMean, editDistance, IDENTIFIER, isIdentifier } from './names.ts';
+export { didYouMean, editDistance, isUsableName } from './names.ts';
 export { findCycles, topologicalOrder } from './plan.ts';
-export { lookupDataset } from './resolve.ts';
+export { DatasetNames } from './resolve.ts';
 export type {
   BoundQuery,
   ExecutionPlan,

@@ -1,8 +1,13 @@
-/** A dataset, flow or schema name sluice accepts: it becomes a storage path segment. */
-export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-export function isIdentifier(name: string): boolean {
-  return IDENTIFIER.test(name);
+/**
+ * Whether a dataset, flow or schema name can be used: any name Spark accepts (backticked names
+ * may hold hyphens, spaces and other characters) that is also one safe storage folder name — not
+ * empty, no `/` or `\\`, no control characters, not starting with `.` (so never `.`, `..` or a
+ * hidden folder).
+ */
+export function isUsableName(name: string): boolean {
+  return (
+    name !== '' && !name.startsWith('.') && !/[/\\\u0000-\u001f\u007f]/.test(name) && name.trim() === name
+  );
 }
 
 /** Levenshtein distance (case-insensitive). */

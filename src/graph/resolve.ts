@@ -3,17 +3,57 @@ import type { Dataset, Flow } from '../model/index.ts';
 import type { FailedFlow, ResolvedFlow, ResolvedInput, UnresolvedFlow } from './types.ts';
 
 /**
- * Indexes over the definitions. The first definition of a name wins (later duplicates are
- * reported by the duplicate check and otherwise ignored), so every lookup is deterministic.
+ * The one place a name written in a pipeline finds its dataset. Names compare as Spark compares
+ * identifiers: case-insensitively. A qualifier (`schema.x`, `catalog.schema.x`) must match the
+ * dataset's schema (case-insensitively) when the dataset has one; `live.x` is Lakeflow's legacy
+ * virtual schema and matches any. The first definition of a name wins (later duplicates are
+ * reported by the duplicate check), so every answer is deterministic.
+ */
+export class DatasetNames {
+  readonly #byKey = new Map<string, Dataset>();
+
+  constructor(datasets: Iterable<Dataset>) {
+    for (const d of datasets) {
+      const key = d.name.toLowerCase();
+      if (!this.#byKey.has(key)) this.#byKey.set(key, d);
+    }
+  }
+
+  /** The dataset a written name (`x`, `schema.x`, `live.x`, `catalog.schema.x`) refers to. */
+  resolve(written: string): Dataset | undefined {
+    // A backticked name may itself hold dots: the whole name first, then `qualifier.name`.
+    const whole = this.#byKey.get(written.toLowerCase());
+    if (whole) return whole;
+    const parts = written.split('.');
+    const d = this.#byKey.get(parts.at(-1)!.toLowerCase());
+    if (!d || parts.length < 2) return d;
+    const qualifier = parts.at(-2)!.toLowerCase();
+    if (qualifier !== 'live' && d.schema !== undefined && qualifier !== d.schema.toLowerCase())
+      return undefined;
+    return d;
+  }
+
+  /** The declared name of the dataset `written` refers to, else `written` as it is. */
+  canonical(written: string): string {
+    return this.resolve(written)?.name ?? written;
+  }
+}
+
+/**
+ * Indexes over the definitions, with every name resolved once: datasets by declared name, flow
+ * targets rewritten to the declared name of the dataset they write. The first definition of a
+ * name wins (later duplicates are reported by the duplicate check and otherwise ignored).
  */
 export interface GraphIndex {
   readonly datasets: ReadonlyMap<string, Dataset>;
+  readonly names: DatasetNames;
   /** Definition position of each dataset, for deterministic ordering. */
   readonly order: ReadonlyMap<string, number>;
-  /** Flows by target, in definition order (only flows whose name is not a duplicate). */
+  /** Flows by (declared) target name, in definition order (only flows whose name is not a duplicate). */
   readonly flowsByTarget: ReadonlyMap<string, readonly Flow[]>;
+  /** Unique flows, targets resolved to declared names. */
   readonly flows: readonly Flow[];
-  /** Names of datasets whose definition failed to load (declared, but broken). */
+  /** Declared names of datasets whose definition failed to load (declared, but broken). */
   readonly brokenNames: ReadonlySet<string>;
 }
 
@@ -22,10 +62,11 @@ export function buildIndex(
   flows: readonly Flow[],
   loadErrors: readonly SluiceError[],
 ): GraphIndex {
+  const names = new DatasetNames(datasets);
   const byName = new Map<string, Dataset>();
   const order = new Map<string, number>();
   datasets.forEach((d, i) => {
-    if (!byName.has(d.name)) {
+    if (names.resolve(d.name) === d) {
       byName.set(d.name, d);
       order.set(d.name, i);
     }
@@ -33,31 +74,19 @@ export function buildIndex(
   const seenFlows = new Set<string>();
   const uniqueFlows: Flow[] = [];
   const flowsByTarget = new Map<string, Flow[]>();
-  for (const f of flows) {
-    if (seenFlows.has(f.name)) continue;
-    seenFlows.add(f.name);
+  for (const raw of flows) {
+    if (seenFlows.has(raw.name.toLowerCase())) continue;
+    seenFlows.add(raw.name.toLowerCase());
+    const target = names.canonical(raw.target);
+    const f = target === raw.target ? raw : Object.freeze({ ...raw, target });
     uniqueFlows.push(f);
     const list = flowsByTarget.get(f.target) ?? [];
     list.push(f);
     flowsByTarget.set(f.target, list);
   }
   const brokenNames = new Set<string>();
-  for (const e of loadErrors) if (e.dataset !== undefined) brokenNames.add(e.dataset);
-  return { datasets: byName, order, flowsByTarget, flows: uniqueFlows, brokenNames };
-}
-
-/** Looks a dataset up by the name a query used (`x`, `schema.x`, `live.x`, `catalog.schema.x`). */
-export function lookupDataset(datasets: ReadonlyMap<string, Dataset>, written: string): Dataset | undefined {
-  const parts = written.split('.');
-  const last = parts.at(-1)!;
-  const d = datasets.get(last);
-  if (!d) return undefined;
-  if (parts.length >= 2) {
-    const qualifier = parts.at(-2)!;
-    if (qualifier.toLowerCase() !== 'live' && d.schema !== undefined && qualifier !== d.schema)
-      return undefined;
-  }
-  return d;
+  for (const e of loadErrors) if (e.dataset !== undefined) brokenNames.add(names.canonical(e.dataset));
+  return { datasets: byName, names, order, flowsByTarget, flows: uniqueFlows, brokenNames };
 }
 
 /** The name a written reference would have if it were defined (for broken-definition lookups). */
@@ -75,7 +104,7 @@ export function unresolved(flow: Flow): UnresolvedFlow {
  */
 export function resolveFlow(
   u: UnresolvedFlow,
-  datasets: ReadonlyMap<string, Dataset>,
+  names: DatasetNames,
   isStreamingView: (name: string) => boolean,
 ): ResolvedFlow | FailedFlow {
   const inputs: ResolvedInput[] = [];
@@ -92,7 +121,7 @@ export function resolveFlow(
       });
       continue;
     }
-    const d = lookupDataset(datasets, input.name);
+    const d = names.resolve(input.name);
     if (!d) return { kind: 'failed_flow', flow: u.flow, errors: [] };
     const view = d.kind === 'temporary_view' || d.kind === 'persisted_view';
     inputs.push({

@@ -1,7 +1,6 @@
 import type { SluiceError } from '../errors/index.ts';
 import type { Flow, StatefulOperation } from '../model/index.ts';
 import { type CheckContext, error, flowLocation, type GraphCheck, isView } from './check-context.ts';
-import { lookupDataset } from './resolve.ts';
 import type { ResolvedFlow } from './types.ts';
 
 /**
@@ -59,7 +58,7 @@ function checkQuery(
   // Operations inside the views this query reads.
   for (const input of r.inputs) {
     if (input.kind !== 'dataset') continue;
-    const view = lookupDataset(ctx.index.datasets, input.name);
+    const view = ctx.index.names.resolve(input.name);
     if (!view || !isView(view) || seen.includes(view.name)) continue;
     for (const vf of ctx.index.flowsByTarget.get(view.name) ?? []) {
       const vr = ctx.resolutions.get(vf.name);

@@ -7,7 +7,14 @@ import { type CheckContext, ERROR_CHECKS, isView, WARNING_CHECKS } from './check
 import { buildExecutionPlan } from './execution-plan.ts';
 import { loadPipelineDefinitions } from './load.ts';
 import { findCycles, topologicalOrder } from './plan.ts';
-import { baseName, buildIndex, type GraphIndex, lookupDataset, resolveFlow, unresolved } from './resolve.ts';
+import {
+  baseName,
+  buildIndex,
+  type DatasetNames,
+  type GraphIndex,
+  resolveFlow,
+  unresolved,
+} from './resolve.ts';
 import type { FailedFlow, GraphEdge, PipelineGraph, ResolvedFlow } from './types.ts';
 
 /**
@@ -52,7 +59,7 @@ function streamingViewPredicate(index: GraphIndex): (name: string) => boolean {
       for (const i of f.query.inputs) {
         if (i.streaming) streaming = true;
         else if (i.kind === 'dataset') {
-          const d = lookupDataset(index.datasets, i.name);
+          const d = index.names.resolve(i.name);
           if (d && isView(d) && isStreamingView(d.name)) streaming = true;
         }
       }
@@ -69,7 +76,7 @@ function resolveFlows(index: GraphIndex): Map<string, ResolvedFlow | FailedFlow>
   const isStreamingView = streamingViewPredicate(index);
   const resolutions = new Map<string, ResolvedFlow | FailedFlow>();
   for (const f of index.flows)
-    resolutions.set(f.name, resolveFlow(unresolved(f), index.datasets, isStreamingView));
+    resolutions.set(f.name, resolveFlow(unresolved(f), index.names, isStreamingView));
   return resolutions;
 }
 
@@ -176,6 +183,7 @@ export async function validateDefinitions(
 
   const { failed, downstream } = propagateFailures(
     index.datasets,
+    index.names,
     index.flows,
     errors,
     cycles.onCycle,
@@ -196,20 +204,21 @@ export async function validateDefinitions(
  */
 function propagateFailures(
   datasets: ReadonlyMap<string, Dataset>,
+  names: DatasetNames,
   flows: CheckContext['index']['flows'],
   errors: readonly SluiceError[],
   onCycle: ReadonlySet<string>,
   broken: ReadonlySet<string>,
 ): { failed: Set<string>; downstream: SluiceError[] } {
   const failed = new Set<string>([...onCycle, ...broken]);
-  for (const e of errors) if (e.dataset !== undefined) failed.add(e.dataset);
+  for (const e of errors) if (e.dataset !== undefined) failed.add(names.canonical(e.dataset));
   const roots = new Set(failed);
   const readers = new Map<string, Set<string>>();
   const inputsOf = new Map<string, Set<string>>();
   for (const f of flows) {
     for (const i of f.query.inputs) {
       if (i.kind !== 'dataset') continue;
-      const name = lookupDataset(datasets, i.name)?.name ?? baseName(i.name);
+      const name = names.resolve(i.name)?.name ?? baseName(i.name);
       if (!readers.has(name)) readers.set(name, new Set());
       readers.get(name)!.add(f.target);
       if (!inputsOf.has(f.target)) inputsOf.set(f.target, new Set());

@@ -61,21 +61,26 @@ export function runPipeline(
     });
     if (v.errors.length > 0 || !v.graph || !v.spec)
       return { kind: 'invalid', errors: v.errors, warnings: v.warnings };
-    // A refresh option naming an unknown dataset is a usage mistake: refuse before any update starts.
-    for (const name of [...(options.refresh ?? []), ...(options.fullRefresh ?? [])]) {
-      if (!v.graph.datasets.has(name)) {
-        const hint = didYouMean(name, v.graph.datasets.keys());
-        throw new SluiceError(
-          'DATASET_NOT_DEFINED',
-          `dataset '${name}' named in a refresh option is not defined in the pipeline${hint ? `; did you mean '${hint}'?` : ''}`,
-          { dataset: name },
-        );
-      }
-    }
+    // Refresh options name datasets as the user types them (case-insensitively, as Spark); an
+    // unknown one is a usage mistake, refused before any update starts.
+    const declared = (name: string): string => {
+      const d = [...v.graph!.datasets.values()].find((x) => x.name.toLowerCase() === name.toLowerCase());
+      if (d) return d.name;
+      const hint = didYouMean(name, v.graph!.datasets.keys());
+      throw new SluiceError(
+        'DATASET_NOT_DEFINED',
+        `dataset '${name}' named in a refresh option is not defined in the pipeline${hint ? `; did you mean '${hint}'?` : ''}`,
+        { dataset: name },
+      );
+    };
+    const refresh = options.refresh?.map(declared);
+    const fullRefresh = options.fullRefresh?.map(declared);
     options.onValidated?.({ pipeline: v.spec.name, warnings: v.warnings });
     const pipeline = resolvedPipeline(v);
     const result = await runUpdate(pipeline, {
       ...options,
+      ...(refresh ? { refresh } : {}),
+      ...(fullRefresh ? { fullRefresh } : {}),
       db: session.db,
       sql: session.sql,
       continuous: options.continuous ?? pipeline.continuous,
