@@ -31,7 +31,7 @@ import type { SqlParseOptions, SqlParseResult } from './types.ts';
 
 export type { StandaloneSql, StandaloneStatement } from './compile.ts';
 export { javaDatePattern } from './date-patterns.ts';
-export { type FunctionRule, SPARK_FUNCTIONS } from './functions.ts';
+export { type FunctionRule, SPARK_FUNCTIONS } from './functions/index.ts';
 export { type GroupAggregateRewrite, keyColumn, type NotGroupAggregate } from './group-aggregate.ts';
 export { type DdlColumn, parseSparkColumns, parseSparkType } from './spark-ddl.ts';
 export { substituteValues } from './substitute.ts';

@@ -1,7 +1,7 @@
 import { SluiceError, type SourceLocation } from '../errors/index.ts';
 import { type FileFormat, inputPlaceholder, type QueryInput } from '../model/index.ts';
 import { type AstNode, constantText, isNode, type Json, nodes, queryLocation, str } from './ast.ts';
-import { applyRule, type FunctionCall, PARSER_GENERATED, sparkFunctionRule } from './functions.ts';
+import { applyRule, type FunctionCall, PARSER_GENERATED, sparkFunctionRule } from './functions/index.ts';
 
 /** A table named by a standalone query (`sluice query`), left in place. */
 export interface TableReference {

@@ -1,5 +1,5 @@
 /**
- * Name lists of the Spark → DuckDB function mapping (see functions.ts): functions that pass
+ * Name lists of the Spark → DuckDB function mapping (see index.ts): functions that pass
  * through unchanged, and names DuckDB's own parser generates from SQL syntax.
  */
 
