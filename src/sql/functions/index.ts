@@ -14,9 +14,11 @@ import { CONVERSION_FUNCTIONS } from './conversion.ts';
 import { DATETIME_FUNCTIONS } from './datetime.ts';
 import { JSON_FUNCTIONS } from './json.ts';
 import { MATH_FUNCTIONS } from './math.ts';
+import { MISC_FUNCTIONS } from './misc.ts';
 import { PARSER_GENERATED, PASS_THROUGH } from './pass-through.ts';
 import { type FunctionCall, type FunctionRule, renamed } from './rules.ts';
 import { STRING_FUNCTIONS } from './string.ts';
+import { WINDOW_FUNCTIONS } from './window.ts';
 
 export type { FunctionCall, FunctionRule };
 export { PARSER_GENERATED };
@@ -31,6 +33,8 @@ export const SPARK_FUNCTIONS: Readonly<Record<string, FunctionRule>> = {
   ...DATETIME_FUNCTIONS,
   ...AGGREGATE_FUNCTIONS,
   ...COLLECTION_FUNCTIONS,
+  ...MISC_FUNCTIONS,
+  ...WINDOW_FUNCTIONS,
 };
 
 /** The rule for a Spark function name (case-insensitive), or undefined when unsupported. */
