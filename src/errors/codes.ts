@@ -61,7 +61,8 @@ export const ERROR_CODES = {
   },
   TABLE_MAINTENANCE_FAILED: {
     domain: 'external',
-    summary: 'A maintenance step of a table (compaction, log clean-up, vacuum) failed; the table reads as before.',
+    summary:
+      'A maintenance step of a table (compaction, log clean-up, vacuum) failed; the table reads as before.',
   },
 
   // query command
@@ -141,6 +142,14 @@ export const ERROR_CODES = {
   'INVALID_FLOW_QUERY_TYPE.STREAMING_RELATION_FOR_MATERIALIZED_VIEW': {
     domain: 'user',
     summary: 'A materialized view reads a streaming source.',
+  },
+  INCOMPATIBLE_BATCH_VIEW_READ: {
+    domain: 'user',
+    summary: 'A view whose query reads no stream is read with STREAM(…).',
+  },
+  INCOMPATIBLE_STREAMING_VIEW_READ: {
+    domain: 'user',
+    summary: 'A view whose query reads a stream is read without STREAM(…).',
   },
   DUPLICATE_EXPECTATION_NAME: { domain: 'user', summary: 'Two expectations of a dataset share a name.' },
   INVALID_EXPECTATION: {

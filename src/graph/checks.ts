@@ -214,9 +214,60 @@ const inputsDefined: GraphCheck = {
   },
 };
 
+/** Whether a view's query streams: some flow into it reads a stream or a streaming view. */
+function viewStreams(ctx: CheckContext, view: string): boolean {
+  return (ctx.index.flowsByTarget.get(view) ?? []).some((f) => {
+    const r = ctx.resolutions.get(f.name);
+    return r?.kind === 'resolved_flow' && r.streaming;
+  });
+}
+
+/**
+ * INCOMPATIBLE_BATCH_VIEW_READ / INCOMPATIBLE_STREAMING_VIEW_READ: a view is inlined where it is
+ * read, its inputs streaming or not as its own query says, so it is read the way it is defined —
+ * `STREAM(v)` only when v's query reads a stream, plain `v` only when it does not (Spark's rule).
+ * Reading a batch view as a stream would otherwise need sluice to invent which of its inputs
+ * stream.
+ */
+const viewReadsMatchViews: GraphCheck = {
+  name: 'views are read the way they are defined',
+  run(ctx) {
+    const out: SluiceError[] = [];
+    for (const r of ctx.resolutions.values()) {
+      if (r.kind !== 'resolved_flow') continue;
+      for (const input of r.inputs) {
+        if (input.kind !== 'dataset') continue;
+        const view = ctx.index.datasets.get(input.dataset);
+        if (!view || !isView(view)) continue;
+        const streams = viewStreams(ctx, view.name);
+        if (input.streaming === streams) continue;
+        out.push(
+          input.streaming
+            ? error(
+                'INCOMPATIBLE_BATCH_VIEW_READ',
+                `'${r.target}' reads view '${view.name}' as a stream, but the view's query reads no stream; read it without STREAM, or read a stream inside the view (STREAM(…) there)`,
+                r.target,
+                input.location ?? flowLocation(ctx, r.flow),
+                { flow: r.name, view: view.name },
+              )
+            : error(
+                'INCOMPATIBLE_STREAMING_VIEW_READ',
+                `'${r.target}' reads view '${view.name}' as a batch, but the view's query reads a stream; read it as STREAM(${view.name})`,
+                r.target,
+                input.location ?? flowLocation(ctx, r.flow),
+                { flow: r.name, view: view.name },
+              ),
+        );
+      }
+    }
+    return out;
+  },
+};
+
 /**
  * INVALID_FLOW_QUERY_TYPE.*: a streaming table's flow must read a stream (unless `once`);
- * a materialized view's flow must not. Reads of views whose query streams count as streaming.
+ * a materialized view's flow must not read with STREAM. Reads of views whose query streams count
+ * as streaming (a plain read of one is refused by {@link viewReadsMatchViews}).
  */
 const flowQueryTypes: GraphCheck = {
   name: 'flow query types match targets',
@@ -236,8 +287,9 @@ const flowQueryTypes: GraphCheck = {
             { flow: r.name },
           ),
         );
-      } else if (target.kind === 'materialized_view' && r.streaming) {
-        const streamed = r.inputs.find((i) => i.effectiveStreaming);
+      } else if (target.kind === 'materialized_view' && r.inputs.some((i) => i.streaming)) {
+        // A plain read of a streaming view is INCOMPATIBLE_STREAMING_VIEW_READ, reported on its own.
+        const streamed = r.inputs.find((i) => i.streaming);
         const what =
           streamed?.kind === 'dataset'
             ? `'${streamed.name}'`
@@ -383,6 +435,7 @@ export const ERROR_CHECKS: readonly GraphCheck[] = [
   singleQueryDatasets,
   inputsDefined,
   flowQueryTypes,
+  viewReadsMatchViews,
   uniqueExpectationNames,
   validExpectations,
   streamingQueriesAreStateless,

@@ -36,8 +36,10 @@ export function flowKind(flow: ResolvedFlow, target: Dataset): FlowKind {
  * a stable key (its position path, e.g. `0/1`) so offsets recorded for it are found again on
  * replay. Flows come in the graph's plan order (every flow after the writers of what it reads).
  *
- * A leaf reads as a stream when it is written `STREAM(…)` or sits inside a view read with
- * `STREAM(…)`. Only for a valid graph: names resolve and no view reads itself.
+ * A leaf reads as a stream when it is written `STREAM(…)`, wherever it sits: a view's plan is
+ * fused into its reader as it is, so a table a streaming view reads without STREAM stays a batch
+ * read (a stream–static join). Only for a valid graph: names resolve, no view reads itself, and
+ * views are read the way they are defined.
  */
 export function buildExecutionPlan(graph: Omit<PipelineGraph, 'execution'>): ExecutionPlan {
   // The (one) flow of each view, whose query is inlined where the view is read.
@@ -47,16 +49,16 @@ export function buildExecutionPlan(graph: Omit<PipelineGraph, 'execution'>): Exe
     if (t && !isStored(t)) viewFlow.set(t.name, f);
   }
 
-  function bind(r: ResolvedFlow, key: string, streamedFrom: boolean): BoundQuery {
+  function bind(r: ResolvedFlow, key: string): BoundQuery {
     const children: BoundQuery['children'][number][] = r.inputs.map((resolved, index) => {
       const childKey = key === '' ? String(index) : `${key}/${index}`;
       const input = r.flow.query.inputs[index]!;
-      const streaming = resolved.streaming || streamedFrom;
+      const streaming = resolved.streaming;
       if (resolved.kind === 'files')
         return { kind: 'leaf', index, leaf: { key: childKey, input, streaming } };
       const d = graph.datasets.get(resolved.dataset)!;
       if (isStored(d)) return { kind: 'leaf', index, leaf: { key: childKey, input, dataset: d, streaming } };
-      return { kind: 'view', index, view: d, bound: bind(viewFlow.get(d.name)!, childKey, streaming) };
+      return { kind: 'view', index, view: d, bound: bind(viewFlow.get(d.name)!, childKey) };
     });
     return { key, query: r.flow.query, children };
   }
@@ -69,7 +71,7 @@ export function buildExecutionPlan(graph: Omit<PipelineGraph, 'execution'>): Exe
     const r = graph.flows.get(name)!;
     const target = graph.datasets.get(r.target)!;
     if (!isStored(target)) continue;
-    const bound = bind(r, '', false);
+    const bound = bind(r, '');
     const leaves = leavesOf(bound);
     const upstream = [...new Set(leaves.flatMap((l) => (l.dataset ? [l.dataset.name] : [])))];
     flows.push({ kind: flowKind(r, target), flow: r.flow, target, bound, leaves, upstream });

@@ -10,7 +10,7 @@ import type { ResolvedFlow } from './types.ts';
  * EXCEPT, LIMIT, ORDER BY — would give other rows than Spark, which keeps state across batches
  * (or refuses the query in append mode). Until sluice keeps that state, such queries are refused
  * here, before anything runs. Views are inlined: an operation inside a view read by the flow
- * counts where the view's rows stream. One-time (`ONCE`) flows and materialized views read
+ * counts, on the inputs that stream in the view's own query. One-time (`ONCE`) flows and materialized views read
  * batches and are not concerned.
  */
 export const streamingQueriesAreStateless: GraphCheck = {
@@ -21,27 +21,22 @@ export const streamingQueriesAreStateless: GraphCheck = {
       if (r.kind !== 'resolved_flow' || r.once) continue;
       const target = ctx.index.datasets.get(r.target);
       if (target?.kind !== 'streaming_table') continue;
-      checkQuery(ctx, r, r.flow, target.name, false, [], out);
+      checkQuery(ctx, r, r.flow, target.name, [], out);
     }
     return out;
   },
 };
 
-/**
- * Checks one query (a flow's, or a view's it reads) and the views it reads in turn.
- * `streamedFrom`: the query itself is read as a stream (a view under `STREAM(…)`), so all its
- * inputs stream.
- */
+/** Checks one query (a flow's, or a view's it reads) and the views it reads in turn. */
 function checkQuery(
   ctx: CheckContext,
   r: ResolvedFlow,
   flow: Flow,
   dataset: string,
-  streamedFrom: boolean,
   seen: readonly string[],
   out: SluiceError[],
 ): void {
-  const streams = (i: number) => streamedFrom || r.inputs[i]?.effectiveStreaming === true;
+  const streams = (i: number) => r.inputs[i]?.effectiveStreaming === true;
   for (const op of flow.query.stateful ?? []) {
     const reason = refusal(op, streams, (i) => inputName(r, i));
     if (!reason) continue;
@@ -63,7 +58,7 @@ function checkQuery(
     for (const vf of ctx.index.flowsByTarget.get(view.name) ?? []) {
       const vr = ctx.resolutions.get(vf.name);
       if (vr?.kind !== 'resolved_flow') continue;
-      checkQuery(ctx, vr, vf, dataset, streamedFrom || input.streaming, [...seen, view.name], out);
+      checkQuery(ctx, vr, vf, dataset, [...seen, view.name], out);
     }
   }
 }

@@ -51,12 +51,54 @@ test('a streaming table whose query needs state across micro-batches is refused 
       .sort(),
     ['limit', 'order', 'window'],
   );
-  // Inside a view read as a stream.
+  // Inside a streaming view the table reads.
   assert.deepEqual(
     await refused(
-      'CREATE TEMPORARY VIEW v AS SELECT DISTINCT k FROM a;\nCREATE STREAMING TABLE t AS SELECT * FROM STREAM(v);',
+      'CREATE TEMPORARY VIEW v AS SELECT DISTINCT k FROM STREAM(a);\nCREATE STREAMING TABLE t AS SELECT * FROM STREAM(v);',
     ),
     [{ dataset: 't', operation: 'distinct', line: 5 }],
+  );
+});
+
+test('a streaming view joining a stream with a table is a stream-static join, not two streams', async () => {
+  assert.deepEqual(
+    await refused(`
+CREATE TEMPORARY VIEW v AS SELECT s.*, d.name FROM STREAM(a) s JOIN dim d USING (k);
+CREATE STREAMING TABLE t AS SELECT * FROM STREAM(v);`),
+    [],
+  );
+  // Aggregating the batch side inside the view needs no state either.
+  assert.deepEqual(
+    await refused(`
+CREATE TEMPORARY VIEW v AS SELECT s.k, g.n FROM STREAM(a) s JOIN (SELECT k, count(*) AS n FROM dim GROUP BY k) g USING (k);
+CREATE STREAMING TABLE t AS SELECT * FROM STREAM(v);`),
+    [],
+  );
+});
+
+test('a view is read the way it is defined: STREAM only for a view whose query streams', async () => {
+  const base = `
+CREATE STREAMING TABLE a AS SELECT * FROM STREAM read_files('x', format => 'json');
+CREATE MATERIALIZED VIEW dim AS SELECT * FROM read_files('z', format => 'json');
+CREATE TEMPORARY VIEW batch_v AS SELECT * FROM dim;
+CREATE TEMPORARY VIEW stream_v AS SELECT * FROM STREAM(a);
+`;
+  const codes = async (sql: string) => {
+    const parsed = await session.sql.parsePipelineSql(base + sql, { file: 'p.sql', configuration: {} });
+    const v = await validateDefinitions(parsed.definitions, { sql: session.sql });
+    return v.errors.map((e) => [e.code, e.dataset, e.location?.line, e.params.view]);
+  };
+  assert.deepEqual(await codes('CREATE STREAMING TABLE t AS SELECT * FROM STREAM(batch_v);'), [
+    ['INCOMPATIBLE_BATCH_VIEW_READ', 't', 6, 'batch_v'],
+  ]);
+  assert.deepEqual(await codes('CREATE STREAMING TABLE t AS SELECT * FROM stream_v;'), [
+    ['INCOMPATIBLE_STREAMING_VIEW_READ', 't', 6, 'stream_v'],
+  ]);
+  assert.deepEqual(
+    await codes(
+      'CREATE STREAMING TABLE t AS SELECT * FROM STREAM(stream_v);\nCREATE MATERIALIZED VIEW m AS SELECT * FROM batch_v;',
+    ),
+    [],
   );
 });
 

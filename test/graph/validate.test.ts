@@ -138,7 +138,7 @@ test('BATCH_RELATION_FOR_STREAMING_TABLE; reading a streaming view counts as str
     defs(
       def('streaming_table', 'src', 1, [{ files: 'x' }]),
       def('temporary_view', 'v', 2, ['STREAM src']),
-      def('streaming_table', 'via_view', 3, ['v']),
+      def('streaming_table', 'via_view', 3, ['STREAM v']),
       def('streaming_table', 'batchy', 4, ['src']),
       dataset('streaming_table', 'backfilled', 5),
       flow('backfill', 'backfilled', ['src'], 'append', { once: 'true' }),
@@ -150,7 +150,7 @@ test('BATCH_RELATION_FOR_STREAMING_TABLE; reading a streaming view counts as str
   assert.equal(r.graph.flows.get('via_view')!.streaming, true);
 });
 
-test('STREAMING_RELATION_FOR_MATERIALIZED_VIEW, also through a streaming view', async () => {
+test('STREAMING_RELATION_FOR_MATERIALIZED_VIEW; a plain read of a streaming view is INCOMPATIBLE_STREAMING_VIEW_READ', async () => {
   const r = await validateDefinitions(
     defs(
       def('streaming_table', 'src', 1, [{ files: 'x' }]),
@@ -165,7 +165,7 @@ test('STREAMING_RELATION_FOR_MATERIALIZED_VIEW, also through a streaming view', 
     r.errors.map((e) => [e.code, e.dataset]),
     [
       ['INVALID_FLOW_QUERY_TYPE.STREAMING_RELATION_FOR_MATERIALIZED_VIEW', 'mv_direct'],
-      ['INVALID_FLOW_QUERY_TYPE.STREAMING_RELATION_FOR_MATERIALIZED_VIEW', 'mv_view'],
+      ['INCOMPATIBLE_STREAMING_VIEW_READ', 'mv_view'],
     ],
   );
 });
