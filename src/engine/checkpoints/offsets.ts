@@ -3,11 +3,26 @@ import { join } from 'node:path';
 import { SluiceError } from '../../errors/index.ts';
 import { putAtomic } from '../../util/index.ts';
 
-/** A file a file source has planned into a batch. Identity is the absolute path. */
+/**
+ * A file a file source has planned into a batch, as it was listed: its size and modification time
+ * tell a later listing whether it changed after it was read. Identity is the real path
+ * (`realPath`, recorded when it differs from the listed `path`), else the path.
+ */
 export interface PlannedFile {
   readonly path: string;
+  readonly realPath?: string;
   readonly size: number;
   readonly mtimeMs: number;
+}
+
+/**
+ * A planned file the batch does not read (`ignoreCorruptFiles`: it cannot be decoded), with the
+ * error that said so. A replay skips it again, so it reads exactly what the batch read.
+ */
+export interface SkippedFile {
+  readonly path: string;
+  readonly code: string;
+  readonly message: string;
 }
 
 /** Column list of a file source, persisted so later batches read with the same schema. */
@@ -24,6 +39,8 @@ export type SourceOffset =
       readonly kind: 'files';
       readonly files: readonly PlannedFile[];
       readonly schema: PersistedColumns;
+      /** Files of `files` not read (see `SkippedFile`). */
+      readonly skipped?: readonly SkippedFile[];
     }
   | {
       /** Streaming read of a Delta table: the data added by versions (fromVersion, toVersion]. */
@@ -43,6 +60,8 @@ export type SourceOffset =
       readonly kind: 'files-snapshot';
       readonly files: readonly PlannedFile[];
       readonly schema: PersistedColumns;
+      /** Files of `files` not read (see `SkippedFile`). */
+      readonly skipped?: readonly SkippedFile[];
     };
 
 /** One entry of a flow's write-ahead offset log. */

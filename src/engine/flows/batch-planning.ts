@@ -2,12 +2,30 @@
  * Planning a batch: what each of a flow's leaf inputs contributes, recorded in the flow's offset
  * log before anything is read, so a replay after a crash reads exactly the same data.
  */
+import { SluiceError } from '../../errors/index.ts';
 import type { FlowPlan } from '../../graph/index.ts';
 import { tableFolder } from '../../storage/index.ts';
 import type { DuckDBConnection } from '../../util/index.ts';
-import type { BatchOffset, PersistedColumns, SourceOffset } from '../checkpoints/offsets.ts';
-import type { DiscoveredFile } from '../sources/file-discovery.ts';
-import { discoverFiles, evolveFileSchema, inferFileSchema, planFileBatch } from '../sources/files.ts';
+import type {
+  BatchOffset,
+  PersistedColumns,
+  PlannedFile,
+  SkippedFile,
+  SourceOffset,
+} from '../checkpoints/offsets.ts';
+import {
+  type DiscoveredFile,
+  discoverFiles,
+  displayPath,
+  evolveFileSchema,
+  type FileSourceOptions,
+  fileIdentity,
+  findCorruptFiles,
+  inferFileSchema,
+  parseFileOptions,
+  planFileBatch,
+  skippedFileWarning,
+} from '../sources/files.ts';
 import type { UpdateContext } from '../update/update-context.ts';
 
 /**
@@ -15,8 +33,11 @@ import type { UpdateContext } from '../update/update-context.ts';
  * that are re-derived when missing; nothing here is needed to resume after a crash.
  */
 export interface StreamProgress {
-  /** Files already planned, per file input key. */
-  readonly processed: Map<string, Set<string>>;
+  /**
+   * Files already planned, per file input key: by identity (the real path, see `fileIdentity`),
+   * the file as it was listed when last planned (its size and modification time).
+   */
+  readonly processed: Map<string, Map<string, PlannedFile>>;
   /** The latest planned source of every input key. */
   readonly lastByKey: Map<string, SourceOffset>;
   /**
@@ -35,22 +56,116 @@ export function newStreamProgress(): StreamProgress {
 export function rememberBatch(progress: StreamProgress, offset: BatchOffset): void {
   for (const [key, s] of Object.entries(offset.sources)) {
     if (s.kind === 'files') {
-      let set = progress.processed.get(key);
-      if (!set) {
-        set = new Set();
-        progress.processed.set(key, set);
+      let seen = progress.processed.get(key);
+      if (!seen) {
+        seen = new Map();
+        progress.processed.set(key, seen);
       }
-      for (const f of s.files) set.add(f.path);
+      for (const f of s.files) seen.set(fileIdentity(f), f);
     }
     progress.lastByKey.set(key, s);
   }
 }
 
-function optionNumber(options: Readonly<Record<string, string>>, name: string): number | undefined {
-  const entry = Object.entries(options).find(([k]) => k.toLowerCase() === name.toLowerCase());
-  if (!entry) return undefined;
-  const n = Number(entry[1]);
-  return Number.isFinite(n) && n > 0 ? n : undefined;
+type FilesInput = Extract<FlowPlan['leaves'][number]['input'], { kind: 'files' }>;
+
+/**
+ * Lists a file input with its options: symbolic links that lead outside the source path are
+ * reported (SOURCE_SYMLINK_SKIPPED), files younger than `minFileAge` are left for later.
+ */
+async function listInput(
+  ctx: UpdateContext,
+  f: FlowPlan,
+  input: FilesInput,
+  opts: FileSourceOptions,
+): Promise<DiscoveredFile[]> {
+  const links: [string, string][] = [];
+  const listed = await discoverFiles(input.path, {
+    root: ctx.root,
+    followSymlinks: opts.followSymlinks,
+    onSkippedLink: (link, target) => links.push([link, target]),
+  });
+  for (const [link, target] of links) {
+    await ctx.warn(
+      f,
+      new SluiceError(
+        'SOURCE_SYMLINK_SKIPPED',
+        `symbolic link ${displayPath(link, ctx.root)} under read_files('${input.path}') leads outside the source folder (to ${target}) and is not followed; ` +
+          `move or copy the data inside the folder, or read it with a read_files path of its own (followSymlinks => 'false' ignores every link)`,
+        { params: { link, target, path: input.path } },
+      ),
+    );
+  }
+  if (opts.minFileAgeMs <= 0) return listed;
+  const now = Date.now();
+  return listed.filter((file) => now - file.mtimeMs >= opts.minFileAgeMs);
+}
+
+function planned(file: DiscoveredFile): PlannedFile {
+  return {
+    path: file.path,
+    ...(file.realPath !== undefined ? { realPath: file.realPath } : {}),
+    size: file.size,
+    mtimeMs: file.mtimeMs,
+  };
+}
+
+/**
+ * With `ignoreCorruptFiles`, the files of a batch that cannot be read, each reported once as a
+ * SOURCE_FILE_SKIPPED warning naming it; recorded in the offset so a replay skips them too.
+ */
+async function corruptFiles(
+  ctx: UpdateContext,
+  f: FlowPlan,
+  input: FilesInput,
+  opts: FileSourceOptions,
+  files: readonly PlannedFile[],
+): Promise<SkippedFile[]> {
+  if (!opts.ignoreCorruptFiles || files.length === 0) return [];
+  const bad = await findCorruptFiles(
+    ctx.db,
+    files.map((file) => file.path),
+    input.format,
+    opts,
+    ctx.root,
+  );
+  const skipped: SkippedFile[] = [];
+  for (const [path, error] of bad) {
+    await ctx.warn(f, skippedFileWarning(path, error, ctx.root));
+    skipped.push({ path, code: error.code, message: error.message });
+  }
+  return skipped;
+}
+
+/**
+ * The offset of one file input: `files` as listed, the corrupt ones among them skipped
+ * (`ignoreCorruptFiles`), the schema inferred from (or evolved with) the readable rest.
+ */
+async function fileSource(
+  ctx: UpdateContext,
+  f: FlowPlan,
+  conn: DuckDBConnection,
+  input: FilesInput,
+  opts: FileSourceOptions,
+  kind: 'files' | 'files-snapshot',
+  listed: readonly DiscoveredFile[],
+  prevSchema: PersistedColumns | undefined,
+): Promise<SourceOffset> {
+  const files = listed.map(planned);
+  const skipped = await corruptFiles(ctx, f, input, opts, files);
+  const skip = new Set(skipped.map((s) => s.path));
+  const paths = files.map((file) => file.path).filter((p) => !skip.has(p));
+  const hooks = {
+    root: ctx.root,
+    onSkipped: (path: string, error: SluiceError) => ctx.warn(f, skippedFileWarning(path, error, ctx.root)),
+  };
+  let schema: PersistedColumns = prevSchema ?? { columns: [] };
+  if (paths.length > 0) {
+    schema = prevSchema
+      ? await evolveFileSchema(conn, prevSchema, paths, input.format, opts, hooks)
+      : await inferFileSchema(conn, paths, input.format, opts, hooks);
+  }
+  return { kind, files, schema, ...(skipped.length > 0 ? { skipped } : {}) };
 }
 
 /**
@@ -70,24 +185,18 @@ export async function planStreamingBatch(
   for (const leaf of f.leaves) {
     const input = leaf.input;
     if (input.kind === 'files') {
+      const opts = parseFileOptions(input.options);
       const prev = progress.lastByKey.get(leaf.key);
       const prevSchema: PersistedColumns | undefined =
         prev && (prev.kind === 'files' || prev.kind === 'files-snapshot') && prev.schema.columns.length > 0
           ? prev.schema
           : undefined;
       const batch = leaf.streaming
-        ? await nextFiles(ctx, leaf.key, input, progress)
-        : await discoverFiles(input.path, { root: ctx.root });
-      let schema: PersistedColumns = prevSchema ?? { columns: [] };
-      if (batch.length > 0) {
-        const paths = batch.map((file) => file.path);
-        schema = prevSchema
-          ? await evolveFileSchema(conn, prevSchema, paths, input.format, input.options)
-          : await inferFileSchema(conn, paths, input.format, input.options);
-      }
-      const files = batch.map((file) => ({ path: file.path, size: file.size, mtimeMs: file.mtimeMs }));
-      if (leaf.streaming && files.length > 0) anyNew = true;
-      sources[leaf.key] = { kind: leaf.streaming ? 'files' : 'files-snapshot', files, schema };
+        ? await nextFiles(ctx, f, leaf.key, input, opts, progress)
+        : await listInput(ctx, f, input, opts);
+      if (leaf.streaming && batch.length > 0) anyNew = true;
+      const kind = leaf.streaming ? 'files' : 'files-snapshot';
+      sources[leaf.key] = await fileSource(ctx, f, conn, input, opts, kind, batch, prevSchema);
       continue;
     }
     const d = leaf.dataset!;
@@ -111,34 +220,100 @@ export async function planStreamingBatch(
   return { batchId, plannedAt: new Date().toISOString(), sources };
 }
 
+function describeChange(before: PlannedFile, now: DiscoveredFile): string {
+  const parts: string[] = [];
+  if (before.size !== now.size) parts.push(`${before.size} → ${now.size} bytes`);
+  if (before.mtimeMs !== now.mtimeMs) {
+    parts.push(
+      `modified ${new Date(now.mtimeMs).toISOString()}, read as of ${new Date(before.mtimeMs).toISOString()}`,
+    );
+  }
+  return parts.join(', ');
+}
+
+/**
+ * Which listed files a streaming input has still to read: those never planned, and — with
+ * `allowOverwrites` — those whose size or modification time changed since they were planned
+ * (read again in full, as Auto Loader does). Without it a changed file is not read again: its
+ * change is a SOURCE_FILE_CHANGED warning, once per update and state of the file.
+ */
+async function pendingFiles(
+  ctx: UpdateContext,
+  f: FlowPlan,
+  input: FilesInput,
+  opts: FileSourceOptions,
+  listed: readonly DiscoveredFile[],
+  done: ReadonlyMap<string, PlannedFile>,
+): Promise<DiscoveredFile[]> {
+  const pending: DiscoveredFile[] = [];
+  for (const file of listed) {
+    // Offsets written before real paths were recorded know a file by its listed path.
+    const before = done.get(fileIdentity(file)) ?? (file.realPath ? done.get(file.path) : undefined);
+    if (!before) {
+      pending.push(file);
+      continue;
+    }
+    if (before.size === file.size && before.mtimeMs === file.mtimeMs) continue;
+    if (opts.allowOverwrites) {
+      pending.push(file);
+      continue;
+    }
+    await ctx.warn(
+      f,
+      new SluiceError(
+        'SOURCE_FILE_CHANGED',
+        `source file ${displayPath(file.path, ctx.root)} of read_files('${input.path}') changed after it was read (${describeChange(before, file)}); ` +
+          `what it gained is not read. Set the read_files option allowOverwrites => 'true' to read a changed file again in full, ` +
+          `or write files elsewhere and move them in when complete (minFileAge => '30 seconds' leaves files modified that recently for a later update)`,
+        {
+          params: {
+            path: file.path,
+            size: file.size,
+            mtimeMs: file.mtimeMs,
+            readSize: before.size,
+            readMtimeMs: before.mtimeMs,
+          },
+        },
+      ),
+    );
+  }
+  return pending;
+}
+
 /** The next files of a streaming file input, within its per-trigger limits. */
 async function nextFiles(
   ctx: UpdateContext,
+  f: FlowPlan,
   key: string,
-  input: Extract<FlowPlan['leaves'][number]['input'], { kind: 'files' }>,
+  input: FilesInput,
+  opts: FileSourceOptions,
   progress: StreamProgress,
 ): Promise<readonly DiscoveredFile[]> {
-  const done = progress.processed.get(key) ?? new Set<string>();
+  const done = progress.processed.get(key) ?? new Map<string, PlannedFile>();
   const limits = {
-    maxFilesPerTrigger: optionNumber(input.options, 'maxFilesPerTrigger'),
-    maxBytesPerTrigger: optionNumber(input.options, 'maxBytesPerTrigger'),
+    maxFilesPerTrigger: opts.maxFilesPerTrigger,
+    ...(opts.maxBytesPerTrigger !== undefined ? { maxBytesPerTrigger: opts.maxBytesPerTrigger } : {}),
   };
   // Plan from the cached listing while it still holds unprocessed files; list again when it is
   // used up (so a run ends only after a fresh listing found nothing new).
-  let pending = (progress.listings.get(key) ?? []).filter((file) => !done.has(file.path));
+  const unplanned = (file: DiscoveredFile) => {
+    const before = done.get(fileIdentity(file)) ?? (file.realPath ? done.get(file.path) : undefined);
+    return before === undefined || before.size !== file.size || before.mtimeMs !== file.mtimeMs;
+  };
+  let pending = (progress.listings.get(key) ?? []).filter(unplanned);
   if (pending.length === 0) {
-    pending = planFileBatch(await discoverFiles(input.path, { root: ctx.root }), done, {
-      maxFilesPerTrigger: Number.POSITIVE_INFINITY,
-    });
+    const listed = await listInput(ctx, f, input, opts);
+    pending = await pendingFiles(ctx, f, input, opts, listed, done);
   }
-  const batch = planFileBatch(pending, done, limits);
+  const batch = planFileBatch(pending, new Set(), limits);
   progress.listings.set(key, pending.slice(batch.length));
   return batch;
 }
 
 /**
  * The current state of every input, read as a batch: each file input's listing (with its
- * schema) and each table's latest version (null when it does not exist yet).
+ * schema, and the corrupt files skipped with `ignoreCorruptFiles`) and each table's latest
+ * version (null when it does not exist yet).
  */
 export async function snapshotSources(
   ctx: UpdateContext,
@@ -149,21 +324,9 @@ export async function snapshotSources(
   for (const leaf of f.leaves) {
     const input = leaf.input;
     if (input.kind === 'files') {
-      const files = (await discoverFiles(input.path, { root: ctx.root })).map((file) => ({
-        path: file.path,
-        size: file.size,
-        mtimeMs: file.mtimeMs,
-      }));
-      const schema =
-        files.length > 0
-          ? await inferFileSchema(
-              conn,
-              files.map((file) => file.path),
-              input.format,
-              input.options,
-            )
-          : { columns: [] };
-      sources[leaf.key] = { kind: 'files-snapshot', files, schema };
+      const opts = parseFileOptions(input.options);
+      const listed = await listInput(ctx, f, input, opts);
+      sources[leaf.key] = await fileSource(ctx, f, conn, input, opts, 'files-snapshot', listed, undefined);
     } else {
       const d = leaf.dataset!;
       const version = await ctx.tables.version(tableFolder(ctx.storage, d));

@@ -5,7 +5,8 @@ import { type FlowCheckpoint, openFlowCheckpoint } from '../checkpoints/flow-che
 import type { BatchOffset, SourceOffset } from '../checkpoints/offsets.ts';
 import type { PlanningInformation } from '../engine-events.ts';
 import { bindQuery } from '../sources/bind-query.ts';
-import { leafSql } from '../sources/leaf-sql.ts';
+import { skippedFileWarning } from '../sources/files.ts';
+import { explainLeafReadError, leafSql } from '../sources/leaf-sql.ts';
 import type { UpdateContext } from '../update/update-context.ts';
 import { type BatchOutcome, zeroOutcome } from '../writing/batch-outcome.ts';
 import { writeBatch } from '../writing/batch-writer.ts';
@@ -121,30 +122,39 @@ async function refreshView(
     }
   }
   const views: ViewQuality[] = [];
-  const sql = await bindQuery(
-    flow.bound,
-    (leaf) => leafSql(ctx, leaf, offset.sources[leaf.key], { skipChangeCommits: false }),
-    viewExpectationBinder(
-      ctx,
-      flow,
-      conn,
-      checkpoint,
-      { batchId: offset.batchId, source: 'complete recompute' },
-      views,
-    ),
-  );
   const sourceFiles = Object.values(offset.sources).reduce(
-    (n, s) => n + (s.kind === 'files-snapshot' || s.kind === 'files' ? s.files.length : 0),
+    (n, s) =>
+      n + (s.kind === 'files-snapshot' || s.kind === 'files' ? s.files.length - (s.skipped?.length ?? 0) : 0),
     0,
   );
-  const outcome = await writeBatch(ctx, flow, conn, checkpoint, sql, {
-    batchId: offset.batchId,
-    mode: 'overwrite',
-    source: 'complete recompute',
-    sourceFiles,
-    views,
-  });
-  return { planning, outcome };
+  try {
+    const sql = await bindQuery(
+      flow.bound,
+      (leaf) =>
+        leafSql(ctx, leaf, offset.sources[leaf.key], {
+          skipChangeCommits: false,
+          onSkipped: (path, error) => ctx.warn(flow, skippedFileWarning(path, error, ctx.root)),
+        }),
+      viewExpectationBinder(
+        ctx,
+        flow,
+        conn,
+        checkpoint,
+        { batchId: offset.batchId, source: 'complete recompute' },
+        views,
+      ),
+    );
+    const outcome = await writeBatch(ctx, flow, conn, checkpoint, sql, {
+      batchId: offset.batchId,
+      mode: 'overwrite',
+      source: 'complete recompute',
+      sourceFiles,
+      views,
+    });
+    return { planning, outcome };
+  } catch (e) {
+    throw await explainLeafReadError(ctx, flow.leaves, offset.sources, e);
+  }
 }
 
 function describeChanges(

@@ -3,8 +3,8 @@ import type { DuckDBConnection } from '../../util/index.ts';
 import type { FlowCheckpoint } from '../checkpoints/flow-checkpoint.ts';
 import type { BatchOffset } from '../checkpoints/offsets.ts';
 import { bindQuery } from '../sources/bind-query.ts';
-import { toFileSourceError } from '../sources/files.ts';
-import { leafSql } from '../sources/leaf-sql.ts';
+import { skippedFileWarning } from '../sources/files.ts';
+import { explainLeafReadError, leafSql } from '../sources/leaf-sql.ts';
 import type { UpdateContext } from '../update/update-context.ts';
 import type { BatchOutcome } from '../writing/batch-outcome.ts';
 import { type ColumnsCache, writeBatch } from '../writing/batch-writer.ts';
@@ -39,7 +39,11 @@ export async function executeMicroBatch(
   columns: ColumnsCache | undefined,
 ): Promise<BatchOutcome> {
   const skipChangeCommits = skipsChangeCommits(f);
-  const files = Object.values(offset.sources).flatMap((s) => (s.kind === 'files' ? s.files : []));
+  const files = Object.values(offset.sources).flatMap((s) => {
+    if (s.kind !== 'files') return [];
+    const skipped = new Set((s.skipped ?? []).map((k) => k.path));
+    return s.files.filter((file) => !skipped.has(file.path));
+  });
   const source = describeSources(offset);
   const views: ViewQuality[] = [];
   const shapes: string[] = [];
@@ -50,6 +54,7 @@ export async function executeMicroBatch(
         leafSql(ctx, leaf, offset.sources[leaf.key], {
           skipChangeCommits,
           onShape: (s) => shapes.push(`${leaf.key}=${s}`),
+          onSkipped: (path, error) => ctx.warn(f, skippedFileWarning(path, error, ctx.root)),
         }),
       viewExpectationBinder(ctx, f, conn, checkpoint, { batchId: offset.batchId, source }, views),
     );
@@ -62,6 +67,6 @@ export async function executeMicroBatch(
       ...(columns ? { columns: { cache: columns, shape: shapes.join('\n') } } : {}),
     });
   } catch (e) {
-    throw toFileSourceError(e, files);
+    throw await explainLeafReadError(ctx, f.leaves, offset.sources, e);
   }
 }

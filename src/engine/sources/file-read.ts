@@ -1,7 +1,8 @@
 import { open, stat } from 'node:fs/promises';
-import { SluiceError } from '../../errors/index.ts';
+import { duckdbErrorParts, type SluiceError } from '../../errors/index.ts';
 import type { FileFormat } from '../../model/index.ts';
-import { sqlIdent, sqlString } from '../../util/index.ts';
+import { type DuckDBConnection, queryRows, sqlIdent, sqlString } from '../../util/index.ts';
+import { isCompressedFile, lineLimits, unreadableFile } from './file-checks.ts';
 import type { FileSourceOptions } from './file-options.ts';
 import { type FileSchema, isNestedType, RESCUED_DATA_COLUMN, SOURCE_FILE_COLUMN } from './file-schema.ts';
 
@@ -16,17 +17,23 @@ import { type FileSchema, isNestedType, RESCUED_DATA_COLUMN, SOURCE_FILE_COLUMN 
 
 /** Column DuckDB's file readers write the file path to (a name no user column plausibly has). */
 const FILENAME_COL = '__sluice_source_file';
+
 /**
- * JSON lines are read as one VARCHAR per line; a line longer than this fails the read. The
- * reader holds a buffer just larger per file it scans in parallel, outside DuckDB's memory limit,
- * so the limit stays modest (DuckDB's own default is 2 MB).
+ * `read_csv` calls over `paths`, one for the plain files and one for the compressed ones (`.gz`,
+ * `.zst`), joined by UNION ALL. Compressed files are read without parallelism: DuckDB's parallel
+ * reader drops a line longer than `max_line_size` that ends a compressed file without an error,
+ * where the serial reader fails on it (plain files are checked beforehand, see `checkRecordSizes`).
+ * `args` are the reader's arguments after the file list.
  */
-const MAX_LINE_BYTES = 16 * 1024 * 1024;
-/**
- * read_csv's buffer must exceed the longest line; left to itself it takes 16 × the line limit
- * (1 GiB blocks), which a bounded `memory_limit` cannot grant. Just above the limit reads as fast.
- */
-const READ_BUFFER_BYTES = MAX_LINE_BYTES + 1024 * 1024;
+function readCsvCalls(paths: readonly string[], args: string, select: string): string {
+  const plain = paths.filter((p) => !isCompressedFile(p));
+  const packed = paths.filter((p) => isCompressedFile(p));
+  const calls = [
+    ...(plain.length > 0 ? [`${select} FROM read_csv(${fileList(plain)}, ${args})`] : []),
+    ...(packed.length > 0 ? [`${select} FROM read_csv(${fileList(packed)}, ${args}, parallel = false)`] : []),
+  ];
+  return calls.join(' UNION ALL ');
+}
 
 function fileList(paths: readonly string[]): string {
   return `[${paths.map(sqlString).join(', ')}]`;
@@ -67,7 +74,7 @@ function jsonRaw(paths: readonly string[], schema: FileSchema, options: FileSour
   // TRY_CAST later; nested columns as JSON fragments, cast to their STRUCT / LIST / MAP type.
   const fields = schema.columns.map((c) => [c.name, isNestedType(c.type) ? 'JSON' : 'VARCHAR'] as const);
   const spec = JSON.stringify(Object.fromEntries(fields.length > 0 ? fields : [['__sluice_none', 'JSON']]));
-  const reader = jsonLines(paths, options.multiLine);
+  const reader = jsonLines(paths, options);
   // Only lines that start like an object are parsed; `try` turns malformed JSON into NULL.
   const parsed =
     `SELECT __line, __src, CASE WHEN ltrim(__line) ^@ '{' THEN try(json_transform(__line, ${sqlString(spec)})) END AS __o ` +
@@ -82,6 +89,20 @@ function jsonRaw(paths: readonly string[], schema: FileSchema, options: FileSour
     `CASE WHEN __o IS NOT NULL AND NOT list_has_all(${known}, json_keys(__line)) ` +
     `THEN NULLIF(json_merge_patch(__line, ${sqlString(removeKnown)}), '{}'::JSON) END`;
   return `SELECT __src, CASE WHEN __o IS NULL THEN __line END AS __bad, ${unknown} AS __x${values.map((v) => `, ${v}`).join('')} FROM (${parsed})`;
+}
+
+/**
+ * `__x`: each non-blank line (or `multiLine` document) parsed as JSON when it is a non-empty
+ * object, else NULL — the objects a batch reads from the same lines, for schema inference.
+ * (A raw relation over an empty schema would give the same objects, at the cost of a merge patch
+ * per line, which takes several times a long line's size in memory.)
+ */
+export function jsonObjectsSql(paths: readonly string[], options: FileSourceOptions): string {
+  if (paths.length === 0) return 'SELECT NULL::JSON AS __x WHERE false';
+  return (
+    `SELECT CASE WHEN ltrim(__line) ^@ '{' THEN NULLIF(try(__line::JSON), '{}'::JSON) END AS __x ` +
+    `FROM (${jsonLines(paths, options)}) WHERE ${NOT_BLANK}`
+  );
 }
 
 /**
@@ -123,13 +144,18 @@ function jsonRecordsRaw(paths: readonly string[], schema: FileSchema): string {
   );
 }
 
-/** One row per JSON line (`__line`, `__src`); multi-line documents with `multiLine`. */
-function jsonLines(paths: readonly string[], multiLine: boolean): string {
-  return multiLine
-    ? `SELECT json::VARCHAR AS __line, ${FILENAME_COL} AS __src FROM read_json_objects(${fileList(paths)}, format = 'auto', filename = '${FILENAME_COL}')`
-    : `SELECT line AS __line, ${FILENAME_COL} AS __src FROM read_csv(${fileList(paths)}, columns = {'line': 'VARCHAR'}, ` +
-        `delim = '\x01', quote = '', escape = '', header = false, auto_detect = false, strict_mode = false, ` +
-        `new_line = '\\n', max_line_size = ${MAX_LINE_BYTES}, buffer_size = ${READ_BUFFER_BYTES}, filename = '${FILENAME_COL}')`;
+/**
+ * One row per JSON line (`__line`, `__src`); multi-line documents with `multiLine`. Lines are read
+ * as one VARCHAR each, up to `maxRecordSize` bytes (see `lineLimits`).
+ */
+function jsonLines(paths: readonly string[], options: FileSourceOptions): string {
+  if (options.multiLine) {
+    return `SELECT json::VARCHAR AS __line, ${FILENAME_COL} AS __src FROM read_json_objects(${fileList(paths)}, format = 'auto', filename = '${FILENAME_COL}')`;
+  }
+  const args =
+    `columns = {'line': 'VARCHAR'}, delim = '\x01', quote = '', escape = '', header = false, auto_detect = false, ` +
+    `strict_mode = false, new_line = '\\n', ${lineLimits(options.maxRecordSize)}, filename = '${FILENAME_COL}'`;
+  return readCsvCalls(paths, args, `SELECT line AS __line, ${FILENAME_COL} AS __src`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -172,27 +198,51 @@ function headerNames(fields: readonly string[]): string[] {
   return names.map((n, i) => ((counts.get(n.toLowerCase()) ?? 0) > 1 ? `${n}${i}` : n));
 }
 
-/** Reads the first line of each CSV file (a bounded read, not the data) to learn its columns. */
+/** The first line of a plain file (a bounded read, not the data). */
+async function firstLineOfFile(path: string): Promise<string> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(1024 * 1024);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    return buf.subarray(0, bytesRead).toString('utf8').split('\n', 1)[0]!;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The first line of a compressed file, decompressed by DuckDB (it stops reading after the line). */
+async function firstLineOfCompressed(
+  conn: DuckDBConnection,
+  path: string,
+  maxRecordSize: number,
+): Promise<string> {
+  const [row] = await queryRows<{ line: string | null }>(
+    conn,
+    `SELECT line FROM read_csv(${sqlString(path)}, columns = {'line': 'VARCHAR'}, delim = '\x01', quote = '', escape = '', ` +
+      `header = false, auto_detect = false, strict_mode = false, new_line = '\\n', ${lineLimits(maxRecordSize)}, parallel = false) LIMIT 1`,
+  );
+  return row?.line ?? '';
+}
+
+/**
+ * Reads the first line of each CSV file to learn its columns: a bounded read of a plain file,
+ * through DuckDB (`conn`) for a compressed one.
+ */
 export async function readCsvLayouts(
   paths: readonly string[],
   options: FileSourceOptions,
+  conn?: DuckDBConnection,
 ): Promise<CsvLayout[]> {
   const out: CsvLayout[] = [];
   for (const path of paths) {
     let first: string;
     try {
-      const fh = await open(path, 'r');
-      try {
-        const buf = Buffer.alloc(1024 * 1024);
-        const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-        const text = buf
-          .subarray(0, bytesRead)
-          .toString('utf8')
-          .replace(/^\uFEFF/, '');
-        first = text.split('\n', 1)[0]!.replace(/\r$/, '');
-      } finally {
-        await fh.close();
-      }
+      if (isCompressedFile(path) && conn === undefined) throw new Error('no connection to decompress it');
+      const line =
+        isCompressedFile(path) && conn !== undefined
+          ? await firstLineOfCompressed(conn, path, options.maxRecordSize)
+          : await firstLineOfFile(path);
+      first = line.replace(/^\uFEFF/, '').replace(/\r$/, '');
     } catch (e) {
       throw unreadable(path, e);
     }
@@ -232,12 +282,16 @@ function csvRaw(layouts: readonly CsvLayout[], schema: FileSchema, options: File
         ? 'NULL::JSON'
         : `CASE WHEN ${extra.map((c) => `${sqlIdent(c)} IS NOT NULL`).join(' OR ')} THEN ${jsonObjectOfNonNull(extra.map((c) => [c, `to_json(${sqlIdent(c)})`]))}::JSON END`;
     const colSpec = `{${columns.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ')}}`;
-    const reader =
-      `read_csv(${fileList(paths)}, columns = ${colSpec}, header = ${options.header}, ` +
+    const args =
+      `columns = ${colSpec}, header = ${options.header}, ` +
       `delim = ${sqlString(options.delimiter)}, quote = ${sqlString(options.quote)}, escape = ${sqlString(options.escape)}, ` +
-      `auto_detect = false, null_padding = true, strict_mode = false, max_line_size = ${MAX_LINE_BYTES}, buffer_size = ${READ_BUFFER_BYTES}, filename = '${FILENAME_COL}')`;
+      `auto_detect = false, null_padding = true, strict_mode = false, ${lineLimits(options.maxRecordSize)}, filename = '${FILENAME_COL}'`;
     parts.push(
-      `SELECT ${FILENAME_COL} AS __src, NULL::VARCHAR AS __bad, ${unknown} AS __x${values.map((v) => `, ${v}`).join('')} FROM ${reader}`,
+      readCsvCalls(
+        paths,
+        args,
+        `SELECT ${FILENAME_COL} AS __src, NULL::VARCHAR AS __bad, ${unknown} AS __x${values.map((v) => `, ${v}`).join('')}`,
+      ),
     );
   }
   return parts.join('\nUNION ALL\n');
@@ -348,30 +402,82 @@ export function rawRelationSql(
   }
 }
 
+/**
+ * A query that reads every byte of `paths` the way a batch's reader does (decompressing, decoding
+ * UTF-8, splitting lines or CSV fields, decoding every Parquet column) and fails where it fails,
+ * without the cost of the batch's projection: for finding the files that cannot be read.
+ */
+export function readerCheckSql(
+  format: FileFormat,
+  paths: readonly string[],
+  csvLayouts: readonly CsvLayout[],
+  options: FileSourceOptions,
+): string {
+  switch (format) {
+    case 'json':
+      return paths.length === 0 ? 'SELECT 0' : `SELECT count(__line) FROM (${jsonLines(paths, options)})`;
+    case 'csv':
+      return `SELECT count(__x) FROM (${csvRaw(csvLayouts, { columns: [] }, options)})`;
+    case 'parquet':
+      return paths.length === 0
+        ? 'SELECT 0'
+        : `SELECT count(COLUMNS(*)) FROM read_parquet(${fileList(paths)}, union_by_name = true)`;
+    default: {
+      const never: never = format;
+      throw new Error(`unknown format ${String(never)}`);
+    }
+  }
+}
+
 /** SOURCE_FILE_UNREADABLE naming the file (domain external: the file system changed under us). */
-export function unreadable(path: string, cause: unknown): SluiceError {
-  const reason = cause instanceof Error ? cause.message : String(cause);
-  return new SluiceError('SOURCE_FILE_UNREADABLE', `source file ${path} cannot be read: ${reason}`, {
-    params: { path },
+export function unreadable(path: string, cause: unknown, root?: string): SluiceError {
+  const reason = firstLineOf(cause);
+  return unreadableFile(path, reason, {
     cause,
     domain: 'external',
+    hint: false,
+    ...(root !== undefined ? { root } : {}),
+  });
+}
+
+/** The first line of an error's message (DuckDB's without its class prefix). */
+function firstLineOf(cause: unknown): string {
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return (duckdbErrorParts(message)?.detail ?? message).split('\n')[0]!.trim();
+}
+
+/** SOURCE_FILE_UNREADABLE for a planned file that no longer exists (see `checkFilesReadable`). */
+export function missingFile(path: string, cause: unknown, root?: string): SluiceError {
+  const code = (cause as NodeJS.ErrnoException)?.code;
+  const reason = code === 'ENOENT' || code === 'ENOTDIR' ? 'it no longer exists' : firstLineOf(cause);
+  return unreadableFile(path, reason, {
+    cause,
+    domain: 'external',
+    hint: false,
+    advice:
+      "restore it, or set the read_files option ignoreMissingFiles => 'true' to skip files deleted after they were listed (each one is reported as a warning)",
+    ...(root !== undefined ? { root } : {}),
   });
 }
 
 /**
- * Fails with SOURCE_FILE_UNREADABLE for the first file that no longer exists or is not a file;
- * returns the files' total size in bytes.
+ * The files' total size in bytes, and the files that no longer exist (or are no longer regular
+ * files) — each a SOURCE_FILE_UNREADABLE error naming it.
  */
-export async function checkFilesReadable(paths: readonly string[]): Promise<number> {
+export async function checkFilesReadable(
+  paths: readonly string[],
+  root?: string,
+): Promise<{ bytes: number; missing: { path: string; error: SluiceError }[] }> {
   let bytes = 0;
+  const missing: { path: string; error: SluiceError }[] = [];
   for (const path of paths) {
     try {
       const st = await stat(path);
       if (!st.isFile()) throw new Error('not a regular file');
       bytes += st.size;
     } catch (e) {
-      throw unreadable(path, e);
+      missing.push({ path, error: missingFile(path, e, root) });
     }
   }
-  return bytes;
+  return { bytes, missing };
 }

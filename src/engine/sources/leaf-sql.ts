@@ -1,10 +1,10 @@
 import { SluiceError } from '../../errors/index.ts';
-import type { LeafInput } from '../../graph/index.ts';
+import type { FlowPlan, LeafInput } from '../../graph/index.ts';
 import { snapshotFilesScanSql, snapshotScanSql, tableFolder } from '../../storage/index.ts';
 import type { SourceOffset } from '../checkpoints/offsets.ts';
 import type { UpdateContext } from '../update/update-context.ts';
 import { emptyRelationSql } from './bind-query.ts';
-import { fileBatchSql } from './files.ts';
+import { explainFileReadError, fileBatchSql } from './files.ts';
 
 export interface LeafSqlOptions {
   readonly skipChangeCommits: boolean;
@@ -13,6 +13,11 @@ export interface LeafSqlOptions {
    * for this leaf has the same output columns and types (it names the schema, never the data).
    */
   readonly onShape?: (shape: string) => void;
+  /**
+   * Receives each planned file not read because it no longer exists (`ignoreMissingFiles`), with
+   * the error reading it gave.
+   */
+  readonly onSkipped?: (path: string, error: SluiceError) => Promise<void> | void;
 }
 
 /**
@@ -39,8 +44,12 @@ export async function leafSql(
       if (source.files.length === 0) {
         return emptyRelationSql([...source.schema.columns, { name: '_rescued_data', type: 'VARCHAR' }]);
       }
-      const files = source.files.map((f) => f.path);
-      const sql = await fileBatchSql(files, leaf.input.format, source.schema, leaf.input.options, ctx.db);
+      const skipped = new Set((source.skipped ?? []).map((f) => f.path));
+      const files = source.files.map((f) => f.path).filter((p) => !skipped.has(p));
+      const sql = await fileBatchSql(files, leaf.input.format, source.schema, leaf.input.options, ctx.db, {
+        root: ctx.root,
+        ...(options.onSkipped ? { onSkipped: options.onSkipped } : {}),
+      });
       return `SELECT * EXCLUDE (_source_file) FROM (${sql})`;
     }
     case 'table-stream': {
@@ -85,4 +94,33 @@ export async function leafSql(
       return never;
     }
   }
+}
+
+/**
+ * An error raised while a batch read its files, as the coded error naming the file (and line) to
+ * blame when DuckDB names one of the files the batch's offset lists (see `explainFileReadError`);
+ * any other error unchanged.
+ */
+export async function explainLeafReadError(
+  ctx: UpdateContext,
+  leaves: FlowPlan['leaves'],
+  sources: Readonly<Record<string, SourceOffset>>,
+  error: unknown,
+): Promise<unknown> {
+  for (const leaf of leaves) {
+    const source = sources[leaf.key];
+    if (leaf.input.kind !== 'files' || (source?.kind !== 'files' && source?.kind !== 'files-snapshot'))
+      continue;
+    const files = source.files.map((f) => f.path);
+    const explained = await explainFileReadError(
+      ctx.db,
+      error,
+      files,
+      leaf.input.format,
+      leaf.input.options,
+      ctx.root,
+    );
+    if (explained !== error) return explained;
+  }
+  return error;
 }

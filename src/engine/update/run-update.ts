@@ -98,7 +98,10 @@ export async function runUpdate(
       expectations: new ExpectationCache(options.sql),
       emit,
       warn: async (f, warning) => {
-        warnings.set(f.flow.name, [...(warnings.get(f.flow.name) ?? []), warning]);
+        const given = warnings.get(f.flow.name) ?? [];
+        // Once per update: a continuous update's rounds see the same changed file or link again.
+        if (given.some((w) => w.code === warning.code && w.message === warning.message)) return;
+        warnings.set(f.flow.name, [...given, warning]);
         await emit({ kind: 'flow_warning', updateId, flow: f.flow.name, dataset: f.target.name, warning });
       },
     };

@@ -29,6 +29,9 @@ export interface UpdateContext {
   readonly tables: TableCache;
   readonly expectations: ExpectationCache;
   emit(event: EngineEvent): Promise<void>;
-  /** Reports something a flow goes on despite (a `flow_warning` event, and in its result). */
+  /**
+   * Reports something a flow goes on despite (a `flow_warning` event, and in its result); a
+   * warning the flow already got in this update (same code and message) is not given again.
+   */
   warn(flow: FlowPlan, warning: SluiceError): Promise<void>;
 }
