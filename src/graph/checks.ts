@@ -192,18 +192,23 @@ const inputsDefined: GraphCheck = {
     for (const f of ctx.index.flows) {
       for (const input of f.query.inputs) {
         if (input.kind !== 'dataset') continue;
-        if (ctx.index.names.resolve(input.name)) continue;
-        if (ctx.index.brokenNames.has(baseName(input.name))) continue;
-        const hint = didYouMean(baseName(input.name), ctx.index.datasets.keys());
+        if (ctx.index.names.resolve(input.name, f.target)) continue;
+        const external = ctx.index.names.isExternal(input.name, f.target);
+        if (!external && ctx.index.brokenNames.has(baseName(input.name))) continue;
+        const hint = external ? undefined : didYouMean(baseName(input.name), ctx.index.datasets.keys());
+        const what = external
+          ? `'${input.name}', a table outside the pipeline: sluice has no catalog and reads only the pipeline's own datasets and files — read its data with read_files('…') or delta.\`path\`, or define it in the pipeline`
+          : `'${input.name}', which is not defined in the pipeline${hint ? `; did you mean '${hint}'?` : ''}`;
         out.push(
           error(
             'DATASET_NOT_DEFINED',
-            `'${f.target}' reads '${input.name}', which is not defined in the pipeline${hint ? `; did you mean '${hint}'?` : ''}`,
+            `'${f.target}' reads ${what}`,
             f.target,
             input.location ?? flowLocation(ctx, f),
             {
               name: input.name,
               flow: f.name,
+              external,
               ...(hint ? { suggestion: hint } : {}),
             },
           ),

@@ -19,8 +19,13 @@ export class DatasetNames {
     }
   }
 
-  /** The dataset a written name (`x`, `schema.x`, `live.x`, `catalog.schema.x`) refers to. */
-  resolve(written: string): Dataset | undefined {
+  /**
+   * The dataset a written name (`x`, `schema.x`, `live.x`, `catalog.schema.x`) refers to.
+   * `reader`: the dataset whose query reads the name. A qualified name that would be the reader
+   * itself (`CREATE TABLE payments AS SELECT * FROM samples.shop.payments`, with no schema
+   * declared to compare) is a table outside the pipeline, not a self-reference: undefined.
+   */
+  resolve(written: string, reader?: string): Dataset | undefined {
     // A backticked name may itself hold dots: the whole name first, then `qualifier.name`.
     const whole = this.#byKey.get(written.toLowerCase());
     if (whole) return whole;
@@ -28,9 +33,23 @@ export class DatasetNames {
     const d = this.#byKey.get(parts.at(-1)!.toLowerCase());
     if (!d || parts.length < 2) return d;
     const qualifier = parts.at(-2)!.toLowerCase();
-    if (qualifier !== 'live' && d.schema !== undefined && qualifier !== d.schema.toLowerCase())
-      return undefined;
-    return d;
+    if (qualifier === 'live') return d;
+    if (d.schema !== undefined) return qualifier === d.schema.toLowerCase() ? d : undefined;
+    return reader !== undefined && reader.toLowerCase() === d.name.toLowerCase() ? undefined : d;
+  }
+
+  /**
+   * Whether `written` names a table outside the pipeline: qualified (not `live.`), and not one
+   * of the pipeline's datasets as `reader` reads it.
+   */
+  isExternal(written: string, reader?: string): boolean {
+    const parts = written.split('.');
+    return (
+      parts.length >= 2 &&
+      parts.at(-2)!.toLowerCase() !== 'live' &&
+      !this.#byKey.has(written.toLowerCase()) &&
+      this.resolve(written, reader) === undefined
+    );
   }
 
   /** The declared name of the dataset `written` refers to, else `written` as it is. */
@@ -121,7 +140,7 @@ export function resolveFlow(
       });
       continue;
     }
-    const d = names.resolve(input.name);
+    const d = names.resolve(input.name, u.flow.target);
     if (!d) return { kind: 'failed_flow', flow: u.flow, errors: [] };
     const view = d.kind === 'temporary_view' || d.kind === 'persisted_view';
     inputs.push({

@@ -53,7 +53,7 @@ function checkQuery(
   // Operations inside the views this query reads.
   for (const input of r.inputs) {
     if (input.kind !== 'dataset') continue;
-    const view = ctx.index.names.resolve(input.name);
+    const view = ctx.index.names.resolve(input.name, r.target);
     if (!view || !isView(view) || seen.includes(view.name)) continue;
     for (const vf of ctx.index.flowsByTarget.get(view.name) ?? []) {
       const vr = ctx.resolutions.get(vf.name);

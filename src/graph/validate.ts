@@ -59,7 +59,7 @@ function streamingViewPredicate(index: GraphIndex): (name: string) => boolean {
       for (const i of f.query.inputs) {
         if (i.streaming) streaming = true;
         else if (i.kind === 'dataset') {
-          const d = index.names.resolve(i.name);
+          const d = index.names.resolve(i.name, f.target);
           if (d && isView(d) && isStreamingView(d.name)) streaming = true;
         }
       }
@@ -218,7 +218,7 @@ function propagateFailures(
   for (const f of flows) {
     for (const i of f.query.inputs) {
       if (i.kind !== 'dataset') continue;
-      const name = names.resolve(i.name)?.name ?? baseName(i.name);
+      const name = names.resolve(i.name, f.target)?.name ?? baseName(i.name);
       if (!readers.has(name)) readers.set(name, new Set());
       readers.get(name)!.add(f.target);
       if (!inputsOf.has(f.target)) inputsOf.set(f.target, new Set());

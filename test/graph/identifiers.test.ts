@@ -65,3 +65,23 @@ CREATE OR REFRESH MATERIALIZED VIEW \`.hidden\` AS SELECT 1 AS x;
     ],
   );
 });
+
+test('a qualified name that would be the reading table itself is a table outside the pipeline, said so', async () => {
+  const dir = tmpDir('identifiers-external');
+  writeFiles(dir, {
+    'spark-pipeline.yml': 'name: ids\n',
+    'transformations/a.sql': `
+CREATE OR REFRESH STREAMING TABLE payments AS SELECT * FROM STREAM(samples.shop.payments);
+CREATE OR REFRESH MATERIALIZED VIEW totals AS SELECT count(*) AS n FROM shop.payments;
+`,
+  });
+  const v = await validatePipeline(dir);
+  // The table reading itself by a qualified name is external (was: CIRCULAR_DEPENDENCY); another
+  // dataset reading the same qualified name finds the pipeline's table (no schema to compare).
+  assert.deepEqual(
+    v.errors.map((e) => [e.code, e.dataset, e.location?.line, e.params.external]),
+    [['DATASET_NOT_DEFINED', 'payments', 2, true]],
+  );
+  assert.match(v.errors[0]!.message, /'samples\.shop\.payments', a table outside the pipeline/);
+  assert.doesNotMatch(v.errors[0]!.message, /did you mean/);
+});
