@@ -20,7 +20,7 @@ export type {
   UpdateState,
 } from './engine-events.ts';
 export { TERMINAL_FLOW_STATES } from './engine-events.ts';
-export type { ResolvedPipeline } from './resolved-pipeline.ts';
+export type { RefusedDataset, ResolvedPipeline } from './resolved-pipeline.ts';
 export { type LockInfo, runningUpdate } from './update/lock.ts';
 export { type RefreshOptions, refreshSelection } from './update/refresh.ts';
 export { type RunUpdateOptions, runUpdate } from './update/run-update.ts';

@@ -1,3 +1,4 @@
+import type { SluiceError } from '../errors/index.ts';
 import type { ExecutionPlan } from '../graph/index.ts';
 import type { Dataset, Flow } from '../model/index.ts';
 
@@ -15,4 +16,18 @@ export interface ResolvedPipeline {
   readonly flows: readonly Flow[];
   /** The flows that run, with their targets and inlined query trees, in dependency order. */
   readonly plan: ExecutionPlan;
+  /**
+   * Datasets validation refused for a construct sluice does not support in their query, and
+   * those that read them (`upstream` set): not in `plan`, reported as FAILED / SKIPPED flows.
+   */
+  readonly refused?: readonly RefusedDataset[];
+}
+
+/** A dataset that does not run in this update, and why. */
+export interface RefusedDataset {
+  readonly dataset: Dataset;
+  /** Its own refusal, or (with `upstream`) the UPSTREAM_FAILED note naming what it reads. */
+  readonly error: SluiceError;
+  /** The refused datasets it reads, when it is refused only because of them. */
+  readonly upstream?: readonly string[];
 }

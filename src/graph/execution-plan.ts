@@ -39,7 +39,8 @@ export function flowKind(flow: ResolvedFlow, target: Dataset): FlowKind {
  * A leaf reads as a stream when it is written `STREAM(…)`, wherever it sits: a view's plan is
  * fused into its reader as it is, so a table a streaming view reads without STREAM stays a batch
  * read (a stream–static join). Only for a valid graph: names resolve, no view reads itself, and
- * views are read the way they are defined.
+ * views are read the way they are defined. Flows into datasets that failed validation (a
+ * runnable graph's dataset-local refusals, see `DATASET_LOCAL_CODES`) are left out.
  */
 export function buildExecutionPlan(graph: Omit<PipelineGraph, 'execution'>): ExecutionPlan {
   // The (one) flow of each view, whose query is inlined where the view is read.
@@ -70,7 +71,8 @@ export function buildExecutionPlan(graph: Omit<PipelineGraph, 'execution'>): Exe
   for (const name of graph.plan.flows) {
     const r = graph.flows.get(name)!;
     const target = graph.datasets.get(r.target)!;
-    if (!isStored(target)) continue;
+    // Datasets refused at validate (and what reads them) do not run.
+    if (!isStored(target) || graph.failed.has(target.name)) continue;
     const bound = bind(r, '');
     const leaves = leavesOf(bound);
     const upstream = [...new Set(leaves.flatMap((l) => (l.dataset ? [l.dataset.name] : [])))];

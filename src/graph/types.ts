@@ -83,7 +83,7 @@ export interface PipelineGraph {
   };
   /** Datasets that failed validation (root causes and their downstream). */
   readonly failed: ReadonlySet<string>;
-  /** What the engine runs; present exactly when the graph is valid. */
+  /** What the engine runs (without `failed`); present exactly when the graph is runnable. */
   readonly execution?: ExecutionPlan;
 }
 

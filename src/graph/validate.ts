@@ -22,6 +22,11 @@ import type { FailedFlow, GraphEdge, PipelineGraph, ResolvedFlow } from './types
  * something it reads failed is not a second root cause: it gets one UPSTREAM_FAILED note in
  * `downstream` naming the failed inputs. `warnings` (e.g. MISSING_EXPECTATIONS, rule ST-02)
  * never make a pipeline invalid. Invariant: `valid === (errors.length === 0)`.
+ *
+ * `runnable`: valid, or every error is a refusal of something sluice does not support inside one
+ * dataset's query ({@link DATASET_LOCAL_CODES}): the update then runs without those datasets and
+ * what reads them (`graph.failed`), and reports them as failed. Invariant: `graph.execution` is
+ * present exactly when `runnable`.
  */
 export interface GraphValidation {
   readonly graph: PipelineGraph;
@@ -29,6 +34,25 @@ export interface GraphValidation {
   readonly downstream: readonly SluiceError[];
   readonly warnings: readonly SluiceError[];
   readonly valid: boolean;
+  readonly runnable: boolean;
+}
+
+/**
+ * Codes that refuse one dataset's query for a construct sluice does not support (a function or
+ * syntax it cannot translate exactly, a user-defined or AI function, state across micro-batches):
+ * the pipeline is sound and the rest of it can run. A user's mistake (an undefined name, a cycle,
+ * a wrong flow type) is never dataset-local: it stops the whole update, as on Databricks.
+ */
+export const DATASET_LOCAL_CODES: ReadonlySet<string> = new Set([
+  'UNSUPPORTED_SPARK_FUNCTION',
+  'UNSUPPORTED_SQL_SYNTAX',
+  'UNSUPPORTED_REGEX',
+  'UNSUPPORTED_CAST',
+  'STREAMING_QUERY_NOT_SUPPORTED',
+]);
+
+function onlyDatasetLocal(errors: readonly SluiceError[]): boolean {
+  return errors.every((e) => e.dataset !== undefined && DATASET_LOCAL_CODES.has(e.code));
 }
 
 export interface ValidationResult extends Omit<GraphValidation, 'graph'> {
@@ -192,9 +216,9 @@ export async function validateDefinitions(
 
   const { plan, flows } = runOrder(index, resolutions, names, deps);
   const resolved = { datasets: index.datasets, flows, edges, plan, failed };
-  const graph: PipelineGraph =
-    errors.length === 0 ? { ...resolved, execution: buildExecutionPlan(resolved) } : resolved;
-  return { graph, errors, downstream, warnings, valid: errors.length === 0 };
+  const runnable = onlyDatasetLocal(errors);
+  const graph: PipelineGraph = runnable ? { ...resolved, execution: buildExecutionPlan(resolved) } : resolved;
+  return { graph, errors, downstream, warnings, valid: errors.length === 0, runnable };
 }
 
 /**
@@ -275,7 +299,7 @@ export async function validatePipelineFolder(
   } catch (e) {
     const err = toSluiceError(e);
     if (err.domain === 'internal') throw e;
-    return { errors: [err], downstream: [], warnings: [], valid: false, files: [] };
+    return { errors: [err], downstream: [], warnings: [], valid: false, runnable: false, files: [] };
   }
   const loaded = await loadPipelineDefinitions(spec, options.sql);
   const result = await validateDefinitions(loaded.definitions, {

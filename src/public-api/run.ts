@@ -1,6 +1,7 @@
 import {
   type EngineListener,
   type RefreshOptions,
+  type RefusedDataset,
   type ResolvedPipeline,
   refreshSelection,
   runUpdate,
@@ -36,15 +37,25 @@ export interface RunPipelineOptions extends RefreshOptions {
   readonly cause?: string;
   /** Options of the event recorder and notifier every run gets. */
   readonly observers?: PipelineListenersOptions;
-  /** Called once the pipeline validated, before the update starts. */
-  readonly onValidated?: (v: { pipeline: string; warnings: readonly SluiceError[] }) => void;
+  /**
+   * Called once the pipeline validated, before the update starts. `refused`: the errors of
+   * datasets that do not run in this update (constructs sluice does not support in their
+   * query; see `DATASET_LOCAL_CODES`) — the rest of the pipeline runs.
+   */
+  readonly onValidated?: (v: {
+    pipeline: string;
+    warnings: readonly SluiceError[];
+    refused: readonly SluiceError[];
+  }) => void;
   readonly session?: Session;
 }
 
 /**
- * Validates the pipeline in `dir` (or found from `cwd`) and, when valid, runs one update with
+ * Validates the pipeline in `dir` (or found from `cwd`) and, when runnable, runs one update with
  * the event log and the spec's notifications as observers. Invalid pipelines run nothing and
- * report every error.
+ * report every error; a pipeline whose only errors refuse single datasets for constructs sluice
+ * does not support runs without them (and what reads them), which end FAILED / SKIPPED and fail
+ * the update.
  * @throws SluiceError for refresh options that conflict or name an unknown dataset, a missing
  *   spec, or a held lock.
  */
@@ -59,7 +70,7 @@ export function runPipeline(
       sql: session.sql,
       db: session.db,
     });
-    if (v.errors.length > 0 || !v.graph || !v.spec)
+    if (!v.runnable || !v.graph || !v.spec)
       return { kind: 'invalid', errors: v.errors, warnings: v.warnings };
     // Refresh options name datasets as the user types them (case-insensitively, as Spark); an
     // unknown one is a usage mistake, refused before any update starts.
@@ -75,7 +86,7 @@ export function runPipeline(
     };
     const refresh = options.refresh?.map(declared);
     const fullRefresh = options.fullRefresh?.map(declared);
-    options.onValidated?.({ pipeline: v.spec.name, warnings: v.warnings });
+    options.onValidated?.({ pipeline: v.spec.name, warnings: v.warnings, refused: v.errors });
     const pipeline = resolvedPipeline(v);
     const result = await runUpdate(pipeline, {
       ...options,
@@ -106,5 +117,20 @@ function resolvedPipeline(v: ValidationResult): ResolvedPipeline {
     datasets: [...graph.datasets.values()],
     flows: [...graph.flows.values()].map((f) => f.flow),
     plan: graph.execution!,
+    refused: refusedDatasets(v),
   };
+}
+
+/** The stored datasets a runnable graph leaves out, each with its refusal or UPSTREAM_FAILED note. */
+function refusedDatasets(v: ValidationResult): RefusedDataset[] {
+  const out: RefusedDataset[] = [];
+  for (const name of v.graph!.failed) {
+    const dataset = v.graph!.datasets.get(name);
+    if (!dataset) continue;
+    const own = v.errors.find((e) => e.dataset === name);
+    const note = v.downstream.find((e) => e.dataset === name);
+    if (own) out.push({ dataset, error: own });
+    else if (note) out.push({ dataset, error: note, upstream: (note.params.upstream as string[]) ?? [] });
+  }
+  return out;
 }

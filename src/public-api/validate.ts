@@ -21,6 +21,7 @@ export function validationToJson(r: ValidationResult): Record<string, unknown> {
   const g = r.graph;
   return {
     valid: r.valid,
+    runnable: r.runnable,
     pipeline: r.spec
       ? { name: r.spec.name, root: r.spec.root, specFile: r.spec.specFile, storage: r.spec.storage }
       : null,

@@ -82,10 +82,14 @@ function renderText(r: ValidationResult): string {
   section('Warnings', r.warnings);
   const warn =
     r.warnings.length > 0 ? `, ${r.warnings.length} warning${r.warnings.length === 1 ? '' : 's'}` : '';
+  const runs = r.graph ? [...r.graph.datasets.keys()].filter((d) => !r.graph!.failed.has(d)).length : 0;
   lines.push(
     r.valid
       ? `✓ valid${warn}`
-      : `✗ invalid: ${r.errors.length} error${r.errors.length === 1 ? '' : 's'}${warn}`,
+      : `✗ invalid: ${r.errors.length} error${r.errors.length === 1 ? '' : 's'}${warn}` +
+          (r.runnable
+            ? ` — each refuses only its dataset: sluice run runs the other ${runs} dataset${runs === 1 ? '' : 's'}`
+            : ''),
   );
   return `${lines.join('\n')}\n`;
 }

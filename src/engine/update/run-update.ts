@@ -10,6 +10,7 @@ import { ExpectationCache } from '../writing/expectations.ts';
 import { emptyResult, mergeResults } from './flow-results.ts';
 import { acquirePipelineLock } from './lock.ts';
 import { type RefreshOptions, refreshSelection, resetTables, selectedDatasets } from './refresh.ts';
+import { reportRefused } from './refused.ts';
 import { emitFlowState, runFlow } from './run-flow.ts';
 import { runScheduled } from './scheduler.ts';
 import type { UpdateContext } from './update-context.ts';
@@ -59,6 +60,8 @@ export async function runUpdate(
   const tables = new TableCache(options.db);
   let state: UpdateState = 'CREATED';
   const results = new Map<string, FlowResult>();
+  /** Datasets refused at validate and their readers: reported, never run (see `reportRefused`). */
+  const refused = new Map<string, FlowResult>();
   const warnings = new Map<string, SluiceError[]>();
   let fatal: SluiceError | undefined;
   const setState = async (s: UpdateState, error?: SluiceError) => {
@@ -108,9 +111,10 @@ export async function runUpdate(
     await setState('SETTING_UP_TABLES');
     const forced = await resetTables(tables, pipeline.storage, plan, selection, selected);
     await setState('RUNNING');
+    for (const r of await reportRefused(ctx, pipeline.refused ?? [], flowsOf(pipeline))) refused.set(r.flow, r);
     await runRounds(ctx, selected, forced, results, options);
     if (options.signal?.aborted) await setState('STOPPING');
-    const failed = [...results.values()].some((r) => r.state === 'FAILED');
+    const failed = [...results.values(), ...refused.values()].some((r) => r.state === 'FAILED');
     // A stop request (SIGINT/SIGTERM) ends the update CANCELED once the running batches finished.
     await setState(failed ? 'FAILED' : options.signal?.aborted ? 'CANCELED' : 'COMPLETED');
   } catch (e) {
@@ -126,7 +130,7 @@ export async function runUpdate(
     state,
     startedAt,
     endedAt: new Date().toISOString(),
-    flows: [...results.values()].map((r) =>
+    flows: [...refused.values(), ...results.values()].map((r) =>
       warnings.has(r.flow) ? { ...r, warnings: warnings.get(r.flow)! } : r,
     ),
     ...(fatal ? { error: fatal } : {}),
@@ -194,4 +198,9 @@ async function runRound(
       await emitFlowState(ctx, f, 'SKIPPED', { result: r });
     },
   );
+}
+
+/** The names of the flows into each dataset, as defined. */
+function flowsOf(pipeline: ResolvedPipeline): (dataset: string) => readonly string[] {
+  return (dataset) => pipeline.flows.filter((f) => f.target === dataset).map((f) => f.name);
 }
