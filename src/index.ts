@@ -48,5 +48,5 @@ export type { DeliveryReport, NotifierOptions } from './observers/index.ts';
 // The programmatic API.
 export * from './public-api/index.ts';
 export { formatRows, OUTPUT_FORMATS, type OutputFormat, type QueryResult } from './query/index.ts';
-export { type PipelineSpec, SPEC_FILE_NAMES } from './spec/index.ts';
+export { type BundleSelection, type PipelineSpec, SPEC_FILE_NAMES } from './spec/index.ts';
 export { isMemoryLimit, packageRoot } from './util/index.ts';

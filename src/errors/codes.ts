@@ -98,6 +98,25 @@ export const ERROR_CODES = {
     summary: 'The pipeline spec has a field sluice does not know.',
   },
   PIPELINE_SPEC_INVALID_GLOB_PATTERN: { domain: 'user', summary: 'A libraries glob pattern is not valid.' },
+
+  // Databricks Asset Bundles
+  BUNDLE_INVALID: {
+    domain: 'user',
+    summary: 'A databricks.yml bundle (or a file it includes) is one the Databricks CLI would refuse.',
+  },
+  BUNDLE_PIPELINE_NOT_FOUND: {
+    domain: 'user',
+    summary: 'The bundle has no such pipeline, or several and none was chosen with --pipeline.',
+  },
+  BUNDLE_UNKNOWN_FIELD: { domain: 'user', summary: 'A bundle pipeline field sluice does not know (ignored).' },
+  BUNDLE_REFERENCE_UNRESOLVED: {
+    domain: 'user',
+    summary: 'A ${…} reference sluice cannot resolve locally (workspace, resources) is kept as text.',
+  },
+  PYTHON_LIBRARY_NOT_SUPPORTED: {
+    domain: 'user',
+    summary: 'A Python library file or notebook: sluice runs SQL and TypeScript pipeline code.',
+  },
   PIPELINE_ALREADY_INITIALIZED: {
     domain: 'user',
     summary: 'sluice init found an existing pipeline spec and left it alone.',

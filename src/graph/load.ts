@@ -6,6 +6,7 @@ import { SluiceError, toSluiceError } from '../errors/index.ts';
 import type { Dataset, Flow, PipelineDefinitions } from '../model/index.ts';
 import type { PipelineSpec } from '../spec/index.ts';
 import type { SqlCompiler } from '../sql/index.ts';
+import { sqlNotebookAsScript } from './notebooks.ts';
 
 export interface LoadedPipeline {
   readonly definitions: PipelineDefinitions;
@@ -31,21 +32,26 @@ async function walk(dir: string, root: string, skip: string, out: string[]): Pro
   }
 }
 
+/** Whether a file is pipeline code: SQL, TypeScript, or Python (refused when loaded). */
+function isLibraryFile(f: string): boolean {
+  return f.endsWith('.sql') || f.endsWith('.py') || (f.endsWith('.ts') && !f.endsWith('.d.ts'));
+}
+
 /**
- * The library files of a pipeline: every `.sql`/`.ts` file under the spec folder matched by a
- * libraries glob, sorted by path (so load order, and with it definition order, is deterministic).
- * The storage folder, dot-folders and node_modules are never searched.
+ * The library files of a pipeline: every `.sql`/`.ts`/`.py` file under the spec folder matched
+ * by a libraries glob, and every library file named on its own, sorted by path (so load order,
+ * and with it definition order, is deterministic). The storage folder, dot-folders and
+ * node_modules are never searched.
  */
 export async function listLibraryFiles(spec: PipelineSpec): Promise<string[]> {
   const all: string[] = [];
   await walk(spec.root, spec.root, resolve(spec.storage), all);
-  const matchers = spec.libraries.map((l) => picomatch(l.glob.include, { dot: false }));
-  return all
-    .filter(
-      (f) =>
-        (f.endsWith('.sql') || (f.endsWith('.ts') && !f.endsWith('.d.ts'))) && matchers.some((m) => m(f)),
-    )
-    .sort();
+  const matchers = spec.libraries.flatMap((l) =>
+    'glob' in l ? [picomatch(l.glob.include, { dot: false })] : [],
+  );
+  const named = spec.libraries.flatMap((l) => ('file' in l ? [l.file.path] : []));
+  const files = new Set([...all.filter((f) => isLibraryFile(f) && matchers.some((m) => m(f))), ...named]);
+  return [...files].sort();
 }
 
 type FileResult = {
@@ -66,6 +72,14 @@ function located(e: unknown, file: string): SluiceError {
   });
 }
 
+function pythonRefused(file: string): SluiceError {
+  return new SluiceError(
+    'PYTHON_LIBRARY_NOT_SUPPORTED',
+    `${file} is Python pipeline code; sluice runs SQL and TypeScript libraries (its TypeScript API mirrors the Python one) — port the file, or leave it out of the libraries`,
+    { params: { file }, location: { file, line: 1 } },
+  );
+}
+
 // A conservative test: a false positive only costs parallelism.
 const HAS_SET = /^\s*SET\s/im;
 
@@ -83,7 +97,7 @@ export async function loadPipelineDefinitions(spec: PipelineSpec, sql: SqlCompil
   await Promise.all(
     files
       .filter((f) => f.endsWith('.sql'))
-      .map(async (f) => texts.set(f, await readFile(join(spec.root, f), 'utf8'))),
+      .map(async (f) => texts.set(f, sqlNotebookAsScript(await readFile(join(spec.root, f), 'utf8')))),
   );
   const sequential = [...texts.values()].some((t) => HAS_SET.test(t));
   const configuration: Record<string, string> = { ...spec.configuration };
@@ -100,6 +114,10 @@ export async function loadPipelineDefinitions(spec: PipelineSpec, sql: SqlCompil
   ).then((results) => new Map(tsFiles.map((f, i) => [f, results[i]!])));
   const pending: Promise<FileResult>[] = [];
   for (const file of files) {
+    if (file.endsWith('.py')) {
+      pending.push(Promise.resolve({ datasets: [], flows: [], settings: [], errors: [pythonRefused(file)] }));
+      continue;
+    }
     if (file.endsWith('.sql')) {
       const job = parseSql(file, configuration);
       if (sequential) {

@@ -306,5 +306,11 @@ export async function validatePipelineFolder(
     sql: options.sql,
     loadErrors: loaded.errors,
   });
-  return { spec, configuration: loaded.configuration, files: loaded.files, ...result };
+  return {
+    spec,
+    configuration: loaded.configuration,
+    files: loaded.files,
+    ...result,
+    warnings: [...spec.warnings, ...result.warnings],
+  };
 }

@@ -6,6 +6,7 @@ import {
   runPipelineQuery,
   runQuery,
 } from '../query/index.ts';
+import type { BundleSelection } from '../spec/index.ts';
 import { Database } from '../util/index.ts';
 import { inSession, type Session } from './session.ts';
 
@@ -18,6 +19,8 @@ export interface QueryOptions {
    * SQL runs as plain DuckDB SQL (Delta tables still readable by path).
    */
   readonly pipeline?: string;
+  /** For a Databricks Asset Bundle: its target, variables and pipeline key. */
+  readonly bundle?: BundleSelection;
   /**
    * Let the SQL read any file the process can (DuckDB's `read_csv`, `read_parquet`, …). By
    * default it reads only the pipeline's storage and the Delta tables it names by path.
@@ -36,7 +39,7 @@ export interface QueryOptions {
 export function query(sql: string, options: QueryOptions = {}): Promise<QueryResult> {
   const cwd = options.cwd ?? process.cwd();
   return inSession(options.session, async (s) => {
-    const pipeline = await findPipelineTarget(options.pipeline, cwd);
+    const pipeline = await findPipelineTarget(options.pipeline, cwd, options.bundle);
     const allowed = [
       ...(pipeline ? [pipeline.storage] : []),
       ...findDeltaReferences(sql).map((r) => resolve(cwd, r.path)),

@@ -10,6 +10,7 @@ import {
 import { SluiceError } from '../errors/index.ts';
 import { didYouMean, type ValidationResult, validatePipelineFolder } from '../graph/index.ts';
 import { type PipelineListenersOptions, pipelineListeners } from '../observers/index.ts';
+import type { BundleSelection } from '../spec/index.ts';
 import { inSession, type Session } from './session.ts';
 
 export type RunPipelineOutcome =
@@ -23,6 +24,8 @@ export type RunPipelineOutcome =
 export interface RunPipelineOptions extends RefreshOptions {
   /** Where the pipeline is searched from when `dir` is not given (default: the process's cwd). */
   readonly cwd?: string;
+  /** For a Databricks Asset Bundle: its target, variables and pipeline key. */
+  readonly bundle?: BundleSelection;
   /** Keep polling sources until `signal` aborts (default: the spec's `continuous`). */
   readonly continuous?: boolean;
   /** Pause between rounds in continuous mode (default: `pipelines.trigger.interval` or 5 s). */
@@ -67,6 +70,7 @@ export function runPipeline(
   return inSession(options.session, async (session) => {
     const v = await validatePipelineFolder(dir, {
       cwd: options.cwd ?? process.cwd(),
+      ...options.bundle,
       sql: session.sql,
       db: session.db,
     });

@@ -3,7 +3,7 @@
  * else the nearest spec found from the working directory, else none (plain mode).
  */
 import { SluiceError } from '../errors/index.ts';
-import { loadSpec } from '../spec/index.ts';
+import { type BundleSelection, loadSpec } from '../spec/index.ts';
 import type { PipelineQueryTarget } from './pipeline-tables.ts';
 
 /**
@@ -13,9 +13,10 @@ import type { PipelineQueryTarget } from './pipeline-tables.ts';
 export async function findPipelineTarget(
   dir: string | undefined,
   cwd: string,
+  bundle: BundleSelection = {},
 ): Promise<PipelineQueryTarget | undefined> {
   try {
-    const spec = await loadSpec(dir, { cwd });
+    const spec = await loadSpec(dir, { cwd, ...bundle });
     return {
       name: spec.name,
       storage: spec.storage,

@@ -1,8 +1,14 @@
+export { DATABRICKS_ONLY_FIELDS } from './bundle/bundle-pipeline.ts';
+export { BUNDLE_FILE_NAMES, type BundleOptions } from './bundle/load-bundle.ts';
 export {
+  type BundleSelection,
+  type BundleSource,
   checkGlobPattern,
   DEFAULT_LIBRARIES,
   findSpecFile,
+  type LibraryFile,
   type LibraryGlob,
+  type LibrarySpec,
   type LoadSpecOptions,
   loadSpec,
   type NotificationSpec,

@@ -4,6 +4,8 @@ import picomatch from 'picomatch';
 import { type Document, isMap, isScalar, LineCounter, parseDocument } from 'yaml';
 import type * as z from 'zod/mini';
 import { SluiceError, type SourceLocation } from '../errors/index.ts';
+import { bundlePipelineFields, choosePipeline } from './bundle/bundle-pipeline.ts';
+import { BUNDLE_FILE_NAMES, type BundleOptions, loadBundle } from './bundle/load-bundle.ts';
 import { type NotificationAlert, rawSpecSchema } from './schema.ts';
 
 /** File names recognised as a pipeline spec, in order of preference. */
@@ -21,6 +23,26 @@ export const DEFAULT_LIBRARIES: readonly LibraryGlob[] = Object.freeze([
 
 export interface LibraryGlob {
   readonly glob: { readonly include: string };
+}
+
+/** One library file (a bundle's `file:` or `notebook:` library), relative to the spec folder. */
+export interface LibraryFile {
+  readonly file: { readonly path: string };
+}
+
+export type LibrarySpec = LibraryGlob | LibraryFile;
+
+/** Where a spec read from a Databricks Asset Bundle came from, and what applies only on Databricks. */
+export interface BundleSource {
+  readonly bundle: string;
+  readonly target: string;
+  /** The pipeline's key under `resources.pipelines`. */
+  readonly pipeline: string;
+  readonly mode?: string;
+  /** Databricks-only pipeline fields (serverless, photon, edition, channel, clusters, …) as written. */
+  readonly databricks: Readonly<Record<string, unknown>>;
+  /** `${…}` references sluice cannot resolve locally (`workspace.*`, `resources.*`), kept as text. */
+  readonly unresolved: readonly string[];
 }
 
 export interface NotificationSpec {
@@ -43,12 +65,16 @@ export interface PipelineSpec {
   /** `schema` or its alias `database`. */
   readonly schema?: string;
   readonly configuration: Readonly<Record<string, string>>;
-  readonly libraries: readonly LibraryGlob[];
+  readonly libraries: readonly LibrarySpec[];
   readonly continuous: boolean;
   readonly notifications: readonly NotificationSpec[];
   readonly tags: Readonly<Record<string, string>>;
   /** SMTP settings from the spec (environment SLUICE_SMTP_* fills what is missing; see engine/notifications-email.ts). */
   readonly smtp?: SmtpSpec;
+  /** Present when the spec is a bundle's pipeline (`databricks.yml`). */
+  readonly bundle?: BundleSource;
+  /** What loading noticed without refusing (unknown bundle fields, references kept as text). */
+  readonly warnings: readonly SluiceError[];
 }
 
 export interface SmtpSpec {
@@ -60,9 +86,19 @@ export interface SmtpSpec {
   readonly password?: string;
 }
 
-export interface LoadSpecOptions {
+/** Which pipeline of a bundle, for which target, with which variables (ignored for other specs). */
+export interface BundleSelection {
+  readonly target?: string;
+  readonly vars?: Readonly<Record<string, string>>;
+  /** The pipeline's key under `resources.pipelines`; needed when the bundle defines several. */
+  readonly pipeline?: string;
+}
+
+export interface LoadSpecOptions extends BundleOptions {
   /** Working directory used to resolve a relative `dirOrFile` and to walk up from. */
   readonly cwd?: string;
+  /** A bundle's pipeline key (`--pipeline`); needed when the bundle defines several. */
+  readonly pipeline?: string;
 }
 
 async function isFile(p: string): Promise<boolean> {
@@ -81,8 +117,11 @@ async function isDirectory(p: string): Promise<boolean> {
   }
 }
 
-async function specIn(dir: string): Promise<string | undefined> {
-  for (const name of SPEC_FILE_NAMES) {
+async function specIn(dir: string, preferBundle: boolean): Promise<string | undefined> {
+  const names = preferBundle
+    ? [...BUNDLE_FILE_NAMES, ...SPEC_FILE_NAMES]
+    : [...SPEC_FILE_NAMES, ...BUNDLE_FILE_NAMES];
+  for (const name of names) {
     const p = join(dir, name);
     if (await isFile(p)) return p;
   }
@@ -91,35 +130,40 @@ async function specIn(dir: string): Promise<string | undefined> {
 
 /**
  * Finds the spec file: `dirOrFile` may name the spec itself or a folder holding one; without it,
- * the working directory and its ancestors are searched (nearest wins).
- * Throws PIPELINE_SPEC_NOT_FOUND.
+ * the working directory and its ancestors are searched (nearest wins). A folder's
+ * spark-pipeline.yml wins over its databricks.yml, unless bundle options (a target, variables,
+ * a pipeline key) are given. Throws PIPELINE_SPEC_NOT_FOUND.
  */
 export async function findSpecFile(
   dirOrFile: string | undefined,
   options: LoadSpecOptions = {},
 ): Promise<string> {
   const cwd = resolve(options.cwd ?? process.cwd());
+  const preferBundle =
+    options.target !== undefined ||
+    options.pipeline !== undefined ||
+    Object.keys(options.vars ?? {}).length > 0;
   if (dirOrFile !== undefined) {
     const target = resolve(cwd, dirOrFile);
     if (await isFile(target)) return target;
     if (await isDirectory(target)) {
-      const found = await specIn(target);
+      const found = await specIn(target, preferBundle);
       if (found) return found;
     }
     throw new SluiceError(
       'PIPELINE_SPEC_NOT_FOUND',
-      `no pipeline spec (${SPEC_FILE_NAMES.join(', ')}) found at ${target}`,
+      `no pipeline spec (${[...SPEC_FILE_NAMES, ...BUNDLE_FILE_NAMES].join(', ')}) found at ${target}`,
       { params: { path: target } },
     );
   }
   for (let dir = cwd; ; dir = dirname(dir)) {
-    const found = await specIn(dir);
+    const found = await specIn(dir, preferBundle);
     if (found) return found;
     if (dirname(dir) === dir) break;
   }
   throw new SluiceError(
     'PIPELINE_SPEC_NOT_FOUND',
-    `no pipeline spec (${SPEC_FILE_NAMES.join(', ')}) found in ${cwd} or any parent folder; run 'sluice init' to create one`,
+    `no pipeline spec (${[...SPEC_FILE_NAMES, ...BUNDLE_FILE_NAMES].join(', ')}) found in ${cwd} or any parent folder; run 'sluice init' to create one`,
     { params: { path: cwd } },
   );
 }
@@ -191,6 +235,8 @@ export function checkGlobPattern(pattern: string, location?: SourceLocation): vo
 export async function loadSpec(dirOrFile?: string, options: LoadSpecOptions = {}): Promise<PipelineSpec> {
   const specFile = await findSpecFile(dirOrFile, options);
   const root = dirname(specFile);
+  if ((BUNDLE_FILE_NAMES as readonly string[]).includes(basename(specFile)))
+    return loadBundleSpec(specFile, root, options);
   const text = await readFile(specFile, 'utf8');
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
@@ -242,6 +288,56 @@ export async function loadSpec(dirOrFile?: string, options: LoadSpecOptions = {}
     ),
     tags: Object.freeze({ ...(raw.tags ?? {}) }),
     ...(raw.smtp !== undefined ? { smtp: Object.freeze({ ...raw.smtp }) } : {}),
+    warnings: Object.freeze([]),
+  });
+}
+
+/**
+ * A pipeline of a Databricks Asset Bundle as a spec: the bundle read for one target (see
+ * `loadBundle`), its pipeline chosen by key. Storage is per target and pipeline
+ * (`.sluice/<target>/<key>` next to databricks.yml), so targets never share tables.
+ */
+async function loadBundleSpec(
+  specFile: string,
+  root: string,
+  options: LoadSpecOptions,
+): Promise<PipelineSpec> {
+  const bundle = await loadBundle(specFile, root, options);
+  const resource = choosePipeline(bundle, options.pipeline);
+  const p = bundlePipelineFields(bundle, resource);
+  for (const lib of p.libraries)
+    if ('glob' in lib)
+      checkGlobPattern(lib.glob.include, resource.file.locate(['resources', 'pipelines', p.key]));
+  const warnings = [...p.warnings];
+  if (bundle.unresolved.length > 0)
+    warnings.push(
+      new SluiceError(
+        'BUNDLE_REFERENCE_UNRESOLVED',
+        `references sluice cannot resolve locally are kept as text: ${bundle.unresolved.map((r) => `\${${r}}`).join(', ')}`,
+        { params: { references: bundle.unresolved }, location: bundle.file.locate([]) },
+      ),
+    );
+  return Object.freeze({
+    name: p.name,
+    root,
+    specFile,
+    storage: join(root, '.sluice', bundle.target, p.key),
+    ...(p.catalog !== undefined ? { catalog: p.catalog } : {}),
+    ...(p.schema !== undefined ? { schema: p.schema } : {}),
+    configuration: Object.freeze(p.configuration),
+    libraries: Object.freeze(p.libraries.map((l) => Object.freeze(l))),
+    continuous: p.continuous,
+    notifications: Object.freeze(p.notifications.map((n) => Object.freeze({ ...n }))),
+    tags: Object.freeze(p.tags),
+    bundle: Object.freeze({
+      bundle: bundle.name,
+      target: bundle.target,
+      pipeline: p.key,
+      ...(bundle.mode !== undefined ? { mode: bundle.mode } : {}),
+      databricks: Object.freeze(p.databricks),
+      unresolved: Object.freeze([...bundle.unresolved]),
+    }),
+    warnings: Object.freeze(warnings),
   });
 }
 

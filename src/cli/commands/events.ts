@@ -11,6 +11,7 @@ import {
 } from '../../index.ts';
 import { parseCliArgs } from '../args.ts';
 import { type CliCommand, type CliIO, EXIT } from '../command.ts';
+import { PIPELINE_OPTIONS, PIPELINE_USAGE, pipelineSelection } from '../pipeline-args.ts';
 
 const USAGE = `Usage: sluice events [--pipeline dir] [--update ID|latest] [--type T] [--level L] [--follow] [--format table|json]
 
@@ -59,12 +60,12 @@ function terminalState(rows: readonly EventLogRow[], updateId: string): string |
 export const eventsCommand: CliCommand = {
   name: 'events',
   summary: "show an update's event timeline (states, flows, data quality, errors)",
-  usage: USAGE,
+  usage: `${USAGE}\n\nPipeline selection:\n${PIPELINE_USAGE.join('\n')}`,
   async run(args, io) {
     const { values, positionals } = parseCliArgs(
       args,
       {
-        pipeline: { type: 'string', short: 'p' },
+        ...PIPELINE_OPTIONS,
         update: { type: 'string', short: 'u' },
         type: { type: 'string' },
         level: { type: 'string' },
@@ -91,7 +92,8 @@ export const eventsCommand: CliCommand = {
       if (!(EVENT_LEVELS as readonly string[]).includes(l))
         throw new SluiceError('USAGE', `--level: unknown level '${l}' (one of ${EVENT_LEVELS.join(', ')})`);
     }
-    const log = await PipelineEventLog.open(values.pipeline ?? positionals[0], { cwd: io.cwd });
+    const selected = pipelineSelection(values, positionals[0], io.cwd);
+    const log = await PipelineEventLog.open(selected.dir, { cwd: io.cwd, ...selected.bundle });
     try {
       return await showEvents(io, log, {
         update: values.update,

@@ -1,6 +1,7 @@
 import { formatRows, OUTPUT_FORMATS, type OutputFormat, query, SluiceError } from '../../index.ts';
 import { parseCliArgs } from '../args.ts';
 import { type CliCommand, EXIT } from '../command.ts';
+import { PIPELINE_OPTIONS, PIPELINE_USAGE, pipelineSelection } from '../pipeline-args.ts';
 
 export const queryCommand: CliCommand = {
   name: 'query',
@@ -24,13 +25,17 @@ export const queryCommand: CliCommand = {
     '  --pipeline dir           the pipeline folder (or spec file)',
     '  --format table|json|csv  output format (default: table); json prints one array of row objects',
     '  --allow-files            let the SQL read any file (read_csv, read_json, read_parquet, …)',
+    '',
+    'Pipeline selection:',
+    ...PIPELINE_USAGE,
   ].join('\n'),
   async run(args, io) {
     const { values, positionals } = parseCliArgs(args, {
       format: { type: 'string', short: 'f' },
-      pipeline: { type: 'string', short: 'p' },
       'allow-files': { type: 'boolean' },
+      ...PIPELINE_OPTIONS,
     });
+    const selected = pipelineSelection(values, undefined, io.cwd);
     const format = (values.format ?? 'table') as OutputFormat;
     if (!OUTPUT_FORMATS.includes(format)) {
       throw new SluiceError(
@@ -46,7 +51,8 @@ export const queryCommand: CliCommand = {
     }
     const result = await query(positionals[0] as string, {
       cwd: io.cwd,
-      ...(values.pipeline !== undefined ? { pipeline: values.pipeline } : {}),
+      ...(selected.dir !== undefined ? { pipeline: selected.dir } : {}),
+      bundle: selected.bundle,
       ...(values['allow-files'] ? { allowFiles: true } : {}),
     });
     io.stdout.write(formatRows(result, format));

@@ -8,6 +8,7 @@ import {
 import { parseCliArgs } from '../args.ts';
 import { type CliCommand, EXIT } from '../command.ts';
 import { formatCount, formatDuration, textTable } from '../format.ts';
+import { PIPELINE_OPTIONS, PIPELINE_USAGE, pipelineSelection } from '../pipeline-args.ts';
 import { ProgressView } from '../progress.ts';
 
 const USAGE = `Usage: sluice run [dir] [options]
@@ -31,7 +32,7 @@ const list = (v: string | undefined) =>
 export const runCommand: CliCommand = {
   name: 'run',
   summary: 'run an update of a pipeline',
-  usage: USAGE,
+  usage: `${USAGE}\n\nPipeline selection:\n${PIPELINE_USAGE.join('\n')}`,
   async run(args, io) {
     const { values, positionals } = parseCliArgs(args, {
       'full-refresh': { type: 'string' },
@@ -39,7 +40,9 @@ export const runCommand: CliCommand = {
       refresh: { type: 'string' },
       continuous: { type: 'boolean' },
       format: { type: 'string' },
+      ...PIPELINE_OPTIONS,
     });
+    const selected = pipelineSelection(values, positionals[0], io.cwd);
     if (positionals.length > 1) {
       io.stderr.write(`USAGE: expected at most one pipeline folder, got ${positionals.length}\n`);
       return EXIT.usage;
@@ -50,8 +53,9 @@ export const runCommand: CliCommand = {
       return EXIT.usage;
     }
     const view = format === 'text' ? new ProgressView(io.stdout) : undefined;
-    const outcome = await runPipeline(positionals[0], {
+    const outcome = await runPipeline(selected.dir, {
       cwd: io.cwd,
+      bundle: selected.bundle,
       ...(values.refresh !== undefined ? { refresh: list(values.refresh) } : {}),
       ...(values['full-refresh'] !== undefined ? { fullRefresh: list(values['full-refresh']) } : {}),
       ...(values['full-refresh-all'] ? { fullRefreshAll: true } : {}),

@@ -11,6 +11,7 @@ import {
 } from '../../index.ts';
 import { parseCliArgs } from '../args.ts';
 import { type CliCommand, EXIT } from '../command.ts';
+import { PIPELINE_OPTIONS, PIPELINE_USAGE, pipelineSelection } from '../pipeline-args.ts';
 
 const USAGE = `Usage: sluice validate [dir] [--format text|json]
        sluice dry-run [dir] [--format text|json]
@@ -47,6 +48,16 @@ function renderText(r: ValidationResult): string {
     lines.push(
       `Pipeline '${r.spec.name}' — ${graph.datasets.size} datasets, ${graph.flows.size} flows, ${r.files.length} files`,
     );
+    const b = r.spec.bundle;
+    if (b) {
+      lines.push(
+        `  bundle '${b.bundle}', target '${b.target}'${b.mode ? ` (${b.mode})` : ''}, pipeline '${b.pipeline}'`,
+      );
+      const only = Object.entries(b.databricks).map(
+        ([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`,
+      );
+      if (only.length > 0) lines.push(`  on Databricks only (no effect locally): ${only.join(', ')}`);
+    }
     lines.push('');
     const listed = new Set<string>();
     const order = [
@@ -98,9 +109,13 @@ export const validateCommand: CliCommand = {
   name: 'validate',
   aliases: ['dry-run'],
   summary: 'check a pipeline and print its dataflow graph (alias: dry-run)',
-  usage: USAGE,
+  usage: `${USAGE}\n\nPipeline selection:\n${PIPELINE_USAGE.join('\n')}`,
   async run(args, io) {
-    const { values, positionals } = parseCliArgs(args, { format: { type: 'string', default: 'text' } });
+    const { values, positionals } = parseCliArgs(args, {
+      format: { type: 'string', default: 'text' },
+      ...PIPELINE_OPTIONS,
+    });
+    const selected = pipelineSelection(values, positionals[0], io.cwd);
     if (positionals.length > 1) {
       io.stderr.write(`USAGE: expected at most one pipeline folder, got ${positionals.length}\n${USAGE}\n`);
       return EXIT.usage;
@@ -109,7 +124,7 @@ export const validateCommand: CliCommand = {
       io.stderr.write(`USAGE: --format must be 'text' or 'json', not '${values.format}'\n`);
       return EXIT.usage;
     }
-    const result = await validatePipeline(positionals[0], { cwd: io.cwd });
+    const result = await validatePipeline(selected.dir, { cwd: io.cwd, ...selected.bundle });
     if (values.format === 'json') io.stdout.write(`${JSON.stringify(validationToJson(result), null, 2)}\n`);
     else io.stdout.write(renderText(result));
     return result.valid ? EXIT.ok : EXIT.failed;
