@@ -45,7 +45,7 @@ const LAYERS = [
   ['graph'],
   ['storage'],
   ['events'],
-  ['engine', 'query'],
+  ['engine', 'query', 'export'],
   ['observers'],
   ['public-api'],
   ['server'],

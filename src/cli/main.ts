@@ -42,6 +42,11 @@ const COMMANDS: readonly CommandEntry[] = [
     summary: "show an update's event timeline (states, flows, data quality, errors)",
     load: async () => (await import('./commands/events.ts')).eventsCommand,
   },
+  {
+    name: 'export',
+    summary: 'write the pipeline as a Databricks Asset Bundle or an open-source Spark pipeline project',
+    load: async () => (await import('./commands/export.ts')).exportCommand,
+  },
 ];
 
 function version(): string {

@@ -108,7 +108,10 @@ export const ERROR_CODES = {
     domain: 'user',
     summary: 'The bundle has no such pipeline, or several and none was chosen with --pipeline.',
   },
-  BUNDLE_UNKNOWN_FIELD: { domain: 'user', summary: 'A bundle pipeline field sluice does not know (ignored).' },
+  BUNDLE_UNKNOWN_FIELD: {
+    domain: 'user',
+    summary: 'A bundle pipeline field sluice does not know (ignored).',
+  },
   BUNDLE_REFERENCE_UNRESOLVED: {
     domain: 'user',
     summary: 'A ${…} reference sluice cannot resolve locally (workspace, resources) is kept as text.',
@@ -117,6 +120,10 @@ export const ERROR_CODES = {
     domain: 'user',
     summary: 'A Python library file or notebook: sluice runs SQL and TypeScript pipeline code.',
   },
+
+  // export
+  EXPORT_INVALID_PIPELINE: { domain: 'user', summary: 'Only a valid pipeline can be exported.' },
+  EXPORT_TARGET_NOT_EMPTY: { domain: 'user', summary: 'The export folder exists and is not empty.' },
   PIPELINE_ALREADY_INITIALIZED: {
     domain: 'user',
     summary: 'sluice init found an existing pipeline spec and left it alone.',

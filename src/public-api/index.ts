@@ -3,6 +3,12 @@
  * thin view of these functions. Each takes an optional `session` (see `Session`).
  */
 export { PipelineEventLog } from './events.ts';
+export {
+  type ExportPipelineOptions,
+  type ExportResult,
+  type ExportTarget,
+  exportPipeline,
+} from './export.ts';
 export { initPipeline } from './init.ts';
 export { type QueryOptions, query } from './query.ts';
 export { type RunPipelineOptions, type RunPipelineOutcome, runPipeline } from './run.ts';
