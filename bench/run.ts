@@ -10,6 +10,10 @@ const BENCHES: Record<
     summary: 'cold NDJSON → ST → MV run and fixed cost per micro-batch',
     load: () => import('./engine.ts'),
   },
+  soak: {
+    summary: 'continuous run fed one file per second: files per table, RSS slope, file-to-queryable latency',
+    load: () => import('./soak.ts'),
+  },
   example: {
     summary: 'the example pipeline vs raw DuckDB SQL and a hand-written Node.js script',
     load: () => import('./example.ts'),

@@ -15,8 +15,10 @@ export type {
   FlowMetrics,
   FlowResult,
   FlowState,
+  MaintenanceReport,
   PlanningInformation,
   RefreshSelection,
+  TableMaintenance,
   UpdateResult,
   UpdateState,
 } from './engine/index.ts';

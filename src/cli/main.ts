@@ -38,6 +38,11 @@ const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/query.ts')).queryCommand,
   },
   {
+    name: 'maintain',
+    summary: 'compact, clean up the logs of and vacuum the tables of a pipeline now',
+    load: async () => (await import('./commands/maintain.ts')).maintainCommand,
+  },
+  {
     name: 'events',
     summary: "show an update's event timeline (states, flows, data quality, errors)",
     load: async () => (await import('./commands/events.ts')).eventsCommand,

@@ -20,6 +20,20 @@ export type {
   UpdateState,
 } from './engine-events.ts';
 export { TERMINAL_FLOW_STATES } from './engine-events.ts';
+export {
+  type MaintainOptions,
+  type MaintenanceReport,
+  type MaintenanceStep,
+  maintainPipelineStorage,
+  type TableMaintenance,
+} from './maintenance/maintain.ts';
+export {
+  AUTO_BUDGET_MS,
+  AUTO_COMPACT_MIN_FILES,
+  DEFAULT_CLEANUP_INTERVAL_MS,
+  DEFAULT_COMPACTION_INTERVAL_MS,
+  MANUAL_COMPACT_MIN_FILES,
+} from './maintenance/policy.ts';
 export type { RefusedDataset, ResolvedPipeline } from './resolved-pipeline.ts';
 export { type LockInfo, runningUpdate } from './update/lock.ts';
 export { type RefreshOptions, refreshSelection } from './update/refresh.ts';

@@ -10,6 +10,7 @@ export {
   exportPipeline,
 } from './export.ts';
 export { initPipeline } from './init.ts';
+export { type MaintainPipelineOptions, maintainPipeline } from './maintain.ts';
 export { type QueryOptions, query } from './query.ts';
 export { type RunPipelineOptions, type RunPipelineOutcome, runPipeline } from './run.ts';
 export { inSession, Session } from './session.ts';

@@ -1,6 +1,7 @@
 /**
  * sluice's storage layer: a local object store and a protocol-exact Delta Lake implementation
- * (log replay, snapshots, scans, change data feed, commits, checkpoints, vacuum).
+ * (log replay, snapshots, scans, change data feed, commits, checkpoints) with its maintenance
+ * (compaction, expired-log clean-up, vacuum, stale temp files).
  * Knows nothing of pipelines.
  */
 export * from './delta/actions.ts';
@@ -24,6 +25,18 @@ export {
 } from './delta/commit.ts';
 export { type WriteLayout, type WrittenFile, writeParquetFiles } from './delta/data-files.ts';
 export { assertReadable, isChangeDataFeedEnabled } from './delta/features.ts';
+export {
+  cleanupExpiredLogs,
+  type LogCleanupOptions,
+  type LogCleanupResult,
+} from './delta/log-cleanup.ts';
+export {
+  assertMaintainable,
+  type CompactionOptions,
+  type CompactionResult,
+  compactionBins,
+  compactTable,
+} from './delta/optimize.ts';
 export {
   decodeAddPath,
   encodeAddPath,
@@ -76,6 +89,26 @@ export {
   type WriteRowsOptions,
   writeDataFiles,
 } from './delta/table.ts';
-export { DEFAULT_RETENTION_MS, type VacuumOptions, type VacuumResult, vacuum } from './delta/vacuum.ts';
+export {
+  DEFAULT_DELETED_FILE_RETENTION_MS,
+  DEFAULT_LOG_RETENTION_MS,
+  DEFAULT_TARGET_FILE_SIZE,
+  durationProperty,
+  parseIntervalMs,
+  tableProperty,
+} from './delta/table-properties.ts';
+export {
+  DEFAULT_RETENTION_MS,
+  type VacuumOptions,
+  type VacuumResult,
+  vacuum,
+  WRITE_SLACK_MS,
+} from './delta/vacuum.ts';
 export * as objectStore from './object-store.ts';
 export * from './pipeline-layout.ts';
+export {
+  removeStaleTemps,
+  STALE_TEMP_AGE_MS,
+  type TempSweepOptions,
+  type TempSweepResult,
+} from './temp-files.ts';

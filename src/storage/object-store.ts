@@ -3,8 +3,9 @@
  * Delta commit protocol needs: list a directory, read a file, and an atomic, race-free
  * "put if absent" that makes a file visible only with its full content.
  */
-import { readdir, readFile, stat, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, readFile, stat, unlink } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import { fsyncDir } from '../util/index.ts';
 
 export {
   fsyncDir,
@@ -34,6 +35,22 @@ export async function listNames(dir: string): Promise<string[]> {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw e;
   }
+}
+
+/**
+ * Creates `dir` (and missing parents) durably: every directory this call created is fsynced into
+ * its parent, so a file later published inside it (and fsynced with its own directory) cannot be
+ * lost with a directory entry that never reached the disk. Nothing to do when `dir` exists.
+ */
+export async function ensureDir(dir: string): Promise<void> {
+  const first = await mkdir(dir, { recursive: true });
+  if (first === undefined) return;
+  // `first` is the topmost directory created: sync its parent, then each created level.
+  const levels = relative(first, dir) === '' ? [] : relative(first, dir).split(sep);
+  const created = [first];
+  for (const l of levels) created.push(join(created.at(-1) as string, l));
+  await fsyncDir(dirname(first));
+  for (const d of created.slice(0, -1)) await fsyncDir(d);
 }
 
 /** Directory entries with sizes and times; an empty list when the directory does not exist. */

@@ -9,6 +9,7 @@
  * <storage>/lock.json                     the update lock
  * ```
  */
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** The schema a dataset lives in when none is given. */
@@ -40,4 +41,49 @@ export function openUpdatesFolder(storage: string): string {
 /** The pipeline's update lock file. */
 export function lockFile(storage: string): string {
   return join(storage, 'lock.json');
+}
+
+/** A Delta table found under a pipeline's storage folder. */
+export interface StoredTable {
+  /** `table` in the default schema, else `schema.table`; `event_log` for the event log. */
+  readonly name: string;
+  readonly path: string;
+}
+
+async function isDir(path: string): Promise<boolean> {
+  return stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+}
+
+async function subfolders(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir, { withFileTypes: true }))
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+}
+
+/**
+ * Every Delta table of a pipeline on disk — its tables (datasets, quarantine tables, tables of
+ * datasets since dropped) and its event log — in name order, the event log last.
+ */
+export async function storedTables(storage: string): Promise<StoredTable[]> {
+  const out: StoredTable[] = [];
+  const tables = join(storage, 'tables');
+  for (const schema of await subfolders(tables)) {
+    for (const name of await subfolders(join(tables, schema))) {
+      const path = join(tables, schema, name);
+      if (!(await isDir(join(path, '_delta_log')))) continue;
+      out.push({ name: schema === DEFAULT_SCHEMA ? name : `${schema}.${name}`, path });
+    }
+  }
+  if (await isDir(join(eventLogFolder(storage), '_delta_log')))
+    out.push({ name: 'event_log', path: eventLogFolder(storage) });
+  return out;
 }

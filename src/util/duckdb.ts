@@ -72,6 +72,9 @@ export class Database {
       const conn = await db.connect();
       try {
         await conn.run(`SET GLOBAL TimeZone = 'UTC'`);
+        // DuckDB's cache of external file blocks keeps blocks of files long compacted and
+        // vacuumed away: RSS grows over a long continuous run. Reads go to the OS page cache.
+        await conn.run('SET GLOBAL enable_external_file_cache = false');
         if (this.#allowedPaths) {
           const dirs = [...this.#allowedPaths, this.#spillDir].map((d) =>
             sqlString(d.endsWith('/') ? d : `${d}/`),

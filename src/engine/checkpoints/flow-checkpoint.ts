@@ -1,3 +1,5 @@
+import { readdir, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { FlowPlan } from '../../graph/index.ts';
 import { checkpointFolder, tableFolder } from '../../storage/index.ts';
 import type { TableCache } from '../tables/table-cache.ts';
@@ -29,7 +31,23 @@ export async function openFlowCheckpoint(
   const path = tableFolder(ctx.storage, f.target);
   const generation = (await ctx.tables.txnVersion(path, RESET_APP_ID)) ?? 0;
   const appId = `sluice/${f.flow.name}/${generation}`;
-  const log = new OffsetLog(checkpointFolder(ctx.storage, f.flow.name, generation));
+  const folder = checkpointFolder(ctx.storage, f.flow.name, generation);
+  await removeOlderGenerations(folder, generation);
+  const log = new OffsetLog(folder);
   const committed = (await ctx.tables.txnVersion(path, appId)) ?? -1;
   return { tablePath: path, generation, appId, log, committed };
+}
+
+/**
+ * The checkpoints of generations before `generation`: the full refresh that bumped the
+ * generation committed, so nothing will read them again.
+ */
+async function removeOlderGenerations(folder: string, generation: number): Promise<void> {
+  const parent = dirname(folder);
+  const names = await readdir(parent).catch(() => [] as string[]);
+  await Promise.all(
+    names
+      .filter((n) => /^\d+$/.test(n) && Number(n) < generation)
+      .map((n) => rm(join(parent, n), { recursive: true, force: true })),
+  );
 }

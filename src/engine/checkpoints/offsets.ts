@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SluiceError } from '../../errors/index.ts';
 import { putAtomic } from '../../util/index.ts';
@@ -79,6 +79,10 @@ export interface BatchOffset {
  * atomically before the batch reads its data. Which batches are committed is not stored here:
  * that is the Delta `txn` version of the flow's appId in the target table, committed atomically
  * with the data. So a batch whose offset exists but whose txn does not is replayed as recorded.
+ *
+ * A long-running flow compacts its log: `compact-<batchId>.json` stands for every batch up to and
+ * including `batchId` (what they read, merged: see `compactTo`), and the offsets it covers are
+ * deleted but the last — so the log holds a bounded number of files, never one per batch forever.
  */
 export class OffsetLog {
   constructor(readonly dir: string) {}
@@ -87,22 +91,62 @@ export class OffsetLog {
     return join(this.dir, 'offsets', `${String(batchId).padStart(10, '0')}.json`);
   }
 
-  async batchIds(): Promise<number[]> {
-    let names: string[];
+  private compactFile(batchId: number): string {
+    return join(this.dir, 'offsets', `compact-${String(batchId).padStart(10, '0')}.json`);
+  }
+
+  private async names(): Promise<string[]> {
     try {
-      names = await readdir(join(this.dir, 'offsets'));
+      return await readdir(join(this.dir, 'offsets'));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw e;
     }
-    return names
+  }
+
+  async batchIds(): Promise<number[]> {
+    return (await this.names())
       .filter((n) => /^\d{10}\.json$/.test(n))
       .map((n) => Number(n.slice(0, 10)))
       .sort((a, b) => a - b);
   }
 
+  /** The last batch the newest compaction covers (-1 when the log was never compacted). */
+  async compactedUpTo(): Promise<number> {
+    const ids = (await this.names())
+      .filter((n) => /^compact-\d{10}\.json$/.test(n))
+      .map((n) => Number(n.slice(8, 18)));
+    return ids.length === 0 ? -1 : Math.max(...ids);
+  }
+
+  /**
+   * Writes `merged` — one offset standing for batches 0…`merged.batchId`, built by the caller
+   * from them — then deletes the older compactions and the offsets it covers, except its last
+   * batch's own offset. Only for committed batches.
+   */
+  async compactTo(merged: BatchOffset): Promise<void> {
+    await putAtomic(this.compactFile(merged.batchId), `${JSON.stringify(merged)}\n`);
+    const stale = (await this.names()).filter((n) => {
+      const compact = /^compact-(\d{10})\.json$/.exec(n);
+      if (compact) return Number(compact[1]) < merged.batchId;
+      const plain = /^(\d{10})\.json$/.exec(n);
+      return plain !== null && Number(plain[1]) < merged.batchId;
+    });
+    await Promise.all(stale.map((n) => rm(join(this.dir, 'offsets', n), { force: true })));
+  }
+
+  /** Deletes the offsets of batches before `batchId` (a flow that needs only its latest offsets). */
+  async pruneBefore(batchId: number): Promise<void> {
+    const stale = (await this.batchIds()).filter((id) => id < batchId);
+    await Promise.all(stale.map((id) => rm(this.file(id), { force: true })));
+  }
+
   async read(batchId: number): Promise<BatchOffset> {
     const file = this.file(batchId);
+    return this.readOffsetFile(file);
+  }
+
+  private async readOffsetFile(file: string): Promise<BatchOffset> {
     try {
       return JSON.parse(await readFile(file, 'utf8')) as BatchOffset;
     } catch (e) {
@@ -123,10 +167,17 @@ export class OffsetLog {
     return last === undefined ? undefined : this.read(last);
   }
 
-  /** All offsets with batchId ≤ `upTo`, in order. */
+  /**
+   * What batches 0…`upTo` read, in order: the newest compaction within `upTo` (one merged
+   * offset), then every offset after it.
+   */
   async readAll(upTo = Number.POSITIVE_INFINITY): Promise<BatchOffset[]> {
-    const ids = (await this.batchIds()).filter((id) => id <= upTo);
-    return Promise.all(ids.map((id) => this.read(id)));
+    const compacted = await this.compactedUpTo();
+    const base =
+      compacted >= 0 && compacted <= upTo ? [await this.readOffsetFile(this.compactFile(compacted))] : [];
+    const from = base.length > 0 ? compacted : -1;
+    const ids = (await this.batchIds()).filter((id) => id > from && id <= upTo);
+    return [...base, ...(await Promise.all(ids.map((id) => this.read(id))))];
   }
 
   /** Records a planned batch, durably, before it reads anything. */

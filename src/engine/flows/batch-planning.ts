@@ -52,6 +52,31 @@ export function newStreamProgress(): StreamProgress {
   return { processed: new Map(), lastByKey: new Map(), listings: new Map() };
 }
 
+/**
+ * One offset standing for `offsets` (in batch order, as `readAll` gives them): for file inputs,
+ * every file they planned (the latest record of each) with the latest schema and the files they
+ * skipped; for other inputs, the latest source. `rememberBatch` of it gives the progress that
+ * remembering each of them would. Numbered as the last of them.
+ */
+export function mergeOffsets(offsets: readonly BatchOffset[]): BatchOffset {
+  const last = offsets.at(-1)!;
+  const sources: Record<string, SourceOffset> = {};
+  for (const o of offsets) {
+    for (const [key, s] of Object.entries(o.sources)) {
+      const before = sources[key];
+      if (s.kind !== 'files' || before?.kind !== 'files') {
+        sources[key] = s;
+        continue;
+      }
+      const files = new Map(before.files.map((f) => [fileIdentity(f), f]));
+      for (const f of s.files) files.set(fileIdentity(f), f);
+      const skipped = [...(before.skipped ?? []), ...(s.skipped ?? [])];
+      sources[key] = { ...s, files: [...files.values()], ...(skipped.length > 0 ? { skipped } : {}) };
+    }
+  }
+  return { batchId: last.batchId, plannedAt: last.plannedAt, sources };
+}
+
 /** Records a planned batch's sources as seen (files processed, latest offsets). */
 export function rememberBatch(progress: StreamProgress, offset: BatchOffset): void {
   for (const [key, s] of Object.entries(offset.sources)) {

@@ -116,6 +116,7 @@ async function refreshView(
         source: 'group aggregate refresh',
         sourceFiles: 0,
       });
+      await checkpoint.log.pruneBefore(offset.batchId);
       return { planning, outcome };
     } finally {
       await byGroups.release();
@@ -151,6 +152,8 @@ async function refreshView(
       sourceFiles,
       views,
     });
+    // A refresh is planned from the inputs' current versions and its own last offset only.
+    await checkpoint.log.pruneBefore(offset.batchId);
     return { planning, outcome };
   } catch (e) {
     throw await explainLeafReadError(ctx, flow.leaves, offset.sources, e);

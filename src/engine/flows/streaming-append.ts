@@ -5,9 +5,12 @@ import { crashPoint } from '../../util/index.ts';
 import { type FlowCheckpoint, openFlowCheckpoint } from '../checkpoints/flow-checkpoint.ts';
 import type { UpdateContext } from '../update/update-context.ts';
 import { addOutcome, zeroOutcome } from '../writing/batch-outcome.ts';
-import { newStreamProgress, planStreamingBatch, rememberBatch } from './batch-planning.ts';
+import { mergeOffsets, newStreamProgress, planStreamingBatch, rememberBatch } from './batch-planning.ts';
 import type { FlowExecution, FlowExecutor, FlowRun } from './flow-execution.ts';
 import { columnsCacheFor, executeMicroBatch } from './micro-batch.ts';
+
+/** Committed batches between two compactions of a flow's offset log (Spark keeps 100). */
+export const COMPACT_EVERY = 100;
 
 /**
  * A streaming table's append flow: micro-batches until its sources have nothing new.
@@ -50,6 +53,8 @@ export class StreamingAppendExecutor implements FlowExecutor {
       batches++;
       totals = addOutcome(totals, outcome);
       await onBatch(offset.batchId, outcome);
+      if (committed - (await checkpoint.log.compactedUpTo()) >= COMPACT_EVERY)
+        await checkpoint.log.compactTo(mergeOffsets(await checkpoint.log.readAll(committed)));
     }
     return { state: batches > 0 ? 'COMPLETED' : 'IDLE', totals, batches };
   }
@@ -69,8 +74,9 @@ async function assertCheckpointMatchesTable(
 ): Promise<void> {
   if (checkpoint.committed < 0) return;
   const have = new Set(await checkpoint.log.batchIds());
+  const compacted = await checkpoint.log.compactedUpTo();
   const missing: number[] = [];
-  for (let id = 0; id <= checkpoint.committed; id++) if (!have.has(id)) missing.push(id);
+  for (let id = compacted + 1; id <= checkpoint.committed; id++) if (!have.has(id)) missing.push(id);
   if (missing.length === 0) return;
   const folder = relative(ctx.storage, checkpoint.log.dir);
   const span =

@@ -112,6 +112,7 @@ async function truncate(tables: TableCache, path: string, bumpGeneration: boolea
     removeAll(snap).map((remove) => ({ remove })),
     {
       readVersion: snap.version,
+      snapshot: snap,
       operation: 'TRUNCATE',
       operationParameters: { reason: 'full refresh' },
       isBlindAppend: false,

@@ -4,6 +4,7 @@ import { type SluiceError, toSluiceError } from '../../errors/index.ts';
 import type { SqlCompiler } from '../../sql/index.ts';
 import type { Database } from '../../util/index.ts';
 import type { EngineEvent, EngineListener, FlowResult, UpdateResult, UpdateState } from '../engine-events.ts';
+import { AutoMaintenance } from '../maintenance/auto.ts';
 import type { ResolvedPipeline } from '../resolved-pipeline.ts';
 import { TableCache } from '../tables/table-cache.ts';
 import { ExpectationCache } from '../writing/expectations.ts';
@@ -111,8 +112,12 @@ export async function runUpdate(
     await setState('SETTING_UP_TABLES');
     const forced = await resetTables(tables, pipeline.storage, plan, selection, selected);
     await setState('RUNNING');
-    for (const r of await reportRefused(ctx, pipeline.refused ?? [], flowsOf(pipeline))) refused.set(r.flow, r);
-    await runRounds(ctx, selected, forced, results, options);
+    for (const r of await reportRefused(ctx, pipeline.refused ?? [], flowsOf(pipeline)))
+      refused.set(r.flow, r);
+    const maintenance = new AutoMaintenance(ctx);
+    await runRounds(ctx, selected, forced, results, options, maintenance);
+    // Table maintenance (compaction, log clean-up, vacuum): failures are warnings, never fatal.
+    await maintenance.afterUpdate();
     if (options.signal?.aborted) await setState('STOPPING');
     const failed = [...results.values(), ...refused.values()].some((r) => r.state === 'FAILED');
     // A stop request (SIGINT/SIGTERM) ends the update CANCELED once the running batches finished.
@@ -144,6 +149,7 @@ async function runRounds(
   forced: Set<string>,
   results: Map<string, FlowResult>,
   options: RunUpdateOptions,
+  maintenance: AutoMaintenance,
 ): Promise<void> {
   const interval =
     options.triggerIntervalMs ?? parseInterval(ctx.configuration['pipelines.trigger.interval']) ?? 5000;
@@ -151,6 +157,7 @@ async function runRounds(
     await runRound(ctx, selected, forced, results, options.concurrency ?? 2, round > 0);
     if (!options.continuous || options.signal?.aborted) return;
     if ([...results.values()].some((r) => r.state === 'FAILED')) return;
+    await maintenance.betweenRounds();
     await sleep(interval, undefined, { signal: options.signal }).catch(() => {});
     if (options.signal?.aborted) return;
   }

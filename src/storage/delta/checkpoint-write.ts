@@ -10,8 +10,9 @@
  * most a temp file that vacuum removes.
  *
  * Contents: one row per action of the snapshot — protocol, metaData, every txn, every live add.
- * Remove tombstones are not kept: sluice never deletes JSON commits, so a reader can always
- * see removals by replaying the log, and vacuum decides from live adds and file age.
+ * Remove tombstones are not kept: vacuum decides from the live files of the oldest version a
+ * reader may still use and from file ages (vacuum.ts), and expired-log clean-up keeps that
+ * version in the log (log-cleanup.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { readFile, stat, writeFile } from 'node:fs/promises';

@@ -8,7 +8,9 @@
  *   same txn appId, and retry at the next version;
  * - a commit that read the table (not a blind append) conflicts with any winner that added or
  *   removed files; a winner's metaData/protocol change conflicts with every commit;
- * - a winner holding our txn appId at a version ≥ ours means our batch was already committed.
+ * - a winner holding our txn appId at a version ≥ ours means our batch was already committed;
+ * - a compaction (every add/remove with dataChange = false) rebases like a blind append, and
+ *   conflicts only with a winner that removed one of the files it replaces.
  * Retries are bounded by `maxRetries`.
  */
 import { join } from 'node:path';
@@ -18,6 +20,7 @@ import { putIfAbsent } from '../object-store.ts';
 import type { Action, CommitInfoAction, RemoveAction, TxnAction } from './actions.ts';
 import { writeCheckpoint } from './checkpoint-write.ts';
 import { readCommit, type Snapshot } from './snapshot.ts';
+import { checkpointIntervalProperty } from './table-properties.ts';
 
 /** The `engineInfo` recorded in every commitInfo. */
 export const ENGINE_INFO = 'sluice/0.1.0';
@@ -141,15 +144,17 @@ function findConflict(
   return undefined;
 }
 
+/**
+ * The checkpoint interval in force for this commit: the option, else `delta.checkpointInterval`
+ * of the metaData this commit writes (when it writes one), else of the table as the caller read
+ * it (`opts.snapshot`), else the default. A caller committing without a snapshot and without a
+ * metaData action gets the default: give `snapshot` (or `checkpointInterval`) to honour the table.
+ */
 function checkpointIntervalOf(actions: readonly Action[], opts: CommitOptions): number {
   if (opts.checkpointInterval !== undefined) return opts.checkpointInterval;
-  for (const a of actions) {
-    if ('metaData' in a) {
-      const v = Number(a.metaData.configuration['delta.checkpointInterval']);
-      if (Number.isInteger(v) && v > 0) return v;
-    }
-  }
-  return DEFAULT_CHECKPOINT_INTERVAL;
+  let metadata = opts.snapshot?.metadata;
+  for (const a of actions) if ('metaData' in a) metadata = a.metaData;
+  return checkpointIntervalProperty(metadata) ?? DEFAULT_CHECKPOINT_INTERVAL;
 }
 
 /**
@@ -168,6 +173,15 @@ export async function commit(
 ): Promise<CommitResult> {
   const onlyAdds = actions.every((a) => 'add' in a || 'txn' in a || 'commitInfo' in a);
   const blindAppend = opts.isBlindAppend ?? onlyAdds;
+  // A commit whose adds and removes all have dataChange = false (compaction) rewrites rows that
+  // stay the same: data a winner added or removed elsewhere cannot invalidate it, only a winner
+  // that removed one of the files it replaces (or changed metaData/protocol).
+  const rearranges =
+    actions.some((a) => 'add' in a || 'remove' in a) &&
+    actions.every(
+      (a) =>
+        ('add' in a && !a.add.dataChange) || ('remove' in a && !a.remove.dataChange) || 'commitInfo' in a,
+    );
   const txn: TxnAction | undefined =
     opts.txn === undefined
       ? undefined
@@ -246,7 +260,12 @@ export async function commit(
       });
     }
     const winner = await readCommit(tablePath, version);
-    const conflict = findConflict(winner, { blindAppend, ...(txn ? { txn } : {}), removes, changesMetadata });
+    const conflict = findConflict(winner, {
+      blindAppend: blindAppend || rearranges,
+      ...(txn ? { txn } : {}),
+      removes,
+      changesMetadata,
+    });
     if (conflict !== undefined) {
       throw new SluiceError(
         'DELTA_CONCURRENT_MODIFICATION',

@@ -2,12 +2,19 @@
  * Writing a table's Parquet data files (and `_change_data/` files) with DuckDB. Nothing here
  * touches `_delta_log/`: the files become part of the table only when a commit names them, so
  * a crash at any point leaves at most orphan files (harmless; removed by vacuum).
+ *
+ * Durability: DuckDB writes each file under a temp name (`.sluice-tmp-…`, hidden from every
+ * reader); only once it is complete is it fsynced, renamed to its final name and its directory
+ * fsynced (`publishFile`), and new partition directories are fsynced into their parents. So
+ * every file a returned `add` names is complete and durable before the caller can commit it: a
+ * committed version never points at a missing or torn file, even after a power loss.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { SluiceError, toSluiceError } from '../../errors/index.ts';
 import { type DuckDBConnection, queryRows, sqlIdent, sqlString } from '../../util/index.ts';
+import { ensureDir, publishFile, tempPathFor } from '../object-store.ts';
 import type { AddAction } from './actions.ts';
 import { encodeAddPath, encodePartitionPath } from './partitions.ts';
 import { type DeltaType, deltaTypeToDuckDB, type StructType } from './schema.ts';
@@ -216,14 +223,20 @@ export async function writeParquetFiles(
       const name = `${opts.filePrefix ?? 'part'}-00000-${randomUUID()}.c000.zstd.parquet`;
       const rel = relDir === '' ? name : `${relDir}/${name}`;
       const abs = join(tablePath, rel);
-      if (relDir !== '') await mkdir(join(tablePath, relDir), { recursive: true });
+      await ensureDir(join(tablePath, relDir));
       const where = partFields.map((_, i) => {
         const v = values[partFields[i].name];
         return `"__pv${i}" IS NOT DISTINCT FROM ${v === null ? 'NULL' : sqlString(v)}`;
       });
-      await conn.run(
-        `COPY (SELECT ${cols} FROM ${tmp}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}) TO ${sqlString(abs)} (FORMAT parquet, COMPRESSION zstd)`,
-      );
+      const part = tempPathFor(abs);
+      try {
+        await conn.run(
+          `COPY (SELECT ${cols} FROM ${tmp}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}) TO ${sqlString(part)} (FORMAT parquet, COMPRESSION zstd)`,
+        );
+        await publishFile(part, abs);
+      } finally {
+        await rm(part, { force: true });
+      }
       const st = await stat(abs);
       out.push({
         path: encodeAddPath(rel),
@@ -332,20 +345,22 @@ async function writeOneFile(
   const name = `${opts.filePrefix ?? 'part'}-00000-${randomUUID()}.c000.zstd.parquet`;
   const rel = relDir === '' ? name : `${relDir}/${name}`;
   const abs = join(tablePath, rel);
-  await mkdir(join(tablePath, relDir), { recursive: true });
+  await ensureDir(join(tablePath, relDir));
+  // Written and checked under a temp name; published under `abs` only when complete.
+  const part = tempPathFor(abs);
   let row: Record<string, unknown> | undefined;
   try {
     [row] = await queryRows(
       conn,
-      `COPY (${rowsSql}) TO ${sqlString(abs)} (FORMAT parquet, COMPRESSION zstd, RETURN_STATS true)`,
+      `COPY (${rowsSql}) TO ${sqlString(part)} (FORMAT parquet, COMPRESSION zstd, RETURN_STATS true)`,
     );
   } catch (e) {
-    await rm(abs, { force: true });
+    await rm(part, { force: true });
     throw await writeFailure(conn, tablePath, selectSql, e);
   }
   const numRecords = Number(row?.count ?? 0);
   if (numRecords === 0) {
-    await rm(abs, { force: true });
+    await rm(part, { force: true });
     return [];
   }
   const byColumn = parseColumnStatistics(row?.column_statistics);
@@ -368,7 +383,7 @@ async function writeOneFile(
       if (nulls === undefined) {
         const [r] = await queryRows<{ n: number }>(
           conn,
-          `SELECT count(*) - count(${sqlIdent(f.name)}) AS n FROM read_parquet(${sqlString(abs)})`,
+          `SELECT count(*) - count(${sqlIdent(f.name)}) AS n FROM read_parquet(${sqlString(part)})`,
         );
         nulls = Number(r?.n ?? 0);
       }
@@ -389,6 +404,7 @@ async function writeOneFile(
       numRecords,
     );
     const [g] = await queryRows(conn, `SELECT ${items.join(', ')}`);
+    await publishFile(part, abs);
     const st = await stat(abs);
     return [
       {
@@ -401,6 +417,7 @@ async function writeOneFile(
       },
     ];
   } catch (e) {
+    await rm(part, { force: true });
     await rm(abs, { force: true });
     throw e;
   }

@@ -13,8 +13,10 @@
  * [appendOnly, invariants, timestampNtz] (+ changeDataFeed when enabled).
  */
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { SluiceError } from '../../errors/index.ts';
 import { type DuckDBConnection, sqlIdent } from '../../util/index.ts';
+import { ensureDir } from '../object-store.ts';
 import type { Action, MetadataAction, ProtocolAction, RemoveAction } from './actions.ts';
 import { cdfEnabled, withChangeType, writeChangeDataFiles } from './cdf-write.ts';
 import { type CommitResult, commit } from './commit.ts';
@@ -102,6 +104,8 @@ export async function createTable(tablePath: string, opts: CreateTableOptions): 
     configuration,
     createdTime: Date.now(),
   };
+  // The table's folders are made durable first: the commit fsyncs only `_delta_log` itself.
+  await ensureDir(join(tablePath, '_delta_log'));
   return commit(tablePath, [{ protocol: requiredProtocol(opts.schema, configuration) }, { metaData }], {
     readVersion: -1,
     operation: 'CREATE TABLE',
