@@ -248,6 +248,47 @@ export const ERROR_CODES = {
     summary: 'A read_files option has a value sluice cannot use.',
   },
   INVALID_SCHEMA_DDL: { domain: 'user', summary: 'A read_files schema option is not valid Spark DDL.' },
+  // file sources: formats, schema evolution (issue 13)
+  UNSUPPORTED_FILE_FORMAT: {
+    domain: 'user',
+    summary: 'A file source names a format sluice does not read (XML, Avro, ORC, binaryFile).',
+  },
+  SOURCE_SCHEMA_NEW_COLUMNS: {
+    domain: 'user',
+    summary: "New files have columns the source's schema lacks, and schemaEvolutionMode is failOnNewColumns.",
+  },
+  // end file sources (issue 13)
+  // Spark SQL syntax (issue 13)
+  UNSUPPORTED_SQL_SYNTAX: {
+    domain: 'user',
+    summary: 'A query uses Spark SQL syntax sluice does not translate (the message names the construct).',
+  },
+  // end Spark SQL syntax (issue 13)
+  // casts (issue 13)
+  UNSUPPORTED_CAST: {
+    domain: 'user',
+    summary: 'A CAST sluice cannot translate exactly (the message names the source and target types).',
+  },
+  // end casts (issue 13)
+  // math and aggregate functions (issue 13)
+  DIVIDE_BY_ZERO: {
+    domain: 'user',
+    summary:
+      'A division, mod() or pmod() by zero (Spark fails in ANSI mode; try_divide / try_mod give NULL).',
+  },
+  // end math and aggregate functions (issue 13)
+  // string, regex, URL, hash and misc functions (issue 13)
+  INVALID_FUNCTION_INPUT: {
+    domain: 'user',
+    summary:
+      'A function got a value Spark rejects at run time too (an index out of range, text that does not match its format, an invalid URL, escape or UTF-8).',
+  },
+  UNSUPPORTED_VALUE: {
+    domain: 'user',
+    summary:
+      'A function got a value sluice cannot compute exactly as Spark does (the message says which); the query fails rather than give another result.',
+  },
+  // end string, regex, URL, hash and misc functions (issue 13)
 } as const satisfies Record<string, { domain: ErrorDomain; summary: string }>;
 
 export type ErrorDomain = 'user' | 'external' | 'internal';

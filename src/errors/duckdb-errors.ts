@@ -7,7 +7,7 @@
  * the user's own text.
  */
 import { memoryLimit } from '../util/index.ts';
-import type { ErrorCode } from './codes.ts';
+import { ERROR_CODES, type ErrorCode } from './codes.ts';
 
 /** The class prefix of a DuckDB error message, e.g. `Binder` for `Binder Error: …`. */
 const CLASS = /^([A-Z][A-Za-z]*(?: [A-Za-z]+)*) Error: /;
@@ -65,12 +65,19 @@ export function classifyDuckDBError(message: string): DuckDBFailure | undefined 
       };
     case 'Binder':
       return binderFailure(detail);
-    case 'Conversion':
+    case 'Conversion': {
+      // Errors sluice's translated SQL raises by casting `'[CODE] message'` to a type that cannot
+      // read it (unlike `error()`, the cast is not volatile, so `try(…)` can catch it).
+      const cast = /(["'])\[([A-Z][A-Z0-9_]*)\] (.*)\1/.exec(firstLine);
+      if (cast && Object.hasOwn(ERROR_CODES, cast[2]!)) {
+        return { code: cast[2] as ErrorCode, message: cast[3]!, params: {} };
+      }
       return {
         code: 'CAST_INVALID_INPUT',
         message: `a value cannot be converted: ${firstLine}`,
         params: castParams(firstLine),
       };
+    }
     case 'Out of Range':
       return { code: 'ARITHMETIC_OVERFLOW', message: firstLine, params: {} };
     case 'IO':
@@ -96,6 +103,11 @@ export function classifyDuckDBError(message: string): DuckDBFailure | undefined 
       };
     }
     case 'Invalid Input': {
+      // Errors sluice's translated SQL raises itself: `error('[CODE] message')`.
+      const coded = /^\[([A-Z][A-Z0-9_]*)\] (.*)$/.exec(firstLine);
+      if (coded && Object.hasOwn(ERROR_CODES, coded[1]!)) {
+        return { code: coded[1] as ErrorCode, message: coded[2]!, params: {} };
+      }
       const re2 = RE2_ERRORS.find((d) => firstLine.startsWith(`${d}: `));
       if (re2) {
         const fragment = firstLine.slice(re2.length + 2);

@@ -1,5 +1,5 @@
 import type { SluiceError, SourceLocation } from '../errors/index.ts';
-import type { CompiledQuery, Dataset, FileFormat, Flow, QueryInput } from '../model/index.ts';
+import type { CompiledQuery, Dataset, FileInputFormat, Flow, QueryInput } from '../model/index.ts';
 
 export type { SourceLocation };
 
@@ -29,7 +29,7 @@ export interface ResolvedDatasetInput {
 export interface FilesInput {
   readonly kind: 'files';
   readonly path: string;
-  readonly format: FileFormat;
+  readonly format: FileInputFormat;
   readonly options: Readonly<Record<string, string>>;
   readonly streaming: boolean;
   readonly effectiveStreaming: boolean;

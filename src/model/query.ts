@@ -1,7 +1,20 @@
 import type { SourceLocation } from '../errors/index.ts';
 
 /** File formats `read_files` can ingest. */
-export type FileFormat = 'json' | 'csv' | 'parquet';
+export type FileFormat = 'json' | 'csv' | 'parquet' | 'text';
+
+/** What a files input reads: files of a format, or the Delta table at a path (``delta.`path` ``). */
+export type FileInputFormat = FileFormat | 'delta';
+
+/**
+ * Which Spark reader a files input stands for; it sets the options' defaults:
+ * - `read_files`: `read_files(…)` — typed inference, CSV headers, a `_rescued_data` column;
+ * - `cloud_files`: legacy Auto Loader `cloud_files(path, format, map(…))` — always a stream, JSON
+ *   and CSV columns inferred as STRING unless `cloudFiles.inferColumnTypes`;
+ * - `path`: a file-path table (``json.`path` ``) — Spark's plain reader (`spark.read.<format>`):
+ *   no rescued data column, CSV without header and with STRING columns.
+ */
+export type FileReader = 'read_files' | 'cloud_files' | 'path';
 
 /**
  * One relation a flow query reads. Inputs are numbered in order of appearance; the compiled
@@ -20,11 +33,15 @@ export type QueryInput =
   | {
       readonly kind: 'files';
       readonly path: string;
-      readonly format: FileFormat;
+      readonly format: FileInputFormat;
       /** Options as written (`header`, `delimiter`, `schema`, `maxFilesPerTrigger`, …), values as strings. */
       readonly options: Readonly<Record<string, string>>;
-      /** True for `STREAM read_files(...)`. */
+      /** True for `STREAM read_files(...)` (and every `cloud_files(...)`). */
       readonly streaming: boolean;
+      /** The reader written (default `read_files`); see {@link FileReader}. */
+      readonly reader?: FileReader;
+      /** The query reads the hidden `_metadata` column (or `input_file_name()`) of these files. */
+      readonly metadata?: boolean;
       readonly location?: SourceLocation;
     };
 

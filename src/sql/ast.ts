@@ -8,17 +8,30 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
 export type AstNode = { [key: string]: Json };
 
 /** DuckDB's "no location" marker (u64 max); JSON numbers round it, DuckDB accepts that back. */
-const NO_LOCATION = 2 ** 64;
+export const NO_LOCATION = 2 ** 64;
+
+/** A DOUBLE / FLOAT constant's whole-number value, marked to be written with a decimal point. */
+const REAL_MARK = '__sluice_real__';
 
 /**
  * The JSON `json_deserialize_sql` takes for one select statement. JSON numbers round DuckDB's
- * u64 "no location" marker up to 2^64; it is written back exactly.
+ * u64 "no location" marker up to 2^64; it is written back exactly. A DOUBLE constant with a
+ * whole value (`1e2`) is written `100.0`: DuckDB refuses `100` for a double.
  */
 export function statementJson(node: AstNode): string {
-  return JSON.stringify({ error: false, statements: [{ node, named_param_map: [] }] }).replace(
-    /:18446744073709552000(?=[,}])/g,
-    ':18446744073709551615',
+  const json = JSON.stringify(
+    { error: false, statements: [{ node, named_param_map: [] }] },
+    function (key, v) {
+      if (key !== 'value' || typeof v !== 'number' || !Number.isInteger(v) || !/^-?\d+$/.test(String(v)))
+        return v;
+      const type = (this as { type?: unknown }).type;
+      const id = isNode(type as Json) ? str(type as AstNode, 'id') : '';
+      return id === 'DOUBLE' || id === 'FLOAT' ? `${REAL_MARK}${v}` : v;
+    },
   );
+  return json
+    .replace(/:18446744073709552000(?=[,}])/g, ':18446744073709551615')
+    .replace(new RegExp(`"${REAL_MARK}(-?\\d+)"`, 'g'), '$1.0');
 }
 
 export function isNode(v: Json | undefined): v is AstNode {

@@ -81,7 +81,7 @@ interface Parsed {
  * (e.g. `SELECT ` to parse a bare expression) and excluded from position mapping.
  */
 async function parseSpark(codec: SqlCodec, src: PlacedText, prefix = ''): Promise<Parsed> {
-  const pre = prepassSparkSql(src.text);
+  const pre = prepassSparkSql(src.text, src.locate);
   const syntaxError = (offset: number, detail: string): SluiceError => {
     const near = nearText(src.text, offset);
     const location = src.locate(offset);

@@ -1,4 +1,4 @@
-import { SluiceError } from '../errors/index.ts';
+import { classifyDuckDBError, SluiceError } from '../errors/index.ts';
 import { type Database, type DuckDBConnection, sqlString } from '../util/index.ts';
 
 type Request = {
@@ -60,8 +60,14 @@ export class SqlCodec {
       });
     } catch (e) {
       if (batch.length === 1) {
+        // Out of memory (a tiny SLUICE_MEMORY_LIMIT) is the user's to fix; anything else is ours.
+        const failure = classifyDuckDBError((e as Error).message);
         batch[0]!.reject(
-          new SluiceError('INTERNAL', `DuckDB ${batch[0]!.fn} failed: ${(e as Error).message}`, { cause: e }),
+          failure?.code === 'OUT_OF_MEMORY'
+            ? new SluiceError(failure.code, failure.message, { params: failure.params, cause: e })
+            : new SluiceError('INTERNAL', `DuckDB ${batch[0]!.fn} failed: ${(e as Error).message}`, {
+                cause: e,
+              }),
         );
         return;
       }

@@ -74,9 +74,54 @@ function monotoneColumn(expr: AstNode): string | undefined {
       if (args.slice(0, -1).some((a) => str(a, 'class') !== 'CONSTANT')) return undefined;
       return monotoneColumn(args.at(-1)!);
     }
+    case 'CASE':
+      return typeDispatchColumn(expr);
     default:
       return undefined;
   }
+}
+
+/**
+ * The column a dispatch on a value's DuckDB type (`CASE WHEN typeof(x) IN (…) THEN …`, how the
+ * date-time functions translate an argument of unknown type) is non-decreasing in: every branch
+ * for a type whose statistics the engine uses (integers, dates, timestamps) is non-decreasing in
+ * that one column, or constant (a branch that raises).
+ */
+function typeDispatchColumn(expr: AstNode): string | undefined {
+  const typeNames = (test: Json): string[] | undefined => {
+    if (!isNode(test)) return undefined;
+    const args = nodes(test, 'children');
+    const isTypeof = (n: AstNode | undefined) => n !== undefined && str(n, 'function_name') === 'typeof';
+    if (str(test, 'type') === 'COMPARE_IN' && isTypeof(args[0])) {
+      return args.slice(1).map((a) => String((a.value as { value?: unknown } | null)?.value ?? ''));
+    }
+    if (
+      str(test, 'class') === 'COMPARISON' &&
+      isNode(test.left) &&
+      isTypeof(test.left) &&
+      isNode(test.right)
+    ) {
+      return [String((test.right.value as { value?: unknown } | null)?.value ?? '')];
+    }
+    if (str(test, 'function_name') === 'starts_with' && isTypeof(args[0])) return ['DECIMAL'];
+    return undefined;
+  };
+  const branches: Json[] = [];
+  for (const check of nodes(expr, 'case_checks')) {
+    const names = typeNames(check.when_expr ?? null);
+    if (!names) return undefined;
+    if (names.some((n) => ORDERED_TYPES.has(n) && n !== 'FLOAT' && n !== 'DOUBLE'))
+      branches.push(check.then_expr ?? null);
+  }
+  branches.push(expr.else_expr ?? null);
+  let column: string | undefined;
+  for (const b of branches) {
+    if (!isNode(b) || ![...walk(b)].some((n) => str(n, 'class') === 'COLUMN_REF')) continue;
+    const c = monotoneColumn(b);
+    if (c === undefined || (column !== undefined && c !== column)) return undefined;
+    column = c;
+  }
+  return column;
 }
 
 /** Why a query cannot be maintained by groups (it is then recomputed completely). */

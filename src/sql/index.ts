@@ -35,6 +35,7 @@ export { type FunctionRule, SPARK_FUNCTIONS } from './functions/index.ts';
 export { type GroupAggregateRewrite, keyColumn, type NotGroupAggregate } from './group-aggregate.ts';
 export { type DdlColumn, parseSparkColumns, parseSparkType } from './spark-ddl.ts';
 export { substituteValues } from './substitute.ts';
+export { type Token, tokenize } from './tokenizer.ts';
 export type { TableReference } from './translate.ts';
 export type { SqlParseOptions, SqlParseResult } from './types.ts';
 export { CLOCK_FUNCTIONS, mayCallVolatile, VOLATILE_FUNCTIONS } from './volatility.ts';

@@ -32,6 +32,9 @@ function declaredName(tokens: readonly Token[]): string | undefined {
   let j = i + 1;
   if (isWord(tokens[j], 'IF')) j += 3;
   let name: string | undefined;
+  if (isWord(tokens[j], 'IDENTIFIER') && isSymbol(tokens[j + 1], '(') && tokens[j + 2]?.kind === 'string') {
+    return tokens[j + 2]!.value.split('.').pop();
+  }
   while (tokens[j] && (tokens[j]!.kind === 'word' || tokens[j]!.kind === 'backtick')) {
     name = tokens[j]!.value;
     if (!isSymbol(tokens[j + 1], '.')) break;
@@ -166,6 +169,8 @@ function applyStatement(state: FileParseState, parsed: Parsed): void {
       break;
     case 'use':
       if (parsed.schema !== undefined) state.schema = parsed.schema;
+      break;
+    case 'show':
       break;
     case 'dataset': {
       const d = parsed.dataset;

@@ -8,6 +8,7 @@ import {
   expectation,
 } from '../model/index.ts';
 import type { PlacedText } from './compile.ts';
+import { splitIdentifier } from './prepass-calls.ts';
 import { parseSparkType } from './spark-ddl.ts';
 import { isSymbol, isWord, type Token } from './tokenizer.ts';
 
@@ -20,6 +21,8 @@ import { isSymbol, isWord, type Token } from './tokenizer.ts';
 
 export type Parsed =
   | { readonly kind: 'set'; readonly key: string; readonly value: string; readonly location: SourceLocation }
+  /** `SET key` / `SET`: Spark shows settings; nothing changes. */
+  | { readonly kind: 'show' }
   | { readonly kind: 'use'; readonly schema?: string }
   | {
       readonly kind: 'dataset';
@@ -144,17 +147,36 @@ export class StatementParser {
     );
   }
 
+  /**
+   * `SET key = value` (the value is the rest of the statement, unquoted when it is one string
+   * literal), `SET key` / `SET` (Spark shows settings: nothing to do here), `SET CATALOG x` (as
+   * USE CATALOG). Settings that would change what queries compute — a session time zone other
+   * than UTC, ANSI mode off — are UNSUPPORTED_SQL_SYNTAX: sluice runs Spark SQL in UTC with ANSI
+   * mode on, and would otherwise give other results silently.
+   */
   private set(): Parsed {
     const start = this.expectWord('SET');
-    const keyStart = this.peek();
+    if (this.atEnd()) return { kind: 'show' };
+    if (isWord(this.peek(), 'CATALOG')) {
+      this.pos++;
+      this.nameOrIdentifier('a catalog name');
+      if (!this.atEnd()) this.fail('unexpected text after SET CATALOG');
+      return { kind: 'use' };
+    }
+    if (isWord(this.peek(), 'TIME') && isWord(this.peek(1), 'ZONE')) {
+      const zone = this.src.text.slice(this.peek(2)?.start ?? this.src.text.length).trim();
+      this.checkSetting('spark.sql.session.timeZone', zone.replace(/^'(.*)'$/s, '$1'), start);
+      return { kind: 'show' };
+    }
+    const keyStart = this.peek()!;
     let eq = this.pos;
     while (eq < this.tokens.length && !isSymbol(this.tokens[eq], '=')) eq++;
-    if (!keyStart || eq === this.pos || eq >= this.tokens.length)
-      this.fail('expected SET key = value', keyStart);
+    if (eq === this.pos) this.fail('expected SET key = value', keyStart);
     const key = this.tokens
       .slice(this.pos, eq)
       .map((t) => t.value)
       .join('');
+    if (eq >= this.tokens.length) return { kind: 'show' };
     const valueTokens = this.tokens.slice(eq + 1);
     let value = '';
     if (
@@ -165,13 +187,48 @@ export class StatementParser {
     } else if (valueTokens.length > 0) {
       value = this.src.text.slice(valueTokens[0]!.start, valueTokens[valueTokens.length - 1]!.end);
     }
+    this.checkSetting(key, value, start);
     return { kind: 'set', key, value, location: this.loc(start) };
   }
 
+  private checkSetting(key: string, value: string, at: Token): void {
+    const k = key.toLowerCase();
+    const v = value.trim().toLowerCase();
+    const utc = ['utc', 'z', 'gmt', 'etc/utc', '+00:00', '00:00', 'utc+0', 'utc+00:00', "interval '0' hour"];
+    const refused =
+      (k === 'spark.sql.session.timezone' && !utc.includes(v)
+        ? `SET ${key} = ${value}: sluice runs queries in UTC, so another session time zone would change their results`
+        : undefined) ??
+      (k === 'spark.sql.ansi.enabled' && v === 'false'
+        ? `SET ${key} = false: sluice translates Spark SQL with ANSI mode on`
+        : undefined);
+    if (refused) {
+      throw new SluiceError('UNSUPPORTED_SQL_SYNTAX', refused, {
+        params: { construct: `SET ${key}`, key, value },
+        location: this.loc(at),
+      });
+    }
+  }
+
+  /** A (qualified) name, or `IDENTIFIER('a.b')` — its parts. */
+  private nameOrIdentifier(what: string): string[] {
+    if (isWord(this.peek(), 'IDENTIFIER') && isSymbol(this.peek(1), '(')) {
+      const at = this.peek()!;
+      this.pos += 2;
+      const text = this.stringLiteral(`${what} in IDENTIFIER(…)`);
+      this.expectSymbol(')');
+      const parts = splitIdentifier(text);
+      if (!parts) this.fail(`'${text}' is not a valid identifier`, at);
+      return parts;
+    }
+    return this.qualifiedName(what);
+  }
+
+  /** `USE [CATALOG | SCHEMA | DATABASE | NAMESPACE] name`; the name may be `IDENTIFIER('…')`. */
   private use(): Parsed {
     this.expectWord('USE');
-    const what = this.acceptWord('SCHEMA', 'DATABASE', 'CATALOG');
-    const name = this.qualifiedName('a schema name');
+    const what = this.acceptWord('SCHEMA', 'DATABASE', 'NAMESPACE', 'CATALOG');
+    const name = this.nameOrIdentifier(isWord(what, 'CATALOG') ? 'a catalog name' : 'a schema name');
     if (!this.atEnd()) this.fail('unexpected text after USE');
     if (isWord(what, 'CATALOG')) return { kind: 'use' };
     return { kind: 'use', schema: name[name.length - 1]! };
@@ -194,7 +251,7 @@ export class StatementParser {
       this.expectWord('EXISTS', 'IF NOT EXISTS');
     }
     const nameToken = this.peek();
-    const parts = this.qualifiedName('a dataset name');
+    const parts = this.nameOrIdentifier('a dataset name');
     const qualified = parts.length > 1 && parts[0]!.toLowerCase() === 'live' ? parts.slice(1) : parts;
     const name = qualified[qualified.length - 1]!;
     const schema = qualified.length > 1 ? qualified[qualified.length - 2] : this.schema;
@@ -319,7 +376,7 @@ export class StatementParser {
   }
 
   private flow(start: Token): Parsed {
-    const parts = this.qualifiedName('a flow name');
+    const parts = this.nameOrIdentifier('a flow name');
     const name = parts[parts.length - 1]!;
     if (this.acceptWord('COMMENT')) this.stringLiteral('the comment');
     this.expectWord('AS');
@@ -336,7 +393,7 @@ export class StatementParser {
     this.expectWord('INSERT', 'INSERT INTO');
     this.expectWord('INTO', 'INSERT INTO');
     const once = this.acceptWord('ONCE') !== undefined;
-    const target = this.qualifiedName('the target dataset');
+    const target = this.nameOrIdentifier('the target dataset');
     const unqualified = target.length > 1 && target[0]!.toLowerCase() === 'live' ? target.slice(1) : target;
     if (this.acceptWord('BY')) this.expectWord('NAME', 'BY NAME');
     const body = this.peek();

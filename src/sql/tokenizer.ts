@@ -10,15 +10,21 @@ export type TokenKind =
   | 'word'
   /** `` `name` `` (Spark) — `value` is the unescaped name. */
   | 'backtick'
-  /** `'text'` — `value` is the decoded text (backslash escapes and doubled quotes resolved). */
+  /**
+   * `'text'` — `value` is the decoded text (backslash escapes and doubled quotes resolved). A raw
+   * string `r'text'` is a `string` token too: it starts at its quote (the `r` is no token) and its
+   * value is the text as written, without escapes.
+   */
   | 'string'
-  /** `"text"` — a string literal in Spark's default dialect, an identifier in DDL names. */
+  /** `"text"` — a string literal in Spark's default dialect, an identifier in DDL names (`r"…"` raw). */
   | 'dstring'
   | 'number'
-  /** Operators and punctuation: `(`, `)`, `,`, `;`, `.`, `=`, `<=>`, `=>`, `::`, `||`, … */
+  /** Operators and punctuation: `(`, `)`, `,`, `;`, `.`, `=`, `<=>`, `=>`, `::`, `||`, `>>>`, … */
   | 'symbol'
   /** Unterminated string / identifier / comment; `value` says what. */
-  | 'error';
+  | 'error'
+  /** DuckDB text the pre-pass put in place of Spark syntax (never produced by `tokenize`). */
+  | 'raw';
 
 export interface Token {
   readonly kind: TokenKind;
@@ -32,7 +38,27 @@ export interface Token {
   readonly end: number;
 }
 
-const SYMBOLS = ['<=>', '=>', '::', '<=', '>=', '<>', '!=', '==', '||', '->', '&&', '<<', '>>'];
+// Longest first where one is a prefix of another (`>>>` before `>>`). `!<` / `!>` are Spark's
+// spellings of `>=` / `<=`; `|>` is Spark's pipe operator.
+const SYMBOLS = [
+  '<=>',
+  '>>>',
+  '=>',
+  '::',
+  '<=',
+  '>=',
+  '<>',
+  '!=',
+  '!<',
+  '!>',
+  '==',
+  '||',
+  '|>',
+  '->',
+  '&&',
+  '<<',
+  '>>',
+];
 
 const SYMBOL_START = new Set(SYMBOLS.map((s) => s[0]!));
 
@@ -162,6 +188,19 @@ export function tokenize(text: string): Token[] {
         return tokens;
       }
       i = end;
+      continue;
+    }
+    const rawQuote = (c === 'r' || c === 'R') && (text[i + 1] === "'" || text[i + 1] === '"');
+    if (rawQuote && !(i > 0 && isWordPartCode(text.charCodeAt(i - 1)))) {
+      // Spark's raw string: no escapes, ends at the next quote of its kind.
+      const quote = text[i + 1]!;
+      const close = text.indexOf(quote, i + 2);
+      if (close < 0) {
+        push('error', i, n, 'unterminated string');
+        return tokens;
+      }
+      push(quote === "'" ? 'string' : 'dstring', i + 1, close + 1, text.slice(i + 2, close));
+      i = close + 1;
       continue;
     }
     if (c === "'" || c === '"') {

@@ -1,7 +1,34 @@
 import { SluiceError, type SourceLocation } from '../errors/index.ts';
-import { type FileFormat, inputPlaceholder, type QueryInput } from '../model/index.ts';
+import { inputPlaceholder, type QueryInput } from '../model/index.ts';
 import { type AstNode, constantText, isNode, type Json, nodes, queryLocation, str } from './ast.ts';
-import { applyRule, type FunctionCall, PARSER_GENERATED, sparkFunctionRule } from './functions/index.ts';
+import { translateCast } from './casts.ts';
+import { translateComparison, translateConcatOperator } from './coercions.ts';
+import {
+  cloudFilesInput,
+  filePathInput,
+  hideFileMetadata,
+  metadataColumnRef,
+  metadataFunctionField,
+  readFilesInput,
+} from './file-sources.ts';
+import {
+  applyRule,
+  type FunctionCall,
+  PARSER_GENERATED,
+  sparkFunctionRule,
+  sparkWindowRule,
+} from './functions/index.ts';
+import { expandGenerators } from './generators.ts';
+import {
+  generatorTable,
+  isGeneratorTable,
+  isSyntaxFunction,
+  nameValuesColumns,
+  prepareSelect,
+  rangeTable,
+  translateSubscript,
+  translateSyntaxFunction,
+} from './syntax-functions.ts';
 
 /** A table named by a standalone query (`sluice query`), left in place. */
 export interface TableReference {
@@ -30,9 +57,18 @@ export class AstTranslator {
     private readonly rename?: (table: TableReference) => string | undefined,
   ) {}
 
+  /** A call of `input_file_name()` (or another file function) met by the walk. */
+  private fileFunctionCall: AstNode | undefined;
+
   /** Translates a statement's root query node in place and returns it. */
   translateQuery(node: AstNode): AstNode {
-    return this.walk(node, new Set()) as AstNode;
+    const root = this.walk(node, new Set()) as AstNode;
+    if (this.mode === 'inputs') {
+      hideFileMetadata(root, this.inputs, inputPlaceholder, this.fileFunctionCall, (n) =>
+        this.locate(queryLocation(n)),
+      );
+    }
+    return root;
   }
 
   /** Translates one expression node. */
@@ -47,6 +83,7 @@ export class AstTranslator {
     if (typeof v.class === 'string') return this.walkExpression(v, scope);
     if (v.type === 'BASE_TABLE') return this.baseTable(v, scope);
     if (v.type === 'TABLE_FUNCTION') return this.tableFunction(v, scope);
+    if (v.type === 'EXPRESSION_LIST') nameValuesColumns(v);
     return this.walkFields(v, scope);
   }
 
@@ -66,7 +103,11 @@ export class AstTranslator {
       inner = new Set(inner).add(str(entry, 'key').toLowerCase());
     }
     if (node.type === 'RECURSIVE_CTE_NODE') inner.add(str(node, 'cte_name').toLowerCase());
-    return this.walkFields(node, inner, 'cte_map');
+    if (node.type === 'SELECT_NODE') prepareSelect(node, this.locate);
+    const out = this.walkFields(node, inner, 'cte_map');
+    // Generators (explode, inline, …) in a select list become unnest items (generators.ts).
+    if (out.type !== 'SELECT_NODE') return out;
+    return expandGenerators(out, (n, name, reason) => this.unsupported(n, name, reason));
   }
 
   private error(
@@ -87,8 +128,11 @@ export class AstTranslator {
       case 'WINDOW':
         return this.translateWindow(node);
       case 'CAST':
-        translateCastType(node);
-        return node;
+        return translateCast(node, (n) => this.locate(queryLocation(n)));
+      case 'COMPARISON':
+        return translateComparison(node, (n) => this.locate(queryLocation(n)));
+      case 'OPERATOR':
+        return translateSubscript(node, (n) => this.locate(queryLocation(n)));
       default:
         return node;
     }
@@ -107,8 +151,16 @@ export class AstTranslator {
   private translateFunction(node: AstNode): AstNode {
     const name = str(node, 'function_name');
     const lower = name.toLowerCase();
+    if (node.is_operator === true && lower === '||')
+      return translateConcatOperator(node, (n) => this.locate(queryLocation(n)));
     if (node.is_operator === true && lower !== '<=>') return node;
     if (PARSER_GENERATED.has(lower)) return node;
+    if (isSyntaxFunction(lower)) return { ...translateSyntaxFunction(node), alias: node.alias ?? '' };
+    const fileField = metadataFunctionField(lower);
+    if (fileField !== undefined && this.mode === 'inputs' && nodes(node, 'children').length === 0) {
+      this.fileFunctionCall ??= node;
+      return metadataColumnRef(node, fileField);
+    }
     const rule = sparkFunctionRule(lower);
     if (rule === undefined) this.unsupported(node, name);
     const c: FunctionCall = {
@@ -132,6 +184,11 @@ export class AstTranslator {
     const name = str(node, 'function_name');
     const lower = name.toLowerCase();
     if (PARSER_GENERATED.has(lower)) return node;
+    const windowRule = sparkWindowRule(lower);
+    if (windowRule) {
+      const unsupported = (reason: string) => this.unsupported(node, name, reason);
+      return windowRule({ name: lower, node, args: nodes(node, 'children'), unsupported });
+    }
     const rule = sparkFunctionRule(lower);
     if (rule === undefined) this.unsupported(node, name);
     if (typeof rule !== 'string') this.unsupported(node, name, 'not supported as a window function');
@@ -162,7 +219,13 @@ export class AstTranslator {
       }
       return node;
     }
+    const pathTable = catalog ? undefined : filePathInput(parts, false, node, (n) => this.locateNode(n));
+    if (pathTable) return this.replaceWithInput(node, pathTable, '');
     return this.replaceWithInput(node, { kind: 'dataset', name: parts.join('.'), streaming: false }, table);
+  }
+
+  private locateNode(node: AstNode): SourceLocation | undefined {
+    return this.locate(queryLocation(node));
   }
 
   private replaceWithInput(node: AstNode, input: QueryInput, defaultAlias: string): AstNode {
@@ -184,11 +247,16 @@ export class AstTranslator {
   private tableFunction(node: AstNode, scope: ReadonlySet<string>): AstNode {
     const fn = isNode(node.function) ? node.function : undefined;
     const name = fn ? str(fn, 'function_name').toLowerCase() : '';
-    if (!fn || (name !== 'stream' && name !== 'read_files')) {
+    if (fn && name === 'range')
+      return rangeTable(node, { ...fn, children: this.walk(fn.children ?? [], scope) });
+    if (fn && isGeneratorTable(name)) return this.walkFields(generatorTable(node, fn), scope);
+    if (!fn || (name !== 'stream' && name !== 'read_files' && name !== 'cloud_files')) {
       if (fn) this.unsupported(fn, str(fn, 'function_name'), 'not supported as a table function');
       return this.walkFields(node, scope);
     }
     if (name === 'read_files') return this.readFiles(node, fn, false);
+    if (name === 'cloud_files')
+      return this.fileSource(node, fn, () => cloudFilesInput(fn, (n) => this.locateNode(n)));
     const args = nodes(fn, 'children');
     const arg = args[0];
     if (args.length !== 1 || !arg) {
@@ -198,6 +266,9 @@ export class AstTranslator {
     }
     if (arg.class === 'FUNCTION' && str(arg, 'function_name').toLowerCase() === 'read_files') {
       return this.readFiles(node, arg, true);
+    }
+    if (arg.class === 'FUNCTION' && str(arg, 'function_name').toLowerCase() === 'cloud_files') {
+      return this.fileSource(node, arg, () => cloudFilesInput(arg, (n) => this.locateNode(n)));
     }
     let parts: string[] | undefined;
     if (arg.class === 'COLUMN_REF' && Array.isArray(arg.column_names)) parts = arg.column_names.map(String);
@@ -209,6 +280,9 @@ export class AstTranslator {
       });
     }
     if (parts.length > 1 && parts[0]!.toLowerCase() === 'live') parts = parts.slice(1);
+    const pathTable =
+      this.mode === 'inputs' ? filePathInput(parts, true, arg, (n) => this.locateNode(n)) : undefined;
+    if (pathTable) return this.replaceWithInput(node, pathTable, '');
     const datasetName = parts.join('.');
     if (this.mode === 'tables') {
       this.tables.push({ name: datasetName, parts });
@@ -230,43 +304,15 @@ export class AstTranslator {
   }
 
   private readFiles(node: AstNode, fn: AstNode, streaming: boolean): AstNode {
-    const args = nodes(fn, 'children');
-    const fail = (message: string, at: AstNode): never => {
-      throw this.error('SQL_SYNTAX_ERROR', message, at, { near: 'read_files' });
-    };
+    return this.fileSource(node, fn, () => readFilesInput(fn, streaming, (n) => this.locateNode(n)));
+  }
+
+  /** A file source relation (`read_files`, `cloud_files`): an input in pipeline definitions only. */
+  private fileSource(node: AstNode, fn: AstNode, input: () => QueryInput): AstNode {
+    const name = str(fn, 'function_name');
     if (this.mode === 'tables')
-      this.unsupported(fn, 'read_files', 'read_files is only valid in pipeline definitions');
-    const pathNode = args[0];
-    const path = pathNode && !str(pathNode, 'alias') ? constantText(pathNode) : undefined;
-    if (path === undefined) fail('read_files needs a literal path as its first argument', pathNode ?? fn);
-    const options: Record<string, string> = {};
-    for (const a of args.slice(1)) {
-      const key = str(a, 'alias');
-      const value = constantText(a);
-      if (!key) fail('read_files options must be named (name => value)', a);
-      if (value === undefined) fail(`read_files option '${key}' must be a literal`, a);
-      options[key] = value!;
-    }
-    const formatText = (options.format ?? inferFormat(path!))?.toLowerCase();
-    delete options.format;
-    if (formatText !== 'json' && formatText !== 'csv' && formatText !== 'parquet') {
-      throw this.error(
-        'SQL_SYNTAX_ERROR',
-        formatText === undefined
-          ? `read_files('${path}') needs format => 'json' | 'csv' | 'parquet' (cannot infer it from the path)`
-          : `read_files format '${formatText}' is not supported (json, csv or parquet)`,
-        fn,
-        { near: 'read_files', format: formatText ?? null },
-      );
-    }
-    const input: QueryInput = {
-      kind: 'files',
-      path: path!,
-      format: formatText as FileFormat,
-      options,
-      streaming,
-    };
-    return this.replaceWithInput(node, input, '');
+      this.unsupported(fn, name, `${name.toLowerCase()} is only valid in pipeline definitions`);
+    return this.replaceWithInput(node, input(), '');
   }
 }
 
@@ -276,30 +322,6 @@ function tableNameFields(parts: readonly string[]): AstNode {
   const schema = p.pop() ?? '';
   const catalog = p.pop() ?? '';
   return { table_name: table, schema_name: schema, catalog_name: catalog };
-}
-
-function inferFormat(path: string): string | undefined {
-  const m = /\.(jsonl|ndjson|json|csv|tsv|parquet)(\.gz)?\/?$/i.exec(path);
-  if (!m) return undefined;
-  const ext = m[1]!.toLowerCase();
-  return ext === 'jsonl' || ext === 'ndjson' ? 'json' : ext === 'tsv' ? 'csv' : ext;
-}
-
-/** Spark type names DuckDB's parser leaves unbound, and Spark TIMESTAMP (an instant). */
-const UNBOUND_TYPES: Record<string, string> = {
-  TIMESTAMP_NTZ: 'TIMESTAMP',
-  TIMESTAMP_LTZ: 'TIMESTAMP WITH TIME ZONE',
-  BYTE: 'TINYINT',
-};
-
-function translateCastType(node: AstNode): void {
-  const t = node.cast_type;
-  if (!isNode(t)) return;
-  if (t.id === 'TIMESTAMP') node.cast_type = { id: 'TIMESTAMP WITH TIME ZONE', type_info: null };
-  else if (t.id === 'UNBOUND' && isNode(t.type_info)) {
-    const mapped = UNBOUND_TYPES[str(t.type_info, 'name').toUpperCase()];
-    if (mapped) node.cast_type = { id: mapped, type_info: null };
-  }
 }
 
 /**

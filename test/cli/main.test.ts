@@ -46,10 +46,14 @@ test('a run that needs more memory than SLUICE_MEMORY_LIMIT fails with OUT_OF_ME
     recursive: true,
     filter: (src) => !src.includes(`${join('events', '.sluice')}`),
   });
-  const r = await runCli(['run', dir], { env: { SLUICE_MEMORY_LIMIT: '1MB' } });
+  const r = await runCli(['run', dir], { env: { SLUICE_MEMORY_LIMIT: '4MB' } });
   assert.equal(r.code, 1);
   assert.match(
     r.stderr,
-    /^OUT_OF_MEMORY: DuckDB ran out of memory .*raise SLUICE_MEMORY_LIMIT \(now 1MB\).*\[dataset bronze_events\] \(transformations\/01_bronze_events\.sql:\d+/m,
+    /^OUT_OF_MEMORY: DuckDB ran out of memory .*raise SLUICE_MEMORY_LIMIT \(now 4MB\).*\[dataset bronze_events\] \(transformations\/01_bronze_events\.sql:\d+/m,
   );
+  // So little that translating the SQL fails: still the user's code, naming a dataset.
+  const tiny = await runCli(['run', dir], { env: { SLUICE_MEMORY_LIMIT: '1MB' } });
+  assert.equal(tiny.code, 1);
+  assert.match(tiny.stderr, /^OUT_OF_MEMORY: .*raise SLUICE_MEMORY_LIMIT \(now 1MB\).*\[dataset \w+\]/m);
 });

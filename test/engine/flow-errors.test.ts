@@ -26,28 +26,25 @@ test('errors that leave a flow carry a code, the dataset and the userâ€™s line â
       "CREATE STREAMING TABLE bronze AS SELECT * FROM STREAM read_files('data', format => 'json');",
       'CREATE STREAMING TABLE s1 AS SELECT nonexistant FROM STREAM(bronze);',
       'CREATE STREAMING TABLE s2 AS SELECT id,\n  CAST(s AS INT) AS i FROM STREAM(bronze);',
-      "CREATE STREAMING TABLE s3 AS SELECT regexp_extract(s, '(a', 1) AS r FROM STREAM(bronze);",
+      // A regular expression is translated (or refused) at validate, so s3 and s5 run.
+      "CREATE STREAMING TABLE s3 AS SELECT regexp_extract(s, '(a)', 1) AS r FROM STREAM(bronze);",
       'CREATE STREAMING TABLE s4 AS SELECT b.id FROM STREAM(bronze) b JOIN bronze c ON b.zz = c.id;',
       'CREATE STREAMING TABLE s5 (',
-      "  CONSTRAINT c EXPECT (s RLIKE '(x') ON VIOLATION QUARANTINE",
+      "  CONSTRAINT c EXPECT (s RLIKE '(x)') ON VIOLATION QUARANTINE",
       ') AS SELECT * FROM STREAM(bronze);',
       'CREATE STREAMING TABLE s6 (',
       '  CONSTRAINT ok EXPECT (id > 0) ON VIOLATION QUARANTINE',
       ') AS SELECT id, CAST(n AS INT) AS k FROM STREAM(bronze);',
       'CREATE MATERIALIZED VIEW m1 AS SELECT CAST(2147483647 AS INT) + CAST(id AS INT) AS o FROM bronze;',
-      'CREATE MATERIALIZED VIEW m2 AS SELECT lower(id) AS l FROM bronze;',
     ].join('\n'),
   });
   const errors = await failures(dir);
   const expected: Record<string, [string, string, number, number]> = {
     s1: ['UNRESOLVED_COLUMN', 's1', 2, 37],
-    s2: ['CAST_INVALID_INPUT', 's2', 4, 8],
-    s3: ['UNSUPPORTED_REGEX', 's3', 5, 56],
+    s2: ['CAST_INVALID_INPUT', 's2', 4, 3],
     s4: ['UNRESOLVED_COLUMN', 's4', 6, 83],
-    s5: ['UNSUPPORTED_REGEX', 's5', 8, 3],
-    s6: ['CAST_INVALID_INPUT', 's6', 12, 22],
+    s6: ['CAST_INVALID_INPUT', 's6', 12, 17],
     m1: ['ARITHMETIC_OVERFLOW', 'm1', 13, 1],
-    m2: ['DATATYPE_MISMATCH', 'm2', 14, 1],
   };
   assert.deepEqual([...errors.keys()].sort(), Object.keys(expected).sort());
   for (const [flow, [code, dataset, line, column]] of Object.entries(expected)) {
@@ -59,7 +56,6 @@ test('errors that leave a flow carry a code, the dataset and the userâ€™s line â
     assert.ok(!e.message.includes(dir), `${flow} names a machine path: ${e.message}`);
   }
   assert.match(errors.get('s1')!.message, /column 'nonexistant' cannot be resolved; did you mean 'n'\?/);
-  assert.match(errors.get('s3')!.message, /'\(a'/);
 });
 
 test('DuckDB errors outside a pipeline get the code of their kind', async () => {

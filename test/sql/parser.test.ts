@@ -281,3 +281,82 @@ test('constraint syntax errors name the problem', async () => {
     [['SQL_SYNTAX_ERROR', 2, 44, 'EXPLODE']],
   );
 });
+
+test('SET without a value shows settings; odd values; USE CATALOG / SCHEMA / IDENTIFIER', async () => {
+  const text = `SET spark.source;
+SET;
+SET list = a, b = c;
+SET empty = ;
+SET quoted = "dq";
+SET TIME ZONE 'UTC';
+SET CATALOG main;
+USE CATALOG main;
+USE IDENTIFIER('my_schema');
+CREATE MATERIALIZED VIEW a AS SELECT 1 AS x;
+USE SCHEMA IDENTIFIER('cat.\`other schema\`');
+CREATE MATERIALIZED VIEW b AS SELECT '\${list}' AS y;
+USE gold;
+CREATE MATERIALIZED VIEW c AS SELECT 1 AS z`;
+  const { definitions, errors } = await parse(text, {}, 'silver');
+  assert.deepEqual(errors, []);
+  assert.deepEqual(
+    definitions.settings.map((s) => [s.key, s.value]),
+    [
+      ['list', 'a, b = c'],
+      ['empty', ''],
+      ['quoted', 'dq'],
+    ],
+  );
+  assert.deepEqual(
+    definitions.datasets.map((d) => [d.name, d.schema]),
+    [
+      ['a', 'my_schema'],
+      ['b', 'other schema'],
+      ['c', 'gold'],
+    ],
+  );
+});
+
+test('settings that would change query results are refused: a non-UTC time zone, ANSI mode off', async () => {
+  const { errors } = await parse(`SET spark.sql.session.timeZone = America/New_York;
+SET spark.sql.ansi.enabled = false;
+SET TIME ZONE 'Europe/Paris';
+SET spark.sql.session.timeZone = UTC;
+SET spark.sql.ansi.enabled = true;
+USE IDENTIFIER(some_column);`);
+  assert.deepEqual(
+    errors.map((e) => [e.code, e.location?.line]),
+    [
+      ['UNSUPPORTED_SQL_SYNTAX', 1],
+      ['UNSUPPORTED_SQL_SYNTAX', 2],
+      ['UNSUPPORTED_SQL_SYNTAX', 3],
+      ['SQL_SYNTAX_ERROR', 6],
+    ],
+  );
+});
+
+test('IDENTIFIER(…) names datasets, flows and their targets', async () => {
+  const { definitions, errors } = await parse(`CREATE STREAMING TABLE IDENTIFIER('sch.events');
+CREATE FLOW IDENTIFIER('f1') AS INSERT INTO IDENTIFIER('sch.events') BY NAME SELECT * FROM STREAM(src);
+CREATE MATERIALIZED VIEW IDENTIFIER('\`odd name\`') AS SELECT 1 AS x;
+CREATE MATERIALIZED VIEW IDENTIFIER('bad') AS SELECT nope(1) AS x`);
+  assert.deepEqual(
+    definitions.datasets.map((d) => [d.name, d.schema]),
+    [
+      ['events', 'sch'],
+      ['odd name', undefined],
+      ['bad', undefined],
+    ],
+  );
+  assert.deepEqual(
+    definitions.flows.map((f) => [f.name, f.target]),
+    [
+      ['f1', 'sch.events'],
+      ['odd name', 'odd name'],
+    ],
+  );
+  assert.deepEqual(
+    errors.map((e) => [e.code, e.dataset]),
+    [['UNSUPPORTED_SPARK_FUNCTION', 'bad']],
+  );
+});

@@ -29,6 +29,7 @@ table(
         format: 'json',
         schema:
           'event_id STRING, user_id BIGINT, event_type STRING, event_timestamp TIMESTAMP, amount DOUBLE, properties STRUCT<page: STRING, referrer: STRING>',
+        rescuedDataColumn: '_rescued_data',
       }),
     )}`,
 );

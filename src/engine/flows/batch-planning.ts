@@ -13,6 +13,7 @@ import type {
   SkippedFile,
   SourceOffset,
 } from '../checkpoints/offsets.ts';
+import { isDeltaPathInput, planDeltaPathSource } from '../sources/delta-path.ts';
 import {
   type DiscoveredFile,
   discoverFiles,
@@ -22,7 +23,7 @@ import {
   fileIdentity,
   findCorruptFiles,
   inferFileSchema,
-  parseFileOptions,
+  inputFileOptions,
   planFileBatch,
   skippedFileWarning,
 } from '../sources/files.ts';
@@ -209,8 +210,14 @@ export async function planStreamingBatch(
   let anyNew = false;
   for (const leaf of f.leaves) {
     const input = leaf.input;
+    if (isDeltaPathInput(input)) {
+      const planned = await planDeltaPathSource(ctx, input, leaf.streaming, progress.lastByKey.get(leaf.key));
+      if (planned.fresh) anyNew = true;
+      sources[leaf.key] = planned.source;
+      continue;
+    }
     if (input.kind === 'files') {
-      const opts = parseFileOptions(input.options);
+      const opts = inputFileOptions(input);
       const prev = progress.lastByKey.get(leaf.key);
       const prevSchema: PersistedColumns | undefined =
         prev && (prev.kind === 'files' || prev.kind === 'files-snapshot') && prev.schema.columns.length > 0
@@ -348,8 +355,12 @@ export async function snapshotSources(
   const sources: Record<string, SourceOffset> = {};
   for (const leaf of f.leaves) {
     const input = leaf.input;
+    if (isDeltaPathInput(input)) {
+      sources[leaf.key] = (await planDeltaPathSource(ctx, input, false, undefined)).source;
+      continue;
+    }
     if (input.kind === 'files') {
-      const opts = parseFileOptions(input.options);
+      const opts = inputFileOptions(input);
       const listed = await listInput(ctx, f, input, opts);
       sources[leaf.key] = await fileSource(ctx, f, conn, input, opts, 'files-snapshot', listed, undefined);
     } else {

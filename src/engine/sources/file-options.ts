@@ -1,26 +1,70 @@
 import { SluiceError } from '../../errors/index.ts';
-import type { FileFormat } from '../../model/index.ts';
+import type { FileFormat, FileInputFormat, FileReader } from '../../model/index.ts';
 import { DEFAULT_MAX_FILES_PER_TRIGGER } from './file-discovery.ts';
 
 /** `read_files` options as written in SQL (strings) or the TypeScript API (booleans / numbers too). */
 export type RawFileOptions = Readonly<Record<string, string | number | boolean | undefined>>;
 
+/** Auto Loader's `schemaEvolutionMode`: what a batch does with columns the schema lacks. */
+export type SchemaEvolutionMode = 'addNewColumns' | 'rescue' | 'failOnNewColumns' | 'none';
+
+const EVOLUTION_MODES: readonly SchemaEvolutionMode[] = [
+  'addNewColumns',
+  'rescue',
+  'failOnNewColumns',
+  'none',
+];
+
+/** The rescued data column of `read_files` and Auto Loader when the schema is inferred. */
+export const DEFAULT_RESCUED_DATA_COLUMN = '_rescued_data';
+
 /**
- * Normalized `read_files` options. Defaults follow Databricks `read_files`:
- * CSV `header = false` (columns are then `_c0`, `_c1`, …), `delimiter = ','`, `quote = '"'`,
- * `escape = '"'`; `inferColumnTypes = true`; `multiLine = false` (JSON lines).
+ * Normalized file source options. Defaults follow Databricks `read_files` / Auto Loader (and
+ * Spark's plain reader for file-path tables, `reader = 'path'`), see `parseFileOptions`.
  */
 export interface FileSourceOptions {
+  /** The reader the options were written for; it set the defaults below. */
+  readonly reader: FileReader;
+  /**
+   * CSV: the first line of each file names its columns. Default true when the schema is inferred
+   * (Auto Loader and `read_files` treat the first line as a header then), false with an explicit
+   * `schema` and for ``csv.`path` `` (Spark's reader), where columns are `_c0`, `_c1`, ….
+   */
   readonly header: boolean;
   readonly delimiter: string;
   readonly quote: string;
   readonly escape: string;
   /** JSON: one document may span lines / the file is an array. Such files get no per-line rescue. */
   readonly multiLine: boolean;
+  /** Text: one row per file (Spark's `wholetext`) instead of one per line. */
+  readonly wholeText: boolean;
   /** Explicit Spark DDL schema; when set there is no inference and no schema evolution. */
   readonly schema?: string;
-  /** False: inferred JSON/CSV columns are all VARCHAR (Spark's string inference). */
+  /**
+   * False: inferred JSON/CSV columns are all VARCHAR (nested JSON values as their JSON text).
+   * Default true for `read_files` and ``json.`path` ``, false for `cloud_files` (Auto Loader's
+   * `cloudFiles.inferColumnTypes`) and ``csv.`path` `` (Spark's `inferSchema`).
+   */
   readonly inferColumnTypes: boolean;
+  /** `schemaHints` (Spark DDL, `a INT, b STRING`): types that override the inferred ones. */
+  readonly schemaHints?: string;
+  /**
+   * `schemaEvolutionMode`: `addNewColumns` (default without `schema`) adds the columns new files
+   * bring; `rescue` keeps the schema and puts new columns in the rescued data column;
+   * `failOnNewColumns` fails the flow (SOURCE_SCHEMA_NEW_COLUMNS); `none` (default with `schema`)
+   * keeps the schema and ignores new columns (rescued only when `rescuedDataColumn` is set).
+   */
+  readonly schemaEvolutionMode: SchemaEvolutionMode;
+  /**
+   * The rescued data column's name, or undefined for none: `_rescued_data` when the schema is
+   * inferred (`read_files`, `cloud_files`) and evolves; none unless `rescuedDataColumn` names one
+   * with an explicit `schema` or in mode `none` (Auto Loader: "data is not rescued unless the
+   * rescuedDataColumn option is set"), for file-path tables (Spark's plain reader: a value that
+   * does not fit its column is NULL) and for text files.
+   */
+  readonly rescuedDataColumn?: string;
+  /** Whether fields the schema lacks go to the rescued data column (not in mode `none`, unless it was named). */
+  readonly rescueNewColumns: boolean;
   readonly maxFilesPerTrigger: number;
   readonly maxBytesPerTrigger?: number;
   /** How many of the first files schema inference samples (default 100). */
@@ -173,12 +217,84 @@ function parseChar(key: string, v: string | number | boolean, allowEmpty: boolea
 }
 
 /**
+ * Spark and Auto Loader reader options sluice does not implement, each with the values that change
+ * nothing (Spark's defaults, lower case). Any other value would make Spark read different rows or
+ * values than sluice does, so it is refused rather than ignored. Options that only tune how Spark
+ * works (`cloudFiles.schemaLocation`, `samplingRatio`, …) are ignored.
+ */
+const UNIMPLEMENTED_OPTIONS: Readonly<Record<string, readonly string[]>> = {
+  mode: ['permissive'],
+  nullvalue: [''],
+  emptyvalue: [''],
+  nanvalue: ['nan'],
+  positiveinf: ['inf'],
+  negativeinf: ['-inf'],
+  comment: [''],
+  skiprows: ['0'],
+  linesep: ['\n'],
+  encoding: ['utf-8', 'utf8'],
+  charset: ['utf-8', 'utf8'],
+  locale: ['en-us'],
+  dateformat: ['yyyy-mm-dd'],
+  timestampformat: ["yyyy-mm-dd't'hh:mm:ss[.sss][xxx]"],
+  ignoreleadingwhitespace: ['false'],
+  ignoretrailingwhitespace: ['false'],
+  primitivesasstring: ['false'],
+  prefersdecimal: ['false'],
+  infertimestamp: ['false'],
+  dropfieldifallnull: ['false'],
+  allowcomments: ['false'],
+  allownumericleadingzeros: ['false'],
+  allowunquotedfieldnames: ['false'],
+  allowbackslashescapinganycharacter: ['false'],
+  includeexistingfiles: ['true'],
+  partitioncolumns: [''],
+  pathglobfilter: [],
+  modifiedafter: [],
+  modifiedbefore: [],
+};
+
+/** Refuses an option sluice does not implement with a value that would change what is read. */
+function checkImplemented(key: string, value: string | number | boolean): void {
+  const accepted = UNIMPLEMENTED_OPTIONS[key];
+  if (accepted === undefined || accepted.includes(String(value).trim().toLowerCase())) return;
+  const hint =
+    key === 'dateformat' || key === 'timestampformat'
+      ? '; read the column as STRING (schemaHints) and convert it with to_date / to_timestamp(column, format)'
+      : '';
+  throw invalid(
+    key,
+    value,
+    (accepted.length > 0
+      ? `sluice does not implement this option; it reads as with '${accepted[0]}' (Spark's default)`
+      : 'sluice does not implement this option') + hint,
+  );
+}
+
+/** What the defaults of a file source's options depend on besides the options themselves. */
+export interface FileOptionsContext {
+  /** Default `read_files`. */
+  readonly reader?: FileReader;
+  /** The format read (file-path tables infer JSON types but not CSV ones, as Spark's reader). */
+  readonly format?: FileInputFormat;
+}
+
+function parseEvolutionMode(v: string | number | boolean): SchemaEvolutionMode {
+  const s = String(v).trim().toLowerCase();
+  const mode = EVOLUTION_MODES.find((m) => m.toLowerCase() === s);
+  if (!mode) throw invalid('schemaEvolutionMode', v, `expected one of ${EVOLUTION_MODES.join(', ')}`);
+  return mode;
+}
+
+/**
  * Normalizes options; keys are case-insensitive (`maxFilesPerTrigger` = `maxfilespertrigger`), Auto
  * Loader's `cloudFiles.` prefix is optional (`cloudFiles.allowOverwrites` = `allowOverwrites`; the
  * unprefixed key wins when both are given) and `sep` is an alias of `delimiter`. Options that do
- * not apply to file reading (`format` is taken separately) are ignored, as Spark does.
+ * not apply to file reading (`format` is taken separately) are ignored, as Spark does. Defaults
+ * depend on the reader (`context`), see the fields of {@link FileSourceOptions}.
  */
-export function parseFileOptions(raw: RawFileOptions): FileSourceOptions {
+export function parseFileOptions(raw: RawFileOptions, context: FileOptionsContext = {}): FileSourceOptions {
+  const reader = context.reader ?? 'read_files';
   const o = new Map<string, string | number | boolean>();
   const prefixed = new Map<string, string | number | boolean>();
   for (const [k, v] of Object.entries(raw)) {
@@ -188,6 +304,7 @@ export function parseFileOptions(raw: RawFileOptions): FileSourceOptions {
     else o.set(key, v);
   }
   for (const [k, v] of prefixed) if (!o.has(k)) o.set(k, v);
+  for (const [k, v] of o) checkImplemented(k, v);
   const get = (k: string) => o.get(k.toLowerCase());
   const bool = (k: string, fallback: boolean) => {
     const v = get(k);
@@ -207,14 +324,40 @@ export function parseFileOptions(raw: RawFileOptions): FileSourceOptions {
   const maxRecord = get('maxRecordSize');
   const compression = get('compression');
   if (compression !== undefined) parseCompression(compression);
+  const explicitSchema = schema !== undefined && String(schema).trim() !== '';
+  const hints = get('schemaHints');
+  const mode = get('schemaEvolutionMode');
+  const schemaEvolutionMode =
+    mode === undefined ? (explicitSchema ? 'none' : 'addNewColumns') : parseEvolutionMode(mode);
+  if (explicitSchema && schemaEvolutionMode === 'addNewColumns') {
+    throw invalid(
+      'schemaEvolutionMode',
+      mode ?? '',
+      "addNewColumns needs an inferred schema: drop the schema option (schemaHints sets some types), or use 'rescue', 'failOnNewColumns' or 'none'",
+    );
+  }
+  const rescueOpt = get('rescuedDataColumn');
+  const rescueNamed = rescueOpt !== undefined && String(rescueOpt).trim() !== '';
+  const rescuedDataColumn = rescueNamed
+    ? String(rescueOpt).trim()
+    : reader !== 'path' && !explicitSchema && schemaEvolutionMode !== 'none' && context.format !== 'text'
+      ? DEFAULT_RESCUED_DATA_COLUMN
+      : undefined;
+  const inferDefault = reader === 'read_files' || (reader === 'path' && context.format === 'json');
   return {
-    header: header === undefined ? false : parseBool('header', header),
+    reader,
+    header: header === undefined ? reader !== 'path' && !explicitSchema : parseBool('header', header),
     delimiter: delimiter === undefined ? ',' : parseChar('delimiter', delimiter, false),
     quote: quote === undefined ? '"' : parseChar('quote', quote, true),
     escape: escapeOpt === undefined ? '"' : parseChar('escape', escapeOpt, true),
     multiLine: multiLine === undefined ? false : parseBool('multiLine', multiLine),
-    ...(schema !== undefined && String(schema).trim() !== '' ? { schema: String(schema) } : {}),
-    inferColumnTypes: infer === undefined ? true : parseBool('inferColumnTypes', infer),
+    wholeText: bool('wholeText', false),
+    ...(explicitSchema ? { schema: String(schema) } : {}),
+    inferColumnTypes: infer === undefined ? inferDefault : parseBool('inferColumnTypes', infer),
+    ...(hints !== undefined && String(hints).trim() !== '' ? { schemaHints: String(hints) } : {}),
+    schemaEvolutionMode,
+    ...(rescuedDataColumn !== undefined ? { rescuedDataColumn } : {}),
+    rescueNewColumns: rescuedDataColumn !== undefined && (schemaEvolutionMode !== 'none' || rescueNamed),
     maxFilesPerTrigger:
       maxFiles === undefined
         ? DEFAULT_MAX_FILES_PER_TRIGGER
@@ -232,9 +375,15 @@ export function parseFileOptions(raw: RawFileOptions): FileSourceOptions {
   };
 }
 
-/** Options as given or already normalized. */
-export function toFileOptions(options: RawFileOptions | FileSourceOptions): FileSourceOptions {
-  return isNormalized(options) ? options : parseFileOptions(options as RawFileOptions);
+/**
+ * Options as given or already normalized (raw options get the defaults of `read_files` — or of
+ * `context`).
+ */
+export function toFileOptions(
+  options: RawFileOptions | FileSourceOptions,
+  context: FileOptionsContext = {},
+): FileSourceOptions {
+  return isNormalized(options) ? options : parseFileOptions(options as RawFileOptions, context);
 }
 
 function isNormalized(o: RawFileOptions | FileSourceOptions): o is FileSourceOptions {
@@ -242,13 +391,26 @@ function isNormalized(o: RawFileOptions | FileSourceOptions): o is FileSourceOpt
     typeof o.header === 'boolean' &&
     typeof o.maxFilesPerTrigger === 'number' &&
     'schemaInferenceFiles' in o &&
-    typeof o.maxRecordSize === 'number'
+    typeof o.maxRecordSize === 'number' &&
+    typeof o.rescueNewColumns === 'boolean'
   );
+}
+
+/** A files input as the options parser needs it (a `QueryInput` of kind `files`). */
+export interface FileInputLike {
+  readonly format: FileInputFormat;
+  readonly options: RawFileOptions;
+  readonly reader?: FileReader;
+}
+
+/** The normalized options of a files input, with its reader's defaults. */
+export function inputFileOptions(input: FileInputLike): FileSourceOptions {
+  return parseFileOptions(input.options, { reader: input.reader ?? 'read_files', format: input.format });
 }
 
 /** Rejects formats `read_files` does not ingest. */
 export function checkFileFormat(format: string): FileFormat {
   const f = format.toLowerCase();
-  if (f === 'json' || f === 'csv' || f === 'parquet') return f;
-  throw invalid('format', format, "expected 'json', 'csv' or 'parquet'");
+  if (f === 'json' || f === 'csv' || f === 'parquet' || f === 'text') return f;
+  throw invalid('format', format, "expected 'json', 'csv', 'parquet' or 'text'");
 }

@@ -1,18 +1,21 @@
 import { open, stat } from 'node:fs/promises';
-import { duckdbErrorParts, type SluiceError } from '../../errors/index.ts';
+import { duckdbErrorParts, SluiceError } from '../../errors/index.ts';
 import type { FileFormat } from '../../model/index.ts';
 import { type DuckDBConnection, queryRows, sqlIdent, sqlString } from '../../util/index.ts';
+import { csvCast, jsonScalarCast, parseDuckType } from './file-casts.ts';
 import { isCompressedFile, lineLimits, unreadableFile } from './file-checks.ts';
 import type { FileSourceOptions } from './file-options.ts';
-import { type FileSchema, isNestedType, RESCUED_DATA_COLUMN, SOURCE_FILE_COLUMN } from './file-schema.ts';
+import { type FileSchema, SOURCE_FILE_COLUMN } from './file-schema.ts';
 
 /**
  * SQL building blocks for reading a batch of files. Every format is first turned into a *raw
  * relation* with the columns
  *   `__src` (file path), `__bad` (the raw record text when it could not be parsed at all),
  *   `__x` (JSON object of fields the schema does not know, or NULL), `__v0 … __vN` (the raw value of
- *   each schema column: JSON fragments for JSON, VARCHAR for CSV, native values for Parquet);
- * then one shared projection TRY_CASTs every value to its column type and builds `_rescued_data`.
+ *   each schema column: for JSON the VARCHAR text of STRING columns and the JSON token of the
+ *   others — so the token's type is known —, VARCHAR for CSV and text, native values for Parquet);
+ * then one shared projection converts every value to its column type without loss (see
+ * `file-casts.ts`) and builds the rescued data column.
  */
 
 /** Column DuckDB's file readers write the file path to (a name no user column plausibly has). */
@@ -70,9 +73,9 @@ const NOT_BLANK = `__line IS NOT NULL AND CASE WHEN ltrim(__line) ^@ '{' THEN tr
 
 function jsonRaw(paths: readonly string[], schema: FileSchema, options: FileSourceOptions): string {
   const names = schema.columns.map((c) => c.name);
-  // Scalar columns are extracted as VARCHAR (strings unquoted, other values as JSON text) and
-  // TRY_CAST later; nested columns as JSON fragments, cast to their STRUCT / LIST / MAP type.
-  const fields = schema.columns.map((c) => [c.name, isNestedType(c.type) ? 'JSON' : 'VARCHAR'] as const);
+  // STRING columns are extracted as VARCHAR (strings unquoted, other values as JSON text); every
+  // other column as its JSON token, converted later by the token's type (see `file-casts.ts`).
+  const fields = schema.columns.map((c) => [c.name, jsonExtractType(c.type)] as const);
   const spec = JSON.stringify(Object.fromEntries(fields.length > 0 ? fields : [['__sluice_none', 'JSON']]));
   const reader = jsonLines(paths, options);
   // Only lines that start like an object are parsed; `try` turns malformed JSON into NULL.
@@ -134,7 +137,7 @@ export function jsonShapeCheckSql(paths: readonly string[], schema: FileSchema):
  */
 function jsonRecordsRaw(paths: readonly string[], schema: FileSchema): string {
   const columns = schema.columns
-    .map((c) => `${sqlString(c.name)}: ${sqlString(isNestedType(c.type) ? 'JSON' : 'VARCHAR')}`)
+    .map((c) => `${sqlString(c.name)}: ${sqlString(jsonExtractType(c.type))}`)
     .join(', ');
   const values = schema.columns.map((c, i) => `, ${sqlIdent(c.name)} AS __v${i}`).join('');
   return (
@@ -143,6 +146,20 @@ function jsonRecordsRaw(paths: readonly string[], schema: FileSchema): string {
     `filename = '${FILENAME_COL}')`
   );
 }
+
+/** How a JSON batch extracts a column of `type`: STRING columns as text, others as JSON tokens. */
+function jsonExtractType(type: string): 'VARCHAR' | 'JSON' {
+  return JSON_TEXT_TYPES.has(type) ? 'VARCHAR' : 'JSON';
+}
+
+/**
+ * Column types a JSON batch reads from the value's text (strings unquoted, other tokens as JSON
+ * text), cast with TRY_CAST: STRING itself, and dates and timestamps, whose text no number,
+ * boolean, array or object token can have — so the cast is exact without telling token kinds
+ * apart, which costs more than the cast for these long values. (Spark also reads an integer token
+ * into TIMESTAMP as seconds since the epoch; here it is rescued.)
+ */
+const JSON_TEXT_TYPES = new Set(['VARCHAR', 'DATE', 'TIMESTAMP', 'TIMESTAMPTZ', 'TIMESTAMP WITH TIME ZONE']);
 
 /**
  * One row per JSON line (`__line`, `__src`); multi-line documents with `multiLine`. Lines are read
@@ -316,61 +333,145 @@ function parquetRaw(paths: readonly string[], schema: FileSchema): string {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Text
+
+/** The one column of a text source (Spark's `value`). */
+export const TEXT_SCHEMA: FileSchema = { columns: [{ name: 'value', type: 'VARCHAR' }] };
+
+/**
+ * Text files as Spark's text source reads them: one row per line (`\n`, `\r\n` or `\r` ends a
+ * line, and a file's last line needs no end; an empty line is an empty string), or one row per
+ * file with `wholeText`. Every schema column reads the line (the schema is `value STRING`). Plain
+ * files are read whole and split (DuckDB's CSV reader would split a file that mixes `\n` and
+ * `\r\n` into extra empty lines); compressed ones line by line through the CSV reader.
+ */
+function textRaw(paths: readonly string[], schema: FileSchema, options: FileSourceOptions): string {
+  const n = schema.columns.length;
+  if (paths.length === 0) return emptyRaw(n);
+  const values = (expr: string) => Array.from({ length: n }, (_, i) => `, ${expr} AS __v${i}`).join('');
+  const plain = paths.filter((p) => !isCompressedFile(p));
+  const packed = paths.filter((p) => isCompressedFile(p));
+  const parts: string[] = [];
+  if (plain.length > 0 && options.wholeText) {
+    parts.push(
+      `SELECT filename AS __src, NULL::VARCHAR AS __bad, NULL::JSON AS __x${values('content')} FROM read_text(${fileList(plain)})`,
+    );
+  } else if (plain.length > 0) {
+    const lines = `regexp_split_to_array(content, '\\r\\n|\\r|\\n')`;
+    const kept = `list_slice(__p, 1, CASE WHEN __p[-1] = '' THEN len(__p) - 1 ELSE len(__p) END)`;
+    parts.push(
+      `SELECT __src, NULL::VARCHAR AS __bad, NULL::JSON AS __x${values('__line')} FROM (` +
+        `SELECT __src, unnest(${kept}) AS __line FROM (SELECT filename AS __src, ${lines} AS __p FROM read_text(${fileList(plain)})))`,
+    );
+  }
+  if (packed.length > 0) {
+    if (options.wholeText) {
+      throw new SluiceError(
+        'INVALID_FILE_SOURCE_OPTION',
+        `read_files option wholeText = 'true' reads plain text files only; ${packed[0]} is compressed`,
+        { params: { option: 'wholeText', value: 'true' } },
+      );
+    }
+    const args =
+      `columns = {'line': 'VARCHAR'}, delim = '\x01', quote = '', escape = '', header = false, auto_detect = false, ` +
+      `strict_mode = false, ${lineLimits(options.maxRecordSize)}, filename = '${FILENAME_COL}', parallel = false`;
+    parts.push(
+      `SELECT ${FILENAME_COL} AS __src, NULL::VARCHAR AS __bad, NULL::JSON AS __x${values("COALESCE(line, '')")} FROM read_csv(${fileList(packed)}, ${args})`,
+    );
+  }
+  return parts.join(' UNION ALL ');
+}
+
+// ---------------------------------------------------------------------------------------------
 // Shared projection
 
-/** The original value as JSON for `_rescued_data` (JSON scalars were extracted as text). */
+/** The original value as JSON for the rescued data column (JSON values are JSON tokens already). */
 function rescueValue(format: FileFormat, value: string, type: string): string {
-  return format === 'json' && isNestedType(type) ? value : `to_json(${value})`;
+  return format === 'json' && jsonExtractType(type) === 'JSON' ? value : `to_json(${value})`;
 }
 
 /**
- * The cast of a raw value to its column type; NULL when it does not fit (the value is rescued).
- * A JSON value for a STRUCT or MAP column must be an object and for a list an array: DuckDB
- * would otherwise cast a string or a number to a struct of NULLs, silently losing the value.
+ * The conversion of a raw value to its column type; NULL when it does not convert exactly (the
+ * value is rescued). `sourceType`: Parquet, the files' own type of the column.
  */
-function castSql(format: FileFormat, value: string, type: string): string {
-  const cast = `TRY_CAST(${value} AS ${type})`;
-  if (format !== 'json' || !isNestedType(type)) return cast;
-  const shape = /\]\s*$/.test(type) ? 'ARRAY' : /^\s*(STRUCT|MAP)\s*\(/i.test(type) ? 'OBJECT' : undefined;
-  return shape ? `CASE WHEN json_type(${value}) = '${shape}' THEN ${cast} END` : cast;
+function castSql(format: FileFormat, value: string, type: string, sourceType: string | undefined): string {
+  const t = parseDuckType(type);
+  switch (format) {
+    case 'json':
+      return jsonExtractType(type) === 'VARCHAR' ? `TRY_CAST(${value} AS ${type})` : jsonScalarCast(value, t);
+    case 'csv':
+    case 'text':
+      return csvCast(value, t);
+    case 'parquet':
+      // Round trip through the column type: a value the cast changes (1.5 into BIGINT) is rescued.
+      return sourceType === undefined
+        ? `TRY_CAST(${value} AS ${type})`
+        : `CASE WHEN TRY_CAST(TRY_CAST(${value} AS ${type}) AS ${sourceType}) IS NOT DISTINCT FROM ${value} THEN TRY_CAST(${value} AS ${type}) END`;
+    default: {
+      const never: never = format;
+      throw new Error(`unknown format ${String(never)}`);
+    }
+  }
 }
 
 /**
- * Whether the raw values of `format` already have column type `type`, so no cast can fail: JSON
- * scalars and CSV fields are extracted as VARCHAR (Parquet values keep the file's own types).
+ * Whether the raw values of a column already have its type, so no conversion can fail: JSON
+ * STRING columns and CSV / text fields are extracted as VARCHAR; Parquet columns whose files
+ * have the column's own type.
  */
-function rawIsTyped(format: FileFormat, type: string): boolean {
-  return format !== 'parquet' && type === 'VARCHAR';
+function rawIsTyped(format: FileFormat, type: string, sourceType: string | undefined): boolean {
+  return format === 'parquet' ? sourceType === type : type === 'VARCHAR';
+}
+
+/** How a batch's projection treats what does not fit the schema (see `FileSourceOptions`). */
+export interface Projection {
+  /** The rescued data column's name; undefined: none (values that do not fit are NULL, as Spark's plain reader). */
+  readonly rescuedDataColumn?: string | undefined;
+  /** Whether fields the schema lacks are rescued (else ignored). */
+  readonly rescueNewColumns: boolean;
+  /** Parquet: the files' own type of each schema column (undefined where unknown or absent). */
+  readonly sourceTypes?: readonly (string | undefined)[];
 }
 
 /**
- * Casts the raw relation's values to the schema and adds `_rescued_data`, `_source_file`.
- * Kept small on purpose: DuckDB's planning cost grows with the expression count and dominates
- * tiny batches, so columns whose cast cannot fail get neither a cast nor a rescue check.
+ * Converts the raw relation's values to the schema and adds the rescued data column (when the
+ * projection names one) and `_source_file`. Kept small on purpose: DuckDB's planning cost grows
+ * with the expression count and dominates tiny batches, so columns whose conversion cannot fail
+ * get neither a conversion nor a rescue check.
  */
-export function projectRaw(raw: string, format: FileFormat, schema: FileSchema): string {
+export function projectRaw(
+  raw: string,
+  format: FileFormat,
+  schema: FileSchema,
+  projection: Projection = { rescuedDataColumn: '_rescued_data', rescueNewColumns: true },
+): string {
   const cols = schema.columns;
-  const typed = cols.map((c) => rawIsTyped(format, c.type));
-  const castItems = cols.map((c, i) => (typed[i] ? `__v${i}` : castSql(format, `__v${i}`, c.type)));
+  const source = (i: number) => projection.sourceTypes?.[i];
+  const typed = cols.map((c, i) => rawIsTyped(format, c.type, source(i)));
+  const castItems = cols.map((c, i) =>
+    typed[i] ? `__v${i}` : castSql(format, `__v${i}`, c.type, source(i)),
+  );
   const checked = cols.flatMap((c, i) => (typed[i] ? [] : [[c, i] as const]));
-  // A JSON null in a patch removes nothing here (`__x` never holds a schema column's exact name),
-  // so the failed values are patched in as one `json_object` whose other entries are null.
-  const failures = `json_object(${checked
-    .map(
-      ([c, i]) =>
-        `${sqlString(c.name)}, (CASE WHEN __c${i} IS NULL THEN ${rescueValue(format, `__v${i}`, c.type)} END)::JSON`,
-    )
-    .join(', ')})`;
-  const rescued =
-    `CASE WHEN __bad IS NOT NULL THEN __bad ` +
-    `WHEN ${['__x IS NOT NULL', ...checked.map(([, i]) => `(__v${i} IS NOT NULL AND __c${i} IS NULL)`)].join(' OR ')} ` +
-    `THEN json_merge_patch(COALESCE(__x, '{}'::JSON), ${failures})::VARCHAR END`;
   const inner = `SELECT __src, __bad, __x${cols.map((_, i) => `, __v${i}`).join('')}${castItems.map((c, i) => `, ${c} AS __c${i}`).join('')} FROM (${raw})`;
   const outCols = cols.map((c, i) => `__c${i} AS ${sqlIdent(c.name)}`);
-  return (
-    `SELECT ${[...outCols, `${rescued} AS ${RESCUED_DATA_COLUMN}`, `__src::VARCHAR AS ${SOURCE_FILE_COLUMN}`].join(', ')}\n` +
-    `FROM (${inner})`
-  );
+  const rescueColumn = projection.rescuedDataColumn;
+  if (rescueColumn !== undefined) {
+    // A JSON null in a patch removes nothing here (`__x` never holds a schema column's exact name),
+    // so the failed values are patched in as one `json_object` whose other entries are null.
+    const failures = `json_object(${checked
+      .map(
+        ([c, i]) =>
+          `${sqlString(c.name)}, (CASE WHEN __c${i} IS NULL THEN ${rescueValue(format, `__v${i}`, c.type)} END)::JSON`,
+      )
+      .join(', ')})`;
+    const unknown = projection.rescueNewColumns ? '__x' : 'NULL::JSON';
+    const rescued =
+      `CASE WHEN __bad IS NOT NULL THEN __bad ` +
+      `WHEN ${[`${unknown} IS NOT NULL`, ...checked.map(([, i]) => `(__v${i} IS NOT NULL AND __c${i} IS NULL)`)].join(' OR ')} ` +
+      `THEN json_merge_patch(COALESCE(${unknown}, '{}'::JSON), ${failures})::VARCHAR END`;
+    outCols.push(`${rescued} AS ${sqlIdent(rescueColumn)}`);
+  }
+  return `SELECT ${[...outCols, `__src::VARCHAR AS ${SOURCE_FILE_COLUMN}`].join(', ')}\nFROM (${inner})`;
 }
 
 /**
@@ -395,6 +496,8 @@ export function rawRelationSql(
       return csvRaw(csvLayouts, schema, options);
     case 'parquet':
       return parquetRaw(paths, schema);
+    case 'text':
+      return textRaw(paths, schema, options);
     default: {
       const never: never = format;
       throw new Error(`unknown format ${String(never)}`);
@@ -422,6 +525,8 @@ export function readerCheckSql(
       return paths.length === 0
         ? 'SELECT 0'
         : `SELECT count(COLUMNS(*)) FROM read_parquet(${fileList(paths)}, union_by_name = true)`;
+    case 'text':
+      return `SELECT count(__v0) FROM (${textRaw(paths, TEXT_SCHEMA, options)})`;
     default: {
       const never: never = format;
       throw new Error(`unknown format ${String(never)}`);

@@ -113,3 +113,22 @@ export function mergeFileSchemas(persisted: FileSchema, found: FileSchema): File
   const added = found.columns.filter((c) => !known.has(c.name.toLowerCase()));
   return added.length === 0 ? persisted : { columns: [...persisted.columns, ...added] };
 }
+
+/**
+ * `schema` with the types `schemaHints` (Spark DDL) names: a hinted column keeps its place and
+ * takes the hint's type; a hinted column the data does not have is added at the end (Auto Loader
+ * adds it, NULL until data brings it). Names compare case-insensitively. Throws INVALID_SCHEMA_DDL
+ * for hints that are not DDL.
+ */
+export function applySchemaHints(schema: FileSchema, hints: string | undefined): FileSchema {
+  if (hints === undefined) return schema;
+  const hinted = parseSchemaDdl(hints).columns;
+  const byName = new Map(hinted.map((c) => [c.name.toLowerCase(), c]));
+  const columns = schema.columns.map((c) => {
+    const h = byName.get(c.name.toLowerCase());
+    return h ? { name: c.name, type: h.type } : c;
+  });
+  const present = new Set(schema.columns.map((c) => c.name.toLowerCase()));
+  for (const h of hinted) if (!present.has(h.name.toLowerCase())) columns.push(h);
+  return { columns };
+}

@@ -4,7 +4,9 @@ import { snapshotFilesScanSql, snapshotScanSql, tableFolder } from '../../storag
 import type { SourceOffset } from '../checkpoints/offsets.ts';
 import type { UpdateContext } from '../update/update-context.ts';
 import { emptyRelationSql } from './bind-query.ts';
-import { explainFileReadError, fileBatchSql } from './files.ts';
+import { deltaPathFolder, deltaPathName } from './delta-path.ts';
+import { METADATA_TYPE, withFileMetadata } from './file-metadata.ts';
+import { explainFileReadError, fileBatchSql, inputFileOptions } from './files.ts';
 
 export interface LeafSqlOptions {
   readonly skipChangeCommits: boolean;
@@ -39,22 +41,33 @@ export async function leafSql(
   switch (source.kind) {
     case 'files':
     case 'files-snapshot': {
-      if (leaf.input.kind !== 'files') throw new SluiceError('INTERNAL', 'offset kind does not match input');
-      shape(`files:${source.files.length > 0}:${leaf.input.format}:${JSON.stringify(source.schema.columns)}`);
-      if (source.files.length === 0) {
-        return emptyRelationSql([...source.schema.columns, { name: '_rescued_data', type: 'VARCHAR' }]);
-      }
+      const input = leaf.input;
+      if (input.kind !== 'files') throw new SluiceError('INTERNAL', 'offset kind does not match input');
+      const opts = inputFileOptions(input);
+      const rescue = opts.rescuedDataColumn;
+      const extra = [
+        ...(rescue !== undefined ? [{ name: rescue, type: 'VARCHAR' }] : []),
+        ...(input.metadata ? [{ name: '_metadata', type: METADATA_TYPE }] : []),
+      ];
+      shape(
+        `files:${source.files.length > 0}:${input.format}:${JSON.stringify(source.schema.columns)}:${JSON.stringify(extra)}`,
+      );
+      if (source.files.length === 0) return emptyRelationSql([...source.schema.columns, ...extra]);
       const skipped = new Set((source.skipped ?? []).map((f) => f.path));
-      const files = source.files.map((f) => f.path).filter((p) => !skipped.has(p));
-      const sql = await fileBatchSql(files, leaf.input.format, source.schema, leaf.input.options, ctx.db, {
-        root: ctx.root,
-        ...(options.onSkipped ? { onSkipped: options.onSkipped } : {}),
-      });
+      const files = source.files.filter((f) => !skipped.has(f.path));
+      const sql = await fileBatchSql(
+        files.map((f) => f.path),
+        input.format,
+        source.schema,
+        opts,
+        ctx.db,
+        { root: ctx.root, ...(options.onSkipped ? { onSkipped: options.onSkipped } : {}) },
+      );
+      if (input.metadata) return withFileMetadata(sql, files);
       return `SELECT * EXCLUDE (_source_file) FROM (${sql})`;
     }
     case 'table-stream': {
-      const d = leaf.dataset!;
-      const path = tableFolder(ctx.storage, d);
+      const { path, name } = tableOf(ctx, leaf);
       if (source.toVersion < 0) {
         shape('table:none');
         return emptyRelationSql([]);
@@ -68,22 +81,22 @@ export async function leafSql(
         return snapshotScanSql(snapshot);
       }
       const adds = await ctx.tables.addedFilesBetween(path, source.fromVersion, source.toVersion, {
-        dataset: d.name,
+        dataset: name,
         skipChangeCommits: options.skipChangeCommits,
       });
       shape(`table:${adds.length > 0}:${tableShape}`);
       return snapshotFilesScanSql(snapshot, adds);
     }
     case 'table-snapshot': {
-      const d = leaf.dataset!;
+      const { path, name } = tableOf(ctx, leaf);
       if (source.version === null) {
         throw new SluiceError(
           'FLOW_EXECUTION_FAILED',
-          `input '${d.name}' has no table yet (its flow has not produced data); run again once it has`,
-          { dataset: d.name },
+          `input '${name}' has no table yet (its flow has not produced data); run again once it has`,
+          { dataset: name },
         );
       }
-      const snapshot = await ctx.tables.snapshot(tableFolder(ctx.storage, d), source.version);
+      const snapshot = await ctx.tables.snapshot(path, source.version);
       shape(
         `table:${snapshot.files.length > 0}:${JSON.stringify(snapshot.partitionColumns)}:${snapshot.metadata.schemaString}`,
       );
@@ -94,6 +107,14 @@ export async function leafSql(
       return never;
     }
   }
+}
+
+/** The Delta table a table leaf reads: a pipeline dataset's, or the one at a ``delta.`path` ``. */
+function tableOf(ctx: UpdateContext, leaf: LeafInput): { path: string; name: string } {
+  if (leaf.input.kind === 'files')
+    return { path: deltaPathFolder(ctx.root, leaf.input.path), name: deltaPathName(leaf.input.path) };
+  const d = leaf.dataset!;
+  return { path: tableFolder(ctx.storage, d), name: d.name };
 }
 
 /**
@@ -117,7 +138,7 @@ export async function explainLeafReadError(
       error,
       files,
       leaf.input.format,
-      leaf.input.options,
+      inputFileOptions(leaf.input),
       ctx.root,
     );
     if (explained !== error) return explained;

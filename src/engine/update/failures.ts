@@ -38,8 +38,9 @@ export interface FailureScope {
 export function flowFailure(e: unknown, f: FlowPlan, scope: FailureScope): SluiceError {
   const err = toSluiceError(e, 'FLOW_EXECUTION_FAILED');
   const message = userNames(err.message, f, scope);
-  const location = err.location ?? tokenLocation(err, f) ?? f.flow.location ?? f.target.location;
-  if (message === err.message && err.dataset !== undefined && (err.location || !location)) return err;
+  const location =
+    writtenLocation(err, f) ?? err.location ?? tokenLocation(err, f) ?? f.flow.location ?? f.target.location;
+  if (message === err.message && err.dataset !== undefined && location === err.location) return err;
   return new SluiceError(err.code, message, {
     dataset: err.dataset ?? f.target.name,
     params: err.params,
@@ -102,6 +103,17 @@ function relativeOrLast(root: string, path: string): string {
 function storedDatasets(f: FlowPlan): { readonly name: string; readonly schema?: string }[] {
   const quarantine = { ...f.target, name: `${f.target.name}_quarantine` };
   return [f.target, quarantine, ...f.leaves.flatMap((l) => (l.dataset ? [l.dataset] : []))];
+}
+
+/**
+ * The location translated SQL wrote into a run-time error it raises (`… (file:line:col)` at the
+ * end of the message, e.g. a failing cast), when it is in the flow's own file.
+ */
+function writtenLocation(err: SluiceError, f: FlowPlan): SourceLocation | undefined {
+  const m = / \(([^():]+):(\d+)(?::(\d+))?\)$/.exec(err.message);
+  const file = f.flow.location?.file ?? f.target.location?.file;
+  if (!m || file === undefined || m[1] !== file) return undefined;
+  return { file, line: Number(m[2]), ...(m[3] !== undefined ? { column: Number(m[3]) } : {}) };
 }
 
 /**

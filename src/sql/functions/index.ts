@@ -8,19 +8,28 @@
  */
 import { type AstNode, str } from '../ast.ts';
 import { AGGREGATE_FUNCTIONS } from './aggregate.ts';
+import { ARRAY_FUNCTIONS } from './array.ts';
+import { BINARY_FUNCTIONS } from './binary.ts';
+import { BITWISE_FUNCTIONS } from './bitwise.ts';
 import { COLLECTION_FUNCTIONS } from './collection.ts';
 import { CONDITIONAL_FUNCTIONS } from './conditional.ts';
 import { CONVERSION_FUNCTIONS } from './conversion.ts';
 import { DATETIME_FUNCTIONS } from './datetime.ts';
+import { GENERATOR_FUNCTIONS } from './generator.ts';
+import { HASH_FUNCTIONS } from './hash.ts';
 import { JSON_FUNCTIONS } from './json.ts';
+import { LAMBDA_FUNCTIONS } from './lambda.ts';
+import { MAP_FUNCTIONS } from './map.ts';
 import { MATH_FUNCTIONS } from './math.ts';
 import { MISC_FUNCTIONS } from './misc.ts';
 import { PARSER_GENERATED, PASS_THROUGH } from './pass-through.ts';
+import { REGEXP_FUNCTIONS } from './regexp.ts';
 import { type FunctionCall, type FunctionRule, renamed } from './rules.ts';
 import { STRING_FUNCTIONS } from './string.ts';
-import { WINDOW_FUNCTIONS } from './window.ts';
+import { URL_FUNCTIONS } from './url.ts';
+import { WINDOW_FUNCTIONS, type WindowRule, windowRule } from './window.ts';
 
-export type { FunctionCall, FunctionRule };
+export type { FunctionCall, FunctionRule, WindowRule };
 export { PARSER_GENERATED };
 
 export const SPARK_FUNCTIONS: Readonly<Record<string, FunctionRule>> = {
@@ -28,11 +37,20 @@ export const SPARK_FUNCTIONS: Readonly<Record<string, FunctionRule>> = {
   ...CONDITIONAL_FUNCTIONS,
   ...MATH_FUNCTIONS,
   ...STRING_FUNCTIONS,
+  ...REGEXP_FUNCTIONS,
+  ...BINARY_FUNCTIONS,
+  ...HASH_FUNCTIONS,
+  ...BITWISE_FUNCTIONS,
+  ...URL_FUNCTIONS,
   ...JSON_FUNCTIONS,
   ...CONVERSION_FUNCTIONS,
   ...DATETIME_FUNCTIONS,
   ...AGGREGATE_FUNCTIONS,
   ...COLLECTION_FUNCTIONS,
+  ...ARRAY_FUNCTIONS,
+  ...MAP_FUNCTIONS,
+  ...LAMBDA_FUNCTIONS,
+  ...GENERATOR_FUNCTIONS,
   ...MISC_FUNCTIONS,
   ...WINDOW_FUNCTIONS,
 };
@@ -41,6 +59,11 @@ export const SPARK_FUNCTIONS: Readonly<Record<string, FunctionRule>> = {
 export function sparkFunctionRule(name: string): FunctionRule | undefined {
   const key = name.toLowerCase();
   return Object.hasOwn(SPARK_FUNCTIONS, key) ? SPARK_FUNCTIONS[key] : undefined;
+}
+
+/** The rule for a Spark function called with OVER (…) (lower-cased name), if it has its own. */
+export function sparkWindowRule(name: string): WindowRule | undefined {
+  return windowRule(name);
 }
 
 /** Applies `rule` to a call; string rules rename the function and keep its arguments. */
