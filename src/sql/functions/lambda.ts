@@ -203,73 +203,102 @@ function arraySort(c: FunctionCall): AstNode {
   if (c.args.length === 1) return fn('list_sort', c.args[0]!, text('ASC'), text('NULLS LAST'));
   const { node, params } = lambdaArg(c, 1, [2]);
   const scope = [node, c.args[0]!];
-  const [xs, e, i, f, j, sorted, r, blocks, a, b, m, n] = [
-    'xs',
-    'e',
-    'i',
-    'f',
-    'j',
-    'sorted',
-    'r',
-    'blocks',
-    'a',
-    'b',
-    'm',
-    'n',
-  ].map((base) => freshName(base, ...scope)) as [string, ...string[]];
-  const compare = (left: AstNode, right: AstNode) =>
+  const names = Object.fromEntries(SORT_NAMES.map((base) => [base, freshName(base, ...scope)])) as Record<
+    (typeof SORT_NAMES)[number],
+    string
+  >;
+  const compare: Comparator = (left, right) =>
     coalesce(
       bindParams(bodyOf(node), params, [left, right]),
       raise('COMPARATOR_RETURNS_NULL', 'array_sort: the comparator returned NULL'),
     );
-  // Place of element e (index i): the elements smaller than it, and the equal ones before it.
+  const checked = letIn(
+    names.blocks,
+    sortedBlocks(names, compare),
+    when(
+      [
+        [
+          not(coalesce(comparatorAgrees(names, compare), bool(true))),
+          raise(
+            'ARRAY_SORT_INCONSISTENT_COMPARATOR',
+            "array_sort: the comparator does not order the elements of this array consistently (Spark's result would depend on its sort algorithm)",
+          ),
+        ],
+      ],
+      colRef(names.sorted),
+    ),
+  );
+  return letIn(
+    names.xs,
+    c.args[0]!,
+    when([[isNull(colRef(names.xs)), NULL()]], letIn(names.sorted, sortedByPlace(names, compare), checked)),
+  );
+}
+
+/** The lambda and binding names array_sort's SQL uses (made fresh against the user's query). */
+const SORT_NAMES = ['xs', 'e', 'i', 'f', 'j', 'sorted', 'r', 'blocks', 'a', 'b', 'm', 'n'] as const;
+type SortNames = Readonly<Record<(typeof SORT_NAMES)[number], string>>;
+type Comparator = (left: AstNode, right: AstNode) => AstNode;
+
+/** The elements of `xs` in comparator order: each at its place (the elements smaller than it, and the equal ones before it). */
+function sortedByPlace(v: SortNames, compare: Comparator): AstNode {
   const before = fn(
     'list_filter',
-    colRef(xs),
+    colRef(v.xs),
     lambda(
-      [f!, j!],
+      [v.f, v.j],
       or(
-        cmp('<', compare(colRef(f!), colRef(e!)), int(0)),
-        and(cmp('=', compare(colRef(f!), colRef(e!)), int(0)), cmp('<', colRef(j!), colRef(i!))),
+        cmp('<', compare(colRef(v.f), colRef(v.e)), int(0)),
+        and(cmp('=', compare(colRef(v.f), colRef(v.e)), int(0)), cmp('<', colRef(v.j), colRef(v.i))),
       ),
     ),
   );
   const ranked = fn(
     'list_transform',
-    colRef(xs),
+    colRef(v.xs),
     lambda(
-      [e!, i!],
+      [v.e, v.i],
       structOf([
         ['p', fn('len', before)],
-        ['i', colRef(i!)],
+        ['i', colRef(v.i)],
       ]),
     ),
   );
   // Sorting {place, index} pairs never compares the elements themselves (maps do not compare).
-  const order = fn(
+  return fn(
     'list_transform',
     fn('list_sort', ranked),
-    lambda([r!], at(colRef(xs), field(colRef(r!), 'i'))),
+    lambda([v.r], at(colRef(v.xs), field(colRef(v.r), 'i'))),
   );
-  // Block of each sorted element: how many strict steps up precede it.
+}
+
+/** Block of each sorted element: how many strict steps up precede it. */
+function sortedBlocks(v: SortNames, compare: Comparator): AstNode {
   const step = (k: AstNode) =>
-    cmp('<', compare(at(colRef(sorted!), op('-', k, int(1))), at(colRef(sorted!), dup(k))), int(0));
-  const blockOf = fn(
+    cmp('<', compare(at(colRef(v.sorted), op('-', k, int(1))), at(colRef(v.sorted), dup(k))), int(0));
+  return fn(
     'list_transform',
-    colRef(sorted!),
+    colRef(v.sorted),
     lambda(
-      [a!, m!],
+      [v.a, v.m],
       fn(
         'len',
-        fn('list_filter', fn('range', int(2), op('+', colRef(m!), int(1))), lambda([n!], step(colRef(n!)))),
+        fn(
+          'list_filter',
+          fn('range', int(2), op('+', colRef(v.m), int(1))),
+          lambda([v.n], step(colRef(v.n))),
+        ),
       ),
     ),
   );
-  // For every pair: equal blocks compare 0, otherwise the sign of their order.
+}
+
+/** Whether the comparator agrees with the sorted order on every pair: equal blocks compare 0, otherwise the sign of their order. */
+function comparatorAgrees(v: SortNames, compare: Comparator): AstNode {
   const agrees = (ia: AstNode, ib: AstNode, va: AstNode, vb: AstNode) => {
     const c0 = compare(va, vb);
-    const ba = at(colRef(blocks!), ia);
-    const bb = at(colRef(blocks!), ib);
+    const ba = at(colRef(v.blocks), ia);
+    const bb = at(colRef(v.blocks), ib);
     return when(
       [
         [cmp('=', dup(ba), dup(bb)), cmp('=', dup(c0), int(0))],
@@ -278,44 +307,16 @@ function arraySort(c: FunctionCall): AstNode {
       cmp('>', c0, int(0)),
     );
   };
-  const allAgree = fn(
+  const row = (x: string) => colRef(x);
+  const pairs = fn(
     'list_bool_and',
     fn(
       'list_transform',
-      colRef(sorted!),
-      lambda(
-        [a!, m!],
-        fn(
-          'list_bool_and',
-          fn(
-            'list_transform',
-            colRef(sorted!),
-            lambda(
-              [b!, n!],
-              or(cmp('=', colRef(m!), colRef(n!)), agrees(colRef(m!), colRef(n!), colRef(a!), colRef(b!))),
-            ),
-          ),
-        ),
-      ),
+      row(v.sorted),
+      lambda([v.b, v.n], or(cmp('=', row(v.m), row(v.n)), agrees(row(v.m), row(v.n), row(v.a), row(v.b)))),
     ),
   );
-  const checked = letIn(
-    blocks!,
-    blockOf,
-    when(
-      [
-        [
-          not(coalesce(allAgree, bool(true))),
-          raise(
-            'ARRAY_SORT_INCONSISTENT_COMPARATOR',
-            "array_sort: the comparator does not order the elements of this array consistently (Spark's result would depend on its sort algorithm)",
-          ),
-        ],
-      ],
-      colRef(sorted!),
-    ),
-  );
-  return letIn(xs, c.args[0]!, when([[isNull(colRef(xs)), NULL()]], letIn(sorted!, order, checked)));
+  return fn('list_bool_and', fn('list_transform', row(v.sorted), lambda([v.a, v.m], pairs)));
 }
 
 /** The higher-order function rules, by lower-cased Spark name. */

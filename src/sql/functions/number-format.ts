@@ -291,6 +291,109 @@ const addBeforeSpaces = (r: () => AstNode, ch: AstNode) =>
     fn('repeat', text(' '), op('-', fn('length', r()), fn('length', fn('rtrim', r(), text(' '))))),
   );
 
+type Sign = (pos: string, neg: string) => AstNode;
+
+/**
+ * The digits before the point: blanks are spaces ('0' after a leading '0' in the format); a
+ * separator after a digit is ',', after a blank a space.
+ */
+function integerPart(f: NumberFormat, beforePoint: (i: number) => boolean, before: () => AstNode): AstNode {
+  const pieces: AstNode[] = [];
+  let position = 0;
+  let last: (() => AstNode) | undefined;
+  for (const [i, x] of f.tokens.entries()) {
+    if (!beforePoint(i)) break;
+    if (x.t === 'digits') {
+      for (let k = 0; k < x.n; k++) {
+        const at = ++position;
+        const ch = () => fn('substring', before(), int(at), int(1));
+        const rendered = x.exact ? () => fn('replace', ch(), text(' '), text('0')) : ch;
+        pieces.push(rendered());
+        last = rendered;
+      }
+    } else if (x.t === 'group' && last) {
+      pieces.push(when([[fn('regexp_full_match', last(), text('[0-9]')), text(',')]], text(' ')));
+    }
+  }
+  return pieces.length === 0 ? text('') : pieces.reduce((a, b) => op('||', a, b));
+}
+
+/** What precedes the digits ('<', a sign), and whether a '$' comes before them. */
+function leadingSymbols(f: NumberFormat, sign: Sign): { pre: AstNode; dollarFirst: boolean } {
+  let pre: AstNode = text('');
+  let dollarFirst = false;
+  for (const x of f.tokens) {
+    if (x.t === 'digits' || x.t === 'group' || x.t === 'point') break;
+    if (x.t === 'open') pre = op('||', pre, sign('', '<'));
+    if (x.t === 'S') pre = op('||', pre, sign('+', '-'));
+    if (x.t === 'MI') pre = op('||', pre, sign(' ', '-'));
+    if (x.t === 'dollar') dollarFirst = true;
+  }
+  return { pre, dollarFirst };
+}
+
+/** The prefix and the digits joined: leading blanks of the digits move left past '<', '+', '-'. */
+function joinPrefix(prefix: () => AstNode, body: () => AstNode, dollarFirst: boolean): AstNode {
+  if (dollarFirst) return op('||', op('||', prefix(), text('$')), body());
+  const run = () => fn('regexp_extract', prefix(), text('[-+<]*$'), int(0));
+  const blanks = op('-', fn('length', body()), fn('length', fn('ltrim', body(), text(' '))));
+  const head = fn('left', prefix(), op('-', fn('length', prefix()), fn('length', run())));
+  return op(
+    '||',
+    op('||', op('||', head, fn('repeat', text(' '), blanks)), run()),
+    fn('ltrim', body(), text(' ')),
+  );
+}
+
+/** The fraction after the point (a blank just before the point becomes a 0) and a trailing '$'. */
+function withFraction(
+  f: NumberFormat,
+  point: number,
+  dollarFirst: boolean,
+  r1: () => AstNode,
+  after: () => AstNode,
+) {
+  let result: AstNode = r1();
+  if (point >= 0) {
+    const zeroed = when(
+      [
+        [
+          and(ne(r1(), text('')), eq(fn('right', r1(), int(1)), text(' '))),
+          op('||', fn('left', r1(), int(-1)), text('0')),
+        ],
+      ],
+      r1(),
+    );
+    result = op('||', op('||', zeroed, text('.')), after());
+  }
+  if (f.tokens.some((x) => x.t === 'dollar') && !dollarFirst) result = op('||', result, text('$'));
+  return result;
+}
+
+/** The trailing sign ('S', 'MI') or '>' the format ends with, and the final clean-up. */
+function withTrailingSign(f: NumberFormat, r2: () => AstNode, negative: () => AstNode, sign: Sign): AstNode {
+  const end = f.tokens[f.tokens.length - 1]!;
+  const endsWithSign = (t: 'S' | 'MI') =>
+    end.t === t && f.tokens.findIndex((x) => x.t === t) === f.tokens.length - 1;
+  let finished: AstNode = r2();
+  if (endsWithSign('S')) finished = addBeforeSpaces(() => stripLonePoint(r2), sign('+', '-'));
+  else if (endsWithSign('MI'))
+    finished = when(
+      [[negative(), addBeforeSpaces(() => stripLonePoint(r2), text('-'))]],
+      op('||', r2(), text(' ')),
+    );
+  else if (end.t === 'close')
+    finished = when(
+      [[negative(), addBeforeSpaces(() => stripLonePoint(r2), text('>'))]],
+      op('||', stripLonePoint(r2), text('  ')),
+    );
+  return bind('finished', finished, (r3) =>
+    bind('final', stripLonePoint(r3), (r4) =>
+      when([[fn('list_contains', list(text(''), text('+'), text('-')), r4()), text('0')]], r4()),
+    ),
+  );
+}
+
 /**
  * `to_char(x, fmt)` of a number: Spark's ToNumberParser.format, specialised to the format, in
  * stages that each name their result once (`bind`), so the SQL stays small.
@@ -303,7 +406,7 @@ export function formatNumber(f: NumberFormat, value: AstNode): AstNode {
   return bind('x', value, (x) =>
     bind('plain', plainNumber(x), (plain) => {
       const negative = () => lt(x(), int(0));
-      const sign = (pos: string, neg: string) => when([[negative(), text(neg)]], text(pos));
+      const sign: Sign = (pos, neg) => when([[negative(), text(neg)]], text(pos));
       const intDigits = fn('ltrim', fn('split_part', plain(), text('.'), int(1)), text('-0'));
       const fracDigits = fn('rtrim', fn('split_part', plain(), text('.'), int(2)), text('0'));
       return bind('digits', list(intDigits, fracDigits), (d) => {
@@ -313,102 +416,20 @@ export function formatNumber(f: NumberFormat, value: AstNode): AstNode {
         const bp = when([[overflow(), text('#'.repeat(nB))]], fn('lpad', ints(), int(nB), text(' ')));
         const ap = when([[overflow(), text('#'.repeat(nA))]], fn('rpad', frac(), int(nA), text('0')));
         return bind('padded', list(bp, ap), (padded) => {
-          const before = () => listItem(padded(), int(1));
           const after = () => listItem(padded(), int(2));
-          // The digits before the point: blanks are spaces ('0' after a leading '0' in the
-          // format); a separator after a digit is ',', after a blank a space.
-          const pieces: AstNode[] = [];
-          let position = 0;
-          let last: (() => AstNode) | undefined;
-          for (const [i, x] of f.tokens.entries()) {
-            if (!beforePoint(i)) break;
-            if (x.t === 'digits') {
-              for (let k = 0; k < x.n; k++) {
-                const at = ++position;
-                const ch = () => fn('substring', before(), int(at), int(1));
-                const rendered = x.exact ? () => fn('replace', ch(), text(' '), text('0')) : ch;
-                pieces.push(rendered());
-                last = rendered;
-              }
-            } else if (x.t === 'group' && last) {
-              pieces.push(when([[fn('regexp_full_match', last(), text('[0-9]')), text(',')]], text(' ')));
-            }
-          }
-          const digits = pieces.length === 0 ? text('') : pieces.reduce((a, b) => op('||', a, b));
-          // What precedes the digits: '<', a sign, '$'.
-          let pre: AstNode = text('');
-          let dollarFirst = false;
-          for (const x of f.tokens) {
-            if (x.t === 'digits' || x.t === 'group' || x.t === 'point') break;
-            if (x.t === 'open') pre = op('||', pre, sign('', '<'));
-            if (x.t === 'S') pre = op('||', pre, sign('+', '-'));
-            if (x.t === 'MI') pre = op('||', pre, sign(' ', '-'));
-            if (x.t === 'dollar') dollarFirst = true;
-          }
+          const digits = integerPart(f, beforePoint, () => listItem(padded(), int(1)));
+          const { pre, dollarFirst } = leadingSymbols(f, sign);
           return bind('parts', list(pre, digits), (parts) => {
-            const prefix = () => listItem(parts(), int(1));
-            const body = () => listItem(parts(), int(2));
-            // Leading blanks of the digits move left past the '<', '+', '-' just before them.
-            const run = () => fn('regexp_extract', prefix(), text('[-+<]*$'), int(0));
-            const blanks = op('-', fn('length', body()), fn('length', fn('ltrim', body(), text(' '))));
-            const start = dollarFirst
-              ? op('||', op('||', prefix(), text('$')), body())
-              : op(
-                  '||',
-                  op(
-                    '||',
-                    op(
-                      '||',
-                      fn('left', prefix(), op('-', fn('length', prefix()), fn('length', run()))),
-                      fn('repeat', text(' '), blanks),
-                    ),
-                    run(),
-                  ),
-                  fn('ltrim', body(), text(' ')),
-                );
-            return bind('start', start, (r1) => {
-              let result: AstNode = r1();
-              if (point >= 0) {
-                // A blank just before the point becomes a 0.
-                const zeroed = when(
-                  [
-                    [
-                      and(ne(r1(), text('')), eq(fn('right', r1(), int(1)), text(' '))),
-                      op('||', fn('left', r1(), int(-1)), text('0')),
-                    ],
-                  ],
-                  r1(),
-                );
-                result = op('||', op('||', zeroed, text('.')), after());
-              }
-              if (f.tokens.some((x) => x.t === 'dollar') && !dollarFirst)
-                result = op('||', result, text('$'));
-              return bind('number', result, (r2) => {
-                const end = f.tokens[f.tokens.length - 1]!;
-                const endsWithSign = (t: 'S' | 'MI') =>
-                  end.t === t && f.tokens.findIndex((x) => x.t === t) === f.tokens.length - 1;
-                let finished: AstNode = r2();
-                if (endsWithSign('S')) finished = addBeforeSpaces(() => stripLonePoint(r2), sign('+', '-'));
-                else if (endsWithSign('MI'))
-                  finished = when(
-                    [[negative(), addBeforeSpaces(() => stripLonePoint(r2), text('-'))]],
-                    op('||', r2(), text(' ')),
-                  );
-                else if (end.t === 'close')
-                  finished = when(
-                    [[negative(), addBeforeSpaces(() => stripLonePoint(r2), text('>'))]],
-                    op('||', stripLonePoint(r2), text('  ')),
-                  );
-                return bind('finished', finished, (r3) =>
-                  bind('final', stripLonePoint(r3), (r4) =>
-                    when(
-                      [[fn('list_contains', list(text(''), text('+'), text('-')), r4()), text('0')]],
-                      r4(),
-                    ),
-                  ),
-                );
-              });
-            });
+            const start = joinPrefix(
+              () => listItem(parts(), int(1)),
+              () => listItem(parts(), int(2)),
+              dollarFirst,
+            );
+            return bind('start', start, (r1) =>
+              bind('number', withFraction(f, point, dollarFirst, r1, after), (r2) =>
+                withTrailingSign(f, r2, negative, sign),
+              ),
+            );
           });
         });
       });
