@@ -2,13 +2,16 @@
  * A ratchet over Spark's documented function examples (see run-examples.ts):
  * - the examples sluice gets wrong are exactly those in known-wrong.json — a new wrong result
  *   fails, and so does a fixed one until it is removed from the list;
- * - at least as many examples pass as baseline.json records.
+ * - at least as many examples pass as baseline.json records;
+ * - docs/spark-functions.md is what the run gives.
  * After an intended change, `node --import tsx test/sql/spark-examples/run-examples.ts --record`
  * rewrites both files; review their diff.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { session } from '../../helpers/session.ts';
+import { FUNCTIONS_DOC_FILE, functionsDoc } from './functions-doc.ts';
 import {
   type ExampleResult,
   loadBaseline,
@@ -52,4 +55,14 @@ test('at least as many Spark examples pass as baseline.json records', async () =
   const pass = (await results()).filter((r) => r.outcome === 'pass').length;
   const baseline = loadBaseline();
   assert.ok(pass >= baseline.pass, `${pass} examples pass, baseline.json records ${baseline.pass}`);
+});
+
+test('docs/spark-functions.md says what the examples give today', async () => {
+  const { spark, examples } = loadExamples();
+  const want = functionsDoc(spark, await results());
+  assert.equal(examples.length, (await results()).length);
+  assert.ok(
+    readFileSync(FUNCTIONS_DOC_FILE, 'utf8') === want,
+    `docs/spark-functions.md is out of date: run ${RECORD}`,
+  );
 });

@@ -12,8 +12,8 @@
  *   node --import tsx test/sql/spark-examples/run-examples.ts [--family x[,y]] [--function f]
  *        [--verbose] [--time-zone Zone] [--record]
  *
- * `--record` (full run in UTC only) rewrites known-wrong.json and baseline.json, the ratchet that
- * conformance.test.ts asserts. `--time-zone` is a diagnostic: Spark's examples were printed in
+ * `--record` (full run in UTC only) rewrites known-wrong.json and baseline.json (the ratchet that
+ * conformance.test.ts asserts) and docs/spark-functions.md. `--time-zone` is a diagnostic: Spark's examples were printed in
  * America/Los_Angeles, so an example that is wrong in UTC but passes there depends on the zone.
  */
 import { execFileSync } from 'node:child_process';
@@ -25,6 +25,7 @@ import { Session } from '../../../src/index.ts';
 import type { SqlCompiler } from '../../../src/sql/index.ts';
 import type { Database } from '../../../src/util/index.ts';
 import { formatRows, normalizeOutput } from './format.ts';
+import { FUNCTIONS_DOC_FILE, functionsDoc } from './functions-doc.ts';
 
 export interface SparkExample {
   /** `function#n` (n-th example of that name), `table:function#n` for table-valued functions. */
@@ -404,6 +405,7 @@ export function recordRatchet(spark: string, results: readonly ExampleResult[]):
     skipped: c.skipped,
   };
   writeJson(BASELINE_FILE, baseline);
+  writeFileSync(FUNCTIONS_DOC_FILE, functionsDoc(spark, results));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -455,7 +457,7 @@ async function main(): Promise<void> {
     console.log(formatReport(results, { verbose: opts.verbose }));
     if (opts.record) {
       recordRatchet(spark, results);
-      console.log('\nrecorded known-wrong.json and baseline.json');
+      console.log('\nrecorded known-wrong.json, baseline.json and docs/spark-functions.md');
     }
   } finally {
     await session.close();
