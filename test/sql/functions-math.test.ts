@@ -81,6 +81,30 @@ test('round / bround keep the argument type; bround rounds half to even', async 
   assert.deepEqual(d.types, ['DOUBLE', 'DOUBLE']);
 });
 
+test('round / bround of a DOUBLE round its decimal form, as Spark does (BigDecimal(Double.toString(x)))', async () => {
+  // Spark: round(1.005D, 2) = 1.01 and round(0.285D, 2) = 0.29, where rounding the binary value
+  // gives 1.0 and 0.28; bround(0.125D, 2) = 0.12; round(-0.001D, 2) = 0.0 (no negative zero);
+  // round(2.675F, 2) rounds the FLOAT widened to 2.674999952316284 → 2.67.
+  const r = await run(
+    'SELECT round(1.005D, 2), round(CAST(x AS DOUBLE), 2), bround(0.125D, 2), CAST(round(-0.001D, 2) AS STRING), ' +
+      "round(1234.5D, -1), round(1e300D, 2), round(CAST(2.675 AS FLOAT), 2) = CAST(2.67 AS FLOAT), round(CAST('NaN' AS DOUBLE), 1) FROM VALUES (0.285) t(x)",
+  );
+  assert.deepEqual(r.rows, [[1.01, 0.29, 0.12, '0.0', 1230, 1e300, true, 'NaN']]);
+  assert.deepEqual(r.types.slice(0, 3), ['DOUBLE', 'DOUBLE', 'DOUBLE']);
+  // A column whose type the call does not show: DuckDB's rounding where it is Spark's…
+  const ok = await run('SELECT round(x, 2) FROM VALUES (1.004D), (2.5D), (CAST(NULL AS DOUBLE)) t(x)');
+  assert.deepEqual(ok.rows, [[1], [2.5], [null]]);
+  const ints = await run('SELECT round(x, -1) FROM VALUES (15), (25) t(x)');
+  assert.deepEqual(ints, { rows: [[20], [30]], types: ['INTEGER'] });
+  // …and a coded failure where it is not: never a different number.
+  await assert.rejects(run('SELECT round(x, 2) FROM VALUES (1.005D) t(x)'), (e: Error) => {
+    const failure = classifyDuckDBError(e.message);
+    assert.equal(failure?.code, 'UNSUPPORTED_SPARK_FUNCTION');
+    assert.match(failure!.message, /round\(\) of the DOUBLE 1\.005 to 2 places.*CAST the argument/);
+    return true;
+  });
+});
+
 test('sign / signum are DOUBLE and keep -0.0 and NaN', async () => {
   const r = await run('SELECT sign(40), signum(-3), sign(acos(x)), sign(y) FROM VALUES (2, 0) t(x, y)');
   assert.deepEqual(r.rows, [[1, -1, 'NaN', 0]]);
