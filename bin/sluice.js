@@ -85,5 +85,17 @@ if (useBundle) {
 }
 // Exit now, with the signal handlers still installed: left to drain by itself, Node closes them
 // before its teardown (DuckDB's destructors), and a signal then would end the process by force.
-// (stdout and stderr are synchronous for files and pipes on POSIX, so nothing written is lost.)
+// Writes to a pipe are asynchronous on POSIX: first let what is still queued reach the reader
+// (or the reader go away).
+await Promise.all([process.stdout, process.stderr].map(flushed));
 process.exit();
+
+/** Resolves when `stream` has nothing queued, or can take nothing more (closed, broken pipe). */
+function flushed(stream) {
+  if (!stream.writableLength || stream.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    stream.once('drain', resolve);
+    stream.once('error', resolve);
+    stream.once('close', resolve);
+  });
+}

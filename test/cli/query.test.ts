@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { cpSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runCli } from '../helpers/cli.ts';
-import { FIXTURES, tmpDir } from '../helpers/tmp.ts';
+import { FIXTURES, ROOT, tmpDir } from '../helpers/tmp.ts';
 
 const skip = existsSync(FIXTURES) ? false : 'needs ../shared/fixtures/delta';
 
@@ -58,4 +59,27 @@ test('sluice query errors: one coded line on stderr, exit 1, no stack trace', { 
   assert.match(usage.stderr, /^USAGE: /);
   const badFormat = await runCli(['query', '--format', 'xml', 'SELECT 1'], { cwd: dir });
   assert.equal(badFormat.code, 2);
+});
+
+test('sluice query writes all of a large result into a pipe whose reader is slow', async () => {
+  const dir = tmpDir('cli-query-pipe');
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, 'bin', 'sluice.js'), 'query', '--format', 'csv', 'SELECT * FROM range(100000)'],
+    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  // Read nothing for a while: the pipe fills and the rest waits in the process's queue.
+  child.stdout.pause();
+  await new Promise((r) => setTimeout(r, 1500));
+  let bytes = 0;
+  let last = '';
+  child.stdout.on('data', (d: Buffer) => {
+    bytes += d.length;
+    last = (last + d.toString()).slice(-20);
+  });
+  child.stdout.resume();
+  const code = await new Promise((r) => child.on('close', r));
+  assert.equal(code, 0);
+  assert.equal(last, '99996\r\n99997\r\n99998\r\n99999\r\n'.slice(-20));
+  assert.equal(bytes, 'range\r\n'.length + Array.from({ length: 100000 }, (_, i) => `${i}\r\n`).join('').length);
 });
