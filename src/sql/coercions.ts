@@ -178,6 +178,16 @@ function againstKnownType(node: AstNode, left: AstNode, right: AstNode, locate: 
     leftKnown ? sparkCast(left, target, options) : sparkCast(text, target, options),
     leftKnown ? sparkCast(text, target, options) : sparkCast(right, target, options),
   );
-  const out = when([[isIn(fn('typeof', other), STRING_NAMES.map(str)), promoted]], { ...node, alias: '' });
+  // Otherwise DuckDB's comparison — which must still bind when `other` is text, the case above.
+  const unlessText = (x: AstNode) => fn('sluice_unless_text', x);
+  const own = comparison(
+    String(node.type),
+    leftKnown ? left : unlessText(left),
+    leftKnown ? unlessText(right) : right,
+  );
+  const out = when([[isIn(fn('typeof', other), STRING_NAMES.map(str)), promoted]], {
+    ...own,
+    query_location: node.query_location ?? null,
+  });
   return { ...out, alias: node.alias ?? '', query_location: node.query_location ?? null };
 }

@@ -14,6 +14,17 @@ export type { DuckDBConnection, DuckDBInstance, DuckDBType } from '@duckdb/node-
 export const { DuckDBTypeId } = duckdb;
 
 /**
+ * Functions every database has, for SQL that must bind whatever its inputs' types turn out to be
+ * (DuckDB binds every branch of a CASE, even one that cannot be taken):
+ * - `sluice_unless_text(x)`: NULL when x is a VARCHAR, else x itself with its own type — a
+ *   comparison written for non-text values stays bindable when the value is text (a macro
+ *   overload on VARCHAR: no other type converts to VARCHAR implicitly, so they keep theirs).
+ */
+export const HELPER_MACROS: readonly string[] = [
+  'CREATE OR REPLACE MACRO sluice_unless_text(x VARCHAR) AS NULL, (x) AS x',
+];
+
+/**
  * An in-memory DuckDB database with a visible owner: a session (one CLI command, one programmatic
  * call, one test) opens it, every unit of work takes its own connection from it (temp tables and
  * transactions are per connection), and the owner closes it. The instance itself opens on the
@@ -75,6 +86,7 @@ export class Database {
         // DuckDB's cache of external file blocks keeps blocks of files long compacted and
         // vacuumed away: RSS grows over a long continuous run. Reads go to the OS page cache.
         await conn.run('SET GLOBAL enable_external_file_cache = false');
+        for (const macro of HELPER_MACROS) await conn.run(macro);
         if (this.#allowedPaths) {
           const dirs = [...this.#allowedPaths, this.#spillDir].map((d) =>
             sqlString(d.endsWith('/') ? d : `${d}/`),

@@ -360,6 +360,13 @@ test('a STRING compared with another type is read as that type (Spark’s string
     ['TIMESTAMPTZ', "'2024-01-05 10:00:00+00'", "x = '2024-01-05T11:00:00+01:00'", 'true'],
     ['BOOLEAN', 'false', "x = 'NO'", 'true'],
     ['INTEGER', 'NULL', "x = '1'", 'NULL'],
+    // A STRING column against a typed literal: read as the literal's type.
+    ['VARCHAR', "'2021-01-05'", "x > DATE '2020-12-31'", 'true'],
+    ['VARCHAR', "'2019-01-05'", "x > CAST('2020-12-31' AS DATE)", 'false'],
+    ['VARCHAR', "'2021-01-05'", "x < TIMESTAMP '2021-01-05 10:00:00'", 'true'],
+    ['VARCHAR', "'1.5'", 'x > 1.25D', 'true'],
+    ['DATE', "'2024-01-05'", "x > DATE '2024-01-01'", 'true'],
+    ['TIMESTAMP', "'2024-01-05 10:00:00'", "x > DATE '2024-01-05'", 'true'],
   ];
   const wrong: string[] = [];
   for (const [type, value, spark, shown] of cases) {
