@@ -81,5 +81,8 @@ test('sluice query writes all of a large result into a pipe whose reader is slow
   const code = await new Promise((r) => child.on('close', r));
   assert.equal(code, 0);
   assert.equal(last, '99996\r\n99997\r\n99998\r\n99999\r\n'.slice(-20));
-  assert.equal(bytes, 'range\r\n'.length + Array.from({ length: 100000 }, (_, i) => `${i}\r\n`).join('').length);
+  assert.equal(
+    bytes,
+    'range\r\n'.length + Array.from({ length: 100000 }, (_, i) => `${i}\r\n`).join('').length,
+  );
 });
