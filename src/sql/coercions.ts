@@ -178,8 +178,9 @@ function againstKnownType(node: AstNode, left: AstNode, right: AstNode, locate: 
     leftKnown ? sparkCast(left, target, options) : sparkCast(text, target, options),
     leftKnown ? sparkCast(text, target, options) : sparkCast(right, target, options),
   );
-  // Otherwise DuckDB's comparison — which must still bind when `other` is text, the case above.
-  const unlessText = (x: AstNode) => fn('sluice_unless_text', x);
+  // Otherwise DuckDB's comparison — which must still bind when `other` is a text column, the case
+  // above. (Only a column: DuckDB resolves the macro's overload wrongly around an aggregate.)
+  const unlessText = (x: AstNode) => (x.class === 'COLUMN_REF' ? fn('sluice_unless_text', x) : x);
   const own = comparison(
     String(node.type),
     leftKnown ? left : unlessText(left),
