@@ -19,6 +19,7 @@ import {
   sparkWindowRule,
 } from './functions/index.ts';
 import { expandGenerators } from './generators.ts';
+import { alignGroupExpressions } from './group-alignment.ts';
 import {
   generatorTable,
   isGeneratorTable,
@@ -107,7 +108,9 @@ export class AstTranslator {
     const out = this.walkFields(node, inner, 'cte_map');
     // Generators (explode, inline, …) in a select list become unnest items (generators.ts).
     if (out.type !== 'SELECT_NODE') return out;
-    return expandGenerators(out, (n, name, reason) => this.unsupported(n, name, reason));
+    return expandGenerators(alignGroupExpressions(out), (n, name, reason) =>
+      this.unsupported(n, name, reason),
+    );
   }
 
   private error(

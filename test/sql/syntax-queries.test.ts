@@ -200,3 +200,18 @@ test('Java regular expressions RE2 lacks are refused when the query compiles, al
   assert.match(err.message, /a\(\?=b\)/);
   assert.equal(err.location?.line, 4);
 });
+
+test('GROUP BY an expression the select list repeats, casts included, in a placed query', async () => {
+  const q = await session.sql.compileQuery(
+    'SELECT CAST(z AS INT) AS k, CAST(z AS INT) + 1 AS k1, count(*) AS c FROM t GROUP BY CAST(z AS INT) ORDER BY k',
+    placed,
+  );
+  const got = await runBound(q.sql, ["SELECT * FROM (VALUES ('1'), ('1'), ('2')) v(z)"]);
+  assert.deepEqual(
+    got.map((r) => [r.k, r.k1, Number(r.c)]),
+    [
+      [1, 2, 2],
+      [2, 3, 1],
+    ],
+  );
+});
