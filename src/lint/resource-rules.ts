@@ -5,7 +5,8 @@ import type { RawFinding } from './findings.ts';
  * - ST-04: a task on all-purpose compute (`existing_cluster_id`);
  * - ST-05: `autoscale` on a cluster of a streaming workload;
  * - SDP-SERVERLESS, SDP-EDITION, SDP-TAGS, SDP-NOTIFICATIONS, SDP-ROOT-PATH on pipelines;
- * - RSS-RETRIES, RSS-GRACEFUL-SHUTDOWN, SDP-TAGS on jobs.
+ * - RSS-RETRIES, RSS-GRACEFUL-SHUTDOWN, SDP-TAGS on jobs, and SDP-NOTIFICATIONS on a job that
+ *   streams (the raw-streaming checklist's "Monitoring configured").
  *
  * "Streaming" is decided from what lint can read: a continuous job or pipeline, a task whose
  * code runs a raw stream, a pipeline declaring streaming tables. Where the code cannot be read,
@@ -77,6 +78,18 @@ function notifiesFailures(notifications: unknown): boolean {
     const recipients = asList(entry?.email_recipients).length + asList(entry?.webhook_urls).length;
     return recipients > 0 && alerts.some((a) => FAILURE_ALERTS.includes(a));
   });
+}
+
+/**
+ * Whether a job alerts someone when a run fails: `email_notifications.on_failure` or
+ * `webhook_notifications.on_failure` (a non-empty list) on the job or on one of its tasks.
+ */
+function jobNotifiesFailures(job: Obj, tasks: readonly Obj[]): boolean {
+  return [job, ...tasks].some(
+    (x) =>
+      asList(asMap(x.email_notifications)?.on_failure).length > 0 ||
+      asList(asMap(x.webhook_notifications)?.on_failure).length > 0,
+  );
 }
 
 /** What lint knows of a pipeline's code. */
@@ -247,6 +260,15 @@ export function jobFindings(
           ),
         );
     }
+  if ((continuous || tasks.some((t) => streaming(t) === true)) && !jobNotifiesFailures(job, tasks))
+    out.push(
+      finding(
+        'SDP-NOTIFICATIONS',
+        `job '${key}' runs a stream but notifies no one when a run fails`,
+        locate([]),
+        'add email_notifications: {on_failure: [team@company.com]} (or webhook_notifications) to the job',
+      ),
+    );
   const clusters = clusterSpecs.map((c) => c.cluster);
   if (!tagged(job.tags, clusters))
     out.push(finding('SDP-TAGS', `job '${key}' has no tags for cost allocation`, locate([])));

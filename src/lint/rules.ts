@@ -145,8 +145,9 @@ export const LINT_RULES: readonly LintRule[] = Object.freeze([
     name: 'failure-notifications',
     title: 'Notifications configured for failures',
     defaultSeverity: 'warning',
-    summary: 'A pipeline sends no notification when an update or flow fails.',
-    repeated: 'pipelines without failure notifications',
+    summary:
+      'A pipeline sends no notification when an update or flow fails; a job running a stream none when a run fails.',
+    repeated: 'pipelines and streaming jobs without failure notifications',
     fix: 'add notifications: with alerts on-update-failure, on-update-fatal-failure and on-flow-failure',
   }),
   rule({

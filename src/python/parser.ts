@@ -14,9 +14,11 @@ import type { PyComment, PyNode, PythonModule } from './syntax.ts';
  */
 export class PythonParser {
   readonly #parser: TreeSitter.Parser;
+  readonly #grammar: Grammar;
 
-  private constructor(parser: TreeSitter.Parser) {
+  private constructor(parser: TreeSitter.Parser, language: TreeSitter.Language) {
     this.#parser = parser;
+    this.#grammar = grammarOf(language);
   }
 
   /** Loads the runtime and the Python grammar (tens of milliseconds, once per parser). */
@@ -32,7 +34,7 @@ export class PythonParser {
     const language = await Language.load(new Uint8Array(grammar));
     const parser = new Parser();
     parser.setLanguage(language);
-    return new PythonParser(parser);
+    return new PythonParser(parser, language);
   }
 
   /** Parses one file. Syntax errors do not throw: the tree holds ERROR nodes (`hasErrors`). */
@@ -43,7 +45,7 @@ export class PythonParser {
       const comments: PyComment[] = [];
       const cursor = tree.walk();
       try {
-        const root = copyNode(cursor, source, lineStarts(source), comments);
+        const root = copyNode(cursor, this.#grammar, source, lineStarts(source), comments);
         return { source, root, comments, hasErrors: tree.rootNode.hasError };
       } finally {
         cursor.delete();
@@ -57,6 +59,27 @@ export class PythonParser {
   close(): void {
     this.#parser.delete();
   }
+}
+
+/**
+ * The grammar's node types and field names by id, and which types are named — read once, so
+ * copying a node asks the cursor for numbers only.
+ */
+interface Grammar {
+  readonly types: readonly string[];
+  readonly named: readonly boolean[];
+  readonly fields: readonly (string | null)[];
+  readonly commentId: number;
+}
+
+function grammarOf(language: TreeSitter.Language): Grammar {
+  const types = language.types.map((t) => t ?? 'ERROR');
+  return {
+    types,
+    named: types.map((_, id) => language.nodeTypeIsNamed(id)),
+    fields: language.fields,
+    commentId: types.indexOf('comment'),
+  };
 }
 
 function isOwnLine(source: string, offset: number): boolean {
@@ -93,6 +116,7 @@ function lineOf(starts: readonly number[], offset: number): number {
  */
 function copyNode(
   cursor: TreeSitter.TreeCursor,
+  grammar: Grammar,
   source: string,
   starts: readonly number[],
   comments: PyComment[],
@@ -101,8 +125,8 @@ function copyNode(
   const start = cursor.startIndex;
   const line = lineOf(starts, start);
   const node: PyNode = {
-    type: cursor.nodeType,
-    field: cursor.currentFieldName ?? undefined,
+    type: grammar.types[cursor.nodeTypeId] ?? 'ERROR',
+    field: grammar.fields[cursor.currentFieldId] ?? undefined,
     start,
     end: cursor.endIndex,
     line: line + 1,
@@ -111,8 +135,10 @@ function copyNode(
   };
   if (cursor.gotoFirstChild()) {
     do {
-      if (!cursor.nodeIsNamed) continue;
-      if (cursor.nodeType === 'comment') {
+      const typeId = cursor.nodeTypeId;
+      // ERROR (id 65535) is beyond the grammar's symbols, and named.
+      if (grammar.named[typeId] === false) continue;
+      if (typeId === grammar.commentId) {
         const at = cursor.startIndex;
         const l = lineOf(starts, at);
         comments.push({
@@ -121,7 +147,7 @@ function copyNode(
           column: at - starts[l]! + 1,
           ownLine: isOwnLine(source, at),
         });
-      } else children.push(copyNode(cursor, source, starts, comments));
+      } else children.push(copyNode(cursor, grammar, source, starts, comments));
     } while (cursor.gotoNextSibling());
     cursor.gotoParent();
   }

@@ -194,11 +194,12 @@ test('the ST-04 job bundle: jobs compute, fixed workers, graceful shutdown and t
     'src/streaming/legacy_pipeline.py': placed(sample('Rule ST-06'), APPROVED),
   });
   assert.deepEqual(r.problems, []);
-  // Fact: the sample writes `max_retries: -1` at the job level (reference line 510); a job's
+  // Facts: the sample writes `max_retries: -1` at the job level (reference line 510); a job's
   // settings have no such field — retries belong to each task — so the unlimited retries it
-  // intends never apply.
-  assert.deepEqual(found, ['L510 RSS-RETRIES warning']);
-  assert.match(r.findings[0]!.fix, /move max_retries: -1 into each task/);
+  // intends never apply. And the job alerts no one when its stream fails (the checklist's
+  // "Monitoring configured"; reported at the job's key, line 500).
+  assert.deepEqual(found, ['L500 SDP-NOTIFICATIONS warning', 'L510 RSS-RETRIES warning']);
+  assert.match(r.findings[1]!.fix, /move max_retries: -1 into each task/);
   assert.ok(r.files.includes('src/streaming/legacy_pipeline.py'));
 });
 
@@ -217,9 +218,12 @@ test('the ST-04 job moved to all-purpose compute (retries on its task): ST-04 at
     'resources/streaming_job.yml': job,
     'src/streaming/legacy_pipeline.py': placed(sample('Rule ST-06'), APPROVED),
   });
-  assert.deepEqual(found, ['resources/streaming_job.yml:28 ST-04 error']);
+  assert.deepEqual(found, [
+    'resources/streaming_job.yml:4 SDP-NOTIFICATIONS warning',
+    'resources/streaming_job.yml:28 ST-04 error',
+  ]);
   assert.equal(
-    r.findings[0]!.message,
+    r.findings[1]!.message,
     "task 'stream' of job 'streaming_job' streams on all-purpose compute (existing_cluster_id)",
   );
 });

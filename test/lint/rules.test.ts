@@ -128,8 +128,24 @@ test('jobs: a streaming task on an autoscaling job cluster, without retries or g
   );
   assert.deepEqual(
     r.findings.map((f) => `${f.line} ${f.rule}`),
-    ['9 RSS-GRACEFUL-SHUTDOWN', '11 ST-05', '15 RSS-RETRIES'],
+    ['3 SDP-NOTIFICATIONS', '9 RSS-GRACEFUL-SHUTDOWN', '11 ST-05', '15 RSS-RETRIES'],
   );
+  // a failure notification on the job, or on a task, is monitoring enough for SDP-NOTIFICATIONS
+  for (const at of [
+    ['', '\n      email_notifications:\n        on_failure: [oncall@company.com]'],
+    ['          webhook_notifications:\n            on_failure: [{id: pager}]\n', ''],
+  ]) {
+    const notified = await lintFiles(
+      bundle(
+        JOB(
+          `        - task_key: stream\n          job_cluster_key: main\n${at[0]}          notebook_task:\n            notebook_path: ../src/stream\n`,
+          at[1],
+        ),
+        { 'src/stream.py': STREAM_PY },
+      ),
+    );
+    assert.ok(!notified.findings.some((f) => f.rule === 'SDP-NOTIFICATIONS'), at.join());
+  }
 });
 
 test('jobs: a batch task (its code read) may autoscale; a task whose code cannot be read is assumed to stream for ST-04/ST-05 only', async () => {
@@ -167,7 +183,7 @@ test('jobs: a batch task (its code read) may autoscale; a task whose code cannot
   );
   assert.deepEqual(
     continuous.findings.map((f) => f.rule),
-    ['RSS-GRACEFUL-SHUTDOWN', 'ST-05'],
+    ['SDP-NOTIFICATIONS', 'RSS-GRACEFUL-SHUTDOWN', 'ST-05'],
   );
 });
 
