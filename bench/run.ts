@@ -14,6 +14,10 @@ const BENCHES: Record<
     summary: 'continuous run fed one file per second: files per table, RSS slope, file-to-queryable latency',
     load: () => import('./soak.ts'),
   },
+  lint: {
+    summary: 'sluice lint over 1,000 generated SQL, Python and YAML files',
+    load: () => import('./lint.ts'),
+  },
   example: {
     summary: 'the example pipeline vs raw DuckDB SQL and a hand-written Node.js script',
     load: () => import('./example.ts'),

@@ -48,6 +48,11 @@ const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/events.ts')).eventsCommand,
   },
   {
+    name: 'lint',
+    summary: 'check pipelines, bundles, SQL and Python against the streaming golden rules (ST-01…ST-06)',
+    load: async () => (await import('./commands/lint.ts')).lintCommand,
+  },
+  {
     name: 'export',
     summary: 'write the pipeline as a Databricks Asset Bundle or an open-source Spark pipeline project',
     load: async () => (await import('./commands/export.ts')).exportCommand,

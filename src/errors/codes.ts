@@ -289,6 +289,13 @@ export const ERROR_CODES = {
       'A function got a value sluice cannot compute exactly as Spark does (the message says which); the query fails rather than give another result.',
   },
   // end string, regex, URL, hash and misc functions (issue 13)
+  // lint (issue 17)
+  LINT_CONFIG_INVALID: {
+    domain: 'user',
+    summary: 'A .sluicelint.yml or a spec lint: key names an unknown rule or severity.',
+  },
+  LINT_PATH_NOT_FOUND: { domain: 'user', summary: 'A path given to sluice lint does not exist.' },
+  // end lint (issue 17)
 } as const satisfies Record<string, { domain: ErrorDomain; summary: string }>;
 
 export type ErrorDomain = 'user' | 'external' | 'internal';

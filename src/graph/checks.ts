@@ -410,13 +410,32 @@ const validExpectations: GraphCheck = {
   },
 };
 
-/** Warning MISSING_EXPECTATIONS (rule ST-02): every streaming table should declare expectations. */
+/**
+ * Whether a table is a quarantine table — the reference's pattern for rows that fail another
+ * table's expectations: `quarantine` is a word of its name (`quarantine_orders`,
+ * `events_quarantine`) or its `quality` property is `quarantine`. It keeps failing rows on
+ * purpose, so rule ST-02 (and lint) do not ask it for expectations of its own.
+ */
+export function isQuarantineTable(d: Pick<Dataset, 'name' | 'properties'>): boolean {
+  return (
+    d.name
+      .toLowerCase()
+      .split(/[^a-z0-9]+/)
+      .includes('quarantine') || d.properties.quality?.toLowerCase() === 'quarantine'
+  );
+}
+
+/**
+ * Warning MISSING_EXPECTATIONS (rule ST-02): every streaming table but a quarantine table should
+ * declare expectations. `sluice lint` owns the rule: its configuration can silence it or make it
+ * an error for `validate` (see src/lint/validation.ts).
+ */
 const streamingTablesHaveExpectations: GraphCheck = {
   name: 'streaming tables have expectations (ST-02)',
   run(ctx) {
     const out: SluiceError[] = [];
     for (const d of ctx.index.datasets.values()) {
-      if (d.kind !== 'streaming_table' || d.expectations.length > 0) continue;
+      if (d.kind !== 'streaming_table' || d.expectations.length > 0 || isQuarantineTable(d)) continue;
       out.push(
         error(
           'MISSING_EXPECTATIONS',

@@ -1,7 +1,14 @@
-export { type CheckContext, ERROR_CHECKS, type GraphCheck, WARNING_CHECKS } from './checks.ts';
+export {
+  type CheckContext,
+  ERROR_CHECKS,
+  type GraphCheck,
+  isQuarantineTable,
+  WARNING_CHECKS,
+} from './checks.ts';
 export { buildExecutionPlan, flowKind } from './execution-plan.ts';
 export { type LoadedPipeline, listLibraryFiles, loadPipelineDefinitions } from './load.ts';
 export { didYouMean, editDistance, isUsableName } from './names.ts';
+export { sqlNotebookAsScript } from './notebooks.ts';
 export { findCycles, topologicalOrder } from './plan.ts';
 export { DatasetNames } from './resolve.ts';
 export type {

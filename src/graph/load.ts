@@ -4,6 +4,7 @@ import picomatch from 'picomatch';
 import { compileRegistrations, importTsPipelineFiles } from '../api/index.ts';
 import { SluiceError, toSluiceError } from '../errors/index.ts';
 import type { Dataset, Flow, PipelineDefinitions } from '../model/index.ts';
+import { findPythonDefinitions, PythonParser } from '../python/index.ts';
 import type { PipelineSpec } from '../spec/index.ts';
 import type { SqlCompiler } from '../sql/index.ts';
 import { sqlNotebookAsScript } from './notebooks.ts';
@@ -72,11 +73,49 @@ function located(e: unknown, file: string): SluiceError {
   });
 }
 
-function pythonRefused(file: string): SluiceError {
-  return new SluiceError(
-    'PYTHON_LIBRARY_NOT_SUPPORTED',
-    `${file} is Python pipeline code; sluice runs SQL and TypeScript libraries (its TypeScript API mirrors the Python one) — port the file, or leave it out of the libraries`,
-    { params: { file }, location: { file, line: 1 } },
+const PYTHON_REFUSAL =
+  'sluice runs SQL and TypeScript libraries (its TypeScript API mirrors the Python one) — port the file, or leave it out of the libraries';
+
+const KIND_WORDS: Record<string, string> = {
+  streaming_table: 'streaming table',
+  materialized_view: 'materialized view',
+  temporary_view: 'view',
+};
+
+/**
+ * The refusal of a Python library file: one PYTHON_LIBRARY_NOT_SUPPORTED per dataset it defines
+ * (read with tree-sitter's Python grammar, never run), at the dataset's own line, so readers of
+ * those datasets are reported as downstream of them rather than reading undefined names; one for
+ * the file when it defines none that can be read.
+ */
+async function pythonRefused(
+  file: string,
+  abs: string,
+  parser: () => Promise<PythonParser>,
+): Promise<SluiceError[]> {
+  const whole = () =>
+    new SluiceError('PYTHON_LIBRARY_NOT_SUPPORTED', `${file} is Python pipeline code; ${PYTHON_REFUSAL}`, {
+      params: { file },
+      location: { file, line: 1 },
+    });
+  let datasets: ReturnType<typeof findPythonDefinitions>['datasets'];
+  try {
+    datasets = findPythonDefinitions((await parser()).parse(await readFile(abs, 'utf8'))).datasets;
+  } catch {
+    return [whole()];
+  }
+  if (datasets.length === 0) return [whole()];
+  return datasets.map(
+    (d) =>
+      new SluiceError(
+        'PYTHON_LIBRARY_NOT_SUPPORTED',
+        `${KIND_WORDS[d.kind] ?? 'dataset'} '${d.name}' is defined in Python (${file}); ${PYTHON_REFUSAL}`,
+        {
+          dataset: d.name,
+          params: { file, kind: d.kind },
+          location: { file, line: d.position.line, column: d.position.column },
+        },
+      ),
   );
 }
 
@@ -113,9 +152,19 @@ export async function loadPipelineDefinitions(spec: PipelineSpec, sql: SqlCompil
     { root: spec.root },
   ).then((results) => new Map(tsFiles.map((f, i) => [f, results[i]!])));
   const pending: Promise<FileResult>[] = [];
+  // Opened on the first Python file, closed once every file is read.
+  let python: Promise<PythonParser> | undefined;
+  const parser = () => (python ??= PythonParser.open());
   for (const file of files) {
     if (file.endsWith('.py')) {
-      pending.push(Promise.resolve({ datasets: [], flows: [], settings: [], errors: [pythonRefused(file)] }));
+      pending.push(
+        pythonRefused(file, join(spec.root, file), parser).then((errors) => ({
+          datasets: [],
+          flows: [],
+          settings: [],
+          errors,
+        })),
+      );
       continue;
     }
     if (file.endsWith('.sql')) {
@@ -143,7 +192,9 @@ export async function loadPipelineDefinitions(spec: PipelineSpec, sql: SqlCompil
   const flows: Flow[] = [];
   const settings: PipelineDefinitions['settings'][number][] = [];
   const errors: SluiceError[] = [];
-  for (const r of await Promise.all(pending)) {
+  const results = await Promise.all(pending);
+  if (python) (await python).close();
+  for (const r of results) {
     datasets.push(...r.datasets);
     flows.push(...r.flows);
     settings.push(...r.settings);

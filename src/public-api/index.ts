@@ -10,6 +10,20 @@ export {
   exportPipeline,
 } from './export.ts';
 export { initPipeline } from './init.ts';
+export {
+  formatLintText,
+  LINT_RULES,
+  type LintFinding,
+  type LintPipelinesOptions,
+  type LintResult,
+  type LintRule,
+  lintFailed,
+  lintPipelines,
+  lintResultToSarif,
+  lintToJson,
+  type Severity,
+  summarizeWarnings,
+} from './lint.ts';
 export { type MaintainPipelineOptions, maintainPipeline } from './maintain.ts';
 export { type QueryOptions, query } from './query.ts';
 export { type RunPipelineOptions, type RunPipelineOutcome, runPipeline } from './run.ts';

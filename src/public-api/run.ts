@@ -9,6 +9,7 @@ import {
 } from '../engine/index.ts';
 import { SluiceError } from '../errors/index.ts';
 import { didYouMean, type ValidationResult, validatePipelineFolder } from '../graph/index.ts';
+import { applyLintSettings } from '../lint/index.ts';
 import { type PipelineListenersOptions, pipelineListeners } from '../observers/index.ts';
 import type { BundleSelection } from '../spec/index.ts';
 import { inSession, type Session } from './session.ts';
@@ -68,12 +69,15 @@ export function runPipeline(
 ): Promise<RunPipelineOutcome> {
   refreshSelection(options);
   return inSession(options.session, async (session) => {
-    const v = await validatePipelineFolder(dir, {
-      cwd: options.cwd ?? process.cwd(),
-      ...options.bundle,
-      sql: session.sql,
-      db: session.db,
-    });
+    const v = await applyLintSettings(
+      await validatePipelineFolder(dir, {
+        cwd: options.cwd ?? process.cwd(),
+        ...options.bundle,
+        sql: session.sql,
+        db: session.db,
+      }),
+      'run',
+    );
     if (!v.runnable || !v.graph || !v.spec)
       return { kind: 'invalid', errors: v.errors, warnings: v.warnings };
     // Refresh options name datasets as the user types them (case-insensitively, as Spark); an

@@ -1,4 +1,5 @@
 import { type ValidationResult, validatePipelineFolder } from '../graph/index.ts';
+import { applyLintSettings } from '../lint/index.ts';
 import type { LoadSpecOptions } from '../spec/index.ts';
 import { inSession, type Session } from './session.ts';
 
@@ -10,10 +11,13 @@ export interface ValidateOptions extends LoadSpecOptions {
  * Loads the pipeline in `dir` (a folder or spec file; without it the spec is searched from
  * `cwd` upwards) and validates its dataflow graph: every error at once, root causes apart from
  * their downstream consequences. Never throws for the user's mistakes: a missing or invalid spec
- * is the single error of an invalid result.
+ * is the single error of an invalid result. Rule ST-02 (MISSING_EXPECTATIONS) follows the
+ * pipeline's lint settings (see `applyLintSettings`).
  */
 export function validatePipeline(dir?: string, options: ValidateOptions = {}): Promise<ValidationResult> {
-  return inSession(options.session, (s) => validatePipelineFolder(dir, { ...options, sql: s.sql, db: s.db }));
+  return inSession(options.session, async (s) =>
+    applyLintSettings(await validatePipelineFolder(dir, { ...options, sql: s.sql, db: s.db }), 'validate'),
+  );
 }
 
 /** The `--format json` document. Stable field names; errors are SluiceError.toJSON(). */

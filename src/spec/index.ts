@@ -1,8 +1,16 @@
 export { DATABRICKS_ONLY_FIELDS } from './bundle/bundle-pipeline.ts';
-export { BUNDLE_FILE_NAMES, type BundleOptions } from './bundle/load-bundle.ts';
+export {
+  BUNDLE_FILE_NAMES,
+  type BundleOptions,
+  type BundleResource,
+  type LoadedBundle,
+  loadBundle,
+} from './bundle/load-bundle.ts';
+export { readYamlFile, type YamlFile } from './bundle/yaml-file.ts';
 export {
   type BundleSelection,
   type BundleSource,
+  bundlePipelineSpec,
   checkGlobPattern,
   DEFAULT_LIBRARIES,
   findSpecFile,

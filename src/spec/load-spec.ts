@@ -5,7 +5,12 @@ import { type Document, isMap, isScalar, LineCounter, parseDocument } from 'yaml
 import type * as z from 'zod/mini';
 import { SluiceError, type SourceLocation } from '../errors/index.ts';
 import { bundlePipelineFields, choosePipeline } from './bundle/bundle-pipeline.ts';
-import { BUNDLE_FILE_NAMES, type BundleOptions, loadBundle } from './bundle/load-bundle.ts';
+import {
+  BUNDLE_FILE_NAMES,
+  type BundleOptions,
+  type LoadedBundle,
+  loadBundle,
+} from './bundle/load-bundle.ts';
 import { type NotificationAlert, rawSpecSchema } from './schema.ts';
 
 /** File names recognised as a pipeline spec, in order of preference. */
@@ -302,8 +307,18 @@ async function loadBundleSpec(
   root: string,
   options: LoadSpecOptions,
 ): Promise<PipelineSpec> {
-  const bundle = await loadBundle(specFile, root, options);
-  const resource = choosePipeline(bundle, options.pipeline);
+  return bundlePipelineSpec(await loadBundle(specFile, root, options), options.pipeline);
+}
+
+/**
+ * The spec of pipeline `key` (or the only pipeline) of a bundle already loaded, as `loadSpec`
+ * gives it; lets a caller that reads every pipeline of a bundle (`sluice lint`) load the bundle
+ * once. @throws SluiceError BUNDLE_PIPELINE_NOT_FOUND, BUNDLE_INVALID.
+ */
+export function bundlePipelineSpec(bundle: LoadedBundle, key: string | undefined): PipelineSpec {
+  const specFile = bundle.file.path;
+  const root = bundle.root;
+  const resource = choosePipeline(bundle, key);
   const p = bundlePipelineFields(bundle, resource);
   for (const lib of p.libraries)
     if ('glob' in lib)

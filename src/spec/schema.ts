@@ -52,6 +52,12 @@ export const rawSpecSchema = z.strictObject({
     ),
   ),
   tags: z.optional(stringMap),
+  /** `sluice lint` settings: a severity per rule id (rule ids are checked by the lint config loader). */
+  lint: z.optional(
+    z.strictObject({
+      rules: z.optional(z.record(z.string(), z.enum(['off', 'note', 'warning', 'error']))),
+    }),
+  ),
   /** SMTP server for email notifications (each field may instead come from SLUICE_SMTP_* variables). */
   smtp: z.optional(
     z.strictObject({

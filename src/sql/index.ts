@@ -159,3 +159,10 @@ export class SqlCompiler {
     return p;
   }
 }
+export {
+  queryReads,
+  readSqlDeclarations,
+  type SqlDeclarations,
+  type SqlFlowDeclaration,
+  type SqlRead,
+} from './declarations.ts';

@@ -5,6 +5,7 @@ import {
   formatLocation,
   type ResolvedInput,
   type SluiceError,
+  summarizeWarnings,
   type ValidationResult,
   validatePipeline,
   validationToJson,
@@ -22,6 +23,7 @@ without it the spec is searched from the working directory upwards.
 
 Options:
   --format text|json  text (default) or one JSON object for machines
+  --verbose           list every streaming table without expectations (rule ST-02)
 
 Exit codes: 0 valid (warnings allowed), 1 invalid, 2 usage error.`;
 
@@ -41,7 +43,7 @@ function inputLabel(i: ResolvedInput): string {
   return i.streaming ? `STREAM ${i.dataset}` : i.dataset;
 }
 
-function renderText(r: ValidationResult): string {
+function renderText(r: ValidationResult, verbose: boolean): string {
   const lines: string[] = [];
   const graph = r.graph;
   if (r.spec && graph) {
@@ -90,7 +92,12 @@ function renderText(r: ValidationResult): string {
   };
   section('Errors', r.errors);
   section('Not checked further because an input failed', r.downstream);
-  section('Warnings', r.warnings);
+  if (r.warnings.length > 0) {
+    // Repeated ST-02 warnings (MISSING_EXPECTATIONS) are one line unless --verbose.
+    lines.push(`Warnings (${r.warnings.length}):`);
+    for (const w of summarizeWarnings(r.warnings, formatError, { verbose })) lines.push(`  ${w}`);
+    lines.push('');
+  }
   const warn =
     r.warnings.length > 0 ? `, ${r.warnings.length} warning${r.warnings.length === 1 ? '' : 's'}` : '';
   const runs = r.graph ? [...r.graph.datasets.keys()].filter((d) => !r.graph!.failed.has(d)).length : 0;
@@ -113,6 +120,7 @@ export const validateCommand: CliCommand = {
   async run(args, io) {
     const { values, positionals } = parseCliArgs(args, {
       format: { type: 'string', default: 'text' },
+      verbose: { type: 'boolean', default: false },
       ...PIPELINE_OPTIONS,
     });
     const selected = pipelineSelection(values, positionals[0], io.cwd);
@@ -126,7 +134,7 @@ export const validateCommand: CliCommand = {
     }
     const result = await validatePipeline(selected.dir, { cwd: io.cwd, ...selected.bundle });
     if (values.format === 'json') io.stdout.write(`${JSON.stringify(validationToJson(result), null, 2)}\n`);
-    else io.stdout.write(renderText(result));
+    else io.stdout.write(renderText(result, values.verbose));
     return result.valid ? EXIT.ok : EXIT.failed;
   },
 };
