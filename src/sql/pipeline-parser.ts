@@ -514,7 +514,9 @@ export class StatementParser {
       if (depth === 0 && (isSymbol(t, ',') || isSymbol(t, ')'))) break;
       if (
         depth === 0 &&
-        ['NOT', 'COMMENT', 'GENERATED', 'DEFAULT', 'MASK', 'PRIMARY', 'NULL'].some((w) => isWord(t, w))
+        ['NOT', 'COMMENT', 'GENERATED', 'DEFAULT', 'MASK', 'PRIMARY', 'FOREIGN', 'CONSTRAINT', 'NULL'].some(
+          (w) => isWord(t, w),
+        )
       )
         break;
       if (isSymbol(t, '(') || isSymbol(t, '<')) depth++;
@@ -533,8 +535,13 @@ export class StatementParser {
         nullable = false;
       } else if (this.acceptWord('NULL')) nullable = true;
       else if (this.acceptWord('COMMENT')) comment = this.stringLiteral('the column comment');
-      else if (this.acceptWord('GENERATED', 'DEFAULT', 'MASK', 'PRIMARY')) this.skipElement();
-      else this.fail('unexpected text in column definition');
+      // Key constraints are informational on Databricks (not enforced): read and left out.
+      else if (this.acceptWord('GENERATED', 'DEFAULT', 'MASK', 'PRIMARY', 'FOREIGN')) this.skipElement();
+      else if (this.acceptWord('CONSTRAINT')) {
+        this.identifier('the constraint name');
+        if (!isWord(this.peek(), 'PRIMARY') && !isWord(this.peek(), 'FOREIGN'))
+          this.fail('a column constraint is PRIMARY KEY or FOREIGN KEY');
+      } else this.fail('unexpected text in column definition');
     }
     return Object.freeze({
       name,

@@ -131,8 +131,8 @@ test('table clauses in any order, column definitions and ignored key constraints
   const text = `CREATE OR REFRESH STREAMING TABLE events (
   id BIGINT NOT NULL COMMENT 'the id',
   amount DECIMAL(10, 2),
-  tags ARRAY<STRING>,
-  attrs MAP<STRING, STRUCT<a: INT, b: STRING>>,
+  tags ARRAY<STRING> FOREIGN KEY REFERENCES cat.sch.tags,
+  attrs MAP<STRING, STRUCT<a: INT, b: STRING>> CONSTRAINT fk_attrs FOREIGN KEY REFERENCES parent (a) NOT ENFORCED,
   CONSTRAINT pk PRIMARY KEY (id),
   CONSTRAINT positive EXPECT (amount > 0) ON VIOLATION QUARANTINE
 )
