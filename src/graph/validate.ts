@@ -39,7 +39,8 @@ export interface GraphValidation {
 
 /**
  * Codes that refuse one dataset's query for a construct sluice does not support (a function or
- * syntax it cannot translate exactly, a user-defined or AI function, state across micro-batches):
+ * syntax it cannot translate exactly, a user-defined or AI function, a file format it does not
+ * read, state across micro-batches):
  * the pipeline is sound and the rest of it can run. A user's mistake (an undefined name, a cycle,
  * a wrong flow type) is never dataset-local: it stops the whole update, as on Databricks.
  */
@@ -48,6 +49,7 @@ export const DATASET_LOCAL_CODES: ReadonlySet<string> = new Set([
   'UNSUPPORTED_SQL_SYNTAX',
   'UNSUPPORTED_REGEX',
   'UNSUPPORTED_CAST',
+  'UNSUPPORTED_FILE_FORMAT',
   'STREAMING_QUERY_NOT_SUPPORTED',
 ]);
 
