@@ -14,6 +14,11 @@ const BENCHES: Record<
     summary: 'continuous run fed one file per second: files per table, RSS slope, file-to-queryable latency',
     load: () => import('./soak.ts'),
   },
+  ui: {
+    summary:
+      'sluice ui on a 200-dataset pipeline with 1,000 updates: start-up, first meaningful paint, live latency',
+    load: () => import('./ui.ts'),
+  },
   example: {
     summary: 'the example pipeline vs raw DuckDB SQL and a hand-written Node.js script',
     load: () => import('./example.ts'),
