@@ -2,12 +2,16 @@
  * The dashboard in a real headless Chromium (Debian's `chromium`, driven by playwright-core):
  * the example pipeline's graph, pass rates equal to the CLI summary's, the quarantine browser
  * against `sluice query`, an update started from the page followed live, a failing update's
- * code and file:line. Screenshots of each page go to .tmp/ui-screenshots/.
+ * code and file:line; forged requests (a rebinding host name, another origin, no token) refused.
+ * Screenshots of each page go to .tmp/ui-screenshots/.
  */
 import assert from 'node:assert/strict';
 import { copyFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { query } from '../../src/index.ts';
 import { type Dashboard, startDashboard } from '../../src/server/index.ts';
@@ -55,7 +59,11 @@ test('the dashboard in Chromium', { skip: SKIP, timeout: 180_000 }, async (t) =>
   assert.equal(run.code, 0, run.stderr);
   const printed = summaryPassRates(run.stdout);
   const dashboard: Dashboard = await startDashboard({ dir, port: 0, pollMs: 50 });
-  const browser: Browser = await chromium.launch({ executablePath: executable!, args: ['--no-sandbox'] });
+  // rebind.test resolves to 127.0.0.1, as a DNS-rebinding attacker's name would.
+  const browser: Browser = await chromium.launch({
+    executablePath: executable!,
+    args: ['--no-sandbox', '--host-resolver-rules=MAP rebind.test 127.0.0.1'],
+  });
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -231,6 +239,50 @@ test('the dashboard in Chromium', { skip: SKIP, timeout: 180_000 }, async (t) =>
       await shot(page, 'full-refresh-dialog');
       await page.click('.modal button >> text=Cancel');
     });
+
+    await t.test(
+      'forged requests from the browser are rejected: rebinding, another origin, no token',
+      async () => {
+        const port = new URL(dashboard.url).port;
+        const api = `${dashboard.url}api/p/${id}`;
+        const updatesBefore = ((await (await fetch(`${api}/updates`)).json()) as { total: number }).total;
+        // DNS rebinding: the dashboard reached under another name is refused.
+        const rebound = await page.goto(`http://rebind.test:${port}/`);
+        assert.equal(rebound?.status(), 403);
+        assert.match((await rebound?.text()) ?? '', /UI_HOST_REJECTED/);
+        await shot(page, 'rejected-rebinding');
+        // Another origin (a page served on another port): its reads and its writes are refused.
+        const other = createServer((_req, res) => {
+          res.writeHead(200, { 'Content-Type': 'text/html' });
+          res.end('<!doctype html><title>elsewhere</title>');
+        });
+        await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+        try {
+          await page.goto(`http://127.0.0.1:${(other.address() as AddressInfo).port}/`);
+          const outcome = (await page.evaluate(`(async () => {
+          const read = await fetch(${JSON.stringify(`${api}/updates`)}).then(() => 'read', (e) => e.name);
+          const write = await fetch(${JSON.stringify(`${api}/updates`)}, {
+            method: 'POST', mode: 'no-cors', headers: { 'Content-Type': 'text/plain' }, body: '{}',
+          }).then((r) => r.type, (e) => e.name);
+          return { read, write };
+        })()`)) as { read: string; write: string };
+          assert.equal(outcome.read, 'TypeError', 'the cross-origin read fails');
+          assert.equal(outcome.write, 'opaque');
+        } finally {
+          await new Promise((resolve) => other.close(resolve));
+        }
+        // The dashboard's own page without the token: refused with the code, readable there.
+        await go('graph');
+        await page.waitForSelector('[data-testid="node"]');
+        const noToken = (await page.evaluate(`fetch(${JSON.stringify(`/api/p/${id}/updates`)}, {
+        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}',
+      }).then(async (r) => [r.status, (await r.json()).error.code])`)) as [number, string];
+        assert.deepEqual(noToken, [403, 'UI_TOKEN_INVALID']);
+        await sleep(300);
+        const updatesAfter = ((await (await fetch(`${api}/updates`)).json()) as { total: number }).total;
+        assert.equal(updatesAfter, updatesBefore, 'no forged request started an update');
+      },
+    );
 
     await t.test('a failing update shows its error code and file:line', async () => {
       const failing = writeFailingPipeline(join(tmpDir('ui-browser-fail'), 'failing'));
