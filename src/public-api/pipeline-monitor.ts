@@ -225,7 +225,10 @@ export class PipelineMonitor {
       }),
       runQuery(`SELECT count(*) AS n FROM (${scan}) AS t ${where}`, { cwd: this.root, db }),
     ]);
-    return { ...page, total: Number(count.rows[0]?.n ?? 0), version: snap.version };
+    // Types as the Schema shows them (Spark's DDL names), where the column is in the table's schema.
+    const spark = new Map(snap.schema.fields.map((f) => [f.name, typeName(f.type)]));
+    const types = page.columns.map((c, i) => spark.get(c) ?? page.types[i] ?? '');
+    return { ...page, types, total: Number(count.rows[0]?.n ?? 0), version: snap.version };
   }
 
   async close(): Promise<void> {

@@ -67,6 +67,25 @@ export interface EdgeJson {
   readonly source: boolean;
 }
 
+/** A node of the laid-out graph: its box (top-left corner and size) in graph coordinates. */
+export interface PlacedJson {
+  readonly id: string;
+  readonly kind: 'dataset' | 'source';
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** The graph laid out left to right (by the server, once per validation): boxes and edge paths. */
+export interface GraphLayoutJson {
+  readonly nodes: readonly PlacedJson[];
+  /** SVG path data of each edge, from the right side of `from` to the left side of `to`. */
+  readonly edges: readonly { readonly from: string; readonly to: string; readonly d: string }[];
+  readonly width: number;
+  readonly height: number;
+}
+
 /** `GET /api/p/:id/graph`: the validated dataflow graph. */
 export interface GraphJson {
   readonly pipeline: { readonly name: string; readonly folder: string; readonly storage: string };
@@ -78,6 +97,7 @@ export interface GraphJson {
   readonly errors: readonly ErrorJson[];
   readonly warnings: readonly ErrorJson[];
   readonly continuous: boolean;
+  readonly layout: GraphLayoutJson;
 }
 
 export interface BatchJson {

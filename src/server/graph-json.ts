@@ -5,6 +5,7 @@
 import { relative } from 'node:path';
 import type { Dataset, ValidationResult } from '../index.ts';
 import type { DatasetJson, EdgeJson, GraphJson, SourceJson } from './dashboard-types.ts';
+import { layoutGraph } from './graph-layout.ts';
 import { errorJson } from './update-status.ts';
 
 /** The Delta table name a stored dataset has under the pipeline's storage (`storedTables` naming). */
@@ -72,7 +73,9 @@ export function graphJson(v: ValidationResult, cwd: string): GraphJson {
       }
     }
   }
+  const laidOut = { datasets, sources: [...sources.values()], edges };
   return {
+    layout: layoutGraph(laidOut),
     pipeline: {
       name: v.spec?.name ?? '(invalid spec)',
       folder: v.spec ? displayFolder(v.spec.root, cwd) : '',

@@ -19,7 +19,7 @@ function storedDatasets(view: PipelineView): DatasetJson[] {
 export function Controls({ view }: { view: PipelineView }) {
   const [dialog, setDialog] = useState<Dialog>(undefined);
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ErrorJson | undefined>(undefined);
+  const [error, setError] = useState<{ title: string; error: ErrorJson } | undefined>(undefined);
   const [menu, setMenu] = useState(false);
   const running = view.status?.running ?? null;
 
@@ -31,7 +31,7 @@ export function Controls({ view }: { view: PipelineView }) {
       await postJson(`${view.base}/updates`, request);
       setDialog(undefined);
     } catch (e) {
-      setError(asError(e));
+      setError({ title: 'The update did not start', error: asError(e) });
     } finally {
       setBusy(false);
     }
@@ -42,7 +42,7 @@ export function Controls({ view }: { view: PipelineView }) {
     try {
       await postJson(`${view.base}/stop`, {});
     } catch (e) {
-      setError(asError(e));
+      setError({ title: 'The update was not stopped', error: asError(e) });
     } finally {
       setBusy(false);
     }
@@ -111,7 +111,7 @@ export function Controls({ view }: { view: PipelineView }) {
           <button type="button" class="close" aria-label="Dismiss" onClick={() => setError(undefined)}>
             ×
           </button>
-          <ErrorBox error={error} title="The update did not start" />
+          <ErrorBox error={error.error} title={error.title} />
         </div>
       ) : null}
       {dialog ? (

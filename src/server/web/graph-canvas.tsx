@@ -1,89 +1,14 @@
 /**
- * The dataflow graph, laid out left to right by dagre (datasets as cards, file sources as
- * pills, streaming reads solid and batch reads dashed), with zoom (wheel, buttons) and pan
+ * The dataflow graph as the server laid it out (graph-layout.ts: datasets as cards, file sources
+ * as pills, streaming reads solid and batch reads dashed), with zoom (wheel, buttons) and pan
  * (drag). Cards are HTML over an SVG edge layer, both in one transformed plane.
  */
-import { Graph, layout } from '@dagrejs/dagre';
 import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { EdgeJson, GraphJson } from '../dashboard-types.ts';
+import type { EdgeJson, GraphJson, GraphLayoutJson, PlacedJson } from '../dashboard-types.ts';
 
-export const CARD = { width: 236, height: 84 };
-const SOURCE = { width: 200, height: 40 };
-
-export interface Placed {
-  readonly id: string;
-  readonly kind: 'dataset' | 'source';
-  readonly x: number;
-  readonly y: number;
-  readonly width: number;
-  readonly height: number;
-}
-
-interface Laid {
-  readonly nodes: readonly Placed[];
-  readonly edges: readonly { edge: EdgeJson; d: string }[];
-  readonly width: number;
-  readonly height: number;
-}
-
-type Point = { readonly x: number; readonly y: number };
-type Box = Point & { readonly width: number; readonly height: number };
-
-/**
- * An edge from the right side of `from` to the left side of `to`, through dagre's interior
- * points (the dummy nodes of an edge that skips ranks), as horizontal-tangent cubic segments.
- */
-function pathOf(from: Box, to: Box, points: readonly Point[]): string {
-  const start = { x: from.x + from.width / 2, y: from.y };
-  const end = { x: to.x - to.width / 2, y: to.y };
-  // A one-rank edge has a single interior point (dagre's half rank): a plain S-curve is cleaner.
-  const interior = points.slice(1, -1);
-  const inner = interior.length < 2 ? [] : interior.filter((p) => p.x > start.x + 4 && p.x < end.x - 4);
-  const all = [start, ...inner, end];
-  let d = `M${start.x},${start.y}`;
-  for (let i = 1; i < all.length; i++) {
-    const p = all[i - 1]!;
-    const n = all[i]!;
-    const mx = (p.x + n.x) / 2;
-    d += ` C${mx},${p.y} ${mx},${n.y} ${n.x},${n.y}`;
-  }
-  return d;
-}
-
-/** Lays the graph out (memoize: dagre is the costly part of a big graph). */
-export function layoutGraph(graph: GraphJson): Laid {
-  const g = new Graph({ multigraph: false });
-  g.setGraph({ rankdir: 'LR', nodesep: 22, ranksep: 64, marginx: 24, marginy: 24 });
-  g.setDefaultEdgeLabel(() => ({}));
-  for (const s of graph.sources) g.setNode(s.id, { ...SOURCE });
-  for (const d of graph.datasets) g.setNode(d.name, { ...CARD });
-  for (const e of graph.edges) if (g.hasNode(e.from) && g.hasNode(e.to)) g.setEdge(e.from, e.to);
-  layout(g);
-  const nodes: Placed[] = [];
-  for (const s of graph.sources) {
-    const n = g.node(s.id);
-    nodes.push({
-      id: s.id,
-      kind: 'source',
-      x: n.x - SOURCE.width / 2,
-      y: n.y - SOURCE.height / 2,
-      ...SOURCE,
-    });
-  }
-  for (const d of graph.datasets) {
-    const n = g.node(d.name);
-    nodes.push({ id: d.name, kind: 'dataset', x: n.x - CARD.width / 2, y: n.y - CARD.height / 2, ...CARD });
-  }
-  const edges = graph.edges
-    .filter((e) => g.hasEdge(e.from, e.to))
-    .map((edge) => ({
-      edge,
-      d: pathOf(g.node(edge.from) as Box, g.node(edge.to) as Box, g.edge(edge.from, edge.to)?.points ?? []),
-    }));
-  const info = g.graph();
-  return { nodes, edges, width: info.width ?? 0, height: info.height ?? 0 };
-}
+/** A node of the laid-out graph. */
+export type Placed = PlacedJson;
 
 interface View {
   readonly x: number;
@@ -91,7 +16,7 @@ interface View {
   readonly k: number;
 }
 
-function fit(l: Laid, box: DOMRect | undefined): View {
+function fit(l: GraphLayoutJson, box: DOMRect | undefined): View {
   if (!box || l.width === 0) return { x: 0, y: 0, k: 1 };
   const k = Math.min(1, (box.width - 16) / l.width, (box.height - 16) / l.height);
   const kk = Math.max(0.2, k);
@@ -104,7 +29,11 @@ export function GraphCanvas(props: {
   edgeClass: (edge: EdgeJson) => string;
   onBackground: () => void;
 }) {
-  const laid = useMemo(() => layoutGraph(props.graph), [props.graph]);
+  const laid = props.graph.layout;
+  const edgeOf = useMemo(
+    () => new Map(props.graph.edges.map((e) => [`${e.from}\u2192${e.to}`, e])),
+    [props.graph],
+  );
   const box = useRef<HTMLDivElement>(null);
   const [view, setView] = useState<View>({ x: 0, y: 0, k: 1 });
   const drag = useRef<{ x: number; y: number; vx: number; vy: number; moved: boolean } | null>(null);
@@ -169,16 +98,19 @@ export function GraphCanvas(props: {
               <path d="M0,0 L10,5 L0,10 z" class="arrow-head" />
             </marker>
           </defs>
-          {laid.edges.map(({ edge, d }) => (
-            <path
-              key={`${edge.from}→${edge.to}`}
-              d={d}
-              class={`edge ${edge.streaming ? 'streaming' : 'batch'} ${props.edgeClass(edge)}`}
-              data-from={edge.from}
-              data-to={edge.to}
-              marker-end="url(#arrow)"
-            />
-          ))}
+          {laid.edges.map(({ from, to, d }) => {
+            const edge = edgeOf.get(`${from}\u2192${to}`);
+            return (
+              <path
+                key={`${from}\u2192${to}`}
+                d={d}
+                class={`edge ${edge?.streaming === false ? 'batch' : 'streaming'} ${edge ? props.edgeClass(edge) : ''}`}
+                data-from={from}
+                data-to={to}
+                marker-end="url(#arrow)"
+              />
+            );
+          })}
         </svg>
         {laid.nodes.map((n) => (
           <div
