@@ -23,6 +23,18 @@ function fit(l: GraphLayoutJson, box: DOMRect | undefined): View {
   return { x: (box.width - l.width * kk) / 2, y: Math.max(8, (box.height - l.height * kk) / 2), k: kk };
 }
 
+/**
+ * The first view: the whole graph when it fits readably (scale ≥ 0.55), else its start (the
+ * sources, on the left) at a readable scale; Fit shows the whole graph.
+ */
+function initial(l: GraphLayoutJson, box: DOMRect | undefined): View {
+  const whole = fit(l, box);
+  if (!box || whole.k >= 0.55) return whole;
+  const k = 0.7;
+  const first = l.nodes.reduce((a, n) => (n.x < a.x || (n.x === a.x && n.y < a.y) ? n : a), l.nodes[0]!);
+  return { k, x: 24 - first.x * k, y: box.height / 3 - (first.y + first.height / 2) * k };
+}
+
 export function GraphCanvas(props: {
   graph: GraphJson;
   renderNode: (node: Placed) => ComponentChildren;
@@ -38,7 +50,7 @@ export function GraphCanvas(props: {
   const [view, setView] = useState<View>({ x: 0, y: 0, k: 1 });
   const drag = useRef<{ x: number; y: number; vx: number; vy: number; moved: boolean } | null>(null);
 
-  useEffect(() => setView(fit(laid, box.current?.getBoundingClientRect())), [laid]);
+  useEffect(() => setView(initial(laid, box.current?.getBoundingClientRect())), [laid]);
 
   const zoomAt = (factor: number, cx: number, cy: number) =>
     setView((v) => {

@@ -1,4 +1,8 @@
-/** Pass rate per expectation over the last updates, drawn by uPlot (one line per expectation). */
+/**
+ * Pass rate per expectation over the last updates, drawn by uPlot: one line for each of the
+ * (at most 10) expectations with the lowest pass rate over those updates, so a pipeline with
+ * hundreds of expectations still shows the ones that need a look.
+ */
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import type { QualityJson } from '../dashboard-types.ts';
@@ -17,14 +21,31 @@ const COLORS = [
   '#9333ea',
 ];
 
+/** The expectations with the lowest pass rate over the window (ties in definition order). */
+export function worst(quality: QualityJson): QualityJson['expectations'][number][] {
+  const overall = (e: QualityJson['expectations'][number]) => {
+    let passed = 0;
+    let failed = 0;
+    for (const h of e.history) {
+      passed += h?.passed ?? 0;
+      failed += h?.failed ?? 0;
+    }
+    return rate(passed, failed) ?? 1;
+  };
+  return quality.expectations
+    .filter((e) => e.history.some((h) => h !== null))
+    .map((e, i) => ({ e, i, r: overall(e) }))
+    .sort((a, b) => a.r - b.r || a.i - b.i)
+    .slice(0, COLORS.length)
+    .map((x) => x.e);
+}
+
 export function PassRateChart({ quality, height = 220 }: { quality: QualityJson; height?: number }) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = box.current;
     if (!el || quality.updates.length === 0) return;
-    const shown = quality.expectations
-      .filter((e) => e.history.some((h) => h !== null))
-      .slice(0, COLORS.length);
+    const shown = worst(quality);
     const xs = quality.updates.map((_, i) => i + 1);
     const data: uPlot.AlignedData = [
       xs,

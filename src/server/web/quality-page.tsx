@@ -63,7 +63,17 @@ export function QualityPage({ view }: { view: PipelineView }) {
         </div>
         {quality.error ? <ErrorBox error={quality.error} /> : null}
         {q && q.expectations.length === 0 ? <Empty>The pipeline declares no expectations.</Empty> : null}
-        {q && q.updates.length > 0 && q.expectations.length > 0 ? <PassRateChart quality={q} /> : null}
+        {q && q.updates.length > 0 && q.expectations.length > 0 ? (
+          <>
+            <PassRateChart quality={q} />
+            {q.expectations.length > 10 ? (
+              <div class="muted small chart-note">
+                The chart shows the 10 expectations with the lowest pass rate over these updates; the table
+                lists all {q.expectations.length}.
+              </div>
+            ) : null}
+          </>
+        ) : null}
         {q && q.expectations.length > 0 ? (
           <table class="grid" data-testid="expectations-table">
             <thead>
