@@ -199,7 +199,7 @@ function QuarantineBrowser({ view }: { view: PipelineView }) {
             {rows.data.version >= 0 ? ` · table version ${rows.data.version}` : ''}
           </div>
           {rows.data.total > 0 ? (
-            <DataGrid data={rows.data} highlight={['_violations', '_batch_id', '_source']} />
+            <DataGrid data={rows.data} highlight={['_violations', '_batch_id', '_source']} lead />
           ) : (
             <Empty>No quarantined rows.</Empty>
           )}
