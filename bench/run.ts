@@ -18,6 +18,11 @@ const BENCHES: Record<
     summary: 'sluice lint over 1,000 generated SQL, Python and YAML files',
     load: () => import('./lint.ts'),
   },
+  ui: {
+    summary:
+      'sluice ui on a 200-dataset pipeline with 1,000 updates: start-up, first meaningful paint, live latency',
+    load: () => import('./ui.ts'),
+  },
   example: {
     summary: 'the example pipeline vs raw DuckDB SQL and a hand-written Node.js script',
     load: () => import('./example.ts'),

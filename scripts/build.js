@@ -3,6 +3,7 @@
 // so `sluice` starts in a fraction of the time the TypeScript sources take through tsx; then
 // runs the bundled example once so bin/sluice.js can save V8's compiled code for the bundle
 // (dist/sluice-<node version>-<arch>.cache), which later starts skip compiling.
+// Also bundles the dashboard's front end into dist/ui/.
 // Runs on `npm install` (prepare) and before `npm test`.
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
@@ -39,6 +40,21 @@ await build({
   define: { 'import.meta.url': '__sluiceModuleUrl' },
   banner: { js: "const __sluiceModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
   sourcemap: 'linked',
+  logLevel: 'warning',
+});
+
+// The dashboard's front end (`sluice ui`): dist/ui/app.js and app.css, offline (no CDN), with
+// the options src/server/assets.ts uses when it rebuilds them in memory from newer sources.
+await build({
+  entryPoints: { app: `${root}src/server/web/main.tsx` },
+  outdir: `${root}dist/ui`,
+  bundle: true,
+  format: 'esm',
+  target: 'es2020',
+  minify: true,
+  jsx: 'automatic',
+  jsxImportSource: 'preact',
+  legalComments: 'none',
   logLevel: 'warning',
 });
 

@@ -53,6 +53,11 @@ const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/lint.ts')).lintCommand,
   },
   {
+    name: 'ui',
+    summary: 'serve the live pipeline dashboard (graph, updates, data quality, tables, event log)',
+    load: async () => (await import('./commands/ui.ts')).uiCommand,
+  },
+  {
     name: 'export',
     summary: 'write the pipeline as a Databricks Asset Bundle or an open-source Spark pipeline project',
     load: async () => (await import('./commands/export.ts')).exportCommand,

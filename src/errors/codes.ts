@@ -296,6 +296,23 @@ export const ERROR_CODES = {
   },
   LINT_PATH_NOT_FOUND: { domain: 'user', summary: 'A path given to sluice lint does not exist.' },
   // end lint (issue 17)
+  // ui (issue 18)
+  UI_HOST_REJECTED: {
+    domain: 'user',
+    summary: "A dashboard request's Host is not the address sluice ui serves (a DNS-rebinding guard).",
+  },
+  UI_ORIGIN_REJECTED: {
+    domain: 'user',
+    summary: 'A dashboard request came from a page of another origin (a cross-site request).',
+  },
+  UI_TOKEN_INVALID: {
+    domain: 'user',
+    summary: 'A state-changing dashboard request lacks the per-process token, or carries another.',
+  },
+  UI_PORT_IN_USE: { domain: 'external', summary: 'The address sluice ui was asked to listen on is taken.' },
+  UI_NOT_FOUND: { domain: 'user', summary: 'The dashboard has no such route, pipeline, table or update.' },
+  UI_NO_RUNNING_UPDATE: { domain: 'user', summary: 'Stop was asked while no update of the pipeline runs.' },
+  // end ui (issue 18)
 } as const satisfies Record<string, { domain: ErrorDomain; summary: string }>;
 
 export type ErrorDomain = 'user' | 'external' | 'internal';

@@ -219,7 +219,14 @@ export class EventRecorder {
       type: 'flow_progress',
       level,
       message: `Flow '${e.flow}' ${verb} ${e.state}${why}.`,
-      details: { flow_progress: { status: e.state, ...flowResultDetails(e.result) } },
+      details: {
+        flow_progress: {
+          status: e.state,
+          ...flowResultDetails(e.result),
+          // Where in the user's sources the failure points (the error struct has no place for it).
+          ...(error?.location ? { error_location: location(error.location) } : {}),
+        },
+      },
       error: error ? eventError(error) : null,
       flow: e.flow,
       dataset: e.dataset,

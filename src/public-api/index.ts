@@ -2,6 +2,13 @@
  * sluice's programmatic API: run an update, validate, query, read events, scaffold. The CLI is a
  * thin view of these functions. Each takes an optional `session` (see `Session`).
  */
+
+export type {
+  EventLogIndex,
+  EventPageFilter,
+  ExpectationRecord,
+  UpdateRecord,
+} from './event-log-index.ts';
 export { PipelineEventLog } from './events.ts';
 export {
   type ExportPipelineOptions,
@@ -25,6 +32,15 @@ export {
   summarizeWarnings,
 } from './lint.ts';
 export { type MaintainPipelineOptions, maintainPipeline } from './maintain.ts';
+export {
+  PipelineMonitor,
+  type RunningUpdateInfo,
+  type TableColumn,
+  type TableCommit,
+  type TableInfo,
+  type TableRows,
+  type TableRowsOptions,
+} from './pipeline-monitor.ts';
 export { type QueryOptions, query } from './query.ts';
 export { type RunPipelineOptions, type RunPipelineOutcome, runPipeline } from './run.ts';
 export { inSession, Session } from './session.ts';
