@@ -222,7 +222,14 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
   // Warm up in the background: the first page finds the graph validated and the log summarized.
   for (const c of contexts) {
     void c.validation().catch(() => {});
-    void c.monitor.events().catch(() => {});
+    // The latest update and the graph first (what the first page shows), then the rest of every
+    // update's summary (the Updates and Data quality pages), which would slow them down.
+    void c
+      .status()
+      .then(() => c.validation())
+      .then(() => c.monitor.events())
+      .then((index) => index.complete())
+      .catch(() => {});
   }
   const shown = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   return {
