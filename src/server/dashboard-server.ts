@@ -220,13 +220,13 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
   }
   policy = { hosts: allowedHosts(host, port), token };
   // Warm up in the background: the first page finds the graph validated and the log summarized.
+  // The event log is read first: its DuckDB queries run on DuckDB's threads while validation
+  // (JavaScript, on this one) runs. The latest update and the graph are what the first page
+  // shows; the rest of every update's summary (Updates, Data quality) waits for both.
   for (const c of contexts) {
-    void c.validation().catch(() => {});
-    // The latest update and the graph first (what the first page shows), then the rest of every
-    // update's summary (the Updates and Data quality pages), which would slow them down.
-    void c
-      .status()
-      .then(() => c.validation())
+    const latest = c.status();
+    const graph = c.validation();
+    void Promise.allSettled([latest, graph])
       .then(() => c.monitor.events())
       .then((index) => index.complete())
       .catch(() => {});
