@@ -189,6 +189,10 @@ export class EventLogIndex {
   #version: number | undefined;
   #lastSequence = -1;
   readonly #records = new Map<string, UpdateRecord>();
+  /** Records of the first read that lack their states and rows until `complete()` fills them in. */
+  readonly #partial = new Set<UpdateRecord>();
+  #completing: Promise<void> | undefined;
+  #pendingFill: (() => Promise<void>) | undefined;
   /** Parsed sequence ranges of data files, by path (files never change once written). */
   readonly #ranges = new Map<string, readonly [number, number] | null>();
   #refreshing: Promise<EventLogRow[]> | undefined;
@@ -198,7 +202,12 @@ export class EventLogIndex {
     this.#path = eventLogPath(storage);
   }
 
-  /** Opens the index of the event log under `storage` and summarizes every update in it. */
+  /**
+   * Opens the index of the event log under `storage`: every update's sequence range, start and
+   * error counts (one cheap scan). Their states, causes and rows written need the JSON details
+   * and come with `complete()`, which `updates()` readers await; following the latest update
+   * live needs only the ranges.
+   */
   static async open(db: Database, storage: string): Promise<EventLogIndex> {
     const index = new EventLogIndex(db, storage);
     await index.#load();
@@ -215,7 +224,7 @@ export class EventLogIndex {
     return this.#lastSequence;
   }
 
-  /** Every update, oldest first. */
+  /** Every update, oldest first (states and rows filled in once `complete()` resolved). */
   updates(): UpdateRecord[] {
     return [...this.#records.values()].sort((a, b) => a.firstSequence - b.firstSequence);
   }
@@ -223,6 +232,19 @@ export class EventLogIndex {
   /** One update's summary, or undefined. */
   update(updateId: string): UpdateRecord | undefined {
     return this.#records.get(updateId);
+  }
+
+  /** Resolves once every update's state, cause and rows written are read (see `open`). */
+  complete(): Promise<void> {
+    const fill = this.#pendingFill;
+    if (!fill) return this.#completing ?? Promise.resolve();
+    this.#pendingFill = undefined;
+    this.#completing = fill().catch((e: unknown) => {
+      this.#pendingFill = fill; // a failed read is tried again by the next caller
+      this.#completing = undefined;
+      throw e;
+    });
+    return this.#completing;
   }
 
   /** Whether the log has a commit this index has not read (one directory listing). */
@@ -246,12 +268,26 @@ export class EventLogIndex {
     const version = await latestVersion(this.#path);
     if (version === undefined) return;
     const snap = await loadSnapshot(this.#path, { db: this.#db });
-    const rows = await this.#summarize(snapshotScanSql(snap), '');
+    const [base, states, written] = summarySqls(snapshotScanSql(snap), '');
+    const rows = await this.#query(base);
     for (const r of rows) {
       const rec = toRecord(r);
       this.#records.set(rec.updateId, rec);
+      this.#partial.add(rec);
       this.#lastSequence = Math.max(this.#lastSequence, rec.lastSequence);
     }
+    if (rows.length > 0)
+      this.#pendingFill = async () => {
+        const byId = new Map(rows.map((r) => [String(r.update_id), r]));
+        for (const sql of [states, written])
+          for (const r of await this.#query(sql)) Object.assign(byId.get(String(r.update_id)) ?? {}, r);
+        for (const r of rows) {
+          const current = this.#records.get(String(r.update_id));
+          // A record `refresh()` has summarized again since is newer: it stays.
+          if (current && this.#partial.has(current)) this.#records.set(current.updateId, toRecord(r));
+        }
+        this.#partial.clear();
+      };
     if (rows.length === 0 && snap.files.length > 0) {
       const [m] = await this.#query(`SELECT max(sequence) AS m FROM (${snapshotScanSql(snap)})`);
       if (m?.m !== null && m?.m !== undefined) this.#lastSequence = Number(m.m);

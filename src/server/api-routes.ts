@@ -124,7 +124,9 @@ export async function answer(ctx: PipelineContext, call: ApiCall): Promise<unkno
 
 async function updates(ctx: PipelineContext, q: URLSearchParams): Promise<UpdatesJson> {
   await ctx.sync();
-  const all = (await ctx.monitor.events()).updates();
+  const index = await ctx.monitor.events();
+  await index.complete();
+  const all = index.updates();
   const offset = int(q, 'offset', 0);
   const limit = int(q, 'limit', 50, 500);
   const newest = all.slice().reverse();
@@ -134,6 +136,7 @@ async function updates(ctx: PipelineContext, q: URLSearchParams): Promise<Update
 async function quality(ctx: PipelineContext, last: number): Promise<QualityJson> {
   await ctx.sync();
   const index = await ctx.monitor.events();
+  await index.complete();
   const recent = index.updates().slice(-last);
   const counts = await index.expectations(recent.map((u) => u.updateId));
   const { graph } = await ctx.validation();

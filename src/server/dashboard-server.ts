@@ -220,9 +220,16 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
   }
   policy = { hosts: allowedHosts(host, port), token };
   // Warm up in the background: the first page finds the graph validated and the log summarized.
+  // The event log is read first: its DuckDB queries run on DuckDB's threads while validation
+  // (JavaScript, on this one) runs. The latest update and the graph are what the first page
+  // shows; the rest of every update's summary (Updates, Data quality) waits for both.
   for (const c of contexts) {
-    void c.validation().catch(() => {});
-    void c.monitor.events().catch(() => {});
+    const latest = c.status();
+    const graph = c.validation();
+    void Promise.allSettled([latest, graph])
+      .then(() => c.monitor.events())
+      .then((index) => index.complete())
+      .catch(() => {});
   }
   const shown = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   return {

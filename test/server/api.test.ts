@@ -141,6 +141,9 @@ test('an update started through the API runs in the server; a failure shows its 
     const flow = failed.flows.find((f) => f.flow === 'checked')!;
     assert.equal(flow.error?.code, 'EXPECTATION_VIOLATION');
     assert.deepEqual(flow.error?.location, { file: 'transformations/a.sql', line: 5, column: 3 });
+    const skipped = failed.flows.find((f) => f.flow === 'doubled')!;
+    assert.equal(skipped.state, 'SKIPPED');
+    assert.equal(skipped.skippedBecause, 'checked');
   } finally {
     await d.close();
   }

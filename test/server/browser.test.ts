@@ -301,6 +301,9 @@ test('the dashboard in Chromium', { skip: SKIP, timeout: 180_000 }, async (t) =>
         const row = (await page.textContent('[data-testid="timeline-flow"][data-flow="checked"]')) ?? '';
         assert.match(row, /EXPECTATION_VIOLATION/);
         assert.match(row, /transformations\/a\.sql:5:3/);
+        const skipped = (await page.textContent('[data-testid="timeline-flow"][data-flow="doubled"]')) ?? '';
+        assert.match(skipped, /SKIPPED/);
+        assert.match(skipped, /upstream checked failed/);
         await shot(page, 'failure-timeline');
       } finally {
         await other.close();

@@ -15,7 +15,10 @@ export function copyExample(prefix = 'ui'): string {
   return dir;
 }
 
-/** A pipeline whose second dataset fails its FAIL UPDATE expectation (transformations/a.sql:5). */
+/**
+ * A pipeline whose second dataset fails its FAIL UPDATE expectation (transformations/a.sql:5),
+ * so the third, which reads it, is SKIPPED.
+ */
 export function writeFailingPipeline(dir: string): string {
   mkdirSync(join(dir, 'transformations'), { recursive: true });
   writeFileSync(
@@ -32,6 +35,9 @@ export function writeFailingPipeline(dir: string): string {
       '  CONSTRAINT positive EXPECT (id > 0) ON VIOLATION FAIL UPDATE',
       ')',
       'AS SELECT id FROM numbers;',
+      '',
+      'CREATE OR REFRESH MATERIALIZED VIEW doubled',
+      'AS SELECT id * 2 AS id FROM checked;',
       '',
     ].join('\n'),
   );
