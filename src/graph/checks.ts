@@ -364,7 +364,7 @@ const validExpectations: GraphCheck = {
             try {
               await ctx.sql.translateExpression(x.expression, location ? { location } : {});
               if (!known) return undefined;
-              const used = await ctx.sql.expressionColumns(x.expression);
+              const used = await ctx.sql.expressionColumns(x.expression, { rowColumns: known });
               const have = new Set(known.map((c) => c.toLowerCase()));
               const missing = used.filter((c) => !have.has(c.toLowerCase()));
               if (missing.length === 0) return undefined;

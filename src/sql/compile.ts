@@ -189,6 +189,26 @@ export interface AnalyzedExpression {
 }
 
 /** Column names an expression reads (first part of each reference, lambda parameters and subqueries excluded). */
+/**
+ * Column references `q.c` of an expression over rows with the columns `have` (lower-cased) where
+ * `q` is not one of them but `c` is: `q` is the alias the rows had in their query (`SELECT x.k
+ * FROM t x` keeps the qualifier `x`, as Spark's output attributes do), so the reference is `c`.
+ */
+function dropQualifiers(expr: Json, have: ReadonlySet<string>): void {
+  if (Array.isArray(expr)) {
+    for (const x of expr) dropQualifiers(x, have);
+    return;
+  }
+  if (!isNode(expr) || expr.class === 'SUBQUERY') return;
+  if (expr.class === 'COLUMN_REF' && Array.isArray(expr.column_names)) {
+    const names = expr.column_names.map(String);
+    if (names.length >= 2 && !have.has(names[0]!.toLowerCase()) && have.has(names[1]!.toLowerCase()))
+      expr.column_names = names.slice(1);
+    return;
+  }
+  for (const v of Object.values(expr)) if (v !== null && typeof v === 'object') dropQualifiers(v, have);
+}
+
 function columnsOf(expr: Json, bound: ReadonlySet<string>, out: Set<string>): void {
   if (Array.isArray(expr)) {
     for (const x of expr) columnsOf(x, bound, out);
@@ -230,6 +250,7 @@ export async function analyzeExpression(
   codec: SqlCodec,
   sparkExpr: string,
   location?: SourceLocation,
+  rowColumns?: readonly string[],
 ): Promise<AnalyzedExpression> {
   const src = placeText(sparkExpr, location);
   const parsed = await parseSpark(codec, src, 'SELECT ');
@@ -251,6 +272,7 @@ export async function analyzeExpression(
       ...(location ? { location } : {}),
     });
   }
+  if (rowColumns) dropQualifiers(items[0]!, new Set(rowColumns.map((c) => c.toLowerCase())));
   const translator = new AstTranslator('tables', parsed.locate);
   const item = translator.translateExpression(items[0]!);
   item.alias = '';

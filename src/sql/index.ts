@@ -48,6 +48,16 @@ export function locateInQuery(query: CompiledQuery, offset: number): SourceLocat
 /** Translations of location-free expressions kept per compiler (expectations repeat across flows). */
 const MAX_CACHED_EXPRESSIONS = 10_000;
 
+/** Options of a standalone expression (an expectation): where it is written, and the rows it reads. */
+export interface ExpressionOptions {
+  readonly location?: SourceLocation;
+  /**
+   * The columns of the rows the expression is evaluated on, when known: a reference `q.c` whose
+   * `q` is not one of them but `c` is reads `c` (the query's alias of its rows, as in Spark).
+   */
+  readonly rowColumns?: readonly string[];
+}
+
 /**
  * The SQL front end of one session: every method parses with DuckDB through the compiler's own
  * batched codec (connections of `db`), and location-free expression translations are cached for
@@ -96,11 +106,8 @@ export class SqlCompiler {
   }
 
   /** Translates one Spark SQL boolean/scalar expression (e.g. an expectation) to DuckDB SQL. */
-  async translateExpression(
-    sparkExpr: string,
-    options?: { readonly location?: SourceLocation },
-  ): Promise<string> {
-    return (await this.#expression(sparkExpr, options?.location)).sql;
+  async translateExpression(sparkExpr: string, options?: ExpressionOptions): Promise<string> {
+    return (await this.#expression(sparkExpr, options)).sql;
   }
 
   /**
@@ -108,11 +115,8 @@ export class SqlCompiler {
    * appearance, deduplicated; lambda parameters, subqueries and CURRENT_TIMESTAMP-like keywords
    * excluded). Throws like `translateExpression` when the expression does not parse.
    */
-  async expressionColumns(
-    sparkExpr: string,
-    options?: { readonly location?: SourceLocation },
-  ): Promise<string[]> {
-    return [...(await this.#expression(sparkExpr, options?.location)).columns];
+  async expressionColumns(sparkExpr: string, options?: ExpressionOptions): Promise<string[]> {
+    return [...(await this.#expression(sparkExpr, options)).columns];
   }
 
   /**
@@ -147,9 +151,10 @@ export class SqlCompiler {
     return this.#codec.close();
   }
 
-  #expression(sparkExpr: string, location?: SourceLocation): Promise<AnalyzedExpression> {
-    // Errors carry a location, so only location-free analyses are shared.
-    if (location) return analyzeExpression(this.#codec, sparkExpr, location);
+  #expression(sparkExpr: string, options: ExpressionOptions = {}): Promise<AnalyzedExpression> {
+    const { location, rowColumns } = options;
+    // Errors carry a location, so only location-free analyses (of any rows) are shared.
+    if (location || rowColumns) return analyzeExpression(this.#codec, sparkExpr, location, rowColumns);
     let p = this.#expressions.get(sparkExpr);
     if (!p) {
       if (this.#expressions.size > MAX_CACHED_EXPRESSIONS) this.#expressions.clear();

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cpSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { latestVersion } from '../../src/storage/delta/snapshot.ts';
@@ -303,4 +303,44 @@ CREATE OR REFRESH STREAMING TABLE sampled (
   const low = q.expectations.find((x: { name: string }) => x.name === 'low');
   assert.equal(low.passed_records, target.length);
   assert.ok(target.length > 700 && quarantine.length > 300, 'about half kept, a quarter quarantined');
+});
+
+test('an expectation may qualify a column with the alias its query gave the rows (x.k), as Spark resolves it', async () => {
+  const dir = tmpDir('expect-alias');
+  writeFiles(dir, {
+    'spark-pipeline.yml': 'name: alias\n',
+    'data/a.json': ndjson([
+      { k: 1, s: 'a' },
+      { k: null, s: 'b' },
+      { k: 3, s: 'c' },
+    ]),
+    'transformations/p.sql': `
+CREATE STREAMING TABLE st (CONSTRAINT has_k EXPECT (x.k IS NOT NULL) ON VIOLATION DROP ROW)
+AS SELECT x.k, x.s FROM STREAM read_files('data', format => 'json') x;
+CREATE MATERIALIZED VIEW mv (CONSTRAINT has_k EXPECT (y.k IS NOT NULL) ON VIOLATION DROP ROW)
+AS SELECT y.k, upper(y.s) AS s FROM st y;
+CREATE MATERIALIZED VIEW bad (CONSTRAINT c EXPECT (z.nope IS NOT NULL)) AS SELECT z.k FROM st z;
+`,
+  });
+  const v = await runCli(['validate', dir]);
+  // A qualifier that names no column of the rows still is one: z.nope reads nothing the rows have.
+  assert.match(v.stdout, /INVALID_EXPECTATION: expectation 'c' of 'bad' references 'z'/);
+  writeFiles(dir, {
+    'transformations/p.sql': readFileSync(join(dir, 'transformations/p.sql'), 'utf8').replace(
+      /CREATE MATERIALIZED VIEW bad.*\n/,
+      '',
+    ),
+  });
+  const r = await runCli(['run', dir]);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const st = await readTable(tableDir(dir, 'st'), 'k');
+  assert.deepEqual(
+    st.map((x) => Number(x.k)),
+    [1, 3],
+  );
+  const mv = await readTable(tableDir(dir, 'mv'), 'k');
+  assert.deepEqual(
+    mv.map((x) => x.s),
+    ['A', 'C'],
+  );
 });

@@ -46,7 +46,7 @@ export async function writeBatch(
   sql: string,
   opts: WriteBatchOptions,
 ): Promise<BatchOutcome> {
-  const exps = await ctx.expectations.of(flow.target);
+  const exps = await ctx.expectations.of(flow.target, flow.flow.query.outputColumns);
   const views = opts.views ?? [];
   try {
     return await writeBatchRows({ ctx, flow, conn, checkpoint, sql, opts, exps, views });

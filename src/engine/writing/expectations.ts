@@ -15,23 +15,33 @@ export interface CompiledExpectation {
 
 /** A dataset's expectations, translated once per update (owned by the update's context). */
 export class ExpectationCache {
-  readonly #compiled = new Map<Dataset, Promise<CompiledExpectation[]>>();
+  readonly #compiled = new Map<Dataset, Map<string, Promise<CompiledExpectation[]>>>();
 
   constructor(private readonly sql: SqlCompiler) {}
 
-  /** The dataset's expectations with their constraints translated to DuckDB. */
-  of(dataset: Dataset): Promise<CompiledExpectation[]> {
-    let c = this.#compiled.get(dataset);
+  /**
+   * The dataset's expectations with their constraints translated to DuckDB; `rowColumns` (the
+   * columns of the rows they check, when the query names them) lets `x.k` read column `k` of rows
+   * the query selected from `… x` (see `ExpressionOptions`).
+   */
+  of(dataset: Dataset, rowColumns?: readonly string[]): Promise<CompiledExpectation[]> {
+    const byColumns = this.#compiled.get(dataset) ?? new Map<string, Promise<CompiledExpectation[]>>();
+    this.#compiled.set(dataset, byColumns);
+    const key = rowColumns ? rowColumns.join('\u0000') : '';
+    let c = byColumns.get(key);
     if (!c) {
       c = Promise.all(
         dataset.expectations.map(async (e, i) => ({
           expectation: e,
           dataset: dataset.name,
-          sql: await this.sql.translateExpression(e.expression, e.location ? { location: e.location } : {}),
+          sql: await this.sql.translateExpression(e.expression, {
+            ...(e.location ? { location: e.location } : {}),
+            ...(rowColumns ? { rowColumns } : {}),
+          }),
           flag: `__sluice_pass_${i}`,
         })),
       );
-      this.#compiled.set(dataset, c);
+      byColumns.set(key, c);
     }
     return c;
   }
