@@ -361,7 +361,7 @@ function scd2ChangesSql(cdc: AutoCdc, s: TargetShape, rows: string, touchedKeys:
   const grouped = `SELECT *, sum(CASE WHEN __starts THEN 1 ELSE 0 END) OVER (${w} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS __grp FROM (${marked})`;
   const versions = `SELECT ${keys}, __grp, min(${seq}) AS __start, bool_or(${del}) AS __is_delete,
       bool_or(__from_target) AS __from_target, count(*) AS __rows${comma}${values
-        .map((c) => `arg_max(${id(c)}, ${seq}) AS ${id(c)}`)
+        .map((c) => `arg_max_null(${id(c)}, ${seq}) AS ${id(c)}`)
         .join(', ')}
     FROM (${grouped}) GROUP BY ${keys}, __grp`;
   const ended = `SELECT *, lead(__start) OVER (PARTITION BY ${keys} ORDER BY __start) AS __end FROM (${versions})`;
