@@ -20,6 +20,8 @@ export type ColumnSelection =
  */
 export interface AutoCdc {
   readonly kind: 'auto_cdc';
+  /** The source relation as written after FROM (e.g. `STREAM(cdc_events)`). */
+  readonly source: string;
   readonly keys: readonly string[];
   /** SEQUENCE BY as written (Spark SQL). */
   readonly sequenceBy: string;

@@ -241,6 +241,7 @@ export class AutoCdcClauseParser {
       this.invalid('APPLY AS TRUNCATE WHEN is only allowed with SCD TYPE 1', truncateWhen[0]!);
     const cdc: AutoCdc = Object.freeze({
       kind: 'auto_cdc',
+      source: this.textOf(source),
       keys: Object.freeze(keys),
       sequenceBy: this.textOf(sequence),
       ...(deleteWhen ? { deleteWhen: this.textOf(deleteWhen) } : {}),

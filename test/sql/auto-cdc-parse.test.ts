@@ -43,6 +43,7 @@ FLOW AUTO CDC FROM STREAM cdc_events KEYS (id) SEQUENCE BY version IGNORE NULL U
   );
   assert.deepEqual(a!.cdc, {
     kind: 'auto_cdc',
+    source: 'STREAM(cdc_events)',
     keys: ['id'],
     sequenceBy: 'version',
     deleteWhen: "op = 'DELETE'",
@@ -54,6 +55,7 @@ FLOW AUTO CDC FROM STREAM cdc_events KEYS (id) SEQUENCE BY version IGNORE NULL U
     { ...b!.cdc, location: undefined },
     {
       kind: 'auto_cdc',
+      source: 'STREAM(LIVE.cdc_events)',
       keys: ['id', 'region'],
       sequenceBy: 'struct(ts, seq)',
       ignoreNullUpdates: { kind: 'except', columns: [] },
