@@ -7,11 +7,11 @@ import { tmpDir } from '../helpers/tmp.ts';
 
 /** One change event of the test feed: `seq` is unique per key; `op` D deletes. */
 type Ev = {
-  readonly id: number;
+  readonly id: number | null;
   readonly name: string | null;
   readonly amount: number | null;
   readonly seq: number;
-  readonly op: 'U' | 'D';
+  readonly op: 'U' | 'D' | 'T';
 };
 
 type Row = Record<string, unknown>;
@@ -28,9 +28,13 @@ function rng(seed: number): () => number {
   };
 }
 
-function feed(rand: () => number, n: number, keys: number): Ev[] {
+function feed(rand: () => number, n: number, keys: number, truncates = false): Ev[] {
   const out: Ev[] = [];
   for (let seq = 1; seq <= n; seq++) {
+    if (truncates && rand() < 0.04) {
+      out.push({ id: null, name: null, amount: null, seq, op: 'T' });
+      continue;
+    }
     const id = 1 + Math.floor(rand() * keys);
     const del = rand() < 0.2;
     out.push({
@@ -65,10 +69,11 @@ function split<T>(rand: () => number, xs: readonly T[], parts: number): T[][] {
 function scd1(events: readonly Ev[], ignoreNulls: boolean): Row[] {
   const rows = new Map<number, Row>();
   for (const e of [...events].sort((a, b) => a.seq - b.seq)) {
-    if (e.op === 'D') rows.delete(e.id);
+    if (e.op === 'T') rows.clear();
+    else if (e.op === 'D') rows.delete(e.id!);
     else {
-      const old = rows.get(e.id);
-      rows.set(e.id, {
+      const old = rows.get(e.id!);
+      rows.set(e.id!, {
         id: e.id,
         name: ignoreNulls && old && e.name === null ? old.name : e.name,
         amount: ignoreNulls && old && e.amount === null ? old.amount : e.amount,
@@ -84,10 +89,10 @@ function scd2(events: readonly Ev[], tracked: readonly ('name' | 'amount' | 'seq
   const versions: Row[] = [];
   const open = new Map<number, Row>();
   for (const e of [...events].sort((a, b) => a.seq - b.seq)) {
-    const cur = open.get(e.id);
+    const cur = open.get(e.id!);
     if (e.op === 'D') {
       if (cur) cur.__END_AT = e.seq;
-      open.delete(e.id);
+      open.delete(e.id!);
       continue;
     }
     const next = { id: e.id, name: e.name, amount: e.amount, seq: e.seq };
@@ -98,7 +103,7 @@ function scd2(events: readonly Ev[], tracked: readonly ('name' | 'amount' | 'seq
     if (cur) cur.__END_AT = e.seq;
     const v: Row = { ...next, __START_AT: e.seq, __END_AT: null };
     versions.push(v);
-    open.set(e.id, v);
+    open.set(e.id!, v);
   }
   return versions.sort((a, b) => Number(a.id) - Number(b.id) || Number(a.__START_AT) - Number(b.__START_AT));
 }
@@ -143,10 +148,14 @@ function failures(r: UpdateResult): string[] {
     .map((f) => `${f.flow}: ${f.error?.code} ${f.error?.message}`);
 }
 
-test('SCD type 1 equals the in-order replay of the events, whatever the batches and the arrival order', async () => {
-  for (const seed of [1, 2]) {
+test('SCD type 1 (deletes, truncates, IGNORE NULL UPDATES) equals the in-order replay of the events, whatever the batches and the arrival order', async () => {
+  for (const seed of [1, 2, 5]) {
     const rand = rng(seed);
-    const events = feed(rand, 60, 6);
+    const events = feed(rand, 60, 6, true);
+    assert.ok(
+      events.some((e) => e.op === 'T') && events.some((e) => e.op === 'D'),
+      `seed ${seed} truncates and deletes`,
+    );
     // Duplicates (re-deliveries) anywhere, then any arrival order, in random batches.
     const delivered = shuffle(rand, [...events, ...events.filter(() => rand() < 0.2)]);
     const batches = split(rand, delivered, 4);
@@ -156,10 +165,10 @@ test('SCD type 1 equals the in-order replay of the events, whatever the batches 
       'transformations/cdc.sql': `${EVENTS}
 CREATE STREAMING TABLE plain TBLPROPERTIES ('delta.enableChangeDataFeed' = 'true');
 CREATE FLOW plain_cdc AS AUTO CDC INTO plain FROM STREAM(events) KEYS (id)
-  APPLY AS DELETE WHEN op = 'D' SEQUENCE BY seq COLUMNS * EXCEPT (op, _rescued_data);
+  APPLY AS DELETE WHEN op = 'D' APPLY AS TRUNCATE WHEN op = 'T' SEQUENCE BY seq COLUMNS * EXCEPT (op, _rescued_data);
 CREATE STREAMING TABLE partial;
 APPLY CHANGES INTO LIVE.partial FROM STREAM(events) KEYS (id) IGNORE NULL UPDATES
-  APPLY AS DELETE WHEN op = 'D' SEQUENCE BY seq COLUMNS id, name, amount, seq STORED AS SCD TYPE 1;
+  APPLY AS DELETE WHEN op = 'D' APPLY AS TRUNCATE WHEN op = 'T' SEQUENCE BY seq COLUMNS id, name, amount, seq STORED AS SCD TYPE 1;
 `,
     });
     let upserted = 0;

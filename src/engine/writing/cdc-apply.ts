@@ -9,7 +9,8 @@
  *   events E ─ checks: no NULL key, no NULL sequence, no two different events with one key and sequence
  *            ─ drop stale events (sequence ≤ the state's for their key; SCD 2: < refuses)
  *            ─ replay per key in sequence order, from the row the target holds:
- *              SCD 1: the last event wins (IGNORE NULL UPDATES carries earlier values forward)
+ *              SCD 1: the last event wins (IGNORE NULL UPDATES carries earlier values forward); a
+ *                     truncate deletes every key at its sequence (a watermark kept in the state)
  *              SCD 2: versions [__START_AT, __END_AT) open when a tracked column changes, close on delete
  *            ─ target: row-level changes (copy-on-write), commit with txn {appId, batch}
  *            ─ state: row-level changes, commit with the same txn
@@ -42,12 +43,16 @@ import type { TableCache } from '../tables/table-cache.ts';
 /** Internal columns of the state table. */
 const STATE_SEQ = '__sequence';
 const STATE_DELETED = '__deleted';
+/** Marks the state row (all keys NULL) holding the sequence of the latest truncate applied. */
+const STATE_TRUNCATE = '__truncate';
 
 /** Temp tables of one batch (per flow connection). */
 const EVENTS = '__sluice_cdc_events';
 const FRESH = '__sluice_cdc_fresh';
 const TARGET_CHANGES = '__sluice_cdc_target_changes';
 const STATE_CHANGES = '__sluice_cdc_state_changes';
+/** One row: `w`, the truncate watermark after this batch; `t_new`, this batch's truncate when newer. */
+const TRUNCATE = '__sluice_cdc_truncate';
 
 export interface CdcTables {
   readonly target: { readonly path: string; readonly dataset: Dataset };
@@ -173,13 +178,6 @@ export async function applyCdcBatch(
     const keyNames = sourceColumns.filter((c) => cdc.keys.some((k) => k.toLowerCase() === c.toLowerCase()));
     const keys = keyNames.map(id).join(', ');
     const inputRows = await count(conn, `SELECT 1 FROM ${EVENTS}`);
-    if ((await count(conn, `SELECT 1 FROM ${EVENTS} WHERE ${id(CDC_TRUNCATE_COLUMN)}`)) > 0) {
-      throw new SluiceError(
-        'UNSUPPORTED_SQL_SYNTAX',
-        `APPLY AS TRUNCATE WHEN matched a change event of '${dataset}'; sluice does not apply truncates yet`,
-        { dataset, params: { construct: 'APPLY AS TRUNCATE WHEN' } },
-      );
-    }
     await checkEvents(conn, cdc, keys, dataset);
     const columns = selected(cdc.columns, sourceColumns);
     const seqType = typeOf.get(CDC_SEQUENCE_COLUMN)!;
@@ -189,6 +187,7 @@ export async function applyCdcBatch(
       ...keyNames.map((k) => ({ name: k, type: typeOf.get(k)! })),
       { name: STATE_SEQ, type: seqType },
       { name: STATE_DELETED, type: 'BOOLEAN' },
+      { name: STATE_TRUNCATE, type: 'BOOLEAN' },
     ];
     const statePrep = await prepareTable(tables, t.state.path, t.state.dataset, stateColumns, {
       replaceSchema: false,
@@ -211,9 +210,22 @@ export async function applyCdcBatch(
         );
       }
     }
+    // A truncate (SCD 1) is a delete of every key at its sequence: events not newer than the
+    // latest truncate are stale for every key, present or future.
+    const trunc = id(CDC_TRUNCATE_COLUMN);
+    await conn.run(
+      `CREATE OR REPLACE TEMP TABLE ${TRUNCATE} AS SELECT
+         (SELECT max(x) FROM (SELECT ${id(STATE_SEQ)} AS x FROM (${state}) WHERE ${id(STATE_TRUNCATE)}
+                              UNION ALL SELECT ${seq} FROM ${EVENTS} WHERE ${trunc})) AS w,
+         CASE WHEN cur IS NOT NULL AND (prev IS NULL OR cur > prev) THEN cur END AS t_new
+       FROM (SELECT (SELECT max(${id(STATE_SEQ)}) FROM (${state}) WHERE ${id(STATE_TRUNCATE)}) AS prev,
+                    (SELECT max(${seq}) FROM ${EVENTS} WHERE ${trunc}) AS cur)`,
+    );
     await conn.run(
       `CREATE OR REPLACE TEMP TABLE ${FRESH} AS SELECT DISTINCT e.* FROM ${EVENTS} e LEFT JOIN (${state}) s ON ${on('e', 's')}
-       WHERE s.${id(STATE_SEQ)} IS NULL OR e.${seq} > s.${id(STATE_SEQ)}`,
+       CROSS JOIN ${TRUNCATE} tr
+       WHERE NOT e.${trunc} AND (s.${id(STATE_SEQ)} IS NULL OR e.${seq} > s.${id(STATE_SEQ)})
+         AND (tr.w IS NULL OR e.${seq} > tr.w)`,
     );
 
     const target = await applyToTarget(tables, conn, t, b, {
@@ -227,7 +239,7 @@ export async function applyCdcBatch(
     await applyToState(tables, conn, t, b, keyNames);
     return { inputRows, ...target };
   } finally {
-    for (const tmp of [EVENTS, FRESH, TARGET_CHANGES, STATE_CHANGES])
+    for (const tmp of [EVENTS, FRESH, TARGET_CHANGES, STATE_CHANGES, TRUNCATE])
       await conn.run(`DROP TABLE IF EXISTS ${tmp}`).catch(() => {});
   }
 }
@@ -299,10 +311,18 @@ async function applyToTarget(
   let changes: string;
   if (!scd2) {
     // The row the target holds, sequenced at the state's sequence for its key.
+    // A row older than this batch's truncate is gone before the batch's events apply.
+    const stOn = s.keyNames.map((k) => `st.${id(k)} = r.${id(k)}`).join(' AND ');
     const current = `SELECT r.${s.keyNames.map(id).join(', r.')}${comma}${sv}, st.${id(STATE_SEQ)} AS ${seq}, false AS ${del}, true AS __from_target
-      FROM (${rows}) r JOIN ${touchedKeys} k ON ${on} JOIN (${s.state}) st ON ${s.keyNames.map((k) => `st.${id(k)} = r.${id(k)}`).join(' AND ')}`;
+      FROM (${rows}) r JOIN ${touchedKeys} k ON ${on} JOIN (${s.state}) st ON ${stOn} CROSS JOIN ${TRUNCATE} tr
+      WHERE tr.t_new IS NULL OR st.${id(STATE_SEQ)} > tr.t_new`;
+    const truncated = `SELECT r.${s.keyNames.map(id).join(', r.')}, 'delete' AS ${id(CHANGE_KIND_COLUMN)}
+      FROM (${rows}) r JOIN (${s.state}) st ON ${stOn} CROSS JOIN ${TRUNCATE} tr
+      WHERE tr.t_new IS NOT NULL AND st.${id(STATE_SEQ)} <= tr.t_new
+        AND NOT EXISTS (SELECT 1 FROM ${touchedKeys} k WHERE ${on})`;
     changes = `SELECT ${s.columns.map(id).join(', ')}, CASE WHEN ${del} THEN 'delete' ELSE 'upsert' END AS ${id(CHANGE_KIND_COLUMN)}
-      FROM (${replaySql(cdc, s, current)}) QUALIFY row_number() OVER (PARTITION BY ${keys} ORDER BY ${seq} DESC) = 1 AND NOT __from_target`;
+      FROM (${replaySql(cdc, s, current)}) QUALIFY row_number() OVER (PARTITION BY ${keys} ORDER BY ${seq} DESC) = 1 AND NOT __from_target
+      UNION ALL BY NAME ${truncated}`;
   } else {
     changes = scd2ChangesSql(cdc, s, rows, touchedKeys);
   }
@@ -381,8 +401,10 @@ async function applyToState(
   const keys = keyNames.map(id).join(', ');
   const seq = id(CDC_SEQUENCE_COLUMN);
   await conn.run(
-    `CREATE OR REPLACE TEMP TABLE ${STATE_CHANGES} AS SELECT ${keys}, ${seq} AS ${id(STATE_SEQ)}, ${id(CDC_DELETE_COLUMN)} AS ${id(STATE_DELETED)}, 'upsert' AS ${id(CHANGE_KIND_COLUMN)}
-     FROM ${FRESH} QUALIFY row_number() OVER (PARTITION BY ${keys} ORDER BY ${seq} DESC) = 1`,
+    `CREATE OR REPLACE TEMP TABLE ${STATE_CHANGES} AS SELECT ${keys}, ${seq} AS ${id(STATE_SEQ)}, ${id(CDC_DELETE_COLUMN)} AS ${id(STATE_DELETED)}, false AS ${id(STATE_TRUNCATE)}, 'upsert' AS ${id(CHANGE_KIND_COLUMN)}
+     FROM ${FRESH} QUALIFY row_number() OVER (PARTITION BY ${keys} ORDER BY ${seq} DESC) = 1
+     UNION ALL BY NAME SELECT w AS ${id(STATE_SEQ)}, false AS ${id(STATE_DELETED)}, true AS ${id(STATE_TRUNCATE)}, 'upsert' AS ${id(CHANGE_KIND_COLUMN)}
+     FROM ${TRUNCATE} WHERE t_new IS NOT NULL`,
   );
   const plan = await planRowChanges(conn, t.state.path, {
     snapshot: snap,
