@@ -5,7 +5,7 @@ import { error, flowLocation, type GraphCheck } from './check-context.ts';
 /**
  * AUTO_CDC_INVALID_DEFINITION: an AUTO CDC flow writes a streaming table that no other flow
  * writes (its rows are the replay of the change events, nothing else's), and its keys are among
- * the columns it writes.
+ * the columns it writes. UNSUPPORTED_SQL_SYNTAX (that dataset only): expectations on its target.
  */
 export const autoCdcFlowsAreSound: GraphCheck = {
   name: 'AUTO CDC flows are sound',
@@ -36,6 +36,17 @@ export const autoCdcFlowsAreSound: GraphCheck = {
             f.target,
             at,
             { flow: f.name },
+          ),
+        );
+      }
+      if (target && target.expectations.length > 0) {
+        out.push(
+          error(
+            'UNSUPPORTED_SQL_SYNTAX',
+            `expectations on AUTO CDC target '${target.name}' are not supported yet (sluice would have to check them on the change events); move them to the source of the changes`,
+            f.target,
+            target.expectations[0]!.location ?? at,
+            { construct: 'CONSTRAINT … EXPECT on an AUTO CDC target', flow: f.name },
           ),
         );
       }
