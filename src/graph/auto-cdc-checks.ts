@@ -28,7 +28,7 @@ export const autoCdcFlowsAreSound: GraphCheck = {
         );
       }
       const others = (ctx.index.flowsByTarget.get(f.target) ?? []).filter((o: Flow) => o.name !== f.name);
-      if (target && others.length > 0) {
+      if (target?.kind === 'streaming_table' && others.length > 0) {
         out.push(
           error(
             'AUTO_CDC_INVALID_DEFINITION',
