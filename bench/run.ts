@@ -14,6 +14,10 @@ const BENCHES: Record<
     summary: 'continuous run fed one file per second: files per table, RSS slope, file-to-queryable latency',
     load: () => import('./soak.ts'),
   },
+  cdc: {
+    summary: 'AUTO CDC: 1M change events over 100k keys, SCD 1 or 2, cold and +1 %, vs raw DuckDB MERGE',
+    load: () => import('./cdc.ts'),
+  },
   example: {
     summary: 'the example pipeline vs raw DuckDB SQL and a hand-written Node.js script',
     load: () => import('./example.ts'),
