@@ -111,6 +111,25 @@ test('examples/cdc from the command line: validate, run, query the SCD 1 and 2 t
       [5, 'Paris'],
     ],
   );
+  // The SCD 1 table's change feed, read with table_changes(): the second run deleted customer 4.
+  assert.deepEqual(
+    (await q("SELECT customer_id, name, _change_type FROM table_changes('customers', 2) ORDER BY ALL")).map(
+      (x) => [Number(x.customer_id), x.name, x._change_type],
+    ),
+    [[4, 'Dana K.', 'delete']],
+  );
+  const first = await q(
+    "SELECT count(*) AS n FROM table_changes('customers', 1, 1) WHERE _change_type = 'insert'",
+  );
+  assert.equal(Number(first[0]!.n), 4);
+  const byTime = await runCli([
+    'query',
+    '--pipeline',
+    dir,
+    "SELECT * FROM table_changes('customers', '2024-01-01')",
+  ]);
+  assert.equal(byTime.code, 1);
+  assert.match(byTime.stderr, /^UNSUPPORTED_SQL_SYNTAX: table_changes\(…\) by timestamp/m);
   const events = await q(
     "SELECT details FROM system.lakeflow.event_log WHERE event_type = 'flow_progress' AND origin.flow_name = 'customers_cdc' AND level = 'METRICS' ORDER BY timestamp",
   );
