@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { autoCdcFlowSql } from '../../src/export/emit-sql.ts';
-import { runPipeline } from '../../src/index.ts';
+import { createAutoCdcFlow, runPipeline } from '../../src/index.ts';
 import { ndjson, readTable, tableDir, writeFiles } from '../helpers/pipeline.ts';
 import { session } from '../helpers/session.ts';
 import { tmpDir } from '../helpers/tmp.ts';
@@ -91,5 +91,37 @@ APPLY AS DELETE WHEN op = 'D' SEQUENCE BY struct(ts, n) COLUMNS * EXCEPT (op) ST
   assert.deepEqual(
     { ...again.definitions.flows[0]!.cdc, location: undefined },
     { ...cdc, location: undefined },
+  );
+});
+
+test('createAutoCdcFlow refuses options that contradict each other (TS_INVALID_DEFINITION)', () => {
+  const base = { target: 't', source: 's', keys: ['id'], sequenceBy: 'seq' };
+  const code = (f: () => void) => {
+    try {
+      f();
+    } catch (e) {
+      return (e as { code?: string }).code;
+    }
+    return undefined;
+  };
+  assert.equal(
+    code(() => createAutoCdcFlow({ ...base, keys: [] })),
+    'TS_INVALID_DEFINITION',
+  );
+  assert.equal(
+    code(() => createAutoCdcFlow({ ...base, trackHistoryColumnList: ['a'] })),
+    'TS_INVALID_DEFINITION',
+  );
+  assert.equal(
+    code(() => createAutoCdcFlow({ ...base, storedAsScdType: 2, applyAsTruncates: "op = 'T'" })),
+    'TS_INVALID_DEFINITION',
+  );
+  assert.equal(
+    code(() => createAutoCdcFlow({ ...base, columnList: ['a'], exceptColumnList: ['b'] })),
+    'TS_INVALID_DEFINITION',
+  );
+  assert.equal(
+    code(() => createAutoCdcFlow({ ...base, storedAsScdType: 3 as 1 })),
+    'TS_INVALID_DEFINITION',
   );
 });

@@ -287,3 +287,36 @@ CREATE MATERIALIZED VIEW current_names AS SELECT count(*) AS n FROM customers;
   const metrics = second.flows.find((f) => f.flow === 'customers')?.metrics;
   assert.deepEqual([metrics?.num_upserted_rows, metrics?.num_deleted_rows], [1, 0]);
 });
+
+test('SEQUENCE BY struct(…) orders events by its fields in turn; SCD 2 intervals take the struct type', async () => {
+  const dir = tmpDir('cdc-struct');
+  writeFiles(dir, {
+    'spark-pipeline.yml': SPEC,
+    'transformations/cdc.sql': `CREATE STREAMING TABLE ev AS SELECT * FROM STREAM read_files('data', format => 'json',
+  schemaHints => 'id INT, name STRING, day DATE, n INT');
+CREATE STREAMING TABLE cur;
+APPLY CHANGES INTO cur FROM STREAM(ev) KEYS (id) SEQUENCE BY struct(day, n) COLUMNS id, name;
+CREATE STREAMING TABLE hist;
+APPLY CHANGES INTO hist FROM STREAM(ev) KEYS (id) SEQUENCE BY struct(day, n) COLUMNS id, name STORED AS SCD TYPE 2;
+`,
+    'data/a.json': ndjson([
+      { id: 1, name: 'late-day-first', day: '2024-01-02', n: 1 },
+      { id: 1, name: 'early-day-high-n', day: '2024-01-01', n: 9 },
+      { id: 1, name: 'last', day: '2024-01-02', n: 2 },
+    ]),
+  });
+  assert.deepEqual(failures(await run(dir)), []);
+  assert.deepEqual(
+    (await readTable(tableDir(dir, 'cur'), 'id')).map((r) => r.name),
+    ['last'],
+  );
+  const hist = await readTable(tableDir(dir, 'hist'), '__START_AT');
+  assert.deepEqual(
+    hist.map((r) => [r.name, JSON.stringify(r.__START_AT), JSON.stringify(r.__END_AT)]),
+    [
+      ['early-day-high-n', '{"day":"2024-01-01","n":9}', '{"day":"2024-01-02","n":1}'],
+      ['late-day-first', '{"day":"2024-01-02","n":1}', '{"day":"2024-01-02","n":2}'],
+      ['last', '{"day":"2024-01-02","n":2}', 'null'],
+    ],
+  );
+});
