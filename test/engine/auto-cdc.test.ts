@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { query as chdbQuery } from 'chdb';
-import { runPipeline, type UpdateResult } from '../../src/index.ts';
+import { maintainPipeline, runPipeline, type UpdateResult } from '../../src/index.ts';
 import { ndjson, readTable, tableDir, writeFiles } from '../helpers/pipeline.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 
@@ -318,5 +318,37 @@ APPLY CHANGES INTO hist FROM STREAM(ev) KEYS (id) SEQUENCE BY struct(day, n) COL
       ['late-day-first', '{"day":"2024-01-02","n":1}', '{"day":"2024-01-02","n":2}'],
       ['last', '{"day":"2024-01-02","n":2}', 'null'],
     ],
+  );
+});
+
+test('the flow state table (sequences and tombstones) is maintained with the tables, and keeps working after compaction', async () => {
+  const dir = tmpDir('cdc-state-maintenance');
+  writeFiles(dir, {
+    'spark-pipeline.yml': SPEC,
+    'transformations/cdc.sql': `${EVENTS}
+CREATE STREAMING TABLE t;
+APPLY CHANGES INTO t FROM STREAM(events) KEYS (id) APPLY AS DELETE WHEN op = 'D' SEQUENCE BY seq COLUMNS id, name, seq;
+`,
+  });
+  // Three batches whose keys fall in separate files of the state table.
+  const batches: Ev[][] = [
+    [{ id: 1, name: 'a', amount: null, seq: 1, op: 'U' }],
+    [{ id: 100, name: 'b', amount: null, seq: 2, op: 'U' }],
+    [{ id: 1, name: null, amount: null, seq: 3, op: 'D' }],
+  ];
+  for (const [i, b] of batches.entries()) {
+    writeFiles(dir, { [`data/${i}.json`]: ndjson(b) });
+    assert.deepEqual(failures(await run(dir)), []);
+  }
+  const report = await maintainPipeline(dir);
+  const state = report.tables.find((x) => x.table === 't/cdc_state');
+  assert.ok(state, `maintained: ${report.tables.map((x) => x.table).join(', ')}`);
+  assert.ok((state.compaction?.filesRemoved ?? 0) >= 2, JSON.stringify(state.compaction));
+  // A late update older than the delete still finds its tombstone after compaction.
+  writeFiles(dir, { 'data/late.json': ndjson([{ id: 1, name: 'zombie', amount: null, seq: 2, op: 'U' }]) });
+  assert.deepEqual(failures(await run(dir)), []);
+  assert.deepEqual(
+    (await readTable(tableDir(dir, 't'), 'id')).map((r) => [r.id, r.name]),
+    [[100, 'b']],
   );
 });

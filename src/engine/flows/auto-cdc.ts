@@ -1,7 +1,6 @@
-import { join } from 'node:path';
 import type { FlowPlan } from '../../graph/index.ts';
 import type { Dataset } from '../../model/index.ts';
-import { checkpointFolder } from '../../storage/index.ts';
+import { cdcStateFolder } from '../../storage/index.ts';
 import type { FlowCheckpoint } from '../checkpoints/flow-checkpoint.ts';
 import type { BatchOffset } from '../checkpoints/offsets.ts';
 import { bindQuery } from '../sources/bind-query.ts';
@@ -82,7 +81,7 @@ function cdcTables(run: FlowRun, checkpoint: FlowCheckpoint): CdcTables {
   return {
     target: { path: checkpoint.tablePath, dataset: f.target },
     state: {
-      path: join(checkpointFolder(run.ctx.storage, f.flow.name, checkpoint.generation), 'cdc_state'),
+      path: cdcStateFolder(run.ctx.storage, f.flow.name, checkpoint.generation),
       dataset: state,
     },
   };
