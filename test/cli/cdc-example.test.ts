@@ -20,7 +20,11 @@ test('examples/cdc from the command line: validate, run, query the SCD 1 and 2 t
 
   const v = await runCli(['validate', dir]);
   assert.equal(v.code, 0, v.stderr);
-  assert.match(v.stdout, /customers_cdc/);
+  assert.match(
+    v.stdout,
+    /flow customers_cdc \(AUTO CDC, SCD type 1, keys customer_id\) ← STREAM customer_changes/,
+  );
+  assert.match(v.stdout, /flow customers_history \(AUTO CDC, SCD type 2, keys customer_id\)/);
 
   const r = await runCli(['run', dir]);
   assert.equal(r.code, 0, r.stderr);
