@@ -29,6 +29,8 @@ test('examples/cdc from the command line: validate, run, query the SCD 1 and 2 t
   const r = await runCli(['run', dir]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /customers +customers_cdc +COMPLETED .*4 rows upserted, 0 rows deleted/);
+  // SCD 2: ten versions written, two closed by deletes (customers 2 and 3).
+  assert.match(r.stdout, /customers_history +COMPLETED .*10 rows upserted, 2 rows deleted/);
 
   const q = async (sql: string) => {
     const out = await runCli(['query', '--pipeline', dir, '--format', 'json', sql]);
@@ -104,6 +106,7 @@ test('examples/cdc from the command line: validate, run, query the SCD 1 and 2 t
   const again = await runCli(['run', dir]);
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, /customers +customers_cdc +COMPLETED .*0 rows upserted, 1 row deleted/);
+  assert.match(again.stdout, /customers_history +COMPLETED .*1 row upserted, 1 row deleted/);
   assert.deepEqual(
     (await q('SELECT customer_id, city FROM customers ORDER BY customer_id')).map((x) => [
       Number(x.customer_id),

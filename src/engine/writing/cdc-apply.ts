@@ -345,7 +345,10 @@ async function applyToTarget(
   });
   crashPoint('after-commit', b.flow);
   const m = plan.metrics;
-  const deletes = scd2 ? await count(conn, `SELECT 1 FROM ${FRESH} WHERE ${del}`) : m.numTargetRowsDeleted;
+  // SCD 2 deletes no row: a delete closes the current version (counted as a deleted row).
+  const deletes = scd2
+    ? await count(conn, `SELECT 1 FROM ${TARGET_CHANGES} WHERE __closed_by_delete`)
+    : m.numTargetRowsDeleted;
   const bytes = plan.actions.reduce((n, a) => n + ('add' in a ? a.add.size : 0), 0);
   return {
     upsertedRows: m.numTargetRowsInserted + m.numTargetRowsUpdated,
@@ -384,8 +387,9 @@ function scd2ChangesSql(cdc: AutoCdc, s: TargetShape, rows: string, touchedKeys:
         .map((c) => `arg_max_null(${id(c)}, ${seq}) AS ${id(c)}`)
         .join(', ')}
     FROM (${grouped}) GROUP BY ${keys}, __grp`;
-  const ended = `SELECT *, lead(__start) OVER (PARTITION BY ${keys} ORDER BY __start) AS __end FROM (${versions})`;
-  return `SELECT ${s.columns.map(id).join(', ')}, __start AS ${id(SCD2_START_COLUMN)}, __end AS ${id(SCD2_END_COLUMN)}, 'upsert' AS ${id(CHANGE_KIND_COLUMN)}
+  const ended = `SELECT *, lead(__start) OVER (PARTITION BY ${keys} ORDER BY __start) AS __end,
+      coalesce(lead(__is_delete) OVER (PARTITION BY ${keys} ORDER BY __start), false) AS __closed_by_delete FROM (${versions})`;
+  return `SELECT ${s.columns.map(id).join(', ')}, __start AS ${id(SCD2_START_COLUMN)}, __end AS ${id(SCD2_END_COLUMN)}, 'upsert' AS ${id(CHANGE_KIND_COLUMN)}, __closed_by_delete
     FROM (${ended}) WHERE NOT __is_delete AND (NOT __from_target OR __rows > 1 OR __end IS NOT NULL)`;
 }
 
