@@ -352,3 +352,27 @@ APPLY CHANGES INTO t FROM STREAM(events) KEYS (id) APPLY AS DELETE WHEN op = 'D'
     [[100, 'b']],
   );
 });
+
+test('a full refresh of an AUTO CDC target replays every event from a fresh state', async () => {
+  const dir = tmpDir('cdc-full-refresh');
+  writeFiles(dir, {
+    'spark-pipeline.yml': SPEC,
+    'transformations/cdc.sql': `${EVENTS}
+CREATE STREAMING TABLE t;
+APPLY CHANGES INTO t FROM STREAM(events) KEYS (id) APPLY AS DELETE WHEN op = 'D' SEQUENCE BY seq COLUMNS id, name, seq;
+`,
+    'data/a.json': ndjson([
+      { id: 1, name: 'a', seq: 1, op: 'U' },
+      { id: 2, name: 'b', seq: 2, op: 'U' },
+    ]),
+  });
+  assert.deepEqual(failures(await run(dir)), []);
+  writeFiles(dir, { 'data/b.json': ndjson([{ id: 1, name: null, seq: 3, op: 'D' }]) });
+  assert.deepEqual(failures(await run(dir)), []);
+  const rows = async () => (await readTable(tableDir(dir, 't'), 'id')).map((r) => [r.id, r.name]);
+  assert.deepEqual(await rows(), [[2, 'b']]);
+  const outcome = await runPipeline(dir, { fullRefresh: ['t', 'events'] });
+  assert.equal(outcome.kind, 'ran');
+  if (outcome.kind === 'ran') assert.deepEqual(failures(outcome.result), []);
+  assert.deepEqual(await rows(), [[2, 'b']]);
+});
