@@ -228,7 +228,7 @@ CREATE STREAMING TABLE hist_name
 
 test('AUTO CDC refuses what it cannot order: NULL sequence, NULL key, ties, SCD 2 events older than applied ones', async () => {
   const dir = tmpDir('cdc-refusals');
-  const flows = ['null_seq', 'null_key', 'tie', 'late'];
+  const flows = ['null_seq', 'null_key', 'tie', 'late', 'nested'];
   writeFiles(dir, {
     'spark-pipeline.yml': SPEC,
     'transformations/cdc.sql': flows
@@ -236,7 +236,7 @@ test('AUTO CDC refuses what it cannot order: NULL sequence, NULL key, ties, SCD 
         (f) => `CREATE STREAMING TABLE ${f}_src AS SELECT * FROM STREAM read_files('${f}', format => 'json',
   schemaHints => 'id INT, name STRING, seq BIGINT');
 CREATE STREAMING TABLE ${f};
-APPLY CHANGES INTO ${f} FROM STREAM(${f}_src) KEYS (id) SEQUENCE BY seq COLUMNS * EXCEPT (_rescued_data)${f === 'late' ? ' STORED AS SCD TYPE 2' : ''};`,
+APPLY CHANGES INTO ${f} FROM STREAM(${f}_src) KEYS (id)${f === 'nested' ? ' IGNORE NULL UPDATES' : ''} SEQUENCE BY seq COLUMNS * EXCEPT (_rescued_data)${f === 'late' ? ' STORED AS SCD TYPE 2' : ''};`,
       )
       .join('\n'),
     'null_seq/a.json': ndjson([{ id: 1, name: 'a', seq: null }]),
@@ -246,6 +246,7 @@ APPLY CHANGES INTO ${f} FROM STREAM(${f}_src) KEYS (id) SEQUENCE BY seq COLUMNS 
       { id: 1, name: 'b', seq: 1 },
     ]),
     'late/a.json': ndjson([{ id: 1, name: 'a', seq: 5 }]),
+    'nested/a.json': ndjson([{ id: 1, name: 'a', seq: 1, address: { city: 'x', zip: null } }]),
   });
   const first = await run(dir);
   const code = (r: UpdateResult, f: string) => r.flows.find((x) => x.flow === f)?.error?.code;
@@ -253,6 +254,7 @@ APPLY CHANGES INTO ${f} FROM STREAM(${f}_src) KEYS (id) SEQUENCE BY seq COLUMNS 
   assert.equal(code(first, 'null_key'), 'AUTO_CDC_NULL_KEY');
   assert.equal(code(first, 'tie'), 'AUTO_CDC_SEQUENCE_TIE');
   assert.equal(code(first, 'late'), undefined);
+  assert.equal(code(first, 'nested'), 'UNSUPPORTED_SQL_SYNTAX');
   writeFiles(dir, { 'late/b.json': ndjson([{ id: 1, name: 'b', seq: 3 }]) });
   assert.equal(code(await run(dir), 'late'), 'AUTO_CDC_OUT_OF_ORDER');
   // Nothing of the refused batch landed.

@@ -181,6 +181,18 @@ export async function applyCdcBatch(
     await checkEvents(conn, cdc, keys, dataset);
     const columns = selected(cdc.columns, sourceColumns);
     const seqType = typeOf.get(CDC_SEQUENCE_COLUMN)!;
+    // Databricks keeps a NULL *field* of a struct too (nested IGNORE NULL UPDATES); sluice keeps
+    // whole values only, so a struct among the ignored columns is refused rather than overwritten.
+    const nested = cdc.ignoreNullUpdates
+      ? selected(cdc.ignoreNullUpdates, columns).filter((c) => /^STRUCT\(/i.test(typeOf.get(c) ?? ''))
+      : [];
+    if (nested.length > 0) {
+      throw new SluiceError(
+        'UNSUPPORTED_SQL_SYNTAX',
+        `IGNORE NULL UPDATES on struct column${nested.length > 1 ? 's' : ''} ${nested.join(', ')} of '${dataset}' is not supported (Databricks keeps NULL fields inside structs too); leave ${nested.length > 1 ? 'them' : 'it'} out with IGNORE NULL UPDATES ON * EXCEPT (…)`,
+        { dataset, params: { construct: 'IGNORE NULL UPDATES on a struct column', columns: nested } },
+      );
+    }
 
     // The state table: created with the keys' and the sequence's types on the first batch.
     const stateColumns: QueryColumns = [
