@@ -23,6 +23,10 @@ const BENCHES: Record<
       'sluice ui on a 200-dataset pipeline with 1,000 updates: start-up, first meaningful paint, live latency',
     load: () => import('./ui.ts'),
   },
+  cdc: {
+    summary: 'AUTO CDC: 1M change events over 100k keys, SCD 1 or 2, cold and +1 %, vs raw DuckDB MERGE',
+    load: () => import('./cdc.ts'),
+  },
   example: {
     summary: 'the example pipeline vs raw DuckDB SQL and a hand-written Node.js script',
     load: () => import('./example.ts'),

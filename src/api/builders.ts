@@ -1,7 +1,15 @@
 import { SluiceError } from '../errors/index.ts';
-import type { ColumnDefinition, DatasetKind, Expectation } from '../model/index.ts';
+import {
+  type AutoCdc,
+  autoCdcComputedColumns,
+  type ColumnDefinition,
+  type ColumnSelection,
+  type DatasetKind,
+  type Expectation,
+} from '../model/index.ts';
 import { parseSparkColumns } from '../sql/index.ts';
 import { callSite, type QueryArg, register } from './registry.ts';
+import { raw, sql, stream } from './sql-template.ts';
 
 /** Options shared by every dataset declaration. */
 export interface DatasetOptions {
@@ -131,6 +139,102 @@ export function appendFlow(options: AppendFlowOptions, query: QueryArg): void {
     target: options.target,
     once: options.once ?? false,
     query,
+    location: callSite(),
+  });
+}
+
+/**
+ * Options of {@link createAutoCdcFlow}, as Python's `create_auto_cdc_flow` names them (camelCase).
+ * Column names are unqualified identifiers; `sequenceBy`, `applyAsDeletes` and `applyAsTruncates`
+ * are Spark SQL expressions over the source's columns.
+ */
+export interface AutoCdcFlowOptions {
+  /** The streaming table the changes are applied to (declared with `createStreamingTable`). */
+  readonly target: string;
+  /** The dataset of change events, read as a stream. */
+  readonly source: string;
+  readonly keys: readonly string[];
+  readonly sequenceBy: string;
+  /** True: a NULL in an update keeps the target's value, in every column. */
+  readonly ignoreNullUpdates?: boolean;
+  /** Only these columns keep the target's value when an update holds NULL. */
+  readonly ignoreNullUpdatesColumnList?: readonly string[];
+  /** Every column but these keeps the target's value when an update holds NULL. */
+  readonly ignoreNullUpdatesExceptColumnList?: readonly string[];
+  readonly applyAsDeletes?: string;
+  readonly applyAsTruncates?: string;
+  readonly columnList?: readonly string[];
+  readonly exceptColumnList?: readonly string[];
+  readonly storedAsScdType?: 1 | 2 | '1' | '2';
+  readonly trackHistoryColumnList?: readonly string[];
+  readonly trackHistoryExceptColumnList?: readonly string[];
+  /** Flow name (its checkpoint is keyed by it); default: the target's name. */
+  readonly name?: string;
+}
+
+function selection(
+  what: string,
+  include: readonly string[] | undefined,
+  except: readonly string[] | undefined,
+): ColumnSelection | undefined {
+  if (include !== undefined && except !== undefined)
+    throw invalid(`createAutoCdcFlow: give ${what}ColumnList or ${what}ExceptColumnList, not both`);
+  if (include !== undefined) return Object.freeze({ kind: 'include', columns: Object.freeze([...include]) });
+  if (except !== undefined) return Object.freeze({ kind: 'except', columns: Object.freeze([...except]) });
+  return undefined;
+}
+
+/**
+ * An AUTO CDC flow (`create_auto_cdc_flow`): applies the change events read from `source` to
+ * `target` by key, in `sequenceBy` order whatever order they arrive in, as SCD type 1 (the current
+ * row per key) or 2 (its history, `__START_AT` / `__END_AT`).
+ */
+export function createAutoCdcFlow(options: AutoCdcFlowOptions): void {
+  const o = options;
+  if (typeof o !== 'object' || o === null)
+    throw invalid('createAutoCdcFlow(options): options must be an object');
+  for (const k of ['target', 'source', 'sequenceBy'] as const) {
+    if (typeof o[k] !== 'string' || o[k] === '')
+      throw invalid(`createAutoCdcFlow(options): options.${k} must be a non-empty string`);
+  }
+  if (!Array.isArray(o.keys) || o.keys.length === 0 || o.keys.some((k) => typeof k !== 'string' || k === ''))
+    throw invalid(
+      `createAutoCdcFlow({ target: '${o.target}' }): keys must be a non-empty list of column names`,
+    );
+  const scd = String(o.storedAsScdType ?? '1');
+  if (scd !== '1' && scd !== '2')
+    throw invalid(`createAutoCdcFlow({ target: '${o.target}' }): storedAsScdType must be 1 or 2`);
+  const scdType = scd === '1' ? 1 : 2;
+  const ignore =
+    selection('ignoreNullUpdates', o.ignoreNullUpdatesColumnList, o.ignoreNullUpdatesExceptColumnList) ??
+    (o.ignoreNullUpdates
+      ? Object.freeze({ kind: 'except' as const, columns: Object.freeze([]) })
+      : undefined);
+  const columns = selection('', o.columnList, o.exceptColumnList);
+  const trackHistory = selection('trackHistory', o.trackHistoryColumnList, o.trackHistoryExceptColumnList);
+  if (trackHistory && scdType !== 2)
+    throw invalid(`createAutoCdcFlow({ target: '${o.target}' }): trackHistory… needs storedAsScdType 2`);
+  if (o.applyAsTruncates !== undefined && scdType !== 1)
+    throw invalid(`createAutoCdcFlow({ target: '${o.target}' }): applyAsTruncates needs storedAsScdType 1`);
+  const cdc: AutoCdc = Object.freeze({
+    kind: 'auto_cdc',
+    source: `STREAM(${o.source})`,
+    keys: Object.freeze([...o.keys]),
+    sequenceBy: o.sequenceBy,
+    ...(o.applyAsDeletes !== undefined ? { deleteWhen: o.applyAsDeletes } : {}),
+    ...(o.applyAsTruncates !== undefined ? { truncateWhen: o.applyAsTruncates } : {}),
+    ...(ignore ? { ignoreNullUpdates: ignore } : {}),
+    ...(columns ? { columns } : {}),
+    scdType,
+    ...(trackHistory ? { trackHistory } : {}),
+  });
+  const strings = Object.assign(['SELECT *, ', ' FROM ', ''], { raw: ['SELECT *, ', ' FROM ', ''] });
+  register({
+    kind: 'auto_cdc_flow',
+    ...(o.name !== undefined ? { name: o.name } : {}),
+    target: o.target,
+    cdc,
+    query: sql(strings, raw(autoCdcComputedColumns(cdc)), stream(o.source)),
     location: callSite(),
   });
 }

@@ -4,7 +4,9 @@
  */
 export {
   type AppendFlowOptions,
+  type AutoCdcFlowOptions,
   appendFlow,
+  createAutoCdcFlow,
   createStreamingTable,
   type DatasetOptions,
   materializedView,

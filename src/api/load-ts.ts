@@ -401,6 +401,34 @@ function assembleAppendFlow(
   );
 }
 
+/** Adds an AUTO CDC registration's flow (named after its target unless named), or its compile error. */
+function assembleAutoCdcFlow(
+  out: Assembly,
+  r: Extract<Registration, { kind: 'auto_cdc_flow' }>,
+  result: Compiled,
+  options: TsLoadOptions,
+): void {
+  const location = relLocation(options.root, r.location);
+  const target = splitName(r.target, undefined).name;
+  if (result === undefined || 'error' in result) {
+    out.errors.push(withLocation(asSluiceError(result?.error, 'TS_INVALID_DEFINITION'), target, location));
+    return;
+  }
+  out.flows.push(
+    Object.freeze({
+      kind: 'flow',
+      name: r.name ?? target,
+      target,
+      role: r.name === undefined || r.name === target ? 'defining' : 'append',
+      query: result.query,
+      options: Object.freeze({}),
+      cdc: Object.freeze({ ...r.cdc, ...(location ? { location } : {}) }),
+      language: 'ts',
+      ...(location ? { location } : {}),
+    }),
+  );
+}
+
 /**
  * Stage 2: turns registrations into model datasets and flows. All queries compile concurrently
  * (the SQL front end batches DuckDB round trips); results are assembled in registration order.
@@ -418,6 +446,9 @@ export async function compileRegistrations(
         break;
       case 'append_flow':
         assembleAppendFlow(out, r, compiled[i], options);
+        break;
+      case 'auto_cdc_flow':
+        assembleAutoCdcFlow(out, r, compiled[i], options);
         break;
       default: {
         const never: never = r;

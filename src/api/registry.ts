@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { SourceLocation } from '../errors/index.ts';
-import type { Dataset, DatasetKind } from '../model/index.ts';
+import type { AutoCdc, Dataset, DatasetKind } from '../model/index.ts';
 import type { SqlQuery } from './sql-template.ts';
 
 /** What a query callback receives. `conf` is the spec configuration extended by SQL `SET`s. */
@@ -34,6 +34,15 @@ export type Registration =
       readonly name?: string;
       readonly target: string;
       readonly once: boolean;
+      readonly query: QueryArg;
+      readonly location?: SourceLocation;
+    }
+  | {
+      /** `createAutoCdcFlow`: `query` reads the source as a stream with the event columns computed. */
+      readonly kind: 'auto_cdc_flow';
+      readonly name?: string;
+      readonly target: string;
+      readonly cdc: AutoCdc;
       readonly query: QueryArg;
       readonly location?: SourceLocation;
     };

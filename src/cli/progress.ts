@@ -75,7 +75,11 @@ export class ProgressView {
         if (this.tty) this.redraw();
         else
           this.out.write(
-            `  flow ${e.flow} batch ${e.batchId}: ${formatCount(e.rows)} rows → version ${e.tableVersion}\n`,
+            `  flow ${e.flow} batch ${e.batchId}: ${
+              e.cdc
+                ? `${formatCount(e.cdc.upsertedRows)} upserted, ${formatCount(e.cdc.deletedRows)} deleted`
+                : `${formatCount(e.rows)} rows`
+            } → version ${e.tableVersion}\n`,
           );
         return;
       }

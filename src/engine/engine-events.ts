@@ -59,6 +59,10 @@ export interface FlowMetrics {
   readonly num_batches: number;
   /** Data files read by file sources. */
   readonly num_files: number;
+  /** AUTO CDC flows: rows inserted or updated in the target (Lakeflow's `num_upserted_rows`). */
+  readonly num_upserted_rows?: number;
+  /** AUTO CDC flows: rows deleted from the target (Lakeflow's `num_deleted_rows`). */
+  readonly num_deleted_rows?: number;
 }
 
 /** How a materialized view was brought up to date. */
@@ -129,6 +133,8 @@ export type EngineEvent =
       readonly batchId: number;
       readonly rows: number;
       readonly tableVersion: number;
+      /** AUTO CDC batches: rows upserted into and deleted from the target. */
+      readonly cdc?: { readonly upsertedRows: number; readonly deletedRows: number };
     }
   | {
       readonly kind: 'planning';

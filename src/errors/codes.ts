@@ -313,6 +313,28 @@ export const ERROR_CODES = {
   UI_NOT_FOUND: { domain: 'user', summary: 'The dashboard has no such route, pipeline, table or update.' },
   UI_NO_RUNNING_UPDATE: { domain: 'user', summary: 'Stop was asked while no update of the pipeline runs.' },
   // end ui (issue 18)
+  // change data capture (issue 14)
+  AUTO_CDC_INVALID_DEFINITION: {
+    domain: 'user',
+    summary:
+      'An AUTO CDC / APPLY CHANGES flow is declared wrongly (its target is not a streaming table, the target has other flows, a clause does not fit the SCD type, a key is not written).',
+  },
+  AUTO_CDC_NULL_SEQUENCE: {
+    domain: 'user',
+    summary: 'A change event has a NULL SEQUENCE BY value; events cannot be ordered without one.',
+  },
+  AUTO_CDC_NULL_KEY: { domain: 'user', summary: 'A change event has a NULL key column.' },
+  AUTO_CDC_SEQUENCE_TIE: {
+    domain: 'user',
+    summary:
+      'Two different change events for one key have the same SEQUENCE BY value, so which one wins is undefined.',
+  },
+  AUTO_CDC_OUT_OF_ORDER: {
+    domain: 'user',
+    summary:
+      'An SCD type 2 change event arrived after a newer event of its key was applied in an earlier batch; sluice refuses it rather than write a history that may be wrong.',
+  },
+  // end change data capture (issue 14)
 } as const satisfies Record<string, { domain: ErrorDomain; summary: string }>;
 
 export type ErrorDomain = 'user' | 'external' | 'internal';

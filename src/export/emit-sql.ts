@@ -1,4 +1,4 @@
-import type { Dataset, Expectation, Flow } from '../model/index.ts';
+import type { AutoCdc, ColumnSelection, Dataset, Expectation, Flow } from '../model/index.ts';
 
 /** A Spark SQL identifier, backticked when it is not a plain name. */
 export function ident(name: string): string {
@@ -80,12 +80,16 @@ export function datasetSql(
   const props = Object.entries(d.properties);
   if (props.length > 0)
     clauses.push(`TBLPROPERTIES (${props.map(([k, v]) => `${sqlString(k)} = ${sqlString(v)}`).join(', ')})`);
-  const defining = flows.find((f) => f.role === 'defining');
+  const defining = flows.find((f) => f.role === 'defining' && f.cdc === undefined);
   parts.push(
     [head, ...clauses, ...(defining ? [`AS ${defining.query.source.trim()}`] : [])].join('\n') + ';',
   );
   for (const f of flows) {
     if (f === defining) continue;
+    if (f.cdc) {
+      parts.push(autoCdcFlowSql(f.name, qualified(d, defaultSchema), f.cdc));
+      continue;
+    }
     const once = f.options.once === 'true' ? ' ONCE' : '';
     parts.push(
       `CREATE FLOW ${ident(f.name)} AS INSERT INTO${once} ${qualified(d, defaultSchema)} BY NAME\n${f.query.source.trim()};`,
@@ -121,4 +125,26 @@ export function quarantineTableSql(
     `FROM (\n${query.query.source.trim()}\n)`,
     `WHERE NOT (${quarantined.map(passes).join(' AND ')});`,
   ].join('\n');
+}
+
+function selectionSql(sel: ColumnSelection): string {
+  const names = sel.columns.map(ident).join(', ');
+  return sel.kind === 'include' ? `(${names})` : `* EXCEPT (${names})`;
+}
+
+/** `CREATE FLOW f AS AUTO CDC INTO t …`: an AUTO CDC flow with every clause it was declared with. */
+export function autoCdcFlowSql(flow: string, target: string, cdc: AutoCdc): string {
+  const lines = [`CREATE FLOW ${ident(flow)} AS AUTO CDC INTO ${target}`, `FROM ${cdc.source}`];
+  lines.push(`KEYS (${cdc.keys.map(ident).join(', ')})`);
+  if (cdc.ignoreNullUpdates) {
+    const all = cdc.ignoreNullUpdates.kind === 'except' && cdc.ignoreNullUpdates.columns.length === 0;
+    lines.push(`IGNORE NULL UPDATES${all ? '' : ` ON ${selectionSql(cdc.ignoreNullUpdates)}`}`);
+  }
+  if (cdc.deleteWhen) lines.push(`APPLY AS DELETE WHEN ${cdc.deleteWhen}`);
+  if (cdc.truncateWhen) lines.push(`APPLY AS TRUNCATE WHEN ${cdc.truncateWhen}`);
+  lines.push(`SEQUENCE BY ${cdc.sequenceBy}`);
+  if (cdc.columns) lines.push(`COLUMNS ${selectionSql(cdc.columns)}`);
+  lines.push(`STORED AS SCD TYPE ${cdc.scdType}`);
+  if (cdc.trackHistory) lines.push(`TRACK HISTORY ON ${selectionSql(cdc.trackHistory)}`);
+  return `${lines.join('\n')};`;
 }

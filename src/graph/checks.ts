@@ -1,5 +1,6 @@
 import { SluiceError, toSluiceError } from '../errors/index.ts';
 import type { Dataset, Flow } from '../model/index.ts';
+import { autoCdcFlowsAreSound } from './auto-cdc-checks.ts';
 import { type CheckContext, error, flowLocation, type GraphCheck, isView } from './check-context.ts';
 import { didYouMean, isUsableName } from './names.ts';
 import { baseName } from './resolve.ts';
@@ -463,6 +464,7 @@ export const ERROR_CHECKS: readonly GraphCheck[] = [
   uniqueExpectationNames,
   validExpectations,
   streamingQueriesAreStateless,
+  autoCdcFlowsAreSound,
 ];
 
 export const WARNING_CHECKS: readonly GraphCheck[] = [streamingTablesHaveExpectations];

@@ -12,13 +12,15 @@ import type {
 /**
  * How a resolved flow runs. A materialized view is recomputed from batch reads; a streaming
  * table's flow appends micro-batches, or — `INSERT INTO ONCE` / `appendFlow({ once: true })` —
- * appends its query's result exactly once per reset of the table.
+ * appends its query's result exactly once per reset of the table; an AUTO CDC flow applies the
+ * change events it reads (inserts, updates, deletes) to it.
  */
 export function flowKind(flow: ResolvedFlow, target: Dataset): FlowKind {
   switch (target.kind) {
     case 'materialized_view':
       return 'materialized_view';
     case 'streaming_table':
+      if (flow.flow.cdc) return 'auto_cdc';
       return flow.once ? 'append_once' : 'streaming_append';
     case 'temporary_view':
     case 'persisted_view':

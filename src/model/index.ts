@@ -1,3 +1,4 @@
+export * from './auto-cdc.ts';
 export * from './data-type.ts';
 export * from './dataset.ts';
 export * from './expectation.ts';

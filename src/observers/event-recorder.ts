@@ -243,7 +243,10 @@ export class EventRecorder {
       details: {
         flow_progress: {
           status: 'RUNNING',
-          metrics: { num_output_rows: e.rows },
+          metrics: {
+            num_output_rows: e.rows,
+            ...(e.cdc ? { num_upserted_rows: e.cdc.upsertedRows, num_deleted_rows: e.cdc.deletedRows } : {}),
+          },
           batch_id: e.batchId,
           table_version: e.tableVersion,
         },

@@ -54,6 +54,15 @@ export function validationToJson(r: ValidationResult): Record<string, unknown> {
           role: f.flow.role,
           streaming: f.streaming,
           once: f.once,
+          ...(f.flow.cdc
+            ? {
+                autoCdc: {
+                  keys: f.flow.cdc.keys,
+                  sequenceBy: f.flow.cdc.sequenceBy,
+                  scdType: f.flow.cdc.scdType,
+                },
+              }
+            : {}),
           inputs: f.inputs.map((i) =>
             i.kind === 'files'
               ? { kind: 'files', path: i.path, format: i.format, streaming: i.streaming }

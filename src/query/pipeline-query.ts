@@ -12,7 +12,7 @@
 import { SluiceError } from '../errors/index.ts';
 import { didYouMean } from '../graph/index.ts';
 import type { SqlCompiler } from '../sql/index.ts';
-import { loadSnapshot, snapshotScanSql } from '../storage/index.ts';
+import { changesSql, loadSnapshot, snapshotScanSql } from '../storage/index.ts';
 import { type Database, type DuckDBConnection, queryRows, sqlIdent, sqlString } from '../util/index.ts';
 import {
   listPipelineTables,
@@ -22,7 +22,13 @@ import {
   relationSql,
   resolvePipelineName,
 } from './pipeline-tables.ts';
-import { assertReadOnly, findDeltaReferences, resolveDeltaPath } from './rewrite.ts';
+import {
+  assertReadOnly,
+  findDeltaReferences,
+  findTableChangesReferences,
+  resolveDeltaPath,
+  type TableChangesReference,
+} from './rewrite.ts';
 import { type QueryResult, readQueryResult } from './run-query.ts';
 import { isSignificant, tokenize } from './sql-tokens.ts';
 
@@ -36,6 +42,7 @@ export interface PipelineQueryOptions {
 }
 
 const DELTA_PLACEHOLDER = '__sluice_delta_ref_';
+const CHANGES_PLACEHOLDER = '__sluice_changes_ref_';
 const QUERY_KEYWORDS = new Set(['SELECT', 'WITH', 'VALUES', 'TABLE', '(']);
 
 interface AstTable {
@@ -73,22 +80,30 @@ function partsOf(t: AstTable): string[] {
 export async function runPipelineQuery(sql: string, options: PipelineQueryOptions): Promise<QueryResult> {
   assertReadOnly(sql);
   const target = options.pipeline;
-  // (2) delta.`path` → placeholder table names the translator passes through.
+  // (2) delta.`path` and table_changes('t', …) → placeholder table names the translator passes through.
   const deltaRefs = findDeltaReferences(sql);
+  const changeRefs = findTableChangesReferences(sql);
+  const placed = [
+    ...deltaRefs.map((r, i) => ({ start: r.start, end: r.end, name: `${DELTA_PLACEHOLDER}${i}` })),
+    ...changeRefs.map((r, i) => ({ start: r.start, end: r.end, name: `${CHANGES_PLACEHOLDER}${i}` })),
+  ].sort((a, b) => a.start - b.start);
   let text = '';
   let pos = 0;
-  deltaRefs.forEach((r, i) => {
-    text += `${sql.slice(pos, r.start)}${DELTA_PLACEHOLDER}${i}`;
+  for (const r of placed) {
+    text += `${sql.slice(pos, r.start)}${r.name}`;
     pos = r.end;
-  });
+  }
   text += sql.slice(pos);
 
   const tables = await listPipelineTables(target.storage);
   const conn = await options.db.connect();
   try {
     await conn.run("SET TimeZone = 'UTC'");
-    const views = new ViewRegistry(options.db, conn, target, tables, deltaRefs, options.cwd);
-    const missing = (table: string) => {
+    const views = new ViewRegistry(options.db, conn, target, tables, deltaRefs, options.cwd, changeRefs);
+    const missing = (name: string) => {
+      const table = name.startsWith(CHANGES_PLACEHOLDER)
+        ? (changeRefs[Number(name.slice(CHANGES_PLACEHOLDER.length))]?.table ?? name)
+        : name;
       const names = tables.map((t) => t.name);
       const hint = didYouMean(table, names);
       return `pipeline '${target.name}' has no table '${table}'${hint ? `; did you mean '${hint}'?` : ''} (a table exists once an update has written it${names.length > 0 ? `; its tables: ${names.join(', ')}` : '; none has yet'})`;
@@ -129,6 +144,7 @@ class ViewRegistry {
     private readonly tables: readonly PipelineTable[],
     private readonly deltaRefs: ReturnType<typeof findDeltaReferences>,
     private readonly cwd: string,
+    private readonly changeRefs: readonly TableChangesReference[],
   ) {}
 
   async #view(key: string, rows: () => Promise<string>): Promise<string> {
@@ -153,6 +169,14 @@ class ViewRegistry {
             ...(ref.version === undefined ? {} : { version: ref.version }),
           }),
         ),
+      );
+    }
+    if (placeholder.startsWith(CHANGES_PLACEHOLDER)) {
+      const ref = this.changeRefs[Number(placeholder.slice(CHANGES_PLACEHOLDER.length))];
+      const r = ref && resolvePipelineName(ref.table.split('.'), this.target, this.tables);
+      if (!ref || r?.kind !== 'table') return undefined;
+      return this.#view(`changes:${r.path}@${ref.startVersion}-${ref.endVersion ?? ''}`, () =>
+        changesSql(r.path, ref.startVersion, ref.endVersion),
       );
     }
     const r: ResolvedRelation | undefined = resolvePipelineName(parts, this.target, this.tables);
@@ -211,6 +235,13 @@ class ViewRegistry {
       await this.conn.run(
         `CREATE TEMP VIEW ${sqlIdent(t.name)} AS ${await relationSql(this.db, r, this.target.storage)}`,
       );
+    }
+    for (let i = 0; i < this.changeRefs.length; i++) {
+      const view = await this.#relationView([`${CHANGES_PLACEHOLDER}${i}`]);
+      if (view)
+        await this.conn.run(
+          `CREATE TEMP VIEW ${sqlIdent(`${CHANGES_PLACEHOLDER}${i}`)} AS SELECT * FROM ${sqlIdent(view)}`,
+        );
     }
     for (let i = 0; i < this.deltaRefs.length; i++) {
       const view = await this.#relationView([`${DELTA_PLACEHOLDER}${i}`]);

@@ -194,3 +194,59 @@ export function assertReadOnly(sql: string): void {
   }
   checkStatement(stmt);
 }
+
+/** One `table_changes('t', start[, end])` call found in a query (versions only). */
+export interface TableChangesReference {
+  readonly start: number;
+  readonly end: number;
+  /** The table name as written (may be qualified: `schema.t`). */
+  readonly table: string;
+  readonly startVersion: number;
+  readonly endVersion?: number;
+}
+
+/**
+ * Finds every `table_changes('t', start[, end])` call (outside strings and comments): Spark's
+ * reader of a table's change data feed between two versions (inclusive).
+ * @throws SluiceError UNSUPPORTED_SQL_SYNTAX for timestamps (only versions are read);
+ *   QUERY_FAILED for a call that is not `('name', integer[, integer])`.
+ */
+export function findTableChangesReferences(sql: string): TableChangesReference[] {
+  const tokens = tokenize(sql);
+  const refs: TableChangesReference[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    if (!isWord(tokens[i], 'TABLE_CHANGES')) continue;
+    const open = nextSignificant(tokens, i + 1);
+    if (tokens[open]?.text !== '(') continue;
+    const args: Token[] = [];
+    let j = nextSignificant(tokens, open + 1);
+    for (; j < tokens.length && tokens[j]?.text !== ')'; j = nextSignificant(tokens, j + 1)) {
+      const t = tokens[j] as Token;
+      if (t.text !== ',') args.push(t);
+    }
+    const [name, from, to] = args;
+    const bad = (why: string) =>
+      new SluiceError('QUERY_FAILED', `table_changes(…): ${why}`, { params: { offset: tokens[i]?.start } });
+    if (j >= tokens.length || name?.kind !== 'string' || args.length < 2 || args.length > 3)
+      throw bad("expected table_changes('table', startVersion[, endVersion])");
+    for (const v of [from, to]) {
+      if (v === undefined || (v.kind === 'number' && /^\d+$/.test(v.text))) continue;
+      if (v.kind === 'string')
+        throw new SluiceError(
+          'UNSUPPORTED_SQL_SYNTAX',
+          'table_changes(…) by timestamp is not supported: give table versions (see DESCRIBE HISTORY / the table log)',
+          { params: { construct: 'table_changes by timestamp' } },
+        );
+      throw bad(`'${v.text}' is not a table version`);
+    }
+    refs.push({
+      start: (tokens[i] as Token).start,
+      end: (tokens[j] as Token).start + 1,
+      table: unquote(name),
+      startVersion: Number(from!.text),
+      ...(to !== undefined ? { endVersion: Number(to.text) } : {}),
+    });
+    i = j;
+  }
+  return refs;
+}

@@ -1,5 +1,6 @@
 import { SluiceError, type SourceLocation } from '../errors/index.ts';
 import {
+  type AutoCdc,
   type ColumnDefinition,
   type Dataset,
   type DatasetKind,
@@ -7,6 +8,7 @@ import {
   type ExpectationAction,
   expectation,
 } from '../model/index.ts';
+import { AutoCdcClauseParser } from './auto-cdc-clauses.ts';
 import type { PlacedText } from './compile.ts';
 import { splitIdentifier } from './prepass-calls.ts';
 import { parseSparkType } from './spark-ddl.ts';
@@ -28,14 +30,20 @@ export type Parsed =
       readonly kind: 'dataset';
       readonly dataset: Dataset;
       readonly query?: PlacedText;
+      /** `CREATE STREAMING TABLE t … FLOW AUTO CDC …`: the query reads change events. */
+      readonly cdc?: AutoCdc;
     }
   | {
       readonly kind: 'flow';
       readonly name: string;
       readonly target: string;
       readonly once: boolean;
+      /** `APPLY CHANGES INTO t` declares t's defining flow; `CREATE FLOW` an append flow. */
+      readonly role: 'defining' | 'append';
       readonly location: SourceLocation;
       readonly query: PlacedText;
+      /** AUTO CDC / APPLY CHANGES: the query reads change events. */
+      readonly cdc?: AutoCdc;
     };
 
 export class StatementParser {
@@ -139,10 +147,17 @@ export class StatementParser {
     if (isWord(first, 'CREATE')) return this.create();
     if (isWord(first, 'SET')) return this.set();
     if (isWord(first, 'USE')) return this.use();
+    if (
+      (isWord(first, 'APPLY') && isWord(this.peek(1), 'CHANGES')) ||
+      (isWord(first, 'AUTO') && isWord(this.peek(1), 'CDC'))
+    ) {
+      this.pos += 2;
+      return this.autoCdcInto(first, undefined);
+    }
     const words = this.tokens.slice(0, 3).map((t) => t.text.toUpperCase());
     throw new SluiceError(
       'SQL_UNSUPPORTED_STATEMENT',
-      `'${words.slice(0, 2).join(' ')}' is not a pipeline statement (CREATE STREAMING TABLE, CREATE MATERIALIZED VIEW, CREATE VIEW, CREATE FLOW, SET, USE)`,
+      `'${words.slice(0, 2).join(' ')}' is not a pipeline statement (CREATE STREAMING TABLE, CREATE MATERIALIZED VIEW, CREATE VIEW, CREATE FLOW, APPLY CHANGES INTO, SET, USE)`,
       { params: { statement: words.join(' ') }, location: this.loc(first) },
     );
   }
@@ -261,8 +276,12 @@ export class StatementParser {
     const expectations: Expectation[] = [];
     if (isSymbol(this.peek(), '(')) this.columnList(columns, expectations);
 
-    const { query, comment, properties, partitionBy, clusterBy } = this.tableClauses();
+    const { query, comment, properties, partitionBy, clusterBy, cdcAt } = this.tableClauses();
     if (!query && kind !== 'streaming_table') this.fail(`a ${kind.replace('_', ' ')} needs AS <query>`);
+    if (cdcAt && kind !== 'streaming_table') this.fail('FLOW AUTO CDC needs a STREAMING TABLE', cdcAt);
+    const parsedCdc = cdcAt
+      ? new AutoCdcClauseParser(this.tokens, this.src, this.pos, name, start).parse()
+      : undefined;
     const dataset: Dataset = Object.freeze({
       kind,
       name,
@@ -277,6 +296,7 @@ export class StatementParser {
       language: 'sql',
       location: this.loc(start),
     });
+    if (parsedCdc) return { kind: 'dataset', dataset, query: parsedCdc.query, cdc: parsedCdc.cdc };
     return { kind: 'dataset', dataset, ...(query ? { query } : {}) };
   }
 
@@ -323,6 +343,8 @@ export class StatementParser {
     properties: Record<string, string>;
     partitionBy: string[];
     clusterBy: string[];
+    /** `FLOW AUTO CDC`: the clauses follow from the current position (the `FROM`). */
+    cdcAt: Token | undefined;
   } {
     let comment: string | undefined;
     const properties: Record<string, string> = {};
@@ -335,8 +357,14 @@ export class StatementParser {
       seen.add(clause);
     };
     let query: PlacedText | undefined;
+    let cdcAt: Token | undefined;
     while (!this.atEnd()) {
       const t = this.peek()!;
+      if (isWord(t, 'FLOW') && isWord(this.peek(1), 'AUTO') && isWord(this.peek(2), 'CDC')) {
+        this.pos += 3;
+        cdcAt = t;
+        break;
+      }
       if (this.acceptWord('AS')) {
         const body = this.peek();
         if (!body) this.fail('expected a query after AS');
@@ -368,11 +396,11 @@ export class StatementParser {
         this.fail(
           isSymbol(t, '(')
             ? 'unexpected column list here'
-            : 'expected AS, COMMENT, TBLPROPERTIES, PARTITIONED BY or CLUSTER BY',
+            : 'expected AS, FLOW AUTO CDC, COMMENT, TBLPROPERTIES, PARTITIONED BY or CLUSTER BY',
         );
       }
     }
-    return { query, comment, properties, partitionBy, clusterBy };
+    return { query, comment, properties, partitionBy, clusterBy, cdcAt };
   }
 
   private flow(start: Token): Parsed {
@@ -380,15 +408,12 @@ export class StatementParser {
     const name = parts[parts.length - 1]!;
     if (this.acceptWord('COMMENT')) this.stringLiteral('the comment');
     this.expectWord('AS');
-    if (isWord(this.peek(), 'AUTO') || isWord(this.peek(), 'APPLY')) {
-      throw new SluiceError(
-        'SQL_UNSUPPORTED_STATEMENT',
-        'AUTO CDC / APPLY CHANGES flows are not supported yet',
-        {
-          params: { statement: 'CREATE FLOW … AS AUTO CDC' },
-          location: this.loc(start),
-        },
-      );
+    if (
+      (isWord(this.peek(), 'AUTO') && isWord(this.peek(1), 'CDC')) ||
+      (isWord(this.peek(), 'APPLY') && isWord(this.peek(1), 'CHANGES'))
+    ) {
+      this.pos += 2;
+      return this.autoCdcInto(start, name);
     }
     this.expectWord('INSERT', 'INSERT INTO');
     this.expectWord('INTO', 'INSERT INTO');
@@ -403,8 +428,31 @@ export class StatementParser {
       name,
       target: unqualified.join('.'),
       once,
+      role: 'append',
       location: this.loc(start),
       query: this.restFrom(body),
+    };
+  }
+
+  /**
+   * `INTO [LIVE.]t FROM …` after `AUTO CDC` / `APPLY CHANGES`: a named flow (`CREATE FLOW f AS
+   * AUTO CDC INTO t`) or, unnamed (`APPLY CHANGES INTO t`), the target's defining flow named t.
+   */
+  private autoCdcInto(start: Token, name: string | undefined): Parsed {
+    this.expectWord('INTO', 'INTO <target>');
+    const target = this.nameOrIdentifier('the target dataset');
+    const unqualified = target.length > 1 && target[0]!.toLowerCase() === 'live' ? target.slice(1) : target;
+    const targetName = unqualified[unqualified.length - 1]!;
+    const parsed = new AutoCdcClauseParser(this.tokens, this.src, this.pos, targetName, start).parse();
+    return {
+      kind: 'flow',
+      name: name ?? targetName,
+      target: unqualified.join('.'),
+      once: false,
+      role: name === undefined ? 'defining' : 'append',
+      location: this.loc(start),
+      query: parsed.query,
+      cdc: parsed.cdc,
     };
   }
 

@@ -45,6 +45,12 @@ export {
   serializePartitionValue,
 } from './delta/partitions.ts';
 export {
+  CHANGE_KIND_COLUMN,
+  planRowChanges,
+  type RowChangePlan,
+  type RowChangeRequest,
+} from './delta/row-changes.ts';
+export {
   dataFilePath,
   filesScanSql,
   type ScanFile,

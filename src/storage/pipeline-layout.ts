@@ -4,6 +4,7 @@
  * ```
  * <storage>/tables/<schema>/<table>/      Delta tables (streaming tables, materialized views, quarantines)
  * <storage>/checkpoints/<flow>/<reset>/   a flow's offset log, per reset generation of its target
+ * <storage>/checkpoints/<flow>/<reset>/cdc_state/   an AUTO CDC flow's state (a Delta table)
  * <storage>/system/event_log/             the event log (a Delta table)
  * <storage>/system/open_updates/          markers of updates not yet recorded as ended
  * <storage>/lock.json                     the update lock
@@ -26,6 +27,11 @@ export function tableFolder(
 /** The folder holding a flow's offset log for one reset generation of its target. */
 export function checkpointFolder(storage: string, flow: string, generation: number): string {
   return join(storage, 'checkpoints', flow, String(generation));
+}
+
+/** The Delta table of an AUTO CDC flow's per-key state, beside its offset log. */
+export function cdcStateFolder(storage: string, flow: string, generation: number): string {
+  return join(checkpointFolder(storage, flow, generation), 'cdc_state');
 }
 
 /** The pipeline's event log table. */
@@ -85,5 +91,21 @@ export async function storedTables(storage: string): Promise<StoredTable[]> {
   }
   if (await isDir(join(eventLogFolder(storage), '_delta_log')))
     out.push({ name: 'event_log', path: eventLogFolder(storage) });
+  return out;
+}
+
+/**
+ * The AUTO CDC state tables under a pipeline's checkpoints (named `<flow>/cdc_state`): not
+ * datasets, but Delta tables that table maintenance compacts and vacuums like the others.
+ */
+export async function cdcStateTables(storage: string): Promise<StoredTable[]> {
+  const out: StoredTable[] = [];
+  const root = join(storage, 'checkpoints');
+  for (const flow of await subfolders(root)) {
+    for (const generation of await subfolders(join(root, flow))) {
+      const path = join(root, flow, generation, 'cdc_state');
+      if (await isDir(join(path, '_delta_log'))) out.push({ name: `${flow}/cdc_state`, path });
+    }
+  }
   return out;
 }

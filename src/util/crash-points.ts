@@ -9,7 +9,9 @@ export type CrashPoint =
   /** The batch's data files are written; its Delta commit is not. */
   | 'before-commit'
   /** The batch is committed; nothing after it (events, the next batch) has happened. */
-  | 'after-commit';
+  | 'after-commit'
+  /** An AUTO CDC batch: its target is committed, its state table is not. */
+  | 'cdc-between-commits';
 
 export function crashPoint(point: CrashPoint, flow?: string): void {
   const at = process.env.SLUICE_CRASH_AT;

@@ -109,7 +109,9 @@ function flowRow(f: FlowResult): (string | number)[] {
       ? f.error.code
       : f.skippedBecause
         ? `upstream ${f.skippedBecause} failed`
-        : (f.planning?.technique ?? ''),
+        : f.metrics.num_upserted_rows !== undefined
+          ? `${countRows(f.metrics.num_upserted_rows)} upserted, ${countRows(f.metrics.num_deleted_rows ?? 0)} deleted`
+          : (f.planning?.technique ?? ''),
   ];
 }
 

@@ -76,7 +76,14 @@ function renderText(r: ValidationResult, verbose: boolean): string {
       for (const f of graph.flows.values()) {
         if (f.target !== name) continue;
         const ins = f.inputs.map(inputLabel);
-        const tag = f.once ? ' (once)' : f.flow.role === 'append' ? ' (append)' : '';
+        const cdc = f.flow.cdc;
+        const tag = cdc
+          ? ` (AUTO CDC, SCD type ${cdc.scdType}, keys ${cdc.keys.join(', ')})`
+          : f.once
+            ? ' (once)'
+            : f.flow.role === 'append'
+              ? ' (append)'
+              : '';
         lines.push(`       flow ${f.name}${tag} ← ${ins.length > 0 ? ins.join(', ') : '(no inputs)'}`);
       }
       for (const x of d.expectations)

@@ -6,6 +6,7 @@
  */
 import type { FlowKind } from '../../graph/index.ts';
 import { AppendOnceExecutor } from './append-once.ts';
+import { AutoCdcExecutor } from './auto-cdc.ts';
 import type { FlowExecutor } from './flow-execution.ts';
 import { MaterializedViewExecutor } from './materialized-view.ts';
 import { StreamingAppendExecutor } from './streaming-append.ts';
@@ -14,6 +15,7 @@ const EXECUTORS = {
   streaming_append: new StreamingAppendExecutor(),
   append_once: new AppendOnceExecutor(),
   materialized_view: new MaterializedViewExecutor(),
+  auto_cdc: new AutoCdcExecutor(),
 } as const satisfies Record<FlowKind, FlowExecutor>;
 
 /** The executor for a flow kind. */

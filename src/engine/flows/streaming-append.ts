@@ -3,8 +3,10 @@ import { SluiceError } from '../../errors/index.ts';
 import type { FlowPlan } from '../../graph/index.ts';
 import { crashPoint } from '../../util/index.ts';
 import { type FlowCheckpoint, openFlowCheckpoint } from '../checkpoints/flow-checkpoint.ts';
+import type { BatchOffset } from '../checkpoints/offsets.ts';
 import type { UpdateContext } from '../update/update-context.ts';
-import { addOutcome, zeroOutcome } from '../writing/batch-outcome.ts';
+import { addOutcome, type BatchOutcome, zeroOutcome } from '../writing/batch-outcome.ts';
+import type { ColumnsCache } from '../writing/batch-writer.ts';
 import { mergeOffsets, newStreamProgress, planStreamingBatch, rememberBatch } from './batch-planning.ts';
 import type { FlowExecution, FlowExecutor, FlowRun } from './flow-execution.ts';
 import { columnsCacheFor, executeMicroBatch } from './micro-batch.ts';
@@ -19,10 +21,26 @@ export const COMPACT_EVERY = 100;
  * A batch planned but not committed (crash, FAIL UPDATE) is replayed first, as recorded.
  */
 export class StreamingAppendExecutor implements FlowExecutor {
-  async execute({ ctx, flow, conn, onBatch }: FlowRun): Promise<FlowExecution> {
+  /** The last batch entirely committed (a kind writing several tables may lag the target's txn). */
+  protected async committedBatch(_run: FlowRun, checkpoint: FlowCheckpoint): Promise<number> {
+    return checkpoint.committed;
+  }
+
+  /** Runs one planned batch exactly as its offset records it. */
+  protected runBatch(
+    { ctx, flow, conn }: FlowRun,
+    checkpoint: FlowCheckpoint,
+    offset: BatchOffset,
+    columns: ColumnsCache | undefined,
+  ): Promise<BatchOutcome> {
+    return executeMicroBatch(ctx, flow, conn, checkpoint, offset, columns);
+  }
+
+  async execute(run: FlowRun): Promise<FlowExecution> {
+    const { ctx, flow, conn, onBatch } = run;
     const checkpoint = await openFlowCheckpoint(ctx, flow);
     await assertCheckpointMatchesTable(ctx, flow, checkpoint);
-    let committed = checkpoint.committed;
+    let committed = await this.committedBatch(run, checkpoint);
     const progress = newStreamProgress();
     for (const o of await checkpoint.log.readAll(committed)) rememberBatch(progress, o);
 
@@ -47,7 +65,7 @@ export class StreamingAppendExecutor implements FlowExecutor {
       if (!offset) break;
       if (!replay) await checkpoint.log.write(offset);
       crashPoint('offset-written', flow.flow.name);
-      const outcome = await executeMicroBatch(ctx, flow, conn, checkpoint, offset, columns);
+      const outcome = await this.runBatch(run, checkpoint, offset, columns);
       committed = offset.batchId;
       rememberBatch(progress, offset);
       batches++;

@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { SluiceError, toSluiceError } from '../../errors/index.ts';
 import {
   type CompactionResult,
+  cdcStateTables,
   cleanupExpiredLogs,
   compactTable,
   type LogCleanupResult,
@@ -100,7 +101,10 @@ export async function maintainStorage(storage: string, opts: MaintainOptions): P
   const latest = opts.snapshot ?? ((path: string) => loadSnapshot(path, { db: opts.db }));
   const wanted = opts.tables ? new Set(opts.tables) : undefined;
   const stored = await storedTables(storage);
-  const found = stored.filter((t) => !wanted || wanted.has(t.name));
+  // AUTO CDC state tables are maintained in every pass that is not limited to named tables.
+  const found = wanted
+    ? stored.filter((t) => wanted.has(t.name))
+    : [...stored, ...(await cdcStateTables(storage))];
   const unknown = [...(wanted ?? [])].filter((n) => !stored.some((t) => t.name === n));
   if (unknown.length > 0) {
     throw new SluiceError(

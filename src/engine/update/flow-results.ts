@@ -48,6 +48,7 @@ export function resultFrom(
       num_output_bytes: o.outputBytes,
       num_batches: batches,
       num_files: o.files,
+      ...(o.cdc ? { num_upserted_rows: o.cdc.upsertedRows, num_deleted_rows: o.cdc.deletedRows } : {}),
     },
     ...(scope.length > 0
       ? {
@@ -80,6 +81,12 @@ export function mergeResults(a: FlowResult, b: FlowResult): FlowResult {
       num_output_bytes: a.metrics.num_output_bytes + b.metrics.num_output_bytes,
       num_batches: a.metrics.num_batches + b.metrics.num_batches,
       num_files: a.metrics.num_files + b.metrics.num_files,
+      ...(a.metrics.num_upserted_rows !== undefined || b.metrics.num_upserted_rows !== undefined
+        ? {
+            num_upserted_rows: (a.metrics.num_upserted_rows ?? 0) + (b.metrics.num_upserted_rows ?? 0),
+            num_deleted_rows: (a.metrics.num_deleted_rows ?? 0) + (b.metrics.num_deleted_rows ?? 0),
+          }
+        : {}),
     },
     durationMs: a.durationMs + b.durationMs,
   };

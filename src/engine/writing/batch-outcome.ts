@@ -10,6 +10,8 @@ export interface BatchOutcome {
   readonly droppedRows: number;
   readonly quarantinedRows: number;
   readonly expectations: readonly ExpectationMetrics[];
+  /** AUTO CDC flows: rows upserted into and deleted from the target (Lakeflow's CDC metrics). */
+  readonly cdc?: { readonly upsertedRows: number; readonly deletedRows: number };
   /** Target table version the batch committed (absent when it committed nothing new). */
   readonly tableVersion?: number;
 }
@@ -51,5 +53,13 @@ export function addOutcome(a: BatchOutcome, b: BatchOutcome): BatchOutcome {
     droppedRows: a.droppedRows + b.droppedRows,
     quarantinedRows: a.quarantinedRows + b.quarantinedRows,
     expectations: [...byName.values()],
+    ...(a.cdc || b.cdc
+      ? {
+          cdc: {
+            upsertedRows: (a.cdc?.upsertedRows ?? 0) + (b.cdc?.upsertedRows ?? 0),
+            deletedRows: (a.cdc?.deletedRows ?? 0) + (b.cdc?.deletedRows ?? 0),
+          },
+        }
+      : {}),
   };
 }

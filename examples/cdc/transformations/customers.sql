@@ -1,0 +1,38 @@
+-- The change feed of the operational customers table (inserts, updates, deletes), as JSON files.
+-- Events arrive out of order and some are delivered twice; sequence_num orders them.
+CREATE OR REFRESH STREAMING TABLE customer_changes
+COMMENT 'Raw customer change events'
+AS SELECT * FROM STREAM read_files('${changes_path}', format => 'json', maxFilesPerTrigger => '1',
+  schemaHints => 'customer_id BIGINT, name STRING, email STRING, city STRING, operation STRING, sequence_num BIGINT');
+
+-- SCD type 1: the current row of every customer; its change data feed is on for downstream readers.
+CREATE OR REFRESH STREAMING TABLE customers
+COMMENT 'Current customers (SCD type 1)'
+TBLPROPERTIES ('delta.enableChangeDataFeed' = 'true');
+
+CREATE FLOW customers_cdc AS AUTO CDC INTO customers
+FROM STREAM(customer_changes)
+KEYS (customer_id)
+APPLY AS DELETE WHEN operation = 'DELETE'
+SEQUENCE BY sequence_num
+COLUMNS * EXCEPT (operation, _rescued_data)
+STORED AS SCD TYPE 1;
+
+-- SCD type 2: every version of every customer. A new version opens when the name or the city
+-- changes; an e-mail change updates the current version in place.
+CREATE OR REFRESH STREAMING TABLE customers_history
+COMMENT 'Customer history (SCD type 2)';
+
+APPLY CHANGES INTO LIVE.customers_history
+FROM STREAM(customer_changes)
+KEYS (customer_id)
+APPLY AS DELETE WHEN operation = 'DELETE'
+SEQUENCE BY sequence_num
+COLUMNS * EXCEPT (operation, _rescued_data)
+STORED AS SCD TYPE 2
+TRACK HISTORY ON (name, city);
+
+-- Downstream: the current customers per city.
+CREATE OR REFRESH MATERIALIZED VIEW customers_by_city
+COMMENT 'Current customers per city'
+AS SELECT city, count(*) AS customers FROM customers GROUP BY city;

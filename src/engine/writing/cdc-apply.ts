@@ -1,0 +1,438 @@
+/**
+ * Applying one batch of change events to an AUTO CDC target, all in DuckDB SQL.
+ *
+ * Two Delta tables belong to the flow: the target, and a state table holding, per key ever seen,
+ * the highest sequence applied and whether that event was a delete (a tombstone). Tombstones are
+ * kept until the target is fully refreshed, so a late update older than a delete never
+ * resurrects its row. Per batch:
+ *
+ *   events E ─ checks: no NULL key, no NULL sequence, no two different events with one key and sequence
+ *            ─ drop stale events (sequence ≤ the state's for their key; SCD 2: < refuses)
+ *            ─ replay per key in sequence order, from the row the target holds:
+ *              SCD 1: the last event wins (IGNORE NULL UPDATES carries earlier values forward); a
+ *                     truncate deletes every key at its sequence (a watermark kept in the state)
+ *              SCD 2: versions [__START_AT, __END_AT) open when a tracked column changes, close on delete
+ *            ─ target: row-level changes (copy-on-write), commit with txn {appId, batch}
+ *            ─ state: row-level changes, commit with the same txn
+ *
+ * The target commits first and the state second, each skipped when its txn is already there: the
+ * target's changes are computed from the state as it was before the batch, which stays true until
+ * the state commits, so a crash between the two commits replays to the same tables.
+ */
+import { SluiceError } from '../../errors/index.ts';
+import {
+  type AutoCdc,
+  CDC_DELETE_COLUMN,
+  CDC_SEQUENCE_COLUMN,
+  CDC_TRUNCATE_COLUMN,
+  type ColumnSelection,
+  type Dataset,
+  SCD2_END_COLUMN,
+  SCD2_START_COLUMN,
+} from '../../model/index.ts';
+import {
+  CHANGE_KIND_COLUMN,
+  planRowChanges,
+  type RowChangePlan,
+  snapshotScanSql,
+} from '../../storage/index.ts';
+import { crashPoint, type DuckDBConnection, queryRows, sqlIdent } from '../../util/index.ts';
+import { prepareTable, type QueryColumns } from '../tables/prepare-table.ts';
+import type { TableCache } from '../tables/table-cache.ts';
+
+/** Internal columns of the state table. */
+const STATE_SEQ = '__sequence';
+const STATE_DELETED = '__deleted';
+/** Marks the state row (all keys NULL) holding the sequence of the latest truncate applied. */
+const STATE_TRUNCATE = '__truncate';
+
+/** Temp tables of one batch (per flow connection). */
+const EVENTS = '__sluice_cdc_events';
+const FRESH = '__sluice_cdc_fresh';
+const TARGET_CHANGES = '__sluice_cdc_target_changes';
+const STATE_CHANGES = '__sluice_cdc_state_changes';
+/** One row: `w`, the truncate watermark after this batch; `t_new`, this batch's truncate when newer. */
+const TRUNCATE = '__sluice_cdc_truncate';
+
+export interface CdcTables {
+  readonly target: { readonly path: string; readonly dataset: Dataset };
+  readonly state: { readonly path: string; readonly dataset: Dataset };
+}
+
+export interface CdcBatch {
+  readonly flow: string;
+  readonly appId: string;
+  readonly batchId: number;
+  readonly cdc: AutoCdc;
+}
+
+/** What one batch did to the target (Lakeflow's CDC flow metrics). */
+export interface CdcOutcome {
+  readonly inputRows: number;
+  readonly upsertedRows: number;
+  readonly deletedRows: number;
+  readonly outputBytes: number;
+  readonly tableVersion?: number;
+}
+
+const id = sqlIdent;
+
+function selected(sel: ColumnSelection | undefined, columns: readonly string[]): string[] {
+  if (sel === undefined) return [...columns];
+  const named = (c: string) => sel.columns.some((n) => n.toLowerCase() === c.toLowerCase());
+  return columns.filter((c) => (sel.kind === 'include' ? named(c) : !named(c)));
+}
+
+function unknownColumns(cdc: AutoCdc, columns: readonly string[], dataset: string): void {
+  const lower = new Set(columns.map((c) => c.toLowerCase()));
+  const lists = [
+    ['KEYS', cdc.keys],
+    ['COLUMNS', cdc.columns?.columns ?? []],
+    ['IGNORE NULL UPDATES', cdc.ignoreNullUpdates?.columns ?? []],
+    ['TRACK HISTORY', cdc.trackHistory?.columns ?? []],
+  ] as const;
+  for (const [clause, names] of lists) {
+    const missing = names.filter((n) => !lower.has(n.toLowerCase()));
+    if (missing.length > 0) {
+      throw new SluiceError(
+        'AUTO_CDC_INVALID_DEFINITION',
+        `${clause} names column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} that the change events do not have (they have ${columns.join(', ')})`,
+        {
+          dataset,
+          params: { clause, columns: missing },
+          ...(cdc.location ? { location: cdc.location } : {}),
+        },
+      );
+    }
+  }
+}
+
+async function count(conn: DuckDBConnection, sql: string): Promise<number> {
+  const [r] = await queryRows<{ n: number }>(conn, `SELECT count(*) AS n FROM (${sql})`);
+  return Number(r?.n ?? 0);
+}
+
+/** Refuses events sluice cannot order: NULL keys, NULL sequences, two different events at one sequence. */
+async function checkEvents(
+  conn: DuckDBConnection,
+  cdc: AutoCdc,
+  keys: string,
+  dataset: string,
+): Promise<void> {
+  const keyNull = cdc.keys.map((k) => `${id(k)} IS NULL`).join(' OR ');
+  const live = `NOT ${id(CDC_TRUNCATE_COLUMN)}`;
+  if ((await count(conn, `SELECT 1 FROM ${EVENTS} WHERE ${live} AND (${keyNull})`)) > 0) {
+    throw new SluiceError(
+      'AUTO_CDC_NULL_KEY',
+      `a change event for '${dataset}' has a NULL key (${cdc.keys.join(', ')})`,
+      {
+        dataset,
+        params: { keys: cdc.keys },
+      },
+    );
+  }
+  if ((await count(conn, `SELECT 1 FROM ${EVENTS} WHERE ${id(CDC_SEQUENCE_COLUMN)} IS NULL`)) > 0) {
+    throw new SluiceError(
+      'AUTO_CDC_NULL_SEQUENCE',
+      `a change event for '${dataset}' has a NULL SEQUENCE BY value (${cdc.sequenceBy}); events cannot be ordered without one`,
+      { dataset, params: { sequenceBy: cdc.sequenceBy } },
+    );
+  }
+  const ties = await queryRows(
+    conn,
+    `SELECT ${keys}, ${id(CDC_SEQUENCE_COLUMN)} FROM (SELECT DISTINCT * FROM ${EVENTS} WHERE ${live})
+     GROUP BY ${keys}, ${id(CDC_SEQUENCE_COLUMN)} HAVING count(*) > 1 LIMIT 1`,
+  );
+  if (ties.length > 0) {
+    throw new SluiceError(
+      'AUTO_CDC_SEQUENCE_TIE',
+      `two different change events for '${dataset}' have the same key and SEQUENCE BY value (${JSON.stringify(ties[0], (_, v) => (typeof v === 'bigint' ? String(v) : v))}); which one wins would be undefined — sequence events uniquely per key`,
+      { dataset, params: { sequenceBy: cdc.sequenceBy } },
+    );
+  }
+}
+
+/**
+ * Applies the change events of `eventsSql` (the flow's bound query for this batch) to the target
+ * and the state table (see the module comment). Returns what changed in the target.
+ */
+export async function applyCdcBatch(
+  tables: TableCache,
+  conn: DuckDBConnection,
+  t: CdcTables,
+  eventsSql: string,
+  b: CdcBatch,
+): Promise<CdcOutcome> {
+  const dataset = t.target.dataset.name;
+  const { cdc } = b;
+  await conn.run(`CREATE OR REPLACE TEMP TABLE ${EVENTS} AS SELECT * FROM (${eventsSql})`);
+  try {
+    const described = await queryRows<{ column_name: string; column_type: string }>(
+      conn,
+      `DESCRIBE ${EVENTS}`,
+    );
+    const computed = new Set([CDC_SEQUENCE_COLUMN, CDC_DELETE_COLUMN, CDC_TRUNCATE_COLUMN]);
+    const sourceColumns = described.map((d) => d.column_name).filter((c) => !computed.has(c));
+    const typeOf = new Map(described.map((d) => [d.column_name, d.column_type]));
+    unknownColumns(cdc, sourceColumns, dataset);
+    const keyNames = sourceColumns.filter((c) => cdc.keys.some((k) => k.toLowerCase() === c.toLowerCase()));
+    const keys = keyNames.map(id).join(', ');
+    const inputRows = await count(conn, `SELECT 1 FROM ${EVENTS}`);
+    await checkEvents(conn, cdc, keys, dataset);
+    const columns = selected(cdc.columns, sourceColumns);
+    const seqType = typeOf.get(CDC_SEQUENCE_COLUMN)!;
+    // Databricks keeps a NULL *field* of a struct too (nested IGNORE NULL UPDATES); sluice keeps
+    // whole values only, so a struct among the ignored columns is refused rather than overwritten.
+    const nested = cdc.ignoreNullUpdates
+      ? selected(cdc.ignoreNullUpdates, columns).filter((c) => /^STRUCT\(/i.test(typeOf.get(c) ?? ''))
+      : [];
+    if (nested.length > 0) {
+      throw new SluiceError(
+        'UNSUPPORTED_SQL_SYNTAX',
+        `IGNORE NULL UPDATES on struct column${nested.length > 1 ? 's' : ''} ${nested.join(', ')} of '${dataset}' is not supported (Databricks keeps NULL fields inside structs too); leave ${nested.length > 1 ? 'them' : 'it'} out with IGNORE NULL UPDATES ON * EXCEPT (…)`,
+        { dataset, params: { construct: 'IGNORE NULL UPDATES on a struct column', columns: nested } },
+      );
+    }
+
+    // The state table: created with the keys' and the sequence's types on the first batch.
+    const stateColumns: QueryColumns = [
+      ...keyNames.map((k) => ({ name: k, type: typeOf.get(k)! })),
+      { name: STATE_SEQ, type: seqType },
+      { name: STATE_DELETED, type: 'BOOLEAN' },
+      { name: STATE_TRUNCATE, type: 'BOOLEAN' },
+    ];
+    const statePrep = await prepareTable(tables, t.state.path, t.state.dataset, stateColumns, {
+      replaceSchema: false,
+    });
+    const state = snapshotScanSql(statePrep.snapshot);
+    const on = (l: string, r: string) => keyNames.map((k) => `${l}.${id(k)} = ${r}.${id(k)}`).join(' AND ');
+
+    // Stale events dropped; exact duplicates collapse. SCD 2 refuses events older than the state.
+    const seq = id(CDC_SEQUENCE_COLUMN);
+    if (cdc.scdType === 2) {
+      const late = await count(
+        conn,
+        `SELECT 1 FROM ${EVENTS} e JOIN (${state}) s ON ${on('e', 's')} WHERE e.${seq} < s.${id(STATE_SEQ)}`,
+      );
+      if (late > 0) {
+        throw new SluiceError(
+          'AUTO_CDC_OUT_OF_ORDER',
+          `${late} change event${late > 1 ? 's' : ''} for SCD type 2 table '${dataset}' arrived after a newer event of the same key was applied in an earlier batch; sluice does not rewrite history out of order — run with --full-refresh ${dataset} to replay the events in order`,
+          { dataset, params: { events: late } },
+        );
+      }
+    }
+    // A truncate (SCD 1) is a delete of every key at its sequence: events not newer than the
+    // latest truncate are stale for every key, present or future.
+    const trunc = id(CDC_TRUNCATE_COLUMN);
+    await conn.run(
+      `CREATE OR REPLACE TEMP TABLE ${TRUNCATE} AS SELECT
+         (SELECT max(x) FROM (SELECT ${id(STATE_SEQ)} AS x FROM (${state}) WHERE ${id(STATE_TRUNCATE)}
+                              UNION ALL SELECT ${seq} FROM ${EVENTS} WHERE ${trunc})) AS w,
+         CASE WHEN cur IS NOT NULL AND (prev IS NULL OR cur > prev) THEN cur END AS t_new
+       FROM (SELECT (SELECT max(${id(STATE_SEQ)}) FROM (${state}) WHERE ${id(STATE_TRUNCATE)}) AS prev,
+                    (SELECT max(${seq}) FROM ${EVENTS} WHERE ${trunc}) AS cur)`,
+    );
+    await conn.run(
+      `CREATE OR REPLACE TEMP TABLE ${FRESH} AS SELECT DISTINCT e.* FROM ${EVENTS} e LEFT JOIN (${state}) s ON ${on('e', 's')}
+       CROSS JOIN ${TRUNCATE} tr
+       WHERE NOT e.${trunc} AND (s.${id(STATE_SEQ)} IS NULL OR e.${seq} > s.${id(STATE_SEQ)})
+         AND (tr.w IS NULL OR e.${seq} > tr.w)`,
+    );
+
+    const target = await applyToTarget(tables, conn, t, b, {
+      columns,
+      keyNames,
+      typeOf,
+      seqType,
+      state,
+    });
+    crashPoint('cdc-between-commits', b.flow);
+    await applyToState(tables, conn, t, b, keyNames);
+    return { inputRows, ...target };
+  } finally {
+    for (const tmp of [EVENTS, FRESH, TARGET_CHANGES, STATE_CHANGES, TRUNCATE])
+      await conn.run(`DROP TABLE IF EXISTS ${tmp}`).catch(() => {});
+  }
+}
+
+interface TargetShape {
+  readonly columns: readonly string[];
+  readonly keyNames: readonly string[];
+  readonly typeOf: ReadonlyMap<string, string>;
+  readonly seqType: string;
+  /** SQL of the state table's rows before this batch. */
+  readonly state: string;
+}
+
+/**
+ * The events of each key replayed in sequence order, starting from the row the target holds for
+ * it (`__from_target`): values after IGNORE NULL UPDATES is applied, and `__seg` counting the
+ * deletes so far (a delete starts a new segment: no value is carried across it).
+ */
+function replaySql(cdc: AutoCdc, s: TargetShape, current: string): string {
+  const seq = id(CDC_SEQUENCE_COLUMN);
+  const del = id(CDC_DELETE_COLUMN);
+  const keys = s.keyNames.map(id).join(', ');
+  const values = s.columns.filter((c) => !s.keyNames.includes(c));
+  const ignored = new Set(selected(cdc.ignoreNullUpdates, values));
+  const ev = `SELECT ${keys}, ${values.map((c) => `CASE WHEN ${del} THEN NULL ELSE ${id(c)} END AS ${id(c)}`).join(', ')}${values.length ? ', ' : ''}${seq}, ${del}, false AS __from_target FROM ${FRESH}
+    UNION ALL BY NAME ${current}`;
+  const w = `PARTITION BY ${keys} ORDER BY ${seq} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW`;
+  const segmented = `SELECT *, sum(CASE WHEN ${del} THEN 1 ELSE 0 END) OVER (${w}) AS __seg FROM (${ev})`;
+  const filled = values.map((c) =>
+    cdc.ignoreNullUpdates && ignored.has(c)
+      ? `last_value(${id(c)} IGNORE NULLS) OVER (PARTITION BY ${keys}, __seg ORDER BY ${seq} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS ${id(c)}`
+      : id(c),
+  );
+  return `SELECT ${keys}, ${filled.join(', ')}${filled.length ? ', ' : ''}${seq}, ${del}, __from_target FROM (${segmented})`;
+}
+
+async function applyToTarget(
+  tables: TableCache,
+  conn: DuckDBConnection,
+  t: CdcTables,
+  b: CdcBatch,
+  s: TargetShape,
+): Promise<Omit<CdcOutcome, 'inputRows'>> {
+  const { cdc } = b;
+  const keys = s.keyNames.map(id).join(', ');
+  const seq = id(CDC_SEQUENCE_COLUMN);
+  const del = id(CDC_DELETE_COLUMN);
+  const scd2 = cdc.scdType === 2;
+  const targetColumns: QueryColumns = [
+    ...s.columns.map((c) => ({ name: c, type: s.typeOf.get(c)! })),
+    ...(scd2
+      ? [
+          { name: SCD2_START_COLUMN, type: s.seqType },
+          { name: SCD2_END_COLUMN, type: s.seqType },
+        ]
+      : []),
+  ];
+  const prep = await prepareTable(tables, t.target.path, t.target.dataset, targetColumns, {
+    replaceSchema: false,
+  });
+  const done = (prep.snapshot.txns.get(b.appId) ?? -1) >= b.batchId;
+  if (done) return { upsertedRows: 0, deletedRows: 0, outputBytes: 0 };
+  const rows = snapshotScanSql(prep.snapshot);
+  const values = s.columns.filter((c) => !s.keyNames.includes(c));
+  const touchedKeys = `(SELECT DISTINCT ${keys} FROM ${FRESH})`;
+  const on = s.keyNames.map((k) => `r.${id(k)} = k.${id(k)}`).join(' AND ');
+  const sv = values.map((c) => `r.${id(c)}`).join(', ');
+  const comma = values.length ? ', ' : '';
+  let changes: string;
+  if (!scd2) {
+    // The row the target holds, sequenced at the state's sequence for its key.
+    // A row older than this batch's truncate is gone before the batch's events apply.
+    const stOn = s.keyNames.map((k) => `st.${id(k)} = r.${id(k)}`).join(' AND ');
+    const current = `SELECT r.${s.keyNames.map(id).join(', r.')}${comma}${sv}, st.${id(STATE_SEQ)} AS ${seq}, false AS ${del}, true AS __from_target
+      FROM (${rows}) r JOIN ${touchedKeys} k ON ${on} JOIN (${s.state}) st ON ${stOn} CROSS JOIN ${TRUNCATE} tr
+      WHERE tr.t_new IS NULL OR st.${id(STATE_SEQ)} > tr.t_new`;
+    const truncated = `SELECT r.${s.keyNames.map(id).join(', r.')}, 'delete' AS ${id(CHANGE_KIND_COLUMN)}
+      FROM (${rows}) r JOIN (${s.state}) st ON ${stOn} CROSS JOIN ${TRUNCATE} tr
+      WHERE tr.t_new IS NOT NULL AND st.${id(STATE_SEQ)} <= tr.t_new
+        AND NOT EXISTS (SELECT 1 FROM ${touchedKeys} k WHERE ${on})`;
+    changes = `SELECT ${s.columns.map(id).join(', ')}, CASE WHEN ${del} THEN 'delete' ELSE 'upsert' END AS ${id(CHANGE_KIND_COLUMN)}
+      FROM (${replaySql(cdc, s, current)}) QUALIFY row_number() OVER (PARTITION BY ${keys} ORDER BY ${seq} DESC) = 1 AND NOT __from_target
+      UNION ALL BY NAME ${truncated}`;
+  } else {
+    changes = scd2ChangesSql(cdc, s, rows, touchedKeys);
+  }
+  await conn.run(`CREATE OR REPLACE TEMP TABLE ${TARGET_CHANGES} AS ${changes}`);
+  const plan: RowChangePlan = await planRowChanges(conn, t.target.path, {
+    snapshot: prep.snapshot,
+    identity: scd2 ? [...s.keyNames, SCD2_START_COLUMN] : s.keyNames,
+    changes: TARGET_CHANGES,
+  });
+  crashPoint('before-commit', b.flow);
+  const version = await tables.commit(t.target.path, [...prep.metadataActions, ...plan.actions], {
+    readVersion: prep.snapshot.version,
+    snapshot: prep.snapshot,
+    operation: 'MERGE',
+    operationParameters: { predicate: JSON.stringify(`AUTO CDC ON ${s.keyNames.join(', ')}`) },
+    operationMetrics: Object.fromEntries(Object.entries(plan.metrics).map(([k, v]) => [k, String(v)])),
+    isBlindAppend: false,
+    txn: { appId: b.appId, version: b.batchId },
+    commitInfo: { sluice: { flow: b.flow, batchId: b.batchId } },
+  });
+  crashPoint('after-commit', b.flow);
+  const m = plan.metrics;
+  // SCD 2 deletes no row: a delete closes the current version (counted as a deleted row).
+  const deletes = scd2
+    ? await count(conn, `SELECT 1 FROM ${TARGET_CHANGES} WHERE __closed_by_delete`)
+    : m.numTargetRowsDeleted;
+  const bytes = plan.actions.reduce((n, a) => n + ('add' in a ? a.add.size : 0), 0);
+  return {
+    upsertedRows: m.numTargetRowsInserted + m.numTargetRowsUpdated,
+    deletedRows: deletes,
+    outputBytes: bytes,
+    tableVersion: version,
+  };
+}
+
+/**
+ * SCD type 2 changes: versions of each key replayed from its open version. A row starts a version
+ * when it follows a delete (or nothing) or a tracked column differs from the previous row; a
+ * version's __END_AT is the sequence of the next version or delete; its values are those of its
+ * last row (changes to untracked columns update it in place).
+ */
+function scd2ChangesSql(cdc: AutoCdc, s: TargetShape, rows: string, touchedKeys: string): string {
+  const keys = s.keyNames.map(id).join(', ');
+  const seq = id(CDC_SEQUENCE_COLUMN);
+  const del = id(CDC_DELETE_COLUMN);
+  const values = s.columns.filter((c) => !s.keyNames.includes(c));
+  const tracked = selected(cdc.trackHistory, values);
+  const on = s.keyNames.map((k) => `r.${id(k)} = k.${id(k)}`).join(' AND ');
+  const comma = values.length ? ', ' : '';
+  const current = `SELECT r.${s.keyNames.map(id).join(', r.')}${comma}${values.map((c) => `r.${id(c)}`).join(', ')}, r.${id(SCD2_START_COLUMN)} AS ${seq}, false AS ${del}, true AS __from_target
+    FROM (${rows}) r JOIN ${touchedKeys} k ON ${on} WHERE r.${id(SCD2_END_COLUMN)} IS NULL`;
+  const trackedStruct = tracked.length
+    ? `struct_pack(${tracked.map((c) => `${id(c)} := ${id(c)}`).join(', ')})`
+    : 'NULL::INTEGER';
+  const w = `PARTITION BY ${keys} ORDER BY ${seq}`;
+  const marked = `SELECT *, ${del} OR lag(${seq}) OVER (${w}) IS NULL OR lag(${del}) OVER (${w})
+      OR ${trackedStruct} IS DISTINCT FROM lag(${trackedStruct}) OVER (${w}) AS __starts
+    FROM (${replaySql(cdc, s, current)})`;
+  const grouped = `SELECT *, sum(CASE WHEN __starts THEN 1 ELSE 0 END) OVER (${w} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS __grp FROM (${marked})`;
+  const versions = `SELECT ${keys}, __grp, min(${seq}) AS __start, bool_or(${del}) AS __is_delete,
+      bool_or(__from_target) AS __from_target, count(*) AS __rows${comma}${values
+        .map((c) => `arg_max_null(${id(c)}, ${seq}) AS ${id(c)}`)
+        .join(', ')}
+    FROM (${grouped}) GROUP BY ${keys}, __grp`;
+  const ended = `SELECT *, lead(__start) OVER (PARTITION BY ${keys} ORDER BY __start) AS __end,
+      coalesce(lead(__is_delete) OVER (PARTITION BY ${keys} ORDER BY __start), false) AS __closed_by_delete FROM (${versions})`;
+  return `SELECT ${s.columns.map(id).join(', ')}, __start AS ${id(SCD2_START_COLUMN)}, __end AS ${id(SCD2_END_COLUMN)}, 'upsert' AS ${id(CHANGE_KIND_COLUMN)}, __closed_by_delete
+    FROM (${ended}) WHERE NOT __is_delete AND (NOT __from_target OR __rows > 1 OR __end IS NOT NULL)`;
+}
+
+async function applyToState(
+  tables: TableCache,
+  conn: DuckDBConnection,
+  t: CdcTables,
+  b: CdcBatch,
+  keyNames: readonly string[],
+): Promise<void> {
+  const snap = await tables.snapshot(t.state.path);
+  if ((snap.txns.get(b.appId) ?? -1) >= b.batchId) return;
+  const keys = keyNames.map(id).join(', ');
+  const seq = id(CDC_SEQUENCE_COLUMN);
+  await conn.run(
+    `CREATE OR REPLACE TEMP TABLE ${STATE_CHANGES} AS SELECT ${keys}, ${seq} AS ${id(STATE_SEQ)}, ${id(CDC_DELETE_COLUMN)} AS ${id(STATE_DELETED)}, false AS ${id(STATE_TRUNCATE)}, 'upsert' AS ${id(CHANGE_KIND_COLUMN)}
+     FROM ${FRESH} QUALIFY row_number() OVER (PARTITION BY ${keys} ORDER BY ${seq} DESC) = 1
+     UNION ALL BY NAME SELECT w AS ${id(STATE_SEQ)}, false AS ${id(STATE_DELETED)}, true AS ${id(STATE_TRUNCATE)}, 'upsert' AS ${id(CHANGE_KIND_COLUMN)}
+     FROM ${TRUNCATE} WHERE t_new IS NOT NULL`,
+  );
+  const plan = await planRowChanges(conn, t.state.path, {
+    snapshot: snap,
+    identity: keyNames,
+    changes: STATE_CHANGES,
+  });
+  await tables.commit(t.state.path, plan.actions, {
+    readVersion: snap.version,
+    snapshot: snap,
+    operation: 'MERGE',
+    isBlindAppend: false,
+    txn: { appId: b.appId, version: b.batchId },
+    commitInfo: { sluice: { flow: b.flow, batchId: b.batchId } },
+  });
+}

@@ -1,0 +1,76 @@
+import type { SourceLocation } from '../errors/index.ts';
+
+/**
+ * A column selection as AUTO CDC clauses write it: `(a, b)` (`include`) or `* EXCEPT (a, b)`
+ * (`except`). Names are unqualified column names as written.
+ */
+export type ColumnSelection =
+  | { readonly kind: 'include'; readonly columns: readonly string[] }
+  | { readonly kind: 'except'; readonly columns: readonly string[] };
+
+/**
+ * The change-data-capture part of an AUTO CDC (formerly APPLY CHANGES) flow: how the change
+ * events its query reads are applied to the target. The flow's query selects the source's
+ * columns plus the computed columns {@link CDC_SEQUENCE_COLUMN}, {@link CDC_DELETE_COLUMN} and
+ * {@link CDC_TRUNCATE_COLUMN} (SEQUENCE BY, APPLY AS DELETE WHEN, APPLY AS TRUNCATE WHEN), so the
+ * front ends translate every Spark expression once, with the query.
+ *
+ * Invariants: `keys` is non-empty; `trackHistory` only with `scdType` 2; `truncateWhen` only with
+ * `scdType` 1.
+ */
+export interface AutoCdc {
+  readonly kind: 'auto_cdc';
+  /** The source relation as written after FROM (e.g. `STREAM(cdc_events)`). */
+  readonly source: string;
+  readonly keys: readonly string[];
+  /** SEQUENCE BY as written (Spark SQL). */
+  readonly sequenceBy: string;
+  /** APPLY AS DELETE WHEN as written. */
+  readonly deleteWhen?: string;
+  /** APPLY AS TRUNCATE WHEN as written. */
+  readonly truncateWhen?: string;
+  /**
+   * IGNORE NULL UPDATES [ON …]: in the selected columns, a NULL value of an update keeps the
+   * value the target holds. Plain IGNORE NULL UPDATES selects every column (`* EXCEPT ()`).
+   */
+  readonly ignoreNullUpdates?: ColumnSelection;
+  /** COLUMNS: the source columns written to the target (default: all). */
+  readonly columns?: ColumnSelection;
+  readonly scdType: 1 | 2;
+  /** TRACK HISTORY ON (SCD type 2): changes to other columns update the current version in place. */
+  readonly trackHistory?: ColumnSelection;
+  readonly location?: SourceLocation;
+}
+
+/** Column of an AUTO CDC flow's query holding the event's SEQUENCE BY value. */
+export const CDC_SEQUENCE_COLUMN = '__sluice_cdc_sequence';
+/** Column of an AUTO CDC flow's query: true when the event is a delete. */
+export const CDC_DELETE_COLUMN = '__sluice_cdc_delete';
+/** Column of an AUTO CDC flow's query: true when the event truncates the target. */
+export const CDC_TRUNCATE_COLUMN = '__sluice_cdc_truncate';
+
+/** The SCD type 2 columns holding a version's validity interval, of the sequence's type. */
+export const SCD2_START_COLUMN = '__START_AT';
+export const SCD2_END_COLUMN = '__END_AT';
+
+/**
+ * The Spark SQL text of an AUTO CDC flow's query: the source relation with the computed event
+ * columns appended. `source` is a relation as written after FROM (e.g. `STREAM(cdc_events)`).
+ */
+export function autoCdcQueryText(
+  cdc: Pick<AutoCdc, 'sequenceBy' | 'deleteWhen' | 'truncateWhen'>,
+  source: string,
+): string {
+  return `SELECT *, ${autoCdcComputedColumns(cdc)} FROM ${source}`;
+}
+
+/** The select items computing the event columns (see {@link autoCdcQueryText}). */
+export function autoCdcComputedColumns(
+  cdc: Pick<AutoCdc, 'sequenceBy' | 'deleteWhen' | 'truncateWhen'>,
+): string {
+  return [
+    `(${cdc.sequenceBy}) AS ${CDC_SEQUENCE_COLUMN}`,
+    `coalesce((${cdc.deleteWhen ?? 'false'}), false) AS ${CDC_DELETE_COLUMN}`,
+    `coalesce((${cdc.truncateWhen ?? 'false'}), false) AS ${CDC_TRUNCATE_COLUMN}`,
+  ].join(', ');
+}

@@ -1,0 +1,225 @@
+/**
+ * Row-level changes (updates and deletes of rows by identity) as copy-on-write: the data files
+ * that may hold a changed row are rewritten without the changed rows, the new versions of upserted
+ * rows are added, and one commit removes the old files and adds the new ones (dataChange = true).
+ *
+ * Lifecycle of one change:
+ *
+ *   changes (a DuckDB relation: identity + row columns + `__sluice_change`)
+ *     → candidate files: file statistics on the first identity column prune files that cannot
+ *       hold a changed identity (a file without usable bounds is always a candidate)
+ *     → write: kept rows of the candidates ∪ upserted rows as new files (invisible until committed)
+ *     → with CDF on: `_change_data` files (insert / update_preimage / update_postimage / delete)
+ *     → the caller commits remove(candidates) + add(new) + cdc as a commit that read the table
+ *       (not a blind append), so any concurrent data change conflicts (DELTA_CONCURRENT_MODIFICATION).
+ *
+ * Deletion vectors are not used: copy-on-write keeps every table readable by any Delta reader, and
+ * pruning keeps the rewritten set to files whose key ranges hold a change.
+ */
+import { randomUUID } from 'node:crypto';
+import { type DuckDBConnection, queryRows, sqlIdent, sqlString } from '../../util/index.ts';
+import type { Action, AddAction, FileStats } from './actions.ts';
+import { cdfEnabled, writeChangeDataFiles } from './cdf-write.ts';
+import { writeDataFiles } from './data-files.ts';
+import { filesScanSql } from './scan.ts';
+import { deltaTypeToDuckDB } from './schema.ts';
+import type { Snapshot } from './snapshot.ts';
+import { statKind } from './stats.ts';
+
+/** Column of a changes relation saying what happens to the row: 'upsert' or 'delete'. */
+export const CHANGE_KIND_COLUMN = '__sluice_change';
+
+export interface RowChangeRequest {
+  /** The table as the changes were computed against (the commit must read this version). */
+  readonly snapshot: Snapshot;
+  /**
+   * Columns identifying a row. A change replaces every live row with the same identity (compared
+   * with IS NOT DISTINCT FROM); identities are unique among the changes.
+   */
+  readonly identity: readonly string[];
+  /**
+   * A relation (a table name or a parenthesized query) of the changes: the identity columns, the
+   * table's columns for upserts, and {@link CHANGE_KIND_COLUMN}.
+   */
+  readonly changes: string;
+}
+
+export interface RowChangePlan {
+  /** remove + add (+ cdc) actions to commit; empty when nothing changes. */
+  readonly actions: readonly Action[];
+  readonly metrics: {
+    readonly numTargetRowsInserted: number;
+    readonly numTargetRowsUpdated: number;
+    readonly numTargetRowsDeleted: number;
+    readonly numTargetFilesAdded: number;
+    readonly numTargetFilesRemoved: number;
+    readonly numTargetRowsCopied: number;
+  };
+}
+
+function statBounds(add: AddAction, column: string): { min: unknown; max: unknown } {
+  if (!add.stats) return { min: null, max: null };
+  try {
+    const s = JSON.parse(add.stats) as FileStats;
+    return { min: s.minValues?.[column] ?? null, max: s.maxValues?.[column] ?? null };
+  } catch {
+    return { min: null, max: null };
+  }
+}
+
+function boundLiteral(v: unknown): string {
+  if (v === null || v === undefined) return 'NULL';
+  return sqlString(typeof v === 'string' ? v : JSON.stringify(v));
+}
+
+/**
+ * The live files that may hold a row whose identity is among the changes. Pruning uses the
+ * min/max statistics of the first identity column when it is a data column with comparable
+ * statistics; a file whose bounds are missing (or do not parse) is kept.
+ */
+async function candidateFiles(conn: DuckDBConnection, req: RowChangeRequest): Promise<AddAction[]> {
+  const snap = req.snapshot;
+  if (snap.files.length === 0) return [];
+  const col = req.identity[0]!;
+  const field = snap.schema.fields.find((f) => f.name === col);
+  const kind = field ? statKind(field.type as string) : 'none';
+  if (
+    !field ||
+    snap.partitionColumns.includes(col) ||
+    kind === 'nested' ||
+    kind === 'none' ||
+    kind === 'float'
+  )
+    return [...snap.files];
+  const type = deltaTypeToDuckDB(field.type);
+  const files = sqlIdent(`__sluice_files_${randomUUID().replaceAll('-', '')}`);
+  const values = snap.files.map((f, i) => {
+    const b = statBounds(f, col);
+    return `(${i}, ${boundLiteral(b.min)}, ${boundLiteral(b.max)})`;
+  });
+  await conn.run(
+    `CREATE TEMP TABLE ${files} AS SELECT i, TRY_CAST(lo AS ${type}) AS lo, TRY_CAST(hi AS ${type}) AS hi FROM (VALUES ${values.join(', ')}) AS v(i, lo, hi)`,
+  );
+  try {
+    const keys = `(SELECT DISTINCT ${sqlIdent(col)} AS k FROM ${req.changes})`;
+    const rows = await queryRows<{ i: number }>(
+      conn,
+      `SELECT DISTINCT f.i FROM ${files} f JOIN ${keys} c ON c.k >= f.lo AND c.k <= f.hi
+       UNION SELECT f.i FROM ${files} f WHERE f.lo IS NULL OR f.hi IS NULL
+       UNION SELECT f.i FROM ${files} f WHERE EXISTS (SELECT 1 FROM ${keys} c WHERE c.k IS NULL)`,
+    );
+    return rows.map((r) => snap.files[Number(r.i)]!).sort((a, b) => (a.path < b.path ? -1 : 1));
+  } finally {
+    await conn.run(`DROP TABLE IF EXISTS ${files}`).catch(() => {});
+  }
+}
+
+/**
+ * Writes the files of a row-level change of `tablePath` and returns the actions to commit (see
+ * the module comment). Nothing is committed: the caller commits `actions` with
+ * `readVersion = snapshot.version` and `isBlindAppend = false`.
+ */
+export async function planRowChanges(
+  conn: DuckDBConnection,
+  tablePath: string,
+  req: RowChangeRequest,
+): Promise<RowChangePlan> {
+  const snap = req.snapshot;
+  const layout = { schema: snap.schema, partitionColumns: snap.partitionColumns };
+  const candidates = await candidateFiles(conn, req);
+  const cols = snap.schema.fields.map((f) => sqlIdent(f.name));
+  const on = req.identity.map((c) => `o.${sqlIdent(c)} IS NOT DISTINCT FROM c.${sqlIdent(c)}`).join(' AND ');
+  const old = sqlIdent(`__sluice_old_${randomUUID().replaceAll('-', '')}`);
+  const kind = sqlIdent(CHANGE_KIND_COLUMN);
+  // The old rows of the candidate files, tagged with what happens to them (NULL: kept).
+  await conn.run(
+    `CREATE TEMP TABLE ${old} AS SELECT o.*, c.${kind} AS __sluice_fate FROM (${filesScanSql(
+      tablePath,
+      snap.schema,
+      snap.partitionColumns,
+      candidates.map((f, i) => ({ path: f.path, partitionValues: f.partitionValues, extra: [String(i)] })),
+      { fileColumns: [{ name: '__sluice_file_index', type: 'INTEGER' }] },
+    )}) AS o LEFT JOIN (SELECT ${req.identity.map(sqlIdent).join(', ')}, ${kind} FROM ${req.changes}) AS c ON ${on}`,
+  );
+  try {
+    const upserts = `(SELECT ${cols.join(', ')} FROM ${req.changes} WHERE ${kind} = 'upsert')`;
+    const [m] = await queryRows<Record<string, number>>(
+      conn,
+      `SELECT
+         (SELECT count(*) FROM ${old} WHERE __sluice_fate = 'upsert') AS updated,
+         (SELECT count(*) FROM ${old} WHERE __sluice_fate = 'delete') AS deleted,
+         (SELECT count(*) FROM ${upserts}) AS upserted`,
+    );
+    const updated = Number(m!.updated);
+    const deleted = Number(m!.deleted);
+    const inserted = Number(m!.upserted) - updated;
+    if (updated + deleted + inserted === 0) {
+      return {
+        actions: [],
+        metrics: {
+          numTargetRowsInserted: 0,
+          numTargetRowsUpdated: 0,
+          numTargetRowsDeleted: 0,
+          numTargetFilesAdded: 0,
+          numTargetFilesRemoved: 0,
+          numTargetRowsCopied: 0,
+        },
+      };
+    }
+    // Only candidates that hold a changed row are rewritten; the others stay as they are.
+    const touchedIndexes = await queryRows<{ i: number }>(
+      conn,
+      `SELECT DISTINCT __sluice_file_index AS i FROM ${old} WHERE __sluice_fate IS NOT NULL ORDER BY 1`,
+    );
+    const touchedSet = new Set(touchedIndexes.map((r) => Number(r.i)));
+    const touched = candidates.filter((_, i) => touchedSet.has(i));
+    const kept = `(SELECT ${cols.join(', ')} FROM ${old} WHERE __sluice_fate IS NULL AND __sluice_file_index IN (SELECT DISTINCT __sluice_file_index FROM ${old} WHERE __sluice_fate IS NOT NULL))`;
+    const adds = await writeDataFiles(conn, tablePath, `${kept} UNION ALL ${upserts}`, {
+      ...layout,
+      columns: snap.schema.fields.map((f) => f.name),
+    });
+    const now = Date.now();
+    const actions: Action[] = [
+      ...touched.map((f) => ({
+        remove: {
+          path: f.path,
+          deletionTimestamp: now,
+          dataChange: true,
+          extendedFileMetadata: true,
+          partitionValues: f.partitionValues,
+          size: f.size,
+        },
+      })),
+      ...adds.map((add) => ({ add })),
+    ];
+    if (cdfEnabled(snap.metadata)) {
+      const changes = [
+        `SELECT ${cols.join(', ')}, 'update_preimage' AS _change_type FROM ${old} WHERE __sluice_fate = 'upsert'`,
+        `SELECT ${cols.join(', ')}, 'delete' AS _change_type FROM ${old} WHERE __sluice_fate = 'delete'`,
+        `SELECT u.*, CASE WHEN EXISTS (SELECT 1 FROM ${old} o WHERE o.__sluice_fate = 'upsert' AND ${req.identity
+          .map((c) => `o.${sqlIdent(c)} IS NOT DISTINCT FROM u.${sqlIdent(c)}`)
+          .join(' AND ')}) THEN 'update_postimage' ELSE 'insert' END AS _change_type FROM ${upserts} AS u`,
+      ];
+      const cdc = await writeChangeDataFiles(conn, tablePath, changes.join(' UNION ALL '), layout);
+      actions.push(...cdc.map((c) => ({ cdc: c })));
+    }
+    return {
+      actions,
+      metrics: {
+        numTargetRowsInserted: inserted,
+        numTargetRowsUpdated: updated,
+        numTargetRowsDeleted: deleted,
+        numTargetFilesAdded: adds.length,
+        numTargetFilesRemoved: touched.length,
+        numTargetRowsCopied: await countRows(conn, kept),
+      },
+    };
+  } finally {
+    await conn.run(`DROP TABLE IF EXISTS ${old}`).catch(() => {});
+  }
+}
+
+async function countRows(conn: DuckDBConnection, relation: string): Promise<number> {
+  const [r] = await queryRows<{ n: number }>(conn, `SELECT count(*) AS n FROM ${relation}`);
+  return Number(r?.n ?? 0);
+}
