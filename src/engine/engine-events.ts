@@ -129,6 +129,12 @@ export type EngineEvent =
       readonly batchId: number;
       readonly rows: number;
       readonly tableVersion: number;
+      /** Stateful flows: watermark (µs since the epoch), state rows and late rows dropped. */
+      readonly stateful?: {
+        readonly watermark: number | null;
+        readonly stateRows: number;
+        readonly lateRowsDropped: number;
+      };
     }
   | {
       readonly kind: 'planning';

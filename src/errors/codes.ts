@@ -289,6 +289,23 @@ export const ERROR_CODES = {
       'A function got a value sluice cannot compute exactly as Spark does (the message says which); the query fails rather than give another result.',
   },
   // end string, regex, URL, hash and misc functions (issue 13)
+  // stateful streaming (issue 16)
+  WATERMARK_DELAY_INVALID: {
+    domain: 'user',
+    summary:
+      'A watermark delay is not a positive interval literal less than a month (WATERMARK … DELAY OF, withWatermark).',
+  },
+  WINDOW_DURATION_INVALID: {
+    domain: 'user',
+    summary:
+      'A window() duration, slide or start is not a positive interval string, or breaks Spark rules (slide ≤ duration, |start| < slide).',
+  },
+  STATE_STORE_INCONSISTENT: {
+    domain: 'user',
+    summary:
+      "A stateful flow's state for its last committed batch is missing from its checkpoint; a full refresh of the table rebuilds both.",
+  },
+  // end stateful streaming (issue 16)
 } as const satisfies Record<string, { domain: ErrorDomain; summary: string }>;
 
 export type ErrorDomain = 'user' | 'external' | 'internal';

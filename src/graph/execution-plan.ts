@@ -11,7 +11,8 @@ import type {
 
 /**
  * How a resolved flow runs. A materialized view is recomputed from batch reads; a streaming
- * table's flow appends micro-batches, or — `INSERT INTO ONCE` / `appendFlow({ once: true })` —
+ * table's flow appends micro-batches (aggregating a watermarked stream with state kept across
+ * them, see `StreamingAggregate`), or — `INSERT INTO ONCE` / `appendFlow({ once: true })` —
  * appends its query's result exactly once per reset of the table.
  */
 export function flowKind(flow: ResolvedFlow, target: Dataset): FlowKind {
@@ -19,7 +20,11 @@ export function flowKind(flow: ResolvedFlow, target: Dataset): FlowKind {
     case 'materialized_view':
       return 'materialized_view';
     case 'streaming_table':
-      return flow.once ? 'append_once' : 'streaming_append';
+      if (flow.once) return 'append_once';
+      // A windowed aggregation of a watermarked stream keeps its groups in state.
+      return flow.flow.query.streamingAggregate?.kind === 'streaming_aggregate'
+        ? 'streaming_aggregate'
+        : 'streaming_append';
     case 'temporary_view':
     case 'persisted_view':
       throw new Error(`flow '${flow.name}' writes view '${target.name}', which is inlined, not executed`);

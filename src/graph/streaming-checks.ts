@@ -37,7 +37,29 @@ function checkQuery(
   out: SluiceError[],
 ): void {
   const streams = (i: number) => r.inputs[i]?.effectiveStreaming === true;
+  // A windowed aggregation of a watermarked stream keeps state (flow kind streaming_aggregate)
+  // when it is the flow's own query; the analysis says why when it cannot.
+  const agg = flow.query.streamingAggregate;
+  if (agg) {
+    const reason =
+      agg.kind === 'stateful_refusal'
+        ? agg.reason
+        : seen.length > 0
+          ? `reads a view that aggregates a watermarked stream: only the flow's own query keeps aggregation state; aggregate in the streaming table's query`
+          : undefined;
+    if (reason)
+      out.push(
+        error(
+          'STREAMING_QUERY_NOT_SUPPORTED',
+          `streaming table '${dataset}' ${reason}`,
+          dataset,
+          (agg.kind === 'stateful_refusal' ? agg.location : undefined) ?? flowLocation(ctx, r.flow),
+          { operation: 'aggregate' },
+        ),
+      );
+  }
   for (const op of flow.query.stateful ?? []) {
+    if (agg && op.kind === 'aggregate') continue;
     const reason = refusal(op, streams, (i) => inputName(r, i));
     if (!reason) continue;
     out.push(

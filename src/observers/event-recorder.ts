@@ -239,6 +239,23 @@ export class EventRecorder {
           metrics: { num_output_rows: e.rows },
           batch_id: e.batchId,
           table_version: e.tableVersion,
+          // Spark's progress names: the watermark and each stateful operator's rows.
+          ...(e.stateful
+            ? {
+                event_time: {
+                  watermark:
+                    e.stateful.watermark === null
+                      ? null
+                      : new Date(Math.floor(e.stateful.watermark / 1000)).toISOString(),
+                },
+                state_operators: [
+                  {
+                    num_rows_total: e.stateful.stateRows,
+                    num_rows_dropped_by_watermark: e.stateful.lateRowsDropped,
+                  },
+                ],
+              }
+            : {}),
         },
       },
       flow: e.flow,

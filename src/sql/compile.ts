@@ -4,6 +4,7 @@ import { type AstNode, isNode, type Json, nodes, statementJson, str } from './as
 import type { SqlCodec } from './duckdb-codec.ts';
 import { prepassSparkSql } from './prepass.ts';
 import { statefulOperations } from './stateful.ts';
+import { streamingAggregateOf } from './streaming-aggregate.ts';
 import { identityMap, type OffsetMap, substituteConfiguration, unsafeValueError } from './substitute.ts';
 import { LineIndex, tokenize } from './tokenizer.ts';
 import { AstTranslator, outputColumnsOf, type TableReference } from './translate.ts';
@@ -146,6 +147,7 @@ export async function compilePlacedQuery(codec: SqlCodec, src: PlacedText): Prom
   const root = translator.translateQuery(parsed.statements[0]!);
   const outputColumns = outputColumnsOf(root);
   const stateful = statefulOperations(root, parsed.locate);
+  const streamingAggregate = await streamingAggregateOf(codec, root, translator.inputs, parsed.locate);
   const location = src.locate(0);
   return Object.freeze({
     kind: 'query',
@@ -154,6 +156,7 @@ export async function compilePlacedQuery(codec: SqlCodec, src: PlacedText): Prom
     inputs: Object.freeze(translator.inputs),
     ...(outputColumns ? { outputColumns: Object.freeze(outputColumns) } : {}),
     ...(stateful.length > 0 ? { stateful: Object.freeze(stateful) } : {}),
+    ...(streamingAggregate ? { streamingAggregate } : {}),
     ...(location ? { location } : {}),
   });
 }

@@ -8,10 +8,12 @@ import type { FlowKind } from '../../graph/index.ts';
 import { AppendOnceExecutor } from './append-once.ts';
 import type { FlowExecutor } from './flow-execution.ts';
 import { MaterializedViewExecutor } from './materialized-view.ts';
+import { StreamingAggregateExecutor } from './streaming-aggregate.ts';
 import { StreamingAppendExecutor } from './streaming-append.ts';
 
 const EXECUTORS = {
   streaming_append: new StreamingAppendExecutor(),
+  streaming_aggregate: new StreamingAggregateExecutor(),
   append_once: new AppendOnceExecutor(),
   materialized_view: new MaterializedViewExecutor(),
 } as const satisfies Record<FlowKind, FlowExecutor>;

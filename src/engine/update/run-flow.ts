@@ -62,6 +62,7 @@ export async function runFlow(ctx: UpdateContext, f: FlowPlan, forceRecompute: b
             batchId,
             rows: outcome.outputRows,
             tableVersion: outcome.tableVersion,
+            ...(outcome.stateful ? { stateful: outcome.stateful } : {}),
           });
         },
       });
