@@ -2,6 +2,7 @@ import { SluiceError, type SourceLocation } from '../errors/index.ts';
 import type { CompiledQuery } from '../model/index.ts';
 import { type AstNode, isNode, type Json, nodes, statementJson, str } from './ast.ts';
 import type { SqlCodec } from './duckdb-codec.ts';
+import { expandSlidingWindows } from './functions/event-time.ts';
 import { prepassSparkSql } from './prepass.ts';
 import { statefulOperations } from './stateful.ts';
 import { streamingAggregateOf } from './streaming-aggregate.ts';
@@ -145,6 +146,7 @@ export async function compilePlacedQuery(codec: SqlCodec, src: PlacedText): Prom
   }
   const translator = new AstTranslator('inputs', parsed.locate);
   const root = translator.translateQuery(parsed.statements[0]!);
+  expandSlidingWindows(root);
   const outputColumns = outputColumnsOf(root);
   const stateful = statefulOperations(root, parsed.locate);
   const streamingAggregate = await streamingAggregateOf(codec, root, translator.inputs, parsed.locate);
@@ -294,6 +296,7 @@ export async function translateStandalone(
   for (const node of parsed.statements) {
     const translator = new AstTranslator('tables', parsed.locate, rename);
     const root = translator.translateQuery(node);
+    expandSlidingWindows(root);
     statements.push({ sql: await toSql(codec, root), tables: translator.tables });
   }
   const seen = new Set<string>();

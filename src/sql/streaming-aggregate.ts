@@ -33,7 +33,7 @@ import {
   str,
 } from './ast.ts';
 import type { SqlCodec } from './duckdb-codec.ts';
-import { isWindowStruct } from './functions/event-time.ts';
+import { isSlidingIndex, isWindowStruct, slidingExpansion } from './functions/event-time.ts';
 import { AGGREGATES } from './stateful.ts';
 
 /** Relation names the engine binds for the merge and final steps. */
@@ -161,7 +161,9 @@ export async function streamingAggregateOf(
     return refuse('reads several watermarked streams; stream–stream joins are not supported yet');
   const input = marked[0]!;
   const watermark = inputs[input]!.watermark as EventTimeWatermark;
-  const from = isNode(root.from_table) ? root.from_table : undefined;
+  const written = isNode(root.from_table) ? root.from_table : undefined;
+  // A sliding window's expansion joins an index range to the stream (functions/event-time.ts).
+  const from = written ? (slidingExpansion(written) ?? written) : undefined;
   if (!from || from.type !== 'BASE_TABLE' || str(from, 'table_name') !== inputPlaceholder(input))
     return refuse(
       'aggregates a watermarked stream joined with other relations; only a single stream is supported',
@@ -197,7 +199,11 @@ export async function streamingAggregateOf(
   }
   const timeColumns = new Set<string>();
   walk(keys[windowKey]!, (n) => {
-    if (n.class === 'COLUMN_REF' && Array.isArray(n.column_names))
+    if (
+      n.class === 'COLUMN_REF' &&
+      Array.isArray(n.column_names) &&
+      !isSlidingIndex(String(n.column_names[0]))
+    )
       timeColumns.add(String(n.column_names.at(-1)).toLowerCase());
     return true;
   });

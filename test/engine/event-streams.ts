@@ -63,18 +63,26 @@ export function batches(seed: number, all: readonly Event[]): Event[][] {
  * max(event time) − delay; finally every window ending at or before it is emitted, aggregated
  * over its on-time rows.
  */
-export function oracle(parts: readonly Event[][]) {
+export function oracle(parts: readonly Event[][], slide = WINDOW) {
   let watermark: number | null = null;
   let late = 0;
-  const kept: Event[] = [];
+  // Spark expands a row into one (row, window) pair per window containing it; pairs are late or kept.
+  const kept: { e: Event; start: number }[] = [];
+  const starts = (ts: number) => {
+    const last = ts - (((ts % slide) + slide) % slide);
+    const out: number[] = [];
+    for (let s = last; s + WINDOW > ts; s -= slide) out.push(s);
+    return out;
+  };
   for (const part of parts) {
     let max: number | null = null;
     for (const e of part) {
       if (e.ts === null) continue;
       max = max === null ? e.ts : Math.max(max, e.ts);
-      const end = e.ts - (((e.ts % WINDOW) + WINDOW) % WINDOW) + WINDOW;
-      if (watermark !== null && end <= watermark) late++;
-      else kept.push(e);
+      for (const start of starts(e.ts)) {
+        if (watermark !== null && start + WINDOW <= watermark) late++;
+        else kept.push({ e, start });
+      }
     }
     if (max !== null) watermark = Math.max(watermark ?? -Infinity, max - DELAY);
   }
@@ -82,8 +90,7 @@ export function oracle(parts: readonly Event[][]) {
     string,
     { start: number; user: string; n: number; total: number; lo: number; hi: number }
   >();
-  for (const e of kept) {
-    const start = e.ts! - (((e.ts! % WINDOW) + WINDOW) % WINDOW);
+  for (const { e, start } of kept) {
     if (watermark === null || start + WINDOW > watermark) continue;
     const k = `${start}|${e.user}`;
     const g = groups.get(k) ?? { start, user: e.user, n: 0, total: 0, lo: Infinity, hi: -Infinity };
@@ -99,14 +106,17 @@ export function oracle(parts: readonly Event[][]) {
   return { rows, late, watermark };
 }
 
-export const SQL = `CREATE OR REFRESH STREAMING TABLE per_minute AS
-SELECT window(ts, '1 minute') AS w, user, count(*) AS n, sum(amount) AS total,
+/** The windowed aggregation under test; `slide` (e.g. `'20 seconds'`) makes its windows slide. */
+export const sqlFor = (slide?: string) => `CREATE OR REFRESH STREAMING TABLE per_minute AS
+SELECT window(ts, '1 minute'${slide ? `, '${slide}'` : ''}) AS w, user, count(*) AS n, sum(amount) AS total,
        min(amount) AS lo, max(amount) AS hi, avg(amount) AS mean
 FROM STREAM read_files('data', format => 'json', maxFilesPerTrigger => '1',
                        schema => 'id INT, user STRING, ts TIMESTAMP, amount INT')
   WATERMARK ts DELAY OF INTERVAL 10 SECONDS AS e
 GROUP BY w, user;
 `;
+
+export const SQL = sqlFor();
 
 export function files(parts: readonly Event[][], from = 0): Record<string, string> {
   const out: Record<string, string> = {};

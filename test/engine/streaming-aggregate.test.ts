@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { runPipeline } from '../../src/index.ts';
 import { duck, writeFiles } from '../helpers/pipeline.ts';
 import { tmpDir } from '../helpers/tmp.ts';
-import { batches, emitted, events, files, oracle, SQL } from './event-streams.ts';
+import { batches, emitted, events, files, oracle, SQL, sqlFor } from './event-streams.ts';
 
 async function lateRowsLogged(dir: string): Promise<number> {
   const rows = await duck(
@@ -72,3 +72,25 @@ test('state lost from the checkpoint fails the flow with STATE_STORE_INCONSISTEN
   assert.equal(rebuilt.kind === 'ran' && rebuilt.result.state, 'COMPLETED');
   assert.deepEqual(await emitted(dir), oracle(parts).rows);
 });
+
+for (const seed of [4, 5]) {
+  test(`sliding windows (1 minute every 20 seconds): each (row, window) pair is on time or late as Spark decides, and the emitted windows equal the oracle (seed ${seed})`, async () => {
+    const parts = batches(seed, events(seed, 250));
+    const dir = tmpDir('stream-agg-sliding');
+    writeFiles(dir, {
+      'spark-pipeline.yml': 'name: agg\n',
+      'transformations/p.sql': sqlFor('20 seconds'),
+      ...files(parts),
+    });
+    const run = await runPipeline(dir, { cwd: dir });
+    assert.equal(
+      run.kind === 'ran' && run.result.state,
+      'COMPLETED',
+      run.kind === 'ran' ? JSON.stringify(run.result.flows.map((f) => f.error)) : '',
+    );
+    const expected = oracle(parts, 20_000);
+    assert.ok(expected.late > 0);
+    assert.deepEqual(await emitted(dir), expected.rows);
+    assert.equal(await lateRowsLogged(dir), expected.late);
+  });
+}

@@ -7,13 +7,13 @@
  * fall in the right window). A tumbling window (slide = duration) is that one window, a
  * `struct {start, end}` of timestamps; a NULL timestamp gives a NULL window. Durations are
  * interval strings of fixed length (`'10 seconds'`, `'1 day 2 hours'`): months and years are
- * refused, as Spark refuses them. Sliding windows put each row in several windows (Spark expands
- * the row), which one expression cannot: they are refused until the engine expands rows.
+ * refused, as Spark refuses them. Sliding windows put each row in several windows: Spark expands
+ * the row, and so does {@link expandSlidingWindows} after translation.
  */
 import { SluiceError } from '../../errors/index.ts';
-import { type AstNode, constantText, isNode, nodes, str } from '../ast.ts';
+import { type AstNode, constantText, isNode, type Json, NO_LOCATION, nodes, str } from '../ast.ts';
 import { intervalStringValue } from '../spark-intervals.ts';
-import { cast, fn, int, isNull, nul, op, text, when } from './builders.ts';
+import { and, cast, col, fn, int, isNotNull, isNull, le, nul, op, or, text, when } from './builders.ts';
 import { arity, type FunctionCall, type FunctionRule, TZ } from './rules.ts';
 
 /** The name of the struct-building call every translated window is (see {@link isWindowStruct}). */
@@ -68,22 +68,145 @@ function windowRule(c: FunctionCall): AstNode {
       { params: { argument: 'start time' } },
     );
   }
-  if (slide !== duration) {
-    c.unsupported(
-      'sliding windows (a slide shorter than the duration) are not supported yet: each row would belong to several windows',
-    );
-  }
   const ts = c.args[0]!;
   const u = fn('epoch_us', cast(ts, TZ));
   // last start = u − ((u − start) mod slide), with a floor modulo.
   const rem = op('%', op('+', op('%', op('-', u, us(start)), us(slide)), us(slide)), us(slide));
-  const lastStart = op('-', structuredClone(u), rem);
-  const startField = { ...fn('make_timestamptz', lastStart), alias: 'start' };
-  const endField = {
-    ...fn('make_timestamptz', op('+', structuredClone(lastStart), us(duration))),
-    alias: 'end',
+  let first = op('-', structuredClone(u), rem);
+  let outside = isNull(structuredClone(ts));
+  if (slide !== duration) {
+    // Sliding: the i-th window back from the last, i < ceil(duration / slide), taken from the
+    // index column the expansion pass joins in (see expandSlidingWindows); a window that does
+    // not contain ts (the oldest ones, when slide does not divide duration) is NULL and dropped.
+    const count = (duration + slide - 1n) / slide;
+    first = op('-', first, op('*', col(slidingIndexColumn(count)), us(slide)));
+    outside = or(outside, le(op('+', structuredClone(first), us(duration)), structuredClone(u)));
+  }
+  const startField = { ...fn('make_timestamptz', first), alias: 'start' };
+  const endField = { ...fn('make_timestamptz', op('+', structuredClone(first), us(duration))), alias: 'end' };
+  return when([[outside, nul()]], fn(STRUCT, startField, endField));
+}
+
+const SLIDING_INDEX = /^__sluice_wi_(\d+)$/;
+
+/** Whether a column name is the window index a sliding window's expansion adds. */
+export function isSlidingIndex(name: string): boolean {
+  return SLIDING_INDEX.test(name);
+}
+
+/** The column holding the window index of a sliding window with `count` windows per row. */
+function slidingIndexColumn(count: bigint): string {
+  return `__sluice_wi_${count}`;
+}
+
+/**
+ * Spark expands each row of a query with a sliding window into one row per window it falls in.
+ * For every SELECT whose own expressions use a sliding window (translated with an index column,
+ * see windowRule), this joins `range(0, n) AS __sluice_w(__sluice_wi_n)` to its FROM and keeps
+ * the rows whose window is not NULL (it contains the row's time). One sliding window definition
+ * per SELECT, and no `*` beside it (the index column would show).
+ * @throws SluiceError UNSUPPORTED_SPARK_FUNCTION for the forms above
+ */
+export function expandSlidingWindows(root: AstNode): void {
+  const visit = (v: Json): void => {
+    if (Array.isArray(v)) {
+      for (const x of v) visit(x);
+      return;
+    }
+    if (!isNode(v)) return;
+    if (v.type === 'SELECT_NODE') expandSelect(v);
+    for (const x of Object.values(v)) if (x !== null && typeof x === 'object') visit(x);
   };
-  return when([[isNull(structuredClone(ts)), nul()]], fn(STRUCT, startField, endField));
+  visit(root);
+}
+
+/** The index count of a sliding window expression (the `n` of its `__sluice_wi_n`), if it is one. */
+function slidingCount(window: AstNode): string | undefined {
+  let index: string | undefined;
+  const scan = (x: Json): void => {
+    if (Array.isArray(x)) x.forEach(scan);
+    else if (isNode(x) && index === undefined) {
+      const name = x.class === 'COLUMN_REF' && Array.isArray(x.column_names) ? String(x.column_names[0]) : '';
+      const m = SLIDING_INDEX.exec(name);
+      if (m) index = m[1];
+      else Object.values(x).forEach(scan);
+    }
+  };
+  scan(window);
+  return index;
+}
+
+function expandSelect(select: AstNode): void {
+  const windows = new Map<string, AstNode>();
+  let count: string | undefined;
+  const find = (v: Json): void => {
+    if (Array.isArray(v)) {
+      for (const x of v) find(x);
+      return;
+    }
+    if (!isNode(v) || v.type === 'SELECT_NODE' || v.class === 'SUBQUERY') return;
+    if (isWindowStruct(v)) {
+      const n = slidingCount(v);
+      if (n !== undefined) {
+        windows.set(
+          JSON.stringify({ ...v, alias: '' }, (k, x) => (k === 'query_location' ? undefined : x)),
+          v,
+        );
+        count = n;
+      }
+      return;
+    }
+    for (const x of Object.values(v)) if (x !== null && typeof x === 'object') find(x);
+  };
+  for (const part of ['select_list', 'where_clause', 'group_expressions', 'having', 'qualify'])
+    find(select[part] ?? null);
+  if (windows.size === 0 || count === undefined) return;
+  const fail = (reason: string): never => {
+    throw new SluiceError(
+      'UNSUPPORTED_SPARK_FUNCTION',
+      `Spark function 'window' cannot be translated: ${reason}`,
+      {
+        params: { function: 'window' },
+      },
+    );
+  };
+  if (windows.size > 1) fail('a query level can use one sliding window definition');
+  if (nodes(select, 'select_list').some((i) => i.class === 'STAR'))
+    fail('a sliding window cannot be selected beside * (write the columns out)');
+  const window = [...windows.values()][0]!;
+  const index = slidingIndexColumn(BigInt(count));
+  const range: AstNode = {
+    type: 'TABLE_FUNCTION',
+    alias: '__sluice_w',
+    sample: null,
+    query_location: NO_LOCATION,
+    function: fn('range', int(0), int(Number(count))),
+    column_name_alias: [index],
+    with_ordinality: 'WITHOUT_ORDINALITY',
+  };
+  select.from_table = {
+    type: 'JOIN',
+    alias: '',
+    sample: null,
+    query_location: NO_LOCATION,
+    left: select.from_table ?? null,
+    right: range,
+    condition: null,
+    join_type: 'INNER',
+    ref_type: 'CROSS',
+    using_columns: [],
+    delim_flipped: false,
+    duplicate_eliminated_columns: [],
+  };
+  const kept = isNotNull({ ...structuredClone(window), alias: '' });
+  select.where_clause = isNode(select.where_clause) ? and(select.where_clause, kept) : kept;
+}
+
+/** The relation under the index range joined by {@link expandSlidingWindows}, if `from` is one. */
+export function slidingExpansion(from: AstNode): AstNode | undefined {
+  if (from.type !== 'JOIN' || !isNode(from.right) || str(from.right, 'alias') !== '__sluice_w')
+    return undefined;
+  return isNode(from.left) ? from.left : undefined;
 }
 
 /** `window_time(w)`: the last instant of a window, `w.end − 1 µs`. */
