@@ -21,10 +21,15 @@ export function flowKind(flow: ResolvedFlow, target: Dataset): FlowKind {
       return 'materialized_view';
     case 'streaming_table':
       if (flow.once) return 'append_once';
-      // A windowed aggregation of a watermarked stream keeps its groups in state.
-      return flow.flow.query.streamingAggregate?.kind === 'streaming_aggregate'
-        ? 'streaming_aggregate'
-        : 'streaming_append';
+      // A windowed aggregation / de-duplication of a watermarked stream keeps state.
+      switch (flow.flow.query.statefulPlan?.kind) {
+        case 'streaming_aggregate':
+          return 'streaming_aggregate';
+        case 'streaming_dedup':
+          return 'streaming_dedup';
+        default:
+          return 'streaming_append';
+      }
     case 'temporary_view':
     case 'persisted_view':
       throw new Error(`flow '${flow.name}' writes view '${target.name}', which is inlined, not executed`);

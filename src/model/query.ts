@@ -97,16 +97,19 @@ export interface CompiledQuery {
   /** Its stateful operations (absent when there are none); see {@link StatefulOperation}. */
   readonly stateful?: readonly StatefulOperation[];
   /**
-   * How the query runs as a stateful aggregation of a watermarked stream, or why it cannot;
-   * present exactly when the query aggregates and reads a watermarked input.
+   * How the query keeps state across micro-batches of a watermarked stream (a windowed
+   * aggregation, a de-duplication), or why it cannot; present exactly when the query aggregates
+   * or de-duplicates a watermarked input.
    */
-  readonly streamingAggregate?: StreamingAggregate | StatefulRefusal;
+  readonly statefulPlan?: StreamingAggregate | StreamingDedup | StatefulRefusal;
   readonly location?: SourceLocation;
 }
 
 /** Why a query over a watermarked stream cannot run statefully (Spark's reason). */
 export interface StatefulRefusal {
   readonly kind: 'stateful_refusal';
+  /** The stateful operation refused. */
+  readonly operation: 'aggregate' | 'distinct';
   readonly reason: string;
   readonly location?: SourceLocation;
 }
@@ -132,4 +135,19 @@ export interface StreamingAggregate {
   readonly mergeSql: string;
   /** Over relation `__sluice_closed` (merged rows of closed windows): the query's rows, columns `__sluice_o<i>`. */
   readonly finalSql: string;
+}
+
+/**
+ * `SELECT DISTINCT …` over one watermarked stream (Spark's dropDuplicates with a watermark): a
+ * row is emitted the first time it is seen; rows whose event time is at or before the watermark
+ * after the previous batch are late (dropped, counted); the rows seen are kept in state until
+ * the watermark passes their event time. Invariant: the query's output has the event-time column
+ * (`eventTimeColumn`), so state is bounded by the watermark.
+ */
+export interface StreamingDedup {
+  readonly kind: 'streaming_dedup';
+  readonly input: number;
+  readonly watermark: EventTimeWatermark;
+  /** The output column holding the watermark column's value. */
+  readonly eventTimeColumn: string;
 }

@@ -5,7 +5,7 @@ import type { SqlCodec } from './duckdb-codec.ts';
 import { expandSlidingWindows } from './functions/event-time.ts';
 import { prepassSparkSql } from './prepass.ts';
 import { statefulOperations } from './stateful.ts';
-import { streamingAggregateOf } from './streaming-aggregate.ts';
+import { statefulPlanOf } from './streaming-aggregate.ts';
 import { identityMap, type OffsetMap, substituteConfiguration, unsafeValueError } from './substitute.ts';
 import { LineIndex, tokenize } from './tokenizer.ts';
 import { AstTranslator, outputColumnsOf, type TableReference } from './translate.ts';
@@ -149,7 +149,7 @@ export async function compilePlacedQuery(codec: SqlCodec, src: PlacedText): Prom
   expandSlidingWindows(root);
   const outputColumns = outputColumnsOf(root);
   const stateful = statefulOperations(root, parsed.locate);
-  const streamingAggregate = await streamingAggregateOf(codec, root, translator.inputs, parsed.locate);
+  const statefulPlan = await statefulPlanOf(codec, root, translator.inputs, parsed.locate);
   const location = src.locate(0);
   return Object.freeze({
     kind: 'query',
@@ -158,7 +158,7 @@ export async function compilePlacedQuery(codec: SqlCodec, src: PlacedText): Prom
     inputs: Object.freeze(translator.inputs),
     ...(outputColumns ? { outputColumns: Object.freeze(outputColumns) } : {}),
     ...(stateful.length > 0 ? { stateful: Object.freeze(stateful) } : {}),
-    ...(streamingAggregate ? { streamingAggregate } : {}),
+    ...(statefulPlan ? { statefulPlan } : {}),
     ...(location ? { location } : {}),
   });
 }

@@ -19,6 +19,7 @@ import {
   type QueryInput,
   type StatefulRefusal,
   type StreamingAggregate,
+  type StreamingDedup,
 } from '../model/index.ts';
 import {
   type AstNode,
@@ -126,12 +127,12 @@ const isAggregate = (n: AstNode) =>
   n.class === 'FUNCTION' && AGGREGATES.has(str(n, 'function_name').toLowerCase());
 
 /** The analysis of one query; see the module comment. */
-export async function streamingAggregateOf(
+export async function statefulPlanOf(
   codec: SqlCodec,
   root: AstNode,
   inputs: readonly QueryInput[],
   locate: (byteOffset: number | undefined) => SourceLocation | undefined,
-): Promise<StreamingAggregate | StatefulRefusal | undefined> {
+): Promise<StreamingAggregate | StreamingDedup | StatefulRefusal | undefined> {
   const marked = inputs.flatMap((input, i) => (input.streaming && input.watermark ? [i] : []));
   if (marked.length === 0) return undefined;
   const aggregates =
@@ -140,11 +141,18 @@ export async function streamingAggregateOf(
       contains(root.select_list ?? null, isAggregate) ||
       contains(root.having ?? null, isAggregate));
   const location = locate(queryLocation(root));
-  const refuse = (reason: string): StatefulRefusal => ({
+  const refuse = (
+    reason: string,
+    operation: StatefulRefusal['operation'] = 'aggregate',
+  ): StatefulRefusal => ({
     kind: 'stateful_refusal',
+    operation,
     reason,
     ...(location ? { location } : {}),
   });
+  const modifiers = root.type === 'SELECT_NODE' ? nodes(root, 'modifiers') : [];
+  if (!aggregates && modifiers.some((m) => str(m, 'type') === 'DISTINCT_MODIFIER'))
+    return dedupPlan(root, inputs, marked, (reason) => refuse(reason, 'distinct'));
   if (!aggregates) {
     // A stateless query over a watermarked stream runs batch by batch (the watermark is unused,
     // as in Spark); aggregations nested deeper are refused.
@@ -336,4 +344,47 @@ export async function streamingAggregateOf(
     mergeSql,
     finalSql,
   });
+}
+
+/** `SELECT DISTINCT` over one watermarked stream: see {@link StreamingDedup}. */
+function dedupPlan(
+  root: AstNode,
+  inputs: readonly QueryInput[],
+  marked: readonly number[],
+  refuse: (reason: string) => StatefulRefusal,
+): StreamingDedup | StatefulRefusal {
+  if (marked.length > 1) return refuse('de-duplicates several watermarked streams joined; not supported yet');
+  const input = marked[0]!;
+  const watermark = inputs[input]!.watermark as EventTimeWatermark;
+  const from = isNode(root.from_table) ? root.from_table : undefined;
+  if (!from || from.type !== 'BASE_TABLE' || str(from, 'table_name') !== inputPlaceholder(input))
+    return refuse(
+      'de-duplicates a watermarked stream joined with other relations; only a single stream is supported',
+    );
+  const modifiers = nodes(root, 'modifiers');
+  const distinct = modifiers.find((m) => str(m, 'type') === 'DISTINCT_MODIFIER')!;
+  if (modifiers.length > 1 || nodes(distinct, 'distinct_on_targets').length > 0)
+    return refuse('uses DISTINCT ON, ORDER BY or LIMIT on a stream');
+  const cte = isNode(root.cte_map) ? nodes(root.cte_map, 'map') : [];
+  if (cte.length > 0 || root.qualify || contains(root, (n) => n.class === 'SUBQUERY' || n.class === 'WINDOW'))
+    return refuse('uses WITH, a subquery or a window function in a streaming de-duplication');
+  const column = watermark.column.toLowerCase();
+  const items = nodes(root, 'select_list');
+  let eventTimeColumn: string | undefined;
+  for (const item of items) {
+    const empty = (k: string) => !Array.isArray(item[k]) || (item[k] as Json[]).length === 0;
+    if (item.class === 'STAR' && item.columns !== true && empty('exclude_list') && empty('replace_list'))
+      eventTimeColumn ??= watermark.column;
+    const names =
+      item.class === 'COLUMN_REF' && Array.isArray(item.column_names) ? item.column_names.map(String) : [];
+    const alias = str(item, 'alias');
+    if (names.at(-1)?.toLowerCase() === column && (alias === '' || alias.toLowerCase() === column))
+      eventTimeColumn ??= alias || names.at(-1)!;
+  }
+  if (!eventTimeColumn) {
+    return refuse(
+      `de-duplicates a watermarked stream without its event-time column '${watermark.column}' among the columns: the rows seen could never leave state; select '${watermark.column}' too`,
+    );
+  }
+  return Object.freeze({ kind: 'streaming_dedup', input, watermark, eventTimeColumn });
 }

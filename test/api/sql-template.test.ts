@@ -95,7 +95,7 @@ test('withWatermark(ref, column, delay) renders the WATERMARK clause the SQL fro
   );
   const compiled = await session.sql.compileQuery(r.text);
   assert.deepEqual(compiled.inputs[0]?.watermark, { column: 'ts', delayMicros: 10_000_000 });
-  assert.equal(compiled.streamingAggregate?.kind, 'streaming_aggregate');
+  assert.equal(compiled.statefulPlan?.kind, 'streaming_aggregate');
   const f = await session.sql.compileQuery(renderSql(sql`SELECT * FROM ${files}`, {}).text);
   assert.deepEqual(f.inputs[0]?.watermark, { column: 'at', delayMicros: 60_000_000 });
   assert.throws(() => withWatermark(read('events') as never, 'ts', '1 second'), SluiceError);

@@ -1,4 +1,4 @@
-import { ndjson, readTable, tableDir } from '../helpers/pipeline.ts';
+import { duck, ndjson, readTable, tableDir } from '../helpers/pipeline.ts';
 
 /**
  * Random event streams with disorder and lateness, split into random micro-batches (one JSON
@@ -146,4 +146,19 @@ export async function emitted(dir: string) {
       Number(r.mean),
     ];
   });
+}
+
+/** Late rows dropped, summed over the flow_progress METRICS events of the pipeline's event log. */
+export async function lateRowsLogged(dir: string): Promise<number> {
+  const rows = await duck(
+    `SELECT details FROM read_parquet('${dir}/.sluice/system/event_log/*.parquet') WHERE event_type = 'flow_progress' AND level = 'METRICS'`,
+  ).catch(() => []);
+  let n = 0;
+  for (const r of rows) {
+    const d = JSON.parse(String(r.details)) as {
+      flow_progress?: { state_operators?: { num_rows_dropped_by_watermark: number }[] };
+    };
+    n += d.flow_progress?.state_operators?.[0]?.num_rows_dropped_by_watermark ?? 0;
+  }
+  return n;
 }

@@ -3,23 +3,9 @@ import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runPipeline } from '../../src/index.ts';
-import { duck, writeFiles } from '../helpers/pipeline.ts';
+import { writeFiles } from '../helpers/pipeline.ts';
 import { tmpDir } from '../helpers/tmp.ts';
-import { batches, emitted, events, files, oracle, SQL, sqlFor } from './event-streams.ts';
-
-async function lateRowsLogged(dir: string): Promise<number> {
-  const rows = await duck(
-    `SELECT details FROM read_parquet('${dir}/.sluice/system/event_log/*.parquet') WHERE event_type = 'flow_progress' AND level = 'METRICS'`,
-  ).catch(() => []);
-  let n = 0;
-  for (const r of rows) {
-    const d = JSON.parse(String(r.details)) as {
-      flow_progress?: { state_operators?: { num_rows_dropped_by_watermark: number }[] };
-    };
-    n += d.flow_progress?.state_operators?.[0]?.num_rows_dropped_by_watermark ?? 0;
-  }
-  return n;
-}
+import { batches, emitted, events, files, lateRowsLogged, oracle, SQL, sqlFor } from './event-streams.ts';
 
 for (const seed of [1, 2, 3]) {
   test(`windowed aggregation of a disordered stream in random micro-batches equals the batch GROUP BY over the on-time rows (seed ${seed}), across two updates`, async () => {

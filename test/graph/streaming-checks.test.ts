@@ -145,9 +145,12 @@ CREATE STREAMING TABLE t AS SELECT window(ts, '1 minute') AS w, count(*) AS n ${
     ),
     [{ dataset: 't', operation: 'aggregate', line: 5 }],
   );
+  // DISTINCT keeps the rows seen until the watermark passes their event time: it must be a column.
   assert.deepEqual(await refused(`CREATE STREAMING TABLE t AS SELECT DISTINCT k ${wm};`), [
     { dataset: 't', operation: 'distinct', line: 5 },
   ]);
+  assert.deepEqual(await refused(`CREATE STREAMING TABLE t AS SELECT DISTINCT k, ts ${wm};`), []);
+  assert.deepEqual(await refused(`CREATE STREAMING TABLE t AS SELECT DISTINCT * ${wm};`), []);
   assert.equal(
     (
       await refused(

@@ -10,10 +10,12 @@ import type { FlowExecutor } from './flow-execution.ts';
 import { MaterializedViewExecutor } from './materialized-view.ts';
 import { StreamingAggregateExecutor } from './streaming-aggregate.ts';
 import { StreamingAppendExecutor } from './streaming-append.ts';
+import { StreamingDedupExecutor } from './streaming-dedup.ts';
 
 const EXECUTORS = {
   streaming_append: new StreamingAppendExecutor(),
   streaming_aggregate: new StreamingAggregateExecutor(),
+  streaming_dedup: new StreamingDedupExecutor(),
   append_once: new AppendOnceExecutor(),
   materialized_view: new MaterializedViewExecutor(),
 } as const satisfies Record<FlowKind, FlowExecutor>;

@@ -1,5 +1,5 @@
 import type { FlowPlan } from '../../graph/index.ts';
-import { inputPlaceholder, type StreamingAggregate } from '../../model/index.ts';
+import { type EventTimeWatermark, inputPlaceholder, type StreamingAggregate } from '../../model/index.ts';
 import {
   crashPoint,
   type DuckDBConnection,
@@ -22,7 +22,8 @@ import { describeSources, skipsChangeCommits } from './batch-planning.ts';
 import type { FlowExecution, FlowExecutor, FlowRun } from './flow-execution.ts';
 import { runMicroBatches } from './streaming-append.ts';
 
-const INPUT = '__sluice_agg_input';
+/** The temp table holding a batch's watermarked input rows (see readBatchInput). */
+export const INPUT = '__sluice_agg_input';
 const PARTIAL = '__sluice_agg_partial';
 const MERGED = '__sluice_agg_merged';
 const STATE_IN = '__sluice_state_in';
@@ -46,7 +47,7 @@ const CLOSED = '__sluice_closed';
  */
 export class StreamingAggregateExecutor implements FlowExecutor {
   execute(run: FlowRun): Promise<FlowExecution> {
-    const agg = run.flow.flow.query.streamingAggregate;
+    const agg = run.flow.flow.query.statefulPlan;
     if (agg?.kind !== 'streaming_aggregate')
       throw new Error(`flow '${run.flow.flow.name}' is not a streaming aggregation`);
     let names: string[] | undefined;
@@ -70,7 +71,7 @@ async function outputNames(conn: DuckDBConnection, f: FlowPlan): Promise<string[
 }
 
 async function aggregateBatch(
-  { ctx, flow, conn }: FlowRun,
+  run: FlowRun,
   agg: StreamingAggregate,
   checkpoint: FlowCheckpoint,
   store: StateStore,
@@ -78,33 +79,11 @@ async function aggregateBatch(
   names: () => Promise<string[]>,
 ): Promise<BatchOutcome> {
   const previous = await store.read(offset.batchId - 1);
-  const source = describeSources(offset);
-  const views: ViewQuality[] = [];
-  const files = Object.values(offset.sources).reduce(
-    (n, s) => n + (s.kind === 'files' ? s.files.length : 0),
-    0,
-  );
-  try {
-    // The watermarked input's rows of this batch, read once.
-    const inputSql = await bindQuery(
-      { ...flow.bound, query: { ...flow.bound.query, sql: `SELECT * FROM ${inputPlaceholder(agg.input)}` } },
-      (leaf) =>
-        leafSql(ctx, leaf, offset.sources[leaf.key], {
-          skipChangeCommits: skipsChangeCommits(flow),
-          onSkipped: (path, error) => ctx.warn(flow, skippedFileWarning(path, error, ctx.root)),
-        }),
-      viewExpectationBinder(ctx, flow, conn, checkpoint, { batchId: offset.batchId, source }, views),
-    );
-    await conn.run(`CREATE OR REPLACE TEMP TABLE ${INPUT} AS ${inputSql}`);
-  } catch (e) {
-    throw await explainLeafReadError(ctx, flow.leaves, offset.sources, e);
-  }
+  const { source, views, files } = await readBatchInput(run, agg, checkpoint, offset);
+  const { ctx, flow, conn } = run;
   try {
     const end = `epoch_us(__sluice_k${agg.windowKey}."end")`;
-    const [{ m }] = await queryRows<{ m: bigint | null }>(
-      conn,
-      `SELECT epoch_us(max(CAST(${sqlIdent(agg.watermark.column)} AS TIMESTAMP WITH TIME ZONE))) AS m FROM ${INPUT}`,
-    );
+    const m = await maxEventTime(conn, agg.watermark);
     const partialSql = agg.partialSql.replace(/\b__sluice_input_\d+\b/g, INPUT);
     await conn.run(`CREATE OR REPLACE TEMP TABLE ${PARTIAL} AS ${partialSql}`);
     const before = previous?.watermark ?? null;
@@ -124,30 +103,12 @@ async function aggregateBatch(
       : onTime;
     await conn.run(`CREATE OR REPLACE TEMP VIEW ${STATE_IN} AS ${stateIn}`);
     await conn.run(`CREATE OR REPLACE TEMP TABLE ${MERGED} AS ${agg.mergeSql}`);
-    const seen = m === null ? null : Number(m) - agg.watermark.delayMicros;
-    const watermark = before === null ? seen : seen === null ? before : Math.max(before, seen);
+    const watermark = nextWatermark(before, m, agg.watermark);
     const closed = watermark === null ? 'false' : `${end} <= ${watermark}`;
     await conn.run(`CREATE OR REPLACE TEMP VIEW ${CLOSED} AS SELECT * FROM ${MERGED} WHERE ${closed}`);
 
     // The open groups are the new state, durable before the commit that depends on it.
-    // DuckDB writes HUGEINT (its sum of integers) to Parquet as DOUBLE; DECIMAL(38,0) keeps it exact.
-    const merged = await queryRows<{ column_name: string; column_type: string }>(conn, `DESCRIBE ${MERGED}`);
-    const exact = merged.map((t) =>
-      /HUGEINT$/.test(t.column_type)
-        ? `CAST(${sqlIdent(t.column_name)} AS DECIMAL(38,0)) AS ${sqlIdent(t.column_name)}`
-        : sqlIdent(t.column_name),
-    );
-    const tmp = await store.tempFor(offset.batchId);
-    await conn.run(
-      `COPY (SELECT ${exact.join(', ')} FROM ${MERGED} WHERE NOT (${closed})) TO ${sqlString(tmp)} (FORMAT parquet)`,
-    );
-    await publishFile(tmp, store.parquetPath(offset.batchId));
-    const [{ n: stateRows }] = await queryRows<{ n: bigint }>(
-      conn,
-      `SELECT count(*) AS n FROM ${MERGED} WHERE NOT (${closed})`,
-    );
-    await store.publish({ batchId: offset.batchId, watermark, stateRows: Number(stateRows) });
-    crashPoint('state-written', flow.flow.name);
+    const stateRows = await writeState(run, store, offset.batchId, MERGED, `NOT (${closed})`, watermark);
 
     const columns = await names();
     const finished = `SELECT ${columns.map((c, i) => `__sluice_o${i} AS ${sqlIdent(c)}`).join(', ')} FROM (${agg.finalSql})`;
@@ -160,10 +121,111 @@ async function aggregateBatch(
     });
     return {
       ...outcome,
-      stateful: { watermark, stateRows: Number(stateRows), lateRowsDropped: Number(lateRows ?? 0) },
+      stateful: { watermark, stateRows, lateRowsDropped: Number(lateRows ?? 0) },
     };
   } finally {
     for (const v of [CLOSED, STATE_IN]) await conn.run(`DROP VIEW IF EXISTS ${v}`).catch(() => {});
     for (const t of [MERGED, PARTIAL, INPUT]) await conn.run(`DROP TABLE IF EXISTS ${t}`).catch(() => {});
   }
+}
+
+/**
+ * Reads the watermarked input's rows of a batch once, as its offset records them, into the temp
+ * table `__sluice_agg_input` (views' expectations are evaluated on the way, as in any batch).
+ */
+export async function readBatchInput(
+  { ctx, flow, conn }: FlowRun,
+  plan: { readonly input: number },
+  checkpoint: FlowCheckpoint,
+  offset: BatchOffset,
+): Promise<{ source: string; views: ViewQuality[]; files: number }> {
+  const source = describeSources(offset);
+  const views: ViewQuality[] = [];
+  const files = Object.values(offset.sources).reduce(
+    (n, s) => n + (s.kind === 'files' ? s.files.length : 0),
+    0,
+  );
+  try {
+    const inputSql = await bindQuery(
+      { ...flow.bound, query: { ...flow.bound.query, sql: `SELECT * FROM ${inputPlaceholder(plan.input)}` } },
+      (leaf) =>
+        leafSql(ctx, leaf, offset.sources[leaf.key], {
+          skipChangeCommits: skipsChangeCommits(flow),
+          onSkipped: (path, error) => ctx.warn(flow, skippedFileWarning(path, error, ctx.root)),
+        }),
+      viewExpectationBinder(ctx, flow, conn, checkpoint, { batchId: offset.batchId, source }, views),
+    );
+    await conn.run(`CREATE OR REPLACE TEMP TABLE ${INPUT} AS ${inputSql}`);
+  } catch (e) {
+    throw await explainLeafReadError(ctx, flow.leaves, offset.sources, e);
+  }
+  return { source, views, files };
+}
+
+/** The latest event time of the batch input (µs since the epoch), or null when it has none. */
+export async function maxEventTime(
+  conn: DuckDBConnection,
+  watermark: EventTimeWatermark,
+): Promise<number | null> {
+  const [row] = await queryRows<{ m: bigint | null }>(
+    conn,
+    `SELECT epoch_us(max(CAST(${sqlIdent(watermark.column)} AS TIMESTAMP WITH TIME ZONE))) AS m FROM ${INPUT}`,
+  );
+  return row?.m === null || row?.m === undefined ? null : Number(row.m);
+}
+
+/** The watermark after a batch: max(previous, max event time − delay); it never moves back. */
+export function nextWatermark(
+  before: number | null,
+  maxEvent: number | null,
+  watermark: EventTimeWatermark,
+): number | null {
+  const seen = maxEvent === null ? null : maxEvent - watermark.delayMicros;
+  if (before === null) return seen;
+  return seen === null ? before : Math.max(before, seen);
+}
+
+/**
+ * Publishes the rows of `table` that satisfy `keep` as the state of `batchId` (Parquet, then its
+ * watermark), durably, before the batch's commit; returns the state rows.
+ */
+export async function writeState(
+  { flow, conn }: FlowRun,
+  store: StateStore,
+  batchId: number,
+  table: string,
+  keep: string,
+  watermark: number | null,
+): Promise<number> {
+  // DuckDB writes HUGEINT (its sum of integers) to Parquet as DOUBLE; DECIMAL(38,0) keeps it exact.
+  const columns = await queryRows<{ column_name: string; column_type: string }>(conn, `DESCRIBE ${table}`);
+  const exact = columns.map((t) =>
+    /HUGEINT$/.test(t.column_type)
+      ? `CAST(${sqlIdent(t.column_name)} AS DECIMAL(38,0)) AS ${sqlIdent(t.column_name)}`
+      : sqlIdent(t.column_name),
+  );
+  const tmp = await store.tempFor(batchId);
+  await conn.run(
+    `COPY (SELECT ${exact.join(', ')} FROM ${table} WHERE ${keep}) TO ${sqlString(tmp)} (FORMAT parquet)`,
+  );
+  await publishFile(tmp, store.parquetPath(batchId));
+  const [row] = await queryRows<{ n: bigint }>(conn, `SELECT count(*) AS n FROM ${table} WHERE ${keep}`);
+  const stateRows = Number(row?.n ?? 0);
+  await store.publish({ batchId, watermark, stateRows });
+  crashPoint('state-written', flow.flow.name);
+  return stateRows;
+}
+
+/** SQL reading the state of `batchId` back with the columns and types of `like` (a temp table). */
+export async function stateSql(
+  conn: DuckDBConnection,
+  store: StateStore,
+  batchId: number,
+  like: string,
+): Promise<string> {
+  const types = await queryRows<{ column_name: string; column_type: string }>(conn, `DESCRIBE ${like}`);
+  const typed = types.map(
+    (t) => `CAST(${sqlIdent(t.column_name)} AS ${t.column_type}) AS ${sqlIdent(t.column_name)}`,
+  );
+  return `SELECT ${typed.join(', ')} FROM read_parquet(${sqlString(store.parquetPath(batchId))})`;
 }
