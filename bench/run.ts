@@ -14,6 +14,11 @@ const BENCHES: Record<
     summary: 'continuous run fed one file per second: files per table, RSS slope, file-to-queryable latency',
     load: () => import('./soak.ts'),
   },
+  windows: {
+    summary:
+      'stateful streaming: 10M events in 1-minute windows, 10 s watermark, 100 micro-batches vs one raw DuckDB GROUP BY',
+    load: () => import('./windows.ts'),
+  },
   example: {
     summary: 'the example pipeline vs raw DuckDB SQL and a hand-written Node.js script',
     load: () => import('./example.ts'),
