@@ -6,6 +6,7 @@
 // input (from the event log's flow_progress). Data lives under bench/.data/ and is reused.
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadSnapshot, snapshotScanSql } from '../src/storage/index.ts';
 import { Database, queryRows } from '../src/util/duckdb.ts';
 import { DATA, mib, rate, secs, sluiceRun } from './engine.ts';
 
@@ -75,7 +76,7 @@ export async function run(args: string[]): Promise<void> {
             CAST(json_extract(details, '$.flow_progress.state_operators[0].num_rows_total') AS BIGINT) AS state,
             CAST(json_extract(details, '$.flow_progress.state_operators[0].num_rows_dropped_by_watermark') AS BIGINT) AS late,
             json_extract_string(details, '$.flow_progress.event_time.watermark') AS watermark
-       FROM read_parquet('${join(dir, '.sluice', 'system', 'event_log', '**', '*.parquet')}')
+       FROM (${snapshotScanSql(await loadSnapshot(join(dir, '.sluice', 'system', 'event_log')))})
       WHERE event_type = 'flow_progress' AND level = 'METRICS' ORDER BY batch`,
   );
   conn.closeSync();

@@ -1,3 +1,6 @@
+import { join } from 'node:path';
+import { snapshotScanSql } from '../../src/storage/delta/scan.ts';
+import { loadSnapshot } from '../../src/storage/delta/snapshot.ts';
 import { duck, ndjson, readTable, tableDir } from '../helpers/pipeline.ts';
 
 /**
@@ -150,9 +153,10 @@ export async function emitted(dir: string) {
 
 /** Late rows dropped, summed over the flow_progress METRICS events of the pipeline's event log. */
 export async function lateRowsLogged(dir: string): Promise<number> {
+  const log = await loadSnapshot(join(dir, '.sluice', 'system', 'event_log'));
   const rows = await duck(
-    `SELECT details FROM read_parquet('${dir}/.sluice/system/event_log/*.parquet') WHERE event_type = 'flow_progress' AND level = 'METRICS'`,
-  ).catch(() => []);
+    `SELECT details FROM (${snapshotScanSql(log)}) WHERE event_type = 'flow_progress' AND level = 'METRICS'`,
+  );
   let n = 0;
   for (const r of rows) {
     const d = JSON.parse(String(r.details)) as {

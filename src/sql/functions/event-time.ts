@@ -100,11 +100,13 @@ function slidingIndexColumn(count: bigint): string {
 }
 
 /**
- * Spark expands each row of a query with a sliding window into one row per window it falls in.
- * For every SELECT whose own expressions use a sliding window (translated with an index column,
- * see windowRule), this joins `range(0, n) AS __sluice_w(__sluice_wi_n)` to its FROM and keeps
- * the rows whose window is not NULL (it contains the row's time). One sliding window definition
- * per SELECT, and no `*` beside it (the index column would show).
+ * Spark's TimeWindowing: a query level using `window()` keeps only the rows with a time (its
+ * window is not NULL), and a sliding window expands each row into one row per window it falls
+ * in. For every SELECT whose own expressions use a window this adds `WHERE window IS NOT NULL`;
+ * for a sliding one (translated with an index column, see windowRule) it also joins
+ * `range(0, n) AS __sluice_w(__sluice_wi_n)` to its FROM, so the rows kept are those whose
+ * window contains their time. One window definition per SELECT (Spark refuses several), and no
+ * `*` beside a sliding one (the index column would show).
  * @throws SluiceError UNSUPPORTED_SPARK_FUNCTION for the forms above
  */
 export function expandSlidingWindows(root: AstNode): void {
@@ -146,21 +148,16 @@ function expandSelect(select: AstNode): void {
     }
     if (!isNode(v) || v.type === 'SELECT_NODE' || v.class === 'SUBQUERY') return;
     if (isWindowStruct(v)) {
-      const n = slidingCount(v);
-      if (n !== undefined) {
-        windows.set(
-          JSON.stringify({ ...v, alias: '' }, (k, x) => (k === 'query_location' ? undefined : x)),
-          v,
-        );
-        count = n;
-      }
+      const key = JSON.stringify({ ...v, alias: '' }, (k, x) => (k === 'query_location' ? undefined : x));
+      windows.set(key, v);
+      count ??= slidingCount(v);
       return;
     }
     for (const x of Object.values(v)) if (x !== null && typeof x === 'object') find(x);
   };
   for (const part of ['select_list', 'where_clause', 'group_expressions', 'having', 'qualify'])
     find(select[part] ?? null);
-  if (windows.size === 0 || count === undefined) return;
+  if (windows.size === 0) return;
   const fail = (reason: string): never => {
     throw new SluiceError(
       'UNSUPPORTED_SPARK_FUNCTION',
@@ -170,35 +167,38 @@ function expandSelect(select: AstNode): void {
       },
     );
   };
-  if (windows.size > 1) fail('a query level can use one sliding window definition');
-  if (nodes(select, 'select_list').some((i) => i.class === 'STAR'))
+  // Spark: several window definitions in one query level would be a cartesian product.
+  if (windows.size > 1) fail('a query level can use one window definition');
+  if (count !== undefined && nodes(select, 'select_list').some((i) => i.class === 'STAR'))
     fail('a sliding window cannot be selected beside * (write the columns out)');
   const window = [...windows.values()][0]!;
-  const index = slidingIndexColumn(BigInt(count));
-  const range: AstNode = {
-    type: 'TABLE_FUNCTION',
-    alias: '__sluice_w',
-    sample: null,
-    query_location: NO_LOCATION,
-    function: fn('range', int(0), int(Number(count))),
-    column_name_alias: [index],
-    with_ordinality: 'WITHOUT_ORDINALITY',
-  };
-  select.from_table = {
-    type: 'JOIN',
-    alias: '',
-    sample: null,
-    query_location: NO_LOCATION,
-    left: select.from_table ?? null,
-    right: range,
-    condition: null,
-    join_type: 'INNER',
-    ref_type: 'CROSS',
-    using_columns: [],
-    delim_flipped: false,
-    duplicate_eliminated_columns: [],
-  };
+  // Spark drops the rows without a time (or outside a sliding window) from the query level.
   const kept = isNotNull({ ...structuredClone(window), alias: '' });
+  if (count !== undefined) {
+    const range: AstNode = {
+      type: 'TABLE_FUNCTION',
+      alias: '__sluice_w',
+      sample: null,
+      query_location: NO_LOCATION,
+      function: fn('range', int(0), int(Number(count))),
+      column_name_alias: [slidingIndexColumn(BigInt(count))],
+      with_ordinality: 'WITHOUT_ORDINALITY',
+    };
+    select.from_table = {
+      type: 'JOIN',
+      alias: '',
+      sample: null,
+      query_location: NO_LOCATION,
+      left: select.from_table ?? null,
+      right: range,
+      condition: null,
+      join_type: 'INNER',
+      ref_type: 'CROSS',
+      using_columns: [],
+      delim_flipped: false,
+      duplicate_eliminated_columns: [],
+    };
+  }
   select.where_clause = isNode(select.where_clause) ? and(select.where_clause, kept) : kept;
 }
 
