@@ -91,3 +91,19 @@ test('window() arguments Spark refuses are refused with WINDOW_DURATION_INVALID;
     'UNSUPPORTED_SPARK_FUNCTION',
   );
 });
+
+test("a query level's window is the column `window` (Spark's name): window.start, window.end and window_time(window)", async () => {
+  const q = await session.sql.compileQuery(
+    "SELECT a, window.start, CAST(window_time(window) AS STRING) AS t, count(*) AS cnt FROM t GROUP BY a, window(b, '5 minutes') ORDER BY a, start",
+  );
+  const rows = await runBound(q.sql, [
+    "SELECT * FROM (VALUES ('A1', TIMESTAMPTZ '2021-01-01 00:00:00+00'), ('A1', TIMESTAMPTZ '2021-01-01 00:04:30+00'), ('A1', TIMESTAMPTZ '2021-01-01 00:06:00+00')) AS tab(a, b)",
+  ]);
+  assert.deepEqual(
+    rows.map((r) => [r.a, Object.keys(r)[1], r.t, Number(r.cnt)]),
+    [
+      ['A1', 'start', '2021-01-01 00:04:59.999999', 2],
+      ['A1', 'start', '2021-01-01 00:09:59.999999', 1],
+    ],
+  );
+});

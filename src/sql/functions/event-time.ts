@@ -172,6 +172,7 @@ function expandSelect(select: AstNode): void {
   if (count !== undefined && nodes(select, 'select_list').some((i) => i.class === 'STAR'))
     fail('a sliding window cannot be selected beside * (write the columns out)');
   const window = [...windows.values()][0]!;
+  nameWindowColumn(select, window);
   // Spark drops the rows without a time (or outside a sliding window) from the query level.
   const kept = isNotNull({ ...structuredClone(window), alias: '' });
   if (count !== undefined) {
@@ -200,6 +201,35 @@ function expandSelect(select: AstNode): void {
     };
   }
   select.where_clause = isNode(select.where_clause) ? and(select.where_clause, kept) : kept;
+}
+
+/**
+ * Spark names the window of a query level `window`: `SELECT window.start, count(*) … GROUP BY
+ * window(ts, …)` reads it as a column. References to `window` / `window.<field>` in the select
+ * list, HAVING and ORDER BY become the window expression (an unaliased item is named as Spark
+ * names it: `window`, or the field).
+ */
+function nameWindowColumn(select: AstNode, window: AstNode): void {
+  const replace = (v: Json, top: boolean): Json => {
+    if (Array.isArray(v)) return v.map((x) => replace(x, top));
+    if (!isNode(v) || v.type === 'SELECT_NODE' || v.class === 'SUBQUERY') return v;
+    const names = v.class === 'COLUMN_REF' && Array.isArray(v.column_names) ? v.column_names.map(String) : [];
+    if (names.length > 0 && names.length <= 2 && names[0]!.toLowerCase() === 'window') {
+      const alias = str(v, 'alias') || (top ? (names[1] ?? 'window') : '');
+      const expr = { ...structuredClone(window), alias: '' };
+      const out = names.length === 1 ? expr : fn('struct_extract', expr, text(names[1]!));
+      return { ...out, alias };
+    }
+    const out: AstNode = {};
+    for (const [k, x] of Object.entries(v)) out[k] = replace(x, false);
+    return out;
+  };
+  select.select_list = nodes(select, 'select_list').map((item) => replace(item, true));
+  if (isNode(select.having)) select.having = replace(select.having, false);
+  for (const m of nodes(select, 'modifiers')) {
+    if (str(m, 'type') !== 'ORDER_MODIFIER') continue;
+    for (const o of nodes(m, 'orders')) o.expression = replace(o.expression ?? null, false);
+  }
 }
 
 /** The relation under the index range joined by {@link expandSlidingWindows}, if `from` is one. */
