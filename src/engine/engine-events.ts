@@ -129,10 +129,11 @@ export type EngineEvent =
       readonly batchId: number;
       readonly rows: number;
       readonly tableVersion: number;
-      /** Stateful flows: watermark (µs since the epoch), state rows and late rows dropped. */
+      /** Stateful flows: watermark (µs since the epoch), state rows and bytes, late rows dropped. */
       readonly stateful?: {
         readonly watermark: number | null;
         readonly stateRows: number;
+        readonly stateBytes: number;
         readonly lateRowsDropped: number;
       };
     }

@@ -251,6 +251,7 @@ export class EventRecorder {
                 state_operators: [
                   {
                     num_rows_total: e.stateful.stateRows,
+                    state_bytes: e.stateful.stateBytes,
                     num_rows_dropped_by_watermark: e.stateful.lateRowsDropped,
                   },
                 ],

@@ -65,12 +65,13 @@ test('sluice run on a pipeline folder: a windowed aggregation over a streaming t
       'query',
       '--format',
       'json',
-      "SELECT details:flow_progress.event_time.watermark AS watermark, details:flow_progress.state_operators[0].num_rows_dropped_by_watermark AS late FROM event_log WHERE event_type = 'flow_progress' AND origin.flow_name = 'clicks_per_minute' AND level = 'METRICS' ORDER BY timestamp",
+      "SELECT details:flow_progress.event_time.watermark AS watermark, details:flow_progress.state_operators[0].num_rows_dropped_by_watermark AS late, details:flow_progress.state_operators[0].state_bytes AS bytes FROM event_log WHERE event_type = 'flow_progress' AND origin.flow_name = 'clicks_per_minute' AND level = 'METRICS' ORDER BY timestamp",
     ],
     { cwd: dir },
   );
   assert.equal(events.code, 0, events.stderr);
-  const progress = JSON.parse(events.stdout) as { watermark: string; late: number }[];
+  const progress = JSON.parse(events.stdout) as { watermark: string; late: number; bytes: number }[];
+  assert.ok(Number(progress.at(-1)?.bytes) > 0, 'state bytes reported');
   // The late 10:00:30 click is dropped and counted; the watermark moved to 10:04:30.
   assert.equal(Number(progress.at(-1)?.late), 1);
   assert.match(String(progress.at(-1)?.watermark), /10:04:30/);

@@ -9,6 +9,8 @@ export interface StateVersion {
   /** Event-time watermark in microseconds since the epoch (null before any event time). */
   readonly watermark: number | null;
   readonly stateRows: number;
+  /** Size of the state's Parquet file. */
+  readonly stateBytes: number;
 }
 
 /**

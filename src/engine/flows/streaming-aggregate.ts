@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import type { FlowPlan } from '../../graph/index.ts';
 import { type EventTimeWatermark, inputPlaceholder, type StreamingAggregate } from '../../model/index.ts';
 import {
@@ -108,7 +109,7 @@ async function aggregateBatch(
     await conn.run(`CREATE OR REPLACE TEMP VIEW ${CLOSED} AS SELECT * FROM ${MERGED} WHERE ${closed}`);
 
     // The open groups are the new state, durable before the commit that depends on it.
-    const stateRows = await writeState(run, store, offset.batchId, MERGED, `NOT (${closed})`, watermark);
+    const state = await writeState(run, store, offset.batchId, MERGED, `NOT (${closed})`, watermark);
 
     const columns = await names();
     const finished = `SELECT ${columns.map((c, i) => `__sluice_o${i} AS ${sqlIdent(c)}`).join(', ')} FROM (${agg.finalSql})`;
@@ -121,7 +122,7 @@ async function aggregateBatch(
     });
     return {
       ...outcome,
-      stateful: { watermark, stateRows, lateRowsDropped: Number(lateRows ?? 0) },
+      stateful: { watermark, ...state, lateRowsDropped: Number(lateRows ?? 0) },
     };
   } finally {
     for (const v of [CLOSED, STATE_IN]) await conn.run(`DROP VIEW IF EXISTS ${v}`).catch(() => {});
@@ -187,7 +188,7 @@ export function nextWatermark(
 
 /**
  * Publishes the rows of `table` that satisfy `keep` as the state of `batchId` (Parquet, then its
- * watermark), durably, before the batch's commit; returns the state rows.
+ * watermark), durably, before the batch's commit; returns its rows and bytes.
  */
 export async function writeState(
   { flow, conn }: FlowRun,
@@ -196,7 +197,7 @@ export async function writeState(
   table: string,
   keep: string,
   watermark: number | null,
-): Promise<number> {
+): Promise<{ stateRows: number; stateBytes: number }> {
   // DuckDB writes HUGEINT (its sum of integers) to Parquet as DOUBLE; DECIMAL(38,0) keeps it exact.
   const columns = await queryRows<{ column_name: string; column_type: string }>(conn, `DESCRIBE ${table}`);
   const exact = columns.map((t) =>
@@ -211,9 +212,10 @@ export async function writeState(
   await publishFile(tmp, store.parquetPath(batchId));
   const [row] = await queryRows<{ n: bigint }>(conn, `SELECT count(*) AS n FROM ${table} WHERE ${keep}`);
   const stateRows = Number(row?.n ?? 0);
-  await store.publish({ batchId, watermark, stateRows });
+  const stateBytes = (await stat(store.parquetPath(batchId))).size;
+  await store.publish({ batchId, watermark, stateRows, stateBytes });
   crashPoint('state-written', flow.flow.name);
-  return stateRows;
+  return { stateRows, stateBytes };
 }
 
 /** SQL reading the state of `batchId` back with the columns and types of `like` (a temp table). */

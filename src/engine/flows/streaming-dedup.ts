@@ -76,7 +76,7 @@ async function dedupBatch(
       ? `SELECT * FROM (${await stateSql(conn, store, previous.batchId, DISTINCT)}) UNION ALL SELECT * FROM ${FRESH}`
       : `SELECT * FROM ${FRESH}`;
     await conn.run(`CREATE OR REPLACE TEMP TABLE __sluice_dedup_state AS ${union}`);
-    const stateRows = await writeState(run, store, offset.batchId, '__sluice_dedup_state', kept, watermark);
+    const state = await writeState(run, store, offset.batchId, '__sluice_dedup_state', kept, watermark);
     const outcome = await writeBatch(ctx, flow, conn, checkpoint, `SELECT * FROM ${FRESH}`, {
       batchId: offset.batchId,
       mode: 'append',
@@ -84,7 +84,7 @@ async function dedupBatch(
       sourceFiles: files,
       views,
     });
-    return { ...outcome, stateful: { watermark, stateRows, lateRowsDropped: Number(row?.n ?? 0) } };
+    return { ...outcome, stateful: { watermark, ...state, lateRowsDropped: Number(row?.n ?? 0) } };
   } finally {
     for (const t of ['__sluice_dedup_state', FRESH, DISTINCT, INPUT])
       await conn.run(`DROP TABLE IF EXISTS ${t}`).catch(() => {});

@@ -21,6 +21,7 @@ export interface StatefulProgress {
   /** Event-time watermark after the batch, microseconds since the epoch (null before any event). */
   readonly watermark: number | null;
   readonly stateRows: number;
+  readonly stateBytes: number;
   readonly lateRowsDropped: number;
 }
 
