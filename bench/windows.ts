@@ -17,7 +17,7 @@ FROM STREAM read_files('data', format => 'parquet', maxFilesPerTrigger => '1')
 GROUP BY w, user_id;
 `;
 
-/** `events` events 6.1 ms apart on average, 30 % of them up to 20 s late, over 100 users, in `batches` files. */
+/** `events` events 6.1 ms apart on average, 30 % of them up to 60 s late, over 100 users, in `batches` files. */
 async function generate(dir: string, events: number, batches: number): Promise<void> {
   const marker = join(dir, 'data', '.complete');
   if (existsSync(marker)) return;
@@ -30,7 +30,7 @@ async function generate(dir: string, events: number, batches: number): Promise<v
     const to = Math.min(events, from + per);
     await conn.run(
       `COPY (SELECT i AS id, (hash(i) % 100)::INTEGER AS user_id, (hash(i * 7) % 1000)::DOUBLE / 10 AS amount,
-              make_timestamptz(CAST(1767225600000000 + i * 6100 - CASE WHEN hash(i * 13) % 10 < 3 THEN (hash(i * 17) % 20000000) ELSE 0 END AS BIGINT)) AS ts
+              make_timestamptz(CAST(1767225600000000 + i * 6100 - CASE WHEN hash(i * 13) % 10 < 3 THEN (hash(i * 17) % 60000000) ELSE 0 END AS BIGINT)) AS ts
             FROM range(${from}, ${to}) r(i))
        TO '${join(dir, 'data', `part-${String(b).padStart(4, '0')}.parquet`)}' (FORMAT parquet)`,
     );
