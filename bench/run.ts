@@ -27,6 +27,11 @@ const BENCHES: Record<
     summary: 'AUTO CDC: 1M change events over 100k keys, SCD 1 or 2, cold and +1 %, vs raw DuckDB MERGE',
     load: () => import('./cdc.ts'),
   },
+  windows: {
+    summary:
+      'stateful streaming: 10M events in 1-minute windows, 10 s watermark, 100 micro-batches vs one raw DuckDB GROUP BY',
+    load: () => import('./windows.ts'),
+  },
   example: {
     summary: 'the example pipeline vs raw DuckDB SQL and a hand-written Node.js script',
     load: () => import('./example.ts'),

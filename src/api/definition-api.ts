@@ -42,4 +42,6 @@ export {
   type SqlQuery,
   sql,
   stream,
+  type WatermarkSpec,
+  withWatermark,
 } from './sql-template.ts';

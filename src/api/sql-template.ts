@@ -27,6 +27,8 @@ export interface DatasetRef {
   readonly kind: 'dataset_ref';
   readonly name: string;
   readonly streaming: boolean;
+  /** An event-time watermark on a streaming read (see {@link withWatermark}). */
+  readonly watermark?: WatermarkSpec;
 }
 export interface FilesRef {
   readonly kind: 'files_ref';
@@ -34,6 +36,12 @@ export interface FilesRef {
   readonly format: FileFormat;
   readonly options: Readonly<Record<string, string>>;
   readonly streaming: boolean;
+  readonly watermark?: WatermarkSpec;
+}
+/** `withWatermark(column, delay)`: the event-time column and the delay as an interval string ('10 seconds'). */
+export interface WatermarkSpec {
+  readonly column: string;
+  readonly delay: string;
 }
 export interface LiteralFragment {
   readonly kind: 'literal';
@@ -100,6 +108,25 @@ export function stream(source: string | FilesRef): DatasetRef | FilesRef {
   throw invalid('stream(source): source must be a dataset name or readFiles(…)');
 }
 
+/**
+ * A streaming read with an event-time watermark, as PySpark's `df.withWatermark(col, delay)`:
+ * `withWatermark(stream('events'), 'ts', '10 seconds')` renders
+ * `STREAM(events) WATERMARK ts DELAY OF INTERVAL '10 seconds'`. The watermark is max(ts seen) −
+ * delay; a windowed aggregation of the read keeps its groups until the watermark passes their end.
+ */
+export function withWatermark<R extends DatasetRef | FilesRef>(ref: R, column: string, delay: string): R {
+  const read = ref as DatasetRef | FilesRef;
+  if (!isFragment(read) || (read.kind !== 'dataset_ref' && read.kind !== 'files_ref') || !read.streaming)
+    throw invalid('withWatermark(ref, column, delay): ref must be a streaming read (stream(…))');
+  if (typeof column !== 'string' || column === '')
+    throw invalid('withWatermark(ref, column, delay): column must be a non-empty string');
+  if (typeof delay !== 'string' || !/^\s*(interval\s+)?[+-]?\d/i.test(delay))
+    throw invalid(
+      `withWatermark(ref, '${column}', delay): delay must be an interval string such as '10 seconds'`,
+    );
+  return Object.freeze({ ...read, watermark: Object.freeze({ column, delay }) }) as R;
+}
+
 export interface ReadFilesOptions {
   readonly format: FileFormat;
   /** Further reader options (`header`, `delimiter`, `schema`, `maxFilesPerTrigger`, …). */
@@ -145,6 +172,12 @@ export function conf(key: string): ConfFragment {
   return Object.freeze({ kind: 'conf', key });
 }
 
+/** ` WATERMARK `col` DELAY OF INTERVAL '…'` for a read with a watermark, else ''. */
+function watermarkClause(w: WatermarkSpec | undefined): string {
+  if (!w) return '';
+  return ` WATERMARK \`${w.column.replace(/`/g, '``')}\` DELAY OF INTERVAL ${quoteString(w.delay)}`;
+}
+
 function quoteString(s: string): string {
   return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
@@ -177,12 +210,12 @@ export function renderSql(query: SqlQuery, configuration: Readonly<Record<string
       }
       case 'dataset_ref':
         inputs.push({ kind: 'dataset', name: f.name, streaming: f.streaming });
-        return f.streaming ? `STREAM(${f.name})` : f.name;
+        return (f.streaming ? `STREAM(${f.name})` : f.name) + watermarkClause(f.watermark);
       case 'files_ref': {
         inputs.push({ kind: 'files', path: f.path, streaming: f.streaming });
         const args = [quoteString(f.path), `format => ${quoteString(f.format)}`];
         for (const [k, v] of Object.entries(f.options)) args.push(`${k} => ${quoteString(v)}`);
-        return `${f.streaming ? 'STREAM ' : ''}read_files(${args.join(', ')})`;
+        return `${f.streaming ? 'STREAM ' : ''}read_files(${args.join(', ')})${watermarkClause(f.watermark)}`;
       }
       case 'literal': {
         const v = f.value;

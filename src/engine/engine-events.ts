@@ -135,6 +135,13 @@ export type EngineEvent =
       readonly tableVersion: number;
       /** AUTO CDC batches: rows upserted into and deleted from the target. */
       readonly cdc?: { readonly upsertedRows: number; readonly deletedRows: number };
+      /** Stateful flows: watermark (µs since the epoch), state rows and bytes, late rows dropped. */
+      readonly stateful?: {
+        readonly watermark: number | null;
+        readonly stateRows: number;
+        readonly stateBytes: number;
+        readonly lateRowsDropped: number;
+      };
     }
   | {
       readonly kind: 'planning';

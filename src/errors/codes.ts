@@ -335,6 +335,23 @@ export const ERROR_CODES = {
       'An SCD type 2 change event arrived after a newer event of its key was applied in an earlier batch; sluice refuses it rather than write a history that may be wrong.',
   },
   // end change data capture (issue 14)
+  // stateful streaming (issue 16)
+  WATERMARK_DELAY_INVALID: {
+    domain: 'user',
+    summary:
+      'A watermark delay is not a positive interval literal less than a month (WATERMARK … DELAY OF, withWatermark).',
+  },
+  WINDOW_DURATION_INVALID: {
+    domain: 'user',
+    summary:
+      'A window() duration, slide or start is not a positive interval string, or breaks Spark rules (slide ≤ duration, |start| < slide).',
+  },
+  STATE_STORE_INCONSISTENT: {
+    domain: 'user',
+    summary:
+      "A stateful flow's state for its last committed batch is missing from its checkpoint; a full refresh of the table rebuilds both.",
+  },
+  // end stateful streaming (issue 16)
 } as const satisfies Record<string, { domain: ErrorDomain; summary: string }>;
 
 export type ErrorDomain = 'user' | 'external' | 'internal';

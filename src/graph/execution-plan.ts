@@ -11,7 +11,8 @@ import type {
 
 /**
  * How a resolved flow runs. A materialized view is recomputed from batch reads; a streaming
- * table's flow appends micro-batches, or — `INSERT INTO ONCE` / `appendFlow({ once: true })` —
+ * table's flow appends micro-batches (aggregating a watermarked stream with state kept across
+ * them, see `StreamingAggregate`), or — `INSERT INTO ONCE` / `appendFlow({ once: true })` —
  * appends its query's result exactly once per reset of the table; an AUTO CDC flow applies the
  * change events it reads (inserts, updates, deletes) to it.
  */
@@ -21,7 +22,16 @@ export function flowKind(flow: ResolvedFlow, target: Dataset): FlowKind {
       return 'materialized_view';
     case 'streaming_table':
       if (flow.flow.cdc) return 'auto_cdc';
-      return flow.once ? 'append_once' : 'streaming_append';
+      if (flow.once) return 'append_once';
+      // A windowed aggregation / de-duplication of a watermarked stream keeps state.
+      switch (flow.flow.query.statefulPlan?.kind) {
+        case 'streaming_aggregate':
+          return 'streaming_aggregate';
+        case 'streaming_dedup':
+          return 'streaming_dedup';
+        default:
+          return 'streaming_append';
+      }
     case 'temporary_view':
     case 'persisted_view':
       throw new Error(`flow '${flow.name}' writes view '${target.name}', which is inlined, not executed`);

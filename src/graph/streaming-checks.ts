@@ -37,7 +37,36 @@ function checkQuery(
   out: SluiceError[],
 ): void {
   const streams = (i: number) => r.inputs[i]?.effectiveStreaming === true;
+  // A windowed aggregation of a watermarked stream keeps state (flow kind streaming_aggregate)
+  // when it is the flow's own query; the analysis says why when it cannot.
+  const agg = flow.query.statefulPlan;
+  if (agg) {
+    const reason =
+      agg.kind === 'stateful_refusal'
+        ? agg.reason
+        : seen.length > 0
+          ? `reads a view that aggregates or de-duplicates a watermarked stream: only the flow's own query keeps state; move it into the streaming table's query`
+          : undefined;
+    if (reason)
+      out.push(
+        error(
+          'STREAMING_QUERY_NOT_SUPPORTED',
+          `streaming table '${dataset}' ${reason}`,
+          dataset,
+          (agg.kind === 'stateful_refusal' ? agg.location : undefined) ?? flowLocation(ctx, r.flow),
+          {
+            operation:
+              agg.kind === 'stateful_refusal'
+                ? agg.operation
+                : agg.kind === 'streaming_dedup'
+                  ? 'distinct'
+                  : 'aggregate',
+          },
+        ),
+      );
+  }
   for (const op of flow.query.stateful ?? []) {
+    if (agg && (op.kind === 'aggregate' || op.kind === 'distinct')) continue;
     const reason = refusal(op, streams, (i) => inputName(r, i));
     if (!reason) continue;
     out.push(

@@ -114,7 +114,13 @@ export interface BoundQuery {
  * How a flow is executed. Each kind has one executor in `src/engine/flows`; adding a kind means
  * adding it here, deciding it in `flowKind`, and giving it an executor.
  */
-export type FlowKind = 'streaming_append' | 'materialized_view' | 'append_once' | 'auto_cdc';
+export type FlowKind =
+  | 'streaming_append'
+  | 'streaming_aggregate'
+  | 'streaming_dedup'
+  | 'materialized_view'
+  | 'append_once'
+  | 'auto_cdc';
 
 /** A flow ready to run: its kind, target, inlined query tree and the stored datasets it reads. */
 export interface FlowPlan {

@@ -28,6 +28,8 @@ export type QueryInput =
       readonly name: string;
       /** True for `STREAM(x)` / `STREAM x` / `stream('x')`. */
       readonly streaming: boolean;
+      /** `… WATERMARK col DELAY OF INTERVAL …` on this read (streams only). */
+      readonly watermark?: EventTimeWatermark;
       readonly location?: SourceLocation;
     }
   | {
@@ -42,8 +44,21 @@ export type QueryInput =
       readonly reader?: FileReader;
       /** The query reads the hidden `_metadata` column (or `input_file_name()`) of these files. */
       readonly metadata?: boolean;
+      /** `… WATERMARK col DELAY OF INTERVAL …` on this read (streams only). */
+      readonly watermark?: EventTimeWatermark;
       readonly location?: SourceLocation;
     };
+
+/**
+ * An event-time watermark declared on a streaming read (`WATERMARK col DELAY OF INTERVAL …`,
+ * `withWatermark(col, delay)`): the flow's watermark is max(col seen) − delay. Invariant:
+ * `delayMicros` > 0 and below a month, as Spark requires.
+ */
+export interface EventTimeWatermark {
+  /** The input column holding event time (a TIMESTAMP). */
+  readonly column: string;
+  readonly delayMicros: number;
+}
 
 /** The DuckDB identifier standing for input `i` in compiled query text. */
 export function inputPlaceholder(i: number): string {
@@ -81,5 +96,58 @@ export interface CompiledQuery {
   readonly outputColumns?: readonly string[];
   /** Its stateful operations (absent when there are none); see {@link StatefulOperation}. */
   readonly stateful?: readonly StatefulOperation[];
+  /**
+   * How the query keeps state across micro-batches of a watermarked stream (a windowed
+   * aggregation, a de-duplication), or why it cannot; present exactly when the query aggregates
+   * or de-duplicates a watermarked input.
+   */
+  readonly statefulPlan?: StreamingAggregate | StreamingDedup | StatefulRefusal;
   readonly location?: SourceLocation;
+}
+
+/** Why a query over a watermarked stream cannot run statefully (Spark's reason). */
+export interface StatefulRefusal {
+  readonly kind: 'stateful_refusal';
+  /** The stateful operation refused. */
+  readonly operation: 'aggregate' | 'distinct';
+  readonly reason: string;
+  readonly location?: SourceLocation;
+}
+
+/**
+ * A windowed aggregation of one watermarked stream, split for state kept across micro-batches
+ * as partial aggregates. Column names: `__sluice_k<i>` keys (in GROUP BY order),
+ * `__sluice_p<j>` partial aggregates, `__sluice_rows` the input rows of a group.
+ * Invariants: `keys[windowKey]` is an event-time window struct {start, end} over the watermark
+ * column; merging is associative, so merge(state ∪ partial(batch)) equals partial(all rows).
+ */
+export interface StreamingAggregate {
+  readonly kind: 'streaming_aggregate';
+  /** The index of the watermarked input. */
+  readonly input: number;
+  readonly watermark: EventTimeWatermark;
+  readonly keyCount: number;
+  readonly partialCount: number;
+  readonly windowKey: number;
+  /** Per batch: the keys and partial aggregates of the input rows (same placeholders as `sql`). */
+  readonly partialSql: string;
+  /** Over relation `__sluice_state_in` (state ∪ partials): one merged row per key. */
+  readonly mergeSql: string;
+  /** Over relation `__sluice_closed` (merged rows of closed windows): the query's rows, columns `__sluice_o<i>`. */
+  readonly finalSql: string;
+}
+
+/**
+ * `SELECT DISTINCT …` over one watermarked stream (Spark's dropDuplicates with a watermark): a
+ * row is emitted the first time it is seen; rows whose event time is at or before the watermark
+ * after the previous batch are late (dropped, counted); the rows seen are kept in state until
+ * the watermark passes their event time. Invariant: the query's output has the event-time column
+ * (`eventTimeColumn`), so state is bounded by the watermark.
+ */
+export interface StreamingDedup {
+  readonly kind: 'streaming_dedup';
+  readonly input: number;
+  readonly watermark: EventTimeWatermark;
+  /** The output column holding the watermark column's value. */
+  readonly eventTimeColumn: string;
 }

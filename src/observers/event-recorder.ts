@@ -249,6 +249,24 @@ export class EventRecorder {
           },
           batch_id: e.batchId,
           table_version: e.tableVersion,
+          // Spark's progress names: the watermark and each stateful operator's rows.
+          ...(e.stateful
+            ? {
+                event_time: {
+                  watermark:
+                    e.stateful.watermark === null
+                      ? null
+                      : new Date(Math.floor(e.stateful.watermark / 1000)).toISOString(),
+                },
+                state_operators: [
+                  {
+                    num_rows_total: e.stateful.stateRows,
+                    state_bytes: e.stateful.stateBytes,
+                    num_rows_dropped_by_watermark: e.stateful.lateRowsDropped,
+                  },
+                ],
+              }
+            : {}),
         },
       },
       flow: e.flow,

@@ -2,8 +2,10 @@ import { SluiceError, type SourceLocation } from '../errors/index.ts';
 import type { CompiledQuery } from '../model/index.ts';
 import { type AstNode, isNode, type Json, nodes, statementJson, str } from './ast.ts';
 import type { SqlCodec } from './duckdb-codec.ts';
+import { expandSlidingWindows } from './functions/event-time.ts';
 import { prepassSparkSql } from './prepass.ts';
 import { statefulOperations } from './stateful.ts';
+import { statefulPlanOf } from './streaming-aggregate.ts';
 import { identityMap, type OffsetMap, substituteConfiguration, unsafeValueError } from './substitute.ts';
 import { LineIndex, tokenize } from './tokenizer.ts';
 import { AstTranslator, outputColumnsOf, type TableReference } from './translate.ts';
@@ -144,8 +146,10 @@ export async function compilePlacedQuery(codec: SqlCodec, src: PlacedText): Prom
   }
   const translator = new AstTranslator('inputs', parsed.locate);
   const root = translator.translateQuery(parsed.statements[0]!);
+  expandSlidingWindows(root);
   const outputColumns = outputColumnsOf(root);
   const stateful = statefulOperations(root, parsed.locate);
+  const statefulPlan = await statefulPlanOf(codec, root, translator.inputs, parsed.locate);
   const location = src.locate(0);
   return Object.freeze({
     kind: 'query',
@@ -154,6 +158,7 @@ export async function compilePlacedQuery(codec: SqlCodec, src: PlacedText): Prom
     inputs: Object.freeze(translator.inputs),
     ...(outputColumns ? { outputColumns: Object.freeze(outputColumns) } : {}),
     ...(stateful.length > 0 ? { stateful: Object.freeze(stateful) } : {}),
+    ...(statefulPlan ? { statefulPlan } : {}),
     ...(location ? { location } : {}),
   });
 }
@@ -313,6 +318,7 @@ export async function translateStandalone(
   for (const node of parsed.statements) {
     const translator = new AstTranslator('tables', parsed.locate, rename);
     const root = translator.translateQuery(node);
+    expandSlidingWindows(root);
     statements.push({ sql: await toSql(codec, root), tables: translator.tables });
   }
   const seen = new Set<string>();

@@ -1,5 +1,6 @@
 import { SluiceError } from '../errors/index.ts';
 import { rewriteCall, wordToken } from './prepass-calls.ts';
+import { intervalValueOfText } from './spark-intervals.ts';
 import { type Locate, unsupportedSyntax } from './syntax-errors.ts';
 import {
   endOf,
@@ -190,7 +191,6 @@ function nameEnd(items: readonly TreeNode[], i: number): number {
 
 /** Rewrites one level of the tree (after its groups). `inFrom`: the level is a FROM relation list. */
 export function rewriteClauses(itemsIn: readonly TreeNode[], locate: Locate): TreeNode[] {
-  refuseStreamingWindow(itemsIn, locate);
   const items = itemsIn.map((n) =>
     isGroup(n) ? ({ ...n, items: rewriteClauses(n.items, locate) } satisfies Group) : n,
   );
@@ -236,7 +236,11 @@ function rewriteAt(items: readonly TreeNode[], i: number, clause: string, locate
       throw watermark(n as Token, locate);
     }
     if (word === 'STREAM' && relationStart && isName(next) && (next as Token).kind !== 'dstring') {
-      return streamRelation(items, i);
+      return streamRelation(items, i, locate);
+    }
+    if (word === 'STREAM' && relationStart && isParens(next) && nodeIsWord(items[i + 2], 'WATERMARK')) {
+      const clause = watermarkClause(items, i + 2, locate);
+      return { nodes: [n, withWatermark(next, clause.args)], consumed: clause.end - i };
     }
     if (word === 'LATERAL' && nodeIsWord(next, 'VIEW')) return lateralView(items, i, locate);
     if (word === 'VALUES' && (relationStart || prev === undefined)) return valuesRows(items, i);
@@ -379,55 +383,85 @@ function skipList(items: readonly TreeNode[], i: number): number {
   return j;
 }
 
-/**
- * An event-time window aggregated over a stream (`GROUP BY window(ts, '10 minutes')` on
- * `STREAM(x)`) needs state kept across micro-batches and a watermark: refused until sluice
- * keeps that state (STREAMING_QUERY_NOT_SUPPORTED), rather than appending partial windows.
- */
-function refuseStreamingWindow(items: readonly TreeNode[], locate: Locate): void {
-  const grouped = items.some((n, k) => nodeIsWord(n, 'GROUP') && nodeIsWord(items[k + 1], 'BY'));
-  if (!grouped) return;
-  const call = items.find(
-    (n, k) =>
-      (nodeIsWord(n, 'WINDOW') || nodeIsWord(n, 'SESSION_WINDOW')) &&
-      isParens(items[k + 1]) &&
-      !nodeIsSymbol(items[k - 1], '.'),
-  );
-  if (!call) return;
-  const streams = items.some(
-    (n, k) =>
-      nodeIsWord(n, 'STREAM') &&
-      (isParens(items[k + 1]) || isName(items[k + 1])) &&
-      (nodeIsWord(items[k - 1], 'FROM') ||
-        nodeIsWord(items[k - 1], 'JOIN') ||
-        nodeIsSymbol(items[k - 1], ',')),
-  );
-  if (!streams) return;
-  const at = call as Token;
-  const location = locate(at.start);
-  throw new SluiceError(
-    'STREAMING_QUERY_NOT_SUPPORTED',
-    `aggregating a stream by ${at.text.toLowerCase()}(…) (an event-time window) is not supported yet: it needs window state and a watermark across micro-batches; aggregate in a materialized view instead`,
-    { params: { operation: 'window' }, ...(location ? { location } : {}) },
-  );
-}
-
 function watermark(at: Token, locate: Locate): SluiceError {
   const location = locate(at.start);
   return new SluiceError(
     'STREAMING_QUERY_NOT_SUPPORTED',
-    'WATERMARK … DELAY OF: event-time watermarks (stateful streaming) are not supported yet; aggregate in a materialized view instead',
+    'WATERMARK … DELAY OF is only supported on a streaming read (FROM STREAM(x) WATERMARK ts DELAY OF INTERVAL …)',
     { params: { operation: 'watermark' }, ...(location ? { location } : {}) },
   );
 }
 
-/** `STREAM x [AS] a` → `stream(x) a`; `STREAM read_files(…)` → `stream(read_files(…))`. */
-function streamRelation(items: readonly TreeNode[], i: number): Step {
+/** Marks the extra arguments of `stream(x, …)` that carry a WATERMARK clause (see translate.ts). */
+export const WATERMARK_ARGUMENT = '__sluice_watermark';
+
+/**
+ * `WATERMARK col DELAY OF INTERVAL …` at `items[k]` (after a streaming relation), read into
+ * the extra arguments of the `stream(…)` call: the column and the delay in microseconds. Only
+ * a column is accepted (Spark also takes `expr AS name`, refused here with a code); the delay
+ * must be a positive day-time interval below a month, as Spark requires.
+ * @throws SluiceError STREAMING_QUERY_NOT_SUPPORTED, WATERMARK_DELAY_INVALID, SQL_SYNTAX_ERROR
+ */
+function watermarkClause(
+  items: readonly TreeNode[],
+  k: number,
+  locate: Locate,
+): { args: TreeNode[]; end: number } {
+  const at = items[k] as Token;
+  const column = items[k + 1];
+  const fail = (code: 'STREAMING_QUERY_NOT_SUPPORTED' | 'WATERMARK_DELAY_INVALID', message: string) => {
+    const location = locate(at.start);
+    return new SluiceError(code, message, {
+      params: { operation: 'watermark' },
+      ...(location ? { location } : {}),
+    });
+  };
+  if (!isName(column) || !nodeIsWord(items[k + 2], 'DELAY') || !nodeIsWord(items[k + 3], 'OF')) {
+    throw fail(
+      'STREAMING_QUERY_NOT_SUPPORTED',
+      'WATERMARK takes a column of the stream (WATERMARK ts DELAY OF INTERVAL …); a computed event time (WATERMARK expr AS name) is not supported yet — compute the column in a view and watermark it there',
+    );
+  }
+  const delay = items[k + 4];
+  const v = delay && !isGroup(delay) && delay.kind === 'raw' ? intervalValueOfText(delay.value) : undefined;
+  if (!v) {
+    throw fail(
+      'WATERMARK_DELAY_INVALID',
+      'WATERMARK … DELAY OF takes an interval literal (INTERVAL 10 SECONDS)',
+    );
+  }
+  if (v.kind !== 'day-time' || v.micros <= 0n || v.micros >= 31n * 86_400_000_000n) {
+    throw fail(
+      'WATERMARK_DELAY_INVALID',
+      'the watermark delay must be a positive interval less than a month (Spark refuses months and years, which have no fixed length)',
+    );
+  }
+  const name = (column as Token).value;
+  const text = `, '${WATERMARK_ARGUMENT}', '${name.replaceAll("'", "''")}', '${v.micros}'`;
+  return { args: [rawToken(text, startOf(at), endOf(delay!))], end: k + 5 };
+}
+
+function withWatermark(g: TreeNode, args: TreeNode[]): Group {
+  const group = g as Group;
+  return { ...group, items: [...group.items, ...args] };
+}
+
+/**
+ * `STREAM x [AS] a` → `stream(x) a`; `STREAM read_files(…)` → `stream(read_files(…))`;
+ * a WATERMARK clause after the relation goes into the call (see {@link watermarkClause}).
+ */
+function streamRelation(items: readonly TreeNode[], i: number, locate: Locate): Step {
   let end = nameEnd(items, i + 1);
   if (isParens(items[end])) end++;
   const stream = items[i] as Token;
+  let inner = items.slice(i + 1, end);
+  if (nodeIsWord(items[end], 'WATERMARK')) {
+    const clause = watermarkClause(items, end, locate);
+    inner = [...inner, ...clause.args];
+    end = clause.end;
+  }
   return {
-    nodes: [{ ...stream, text: 'stream', value: 'stream' }, parens(items.slice(i + 1, end))],
+    nodes: [{ ...stream, text: 'stream', value: 'stream' }, parens(inner)],
     consumed: end - i,
   };
 }

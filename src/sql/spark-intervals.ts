@@ -51,7 +51,7 @@ const MULTI_UNITS: Readonly<Record<string, Unit>> = {
 const TO_UNITS = new Set(['YEAR', 'MONTH', 'DAY', 'HOUR', 'MINUTE', 'SECOND']);
 
 /** An interval value: year-month (months) or day-time (microseconds). */
-type IntervalValue =
+export type IntervalValue =
   | { readonly kind: 'year-month'; readonly months: bigint }
   | { readonly kind: 'day-time'; readonly micros: bigint };
 
@@ -59,6 +59,7 @@ type IntervalValue =
 export interface ParsedInterval {
   readonly text: string;
   readonly end: number;
+  readonly value: IntervalValue;
 }
 
 class IntervalError extends Error {}
@@ -66,6 +67,20 @@ class IntervalError extends Error {}
 const fail = (message: string): never => {
   throw new IntervalError(message);
 };
+
+/** An interval value as text (`day-time:<micros>` or `year-month:<months>`), read back by {@link intervalValueOfText}. */
+export function intervalValueText(v: IntervalValue): string {
+  return v.kind === 'day-time' ? `day-time:${v.micros}` : `year-month:${v.months}`;
+}
+
+/** The interval value written by {@link intervalValueText}, or undefined for other text. */
+export function intervalValueOfText(text: string): IntervalValue | undefined {
+  const m = /^(day-time|year-month):(-?\d+)$/.exec(text);
+  if (!m) return undefined;
+  return m[1] === 'day-time'
+    ? { kind: 'day-time', micros: BigInt(m[2]!) }
+    : { kind: 'year-month', months: BigInt(m[2]!) };
+}
 
 /** The DuckDB expression of an interval value. */
 export function intervalSql(v: IntervalValue): string {
@@ -110,10 +125,11 @@ export function parseIntervalAt(
       if (first.kind === 'number') fail(`an interval ${from} TO ${to} value must be a string`);
       const value = applySign(first.value, isSymbol(tokens[j], '-'));
       const v = unitToUnit(value, from, to);
-      return { text: intervalSql(v), end: j + (signed ? 5 : 4) };
+      return { text: intervalSql(v), end: j + (signed ? 5 : 4), value: v };
     }
     if (!signed && (first.kind === 'string' || first.kind === 'dstring') && !unitAt(tokens, j + 1)) {
-      return { text: intervalSql(fromIntervalString(first.value)), end: j + 1 };
+      const v = fromIntervalString(first.value);
+      return { text: intervalSql(v), end: j + 1, value: v };
     }
     const pairs: [string, Unit][] = [];
     const units: Unit[] = [];
@@ -132,7 +148,8 @@ export function parseIntervalAt(
       j = k + 2;
     }
     if (pairs.length === 0) fail('expected an interval value and unit');
-    return { text: intervalSql(fromUnits(pairs, units)), end: j };
+    const v = fromUnits(pairs, units);
+    return { text: intervalSql(v), end: j, value: v };
   } catch (e) {
     if (!(e instanceof IntervalError)) throw e;
     const text = tokens
@@ -226,6 +243,19 @@ function number(text: string, unit: Unit): { whole: bigint; fractionMicros: bigi
   if (whole > LONG_MAX) fail(`'${text}' is out of range`);
   const fractionMicros = BigInt(((fraction ?? '') + '000000').slice(0, 6));
   return { whole: sign * whole, fractionMicros: sign * fractionMicros };
+}
+
+/**
+ * The value of a Spark interval string (`'10 seconds'`, `'interval 1 day 2 hours'`), as
+ * `window()` durations are written; undefined when it is not one.
+ */
+export function intervalStringValue(input: string): IntervalValue | undefined {
+  try {
+    return fromIntervalString(input);
+  } catch (e) {
+    if (e instanceof IntervalError) return undefined;
+    throw e;
+  }
 }
 
 /** `INTERVAL '1 day 2 hours'`: Spark's interval string, typed by its units. */

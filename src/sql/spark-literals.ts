@@ -1,5 +1,5 @@
 import { sqlString } from '../util/index.ts';
-import { parseIntervalAt } from './spark-intervals.ts';
+import { intervalValueText, parseIntervalAt } from './spark-intervals.ts';
 import { parseSparkTypeAt } from './spark-types.ts';
 import { type Locate, sparkSyntaxError, unsupportedSyntax } from './syntax-errors.ts';
 import { rawToken } from './token-tree.ts';
@@ -64,7 +64,10 @@ export function rewriteLiterals(tokens: readonly Token[], locate: Locate): Token
     if (isWord(t, 'INTERVAL')) {
       const interval = parseIntervalAt(tokens, i, locate);
       if (interval) {
-        out.push(rawToken(interval.text, t.start, tokens[interval.end - 1]!.end));
+        const raw = rawToken(interval.text, t.start, tokens[interval.end - 1]!.end);
+        // A watermark delay (`DELAY OF INTERVAL …`) keeps its value for the clause pre-pass.
+        const delay = isWord(tokens[i - 1], 'OF') && isWord(tokens[i - 2], 'DELAY');
+        out.push(delay ? { ...raw, value: intervalValueText(interval.value) } : raw);
         i = interval.end - 1;
         continue;
       }

@@ -11,7 +11,7 @@ import type { StatefulOperation } from '../model/index.ts';
 import { type AstNode, isNode, type Json, nodes, queryLocation, str } from './ast.ts';
 
 /** DuckDB's aggregate functions (`duckdb_functions()` with `function_type = 'aggregate'`). */
-const AGGREGATES: ReadonlySet<string> = new Set([
+export const AGGREGATES: ReadonlySet<string> = new Set([
   'any_value',
   'approx_count_distinct',
   'approx_quantile',

@@ -20,6 +20,7 @@ import {
 } from './functions/index.ts';
 import { expandGenerators } from './generators.ts';
 import { alignGroupExpressions } from './group-alignment.ts';
+import { WATERMARK_ARGUMENT } from './prepass-clauses.ts';
 import {
   generatorTable,
   isGeneratorTable,
@@ -260,7 +261,14 @@ export class AstTranslator {
     if (name === 'read_files') return this.readFiles(node, fn, false);
     if (name === 'cloud_files')
       return this.fileSource(node, fn, () => cloudFilesInput(fn, (n) => this.locateNode(n)));
-    const args = nodes(fn, 'children');
+    const allArgs = nodes(fn, 'children');
+    // `stream(x, '__sluice_watermark', col, micros)`: a WATERMARK clause (prepass-clauses.ts).
+    const marked = allArgs.length === 4 && constantText(allArgs[1]!) === WATERMARK_ARGUMENT;
+    const watermark = marked
+      ? { column: constantText(allArgs[2]!) ?? '', delayMicros: Number(constantText(allArgs[3]!)) }
+      : undefined;
+    const args = marked ? allArgs.slice(0, 1) : allArgs;
+    const withMark = <T extends QueryInput>(input: T): T => (watermark ? { ...input, watermark } : input);
     const arg = args[0];
     if (args.length !== 1 || !arg) {
       throw this.error('SQL_SYNTAX_ERROR', 'STREAM takes one dataset name or read_files(…)', fn, {
@@ -268,10 +276,10 @@ export class AstTranslator {
       });
     }
     if (arg.class === 'FUNCTION' && str(arg, 'function_name').toLowerCase() === 'read_files') {
-      return this.readFiles(node, arg, true);
+      return this.fileSource(node, arg, () => withMark(readFilesInput(arg, true, (n) => this.locateNode(n))));
     }
     if (arg.class === 'FUNCTION' && str(arg, 'function_name').toLowerCase() === 'cloud_files') {
-      return this.fileSource(node, arg, () => cloudFilesInput(arg, (n) => this.locateNode(n)));
+      return this.fileSource(node, arg, () => withMark(cloudFilesInput(arg, (n) => this.locateNode(n))));
     }
     let parts: string[] | undefined;
     if (arg.class === 'COLUMN_REF' && Array.isArray(arg.column_names)) parts = arg.column_names.map(String);
@@ -285,7 +293,7 @@ export class AstTranslator {
     if (parts.length > 1 && parts[0]!.toLowerCase() === 'live') parts = parts.slice(1);
     const pathTable =
       this.mode === 'inputs' ? filePathInput(parts, true, arg, (n) => this.locateNode(n)) : undefined;
-    if (pathTable) return this.replaceWithInput(node, pathTable, '');
+    if (pathTable) return this.replaceWithInput(node, withMark(pathTable), '');
     const datasetName = parts.join('.');
     if (this.mode === 'tables') {
       this.tables.push({ name: datasetName, parts });
@@ -301,7 +309,7 @@ export class AstTranslator {
     }
     return this.replaceWithInput(
       node,
-      { kind: 'dataset', name: datasetName, streaming: true },
+      withMark({ kind: 'dataset', name: datasetName, streaming: true } as QueryInput),
       parts[parts.length - 1]!,
     );
   }

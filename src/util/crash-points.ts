@@ -6,6 +6,8 @@
 export type CrashPoint =
   /** A batch's offset is durable; nothing of the batch is read yet. */
   | 'offset-written'
+  /** A stateful batch's state is published; its output is neither written nor committed. */
+  | 'state-written'
   /** The batch's data files are written; its Delta commit is not. */
   | 'before-commit'
   /** The batch is committed; nothing after it (events, the next batch) has happened. */

@@ -11,8 +11,10 @@ import {
   renderSql,
   sql,
   stream,
+  withWatermark,
 } from '../../src/api/index.ts';
 import { SluiceError } from '../../src/errors/index.ts';
+import { session } from '../helpers/session.ts';
 
 test('renders Spark SQL and lists declared inputs in order', () => {
   const files = stream(readFiles('data/*.csv', { format: 'csv', header: true, delimiter: ';' }));
@@ -80,4 +82,22 @@ test('parseColumnsDdl reads names, types, NOT NULL and comments', () => {
       { name: 'odd name', type: 'DECIMAL(10,2)', nullable: true },
     ],
   );
+});
+
+test('withWatermark(ref, column, delay) renders the WATERMARK clause the SQL front end reads into the input', async () => {
+  const events = withWatermark(stream('events'), 'ts', '10 seconds');
+  const files = withWatermark(stream(readFiles('data', { format: 'json' })), 'at', '1 minute');
+  const q = sql`SELECT window(ts, '1 minute') AS w, count(*) AS n FROM ${events} AS e GROUP BY w`;
+  const r = renderSql(q, {});
+  assert.equal(
+    r.text,
+    "SELECT window(ts, '1 minute') AS w, count(*) AS n FROM STREAM(events) WATERMARK `ts` DELAY OF INTERVAL '10 seconds' AS e GROUP BY w",
+  );
+  const compiled = await session.sql.compileQuery(r.text);
+  assert.deepEqual(compiled.inputs[0]?.watermark, { column: 'ts', delayMicros: 10_000_000 });
+  assert.equal(compiled.statefulPlan?.kind, 'streaming_aggregate');
+  const f = await session.sql.compileQuery(renderSql(sql`SELECT * FROM ${files}`, {}).text);
+  assert.deepEqual(f.inputs[0]?.watermark, { column: 'at', delayMicros: 60_000_000 });
+  assert.throws(() => withWatermark(read('events') as never, 'ts', '1 second'), SluiceError);
+  assert.throws(() => withWatermark(stream('events') as never, 'ts', 'soon'), SluiceError);
 });

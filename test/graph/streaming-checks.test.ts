@@ -115,3 +115,48 @@ CREATE FLOW once AS INSERT INTO ONCE t5 BY NAME SELECT k, count(*) AS n FROM a G
     [],
   );
 });
+
+test('a windowed aggregation of a watermarked stream is a streaming_aggregate flow; what Spark refuses in append mode stays refused', async () => {
+  const wm = 'FROM STREAM(a) WATERMARK ts DELAY OF INTERVAL 10 SECONDS';
+  assert.deepEqual(
+    await refused(
+      `CREATE STREAMING TABLE t AS SELECT window(ts, '1 minute') AS w, k, count(*) AS n ${wm} GROUP BY w, k;`,
+    ),
+    [],
+  );
+  const parsed = await session.sql.parsePipelineSql(
+    `CREATE STREAMING TABLE a AS SELECT * FROM STREAM read_files('x', format => 'json');
+CREATE STREAMING TABLE t AS SELECT window(ts, '1 minute') AS w, count(*) AS n ${wm} GROUP BY 1;`,
+    { file: 'p.sql', configuration: {} },
+  );
+  const v = await validateDefinitions(parsed.definitions, { sql: session.sql });
+  assert.deepEqual(
+    v.graph.execution?.flows.map((f) => f.kind),
+    ['streaming_append', 'streaming_aggregate'],
+  );
+  // No window on the event time: a group never closes (Spark refuses append mode).
+  assert.deepEqual(await refused(`CREATE STREAMING TABLE t AS SELECT k, count(*) AS n ${wm} GROUP BY k;`), [
+    { dataset: 't', operation: 'aggregate', line: 5 },
+  ]);
+  // Aggregates not kept in state yet, DISTINCT over a watermarked stream, two watermarked streams.
+  assert.deepEqual(
+    await refused(
+      `CREATE STREAMING TABLE t AS SELECT window(ts, '1 minute') AS w, count(DISTINCT k) AS n ${wm} GROUP BY w;`,
+    ),
+    [{ dataset: 't', operation: 'aggregate', line: 5 }],
+  );
+  // DISTINCT keeps the rows seen until the watermark passes their event time: it must be a column.
+  assert.deepEqual(await refused(`CREATE STREAMING TABLE t AS SELECT DISTINCT k ${wm};`), [
+    { dataset: 't', operation: 'distinct', line: 5 },
+  ]);
+  assert.deepEqual(await refused(`CREATE STREAMING TABLE t AS SELECT DISTINCT k, ts ${wm};`), []);
+  assert.deepEqual(await refused(`CREATE STREAMING TABLE t AS SELECT DISTINCT * ${wm};`), []);
+  assert.equal(
+    (
+      await refused(
+        `CREATE STREAMING TABLE t AS SELECT window(a.ts, '1 minute') AS w, count(*) AS n ${wm} JOIN STREAM(b) WATERMARK ts DELAY OF INTERVAL 1 SECOND ON a.k = b.k GROUP BY w;`,
+      )
+    ).length > 0,
+    true,
+  );
+});

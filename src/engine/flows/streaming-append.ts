@@ -36,46 +36,64 @@ export class StreamingAppendExecutor implements FlowExecutor {
     return executeMicroBatch(ctx, flow, conn, checkpoint, offset, columns);
   }
 
-  async execute(run: FlowRun): Promise<FlowExecution> {
-    const { ctx, flow, conn, onBatch } = run;
-    const checkpoint = await openFlowCheckpoint(ctx, flow);
-    await assertCheckpointMatchesTable(ctx, flow, checkpoint);
-    let committed = await this.committedBatch(run, checkpoint);
-    const progress = newStreamProgress();
-    for (const o of await checkpoint.log.readAll(committed)) rememberBatch(progress, o);
-
-    let pending = await checkpoint.log.latest();
-    if (pending && pending.batchId <= committed) pending = undefined;
-    if (pending && pending.batchId !== committed + 1) {
-      throw new SluiceError(
-        'FLOW_CHECKPOINT_INCONSISTENT',
-        `flow '${flow.flow.name}' checkpoint is ahead of its table (batch ${pending.batchId} planned, ${committed} committed); run with --full-refresh ${flow.target.name}`,
-        { dataset: flow.target.name, params: { planned: pending.batchId, committed } },
-      );
-    }
-
-    let batches = 0;
-    let totals = zeroOutcome();
-    const columns = columnsCacheFor(flow);
-    for (;;) {
-      if (ctx.signal?.aborted) return { state: 'STOPPED', totals, batches };
-      const replay = pending !== undefined;
-      const offset = pending ?? (await planStreamingBatch(ctx, flow, conn, committed + 1, progress));
-      pending = undefined;
-      if (!offset) break;
-      if (!replay) await checkpoint.log.write(offset);
-      crashPoint('offset-written', flow.flow.name);
-      const outcome = await this.runBatch(run, checkpoint, offset, columns);
-      committed = offset.batchId;
-      rememberBatch(progress, offset);
-      batches++;
-      totals = addOutcome(totals, outcome);
-      await onBatch(offset.batchId, outcome);
-      if (committed - (await checkpoint.log.compactedUpTo()) >= COMPACT_EVERY)
-        await checkpoint.log.compactTo(mergeOffsets(await checkpoint.log.readAll(committed)));
-    }
-    return { state: batches > 0 ? 'COMPLETED' : 'IDLE', totals, batches };
+  execute(run: FlowRun): Promise<FlowExecution> {
+    const columns = columnsCacheFor(run.flow);
+    return runMicroBatches(
+      run,
+      (checkpoint, offset) => this.runBatch(run, checkpoint, offset, columns),
+      (checkpoint) => this.committedBatch(run, checkpoint),
+    );
   }
+}
+
+/**
+ * The micro-batch loop every streaming kind shares: replays a planned-but-uncommitted batch
+ * first, then plans, logs (before reading) and runs batches until the sources have nothing new;
+ * `runBatch` reads and commits one batch under the flow's txn; `committedBatch` is the last batch
+ * entirely committed (a kind writing several tables may lag the target's txn). Compacts the
+ * offset log.
+ */
+export async function runMicroBatches(
+  { ctx, flow, conn, onBatch }: FlowRun,
+  runBatch: (checkpoint: FlowCheckpoint, offset: BatchOffset) => Promise<BatchOutcome>,
+  committedBatch: (checkpoint: FlowCheckpoint) => Promise<number> = async (c) => c.committed,
+): Promise<FlowExecution> {
+  const checkpoint = await openFlowCheckpoint(ctx, flow);
+  await assertCheckpointMatchesTable(ctx, flow, checkpoint);
+  let committed = await committedBatch(checkpoint);
+  const progress = newStreamProgress();
+  for (const o of await checkpoint.log.readAll(committed)) rememberBatch(progress, o);
+
+  let pending = await checkpoint.log.latest();
+  if (pending && pending.batchId <= committed) pending = undefined;
+  if (pending && pending.batchId !== committed + 1) {
+    throw new SluiceError(
+      'FLOW_CHECKPOINT_INCONSISTENT',
+      `flow '${flow.flow.name}' checkpoint is ahead of its table (batch ${pending.batchId} planned, ${committed} committed); run with --full-refresh ${flow.target.name}`,
+      { dataset: flow.target.name, params: { planned: pending.batchId, committed } },
+    );
+  }
+
+  let batches = 0;
+  let totals = zeroOutcome();
+  for (;;) {
+    if (ctx.signal?.aborted) return { state: 'STOPPED', totals, batches };
+    const replay = pending !== undefined;
+    const offset = pending ?? (await planStreamingBatch(ctx, flow, conn, committed + 1, progress));
+    pending = undefined;
+    if (!offset) break;
+    if (!replay) await checkpoint.log.write(offset);
+    crashPoint('offset-written', flow.flow.name);
+    const outcome = await runBatch(checkpoint, offset);
+    committed = offset.batchId;
+    rememberBatch(progress, offset);
+    batches++;
+    totals = addOutcome(totals, outcome);
+    await onBatch(offset.batchId, outcome);
+    if (committed - (await checkpoint.log.compactedUpTo()) >= COMPACT_EVERY)
+      await checkpoint.log.compactTo(mergeOffsets(await checkpoint.log.readAll(committed)));
+  }
+  return { state: batches > 0 ? 'COMPLETED' : 'IDLE', totals, batches };
 }
 
 /**

@@ -63,6 +63,7 @@ export async function runFlow(ctx: UpdateContext, f: FlowPlan, forceRecompute: b
             rows: outcome.outputRows,
             tableVersion: outcome.tableVersion,
             ...(outcome.cdc ? { cdc: outcome.cdc } : {}),
+            ...(outcome.stateful ? { stateful: outcome.stateful } : {}),
           });
         },
       });

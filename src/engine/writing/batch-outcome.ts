@@ -14,6 +14,17 @@ export interface BatchOutcome {
   readonly cdc?: { readonly upsertedRows: number; readonly deletedRows: number };
   /** Target table version the batch committed (absent when it committed nothing new). */
   readonly tableVersion?: number;
+  /** Stateful flows: the state after the batch (Spark's stateOperators / eventTime progress). */
+  readonly stateful?: StatefulProgress;
+}
+
+/** A stateful batch's progress: its watermark, the rows kept in state and the late rows dropped. */
+export interface StatefulProgress {
+  /** Event-time watermark after the batch, microseconds since the epoch (null before any event). */
+  readonly watermark: number | null;
+  readonly stateRows: number;
+  readonly stateBytes: number;
+  readonly lateRowsDropped: number;
 }
 
 export function zeroOutcome(): BatchOutcome {

@@ -15,6 +15,7 @@ import { COLLECTION_FUNCTIONS } from './collection.ts';
 import { CONDITIONAL_FUNCTIONS } from './conditional.ts';
 import { CONVERSION_FUNCTIONS } from './conversion.ts';
 import { DATETIME_FUNCTIONS } from './datetime.ts';
+import { EVENT_TIME_FUNCTIONS } from './event-time.ts';
 import { GENERATOR_FUNCTIONS } from './generator.ts';
 import { HASH_FUNCTIONS } from './hash.ts';
 import { JSON_FUNCTIONS } from './json.ts';
@@ -53,6 +54,7 @@ export const SPARK_FUNCTIONS: Readonly<Record<string, FunctionRule>> = {
   ...GENERATOR_FUNCTIONS,
   ...MISC_FUNCTIONS,
   ...WINDOW_FUNCTIONS,
+  ...EVENT_TIME_FUNCTIONS,
 };
 
 /** The rule for a Spark function name (case-insensitive), or undefined when unsupported. */

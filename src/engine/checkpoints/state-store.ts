@@ -1,0 +1,77 @@
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SluiceError } from '../../errors/index.ts';
+import { putAtomic, tempPathFor } from '../../util/index.ts';
+
+/** What a stateful flow knows after a batch, besides its state rows. */
+export interface StateVersion {
+  readonly batchId: number;
+  /** Event-time watermark in microseconds since the epoch (null before any event time). */
+  readonly watermark: number | null;
+  readonly stateRows: number;
+  /** Size of the state's Parquet file. */
+  readonly stateBytes: number;
+}
+
+/**
+ * A stateful flow's state, versioned by batch id next to its offsets:
+ * `<checkpoint>/state/<batch>.parquet` (the open groups after the batch) and `<batch>.json`
+ * (its watermark). Both are published durably before the batch's Delta commit, so the version
+ * matching the table's committed txn version is always complete; a version written by a batch
+ * that never committed is rewritten when that batch is replayed (same input, same result).
+ * Versions before the last committed one are removed once it is in place. A full refresh starts a
+ * new checkpoint generation, so the state starts empty.
+ */
+export class StateStore {
+  readonly dir: string;
+
+  constructor(checkpointDir: string) {
+    this.dir = join(checkpointDir, 'state');
+  }
+
+  parquetPath(batchId: number): string {
+    return join(this.dir, `${String(batchId).padStart(10, '0')}.parquet`);
+  }
+
+  #metaPath(batchId: number): string {
+    return join(this.dir, `${String(batchId).padStart(10, '0')}.json`);
+  }
+
+  /** A temp path to COPY a batch's state to before {@link publish}. */
+  async tempFor(batchId: number): Promise<string> {
+    await mkdir(this.dir, { recursive: true });
+    return tempPathFor(this.parquetPath(batchId));
+  }
+
+  /**
+   * The state after committed batch `batchId` (undefined for -1: nothing committed yet).
+   * @throws SluiceError STATE_STORE_INCONSISTENT when that version is missing
+   */
+  async read(batchId: number): Promise<StateVersion | undefined> {
+    if (batchId < 0) return undefined;
+    try {
+      return JSON.parse(await readFile(this.#metaPath(batchId), 'utf8')) as StateVersion;
+    } catch {
+      throw new SluiceError(
+        'STATE_STORE_INCONSISTENT',
+        `the state of batch ${batchId} is missing from ${this.dir}: its groups cannot be continued; run with --full-refresh on the table to rebuild it from its sources`,
+        { params: { batchId } },
+      );
+    }
+  }
+
+  /** Records a version whose Parquet is already at {@link parquetPath} (published by the caller). */
+  async publish(version: StateVersion): Promise<void> {
+    await putAtomic(this.#metaPath(version.batchId), JSON.stringify(version));
+  }
+
+  /** Removes versions before `batchId` (its own version is complete and committed). */
+  async evictBefore(batchId: number): Promise<void> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    await Promise.all(
+      names
+        .filter((n) => /^\d{10}\.(parquet|json)$/.test(n) && Number(n.slice(0, 10)) < batchId)
+        .map((n) => rm(join(this.dir, n), { force: true })),
+    );
+  }
+}

@@ -1,0 +1,233 @@
+import { stat } from 'node:fs/promises';
+import type { FlowPlan } from '../../graph/index.ts';
+import { type EventTimeWatermark, inputPlaceholder, type StreamingAggregate } from '../../model/index.ts';
+import {
+  crashPoint,
+  type DuckDBConnection,
+  publishFile,
+  queryRows,
+  sqlIdent,
+  sqlString,
+} from '../../util/index.ts';
+import type { FlowCheckpoint } from '../checkpoints/flow-checkpoint.ts';
+import type { BatchOffset } from '../checkpoints/offsets.ts';
+import { StateStore } from '../checkpoints/state-store.ts';
+import { bindQuery } from '../sources/bind-query.ts';
+import { skippedFileWarning } from '../sources/files.ts';
+import { explainLeafReadError, leafSql } from '../sources/leaf-sql.ts';
+import type { UpdateContext } from '../update/update-context.ts';
+import type { BatchOutcome } from '../writing/batch-outcome.ts';
+import { writeBatch } from '../writing/batch-writer.ts';
+import { type ViewQuality, viewExpectationBinder } from '../writing/quarantine.ts';
+import { describeSources, skipsChangeCommits } from './batch-planning.ts';
+import type { FlowExecution, FlowExecutor, FlowRun } from './flow-execution.ts';
+import { runMicroBatches } from './streaming-append.ts';
+
+/** The temp table holding a batch's watermarked input rows (see readBatchInput). */
+export const INPUT = '__sluice_agg_input';
+const PARTIAL = '__sluice_agg_partial';
+const MERGED = '__sluice_agg_merged';
+const STATE_IN = '__sluice_state_in';
+const CLOSED = '__sluice_closed';
+
+/**
+ * A streaming table's flow that aggregates a watermarked stream by event-time windows, in append
+ * mode (Spark's streaming aggregation). Per micro-batch, all in DuckDB:
+ *
+ *   input rows ─► partial aggregates per (window, keys) ─► drop the late ones (window end ≤
+ *   the watermark after the previous batch), counted ─► merge with the state of the previous
+ *   batch ─► watermark = max(previous, max(event time) − delay) ─► windows that end at or before
+ *   it are finished into the query's rows; the rest is the new state
+ *
+ * The new state (Parquet) and its watermark are published under the batch id before the Delta
+ * commit of the finished rows (txn {appId, batchId}); on restart the state of the committed batch
+ * is read, so a crash between the two replays the batch from the same state and input — no group
+ * is emitted twice or lost. Windows close in the batch whose data moves the watermark past them,
+ * which is where Spark's following no-data batch emits them: an update ends with every window
+ * the watermark has passed emitted.
+ */
+export class StreamingAggregateExecutor implements FlowExecutor {
+  execute(run: FlowRun): Promise<FlowExecution> {
+    const agg = run.flow.flow.query.statefulPlan;
+    if (agg?.kind !== 'streaming_aggregate')
+      throw new Error(`flow '${run.flow.flow.name}' is not a streaming aggregation`);
+    let names: string[] | undefined;
+    return runMicroBatches(run, async (checkpoint, offset) => {
+      const store = new StateStore(checkpoint.log.dir);
+      const outcome = await aggregateBatch(run, agg, checkpoint, store, offset, async () => {
+        names ??= await outputNames(run.conn, run.flow);
+        return names;
+      });
+      await store.evictBefore(offset.batchId);
+      return outcome;
+    });
+  }
+}
+
+/** The query's output column names, as the user's query names them (bound over the batch input). */
+async function outputNames(conn: DuckDBConnection, f: FlowPlan): Promise<string[]> {
+  const sql = f.flow.query.sql.replace(/\b__sluice_input_\d+\b/g, INPUT);
+  const rows = await queryRows<{ column_name: string }>(conn, `DESCRIBE SELECT * FROM (${sql})`);
+  return rows.map((r) => r.column_name);
+}
+
+async function aggregateBatch(
+  run: FlowRun,
+  agg: StreamingAggregate,
+  checkpoint: FlowCheckpoint,
+  store: StateStore,
+  offset: BatchOffset,
+  names: () => Promise<string[]>,
+): Promise<BatchOutcome> {
+  const previous = await store.read(offset.batchId - 1);
+  const { source, views, files } = await readBatchInput(run, agg, checkpoint, offset);
+  const { ctx, flow, conn } = run;
+  try {
+    const end = `epoch_us(__sluice_k${agg.windowKey}."end")`;
+    const m = await maxEventTime(conn, agg.watermark);
+    const partialSql = agg.partialSql.replace(/\b__sluice_input_\d+\b/g, INPUT);
+    await conn.run(`CREATE OR REPLACE TEMP TABLE ${PARTIAL} AS ${partialSql}`);
+    const before = previous?.watermark ?? null;
+    const late = before === null ? 'false' : `${end} <= ${before}`;
+    const [{ n: lateRows }] = await queryRows<{ n: bigint | null }>(
+      conn,
+      `SELECT sum(__sluice_rows) AS n FROM ${PARTIAL} WHERE ${late}`,
+    );
+    const onTime = `SELECT * FROM ${PARTIAL} WHERE NOT (${late})`;
+    // State columns read back as the partials' types (Parquet has no HUGEINT: see below).
+    const types = await queryRows<{ column_name: string; column_type: string }>(conn, `DESCRIBE ${PARTIAL}`);
+    const typed = types.map(
+      (t) => `CAST(${sqlIdent(t.column_name)} AS ${t.column_type}) AS ${sqlIdent(t.column_name)}`,
+    );
+    const stateIn = previous
+      ? `SELECT ${typed.join(', ')} FROM read_parquet(${sqlString(store.parquetPath(previous.batchId))}) UNION ALL BY NAME ${onTime}`
+      : onTime;
+    await conn.run(`CREATE OR REPLACE TEMP VIEW ${STATE_IN} AS ${stateIn}`);
+    await conn.run(`CREATE OR REPLACE TEMP TABLE ${MERGED} AS ${agg.mergeSql}`);
+    const watermark = nextWatermark(before, m, agg.watermark);
+    const closed = watermark === null ? 'false' : `${end} <= ${watermark}`;
+    await conn.run(`CREATE OR REPLACE TEMP VIEW ${CLOSED} AS SELECT * FROM ${MERGED} WHERE ${closed}`);
+
+    // The open groups are the new state, durable before the commit that depends on it.
+    const state = await writeState(run, store, offset.batchId, MERGED, `NOT (${closed})`, watermark);
+
+    const columns = await names();
+    const finished = `SELECT ${columns.map((c, i) => `__sluice_o${i} AS ${sqlIdent(c)}`).join(', ')} FROM (${agg.finalSql})`;
+    const outcome = await writeBatch(ctx, flow, conn, checkpoint, finished, {
+      batchId: offset.batchId,
+      mode: 'append',
+      source,
+      sourceFiles: files,
+      views,
+    });
+    return {
+      ...outcome,
+      stateful: { watermark, ...state, lateRowsDropped: Number(lateRows ?? 0) },
+    };
+  } finally {
+    for (const v of [CLOSED, STATE_IN]) await conn.run(`DROP VIEW IF EXISTS ${v}`).catch(() => {});
+    for (const t of [MERGED, PARTIAL, INPUT]) await conn.run(`DROP TABLE IF EXISTS ${t}`).catch(() => {});
+  }
+}
+
+/**
+ * Reads the watermarked input's rows of a batch once, as its offset records them, into the temp
+ * table `__sluice_agg_input` (views' expectations are evaluated on the way, as in any batch).
+ */
+export async function readBatchInput(
+  { ctx, flow, conn }: FlowRun,
+  plan: { readonly input: number },
+  checkpoint: FlowCheckpoint,
+  offset: BatchOffset,
+): Promise<{ source: string; views: ViewQuality[]; files: number }> {
+  const source = describeSources(offset);
+  const views: ViewQuality[] = [];
+  const files = Object.values(offset.sources).reduce(
+    (n, s) => n + (s.kind === 'files' ? s.files.length : 0),
+    0,
+  );
+  try {
+    const inputSql = await bindQuery(
+      { ...flow.bound, query: { ...flow.bound.query, sql: `SELECT * FROM ${inputPlaceholder(plan.input)}` } },
+      (leaf) =>
+        leafSql(ctx, leaf, offset.sources[leaf.key], {
+          skipChangeCommits: skipsChangeCommits(flow),
+          onSkipped: (path, error) => ctx.warn(flow, skippedFileWarning(path, error, ctx.root)),
+        }),
+      viewExpectationBinder(ctx, flow, conn, checkpoint, { batchId: offset.batchId, source }, views),
+    );
+    await conn.run(`CREATE OR REPLACE TEMP TABLE ${INPUT} AS ${inputSql}`);
+  } catch (e) {
+    throw await explainLeafReadError(ctx, flow.leaves, offset.sources, e);
+  }
+  return { source, views, files };
+}
+
+/** The latest event time of the batch input (µs since the epoch), or null when it has none. */
+export async function maxEventTime(
+  conn: DuckDBConnection,
+  watermark: EventTimeWatermark,
+): Promise<number | null> {
+  const [row] = await queryRows<{ m: bigint | null }>(
+    conn,
+    `SELECT epoch_us(max(CAST(${sqlIdent(watermark.column)} AS TIMESTAMP WITH TIME ZONE))) AS m FROM ${INPUT}`,
+  );
+  return row?.m === null || row?.m === undefined ? null : Number(row.m);
+}
+
+/** The watermark after a batch: max(previous, max event time − delay); it never moves back. */
+export function nextWatermark(
+  before: number | null,
+  maxEvent: number | null,
+  watermark: EventTimeWatermark,
+): number | null {
+  const seen = maxEvent === null ? null : maxEvent - watermark.delayMicros;
+  if (before === null) return seen;
+  return seen === null ? before : Math.max(before, seen);
+}
+
+/**
+ * Publishes the rows of `table` that satisfy `keep` as the state of `batchId` (Parquet, then its
+ * watermark), durably, before the batch's commit; returns its rows and bytes.
+ */
+export async function writeState(
+  { flow, conn }: FlowRun,
+  store: StateStore,
+  batchId: number,
+  table: string,
+  keep: string,
+  watermark: number | null,
+): Promise<{ stateRows: number; stateBytes: number }> {
+  // DuckDB writes HUGEINT (its sum of integers) to Parquet as DOUBLE; DECIMAL(38,0) keeps it exact.
+  const columns = await queryRows<{ column_name: string; column_type: string }>(conn, `DESCRIBE ${table}`);
+  const exact = columns.map((t) =>
+    /HUGEINT$/.test(t.column_type)
+      ? `CAST(${sqlIdent(t.column_name)} AS DECIMAL(38,0)) AS ${sqlIdent(t.column_name)}`
+      : sqlIdent(t.column_name),
+  );
+  const tmp = await store.tempFor(batchId);
+  await conn.run(
+    `COPY (SELECT ${exact.join(', ')} FROM ${table} WHERE ${keep}) TO ${sqlString(tmp)} (FORMAT parquet)`,
+  );
+  await publishFile(tmp, store.parquetPath(batchId));
+  const [row] = await queryRows<{ n: bigint }>(conn, `SELECT count(*) AS n FROM ${table} WHERE ${keep}`);
+  const stateRows = Number(row?.n ?? 0);
+  const stateBytes = (await stat(store.parquetPath(batchId))).size;
+  await store.publish({ batchId, watermark, stateRows, stateBytes });
+  crashPoint('state-written', flow.flow.name);
+  return { stateRows, stateBytes };
+}
+
+/** SQL reading the state of `batchId` back with the columns and types of `like` (a temp table). */
+export async function stateSql(
+  conn: DuckDBConnection,
+  store: StateStore,
+  batchId: number,
+  like: string,
+): Promise<string> {
+  const types = await queryRows<{ column_name: string; column_type: string }>(conn, `DESCRIBE ${like}`);
+  const typed = types.map(
+    (t) => `CAST(${sqlIdent(t.column_name)} AS ${t.column_type}) AS ${sqlIdent(t.column_name)}`,
+  );
+  return `SELECT ${typed.join(', ')} FROM read_parquet(${sqlString(store.parquetPath(batchId))})`;
+}

@@ -1,0 +1,390 @@
+/**
+ * A windowed aggregation of a watermarked stream, split for state kept across micro-batches
+ * (Spark's streaming aggregation in append mode):
+ *
+ *   SELECT <keys and aggregates> FROM STREAM(x) WATERMARK ts DELAY OF … [WHERE …]
+ *   GROUP BY window(ts, …)[, keys] [HAVING …]
+ *
+ * becomes three queries: `partialSql` aggregates one batch's rows into partial aggregates per
+ * key (count, sum, min, max, avg as sum and count), `mergeSql` merges them with the state kept
+ * so far (an associative merge: merging batches equals aggregating their rows at once), and
+ * `finalSql` turns merged rows of closed windows into the query's rows — its select list and
+ * HAVING over the merged keys and finished aggregates. Anything else over a watermarked stream
+ * that aggregates is refused with Spark's reason (see {@link StatefulRefusal}).
+ */
+import type { SourceLocation } from '../errors/index.ts';
+import {
+  type EventTimeWatermark,
+  inputPlaceholder,
+  type QueryInput,
+  type StatefulRefusal,
+  type StreamingAggregate,
+  type StreamingDedup,
+} from '../model/index.ts';
+import {
+  type AstNode,
+  castNode,
+  functionNode,
+  isNode,
+  type Json,
+  nodes,
+  operatorFunction,
+  queryLocation,
+  statementJson,
+  str,
+} from './ast.ts';
+import type { SqlCodec } from './duckdb-codec.ts';
+import { isSlidingIndex, isWindowStruct, slidingExpansion } from './functions/event-time.ts';
+import { AGGREGATES } from './stateful.ts';
+
+/** Relation names the engine binds for the merge and final steps. */
+export const STATE_IN = '__sluice_state_in';
+export const CLOSED = '__sluice_closed';
+
+const key = (i: number) => `__sluice_k${i}`;
+const partial = (j: number) => `__sluice_p${j}`;
+const output = (i: number) => `__sluice_o${i}`;
+
+/** How one aggregate call is kept: its partial aggregates, how they merge, how they finish. */
+interface AggregateSplit {
+  readonly partials: readonly AstNode[];
+  readonly merges: readonly string[];
+  readonly finish: (columns: readonly AstNode[]) => AstNode;
+}
+
+const colRef = (name: string): AstNode => ({
+  class: 'COLUMN_REF',
+  type: 'COLUMN_REF',
+  alias: '',
+  query_location: 2 ** 64,
+  column_names: [name],
+});
+
+function split(call: AstNode): AggregateSplit | string {
+  const name = str(call, 'function_name').toLowerCase();
+  const args = nodes(call, 'children');
+  if (call.distinct === true) return `${name}(DISTINCT …) needs the set of values seen per group`;
+  if (call.filter !== null && call.filter !== undefined) return `${name}(…) FILTER (…)`;
+  const orders = isNode(call.order_bys) ? nodes(call.order_bys, 'orders') : [];
+  if (orders.length > 0) return `${name}(… ORDER BY …)`;
+  const fresh = () => structuredClone(call);
+  switch (name) {
+    case 'count_star':
+    case 'count':
+      return {
+        partials: [fresh()],
+        merges: ['sum'],
+        finish: ([c]) => castNode(c!, 'BIGINT'),
+      };
+    case 'sum':
+      return { partials: [fresh()], merges: ['sum'], finish: ([c]) => c! };
+    case 'min':
+    case 'max':
+      return { partials: [fresh()], merges: [name], finish: ([c]) => c! };
+    case 'avg':
+    case 'mean': {
+      if (args.length !== 1) return `${name}() with ${args.length} arguments`;
+      const sum = functionNode('sum', [structuredClone(args[0]!)]);
+      const count = functionNode('count', [structuredClone(args[0]!)]);
+      return {
+        partials: [sum, count],
+        merges: ['sum', 'sum'],
+        // avg = sum / count, NULL for a group without a non-NULL value (as avg).
+        // (a group whose sum is NULL divides NULL.)
+        finish: ([s, c]) => operatorFunction('/', [castNode(s!, 'DOUBLE'), castNode(c!, 'DOUBLE')]),
+      };
+    }
+    default:
+      return `${name}() is not one of the aggregates sluice keeps in streaming state (count, sum, min, max, avg)`;
+  }
+}
+
+/** JSON of an expression without source positions and its own alias: equal for the same expression. */
+function canonical(node: AstNode): string {
+  return JSON.stringify({ ...node, alias: '' }, (k, v) => (k === 'query_location' ? undefined : v));
+}
+
+function walk(v: Json, visit: (n: AstNode) => boolean): void {
+  if (Array.isArray(v)) {
+    for (const x of v) walk(x, visit);
+    return;
+  }
+  if (!isNode(v)) return;
+  if (!visit(v)) return;
+  for (const x of Object.values(v)) if (x !== null && typeof x === 'object') walk(x, visit);
+}
+
+function contains(v: Json, test: (n: AstNode) => boolean): boolean {
+  let found = false;
+  walk(v, (n) => {
+    if (test(n)) found = true;
+    return !found;
+  });
+  return found;
+}
+
+const isAggregate = (n: AstNode) =>
+  n.class === 'FUNCTION' && AGGREGATES.has(str(n, 'function_name').toLowerCase());
+
+/** The analysis of one query; see the module comment. */
+export async function statefulPlanOf(
+  codec: SqlCodec,
+  root: AstNode,
+  inputs: readonly QueryInput[],
+  locate: (byteOffset: number | undefined) => SourceLocation | undefined,
+): Promise<StreamingAggregate | StreamingDedup | StatefulRefusal | undefined> {
+  const marked = inputs.flatMap((input, i) => (input.streaming && input.watermark ? [i] : []));
+  if (marked.length === 0) return undefined;
+  const aggregates =
+    root.type === 'SELECT_NODE' &&
+    (nodes(root, 'group_expressions').length > 0 ||
+      contains(root.select_list ?? null, isAggregate) ||
+      contains(root.having ?? null, isAggregate));
+  const location = locate(queryLocation(root));
+  const refuse = (
+    reason: string,
+    operation: StatefulRefusal['operation'] = 'aggregate',
+  ): StatefulRefusal => ({
+    kind: 'stateful_refusal',
+    operation,
+    reason,
+    ...(location ? { location } : {}),
+  });
+  const modifiers = root.type === 'SELECT_NODE' ? nodes(root, 'modifiers') : [];
+  if (!aggregates && modifiers.some((m) => str(m, 'type') === 'DISTINCT_MODIFIER'))
+    return dedupPlan(root, inputs, marked, (reason) => refuse(reason, 'distinct'));
+  if (!aggregates) {
+    // A stateless query over a watermarked stream runs batch by batch (the watermark is unused,
+    // as in Spark); aggregations nested deeper are refused.
+    return contains(
+      root,
+      (n) => n.type === 'SELECT_NODE' && n !== root && nodes(n, 'group_expressions').length > 0,
+    )
+      ? refuse(
+          'aggregates a watermarked stream inside a subquery; only a top-level GROUP BY is kept in state',
+        )
+      : undefined;
+  }
+  if (marked.length > 1)
+    return refuse('reads several watermarked streams; stream–stream joins are not supported yet');
+  const input = marked[0]!;
+  const watermark = inputs[input]!.watermark as EventTimeWatermark;
+  const written = isNode(root.from_table) ? root.from_table : undefined;
+  // A sliding window's expansion joins an index range to the stream (functions/event-time.ts).
+  const from = written ? (slidingExpansion(written) ?? written) : undefined;
+  if (!from || from.type !== 'BASE_TABLE' || str(from, 'table_name') !== inputPlaceholder(input))
+    return refuse(
+      'aggregates a watermarked stream joined with other relations; only a single stream is supported',
+    );
+  const cte = isNode(root.cte_map) ? nodes(root.cte_map, 'map') : [];
+  if (cte.length > 0 || nodes(root, 'modifiers').length > 0 || root.qualify)
+    return refuse('uses WITH, DISTINCT, ORDER BY, LIMIT or QUALIFY around a streaming aggregation');
+  if (contains(root, (n) => n.class === 'SUBQUERY' || n.class === 'WINDOW'))
+    return refuse('uses a subquery or a window function in a streaming aggregation');
+  const sets = Array.isArray(root.group_sets) ? root.group_sets : [];
+  if (sets.length > 1) return refuse('uses GROUPING SETS, CUBE or ROLLUP on a stream');
+
+  const items = nodes(root, 'select_list');
+  if (items.some((i) => i.class === 'STAR')) return refuse('selects * in a streaming aggregation');
+  const resolveKey = (g: AstNode): AstNode => {
+    if (g.class === 'CONSTANT' && isNode(g.value) && typeof g.value.value === 'number') {
+      const item = items[g.value.value - 1];
+      if (item) return { ...item, alias: '' };
+    }
+    if (g.class === 'COLUMN_REF' && Array.isArray(g.column_names) && g.column_names.length === 1) {
+      const name = String(g.column_names[0]).toLowerCase();
+      const item = items.find((i) => str(i, 'alias').toLowerCase() === name && isWindowStruct(i));
+      if (item) return { ...item, alias: '' };
+    }
+    return g;
+  };
+  const keys = nodes(root, 'group_expressions').map(resolveKey);
+  const windowKey = keys.findIndex(isWindowStruct);
+  if (windowKey < 0) {
+    return refuse(
+      `groups a watermarked stream without an event-time window on '${watermark.column}': Spark refuses this in append mode (a group never closes); GROUP BY window(${watermark.column}, …)`,
+    );
+  }
+  const timeColumns = new Set<string>();
+  walk(keys[windowKey]!, (n) => {
+    if (
+      n.class === 'COLUMN_REF' &&
+      Array.isArray(n.column_names) &&
+      !isSlidingIndex(String(n.column_names[0]))
+    )
+      timeColumns.add(String(n.column_names.at(-1)).toLowerCase());
+    return true;
+  });
+  if (timeColumns.size !== 1 || !timeColumns.has(watermark.column.toLowerCase())) {
+    return refuse(
+      `windows a column other than the watermark column '${watermark.column}': Spark needs the window on the watermarked event time in append mode`,
+    );
+  }
+
+  // Aggregates, each split into partials.
+  const splits: { call: string; split: AggregateSplit; first: number }[] = [];
+  let failure: string | undefined;
+  let nextPartial = 0;
+  const collect = (v: Json) =>
+    walk(v, (n) => {
+      if (!isAggregate(n)) return true;
+      if (contains(n.children ?? null, isAggregate)) failure ??= 'nests an aggregate inside another';
+      const c = canonical(n);
+      if (splits.some((s) => s.call === c)) return false;
+      const s = split(n);
+      if (typeof s === 'string') failure ??= s;
+      else {
+        splits.push({ call: c, split: s, first: nextPartial });
+        nextPartial += s.partials.length;
+      }
+      return false;
+    });
+  collect(root.select_list ?? null);
+  collect(root.having ?? null);
+  if (failure) return refuse(`${failure}: not supported in a streaming aggregation yet`);
+
+  // The final step: the select list and HAVING over merged keys and finished aggregates.
+  const keyCanon = keys.map(canonical);
+  let unmatched: string | undefined;
+  const finish = (v: AstNode): AstNode => {
+    const k = keyCanon.indexOf(canonical(v));
+    if (k >= 0) return colRef(key(k));
+    if (isAggregate(v)) {
+      const s = splits.find((x) => x.call === canonical(v))!;
+      return s.split.finish(s.split.partials.map((_, i) => colRef(partial(s.first + i))));
+    }
+    if (v.class === 'COLUMN_REF') {
+      unmatched ??= (v.column_names as string[]).join('.');
+      return v;
+    }
+    const out: AstNode = {};
+    for (const [name, x] of Object.entries(v)) out[name] = finishJson(x);
+    return out;
+  };
+  const finishJson = (x: Json): Json => {
+    if (Array.isArray(x)) return x.map(finishJson);
+    if (isNode(x) && typeof x.class === 'string') return finish(x);
+    if (isNode(x)) {
+      const out: AstNode = {};
+      for (const [name, y] of Object.entries(x)) out[name] = finishJson(y);
+      return out;
+    }
+    return x;
+  };
+  const finalItems = items.map((item, i) => ({ ...finish(item), alias: output(i) }));
+  const having = isNode(root.having) ? finish(root.having) : null;
+  if (unmatched) return refuse(`selects '${unmatched}', which is neither grouped nor aggregated`);
+
+  const where = isNode(root.where_clause) ? root.where_clause : undefined;
+  // Spark drops rows without an event time from a windowed aggregation.
+  const hasTime: AstNode = {
+    class: 'OPERATOR',
+    type: 'OPERATOR_IS_NOT_NULL',
+    alias: '',
+    query_location: 2 ** 64,
+    children: [structuredClone(keys[windowKey]!)],
+  };
+  const partialRoot: AstNode = {
+    ...structuredClone(root),
+    select_list: [
+      ...keys.map((k, i) => ({ ...structuredClone(k), alias: key(i) })),
+      ...splits.flatMap((s) => s.split.partials.map((p, i) => ({ ...p, alias: partial(s.first + i) }))),
+      { ...functionNode('count_star', []), alias: '__sluice_rows' },
+    ],
+    where_clause: where
+      ? {
+          class: 'CONJUNCTION',
+          type: 'CONJUNCTION_AND',
+          alias: '',
+          query_location: 2 ** 64,
+          children: [where, hasTime],
+        }
+      : hasTime,
+    group_expressions: keys.map((k) => structuredClone(k)),
+    group_sets: [keys.map((_, i) => i)],
+    having: null,
+  };
+  const closed: AstNode = {
+    type: 'BASE_TABLE',
+    alias: '',
+    sample: null,
+    query_location: 2 ** 64,
+    schema_name: '',
+    table_name: CLOSED,
+    column_name_alias: [],
+    catalog_name: '',
+    at_clause: null,
+  };
+  const finalRoot: AstNode = {
+    ...structuredClone(root),
+    select_list: finalItems,
+    from_table: closed,
+    where_clause: having,
+    group_expressions: [],
+    group_sets: [],
+    having: null,
+  };
+  const keyList = keys.map((_, i) => key(i)).join(', ');
+  const merges = splits.flatMap((s) =>
+    s.split.merges.map((m, i) => `${m}(${partial(s.first + i)}) AS ${partial(s.first + i)}`),
+  );
+  const mergeSql = `SELECT ${[keyList, ...merges, 'CAST(sum(__sluice_rows) AS BIGINT) AS __sluice_rows'].join(', ')} FROM ${STATE_IN} GROUP BY ${keyList}`;
+  const [partialSql, finalSql] = await Promise.all([
+    codec.deserialize(statementJson(partialRoot)),
+    codec.deserialize(statementJson(finalRoot)),
+  ]);
+  return Object.freeze({
+    kind: 'streaming_aggregate',
+    input,
+    watermark,
+    keyCount: keys.length,
+    partialCount: nextPartial,
+    windowKey,
+    partialSql,
+    mergeSql,
+    finalSql,
+  });
+}
+
+/** `SELECT DISTINCT` over one watermarked stream: see {@link StreamingDedup}. */
+function dedupPlan(
+  root: AstNode,
+  inputs: readonly QueryInput[],
+  marked: readonly number[],
+  refuse: (reason: string) => StatefulRefusal,
+): StreamingDedup | StatefulRefusal {
+  if (marked.length > 1) return refuse('de-duplicates several watermarked streams joined; not supported yet');
+  const input = marked[0]!;
+  const watermark = inputs[input]!.watermark as EventTimeWatermark;
+  const from = isNode(root.from_table) ? root.from_table : undefined;
+  if (!from || from.type !== 'BASE_TABLE' || str(from, 'table_name') !== inputPlaceholder(input))
+    return refuse(
+      'de-duplicates a watermarked stream joined with other relations; only a single stream is supported',
+    );
+  const modifiers = nodes(root, 'modifiers');
+  const distinct = modifiers.find((m) => str(m, 'type') === 'DISTINCT_MODIFIER')!;
+  if (modifiers.length > 1 || nodes(distinct, 'distinct_on_targets').length > 0)
+    return refuse('uses DISTINCT ON, ORDER BY or LIMIT on a stream');
+  const cte = isNode(root.cte_map) ? nodes(root.cte_map, 'map') : [];
+  if (cte.length > 0 || root.qualify || contains(root, (n) => n.class === 'SUBQUERY' || n.class === 'WINDOW'))
+    return refuse('uses WITH, a subquery or a window function in a streaming de-duplication');
+  const column = watermark.column.toLowerCase();
+  const items = nodes(root, 'select_list');
+  let eventTimeColumn: string | undefined;
+  for (const item of items) {
+    const empty = (k: string) => !Array.isArray(item[k]) || (item[k] as Json[]).length === 0;
+    if (item.class === 'STAR' && item.columns !== true && empty('exclude_list') && empty('replace_list'))
+      eventTimeColumn ??= watermark.column;
+    const names =
+      item.class === 'COLUMN_REF' && Array.isArray(item.column_names) ? item.column_names.map(String) : [];
+    const alias = str(item, 'alias');
+    if (names.at(-1)?.toLowerCase() === column && (alias === '' || alias.toLowerCase() === column))
+      eventTimeColumn ??= alias || names.at(-1)!;
+  }
+  if (!eventTimeColumn) {
+    return refuse(
+      `de-duplicates a watermarked stream without its event-time column '${watermark.column}' among the columns: the rows seen could never leave state; select '${watermark.column}' too`,
+    );
+  }
+  return Object.freeze({ kind: 'streaming_dedup', input, watermark, eventTimeColumn });
+}

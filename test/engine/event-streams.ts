@@ -1,0 +1,168 @@
+import { join } from 'node:path';
+import { snapshotScanSql } from '../../src/storage/delta/scan.ts';
+import { loadSnapshot } from '../../src/storage/delta/snapshot.ts';
+import { duck, ndjson, readTable, tableDir } from '../helpers/pipeline.ts';
+
+/**
+ * Random event streams with disorder and lateness, split into random micro-batches (one JSON
+ * file each), and the oracle of what Spark's windowed aggregation in append mode emits for them.
+ */
+export const T0 = Date.UTC(2026, 0, 1);
+const WINDOW = 60_000;
+const DELAY = 10_000;
+
+export interface Event {
+  readonly id: number;
+  readonly user: string;
+  readonly ts: number | null;
+  readonly amount: number;
+}
+
+/** A seeded generator (mulberry32), so a failure can be replayed from its seed. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Events moving forward in time with disorder (up to 40 s back, beyond the 10 s delay: some are late). */
+export function events(seed: number, n: number): Event[] {
+  const r = rng(seed);
+  const out: Event[] = [];
+  let clock = T0;
+  for (let id = 0; id < n; id++) {
+    clock += Math.floor(r() * 4000);
+    const back = r() < 0.3 ? Math.floor(r() * 40_000) : 0;
+    out.push({
+      id,
+      user: ['a', 'b', 'c'][Math.floor(r() * 3)]!,
+      ts: r() < 0.02 ? null : clock - back,
+      amount: Math.floor(r() * 100) - 10,
+    });
+  }
+  return out;
+}
+
+/** Splits events into random consecutive micro-batches (one file each). */
+export function batches(seed: number, all: readonly Event[]): Event[][] {
+  const r = rng(seed * 7 + 1);
+  const out: Event[][] = [];
+  for (let i = 0; i < all.length; ) {
+    const size = 1 + Math.floor(r() * 30);
+    out.push(all.slice(i, i + size));
+    i += size;
+  }
+  return out;
+}
+
+/**
+ * What Spark emits in append mode: per batch, rows whose window ends at or before the watermark
+ * after the previous batch are late (dropped, counted); the watermark then moves to
+ * max(event time) − delay; finally every window ending at or before it is emitted, aggregated
+ * over its on-time rows.
+ */
+export function oracle(parts: readonly Event[][], slide = WINDOW) {
+  let watermark: number | null = null;
+  let late = 0;
+  // Spark expands a row into one (row, window) pair per window containing it; pairs are late or kept.
+  const kept: { e: Event; start: number }[] = [];
+  const starts = (ts: number) => {
+    const last = ts - (((ts % slide) + slide) % slide);
+    const out: number[] = [];
+    for (let s = last; s + WINDOW > ts; s -= slide) out.push(s);
+    return out;
+  };
+  for (const part of parts) {
+    let max: number | null = null;
+    for (const e of part) {
+      if (e.ts === null) continue;
+      max = max === null ? e.ts : Math.max(max, e.ts);
+      for (const start of starts(e.ts)) {
+        if (watermark !== null && start + WINDOW <= watermark) late++;
+        else kept.push({ e, start });
+      }
+    }
+    if (max !== null) watermark = Math.max(watermark ?? -Infinity, max - DELAY);
+  }
+  const groups = new Map<
+    string,
+    { start: number; user: string; n: number; total: number; lo: number; hi: number }
+  >();
+  for (const { e, start } of kept) {
+    if (watermark === null || start + WINDOW > watermark) continue;
+    const k = `${start}|${e.user}`;
+    const g = groups.get(k) ?? { start, user: e.user, n: 0, total: 0, lo: Infinity, hi: -Infinity };
+    g.n++;
+    g.total += e.amount;
+    g.lo = Math.min(g.lo, e.amount);
+    g.hi = Math.max(g.hi, e.amount);
+    groups.set(k, g);
+  }
+  const rows = [...groups.values()]
+    .sort((a, b) => a.start - b.start || a.user.localeCompare(b.user))
+    .map((g) => [new Date(g.start).toISOString(), g.user, g.n, g.total, g.lo, g.hi, g.total / g.n]);
+  return { rows, late, watermark };
+}
+
+/** The windowed aggregation under test; `slide` (e.g. `'20 seconds'`) makes its windows slide. */
+export const sqlFor = (slide?: string) => `CREATE OR REFRESH STREAMING TABLE per_minute AS
+SELECT window(ts, '1 minute'${slide ? `, '${slide}'` : ''}) AS w, user, count(*) AS n, sum(amount) AS total,
+       min(amount) AS lo, max(amount) AS hi, avg(amount) AS mean
+FROM STREAM read_files('data', format => 'json', maxFilesPerTrigger => '1',
+                       schema => 'id INT, user STRING, ts TIMESTAMP, amount INT')
+  WATERMARK ts DELAY OF INTERVAL 10 SECONDS AS e
+GROUP BY w, user;
+`;
+
+export const SQL = sqlFor();
+
+export function files(parts: readonly Event[][], from = 0): Record<string, string> {
+  const out: Record<string, string> = {};
+  parts.forEach((p, i) => {
+    out[`data/part-${String(from + i).padStart(4, '0')}.json`] = ndjson(
+      p.map((e) => ({ ...e, ts: e.ts === null ? null : new Date(e.ts).toISOString() })),
+    );
+  });
+  return out;
+}
+
+export async function emitted(dir: string) {
+  const rows = await readTable(tableDir(dir, 'per_minute'), 'w.start, user');
+  return rows.map((r) => {
+    const w = r.w as { start: { toString(): string } };
+    return [
+      new Date(
+        `${String(w.start)
+          .replace(' ', 'T')
+          .replace(/\+00(:00)?$/, '')}Z`,
+      ).toISOString(),
+      r.user,
+      Number(r.n),
+      Number(r.total),
+      Number(r.lo),
+      Number(r.hi),
+      Number(r.mean),
+    ];
+  });
+}
+
+/** Late rows dropped, summed over the flow_progress METRICS events of the pipeline's event log. */
+export async function lateRowsLogged(dir: string): Promise<number> {
+  const log = await loadSnapshot(join(dir, '.sluice', 'system', 'event_log'));
+  const rows = await duck(
+    `SELECT details FROM (${snapshotScanSql(log)}) WHERE event_type = 'flow_progress' AND level = 'METRICS'`,
+  );
+  let n = 0;
+  for (const r of rows) {
+    const d = JSON.parse(String(r.details)) as {
+      flow_progress?: { state_operators?: { num_rows_dropped_by_watermark: number }[] };
+    };
+    n += d.flow_progress?.state_operators?.[0]?.num_rows_dropped_by_watermark ?? 0;
+  }
+  return n;
+}

@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { runPipeline } from '../../src/index.ts';
+import { readTable, tableDir, writeFiles } from '../helpers/pipeline.ts';
+import { tmpDir } from '../helpers/tmp.ts';
+import { batches, type Event, events, files, lateRowsLogged, rng } from './event-streams.ts';
+
+const DELAY = 10_000;
+
+const SQL = `CREATE OR REFRESH STREAMING TABLE unique_events AS
+SELECT DISTINCT id, user, ts
+FROM STREAM read_files('data', format => 'json', maxFilesPerTrigger => '1',
+                       schema => 'id INT, user STRING, ts TIMESTAMP, amount INT')
+  WATERMARK ts DELAY OF INTERVAL 10 SECONDS;
+`;
+
+/** Events where some are delivered again, up to ~30 events later (a retrying producer). */
+function withDuplicates(seed: number, all: readonly Event[]): Event[] {
+  const r = rng(seed * 13 + 5);
+  const out = [...all];
+  for (let i = 0; i < all.length / 3; i++) {
+    const at = Math.floor(r() * out.length);
+    const dup = out[Math.max(0, at - 1 - Math.floor(r() * 30))]!;
+    out.splice(at, 0, dup);
+  }
+  return out;
+}
+
+/**
+ * Spark's dropDuplicates with a watermark: a row is late when its event time is at or before the
+ * watermark after the previous batch; an on-time row is emitted the first time it is seen.
+ */
+function oracle(parts: readonly Event[][]) {
+  let watermark: number | null = null;
+  let late = 0;
+  const emitted = new Map<string, Event>();
+  for (const part of parts) {
+    const distinct = new Map(part.map((e) => [`${e.id}|${e.user}|${e.ts}`, e]));
+    let max: number | null = null;
+    for (const e of part) if (e.ts !== null) max = max === null ? e.ts : Math.max(max, e.ts);
+    for (const [k, e] of distinct) {
+      if (watermark !== null && e.ts !== null && e.ts <= watermark) late++;
+      else if (!emitted.has(k)) emitted.set(k, e);
+    }
+    if (max !== null) watermark = Math.max(watermark ?? -Infinity, max - DELAY);
+  }
+  const inState = [...emitted.values()].filter(
+    (e) => e.ts === null || watermark === null || e.ts > watermark,
+  ).length;
+  const rows = [...emitted.values()]
+    .map((e) => [e.id, e.user, e.ts === null ? null : new Date(e.ts).toISOString()])
+    .sort((a, b) => Number(a[0]) - Number(b[0]) || String(a[2]).localeCompare(String(b[2])));
+  return { rows, late, inState };
+}
+
+for (const seed of [11, 12]) {
+  test(`SELECT DISTINCT over a watermarked stream emits each row once, drops late duplicates, and keeps state bounded (seed ${seed})`, async () => {
+    const parts = batches(seed, withDuplicates(seed, events(seed, 250)));
+    const half = Math.floor(parts.length / 2);
+    const dir = tmpDir('stream-dedup');
+    writeFiles(dir, {
+      'spark-pipeline.yml': 'name: dedup\n',
+      'transformations/p.sql': SQL,
+      ...files(parts.slice(0, half)),
+    });
+    const first = await runPipeline(dir, { cwd: dir });
+    assert.equal(
+      first.kind === 'ran' && first.result.state,
+      'COMPLETED',
+      first.kind === 'ran' ? JSON.stringify(first.result.flows.map((f) => f.error)) : '',
+    );
+    writeFiles(dir, files(parts.slice(half), half));
+    const second = await runPipeline(dir, { cwd: dir });
+    assert.equal(second.kind === 'ran' && second.result.state, 'COMPLETED');
+    if (second.kind !== 'ran') return;
+    const expected = oracle(parts);
+    assert.ok(expected.late > 0, 'some duplicates arrive after the watermark');
+    const rows = await readTable(tableDir(dir, 'unique_events'), 'id, ts');
+    assert.deepEqual(
+      rows.map((r) => [
+        Number(r.id),
+        r.user,
+        r.ts === null
+          ? null
+          : new Date(
+              String(r.ts)
+                .replace(' ', 'T')
+                .replace(/\+00(:00)?$/, 'Z'),
+            ).toISOString(),
+      ]),
+      expected.rows,
+    );
+    assert.equal(await lateRowsLogged(dir), expected.late);
+    // State holds only the rows the watermark has not passed.
+    const stateDir = join(dir, '.sluice', 'checkpoints', 'unique_events', '0', 'state');
+    const last = readdirSync(stateDir)
+      .filter((n) => n.endsWith('.json'))
+      .sort()
+      .at(-1)!;
+    const meta = JSON.parse(readFileSync(join(stateDir, last), 'utf8')) as { stateRows: number };
+    assert.equal(meta.stateRows, expected.inState);
+    assert.ok(meta.stateRows < expected.rows.length / 4, 'state is bounded by the watermark');
+  });
+}
