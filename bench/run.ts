@@ -14,6 +14,10 @@ const BENCHES: Record<
     summary: 'continuous run fed one file per second: files per table, RSS slope, file-to-queryable latency',
     load: () => import('./soak.ts'),
   },
+  dv: {
+    summary: 'full scan of a 10M-row table with deletion vectors over 20% of rows vs without',
+    load: () => import('./deletion-vectors.ts'),
+  },
   example: {
     summary: 'the example pipeline vs raw DuckDB SQL and a hand-written Node.js script',
     load: () => import('./example.ts'),

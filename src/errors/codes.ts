@@ -289,6 +289,12 @@ export const ERROR_CODES = {
       'A function got a value sluice cannot compute exactly as Spark does (the message says which); the query fails rather than give another result.',
   },
   // end string, regex, URL, hash and misc functions (issue 13)
+  // Delta reader features (issue 15)
+  DELTA_CORRUPT_DELETION_VECTOR: {
+    domain: 'external',
+    summary: 'A deletion vector of the table is missing or damaged, so its file cannot be read correctly.',
+  },
+  // end Delta reader features (issue 15)
 } as const satisfies Record<string, { domain: ErrorDomain; summary: string }>;
 
 export type ErrorDomain = 'user' | 'external' | 'internal';

@@ -7,13 +7,20 @@
  *   SELECT CAST(d."a" AS T), p."__sluice_p0" AS "part", …
  *   FROM (SELECT CAST(NULL AS T) AS "a", … WHERE false          -- typed empty row set
  *         UNION ALL BY NAME
- *         SELECT * FROM read_parquet([files], filename='__sluice_file', union_by_name=true, hive_partitioning=false)) d
+ *         SELECT * FROM read_parquet([files], filename='__sluice_file', union_by_name=true, hive_partitioning=false)
+ *         UNION ALL BY NAME                                      -- one per file with a deletion vector:
+ *         SELECT * EXCLUDE (file_row_number), 'dv:0' AS "__sluice_file"
+ *           FROM read_parquet(['<file>'], file_row_number=true, …) WHERE NOT (<rows of its vector>)) d
  *   JOIN (VALUES ('<file>', <typed partition literal>, …), …) p("__sluice_file", "__sluice_p0", …)
  *     ON d."__sluice_file" = p."__sluice_file"
  *
  * The typed empty branch makes a column that no data file has yet (schema evolution) come out
  * NULL instead of failing to bind. `hive_partitioning=false` keeps DuckDB from guessing partition
- * columns from directory names: partition values come from the log only.
+ * columns from directory names: partition values come from the log only. A file with a deletion
+ * vector is read on its own so that the predicate on its row positions is pushed into the
+ * Parquet scan (rows it deletes are never materialized). Columns are read under their physical
+ * names (column mapping `name`) or field ids (`id`), and projected to their logical names and
+ * types by read-columns.ts.
  *
  * Assumption: the DuckDB session time zone is UTC (timestamps without time zone stored by old
  * writers, e.g. INT96, are cast to TIMESTAMP WITH TIME ZONE with the session zone).
@@ -23,7 +30,11 @@ import { isAbsolute, join } from 'node:path';
 import { SluiceError } from '../../errors/index.ts';
 import { sqlIdent, sqlString } from '../../util/index.ts';
 import type { AddAction } from './actions.ts';
+import { columnMappingMode } from './column-mapping.ts';
+import { deletionVectorOf, loadDeletionVector, ROW_INDEX_COLUMN, rowIndexInSql } from './deletion-vectors.ts';
 import { decodeAddPath, partitionValueSql } from './partitions.ts';
+import { plainReadSchema, type ReadColumn, type ReadSchema, readSchemaOf } from './read-columns.ts';
+import type { RowIndexSet } from './roaring-bitmap.ts';
 import { deltaTypeToDuckDB, type StructType } from './schema.ts';
 import type { Snapshot } from './snapshot.ts';
 
@@ -36,6 +47,10 @@ export interface ScanFile {
   readonly partitionValues: Readonly<Record<string, string | null>>;
   /** SQL expressions, one per `ScanOptions.fileColumns` entry (e.g. `_commit_version` of the file). */
   readonly extra?: readonly string[];
+  /** Rows left out: those whose position this vector holds (the file's `deletionVector`). */
+  readonly deletionVector?: unknown;
+  /** Only the rows at these positions (a change feed's rows a new deletion vector deleted). */
+  readonly onlyRows?: RowIndexSet;
 }
 
 export interface ScanOptions {
@@ -45,6 +60,16 @@ export interface ScanOptions {
   readonly dataColumns?: readonly { name: string; type: string }[];
   /** Constant-per-file columns appended after `dataColumns`; values come from `ScanFile.extra`. */
   readonly fileColumns?: readonly { name: string; type: string }[];
+  /** How the files name and type the columns (default: by the schema's names and types). */
+  readonly readSchema?: ReadSchema;
+}
+
+/** The read schema of a snapshot's table: its column mapping and special types. */
+export function snapshotReadSchema(snapshot: Pick<Snapshot, 'protocol' | 'metadata'>): ReadSchema {
+  return readSchemaOf(
+    snapshot.metadata.schemaString,
+    columnMappingMode(snapshot.protocol, snapshot.metadata),
+  );
 }
 
 /** The absolute local path of a data file named in the log of `tablePath`. */
@@ -64,13 +89,10 @@ export function dataFilePath(tablePath: string, logPath: string): string {
 
 /** SQL for the rows of a snapshot (see module comment). Throws DELTA_MISSING_DATA_FILE. */
 export function snapshotScanSql(snapshot: Snapshot, options: ScanOptions = {}): string {
-  return filesScanSql(
-    snapshot.tablePath,
-    snapshot.schema,
-    snapshot.partitionColumns,
-    snapshot.files,
-    options,
-  );
+  return filesScanSql(snapshot.tablePath, snapshot.schema, snapshot.partitionColumns, snapshot.files, {
+    readSchema: snapshotReadSchema(snapshot),
+    ...options,
+  });
 }
 
 /**
@@ -78,7 +100,32 @@ export function snapshotScanSql(snapshot: Snapshot, options: ScanOptions = {}): 
  * files: an empty relation with the table's columns). Throws DELTA_MISSING_DATA_FILE.
  */
 export function snapshotFilesScanSql(snapshot: Snapshot, files: readonly (AddAction | ScanFile)[]): string {
-  return filesScanSql(snapshot.tablePath, snapshot.schema, snapshot.partitionColumns, files);
+  return filesScanSql(snapshot.tablePath, snapshot.schema, snapshot.partitionColumns, files, {
+    readSchema: snapshotReadSchema(snapshot),
+  });
+}
+
+/** A file's rows to keep, as a predicate on its row positions; undefined to keep them all. */
+function rowFilterSql(tablePath: string, file: AddAction | ScanFile): string | undefined {
+  const dv = deletionVectorOf(file);
+  const only = 'onlyRows' in file ? file.onlyRows : undefined;
+  const terms: string[] = [];
+  if (only) terms.push(rowIndexInSql(only));
+  if (dv && Number(dv.cardinality) !== 0) {
+    terms.push(`NOT ${rowIndexInSql(loadDeletionVector(tablePath, dv, file.path))}`);
+  }
+  return terms.length === 0 ? undefined : terms.join(' AND ');
+}
+
+/** `schema = MAP {id: {name, type, default_value}}` of read_parquet: the `id`-mode columns by field id. */
+function fieldIdSchemaSql(columns: readonly ReadColumn[]): string {
+  const entries = columns
+    .filter((c) => c.fieldId !== undefined && c.fileType !== undefined)
+    .map(
+      (c) =>
+        `${c.fieldId}: {name: ${sqlString(c.physical)}, type: ${sqlString(c.fileType as string)}, default_value: NULL}`,
+    );
+  return `MAP {${entries.join(', ')}}`;
 }
 
 /** SQL for the rows of an explicit set of add actions (e.g. the files one commit added). */
@@ -91,17 +138,14 @@ export function filesScanSql(
 ): string {
   const dataColumns = options.dataColumns ?? [];
   const fileColumns = options.fileColumns ?? [];
+  const read = options.readSchema ?? plainReadSchema(schema);
   const partSet = new Set(partitionColumns);
-  const dataFields = schema.fields.filter((f) => !partSet.has(f.name));
-  const partFields = schema.fields.filter((f) => partSet.has(f.name));
+  const dataFields = read.columns.filter((c) => !partSet.has(c.name));
+  const partFields = read.columns.filter((c) => partSet.has(c.name));
 
-  const emptyCols = [
-    ...dataFields.map((f) => ({ name: f.name, type: deltaTypeToDuckDB(f.type) })),
-    ...dataColumns,
-  ];
   if (adds.length === 0) {
     const cols = [
-      ...schema.fields.map((f) => `CAST(NULL AS ${deltaTypeToDuckDB(f.type)}) AS ${sqlIdent(f.name)}`),
+      ...read.columns.map((c) => `CAST(NULL AS ${deltaTypeToDuckDB(c.type)}) AS ${sqlIdent(c.name)}`),
       ...[...dataColumns, ...fileColumns].map((c) => `CAST(NULL AS ${c.type}) AS ${sqlIdent(c.name)}`),
     ];
     return `SELECT ${cols.join(', ')} WHERE false`;
@@ -120,25 +164,67 @@ export function filesScanSql(
     }
   }
 
+  const emptyCols = [
+    ...dataFields.flatMap((c) => (c.fileType === undefined ? [] : [{ name: c.physical, type: c.fileType }])),
+    ...dataColumns,
+  ];
   const emptyBranch =
     emptyCols.length > 0
       ? `SELECT ${emptyCols.map((c) => `CAST(NULL AS ${c.type}) AS ${sqlIdent(c.name)}`).join(', ')} WHERE false`
       : undefined;
   const needJoin = partFields.length > 0 || fileColumns.length > 0;
-  // Each distinct file is read once; a file listed twice (e.g. added then removed, in a change
-  // feed) yields its rows once per VALUES entry through the join.
-  const distinct = [...new Set(files)];
-  const read = `SELECT * FROM read_parquet([${distinct.map(sqlString).join(', ')}]${needJoin ? `, filename=${sqlString(FILE_COL)}` : ''}, union_by_name=true, hive_partitioning=false)`;
-  const source = emptyBranch ? `(${emptyBranch} UNION ALL BY NAME ${read})` : `(${read})`;
+  // By field id, every file comes out with the same columns (union_by_name cannot be combined).
+  // Columns without an id (`_change_type` of change data files) cannot be read along: those
+  // files are read by physical name, which Spark writes next to the ids.
+  const byId =
+    read.mode === 'id' && dataColumns.length === 0 ? `, schema=${fieldIdSchemaSql(dataFields)}` : '';
+  const readOptions = `hive_partitioning=false${byId}`;
+
+  // Files read whole share one read_parquet; each distinct file is read once, and a file listed
+  // twice (e.g. added then removed, in a change feed) yields its rows once per VALUES entry
+  // through the join. A file with a row filter is read on its own, keyed by its entry.
+  const keys: string[] = [];
+  const whole = new Set<string>();
+  const filtered: string[] = [];
+  adds.forEach((a, i) => {
+    const file = files[i] as string;
+    const filter = rowFilterSql(tablePath, a);
+    if (filter === undefined) {
+      whole.add(file);
+      keys.push(file);
+      return;
+    }
+    if (read.columns.some((c) => c.physical === ROW_INDEX_COLUMN)) {
+      throw new SluiceError(
+        'DELTA_UNSUPPORTED_FEATURE',
+        `Delta table at ${tablePath} has a column named ${ROW_INDEX_COLUMN} and deletion vectors; sluice cannot tell the column from a row's position — rename the column or purge the vectors (REORG TABLE … APPLY (PURGE))`,
+        { params: { feature: 'deletionVectors', table: tablePath, column: ROW_INDEX_COLUMN } },
+      );
+    }
+    const key = `dv:${filtered.length}`;
+    keys.push(key);
+    const keyColumn = needJoin ? `, ${sqlString(key)} AS ${sqlIdent(FILE_COL)}` : '';
+    filtered.push(
+      `SELECT * EXCLUDE (${ROW_INDEX_COLUMN})${keyColumn} FROM read_parquet([${sqlString(file)}], ${ROW_INDEX_COLUMN}=true, ${readOptions}) WHERE ${filter}`,
+    );
+  });
+  const reads: string[] = [];
+  if (whole.size > 0) {
+    reads.push(
+      `SELECT * FROM read_parquet([${[...whole].map(sqlString).join(', ')}]${needJoin ? `, filename=${sqlString(FILE_COL)}` : ''}${byId ? '' : ', union_by_name=true'}, ${readOptions})`,
+    );
+  }
+  reads.push(...filtered);
+  const branches = emptyBranch ? [emptyBranch, ...reads] : reads;
+  const source = `(${branches.join(' UNION ALL BY NAME ')})`;
 
   const select: string[] = [];
-  for (const f of schema.fields) {
-    const type = deltaTypeToDuckDB(f.type);
-    const pi = partFields.indexOf(f);
+  for (const c of read.columns) {
+    const pi = partFields.indexOf(c);
     select.push(
       pi >= 0
-        ? `p.${sqlIdent(`__sluice_p${pi}`)} AS ${sqlIdent(f.name)}`
-        : `CAST(d.${sqlIdent(f.name)} AS ${type}) AS ${sqlIdent(f.name)}`,
+        ? `p.${sqlIdent(`__sluice_p${pi}`)} AS ${sqlIdent(c.name)}`
+        : `${c.fileType === undefined ? c.project('NULL') : c.project(`d.${sqlIdent(c.physical)}`)} AS ${sqlIdent(c.name)}`,
     );
   }
   for (const c of dataColumns) select.push(`CAST(d.${sqlIdent(c.name)} AS ${c.type}) AS ${sqlIdent(c.name)}`);
@@ -149,8 +235,13 @@ export function filesScanSql(
   if (!needJoin) return `SELECT ${select.join(', ')} FROM ${source} AS d`;
 
   const rows = adds.map((a, i) => {
-    const values = [sqlString(files[i] as string)];
-    for (const f of partFields) values.push(partitionValueSql(a.partitionValues?.[f.name], f.type));
+    const values = [sqlString(keys[i] as string)];
+    for (const c of partFields) {
+      const pv = a.partitionValues ?? {};
+      // Mapped tables key partition values by physical name in the log (logical in a snapshot).
+      const v = c.physical in pv ? pv[c.physical] : pv[c.name];
+      values.push(partitionValueSql(v, c.type));
+    }
     const extra = 'extra' in a && Array.isArray(a.extra) ? a.extra : [];
     fileColumns.forEach((c, j) => {
       values.push(`CAST(${extra[j] ?? 'NULL'} AS ${c.type})`);
