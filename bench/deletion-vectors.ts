@@ -180,6 +180,12 @@ export async function run(args: string[]): Promise<void> {
     dvSql.push(r.sql);
     kept = r.n;
   }
+  // The scan must drop exactly the rows the vectors hold.
+  const deleted = (await loadSnapshot(dv)).files.reduce(
+    (n, f) => n + Number((f.deletionVector as { cardinality?: number } | undefined)?.cardinality ?? 0),
+    0,
+  );
+  if (kept !== rows - deleted) throw new Error(`the scan kept ${kept} rows, expected ${rows - deleted}`);
   const p = median(plainTimes);
   const d = median(dvTimes);
   console.log(

@@ -6,10 +6,9 @@
  * or in a file at an absolute path (`p`). Loading one reads and checks its bytes (magic number,
  * size, CRC) and decodes the row indexes — metadata work, done here in TypeScript.
  *
- * Filtering rows happens in DuckDB: a data file with a vector is read on its own with
- * `file_row_number` (the 0-based position of the row in the file, which is what vectors index)
- * and a predicate on it — an IN list or ranges when the vector is small, else a test of a bit in
- * a BIT constant — written so that DuckDB pushes it into the Parquet scan.
+ * Filtering rows happens in DuckDB: the files of a scan that has vectors are read with
+ * `file_row_number` (the 0-based position of a row in its file, which is what vectors index),
+ * and each row is tested against its file's vector, a BIT constant joined to it (scan.ts).
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
@@ -139,47 +138,54 @@ function readRange(file: string, offset: number, length: number): Uint8Array {
   }
 }
 
-/**
- * Parse cost (in DuckDB, roughly) of one literal of an IN list or a range bound, in the units
- * of one byte of base64 bitmap text: large lists bind slowly, long string literals parse fast.
- */
-const LIST_ITEM_COST = 200;
-/** `get_bit` takes an INTEGER position. */
+/** `get_bit` takes an INTEGER position: a bitmap spans at most this many rows. */
 const MAX_BITMAP_BITS = 2 ** 31 - 1;
 
-/**
- * A SQL predicate over {@link ROW_INDEX_COLUMN} that is TRUE exactly for rows whose index is in
- * `set` (never NULL). Small or clustered sets become `IN` lists and `BETWEEN` ranges; others a
- * bit test against a BIT constant of `max + 1` bits.
- */
-export function rowIndexInSql(set: RowIndexSet, column = ROW_INDEX_COLUMN): string {
-  if (set.cardinality === 0) return 'false';
-  const max = set.max;
-  const points: number[] = [];
-  const ranges: [number, number][] = [];
-  let items = 0;
-  const bitmapCost = Math.ceil((max + 1) / 6);
-  for (const [s, e] of set.runs()) {
-    if (e - s >= 2) {
-      ranges.push([s, e]);
-      items += 2;
-    } else {
-      for (let v = s; v <= e; v++) points.push(v);
-      items += e - s + 1;
-    }
-    // Stop building the list as soon as the bitmap is known to be cheaper.
-    if (items > 8 && items * LIST_ITEM_COST > bitmapCost && max < MAX_BITMAP_BITS)
-      return bitmapSql(set, max + 1, column);
-  }
-  const terms: string[] = [];
-  if (points.length === 1) terms.push(`${column} = ${points[0]}`);
-  else if (points.length > 1) terms.push(`${column} IN (${points.join(', ')})`);
-  for (const [s, e] of ranges) terms.push(`${column} BETWEEN ${s} AND ${e}`);
-  return terms.length === 1 ? (terms[0] as string) : `(${terms.join(' OR ')})`;
+/** A row index set as a BIT constant (see {@link rowSetBitmap}). */
+export interface RowBitmap {
+  /** First index the bitmap covers (a multiple of 8). */
+  readonly lo: number;
+  /** Last index in the set. */
+  readonly hi: number;
+  /** SQL: a BIT constant of `hi - lo + 2` bits; bit `i` set when `lo + i` is in the set (the last bit is always 0). */
+  readonly bits: string;
 }
 
-function bitmapSql(set: RowIndexSet, length: number, column: string): string {
-  const bits = Buffer.from(set.toMsbBitset(length)).toString('base64');
-  // CASE keeps get_bit from ever seeing a position past the end of the bitmap.
-  return `(CASE WHEN ${column} < ${length} THEN get_bit(from_base64('${bits}')::BIT, ${column}::INTEGER) = 1 ELSE false END)`;
+/**
+ * A row index set as a BIT constant spanning its lowest to highest index (so a vector deleting a
+ * few rows at the end of a large file stays small), plus one always-clear bit that positions
+ * outside the span are sent to. Undefined for an empty set.
+ */
+export function rowSetBitmap(set: RowIndexSet): RowBitmap | undefined {
+  if (set.cardinality === 0) return undefined;
+  // Starting at a multiple of 8 keeps bitmap containers copied byte by byte.
+  const first = set.values().next().value as number;
+  const lo = first - (first % 8);
+  const hi = set.max;
+  if (hi - lo + 2 > MAX_BITMAP_BITS) {
+    throw new Error(`a deletion vector spans ${hi - lo + 1} rows (at most ${MAX_BITMAP_BITS - 1})`);
+  }
+  const bits = Buffer.from(set.toMsbBitset(hi - lo + 2, lo)).toString('base64');
+  return { lo, hi, bits: `from_base64('${bits}')::BIT` };
+}
+
+/**
+ * SQL that is TRUE exactly when `column` (a non-negative row index) is in `bitmap`, never NULL
+ * for a non-NULL index: one bit test per row, with positions outside the span sent to the
+ * always-clear last bit (without a CASE when the span starts at 0, the common dense case).
+ */
+export function inBitmapSql(column: string, bitmap: RowBitmap): string {
+  const { lo, hi, bits } = bitmap;
+  const pad = hi + 1 - lo;
+  const position =
+    lo === 0
+      ? `least(${column}, ${pad})`
+      : `CASE WHEN ${column} BETWEEN ${lo} AND ${hi} THEN ${column} - ${lo} ELSE ${pad} END`;
+  return `(get_bit(${bits}, (${position})::INTEGER) = 1)`;
+}
+
+/** A SQL predicate over `column` that is TRUE exactly for row indexes in `set` (never NULL). */
+export function rowIndexInSql(set: RowIndexSet, column = ROW_INDEX_COLUMN): string {
+  const b = rowSetBitmap(set);
+  return b ? inBitmapSql(column, b) : 'false';
 }

@@ -200,23 +200,31 @@ export class RowIndexSet {
   }
 
   /**
-   * The set as `ceil(length / 8)` bytes, most significant bit first (the layout of DuckDB's BIT
-   * type): bit `i` is set when index `i` is in the set. Indexes ≥ `length` are left out.
+   * The indexes in `[from, from + length)` as `ceil(length / 8)` bytes, most significant bit
+   * first (the layout of DuckDB's BIT type): bit `i` is set when index `from + i` is in the set.
+   * `from` must be a multiple of 8.
    */
-  toMsbBitset(length: number): Uint8Array {
+  toMsbBitset(length: number, from = 0): Uint8Array {
+    if (from % 8 !== 0) throw new Error(`bitset start ${from} is not a multiple of 8`);
     const out = new Uint8Array(Math.ceil(length / 8));
-    const set = (i: number) => {
-      if (i < length) out[i >> 3] = (out[i >> 3] as number) | (0x80 >> (i & 7));
+    const end = from + length;
+    const set = (v: number) => {
+      if (v >= from && v < end) {
+        const i = v - from;
+        out[i >> 3] = (out[i >> 3] as number) | (0x80 >> (i & 7));
+      }
     };
     for (const c of this.#containers) {
       const base = c.key * 65536;
-      if (base >= length) break;
+      if (base >= end) break;
+      if (base + 65536 <= from) continue;
       if (c.kind === 'bitmap') {
         // Whole bytes at once: container bytes are least significant bit first.
-        const first = base / 8;
-        for (let byte = 0; byte < c.bits.length && first + byte < out.length; byte++) {
+        for (let byte = 0; byte < c.bits.length; byte++) {
           const b = c.bits[byte] as number;
-          if (b !== 0) out[first + byte] = (out[first + byte] as number) | (REVERSED_BITS[b] as number);
+          const at = (base - from) / 8 + byte;
+          if (b !== 0 && at >= 0 && at < out.length)
+            out[at] = (out[at] as number) | (REVERSED_BITS[b] as number);
         }
         continue;
       }
@@ -230,7 +238,7 @@ export class RowIndexSet {
         for (let low = s; low <= e; low++) set(base + low);
       }
     }
-    // A partial last byte must not carry indexes ≥ length from a bitmap container.
+    // A partial last byte must not carry indexes ≥ end from a bitmap container.
     const spare = out.length * 8 - length;
     if (spare > 0 && out.length > 0) out[out.length - 1] = (out.at(-1) as number) & ((0xff << spare) & 0xff);
     return out;

@@ -7,20 +7,26 @@
  *   SELECT CAST(d."a" AS T), p."__sluice_p0" AS "part", …
  *   FROM (SELECT CAST(NULL AS T) AS "a", … WHERE false          -- typed empty row set
  *         UNION ALL BY NAME
- *         SELECT * FROM read_parquet([files], filename='__sluice_file', union_by_name=true, hive_partitioning=false)
- *         UNION ALL BY NAME                                      -- one per file with a deletion vector:
- *         SELECT * EXCLUDE (file_row_number), 'dv:0' AS "__sluice_file"
- *           FROM read_parquet(['<file>'], file_row_number=true, …) WHERE NOT (<rows of its vector>)) d
+ *         SELECT * FROM read_parquet([files], filename='__sluice_file', union_by_name=true,
+ *                                    hive_partitioning=false)) d
  *   JOIN (VALUES ('<file>', <typed partition literal>, …), …) p("__sluice_file", "__sluice_p0", …)
  *     ON d."__sluice_file" = p."__sluice_file"
  *
+ * and when a file has a deletion vector:
+ *
+ *   … FROM (… SELECT *, file_index AS "__sluice_entry"
+ *              FROM read_parquet([one path per entry], file_row_number=true, …)) d
+ *   JOIN (VALUES (0, …), (1, …), …) p("__sluice_entry", …) ON d."__sluice_entry" = p."__sluice_entry"
+ *   WHERE CASE d."__sluice_entry" WHEN 1 THEN NOT <file_row_number in entry 1's vector> … ELSE true END
+ *
  * The typed empty branch makes a column that no data file has yet (schema evolution) come out
  * NULL instead of failing to bind. `hive_partitioning=false` keeps DuckDB from guessing partition
- * columns from directory names: partition values come from the log only. A file with a deletion
- * vector is read on its own so that the predicate on its row positions is pushed into the
- * Parquet scan (rows it deletes are never materialized). Columns are read under their physical
- * names (column mapping `name`) or field ids (`id`), and projected to their logical names and
- * types by read-columns.ts.
+ * columns from directory names: partition values come from the log only. A vector is a BIT
+ * constant spanning its lowest to highest row (deletion-vectors.ts): one bit test per row, in
+ * DuckDB. All files stay in one `read_parquet`, which DuckDB scans in parallel (a `read_parquet`
+ * per file would scan them one after the other, and a vector joined as a column would be copied
+ * into every row). Columns are read under their physical names (column mapping `name`) or field
+ * ids (`id`), and projected to their logical names and types by read-columns.ts.
  *
  * Assumption: the DuckDB session time zone is UTC (timestamps without time zone stored by old
  * writers, e.g. INT96, are cast to TIMESTAMP WITH TIME ZONE with the session zone).
@@ -31,7 +37,13 @@ import { SluiceError } from '../../errors/index.ts';
 import { sqlIdent, sqlString } from '../../util/index.ts';
 import type { AddAction } from './actions.ts';
 import { columnMappingMode } from './column-mapping.ts';
-import { deletionVectorOf, loadDeletionVector, ROW_INDEX_COLUMN, rowIndexInSql } from './deletion-vectors.ts';
+import {
+  deletionVectorOf,
+  inBitmapSql,
+  loadDeletionVector,
+  ROW_INDEX_COLUMN,
+  rowSetBitmap,
+} from './deletion-vectors.ts';
 import { decodeAddPath, partitionValueSql } from './partitions.ts';
 import { plainReadSchema, type ReadColumn, type ReadSchema, readSchemaOf } from './read-columns.ts';
 import type { RowIndexSet } from './roaring-bitmap.ts';
@@ -39,6 +51,8 @@ import { deltaTypeToDuckDB, type StructType } from './schema.ts';
 import type { Snapshot } from './snapshot.ts';
 
 const FILE_COL = '__sluice_file';
+/** A row's entry in the list of files scanned (`file_index`), with deletion vectors. */
+const ENTRY_COL = '__sluice_entry';
 
 /** A data file to scan: its log path, partition values, and optional per-file literal columns. */
 export interface ScanFile {
@@ -105,16 +119,21 @@ export function snapshotFilesScanSql(snapshot: Snapshot, files: readonly (AddAct
   });
 }
 
-/** A file's rows to keep, as a predicate on its row positions; undefined to keep them all. */
-function rowFilterSql(tablePath: string, file: AddAction | ScanFile): string | undefined {
-  const dv = deletionVectorOf(file);
+/**
+ * Which rows of a file to keep: all (undefined), all but those of `set` (`drop`), or only those
+ * of `set` (`keep`).
+ */
+type RowSelection = { readonly mode: 'drop' | 'keep'; readonly set: RowIndexSet };
+
+function rowSelection(tablePath: string, file: AddAction | ScanFile): RowSelection | undefined {
+  const descriptor = deletionVectorOf(file);
+  const dv =
+    descriptor && Number(descriptor.cardinality) !== 0
+      ? loadDeletionVector(tablePath, descriptor, file.path)
+      : undefined;
   const only = 'onlyRows' in file ? file.onlyRows : undefined;
-  const terms: string[] = [];
-  if (only) terms.push(rowIndexInSql(only));
-  if (dv && Number(dv.cardinality) !== 0) {
-    terms.push(`NOT ${rowIndexInSql(loadDeletionVector(tablePath, dv, file.path))}`);
-  }
-  return terms.length === 0 ? undefined : terms.join(' AND ');
+  if (only) return { mode: 'keep', set: dv ? only.minus(dv) : only };
+  return dv ? { mode: 'drop', set: dv } : undefined;
 }
 
 /** `schema = MAP {id: {name, type, default_value}}` of read_parquet: the `id`-mode columns by field id. */
@@ -180,44 +199,35 @@ export function filesScanSql(
     read.mode === 'id' && dataColumns.length === 0 ? `, schema=${fieldIdSchemaSql(dataFields)}` : '';
   const readOptions = `hive_partitioning=false${byId}`;
 
-  // Files read whole share one read_parquet; each distinct file is read once, and a file listed
-  // twice (e.g. added then removed, in a change feed) yields its rows once per VALUES entry
-  // through the join. A file with a row filter is read on its own, keyed by its entry.
-  const keys: string[] = [];
-  const whole = new Set<string>();
-  const filtered: string[] = [];
-  adds.forEach((a, i) => {
-    const file = files[i] as string;
-    const filter = rowFilterSql(tablePath, a);
-    if (filter === undefined) {
-      whole.add(file);
-      keys.push(file);
-      return;
-    }
-    if (read.columns.some((c) => c.physical === ROW_INDEX_COLUMN)) {
-      throw new SluiceError(
-        'DELTA_UNSUPPORTED_FEATURE',
-        `Delta table at ${tablePath} has a column named ${ROW_INDEX_COLUMN} and deletion vectors; sluice cannot tell the column from a row's position — rename the column or purge the vectors (REORG TABLE … APPLY (PURGE))`,
-        { params: { feature: 'deletionVectors', table: tablePath, column: ROW_INDEX_COLUMN } },
-      );
-    }
-    const key = `dv:${filtered.length}`;
-    keys.push(key);
-    const keyColumn = needJoin ? `, ${sqlString(key)} AS ${sqlIdent(FILE_COL)}` : '';
-    filtered.push(
-      `SELECT * EXCLUDE (${ROW_INDEX_COLUMN})${keyColumn} FROM read_parquet([${sqlString(file)}], ${ROW_INDEX_COLUMN}=true, ${readOptions}) WHERE ${filter}`,
-    );
-  });
-  const reads: string[] = [];
-  if (whole.size > 0) {
-    reads.push(
-      `SELECT * FROM read_parquet([${[...whole].map(sqlString).join(', ')}]${needJoin ? `, filename=${sqlString(FILE_COL)}` : ''}${byId ? '' : ', union_by_name=true'}, ${readOptions})`,
+  // Files are read in one read_parquet, which DuckDB scans in parallel. Without deletion
+  // vectors each distinct file is read once, and a file listed twice (e.g. added then removed,
+  // in a change feed) yields its rows once per VALUES entry through the join on its name. With
+  // vectors, every entry is read as its own file (a path may be listed twice), so each row has
+  // its entry's index (`file_index`) and position in the file (`file_row_number`), and a CASE on
+  // the index tests the position against that entry's vector, a BIT constant.
+  const selections = adds.map((a) => rowSelection(tablePath, a));
+  const filtered = selections.some((x) => x !== undefined);
+  if (filtered && read.columns.some((c) => c.physical === ROW_INDEX_COLUMN || c.physical === ENTRY_COL)) {
+    throw new SluiceError(
+      'DELTA_UNSUPPORTED_FEATURE',
+      `Delta table at ${tablePath} has a column named ${ROW_INDEX_COLUMN} and deletion vectors; sluice cannot tell the column from a row's position — rename the column or purge the vectors (REORG TABLE … APPLY (PURGE))`,
+      { params: { feature: 'deletionVectors', table: tablePath, column: ROW_INDEX_COLUMN } },
     );
   }
-  reads.push(...filtered);
-  const branches = emptyBranch ? [emptyBranch, ...reads] : reads;
-  const source = `(${branches.join(' UNION ALL BY NAME ')})`;
-
+  const listed = filtered ? files : [...new Set(files)];
+  const readSql = filtered
+    ? `SELECT *, file_index AS ${sqlIdent(ENTRY_COL)} FROM read_parquet([${listed.map(sqlString).join(', ')}], ${ROW_INDEX_COLUMN}=true${byId ? '' : ', union_by_name=true'}, ${readOptions})`
+    : `SELECT * FROM read_parquet([${listed.map(sqlString).join(', ')}]${needJoin ? `, filename=${sqlString(FILE_COL)}` : ''}${byId ? '' : ', union_by_name=true'}, ${readOptions})`;
+  const source = `(${emptyBranch ? `${emptyBranch} UNION ALL BY NAME ${readSql}` : readSql})`;
+  const whens: string[] = [];
+  selections.forEach((sel, i) => {
+    if (!sel) return;
+    const b = rowSetBitmap(sel.set);
+    const inVector = b ? inBitmapSql(`d.${ROW_INDEX_COLUMN}`, b) : 'false';
+    whens.push(`WHEN ${i} THEN ${sel.mode === 'keep' ? inVector : `NOT ${inVector}`}`);
+  });
+  const where = filtered ? ` WHERE CASE d.${sqlIdent(ENTRY_COL)} ${whens.join(' ')} ELSE true END` : '';
+  const key = filtered ? ENTRY_COL : FILE_COL;
   const select: string[] = [];
   for (const c of read.columns) {
     const pi = partFields.indexOf(c);
@@ -232,10 +242,10 @@ export function filesScanSql(
     select.push(`p.${sqlIdent(`__sluice_x${i}`)} AS ${sqlIdent(c.name)}`);
   });
 
-  if (!needJoin) return `SELECT ${select.join(', ')} FROM ${source} AS d`;
+  if (!needJoin) return `SELECT ${select.join(', ')} FROM ${source} AS d${where}`;
 
   const rows = adds.map((a, i) => {
-    const values = [sqlString(keys[i] as string)];
+    const values = [filtered ? `${i}::UBIGINT` : sqlString(files[i] as string)];
     for (const c of partFields) {
       const pv = a.partitionValues ?? {};
       // Mapped tables key partition values by physical name in the log (logical in a snapshot).
@@ -249,13 +259,13 @@ export function filesScanSql(
     return `(${values.join(', ')})`;
   });
   const names = [
-    FILE_COL,
+    key,
     ...partFields.map((_, i) => `__sluice_p${i}`),
     ...fileColumns.map((_, i) => `__sluice_x${i}`),
   ];
   return (
     `SELECT ${select.join(', ')} FROM ${source} AS d ` +
     `JOIN (VALUES ${rows.join(', ')}) AS p(${names.map(sqlIdent).join(', ')}) ` +
-    `ON d.${sqlIdent(FILE_COL)} = p.${sqlIdent(FILE_COL)}`
+    `ON d.${sqlIdent(key)} = p.${sqlIdent(key)}${where}`
   );
 }
