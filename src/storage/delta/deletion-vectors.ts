@@ -149,15 +149,27 @@ export interface RowBitmap {
   readonly hi: number;
   /** SQL: a BIT constant of `hi - lo + 2` bits; bit `i` set when `lo + i` is in the set (the last bit is always 0). */
   readonly bits: string;
+  /**
+   * True when the bitmap spans every row of its file (`lo` 0, `hi` its last row): positions
+   * need no clamping. Rows past the count the statistics gave are past every deleted row (kept,
+   * rightly, while the byte padding lasts); beyond that the query fails (get_bit out of range).
+   */
+  readonly whole?: boolean;
 }
 
 /**
  * A row index set as a BIT constant spanning its lowest to highest index (so a vector deleting a
  * few rows at the end of a large file stays small), plus one always-clear bit that positions
- * outside the span are sent to. Undefined for an empty set.
+ * outside the span are sent to; or, given the file's row count `rows` (its statistics), one bit
+ * per row of the file, tested without clamping. Undefined for an empty set.
  */
-export function rowSetBitmap(set: RowIndexSet): RowBitmap | undefined {
+export function rowSetBitmap(set: RowIndexSet, rows?: number): RowBitmap | undefined {
   if (set.cardinality === 0) return undefined;
+  if (rows !== undefined && rows > set.max && rows < MAX_BITMAP_BITS) {
+    // Every position of the file has its bit (the last one clear, never set by a vector).
+    const bits = Buffer.from(set.toMsbBitset(rows + 1)).toString('base64');
+    return { lo: 0, hi: rows - 1, bits: `from_base64('${bits}')::BIT`, whole: true };
+  }
   // Starting at a multiple of 8 keeps bitmap containers copied byte by byte.
   const first = set.values().next().value as number;
   const lo = first - (first % 8);
@@ -177,8 +189,9 @@ export function rowSetBitmap(set: RowIndexSet): RowBitmap | undefined {
 export function inBitmapSql(column: string, bitmap: RowBitmap): string {
   const { lo, hi, bits } = bitmap;
   const pad = hi + 1 - lo;
-  const position =
-    lo === 0
+  const position = bitmap.whole
+    ? column
+    : lo === 0
       ? `least(${column}, ${pad})`
       : `CASE WHEN ${column} BETWEEN ${lo} AND ${hi} THEN ${column} - ${lo} ELSE ${pad} END`;
   return `(get_bit(${bits}, (${position})::INTEGER) = 1)`;

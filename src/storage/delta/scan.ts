@@ -49,6 +49,7 @@ import { plainReadSchema, type ReadColumn, type ReadSchema, readSchemaOf } from 
 import type { RowIndexSet } from './roaring-bitmap.ts';
 import { deltaTypeToDuckDB, type StructType } from './schema.ts';
 import type { Snapshot } from './snapshot.ts';
+import { numRecordsOf } from './stats.ts';
 
 const FILE_COL = '__sluice_file';
 /** A row's entry in the list of files scanned (`file_index`), with deletion vectors. */
@@ -222,7 +223,9 @@ export function filesScanSql(
   const whens: string[] = [];
   selections.forEach((sel, i) => {
     if (!sel) return;
-    const b = rowSetBitmap(sel.set);
+    // A dense vector spans its whole file: with the file's row count, no clamping per row.
+    const rows = numRecordsOf(adds[i] as { stats?: string | null });
+    const b = rowSetBitmap(sel.set, sel.set.cardinality * 16 >= rows && rows > 0 ? rows : undefined);
     const inVector = b ? inBitmapSql(`d.${ROW_INDEX_COLUMN}`, b) : 'false';
     whens.push(`WHEN ${i} THEN ${sel.mode === 'keep' ? inVector : `NOT ${inVector}`}`);
   });

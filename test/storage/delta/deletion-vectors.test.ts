@@ -11,8 +11,10 @@ import {
   type DeletionVectorDescriptor,
   deletionVectorId,
   deletionVectorPath,
+  inBitmapSql,
   loadDeletionVector,
   rowIndexInSql,
+  rowSetBitmap,
 } from '../../../src/storage/delta/deletion-vectors.ts';
 import {
   crc32,
@@ -284,6 +286,19 @@ test('the row filter is SQL over the row index column, true exactly for the set'
       assert.deepEqual(
         some.map((r) => Number(r.i)),
         values(set).slice(0, 50),
+      );
+      // With the file's row count, one bit per row and no clamping; rows beyond the count the
+      // statistics gave are past every deleted row, and far beyond it fail the query.
+      const whole = rowSetBitmap(set, 110_000);
+      if (!whole) continue;
+      const [w] = await queryRows<{ n: bigint | number }>(
+        conn,
+        `SELECT count(*) FILTER (WHERE ${inBitmapSql('i', whole)}) AS n FROM range(0, 110001) t(i)`,
+      );
+      assert.equal(Number(w?.n), values(set).filter((v) => v < 110_000).length);
+      await assert.rejects(
+        queryRows(conn, `SELECT count(*) FILTER (WHERE ${inBitmapSql('i', whole)}) FROM range(0, 110016) t(i)`),
+        /out of (valid )?range/i,
       );
     }
   } finally {
