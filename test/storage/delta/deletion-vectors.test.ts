@@ -297,7 +297,10 @@ test('the row filter is SQL over the row index column, true exactly for the set'
       );
       assert.equal(Number(w?.n), values(set).filter((v) => v < 110_000).length);
       await assert.rejects(
-        queryRows(conn, `SELECT count(*) FILTER (WHERE ${inBitmapSql('i', whole)}) FROM range(0, 110016) t(i)`),
+        queryRows(
+          conn,
+          `SELECT count(*) FILTER (WHERE ${inBitmapSql('i', whole)}) FROM range(0, 110016) t(i)`,
+        ),
         /out of (valid )?range/i,
       );
     }
