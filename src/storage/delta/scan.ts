@@ -14,10 +14,10 @@
  *
  * and when a file has a deletion vector:
  *
- *   … FROM (… SELECT *, file_index AS "__sluice_entry"
- *              FROM read_parquet([one path per entry], file_row_number=true, …)) d
+ *   … FROM (… SELECT *, file_index AS "__sluice_entry", file_row_number AS "__sluice_row"
+ *              FROM read_parquet([one path per entry], …)) d
  *   JOIN (VALUES (0, …), (1, …), …) p("__sluice_entry", …) ON d."__sluice_entry" = p."__sluice_entry"
- *   WHERE CASE d."__sluice_entry" WHEN 1 THEN NOT <file_row_number in entry 1's vector> … ELSE true END
+ *   WHERE CASE d."__sluice_entry" WHEN 1 THEN NOT <__sluice_row in entry 1's vector> … ELSE true END
  *
  * The typed empty branch makes a column that no data file has yet (schema evolution) come out
  * NULL instead of failing to bind. `hive_partitioning=false` keeps DuckDB from guessing partition
@@ -54,6 +54,10 @@ import { numRecordsOf } from './stats.ts';
 const FILE_COL = '__sluice_file';
 /** A row's entry in the list of files scanned (`file_index`), with deletion vectors. */
 const ENTRY_COL = '__sluice_entry';
+/** A row's position in its file (`file_row_number`), with deletion vectors. */
+const ROW_COL = '__sluice_row';
+/** DuckDB's virtual columns of read_parquet that scans with deletion vectors use. */
+const VIRTUAL_COLUMNS: ReadonlySet<string> = new Set([ROW_INDEX_COLUMN, 'file_index']);
 
 /** A data file to scan: its log path, partition values, and optional per-file literal columns. */
 export interface ScanFile {
@@ -208,16 +212,19 @@ export function filesScanSql(
   // the index tests the position against that entry's vector, a BIT constant.
   const selections = adds.map((a) => rowSelection(tablePath, a));
   const filtered = selections.some((x) => x !== undefined);
-  if (filtered && read.columns.some((c) => c.physical === ROW_INDEX_COLUMN || c.physical === ENTRY_COL)) {
+  // DuckDB's virtual columns, selected by name (the file_row_number option cannot be combined
+  // with a field id schema): a data column of the same name would hide them.
+  const hiding = read.columns.find((c) => VIRTUAL_COLUMNS.has(c.physical.toLowerCase()));
+  if (filtered && hiding) {
     throw new SluiceError(
       'DELTA_UNSUPPORTED_FEATURE',
-      `Delta table at ${tablePath} has a column named ${ROW_INDEX_COLUMN} and deletion vectors; sluice cannot tell the column from a row's position — rename the column or purge the vectors (REORG TABLE … APPLY (PURGE))`,
-      { params: { feature: 'deletionVectors', table: tablePath, column: ROW_INDEX_COLUMN } },
+      `Delta table at ${tablePath} has a column named ${hiding.physical} and deletion vectors; sluice cannot tell the column from a row's position in its file — rename the column or purge the vectors (REORG TABLE … APPLY (PURGE))`,
+      { params: { feature: 'deletionVectors', table: tablePath, column: hiding.physical } },
     );
   }
   const listed = filtered ? files : [...new Set(files)];
   const readSql = filtered
-    ? `SELECT *, file_index AS ${sqlIdent(ENTRY_COL)} FROM read_parquet([${listed.map(sqlString).join(', ')}], ${ROW_INDEX_COLUMN}=true${byId ? '' : ', union_by_name=true'}, ${readOptions})`
+    ? `SELECT *, file_index AS ${sqlIdent(ENTRY_COL)}, ${ROW_INDEX_COLUMN} AS ${sqlIdent(ROW_COL)} FROM read_parquet([${listed.map(sqlString).join(', ')}]${byId ? '' : ', union_by_name=true'}, ${readOptions})`
     : `SELECT * FROM read_parquet([${listed.map(sqlString).join(', ')}]${needJoin ? `, filename=${sqlString(FILE_COL)}` : ''}${byId ? '' : ', union_by_name=true'}, ${readOptions})`;
   const source = `(${emptyBranch ? `${emptyBranch} UNION ALL BY NAME ${readSql}` : readSql})`;
   const whens: string[] = [];
@@ -226,7 +233,7 @@ export function filesScanSql(
     // A dense vector spans its whole file: with the file's row count, no clamping per row.
     const rows = numRecordsOf(adds[i] as { stats?: string | null });
     const b = rowSetBitmap(sel.set, sel.set.cardinality * 16 >= rows && rows > 0 ? rows : undefined);
-    const inVector = b ? inBitmapSql(`d.${ROW_INDEX_COLUMN}`, b) : 'false';
+    const inVector = b ? inBitmapSql(`d.${sqlIdent(ROW_COL)}`, b) : 'false';
     whens.push(`WHEN ${i} THEN ${sel.mode === 'keep' ? inVector : `NOT ${inVector}`}`);
   });
   const where = filtered ? ` WHERE CASE d.${sqlIdent(ENTRY_COL)} ${whens.join(' ')} ELSE true END` : '';

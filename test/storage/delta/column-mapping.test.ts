@@ -1,12 +1,15 @@
 /**
  * Column mapping with renamed, dropped and re-added columns: a table built the way Spark builds
  * one (Parquet columns under physical names, with field ids), read at every version by sluice and
- * by chdb (delta-kernel-rs), in `name` and `id` modes, with a mapped partition column.
+ * by chdb (delta-kernel-rs), in `name` and `id` modes, with a mapped partition column and, last,
+ * a deletion vector.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { encodeRoaringBitmapArray, encodeZ85 } from '../../../src/storage/delta/deletion-vector-encode.ts';
+import { RowIndexSet } from '../../../src/storage/delta/roaring-bitmap.ts';
 import { snapshotScanSql } from '../../../src/storage/delta/scan.ts';
 import { loadSnapshot } from '../../../src/storage/delta/snapshot.ts';
 import { sqlString } from '../../../src/util/duckdb.ts';
@@ -117,6 +120,32 @@ async function build(mode: 'name' | 'id'): Promise<string> {
     'col-6': '6',
   });
   commits.push([metadata(v3Fields, 6), { add: { ...b, partitionValues: { 'col-3': 'y' } } }]);
+  // Delete the first file's row 1 with an inline deletion vector (the features upgraded first).
+  const vector = encodeRoaringBitmapArray(RowIndexSet.of([1]));
+  const features = ['columnMapping', 'deletionVectors'];
+  commits.push([
+    {
+      protocol: {
+        minReaderVersion: 3,
+        minWriterVersion: 7,
+        readerFeatures: features,
+        writerFeatures: features,
+      },
+    },
+    { remove: { path: a.path, dataChange: true, deletionTimestamp: 2 } },
+    {
+      add: {
+        ...a,
+        partitionValues: { 'col-3': 'x' },
+        deletionVector: {
+          storageType: 'i',
+          pathOrInlineDv: encodeZ85(vector),
+          sizeInBytes: vector.length,
+          cardinality: 1,
+        },
+      },
+    },
+  ]);
   commits.forEach((actions, v) => {
     writeFileSync(
       join(path, '_delta_log', `${String(v).padStart(20, '0')}.json`),
@@ -138,8 +167,9 @@ for (const mode of ['name', 'id'] as const) {
       undefined,
       undefined,
       undefined,
+      undefined,
     ];
-    for (let v = 0; v <= 3; v++) {
+    for (let v = 0; v <= 4; v++) {
       const snap = await loadSnapshot(path, { version: v });
       const mine = await sluiceRows(conn, snapshotScanSql(snap), snap.schema);
       assert.deepEqual(mine, chdbRows(path, v, snap.schema), `${mode}@${v}`);
@@ -152,6 +182,8 @@ for (const mode of ['name', 'id'] as const) {
       ['label', 'part', 's', 'id'],
     );
     const rows = await sluiceRows(conn, snapshotScanSql(latest), latest.schema);
+    assert.equal(rows.length, 4, rows.join(' '));
+    assert.ok(!rows.some((r) => r.startsWith('["n1"')), 'row 1 of the first file is deleted');
     assert.ok(rows.includes('["n0","x","{\\"deep\\":\\"0\\"}",null]'), rows.join(' '));
     assert.ok(rows.includes('["m1","y",null,"101"]'), rows.join(' '));
     // Statistics and partition values come out under the logical names.
