@@ -32,6 +32,10 @@ const BENCHES: Record<
       'stateful streaming: 10M events in 1-minute windows, 10 s watermark, 100 micro-batches vs one raw DuckDB GROUP BY',
     load: () => import('./windows.ts'),
   },
+  dv: {
+    summary: 'full scan of a 10M-row table with deletion vectors over 20% of rows vs without',
+    load: () => import('./deletion-vectors.ts'),
+  },
   example: {
     summary: 'the example pipeline vs raw DuckDB SQL and a hand-written Node.js script',
     load: () => import('./example.ts'),

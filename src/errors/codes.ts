@@ -352,6 +352,12 @@ export const ERROR_CODES = {
       "A stateful flow's state for its last committed batch is missing from its checkpoint; a full refresh of the table rebuilds both.",
   },
   // end stateful streaming (issue 16)
+  // Delta reader features (issue 15)
+  DELTA_CORRUPT_DELETION_VECTOR: {
+    domain: 'external',
+    summary: 'A deletion vector of the table is missing or damaged, so its file cannot be read correctly.',
+  },
+  // end Delta reader features (issue 15)
 } as const satisfies Record<string, { domain: ErrorDomain; summary: string }>;
 
 export type ErrorDomain = 'user' | 'external' | 'internal';

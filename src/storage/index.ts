@@ -110,6 +110,7 @@ export {
   vacuum,
   WRITE_SLACK_MS,
 } from './delta/vacuum.ts';
+export { assertWritable, type WriteTarget } from './delta/writer-features.ts';
 export * as objectStore from './object-store.ts';
 export * from './pipeline-layout.ts';
 export {

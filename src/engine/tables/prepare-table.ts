@@ -3,10 +3,12 @@ import type { Dataset } from '../../model/index.ts';
 import { parseSparkType } from '../../sql/index.ts';
 import {
   type Action,
+  assertWritable,
   createTable,
   type DeltaType,
   duckDBTypeToDelta,
   type MetadataAction,
+  removeAll,
   requiredProtocol,
   type Snapshot,
   type StructField,
@@ -48,6 +50,9 @@ export async function prepareTable(
   const schema: StructType = { type: 'struct', fields: wanted };
   if ((await tables.version(path)) === undefined) await createMissingTable(path, dataset, schema);
   const snap = await tables.snapshot(path);
+  // A table with writer features sluice does not honour is refused before any file is written
+  // (an overwrite also removes every row: refused for an append-only table).
+  assertWritable(snap, opts.replaceSchema ? removeAll(snap).map((remove) => ({ remove })) : []);
   const existing = new Map(snap.schema.fields.map((f) => [f.name.toLowerCase(), f]));
   const changed = wanted.filter((f) => {
     const e = existing.get(f.name.toLowerCase());
@@ -142,6 +147,7 @@ async function addColumns(
     [...protocolFor(snap, next), { metaData: { ...snap.metadata, schemaString: serializeSchema(next) } }],
     {
       readVersion: snap.version,
+      snapshot: snap,
       operation: 'ADD COLUMNS',
       operationParameters: { columns: JSON.stringify(added.map((f) => f.name)) },
       isBlindAppend: false,

@@ -91,7 +91,16 @@ export class TableCache {
     const adds: AddAction[] = [];
     for (let v = from + 1; v <= to; v++) {
       const actions = await readCommit(path, v);
-      const changes = actions.some((a) => 'remove' in a && a.remove.dataChange);
+      // A file that gains a deletion vector is removed and re-added with it: a change commit
+      // too (an add carrying a vector only ever deletes rows from an earlier file).
+      const changes = actions.some(
+        (a) =>
+          ('remove' in a && a.remove.dataChange) ||
+          ('add' in a &&
+            a.add.dataChange &&
+            a.add.deletionVector !== undefined &&
+            a.add.deletionVector !== null),
+      );
       if (changes) {
         if (opts.skipChangeCommits) continue;
         throw new SluiceError(

@@ -45,7 +45,13 @@ export interface AddAction {
   readonly dataChange: boolean;
   readonly stats?: string | null;
   readonly tags?: Readonly<Record<string, string>> | null;
+  /** A `DeletionVectorDescriptor` (deletion-vectors.ts): rows of the file no longer in the table. */
   readonly deletionVector?: unknown;
+  /** Row tracking: the row id of the file's first row. */
+  readonly baseRowId?: number | null;
+  /** Row tracking: the version that first added the file. */
+  readonly defaultRowCommitVersion?: number | null;
+  readonly clusteringProvider?: string | null;
 }
 
 export interface RemoveAction {
@@ -93,4 +99,34 @@ export type Action =
   | { readonly cdc: CdcAction }
   | { readonly txn: TxnAction }
   | { readonly commitInfo: CommitInfoAction }
-  | { readonly domainMetadata: unknown };
+  | { readonly domainMetadata: DomainMetadataAction };
+
+/** Configuration of a metadata domain (e.g. `delta.clustering`, `delta.rowTracking`). */
+export interface DomainMetadataAction {
+  readonly domain: string;
+  /** A JSON document as text. */
+  readonly configuration: string;
+  /** True: a tombstone that removes the domain. */
+  readonly removed: boolean;
+}
+
+/** First action of a v2 spec checkpoint: the version it holds. */
+export interface CheckpointMetadataAction {
+  readonly version: number;
+  readonly tags?: Readonly<Record<string, string>> | null;
+}
+
+/** A v2 spec checkpoint's reference to a sidecar file (Parquet, under `_delta_log/_sidecars/`) of file actions. */
+export interface SidecarAction {
+  /** URI-encoded; usually the bare file name. */
+  readonly path: string;
+  readonly sizeInBytes: number;
+  readonly modificationTime: number;
+  readonly tags?: Readonly<Record<string, string>> | null;
+}
+
+/** One row of a v2 spec checkpoint: any action a snapshot holds, or the two only checkpoints have. */
+export type CheckpointAction =
+  | Action
+  | { readonly checkpointMetadata: CheckpointMetadataAction }
+  | { readonly sidecar: SidecarAction };

@@ -4,18 +4,27 @@
  * Per commit (Delta CDF rules): when the commit has `cdc` actions, its changes are exactly the
  * rows of those `_change_data/` files (which carry `_change_type`); otherwise every `add` with
  * dataChange=true contributes its rows as `insert` and every `remove` with dataChange=true its
- * rows as `delete`. Commits with only metadata contribute nothing.
+ * rows as `delete` (rows their deletion vectors delete left out). A file re-added under the same
+ * path with another deletion vector contributes only the rows the new vector deletes (`delete`)
+ * or no longer deletes (`insert`), as delta-kernel does. Commits with only metadata contribute
+ * nothing. With column mapping, files are read by the end version's physical names or ids.
  * Every version in the range must have `delta.enableChangeDataFeed=true` (DELTA_CDF_NOT_ENABLED).
  */
 import { SluiceError } from '../../errors/index.ts';
 import { sqlString } from '../../util/index.ts';
-import type { Action, MetadataAction } from './actions.ts';
+import type { Action, MetadataAction, RemoveAction } from './actions.ts';
+import { columnMappingMode } from './column-mapping.ts';
+import { type DeletionVectorDescriptor, deletionVectorOf, loadDeletionVector } from './deletion-vectors.ts';
 import { assertReadable, isChangeDataFeedEnabled } from './features.ts';
 import { commitTimestamp, readCommit } from './log-files.ts';
-import { HIVE_DEFAULT_PARTITION, unescapePathName } from './partitions.ts';
+import { decodeAddPath, HIVE_DEFAULT_PARTITION, unescapePathName } from './partitions.ts';
+import { readSchemaOf } from './read-columns.ts';
+import { RowIndexSet } from './roaring-bitmap.ts';
 import { filesScanSql, type ScanFile } from './scan.ts';
 import { parseSchemaString } from './schema.ts';
 import { latestVersion, loadSnapshot } from './snapshot.ts';
+
+const EMPTY_SET = RowIndexSet.of([]);
 
 /** The CDF metadata columns appended (in this order) after the table columns. */
 export const CDF_COLUMNS = ['_change_type', '_commit_version', '_commit_timestamp'] as const;
@@ -92,34 +101,72 @@ export async function changesSql(
     const tsSql = `timezone('UTC', make_timestamp(${Math.round(ts * 1000)}))`;
     const hasCdc = actions.some((a) => 'cdc' in a);
     const parts = metadata.partitionColumns;
-    for (const a of actions) {
-      if (hasCdc) {
+    if (hasCdc) {
+      for (const a of actions) {
         if ('cdc' in a)
           cdcFiles.push({
             path: a.cdc.path,
             partitionValues: a.cdc.partitionValues ?? {},
             extra: [version, tsSql],
           });
-      } else if ('add' in a && a.add.dataChange) {
-        dataFiles.push({
-          path: a.add.path,
-          partitionValues: a.add.partitionValues,
-          extra: [sqlString('insert'), version, tsSql],
-        });
-      } else if ('remove' in a && a.remove.dataChange) {
-        const pv = a.remove.partitionValues;
-        const partitionValues =
-          pv && parts.every((c) => c in pv) ? pv : partitionValuesFromPath(a.remove.path, parts);
-        dataFiles.push({
-          path: a.remove.path,
-          partitionValues,
-          extra: [sqlString('delete'), version, tsSql],
-        });
       }
+      continue;
+    }
+    // A file whose deletion vector changed is removed and re-added under the same path: its
+    // changes are only the rows the new vector deletes (or the old one no longer does).
+    const removed = new Map<string, RemoveAction>();
+    for (const a of actions) {
+      if ('remove' in a && a.remove.dataChange) removed.set(decodeAddPath(a.remove.path), a.remove);
+    }
+    const paired = new Set<string>();
+    const insert = [sqlString('insert'), version, tsSql];
+    const del = [sqlString('delete'), version, tsSql];
+    for (const a of actions) {
+      if (!('add' in a) || !a.add.dataChange) continue;
+      const key = decodeAddPath(a.add.path);
+      const old = removed.get(key);
+      const newDv = deletionVectorOf(a.add);
+      if (old && (newDv || deletionVectorOf(old))) {
+        paired.add(key);
+        const before = rowsOf(table, deletionVectorOf(old), old.path);
+        const after = rowsOf(table, newDv, a.add.path);
+        const deleted = after.minus(before);
+        const restored = before.minus(after);
+        if (deleted.cardinality > 0)
+          dataFiles.push({
+            path: a.add.path,
+            partitionValues: a.add.partitionValues,
+            onlyRows: deleted,
+            extra: del,
+          });
+        if (restored.cardinality > 0)
+          dataFiles.push({
+            path: a.add.path,
+            partitionValues: a.add.partitionValues,
+            onlyRows: restored,
+            extra: insert,
+          });
+        continue;
+      }
+      dataFiles.push({
+        path: a.add.path,
+        partitionValues: a.add.partitionValues,
+        ...(newDv ? { deletionVector: newDv } : {}),
+        extra: insert,
+      });
+    }
+    for (const [key, r] of removed) {
+      if (paired.has(key)) continue;
+      const pv = r.partitionValues;
+      const partitionValues = pv && parts.every((c) => c in pv) ? pv : partitionValuesFromPath(r.path, parts);
+      const dv = deletionVectorOf(r);
+      dataFiles.push({ path: r.path, partitionValues, ...(dv ? { deletionVector: dv } : {}), extra: del });
     }
   }
   const schema = parseSchemaString(metadata.schemaString);
   const parts = metadata.partitionColumns;
+  // Files of every version are read by the end version's physical names (or field ids).
+  const readSchema = readSchemaOf(metadata.schemaString, columnMappingMode(protocol, metadata));
   const commitCols = [
     { name: '_commit_version', type: 'BIGINT' },
     { name: '_commit_timestamp', type: 'TIMESTAMP WITH TIME ZONE' },
@@ -130,6 +177,7 @@ export async function changesSql(
       filesScanSql(table, schema, parts, cdcFiles, {
         dataColumns: [{ name: '_change_type', type: 'VARCHAR' }],
         fileColumns: commitCols,
+        readSchema,
       }),
     );
   }
@@ -137,8 +185,14 @@ export async function changesSql(
     branches.push(
       filesScanSql(table, schema, parts, dataFiles, {
         fileColumns: [{ name: '_change_type', type: 'VARCHAR' }, ...commitCols],
+        readSchema,
       }),
     );
   }
   return branches.map((b) => `(${b})`).join(' UNION ALL BY NAME ');
+}
+
+/** The rows a file's deletion vector deletes (none without one). */
+function rowsOf(table: string, dv: DeletionVectorDescriptor | undefined, path: string): RowIndexSet {
+  return dv ? loadDeletionVector(table, dv, path) : EMPTY_SET;
 }

@@ -9,7 +9,8 @@
  * with a stale `_last_checkpoint` (readers still find a valid, older starting point), plus at
  * most a temp file that vacuum removes.
  *
- * Contents: one row per action of the snapshot — protocol, metaData, every txn, every live add.
+ * Contents: one row per action of the snapshot — protocol, metaData, every txn, every live add
+ * (with its deletion vector).
  * Remove tombstones are not kept: vacuum decides from the live files of the oldest version a
  * reader may still use and from file ages (vacuum.ts), and expired-log clean-up keeps that
  * version in the log (log-cleanup.ts).
@@ -32,7 +33,7 @@ const MAP = 'MAP(VARCHAR, VARCHAR)';
 /** DuckDB types of the checkpoint columns, as in the Delta protocol's checkpoint schema. */
 const CHECKPOINT_COLUMNS: Readonly<Record<string, string>> = {
   txn: 'STRUCT(appId VARCHAR, version BIGINT, lastUpdated BIGINT)',
-  add: `STRUCT(path VARCHAR, partitionValues ${MAP}, size BIGINT, modificationTime BIGINT, dataChange BOOLEAN, stats VARCHAR, tags ${MAP})`,
+  add: `STRUCT(path VARCHAR, partitionValues ${MAP}, size BIGINT, modificationTime BIGINT, dataChange BOOLEAN, stats VARCHAR, tags ${MAP}, deletionVector STRUCT(storageType VARCHAR, pathOrInlineDv VARCHAR, "offset" INTEGER, sizeInBytes INTEGER, cardinality BIGINT))`,
   remove: `STRUCT(path VARCHAR, deletionTimestamp BIGINT, dataChange BOOLEAN, extendedFileMetadata BOOLEAN, partitionValues ${MAP}, size BIGINT)`,
   metaData: `STRUCT(id VARCHAR, "name" VARCHAR, description VARCHAR, format STRUCT(provider VARCHAR, options ${MAP}), schemaString VARCHAR, partitionColumns VARCHAR[], configuration ${MAP}, createdTime BIGINT)`,
   protocol:
@@ -65,7 +66,8 @@ function checkpointLines(s: Snapshot): string[] {
   );
   for (const [appId, version] of s.txns)
     lines.push(JSON.stringify({ txn: { appId, version, lastUpdated: null } }));
-  for (const a of s.files) {
+  // The files as the log names them (physical partition values and statistics keys).
+  for (const a of s.logFiles) {
     lines.push(
       JSON.stringify({
         add: {
@@ -76,6 +78,7 @@ function checkpointLines(s: Snapshot): string[] {
           dataChange: false,
           stats: a.stats ?? null,
           tags: a.tags ?? null,
+          deletionVector: a.deletionVector ?? null,
         },
       }),
     );

@@ -17,10 +17,19 @@ import { join } from 'node:path';
 import { SluiceError } from '../../errors/index.ts';
 import type { Database } from '../../util/index.ts';
 import { putIfAbsent } from '../object-store.ts';
-import type { Action, CommitInfoAction, RemoveAction, TxnAction } from './actions.ts';
+import type {
+  Action,
+  CommitInfoAction,
+  MetadataAction,
+  ProtocolAction,
+  RemoveAction,
+  TxnAction,
+} from './actions.ts';
 import { writeCheckpoint } from './checkpoint-write.ts';
-import { readCommit, type Snapshot } from './snapshot.ts';
+import { commitInfoTimestamp } from './log-files.ts';
+import { loadSnapshot, readCommit, type Snapshot } from './snapshot.ts';
 import { checkpointIntervalProperty } from './table-properties.ts';
+import { assertWritable, inCommitTimestampsEnabled, type WriteTarget } from './writer-features.ts';
 
 /** The `engineInfo` recorded in every commitInfo. */
 export const ENGINE_INFO = 'sluice/0.1.0';
@@ -204,6 +213,34 @@ export async function commit(
       },
     );
   }
+  // The table's writer features, before and after this commit: every one must be honoured.
+  const base: WriteTarget | undefined =
+    opts.snapshot ??
+    (opts.readVersion >= 0
+      ? await loadSnapshot(tablePath, { version: opts.readVersion, ...(opts.db ? { db: opts.db } : {}) })
+      : undefined);
+  const newProtocol = actions.find((a): a is { protocol: ProtocolAction } => 'protocol' in a)?.protocol;
+  const newMetadata = actions.find((a): a is { metaData: MetadataAction } => 'metaData' in a)?.metaData;
+  if (base) assertWritable({ ...base, tablePath }, actions, writeVerb(opts.operation));
+  const after =
+    newProtocol || newMetadata
+      ? base || (newProtocol && newMetadata)
+        ? {
+            tablePath,
+            protocol: newProtocol ?? (base as WriteTarget).protocol,
+            metadata: newMetadata ?? (base as WriteTarget).metadata,
+          }
+        : undefined
+      : base;
+  if (after && after !== base) assertWritable(after, actions, writeVerb(opts.operation));
+  const withInCommitTimestamps = after !== undefined && inCommitTimestampsEnabled(after);
+  // In-commit timestamps increase strictly from commit to commit.
+  let previousTimestamp =
+    withInCommitTimestamps && opts.readVersion >= 0
+      ? opts.snapshot?.version === opts.readVersion
+        ? opts.snapshot.timestamp
+        : (commitInfoTimestamp(await readCommit(tablePath, opts.readVersion)) ?? 0)
+      : undefined;
   const removes = new Set(
     actions.filter((a): a is { remove: RemoveAction } => 'remove' in a).map((a) => a.remove.path),
   );
@@ -221,12 +258,18 @@ export async function commit(
     ...(txn !== undefined ? { txnId: `${txn.appId}:${txn.version}` } : {}),
     ...opts.commitInfo,
   };
-  // commitInfo first, as Spark writes it (in-commit timestamps readers look at line 1).
-  const lines: Action[] = [{ commitInfo }, ...body, ...(txn !== undefined ? [{ txn }] : [])];
-  const text = `${lines.map((a) => JSON.stringify(a)).join('\n')}\n`;
   const maxRetries = opts.maxRetries ?? DEFAULT_MAX_RETRIES;
   let version = opts.readVersion + 1;
   for (let attempt = 1; ; attempt++) {
+    // commitInfo first, as Spark writes it (in-commit timestamps readers look at line 1).
+    const info: CommitInfoAction = withInCommitTimestamps
+      ? {
+          ...commitInfo,
+          inCommitTimestamp: Math.max(commitInfo.timestamp ?? Date.now(), (previousTimestamp ?? 0) + 1),
+        }
+      : commitInfo;
+    const lines: Action[] = [{ commitInfo: info }, ...body, ...(txn !== undefined ? [{ txn }] : [])];
+    const text = `${lines.map((a) => JSON.stringify(a)).join('\n')}\n`;
     if (await putIfAbsent(commitFilePath(tablePath, version), text, { durable: opts.durable ?? true })) {
       const interval = checkpointIntervalOf(actions, opts);
       let checkpointError: SluiceError | undefined;
@@ -260,6 +303,7 @@ export async function commit(
       });
     }
     const winner = await readCommit(tablePath, version);
+    if (withInCommitTimestamps) previousTimestamp = commitInfoTimestamp(winner) ?? previousTimestamp;
     const conflict = findConflict(winner, {
       blindAppend: blindAppend || rearranges,
       ...(txn ? { txn } : {}),
@@ -291,5 +335,19 @@ export async function commit(
       );
     }
     version++;
+  }
+}
+
+/** How messages name a commit's operation ("cannot <verb> Delta table …"). */
+function writeVerb(operation: string): string {
+  switch (operation) {
+    case 'OPTIMIZE':
+      return 'compact';
+    case 'TRUNCATE':
+      return 'truncate';
+    case 'ADD COLUMNS':
+      return 'add columns to';
+    default:
+      return 'write to';
   }
 }

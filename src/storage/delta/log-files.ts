@@ -1,6 +1,8 @@
 /**
- * The `_delta_log/` directory: listing commits and checkpoints, reading one JSON commit, and
- * reading a classic (optionally multi-part) Parquet checkpoint through DuckDB.
+ * The `_delta_log/` directory: listing commits, checkpoints and log compaction files, reading one
+ * JSON commit, and reading a checkpoint — classic (optionally multi-part) Parquet, or a v2 spec
+ * one (UUID-named JSON or Parquet, or classic-named) whose file actions may sit in sidecar files
+ * (v2-checkpoint.ts) — through DuckDB.
  *
  * Invariant: the directory listing is the source of truth. `_last_checkpoint` is only a hint
  * and may be stale or missing; it is never needed for correctness.
@@ -16,7 +18,8 @@ import {
   withConnection,
   withDatabase,
 } from '../../util/index.ts';
-import type { Action } from './actions.ts';
+import type { Action, CheckpointAction } from './actions.ts';
+import { sidecarFiles, splitCheckpointRows } from './v2-checkpoint.ts';
 
 const LOG_DIR = '_delta_log';
 
@@ -40,6 +43,18 @@ export interface CheckpointFiles {
   readonly version: number;
   /** Absolute paths, in part order. */
   readonly files: readonly string[];
+  /** A UUID-named (v2 spec) checkpoint in JSON; every other kind is Parquet. */
+  readonly json?: boolean;
+}
+
+/**
+ * A log compaction file: the actions of commits `from`..`to` in one file. Listed so that they are
+ * recognized, but replay reads the commits themselves (see snapshot.ts).
+ */
+export interface CompactionFile {
+  readonly from: number;
+  readonly to: number;
+  readonly file: string;
 }
 
 export interface LogListing {
@@ -47,11 +62,23 @@ export interface LogListing {
   readonly commits: readonly number[];
   /** Complete checkpoints, ascending by version. */
   readonly checkpoints: readonly CheckpointFiles[];
+  /** Log compaction files, ascending by `from` then `to`. */
+  readonly compactions?: readonly CompactionFile[];
 }
 
 const COMMIT_RE = /^(\d{20})\.json$/;
 const CHECKPOINT_RE = /^(\d{20})\.checkpoint\.parquet$/;
 const MULTIPART_RE = /^(\d{20})\.checkpoint\.(\d{10})\.(\d{10})\.parquet$/;
+const UUID_CHECKPOINT_RE =
+  /^(\d{20})\.checkpoint\.[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\.(json|parquet)$/;
+const COMPACTION_RE = /^(\d{20})\.(\d{20})\.compacted\.json$/;
+
+/** Preference among checkpoints of one version (lower first): classic, UUID Parquet, UUID JSON, multi-part. */
+function checkpointRank(c: CheckpointFiles): number {
+  if (c.files.length > 1) return 3;
+  if (c.json) return 2;
+  return /\.checkpoint\.parquet$/.test(c.files[0] as string) ? 0 : 1;
+}
 
 /**
  * Lists `_delta_log`. Throws DELTA_TABLE_NOT_FOUND when the directory is missing or holds no
@@ -73,6 +100,7 @@ export async function listLog(tablePath: string): Promise<LogListing> {
     throw e;
   }
   const commits: number[] = [];
+  const compactions: CompactionFile[] = [];
   const single: CheckpointFiles[] = [];
   const multi = new Map<string, { version: number; parts: number; got: Map<number, string> }>();
   for (const name of names) {
@@ -84,6 +112,21 @@ export async function listLog(tablePath: string): Promise<LogListing> {
     m = CHECKPOINT_RE.exec(name);
     if (m) {
       single.push({ version: Number(m[1]), files: [join(dir, name)] });
+      continue;
+    }
+    m = UUID_CHECKPOINT_RE.exec(name);
+    if (m) {
+      single.push({
+        version: Number(m[1]),
+        files: [join(dir, name)],
+        ...(m[2] === 'json' ? { json: true } : {}),
+      });
+      continue;
+    }
+    m = COMPACTION_RE.exec(name);
+    if (m) {
+      if (Number(m[2]) > Number(m[1]))
+        compactions.push({ from: Number(m[1]), to: Number(m[2]), file: join(dir, name) });
       continue;
     }
     m = MULTIPART_RE.exec(name);
@@ -108,11 +151,11 @@ export async function listLog(tablePath: string): Promise<LogListing> {
     if (files.length === e.parts) single.push({ version: e.version, files });
   }
   commits.sort((a, b) => a - b);
-  // One checkpoint per version (prefer single-file).
+  // One checkpoint per version (see checkpointRank).
   const byVersion = new Map<number, CheckpointFiles>();
   for (const c of single) {
     const prev = byVersion.get(c.version);
-    if (!prev || c.files.length < prev.files.length) byVersion.set(c.version, c);
+    if (!prev || checkpointRank(c) < checkpointRank(prev)) byVersion.set(c.version, c);
   }
   const checkpoints = [...byVersion.values()].sort((a, b) => a.version - b.version);
   if (commits.length === 0 && checkpoints.length === 0) {
@@ -124,7 +167,8 @@ export async function listLog(tablePath: string): Promise<LogListing> {
       },
     );
   }
-  return { commits, checkpoints };
+  compactions.sort((a, b) => a.from - b.from || a.to - b.to);
+  return { commits, checkpoints, compactions };
 }
 
 /**
@@ -212,13 +256,24 @@ export function commitInfoTimestamp(actions: readonly Action[]): number | undefi
   return undefined;
 }
 
-const CHECKPOINT_ACTIONS = ['protocol', 'metaData', 'add', 'txn', 'domainMetadata'] as const;
+/** The action columns of a checkpoint that replay uses (`remove` tombstones never affect live files). */
+const CHECKPOINT_ACTIONS = [
+  'protocol',
+  'metaData',
+  'add',
+  'txn',
+  'domainMetadata',
+  'checkpointMetadata',
+  'sidecar',
+] as const;
 
 /**
- * Reads the actions of a classic Parquet checkpoint through DuckDB. `remove` tombstones are
- * skipped (they never affect the live file set). When an add has no `stats` but a
- * `stats_parsed` struct (writeStatsAsJson=false), `stats` is rebuilt as JSON from it.
- * Throws DELTA_CORRUPT_CHECKPOINT when a part cannot be read.
+ * Reads the actions of a checkpoint: classic or multi-part Parquet, or v2 spec (UUID-named JSON
+ * or Parquet, classic-named Parquet) with its sidecar files, through DuckDB. `remove`
+ * tombstones are skipped (they never affect the live file set). When an add has no `stats` but
+ * a `stats_parsed` struct (writeStatsAsJson=false), `stats` is rebuilt as JSON from it.
+ * Throws DELTA_CORRUPT_CHECKPOINT when a part or sidecar cannot be read or the checkpoint
+ * breaks the v2 spec.
  */
 export function readCheckpoint(
   tablePath: string,
@@ -235,48 +290,64 @@ async function readCheckpointActions(
   tablePath: string,
   checkpoint: CheckpointFiles,
 ): Promise<Action[]> {
-  const list = `[${checkpoint.files.map(sqlString).join(', ')}]`;
-  {
-    let columns: string[];
-    try {
-      const desc = await queryRows<{ column_name: string }>(
-        conn,
-        `DESCRIBE SELECT * FROM read_parquet(${list}, union_by_name=true)`,
-      );
-      columns = desc.map((d) => d.column_name);
-    } catch (e) {
-      throw corruptCheckpoint(tablePath, checkpoint, e);
+  try {
+    const rows: CheckpointAction[] = checkpoint.json
+      ? parseCommitText(await readFile(checkpoint.files[0] as string, 'utf8'), checkpoint.files[0] as string)
+      : await readParquetActions(conn, checkpoint.files, CHECKPOINT_ACTIONS);
+    const parts = splitCheckpointRows(rows, checkpoint.version);
+    const actions = parts.actions;
+    if (!actions.some((a) => 'protocol' in a) || !actions.some((a) => 'metaData' in a)) {
+      throw new Error('no protocol or metaData action');
     }
-    const present = CHECKPOINT_ACTIONS.filter((c) => columns.includes(c));
-    if (!present.includes('protocol') || !present.includes('metaData')) {
-      throw corruptCheckpoint(tablePath, checkpoint, new Error('no protocol or metaData column'));
+    if (parts.sidecars.length > 0) {
+      const adds = await readParquetActions(conn, sidecarFiles(tablePath, parts.sidecars), ['add']);
+      actions.push(...(adds as Action[]));
     }
-    // One JSON document for the whole checkpoint: crossing from DuckDB to JS once is far cheaper
-    // than converting thousands of rows value by value.
-    const pack = present.map((c) => `"${c}" := "${c}"`).join(', ');
-    const where = present.map((c) => `"${c}" IS NOT NULL`).join(' OR ');
-    let rows: Record<string, Record<string, unknown> | null>[];
-    try {
-      const docs = await queryRows<{ doc: string | null }>(
-        conn,
-        `SELECT to_json(list(struct_pack(${pack})))::VARCHAR AS doc FROM read_parquet(${list}, union_by_name=true) WHERE ${where}`,
-      );
-      rows = JSON.parse(docs[0]?.doc ?? '[]') as Record<string, Record<string, unknown> | null>[];
-    } catch (e) {
-      throw corruptCheckpoint(tablePath, checkpoint, e);
-    }
-    const actions: Action[] = [];
-    for (const row of rows) {
-      for (const c of present) {
-        const value = row[c];
-        if (value === null || value === undefined) continue;
-        if (c === 'add') normalizeCheckpointAdd(value);
-        if (c === 'metaData' || c === 'protocol') dropNulls(value);
-        actions.push({ [c]: value } as unknown as Action);
-      }
+    for (const a of actions) {
+      if ('add' in a) normalizeCheckpointAdd(a.add as unknown as Record<string, unknown>);
+      else if ('metaData' in a || 'protocol' in a) dropNulls(Object.values(a)[0] as Record<string, unknown>);
     }
     return actions;
+  } catch (e) {
+    throw corruptCheckpoint(tablePath, checkpoint, e);
   }
+}
+
+/**
+ * The non-null values of the action columns `wanted` of Parquet files (checkpoint parts or
+ * sidecars), one action per value.
+ */
+async function readParquetActions(
+  conn: DuckDBConnection,
+  files: readonly string[],
+  wanted: readonly string[],
+): Promise<CheckpointAction[]> {
+  const list = `[${files.map(sqlString).join(', ')}]`;
+  const desc = await queryRows<{ column_name: string }>(
+    conn,
+    `DESCRIBE SELECT * FROM read_parquet(${list}, union_by_name=true)`,
+  );
+  const columns = desc.map((d) => d.column_name);
+  const present = wanted.filter((c) => columns.includes(c));
+  if (present.length === 0) return [];
+  // One JSON document for the whole checkpoint: crossing from DuckDB to JS once is far cheaper
+  // than converting thousands of rows value by value.
+  const pack = present.map((c) => `"${c}" := "${c}"`).join(', ');
+  const where = present.map((c) => `"${c}" IS NOT NULL`).join(' OR ');
+  const docs = await queryRows<{ doc: string | null }>(
+    conn,
+    `SELECT to_json(list(struct_pack(${pack})))::VARCHAR AS doc FROM read_parquet(${list}, union_by_name=true) WHERE ${where}`,
+  );
+  const rows = JSON.parse(docs[0]?.doc ?? '[]') as Record<string, Record<string, unknown> | null>[];
+  const actions: CheckpointAction[] = [];
+  for (const row of rows) {
+    for (const c of present) {
+      const value = row[c];
+      if (value === null || value === undefined) continue;
+      actions.push({ [c]: value } as unknown as CheckpointAction);
+    }
+  }
+  return actions;
 }
 
 function corruptCheckpoint(tablePath: string, cp: CheckpointFiles, cause: unknown): SluiceError {
@@ -303,6 +374,8 @@ function normalizeCheckpointAdd(add: Record<string, unknown>): void {
   delete add.stats_parsed;
   delete add.partitionValues_parsed;
   if (add.partitionValues === null || add.partitionValues === undefined) add.partitionValues = {};
+  const dv = add.deletionVector as Record<string, unknown> | null | undefined;
+  if (dv && (dv.offset === null || dv.offset === undefined)) delete dv.offset;
   for (const k of [
     'deletionVector',
     'tags',

@@ -207,6 +207,7 @@ async function rewriteBins(
           extendedFileMetadata: true,
           partitionValues: f.partitionValues,
           size: f.size,
+          ...(f.deletionVector ? { deletionVector: f.deletionVector } : {}),
         },
       })),
       ...added.map((add) => ({ add })),

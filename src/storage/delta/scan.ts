@@ -7,13 +7,26 @@
  *   SELECT CAST(d."a" AS T), p."__sluice_p0" AS "part", …
  *   FROM (SELECT CAST(NULL AS T) AS "a", … WHERE false          -- typed empty row set
  *         UNION ALL BY NAME
- *         SELECT * FROM read_parquet([files], filename='__sluice_file', union_by_name=true, hive_partitioning=false)) d
+ *         SELECT * FROM read_parquet([files], filename='__sluice_file', union_by_name=true,
+ *                                    hive_partitioning=false)) d
  *   JOIN (VALUES ('<file>', <typed partition literal>, …), …) p("__sluice_file", "__sluice_p0", …)
  *     ON d."__sluice_file" = p."__sluice_file"
  *
+ * and when a file has a deletion vector:
+ *
+ *   … FROM (… SELECT *, file_index AS "__sluice_entry", file_row_number AS "__sluice_row"
+ *              FROM read_parquet([one path per entry], …)) d
+ *   JOIN (VALUES (0, …), (1, …), …) p("__sluice_entry", …) ON d."__sluice_entry" = p."__sluice_entry"
+ *   WHERE CASE d."__sluice_entry" WHEN 1 THEN NOT <__sluice_row in entry 1's vector> … ELSE true END
+ *
  * The typed empty branch makes a column that no data file has yet (schema evolution) come out
  * NULL instead of failing to bind. `hive_partitioning=false` keeps DuckDB from guessing partition
- * columns from directory names: partition values come from the log only.
+ * columns from directory names: partition values come from the log only. A vector is a BIT
+ * constant spanning its lowest to highest row (deletion-vectors.ts): one bit test per row, in
+ * DuckDB. All files stay in one `read_parquet`, which DuckDB scans in parallel (a `read_parquet`
+ * per file would scan them one after the other, and a vector joined as a column would be copied
+ * into every row). Columns are read under their physical names (column mapping `name`) or field
+ * ids (`id`), and projected to their logical names and types by read-columns.ts.
  *
  * Assumption: the DuckDB session time zone is UTC (timestamps without time zone stored by old
  * writers, e.g. INT96, are cast to TIMESTAMP WITH TIME ZONE with the session zone).
@@ -23,11 +36,28 @@ import { isAbsolute, join } from 'node:path';
 import { SluiceError } from '../../errors/index.ts';
 import { sqlIdent, sqlString } from '../../util/index.ts';
 import type { AddAction } from './actions.ts';
+import { columnMappingMode } from './column-mapping.ts';
+import {
+  deletionVectorOf,
+  inBitmapSql,
+  loadDeletionVector,
+  ROW_INDEX_COLUMN,
+  rowSetBitmap,
+} from './deletion-vectors.ts';
 import { decodeAddPath, partitionValueSql } from './partitions.ts';
+import { plainReadSchema, type ReadColumn, type ReadSchema, readSchemaOf } from './read-columns.ts';
+import type { RowIndexSet } from './roaring-bitmap.ts';
 import { deltaTypeToDuckDB, type StructType } from './schema.ts';
 import type { Snapshot } from './snapshot.ts';
+import { numRecordsOf } from './stats.ts';
 
 const FILE_COL = '__sluice_file';
+/** A row's entry in the list of files scanned (`file_index`), with deletion vectors. */
+const ENTRY_COL = '__sluice_entry';
+/** A row's position in its file (`file_row_number`), with deletion vectors. */
+const ROW_COL = '__sluice_row';
+/** DuckDB's virtual columns of read_parquet that scans with deletion vectors use. */
+const VIRTUAL_COLUMNS: ReadonlySet<string> = new Set([ROW_INDEX_COLUMN, 'file_index']);
 
 /** A data file to scan: its log path, partition values, and optional per-file literal columns. */
 export interface ScanFile {
@@ -36,6 +66,10 @@ export interface ScanFile {
   readonly partitionValues: Readonly<Record<string, string | null>>;
   /** SQL expressions, one per `ScanOptions.fileColumns` entry (e.g. `_commit_version` of the file). */
   readonly extra?: readonly string[];
+  /** Rows left out: those whose position this vector holds (the file's `deletionVector`). */
+  readonly deletionVector?: unknown;
+  /** Only the rows at these positions (a change feed's rows a new deletion vector deleted). */
+  readonly onlyRows?: RowIndexSet;
 }
 
 export interface ScanOptions {
@@ -45,6 +79,16 @@ export interface ScanOptions {
   readonly dataColumns?: readonly { name: string; type: string }[];
   /** Constant-per-file columns appended after `dataColumns`; values come from `ScanFile.extra`. */
   readonly fileColumns?: readonly { name: string; type: string }[];
+  /** How the files name and type the columns (default: by the schema's names and types). */
+  readonly readSchema?: ReadSchema;
+}
+
+/** The read schema of a snapshot's table: its column mapping and special types. */
+export function snapshotReadSchema(snapshot: Pick<Snapshot, 'protocol' | 'metadata'>): ReadSchema {
+  return readSchemaOf(
+    snapshot.metadata.schemaString,
+    columnMappingMode(snapshot.protocol, snapshot.metadata),
+  );
 }
 
 /** The absolute local path of a data file named in the log of `tablePath`. */
@@ -64,13 +108,10 @@ export function dataFilePath(tablePath: string, logPath: string): string {
 
 /** SQL for the rows of a snapshot (see module comment). Throws DELTA_MISSING_DATA_FILE. */
 export function snapshotScanSql(snapshot: Snapshot, options: ScanOptions = {}): string {
-  return filesScanSql(
-    snapshot.tablePath,
-    snapshot.schema,
-    snapshot.partitionColumns,
-    snapshot.files,
-    options,
-  );
+  return filesScanSql(snapshot.tablePath, snapshot.schema, snapshot.partitionColumns, snapshot.files, {
+    readSchema: snapshotReadSchema(snapshot),
+    ...options,
+  });
 }
 
 /**
@@ -78,7 +119,37 @@ export function snapshotScanSql(snapshot: Snapshot, options: ScanOptions = {}): 
  * files: an empty relation with the table's columns). Throws DELTA_MISSING_DATA_FILE.
  */
 export function snapshotFilesScanSql(snapshot: Snapshot, files: readonly (AddAction | ScanFile)[]): string {
-  return filesScanSql(snapshot.tablePath, snapshot.schema, snapshot.partitionColumns, files);
+  return filesScanSql(snapshot.tablePath, snapshot.schema, snapshot.partitionColumns, files, {
+    readSchema: snapshotReadSchema(snapshot),
+  });
+}
+
+/**
+ * Which rows of a file to keep: all (undefined), all but those of `set` (`drop`), or only those
+ * of `set` (`keep`).
+ */
+type RowSelection = { readonly mode: 'drop' | 'keep'; readonly set: RowIndexSet };
+
+function rowSelection(tablePath: string, file: AddAction | ScanFile): RowSelection | undefined {
+  const descriptor = deletionVectorOf(file);
+  const dv =
+    descriptor && Number(descriptor.cardinality) !== 0
+      ? loadDeletionVector(tablePath, descriptor, file.path)
+      : undefined;
+  const only = 'onlyRows' in file ? file.onlyRows : undefined;
+  if (only) return { mode: 'keep', set: dv ? only.minus(dv) : only };
+  return dv ? { mode: 'drop', set: dv } : undefined;
+}
+
+/** `schema = MAP {id: {name, type, default_value}}` of read_parquet: the `id`-mode columns by field id. */
+function fieldIdSchemaSql(columns: readonly ReadColumn[]): string {
+  const entries = columns
+    .filter((c) => c.fieldId !== undefined && c.fileType !== undefined)
+    .map(
+      (c) =>
+        `${c.fieldId}: {name: ${sqlString(c.physical)}, type: ${sqlString(c.fileType as string)}, default_value: NULL}`,
+    );
+  return `MAP {${entries.join(', ')}}`;
 }
 
 /** SQL for the rows of an explicit set of add actions (e.g. the files one commit added). */
@@ -91,17 +162,14 @@ export function filesScanSql(
 ): string {
   const dataColumns = options.dataColumns ?? [];
   const fileColumns = options.fileColumns ?? [];
+  const read = options.readSchema ?? plainReadSchema(schema);
   const partSet = new Set(partitionColumns);
-  const dataFields = schema.fields.filter((f) => !partSet.has(f.name));
-  const partFields = schema.fields.filter((f) => partSet.has(f.name));
+  const dataFields = read.columns.filter((c) => !partSet.has(c.name));
+  const partFields = read.columns.filter((c) => partSet.has(c.name));
 
-  const emptyCols = [
-    ...dataFields.map((f) => ({ name: f.name, type: deltaTypeToDuckDB(f.type) })),
-    ...dataColumns,
-  ];
   if (adds.length === 0) {
     const cols = [
-      ...schema.fields.map((f) => `CAST(NULL AS ${deltaTypeToDuckDB(f.type)}) AS ${sqlIdent(f.name)}`),
+      ...read.columns.map((c) => `CAST(NULL AS ${deltaTypeToDuckDB(c.type)}) AS ${sqlIdent(c.name)}`),
       ...[...dataColumns, ...fileColumns].map((c) => `CAST(NULL AS ${c.type}) AS ${sqlIdent(c.name)}`),
     ];
     return `SELECT ${cols.join(', ')} WHERE false`;
@@ -120,25 +188,63 @@ export function filesScanSql(
     }
   }
 
+  const emptyCols = [
+    ...dataFields.flatMap((c) => (c.fileType === undefined ? [] : [{ name: c.physical, type: c.fileType }])),
+    ...dataColumns,
+  ];
   const emptyBranch =
     emptyCols.length > 0
       ? `SELECT ${emptyCols.map((c) => `CAST(NULL AS ${c.type}) AS ${sqlIdent(c.name)}`).join(', ')} WHERE false`
       : undefined;
   const needJoin = partFields.length > 0 || fileColumns.length > 0;
-  // Each distinct file is read once; a file listed twice (e.g. added then removed, in a change
-  // feed) yields its rows once per VALUES entry through the join.
-  const distinct = [...new Set(files)];
-  const read = `SELECT * FROM read_parquet([${distinct.map(sqlString).join(', ')}]${needJoin ? `, filename=${sqlString(FILE_COL)}` : ''}, union_by_name=true, hive_partitioning=false)`;
-  const source = emptyBranch ? `(${emptyBranch} UNION ALL BY NAME ${read})` : `(${read})`;
+  // By field id, every file comes out with the same columns (union_by_name cannot be combined).
+  // Columns without an id (`_change_type` of change data files) cannot be read along: those
+  // files are read by physical name, which Spark writes next to the ids.
+  const byId =
+    read.mode === 'id' && dataColumns.length === 0 ? `, schema=${fieldIdSchemaSql(dataFields)}` : '';
+  const readOptions = `hive_partitioning=false${byId}`;
 
+  // Files are read in one read_parquet, which DuckDB scans in parallel. Without deletion
+  // vectors each distinct file is read once, and a file listed twice (e.g. added then removed,
+  // in a change feed) yields its rows once per VALUES entry through the join on its name. With
+  // vectors, every entry is read as its own file (a path may be listed twice), so each row has
+  // its entry's index (`file_index`) and position in the file (`file_row_number`), and a CASE on
+  // the index tests the position against that entry's vector, a BIT constant.
+  const selections = adds.map((a) => rowSelection(tablePath, a));
+  const filtered = selections.some((x) => x !== undefined);
+  // DuckDB's virtual columns, selected by name (the file_row_number option cannot be combined
+  // with a field id schema): a data column of the same name would hide them.
+  const hiding = read.columns.find((c) => VIRTUAL_COLUMNS.has(c.physical.toLowerCase()));
+  if (filtered && hiding) {
+    throw new SluiceError(
+      'DELTA_UNSUPPORTED_FEATURE',
+      `Delta table at ${tablePath} has a column named ${hiding.physical} and deletion vectors; sluice cannot tell the column from a row's position in its file — rename the column or purge the vectors (REORG TABLE … APPLY (PURGE))`,
+      { params: { feature: 'deletionVectors', table: tablePath, column: hiding.physical } },
+    );
+  }
+  const listed = filtered ? files : [...new Set(files)];
+  const readSql = filtered
+    ? `SELECT *, file_index AS ${sqlIdent(ENTRY_COL)}, ${ROW_INDEX_COLUMN} AS ${sqlIdent(ROW_COL)} FROM read_parquet([${listed.map(sqlString).join(', ')}]${byId ? '' : ', union_by_name=true'}, ${readOptions})`
+    : `SELECT * FROM read_parquet([${listed.map(sqlString).join(', ')}]${needJoin ? `, filename=${sqlString(FILE_COL)}` : ''}${byId ? '' : ', union_by_name=true'}, ${readOptions})`;
+  const source = `(${emptyBranch ? `${emptyBranch} UNION ALL BY NAME ${readSql}` : readSql})`;
+  const whens: string[] = [];
+  selections.forEach((sel, i) => {
+    if (!sel) return;
+    // A dense vector spans its whole file: with the file's row count, no clamping per row.
+    const rows = numRecordsOf(adds[i] as { stats?: string | null });
+    const b = rowSetBitmap(sel.set, sel.set.cardinality * 16 >= rows && rows > 0 ? rows : undefined);
+    const inVector = b ? inBitmapSql(`d.${sqlIdent(ROW_COL)}`, b) : 'false';
+    whens.push(`WHEN ${i} THEN ${sel.mode === 'keep' ? inVector : `NOT ${inVector}`}`);
+  });
+  const where = filtered ? ` WHERE CASE d.${sqlIdent(ENTRY_COL)} ${whens.join(' ')} ELSE true END` : '';
+  const key = filtered ? ENTRY_COL : FILE_COL;
   const select: string[] = [];
-  for (const f of schema.fields) {
-    const type = deltaTypeToDuckDB(f.type);
-    const pi = partFields.indexOf(f);
+  for (const c of read.columns) {
+    const pi = partFields.indexOf(c);
     select.push(
       pi >= 0
-        ? `p.${sqlIdent(`__sluice_p${pi}`)} AS ${sqlIdent(f.name)}`
-        : `CAST(d.${sqlIdent(f.name)} AS ${type}) AS ${sqlIdent(f.name)}`,
+        ? `p.${sqlIdent(`__sluice_p${pi}`)} AS ${sqlIdent(c.name)}`
+        : `${c.fileType === undefined ? c.project('NULL') : c.project(`d.${sqlIdent(c.physical)}`)} AS ${sqlIdent(c.name)}`,
     );
   }
   for (const c of dataColumns) select.push(`CAST(d.${sqlIdent(c.name)} AS ${c.type}) AS ${sqlIdent(c.name)}`);
@@ -146,11 +252,16 @@ export function filesScanSql(
     select.push(`p.${sqlIdent(`__sluice_x${i}`)} AS ${sqlIdent(c.name)}`);
   });
 
-  if (!needJoin) return `SELECT ${select.join(', ')} FROM ${source} AS d`;
+  if (!needJoin) return `SELECT ${select.join(', ')} FROM ${source} AS d${where}`;
 
   const rows = adds.map((a, i) => {
-    const values = [sqlString(files[i] as string)];
-    for (const f of partFields) values.push(partitionValueSql(a.partitionValues?.[f.name], f.type));
+    const values = [filtered ? `${i}::UBIGINT` : sqlString(files[i] as string)];
+    for (const c of partFields) {
+      const pv = a.partitionValues ?? {};
+      // Mapped tables key partition values by physical name in the log (logical in a snapshot).
+      const v = c.physical in pv ? pv[c.physical] : pv[c.name];
+      values.push(partitionValueSql(v, c.type));
+    }
     const extra = 'extra' in a && Array.isArray(a.extra) ? a.extra : [];
     fileColumns.forEach((c, j) => {
       values.push(`CAST(${extra[j] ?? 'NULL'} AS ${c.type})`);
@@ -158,13 +269,13 @@ export function filesScanSql(
     return `(${values.join(', ')})`;
   });
   const names = [
-    FILE_COL,
+    key,
     ...partFields.map((_, i) => `__sluice_p${i}`),
     ...fileColumns.map((_, i) => `__sluice_x${i}`),
   ];
   return (
     `SELECT ${select.join(', ')} FROM ${source} AS d ` +
     `JOIN (VALUES ${rows.join(', ')}) AS p(${names.map(sqlIdent).join(', ')}) ` +
-    `ON d.${sqlIdent(FILE_COL)} = p.${sqlIdent(FILE_COL)}`
+    `ON d.${sqlIdent(key)} = p.${sqlIdent(key)}${where}`
   );
 }

@@ -59,10 +59,38 @@ function decimalType(precision: number, scale: number): PrimitiveType {
   return `decimal(${precision},${scale})`;
 }
 
-/** Parses one type node of a schemaString JSON. Char/varchar(n) read as string, per the protocol. */
-function parseTypeNode(node: unknown, where: string): DeltaType {
+/** Types sluice reads as another type (see {@link specialTypeOf}). */
+export type SpecialType = 'void' | 'variant' | 'geospatial';
+
+const GEOSPATIAL_RE = /^(geometry|geography)(\(.*\))?$/;
+
+/**
+ * A type node sluice reads as another type: `void` (always NULL) as string, `variant` as its JSON
+ * text (string), `geometry(…)` / `geography(…)` as binary (but reads refuse them). Undefined otherwise.
+ */
+export function specialTypeOf(node: unknown): SpecialType | undefined {
+  if (node === 'void') return 'void';
+  if (node === 'variant') return 'variant';
+  if (typeof node === 'string' && GEOSPATIAL_RE.test(node)) return 'geospatial';
+  return undefined;
+}
+
+/** The type a special type is read as (see {@link specialTypeOf}). */
+const SPECIAL_READ_TYPES: Readonly<Record<SpecialType, PrimitiveType>> = {
+  void: 'string',
+  variant: 'string',
+  geospatial: 'binary',
+};
+
+/**
+ * Parses one type node of a schemaString JSON. Char/varchar(n) read as string, per the protocol;
+ * void, variant and geospatial types as the type they are read as (see {@link specialTypeOf}).
+ */
+export function parseTypeNode(node: unknown, where: string): DeltaType {
   if (typeof node === 'string') {
     if (PRIMITIVES.has(node)) return node as PrimitiveType;
+    const special = specialTypeOf(node);
+    if (special) return SPECIAL_READ_TYPES[special];
     if (node === 'decimal') return 'decimal(10,0)';
     const m = DECIMAL_RE.exec(node);
     if (m) return decimalType(Number(m[1]), Number(m[2]));

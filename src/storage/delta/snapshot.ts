@@ -10,8 +10,10 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { SluiceError } from '../../errors/index.ts';
 import type { Database } from '../../util/index.ts';
-import type { Action, AddAction, MetadataAction, ProtocolAction } from './actions.ts';
-import { assertNoDeletionVector, assertReadable } from './features.ts';
+import type { Action, AddAction, DomainMetadataAction, MetadataAction, ProtocolAction } from './actions.ts';
+import { logicalFileView } from './column-mapping.ts';
+import { deletionVectorId, deletionVectorOf } from './deletion-vectors.ts';
+import { assertReadable } from './features.ts';
 import {
   type CheckpointFiles,
   commitInfoTimestamp,
@@ -35,8 +37,16 @@ export interface Snapshot {
   readonly metadata: MetadataAction;
   readonly schema: StructType;
   readonly partitionColumns: readonly string[];
-  /** Live files, in replay order. Keyed by (decoded) path: a later add/remove of a path wins. */
+  /**
+   * Live files, in replay order. A logical file is keyed by its (decoded) path and the id of its
+   * deletion vector: a later add or remove of the same key wins. With column mapping, partition
+   * values and statistics are keyed by the columns' logical names (see {@link logFiles}).
+   */
   readonly files: readonly AddAction[];
+  /** The live files as the log writes them (physical column names with column mapping; else `files`). */
+  readonly logFiles: readonly AddAction[];
+  /** Domain metadata by domain (removed domains left out). */
+  readonly domains: ReadonlyMap<string, DomainMetadataAction>;
   /** appId → latest committed txn version. */
   readonly txns: ReadonlyMap<string, number>;
   /** Milliseconds since the epoch of the commit that produced `version`. */
@@ -148,7 +158,13 @@ export async function loadSnapshot(tablePath: string, options: LoadSnapshotOptio
   throw unreadableVersion(table, listing, target);
 }
 
-/** The snapshot at `target`, from checkpoint `start` (or the first commit) and the commits after it. */
+/**
+ * The snapshot at `target`, from checkpoint `start` (or the first commit) and the commits after it.
+ *
+ * Log compaction files (`x.y.compacted.json`) are never read instead of commits: the protocol
+ * makes them optional, and writers disagree on their content (delta-kernel-rs writes every
+ * action of the range newest first, not their reconciliation), while the commits are exact.
+ */
 async function replayFrom(
   table: string,
   start: CheckpointFiles | undefined,
@@ -250,14 +266,32 @@ function versionNotFound(table: string, version: number, why: string): SluiceErr
   });
 }
 
+/** The replay key of a logical file: its decoded path and deletion vector id. */
+function fileKey(action: { readonly path: string; readonly deletionVector?: unknown }): string {
+  const dv = deletionVectorOf(action);
+  const path = decodeAddPath(action.path);
+  return dv ? `${path}\u0000${deletionVectorId(dv)}` : path;
+}
+
 /** Mutable accumulator for replay; `finish` freezes it into a Snapshot. */
 class ReplayState {
   protocol: ProtocolAction | undefined;
   metadata: MetadataAction | undefined;
   readonly files = new Map<string, AddAction>();
   readonly txns = new Map<string, number>();
+  readonly domains = new Map<string, DomainMetadataAction>();
   /** The parsed schema of `metadata` when it is still the base snapshot's (no need to parse again). */
   #schemaOf: { metadata: MetadataAction; schema: StructType } | undefined;
+  /** The base snapshot's files when nothing changed them since (no need to map names again). */
+  #filesOf:
+    | {
+        protocol: ProtocolAction;
+        metadata: MetadataAction;
+        logFiles: readonly AddAction[];
+        files: readonly AddAction[];
+      }
+    | undefined;
+  #filesChanged = false;
 
   constructor(readonly table: string) {}
 
@@ -267,18 +301,29 @@ class ReplayState {
     state.protocol = s.protocol;
     state.metadata = s.metadata;
     state.#schemaOf = { metadata: s.metadata, schema: s.schema };
-    for (const f of s.files) state.files.set(decodeAddPath(f.path), f);
+    state.#filesOf = { protocol: s.protocol, metadata: s.metadata, logFiles: s.logFiles, files: s.files };
+    for (const f of s.logFiles) state.files.set(fileKey(f), f);
     for (const [k, v] of s.txns) state.txns.set(k, v);
+    for (const [k, v] of s.domains) state.domains.set(k, v);
     return state;
   }
 
   apply(actions: readonly Action[]): void {
     for (const a of actions) {
-      if ('add' in a) this.files.set(decodeAddPath(a.add.path), a.add);
-      else if ('remove' in a) this.files.delete(decodeAddPath(a.remove.path));
-      else if ('metaData' in a) this.metadata = a.metaData;
+      if ('add' in a) {
+        this.files.set(fileKey(a.add), a.add);
+        this.#filesChanged = true;
+      } else if ('remove' in a) {
+        this.files.delete(fileKey(a.remove));
+        this.#filesChanged = true;
+      } else if ('metaData' in a) this.metadata = a.metaData;
       else if ('protocol' in a) this.protocol = a.protocol;
       else if ('txn' in a) this.txns.set(a.txn.appId, Number(a.txn.version));
+      else if ('domainMetadata' in a) {
+        const d = a.domainMetadata;
+        if (d.removed) this.domains.delete(d.domain);
+        else this.domains.set(d.domain, d);
+      }
     }
   }
 
@@ -294,12 +339,17 @@ class ReplayState {
       );
     }
     assertReadable(protocol, metadata, table, version);
-    const files = [...this.files.values()];
-    for (const f of files) assertNoDeletionVector(f, table);
     const schema =
       this.#schemaOf?.metadata === metadata
         ? this.#schemaOf.schema
         : parseSchemaString(metadata.schemaString);
+    const reuse =
+      !this.#filesChanged && this.#filesOf?.metadata === metadata && this.#filesOf.protocol === protocol
+        ? this.#filesOf
+        : undefined;
+    const logFiles = reuse ? reuse.logFiles : Object.freeze([...this.files.values()]);
+    const logical = reuse ? undefined : logicalFileView(protocol, metadata);
+    const files = reuse ? reuse.files : logical ? Object.freeze(logFiles.map(logical)) : logFiles;
     return Object.freeze({
       tablePath: table,
       version,
@@ -307,7 +357,9 @@ class ReplayState {
       metadata,
       schema,
       partitionColumns: Object.freeze([...metadata.partitionColumns]),
-      files: Object.freeze(files),
+      files,
+      logFiles,
+      domains: this.domains,
       txns: this.txns,
       timestamp,
     });

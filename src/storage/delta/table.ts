@@ -24,6 +24,7 @@ import { writeDataFiles } from './data-files.ts';
 import { snapshotScanSql } from './scan.ts';
 import { type DeltaType, type StructField, type StructType, serializeSchema } from './schema.ts';
 import { loadSnapshot, type Snapshot } from './snapshot.ts';
+import { assertWritable } from './writer-features.ts';
 
 export { writeDataFiles } from './data-files.ts';
 
@@ -146,6 +147,7 @@ export async function appendRows(
   opts: WriteRowsOptions = {},
 ): Promise<CommitResult> {
   const snap = opts.snapshot ?? (await loadSnapshot(tablePath));
+  assertWritable(snap, []);
   const adds = await writeDataFiles(conn, tablePath, selectSql, {
     schema: snap.schema,
     partitionColumns: snap.partitionColumns,
@@ -156,6 +158,7 @@ export async function appendRows(
     adds.map((add) => ({ add })),
     {
       readVersion: snap.version,
+      snapshot: snap,
       operation: opts.operation ?? 'WRITE',
       operationParameters: opts.operationParameters ?? {
         mode: 'Append',
@@ -169,15 +172,19 @@ export async function appendRows(
   );
 }
 
-/** Remove actions (dataChange = true) for every live file of a snapshot. */
+/**
+ * Remove actions (dataChange = true) for every live file of a snapshot, as the log names them
+ * (with its deletion vector: a logical file is its path and its vector).
+ */
 export function removeAll(snap: Snapshot, deletionTimestamp = Date.now()): RemoveAction[] {
-  return snap.files.map((f) => ({
+  return snap.logFiles.map((f) => ({
     path: f.path,
     deletionTimestamp,
     dataChange: true,
     extendedFileMetadata: true,
     partitionValues: f.partitionValues,
     size: f.size,
+    ...(f.deletionVector ? { deletionVector: f.deletionVector } : {}),
   }));
 }
 
@@ -194,15 +201,11 @@ export async function overwriteRows(
   opts: WriteRowsOptions = {},
 ): Promise<CommitResult> {
   const snap = opts.snapshot ?? (await loadSnapshot(tablePath));
-  if (snap.metadata.configuration['delta.appendOnly'] === 'true' && snap.files.length > 0) {
-    throw new SluiceError(
-      'DELTA_TABLE_APPEND_ONLY',
-      `table ${tablePath} is append-only (delta.appendOnly = true)`,
-      {
-        params: { table: tablePath },
-      },
-    );
-  }
+  // Refused before any file is written (commit checks again).
+  assertWritable(
+    snap,
+    removeAll(snap).map((remove) => ({ remove })),
+  );
   const layout = { schema: snap.schema, partitionColumns: snap.partitionColumns };
   const cdf = cdfEnabled(snap.metadata);
   // With CDF the new rows are read twice (data + change files): materialize them once so a
@@ -228,6 +231,7 @@ export async function overwriteRows(
     const interval = checkpointInterval(snap);
     return await commit(tablePath, actions, {
       readVersion: snap.version,
+      snapshot: snap,
       operation: opts.operation ?? 'WRITE',
       operationParameters: opts.operationParameters ?? {
         mode: 'Overwrite',
@@ -299,6 +303,7 @@ export async function evolveSchema(
   actions.push({ metaData: { ...snap.metadata, schemaString: serializeSchema(schema) } });
   const res = await commit(tablePath, actions, {
     readVersion: snap.version,
+    snapshot: snap,
     operation: 'ADD COLUMNS',
     operationParameters: { columns: JSON.stringify(fields.slice(snap.schema.fields.length)) },
     isBlindAppend: false,

@@ -32,10 +32,8 @@ function sourcesRowCounts(): Map<string, number> {
   return out;
 }
 
-const REFUSED: Record<string, string> = {
-  'table-with-dv-small': 'deletionVectors',
-  table_with_column_mapping: 'columnMapping',
-};
+/** Refused fixtures → the feature named (none: deletion vectors and column mapping are read). */
+const REFUSED: Record<string, string> = {};
 
 function tablePathOf(name: string): string {
   return existsSync(join(FIXTURES, name, 'delta')) ? join(FIXTURES, name, 'delta') : join(FIXTURES, name);

@@ -93,27 +93,57 @@ test('an unknown protocol version → DELTA_UNSUPPORTED_PROTOCOL naming version'
   assert.equal((await loadSnapshot(table, { version: 1 })).version, 1);
 });
 
-test('unknown reader features and deletion vectors in add actions are refused', { skip }, async () => {
+test('unknown reader features are refused; a damaged deletion vector fails the read, never skips it', {
+  skip,
+}, async () => {
   const table = copyFixture('delta-0.8.0');
   const log = join(table, '_delta_log');
   writeFileSync(
     join(log, '00000000000000000002.json'),
-    `${JSON.stringify({ protocol: { minReaderVersion: 3, minWriterVersion: 7, readerFeatures: ['timestampNtz', 'v2Checkpoint'], writerFeatures: [] } })}\n`,
+    `${JSON.stringify({ protocol: { minReaderVersion: 3, minWriterVersion: 7, readerFeatures: ['timestampNtz', 'variantShredding'], writerFeatures: [] } })}\n`,
   );
   await assert.rejects(loadSnapshot(table), (e: Coded) => {
     assert.equal(e.code, 'DELTA_UNSUPPORTED_FEATURE');
-    assert.equal(e.params?.feature, 'v2Checkpoint');
+    assert.equal(e.params?.feature, 'variantShredding');
+    assert.match(e.message, /unshred/);
     return true;
   });
+  // A live file re-added with a vector whose bytes are not a bitmap.
+  const live = (await loadSnapshot(table, { version: 1 })).files[0]!;
   writeFileSync(
     join(log, '00000000000000000002.json'),
-    `${JSON.stringify({ add: { path: 'x.parquet', partitionValues: {}, size: 1, modificationTime: 1, dataChange: true, deletionVector: { storageType: 'i', pathOrInlineDv: 'x', sizeInBytes: 1, cardinality: 1 } } })}\n`,
+    `${[
+      {
+        protocol: {
+          minReaderVersion: 3,
+          minWriterVersion: 7,
+          readerFeatures: ['deletionVectors'],
+          writerFeatures: ['deletionVectors'],
+        },
+      },
+      { remove: { path: live.path, dataChange: true, deletionTimestamp: 1 } },
+      {
+        add: {
+          ...live,
+          dataChange: true,
+          deletionVector: { storageType: 'i', pathOrInlineDv: '00000', sizeInBytes: 4, cardinality: 1 },
+        },
+      },
+    ]
+      .map((a) => JSON.stringify(a))
+      .join('\n')}\n`,
   );
-  await assert.rejects(loadSnapshot(table), (e: Coded) => {
-    assert.equal(e.code, 'DELTA_UNSUPPORTED_FEATURE');
-    assert.equal(e.params?.feature, 'deletionVectors');
-    return true;
-  });
+  const snap = await loadSnapshot(table);
+  assert.equal(snap.files.length, (await loadSnapshot(table, { version: 1 })).files.length);
+  assert.throws(
+    () => snapshotScanSql(snap),
+    (e: Coded) => {
+      assert.equal(e.code, 'DELTA_CORRUPT_DELETION_VECTOR');
+      assert.equal(e.params?.table, table);
+      assert.match(e.message, /magic number/);
+      return true;
+    },
+  );
 });
 
 test('a corrupt checkpoint falls back to the commits it summarises; without them → DELTA_CORRUPT_CHECKPOINT; a stale or missing _last_checkpoint is harmless', {
