@@ -195,45 +195,8 @@ export async function commit(
     opts.txn === undefined
       ? undefined
       : { appId: opts.txn.appId, version: opts.txn.version, lastUpdated: Date.now() };
-  // Belt and braces for idempotent writers: a txn version the table already holds is never
-  // committed twice, even when the caller's own check raced with another writer.
-  const held = txn && opts.snapshot?.txns.get(txn.appId);
-  if (txn && held !== undefined && held >= txn.version) {
-    throw new SluiceError(
-      'DELTA_CONCURRENT_MODIFICATION',
-      `transaction ${txn.appId} version ${txn.version} was already committed to ${tablePath} (the table holds version ${held} of it)`,
-      {
-        params: {
-          table: tablePath,
-          readVersion: opts.readVersion,
-          conflict: 'txn',
-          appId: txn.appId,
-          txnVersion: held,
-        },
-      },
-    );
-  }
-  // The table's writer features, before and after this commit: every one must be honoured.
-  const base: WriteTarget | undefined =
-    opts.snapshot ??
-    (opts.readVersion >= 0
-      ? await loadSnapshot(tablePath, { version: opts.readVersion, ...(opts.db ? { db: opts.db } : {}) })
-      : undefined);
-  const newProtocol = actions.find((a): a is { protocol: ProtocolAction } => 'protocol' in a)?.protocol;
-  const newMetadata = actions.find((a): a is { metaData: MetadataAction } => 'metaData' in a)?.metaData;
-  if (base) assertWritable({ ...base, tablePath }, actions, writeVerb(opts.operation));
-  const after =
-    newProtocol || newMetadata
-      ? base || (newProtocol && newMetadata)
-        ? {
-            tablePath,
-            protocol: newProtocol ?? (base as WriteTarget).protocol,
-            metadata: newMetadata ?? (base as WriteTarget).metadata,
-          }
-        : undefined
-      : base;
-  if (after && after !== base) assertWritable(after, actions, writeVerb(opts.operation));
-  const withInCommitTimestamps = after !== undefined && inCommitTimestampsEnabled(after);
+  assertTxnNotHeld(tablePath, txn, opts);
+  const withInCommitTimestamps = await checkWriterFeatures(tablePath, actions, opts);
   // In-commit timestamps increase strictly from commit to commit.
   let previousTimestamp =
     withInCommitTimestamps && opts.readVersion >= 0
@@ -271,30 +234,7 @@ export async function commit(
     const lines: Action[] = [{ commitInfo: info }, ...body, ...(txn !== undefined ? [{ txn }] : [])];
     const text = `${lines.map((a) => JSON.stringify(a)).join('\n')}\n`;
     if (await putIfAbsent(commitFilePath(tablePath, version), text, { durable: opts.durable ?? true })) {
-      const interval = checkpointIntervalOf(actions, opts);
-      let checkpointError: SluiceError | undefined;
-      const base = { ...(opts.snapshot ? { base: opts.snapshot } : {}), ...(opts.db ? { db: opts.db } : {}) };
-      if (interval > 0 && version > 0 && version % interval === 0 && opts.deferCheckpoint) {
-        opts.deferCheckpoint(async () => {
-          await writeCheckpoint(tablePath, version, undefined, base);
-        });
-      } else if (interval > 0 && version > 0 && version % interval === 0) {
-        try {
-          await writeCheckpoint(tablePath, version, undefined, base);
-        } catch (e) {
-          checkpointError =
-            e instanceof SluiceError
-              ? e
-              : new SluiceError(
-                  'IO_ERROR',
-                  `checkpoint ${version} of ${tablePath} failed: ${(e as Error).message}`,
-                  {
-                    params: { table: tablePath, version },
-                    cause: e,
-                  },
-                );
-        }
-      }
+      const checkpointError = await checkpointAfter(tablePath, version, actions, opts);
       return { version, attempts: attempt, actions: lines, ...(checkpointError ? { checkpointError } : {}) };
     }
     if (opts.readVersion < 0) {
@@ -310,23 +250,7 @@ export async function commit(
       removes,
       changesMetadata,
     });
-    if (conflict !== undefined) {
-      throw new SluiceError(
-        'DELTA_CONCURRENT_MODIFICATION',
-        conflict.kind === 'txn'
-          ? `transaction ${String(conflict.detail.appId)} version ${String(conflict.detail.txnVersion)} was already committed to ${tablePath} (version ${version})`
-          : `a concurrent commit (version ${version}) of ${tablePath} conflicts with this ${opts.operation}: ${conflict.kind} changed`,
-        {
-          params: {
-            table: tablePath,
-            version,
-            readVersion: opts.readVersion,
-            conflict: conflict.kind,
-            ...conflict.detail,
-          },
-        },
-      );
-    }
+    if (conflict !== undefined) throw conflictError(tablePath, version, opts, conflict);
     if (attempt >= maxRetries) {
       throw new SluiceError(
         'DELTA_COMMIT_RETRIES_EXHAUSTED',
@@ -336,6 +260,113 @@ export async function commit(
     }
     version++;
   }
+}
+
+/** Belt and braces for idempotent writers: a txn version the table already holds is never committed twice, even when the caller's own check raced with another writer. */
+function assertTxnNotHeld(tablePath: string, txn: TxnAction | undefined, opts: CommitOptions): void {
+  const held = txn && opts.snapshot?.txns.get(txn.appId);
+  if (!txn || held === undefined || held < txn.version) return;
+  throw new SluiceError(
+    'DELTA_CONCURRENT_MODIFICATION',
+    `transaction ${txn.appId} version ${txn.version} was already committed to ${tablePath} (the table holds version ${held} of it)`,
+    {
+      params: {
+        table: tablePath,
+        readVersion: opts.readVersion,
+        conflict: 'txn',
+        appId: txn.appId,
+        txnVersion: held,
+      },
+    },
+  );
+}
+
+/**
+ * The table's writer features, before and after this commit: every one must be honoured (else
+ * the refusal `assertWritable` throws). Returns whether the commit carries in-commit timestamps.
+ */
+async function checkWriterFeatures(
+  tablePath: string,
+  actions: readonly Action[],
+  opts: CommitOptions,
+): Promise<boolean> {
+  const base: WriteTarget | undefined =
+    opts.snapshot ??
+    (opts.readVersion >= 0
+      ? await loadSnapshot(tablePath, { version: opts.readVersion, ...(opts.db ? { db: opts.db } : {}) })
+      : undefined);
+  const newProtocol = actions.find((a): a is { protocol: ProtocolAction } => 'protocol' in a)?.protocol;
+  const newMetadata = actions.find((a): a is { metaData: MetadataAction } => 'metaData' in a)?.metaData;
+  if (base) assertWritable({ ...base, tablePath }, actions, writeVerb(opts.operation));
+  const after =
+    newProtocol || newMetadata
+      ? base || (newProtocol && newMetadata)
+        ? {
+            tablePath,
+            protocol: newProtocol ?? (base as WriteTarget).protocol,
+            metadata: newMetadata ?? (base as WriteTarget).metadata,
+          }
+        : undefined
+      : base;
+  if (after && after !== base) assertWritable(after, actions, writeVerb(opts.operation));
+  return after !== undefined && inCommitTimestampsEnabled(after);
+}
+
+/**
+ * The checkpoint a committed version calls for (every `delta.checkpointInterval` versions):
+ * deferred to the caller when it asks, else written now; a failure is returned, not thrown (the
+ * commit stands).
+ */
+async function checkpointAfter(
+  tablePath: string,
+  version: number,
+  actions: readonly Action[],
+  opts: CommitOptions,
+): Promise<SluiceError | undefined> {
+  const interval = checkpointIntervalOf(actions, opts);
+  if (!(interval > 0 && version > 0 && version % interval === 0)) return undefined;
+  const base = { ...(opts.snapshot ? { base: opts.snapshot } : {}), ...(opts.db ? { db: opts.db } : {}) };
+  if (opts.deferCheckpoint) {
+    opts.deferCheckpoint(async () => {
+      await writeCheckpoint(tablePath, version, undefined, base);
+    });
+    return undefined;
+  }
+  try {
+    await writeCheckpoint(tablePath, version, undefined, base);
+    return undefined;
+  } catch (e) {
+    return e instanceof SluiceError
+      ? e
+      : new SluiceError('IO_ERROR', `checkpoint ${version} of ${tablePath} failed: ${(e as Error).message}`, {
+          params: { table: tablePath, version },
+          cause: e,
+        });
+  }
+}
+
+/** DELTA_CONCURRENT_MODIFICATION for the winner's conflict with this commit. */
+function conflictError(
+  tablePath: string,
+  version: number,
+  opts: CommitOptions,
+  conflict: NonNullable<ReturnType<typeof findConflict>>,
+): SluiceError {
+  return new SluiceError(
+    'DELTA_CONCURRENT_MODIFICATION',
+    conflict.kind === 'txn'
+      ? `transaction ${String(conflict.detail.appId)} version ${String(conflict.detail.txnVersion)} was already committed to ${tablePath} (version ${version})`
+      : `a concurrent commit (version ${version}) of ${tablePath} conflicts with this ${opts.operation}: ${conflict.kind} changed`,
+    {
+      params: {
+        table: tablePath,
+        version,
+        readVersion: opts.readVersion,
+        conflict: conflict.kind,
+        ...conflict.detail,
+      },
+    },
+  );
 }
 
 /** How messages name a commit's operation ("cannot <verb> Delta table …"). */
