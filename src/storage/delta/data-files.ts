@@ -105,46 +105,13 @@ export async function writeParquetFiles(
 ): Promise<WrittenFile[]> {
   const fields = opts.schema.fields;
   const extra = opts.extraColumns ?? [];
-  const byLower = new Map(fields.map((f) => [f.name.toLowerCase(), f]));
   let selected: string[];
   try {
     selected = opts.columns ? [...opts.columns] : await describeSelect(conn, selectSql);
   } catch (e) {
     throw schemaMismatch(tablePath, e, 'the rows to write cannot be analyzed for table');
   }
-  const sourceOf = new Map<string, string>(); // schema name → selected name
-  for (const name of selected) {
-    if (extra.includes(name)) continue;
-    const f = byLower.get(name.toLowerCase());
-    if (f === undefined) {
-      throw new SluiceError(
-        'DELTA_SCHEMA_MISMATCH',
-        `column '${name}' is not in the schema of table ${tablePath}`,
-        {
-          params: { table: tablePath, column: name },
-        },
-      );
-    }
-    sourceOf.set(f.name, name);
-  }
-  const items: string[] = [];
-  for (const f of fields) {
-    const src = sourceOf.get(f.name);
-    const duckType = deltaTypeToDuckDB(f.type);
-    if (src === undefined && f.nullable === false) {
-      throw new SluiceError(
-        'DELTA_SCHEMA_MISMATCH',
-        `NOT NULL column '${f.name}' of table ${tablePath} is missing`,
-        {
-          params: { table: tablePath, column: f.name },
-        },
-      );
-    }
-    items.push(
-      `CAST(${src === undefined ? 'NULL' : `__s.${sqlIdent(src)}`} AS ${duckType}) AS ${sqlIdent(f.name)}`,
-    );
-  }
-  for (const x of extra) items.push(`__s.${sqlIdent(x)}`);
+  const items = castItems(tablePath, fields, selected, extra);
   const partFields = opts.partitionColumns.map((p) => {
     const f = fields.find((x) => x.name === p);
     if (f === undefined) {
@@ -183,74 +150,137 @@ export async function writeParquetFiles(
         pvCols.length > 0 ? ` GROUP BY ${pvCols.join(', ')}` : ''
       }`,
     );
-    // NOT NULL columns must hold no nulls (partition columns are checked through their values).
-    for (const g of groups) {
-      dataFields.forEach((f, i) => {
-        if (f.nullable === false && nullCountOf(g, i) > 0) {
-          throw new SluiceError(
-            'DELTA_SCHEMA_MISMATCH',
-            `NOT NULL column '${f.name}' of ${tablePath} got nulls`,
-            {
-              params: { table: tablePath, column: f.name },
-            },
-          );
-        }
-      });
-      partFields.forEach((f, i) => {
-        if (f.nullable === false && (g[`__pv${i}`] ?? null) === null) {
-          throw new SluiceError(
-            'DELTA_SCHEMA_MISMATCH',
-            `NOT NULL column '${f.name}' of ${tablePath} got nulls`,
-            {
-              params: { table: tablePath, column: f.name },
-            },
-          );
-        }
-      });
-    }
+    for (const g of groups) assertNoNulls(tablePath, g, dataFields, partFields);
     const cols = [...dataFields.map((f) => sqlIdent(f.name)), ...extra.map(sqlIdent)].join(', ');
     const out: WrittenFile[] = [];
     for (const g of groups) {
-      const numRecords = Number(g.__n);
-      if (numRecords === 0) continue;
-      const values: Record<string, string | null> = {};
-      partFields.forEach((f, i) => {
-        const v = g[`__pv${i}`];
-        values[f.name] = v === null || v === undefined ? null : String(v);
-      });
-      const partDir = partFields.length > 0 ? encodePartitionPath(opts.partitionColumns, values) : '';
-      const relDir = [opts.dir ?? '', partDir].filter((s) => s !== '').join('/');
-      const name = `${opts.filePrefix ?? 'part'}-00000-${randomUUID()}.c000.zstd.parquet`;
-      const rel = relDir === '' ? name : `${relDir}/${name}`;
-      const abs = join(tablePath, rel);
-      await ensureDir(join(tablePath, relDir));
-      const where = partFields.map((_, i) => {
-        const v = values[partFields[i].name];
-        return `"__pv${i}" IS NOT DISTINCT FROM ${v === null ? 'NULL' : sqlString(v)}`;
-      });
-      const part = tempPathFor(abs);
-      try {
-        await conn.run(
-          `COPY (SELECT ${cols} FROM ${tmp}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}) TO ${sqlString(part)} (FORMAT parquet, COMPRESSION zstd)`,
-        );
-        await publishFile(part, abs);
-      } finally {
-        await rm(part, { force: true });
-      }
-      const st = await stat(abs);
-      out.push({
-        path: encodeAddPath(rel),
-        partitionValues: values,
-        size: st.size,
-        modificationTime: Math.floor(st.mtimeMs),
-        numRecords,
-        stats: statsJsonFromRow(statCols, g),
-      });
+      if (Number(g.__n) === 0) continue;
+      out.push(
+        await writePartitionFile(conn, tablePath, { tmp, cols, group: g, partFields, statCols }, opts),
+      );
     }
     return out;
   } finally {
     await conn.run(`DROP TABLE IF EXISTS ${tmp}`).catch(() => {});
   }
+}
+
+/** A column of the table's schema. */
+type TableField = StructType['fields'][number];
+
+/**
+ * The select items that write `selected` columns as the table's schema: matched by name
+ * (case-insensitively), cast to the schema's types, missing nullable columns as NULL, `extra`
+ * columns as they are.
+ */
+function castItems(
+  tablePath: string,
+  fields: readonly TableField[],
+  selected: readonly string[],
+  extra: readonly string[],
+): string[] {
+  const byLower = new Map(fields.map((f) => [f.name.toLowerCase(), f]));
+  const sourceOf = new Map<string, string>(); // schema name → selected name
+  for (const name of selected) {
+    if (extra.includes(name)) continue;
+    const f = byLower.get(name.toLowerCase());
+    if (f === undefined) {
+      throw new SluiceError(
+        'DELTA_SCHEMA_MISMATCH',
+        `column '${name}' is not in the schema of table ${tablePath}`,
+        {
+          params: { table: tablePath, column: name },
+        },
+      );
+    }
+    sourceOf.set(f.name, name);
+  }
+  const items: string[] = [];
+  for (const f of fields) {
+    const src = sourceOf.get(f.name);
+    if (src === undefined && f.nullable === false) {
+      throw new SluiceError(
+        'DELTA_SCHEMA_MISMATCH',
+        `NOT NULL column '${f.name}' of table ${tablePath} is missing`,
+        {
+          params: { table: tablePath, column: f.name },
+        },
+      );
+    }
+    items.push(
+      `CAST(${src === undefined ? 'NULL' : `__s.${sqlIdent(src)}`} AS ${deltaTypeToDuckDB(f.type)}) AS ${sqlIdent(f.name)}`,
+    );
+  }
+  for (const x of extra) items.push(`__s.${sqlIdent(x)}`);
+  return items;
+}
+
+/** NOT NULL columns hold no nulls in a partition's statistics row (partition columns through their values). */
+function assertNoNulls(
+  tablePath: string,
+  g: Record<string, unknown>,
+  dataFields: readonly TableField[],
+  partFields: readonly TableField[],
+): void {
+  const nulls =
+    dataFields.find((f, i) => f.nullable === false && nullCountOf(g, i) > 0) ??
+    partFields.find((f, i) => f.nullable === false && (g[`__pv${i}`] ?? null) === null);
+  if (nulls === undefined) return;
+  throw new SluiceError(
+    'DELTA_SCHEMA_MISMATCH',
+    `NOT NULL column '${nulls.name}' of ${tablePath} got nulls`,
+    {
+      params: { table: tablePath, column: nulls.name },
+    },
+  );
+}
+
+/** Writes one partition's rows of the temp table as one Parquet file (published durably) and describes it. */
+async function writePartitionFile(
+  conn: DuckDBConnection,
+  tablePath: string,
+  p: {
+    readonly tmp: string;
+    readonly cols: string;
+    readonly group: Record<string, unknown>;
+    readonly partFields: readonly TableField[];
+    readonly statCols: readonly StatColumn[];
+  },
+  opts: WriteFilesOptions,
+): Promise<WrittenFile> {
+  const values: Record<string, string | null> = {};
+  p.partFields.forEach((f, i) => {
+    const v = p.group[`__pv${i}`];
+    values[f.name] = v === null || v === undefined ? null : String(v);
+  });
+  const partDir = p.partFields.length > 0 ? encodePartitionPath(opts.partitionColumns, values) : '';
+  const relDir = [opts.dir ?? '', partDir].filter((s) => s !== '').join('/');
+  const name = `${opts.filePrefix ?? 'part'}-00000-${randomUUID()}.c000.zstd.parquet`;
+  const rel = relDir === '' ? name : `${relDir}/${name}`;
+  const abs = join(tablePath, rel);
+  await ensureDir(join(tablePath, relDir));
+  const where = p.partFields.map((f, i) => {
+    const v = values[f.name];
+    return `"__pv${i}" IS NOT DISTINCT FROM ${v === null || v === undefined ? 'NULL' : sqlString(v)}`;
+  });
+  const part = tempPathFor(abs);
+  try {
+    await conn.run(
+      `COPY (SELECT ${p.cols} FROM ${p.tmp}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}) TO ${sqlString(part)} (FORMAT parquet, COMPRESSION zstd)`,
+    );
+    await publishFile(part, abs);
+  } finally {
+    await rm(part, { force: true });
+  }
+  const st = await stat(abs);
+  return {
+    path: encodeAddPath(rel),
+    partitionValues: values,
+    size: st.size,
+    modificationTime: Math.floor(st.mtimeMs),
+    numRecords: Number(p.group.__n),
+    stats: statsJsonFromRow(p.statCols, p.group),
+  };
 }
 
 /**
