@@ -1,6 +1,7 @@
-import { SluiceError, type SourceLocation } from '../errors/index.ts';
+import { SluiceError } from '../errors/index.ts';
 import { type AutoCdc, autoCdcComputedColumns, type ColumnSelection } from '../model/index.ts';
 import type { PlacedText } from './compile.ts';
+import { TokenCursor } from './token-cursor.ts';
 import { isSymbol, isWord, type Token } from './tokenizer.ts';
 
 /**
@@ -39,38 +40,19 @@ function clauseStart(tokens: readonly Token[], i: number): boolean {
   );
 }
 
-export class AutoCdcClauseParser {
-  private pos: number;
-
+export class AutoCdcClauseParser extends TokenCursor {
   /**
    * `tokens[from]` is the `FROM` keyword; `target` names the dataset errors are reported for;
    * `at` is where the statement starts (for errors about the statement as a whole).
    */
   constructor(
-    private readonly tokens: readonly Token[],
-    private readonly src: PlacedText,
+    tokens: readonly Token[],
+    src: PlacedText,
     from: number,
     private readonly target: string,
     private readonly at: Token,
   ) {
-    this.pos = from;
-  }
-
-  private peek(k = 0): Token | undefined {
-    return this.tokens[this.pos + k];
-  }
-
-  private loc(t: Token | undefined): SourceLocation {
-    return this.src.locate(t ? t.start : this.src.text.length)!;
-  }
-
-  private fail(message: string, t: Token | undefined = this.peek()): never {
-    const near = t ? t.text.slice(0, 40) : '<end of statement>';
-    throw new SluiceError('SQL_SYNTAX_ERROR', `${message} (near '${near}')`, {
-      params: { near, detail: message },
-      location: this.loc(t),
-      dataset: this.target,
-    });
+    super(tokens, src, from, target);
   }
 
   private unsupported(construct: string, why: string, t: Token): never {
@@ -86,37 +68,6 @@ export class AutoCdcClauseParser {
       location: this.loc(t),
       dataset: this.target,
     });
-  }
-
-  private acceptWord(...words: string[]): Token | undefined {
-    const t = this.peek();
-    if (t && words.some((w) => isWord(t, w))) {
-      this.pos++;
-      return t;
-    }
-    return undefined;
-  }
-
-  private expectWord(word: string, what = word): Token {
-    return this.acceptWord(word) ?? this.fail(`expected ${what}`);
-  }
-
-  private acceptSymbol(sym: string): Token | undefined {
-    if (isSymbol(this.peek(), sym)) return this.tokens[this.pos++];
-    return undefined;
-  }
-
-  private expectSymbol(sym: string): Token {
-    return this.acceptSymbol(sym) ?? this.fail(`expected '${sym}'`);
-  }
-
-  private identifier(what: string): string {
-    const t = this.peek();
-    if (t && (t.kind === 'word' || t.kind === 'backtick' || t.kind === 'dstring')) {
-      this.pos++;
-      return t.value;
-    }
-    return this.fail(`expected ${what}`);
   }
 
   /** `(a, b)` or, without parentheses, `a, b`. */

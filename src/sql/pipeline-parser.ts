@@ -12,6 +12,7 @@ import { AutoCdcClauseParser } from './auto-cdc-clauses.ts';
 import type { PlacedText } from './compile.ts';
 import { splitIdentifier } from './prepass-calls.ts';
 import { parseSparkType } from './spark-ddl.ts';
+import { TokenCursor } from './token-cursor.ts';
 import { isSymbol, isWord, type Token } from './tokenizer.ts';
 
 /**
@@ -46,64 +47,13 @@ export type Parsed =
       readonly cdc?: AutoCdc;
     };
 
-export class StatementParser {
-  private pos = 0;
-
+export class StatementParser extends TokenCursor {
   constructor(
-    private readonly tokens: readonly Token[],
-    private readonly src: PlacedText,
+    tokens: readonly Token[],
+    src: PlacedText,
     private readonly schema: string | undefined,
-  ) {}
-
-  private peek(k = 0): Token | undefined {
-    return this.tokens[this.pos + k];
-  }
-
-  private loc(t: Token | undefined): SourceLocation {
-    return this.src.locate(t ? t.start : this.src.text.length)!;
-  }
-
-  fail(message: string, t: Token | undefined = this.peek()): never {
-    const near = t ? t.text.slice(0, 40) : '<end of statement>';
-    throw new SluiceError('SQL_SYNTAX_ERROR', `${message} (near '${near}')`, {
-      params: { near, detail: message },
-      location: this.loc(t),
-    });
-  }
-
-  private acceptWord(...words: string[]): Token | undefined {
-    const t = this.peek();
-    if (t && words.some((w) => isWord(t, w))) {
-      this.pos++;
-      return t;
-    }
-    return undefined;
-  }
-
-  private expectWord(word: string, what = word): Token {
-    return this.acceptWord(word) ?? this.fail(`expected ${what}`);
-  }
-
-  private acceptSymbol(sym: string): Token | undefined {
-    const t = this.peek();
-    if (isSymbol(t, sym)) {
-      this.pos++;
-      return t;
-    }
-    return undefined;
-  }
-
-  private expectSymbol(sym: string): Token {
-    return this.acceptSymbol(sym) ?? this.fail(`expected '${sym}'`);
-  }
-
-  private identifier(what: string): string {
-    const t = this.peek();
-    if (t && (t.kind === 'word' || t.kind === 'backtick' || t.kind === 'dstring')) {
-      this.pos++;
-      return t.value;
-    }
-    return this.fail(`expected ${what}`);
+  ) {
+    super(tokens, src);
   }
 
   private qualifiedName(what: string): string[] {
