@@ -146,6 +146,19 @@ function binderFailure(detail: string): DuckDBFailure | undefined {
       params: { column: qualified[2], relation: qualified[1], suggestions: [] },
     };
   }
+  const extract = /^Cannot extract field '([^']+)' from expression "([^"]+)" because it is not a struct/.exec(
+    firstLine,
+  );
+  if (extract) {
+    const [, field, base] = extract;
+    // Spark reads `arr.f` of an array of structs as the array of each element's f; DuckDB
+    // (and so sluice) does not: say how to write it.
+    return {
+      code: 'DATATYPE_MISMATCH',
+      message: `field '${field}' cannot be read from '${base}': it is not a struct (if it is an array of structs, write transform(${base}, x -> x.${field}) for the array of their '${field}')`,
+      params: { column: base, field },
+    };
+  }
   if (/^(No function matches|Cannot compare values of type|Cannot mix values of type)/.test(firstLine)) {
     return { code: 'DATATYPE_MISMATCH', message: firstLine, params: {} };
   }

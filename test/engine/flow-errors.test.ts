@@ -73,6 +73,15 @@ test('DuckDB errors outside a pipeline get the code of their kind', async () => 
   assert.equal(await code("SELECT regexp_matches('a', 'a*+')"), 'UNSUPPORTED_REGEX');
   assert.equal(await code('SELECT x FROM (SELECT 1 AS y)'), 'UNRESOLVED_COLUMN');
   assert.equal(await code('SELECT lower(1)'), 'DATATYPE_MISMATCH');
+  assert.equal(await code("SELECT w.main FROM (SELECT [{'main': 1}] AS w)"), 'DATATYPE_MISMATCH');
+  try {
+    await conn.run("SELECT w.main FROM (SELECT [{'main': 1}] AS w)");
+  } catch (e) {
+    assert.match(
+      toSluiceError(e).message,
+      /field 'main' cannot be read from 'w'.*transform\(w, x -> x\.main\)/,
+    );
+  }
   assert.equal(await code('SELEC 1'), 'QUERY_FAILED');
   assert.equal(await code('SELECT * FROM no_such_table'), 'TABLE_OR_VIEW_NOT_FOUND');
   assert.equal(await code("SELECT * FROM read_csv('/proc/self/status')"), 'none');
