@@ -33,6 +33,12 @@ test("window(ts, duration[, slide, start]): Spark's tumbling buckets, start offs
   assert.deepEqual(await windows("window_time(window(ts, '1 minute'))", ['2021-01-01 00:00:10+00']), [
     '2021-01-01 00:00:59.999999+00',
   ]);
+  // A TIMESTAMP_NTZ event time would get TIMESTAMP_NTZ bounds in Spark: refused, never a TIMESTAMP column.
+  const q = await session.sql.compileQuery("SELECT window(ts, '1 minute') AS w FROM t");
+  await assert.rejects(
+    runBound(q.sql, ["SELECT TIMESTAMP '2021-01-01 00:00:10' AS ts"]),
+    /\[UNSUPPORTED_SPARK_FUNCTION\] window\(\) of a TIMESTAMP_NTZ column/,
+  );
 });
 
 test("sliding windows expand each row into every window containing it (Spark's documented example, start offsets, NULL times dropped)", async () => {

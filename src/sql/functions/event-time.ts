@@ -14,6 +14,7 @@ import { SluiceError } from '../../errors/index.ts';
 import { type AstNode, constantText, isNode, type Json, NO_LOCATION, nodes, str } from '../ast.ts';
 import { intervalStringValue } from '../spark-intervals.ts';
 import { and, cast, col, fn, int, isNotNull, isNull, le, nul, op, or, text, when } from './builders.ts';
+import { fail, typeIs } from './expr.ts';
 import { arity, type FunctionCall, type FunctionRule, TZ } from './rules.ts';
 
 /** The name of the struct-building call every translated window is (see {@link isWindowStruct}). */
@@ -68,7 +69,19 @@ function windowRule(c: FunctionCall): AstNode {
       { params: { argument: 'start time' } },
     );
   }
-  const ts = c.args[0]!;
+  // Spark keeps a TIMESTAMP_NTZ event time's window bounds TIMESTAMP_NTZ; sluice's are instants
+  // (TIMESTAMP): a different column type, so an NTZ column is refused when the query runs.
+  const ts = when(
+    [
+      [
+        typeIs(c.args[0]!, ['TIMESTAMP']),
+        fail(
+          'window() of a TIMESTAMP_NTZ column is not supported (its bounds would be TIMESTAMP_NTZ in Spark)',
+        ),
+      ],
+    ],
+    c.args[0]!,
+  );
   const u = fn('epoch_us', cast(ts, TZ));
   // last start = u − ((u − start) mod slide), with a floor modulo.
   const rem = op('%', op('+', op('%', op('-', u, us(start)), us(slide)), us(slide)), us(slide));
