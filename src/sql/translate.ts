@@ -20,7 +20,7 @@ import {
 } from './functions/index.ts';
 import { expandGenerators } from './generators.ts';
 import { alignGroupExpressions } from './group-alignment.ts';
-import { WATERMARK_ARGUMENT } from './prepass-clauses.ts';
+import { WATERMARK_ARGUMENT } from './prepass-watermark.ts';
 import {
   generatorTable,
   isGeneratorTable,
