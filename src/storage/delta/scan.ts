@@ -12,20 +12,22 @@
  *   JOIN (VALUES ('<file>', <typed partition literal>, …), …) p("__sluice_file", "__sluice_p0", …)
  *     ON d."__sluice_file" = p."__sluice_file"
  *
- * and when a file has a deletion vector:
+ * and when some files have a deletion vector, the files without one stay in one read_parquet and
+ * each file with one is read by its own, filtered by its vector:
  *
- *   … FROM (… SELECT *, file_index AS "__sluice_entry", file_row_number AS "__sluice_row"
- *              FROM read_parquet([one path per entry], …)) d
+ *   … FROM (… (SELECT *, file_index AS "__sluice_entry" FROM read_parquet([files without], …))
+ *              UNION ALL BY NAME
+ *              (SELECT *, 2::UBIGINT AS "__sluice_entry" FROM read_parquet(['<file>'], …)
+ *               WHERE NOT <file_row_number in the file's vector>) …) d
  *   JOIN (VALUES (0, …), (1, …), …) p("__sluice_entry", …) ON d."__sluice_entry" = p."__sluice_entry"
- *   WHERE CASE d."__sluice_entry" WHEN 1 THEN NOT <__sluice_row in entry 1's vector> … ELSE true END
  *
  * The typed empty branch makes a column that no data file has yet (schema evolution) come out
  * NULL instead of failing to bind. `hive_partitioning=false` keeps DuckDB from guessing partition
  * columns from directory names: partition values come from the log only. A vector is a BIT
  * constant spanning its lowest to highest row (deletion-vectors.ts): one bit test per row, in
- * DuckDB. All files stay in one `read_parquet`, which DuckDB scans in parallel (a `read_parquet`
- * per file would scan them one after the other, and a vector joined as a column would be copied
- * into every row). Columns are read under their physical names (column mapping `name`) or field
+ * DuckDB, with no per-row choice of vector (a CASE over the files costs a test per file per row;
+ * a vector joined as a column would be copied into every row). DuckDB scans the row groups of a
+ * read_parquet in parallel. Columns are read under their physical names (column mapping `name`) or field
  * ids (`id`), and projected to their logical names and types by read-columns.ts.
  *
  * Assumption: the DuckDB session time zone is UTC (timestamps without time zone stored by old
@@ -54,8 +56,6 @@ import { numRecordsOf } from './stats.ts';
 const FILE_COL = '__sluice_file';
 /** A row's entry in the list of files scanned (`file_index`), with deletion vectors. */
 const ENTRY_COL = '__sluice_entry';
-/** A row's position in its file (`file_row_number`), with deletion vectors. */
-const ROW_COL = '__sluice_row';
 /** DuckDB's virtual columns of read_parquet that scans with deletion vectors use. */
 const VIRTUAL_COLUMNS: ReadonlySet<string> = new Set([ROW_INDEX_COLUMN, 'file_index']);
 
@@ -204,12 +204,6 @@ export function filesScanSql(
     read.mode === 'id' && dataColumns.length === 0 ? `, schema=${fieldIdSchemaSql(dataFields)}` : '';
   const readOptions = `hive_partitioning=false${byId}`;
 
-  // Files are read in one read_parquet, which DuckDB scans in parallel. Without deletion
-  // vectors each distinct file is read once, and a file listed twice (e.g. added then removed,
-  // in a change feed) yields its rows once per VALUES entry through the join on its name. With
-  // vectors, every entry is read as its own file (a path may be listed twice), so each row has
-  // its entry's index (`file_index`) and position in the file (`file_row_number`), and a CASE on
-  // the index tests the position against that entry's vector, a BIT constant.
   const selections = adds.map((a) => rowSelection(tablePath, a));
   const filtered = selections.some((x) => x !== undefined);
   // DuckDB's virtual columns, selected by name (the file_row_number option cannot be combined
@@ -222,22 +216,11 @@ export function filesScanSql(
       { params: { feature: 'deletionVectors', table: tablePath, column: hiding.physical } },
     );
   }
-  const listed = filtered ? files : [...new Set(files)];
-  const readSql = filtered
-    ? `SELECT *, file_index AS ${sqlIdent(ENTRY_COL)}, ${ROW_INDEX_COLUMN} AS ${sqlIdent(ROW_COL)} FROM read_parquet([${listed.map(sqlString).join(', ')}]${byId ? '' : ', union_by_name=true'}, ${readOptions})`
-    : `SELECT * FROM read_parquet([${listed.map(sqlString).join(', ')}]${needJoin ? `, filename=${sqlString(FILE_COL)}` : ''}${byId ? '' : ', union_by_name=true'}, ${readOptions})`;
+  const reads: FileRead = { files, adds, byId, readOptions, needJoin };
+  const plan = filtered ? vectorReadPlan(reads, selections) : undefined;
+  const readSql = plan?.sql ?? plainReadSql(reads);
   const source = `(${emptyBranch ? `${emptyBranch} UNION ALL BY NAME ${readSql}` : readSql})`;
-  const whens: string[] = [];
-  selections.forEach((sel, i) => {
-    if (!sel) return;
-    // A dense vector spans its whole file: with the file's row count, no clamping per row.
-    const rows = numRecordsOf(adds[i] as { stats?: string | null });
-    const b = rowSetBitmap(sel.set, sel.set.cardinality * 16 >= rows && rows > 0 ? rows : undefined);
-    const inVector = b ? inBitmapSql(`d.${sqlIdent(ROW_COL)}`, b) : 'false';
-    whens.push(`WHEN ${i} THEN ${sel.mode === 'keep' ? inVector : `NOT ${inVector}`}`);
-  });
-  const where = filtered ? ` WHERE CASE d.${sqlIdent(ENTRY_COL)} ${whens.join(' ')} ELSE true END` : '';
-  const key = filtered ? ENTRY_COL : FILE_COL;
+  const key = plan ? ENTRY_COL : FILE_COL;
   const select: string[] = [];
   for (const c of read.columns) {
     const pi = partFields.indexOf(c);
@@ -252,10 +235,10 @@ export function filesScanSql(
     select.push(`p.${sqlIdent(`__sluice_x${i}`)} AS ${sqlIdent(c.name)}`);
   });
 
-  if (!needJoin) return `SELECT ${select.join(', ')} FROM ${source} AS d${where}`;
+  if (!needJoin) return `SELECT ${select.join(', ')} FROM ${source} AS d`;
 
   const rows = adds.map((a, i) => {
-    const values = [filtered ? `${i}::UBIGINT` : sqlString(files[i] as string)];
+    const values = [plan ? `${plan.entryOf[i]}::UBIGINT` : sqlString(files[i] as string)];
     for (const c of partFields) {
       const pv = a.partitionValues ?? {};
       // Mapped tables key partition values by physical name in the log (logical in a snapshot).
@@ -276,6 +259,84 @@ export function filesScanSql(
   return (
     `SELECT ${select.join(', ')} FROM ${source} AS d ` +
     `JOIN (VALUES ${rows.join(', ')}) AS p(${names.map(sqlIdent).join(', ')}) ` +
-    `ON d.${sqlIdent(key)} = p.${sqlIdent(key)}${where}`
+    `ON d.${sqlIdent(key)} = p.${sqlIdent(key)}`
   );
+}
+
+/** How a scan's files are read: their local paths, their actions, and read_parquet's options. */
+interface FileRead {
+  readonly files: readonly string[];
+  readonly adds: readonly (AddAction | ScanFile)[];
+  /** `, schema=…` (field ids) or empty. */
+  readonly byId: string;
+  readonly readOptions: string;
+  /** Whether rows are joined to per-file values (partition values, file columns). */
+  readonly needJoin: boolean;
+}
+
+/**
+ * Files without deletion vectors: one read_parquet (DuckDB scans its files in parallel). Each
+ * distinct file is read once; a file listed twice (e.g. added then removed, in a change feed)
+ * yields its rows once per VALUES entry through the join on its name.
+ */
+function plainReadSql(r: FileRead): string {
+  const listed = [...new Set(r.files)];
+  return `SELECT * FROM read_parquet([${listed.map(sqlString).join(', ')}]${r.needJoin ? `, filename=${sqlString(FILE_COL)}` : ''}${r.byId ? '' : ', union_by_name=true'}, ${r.readOptions})`;
+}
+
+/**
+ * At most this many files with a vector are read each by its own read_parquet, filtered by one
+ * bit test per row; beyond, they share one read_parquet and a CASE on the file picks the vector
+ * (a test per file per row, so cheap only for a few files, but one plan node for any number).
+ */
+const FILES_READ_ALONE = 64;
+
+/**
+ * Files some of which have a row selection (a deletion vector, or the rows a change feed keeps),
+ * read as a UNION ALL BY NAME of: the files without one, in one read_parquet whose `file_index`
+ * is their entry number; then each file with one in its own read_parquet, filtered on
+ * `file_row_number` against its vector (a BIT constant), its entry number a constant — or, past
+ * {@link FILES_READ_ALONE}, all of those in one read_parquet with a CASE on `file_index`. Entry
+ * numbers (`entryOf`, per add) are what the VALUES of per-file columns are keyed by: the files
+ * without a selection come first, so their `file_index` is their entry number. Every entry is
+ * read as its own file (a path listed twice is read twice, each with its own selection).
+ */
+function vectorReadPlan(
+  r: FileRead,
+  selections: readonly (RowSelection | undefined)[],
+): { readonly sql: string; readonly entryOf: readonly number[] } {
+  const plainIdx = selections.flatMap((s, i) => (s ? [] : [i]));
+  const vectorIdx = selections.flatMap((s, i) => (s ? [i] : []));
+  const entryOf: number[] = new Array(r.adds.length);
+  for (const [i, a] of [...plainIdx, ...vectorIdx].entries()) entryOf[a] = i;
+  const rp = (files: readonly number[]) =>
+    `read_parquet([${files.map((i) => sqlString(r.files[i] as string)).join(', ')}]${r.byId || files.length === 1 ? '' : ', union_by_name=true'}, ${r.readOptions})`;
+  const predicate = (i: number) =>
+    selectionSql(r.adds[i] as AddAction | ScanFile, selections[i] as RowSelection);
+  const branches: string[] = [];
+  if (plainIdx.length > 0)
+    branches.push(`SELECT *, file_index AS ${sqlIdent(ENTRY_COL)} FROM ${rp(plainIdx)}`);
+  if (vectorIdx.length <= FILES_READ_ALONE) {
+    for (const i of vectorIdx) {
+      branches.push(
+        `SELECT *, ${entryOf[i]}::UBIGINT AS ${sqlIdent(ENTRY_COL)} FROM ${rp([i])} WHERE ${predicate(i)}`,
+      );
+    }
+  } else {
+    const first = plainIdx.length;
+    const whens = vectorIdx.map((i, j) => `WHEN ${j} THEN ${predicate(i)}`).join(' ');
+    branches.push(
+      `SELECT *, file_index + ${first} AS ${sqlIdent(ENTRY_COL)} FROM ${rp(vectorIdx)} WHERE CASE file_index ${whens} END`,
+    );
+  }
+  return { sql: branches.map((b) => `(${b})`).join(' UNION ALL BY NAME '), entryOf };
+}
+
+/** TRUE for the rows of a file that its selection keeps (a test of `file_row_number`). */
+function selectionSql(add: AddAction | ScanFile, sel: RowSelection): string {
+  // A dense vector spans its whole file: with the file's row count, no clamping per row.
+  const rows = numRecordsOf(add as { stats?: string | null });
+  const b = rowSetBitmap(sel.set, sel.set.cardinality * 16 >= rows && rows > 0 ? rows : undefined);
+  const inVector = b ? inBitmapSql(ROW_INDEX_COLUMN, b) : 'false';
+  return sel.mode === 'keep' ? inVector : `NOT ${inVector}`;
 }
