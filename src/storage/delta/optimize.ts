@@ -18,12 +18,14 @@
  * ones — the same rows either way — plus at most unreferenced files that vacuum removes.
  * Removed files stay on disk for readers of older versions until vacuum's retention has passed.
  */
+
 import { SluiceError, toSluiceError } from '../../errors/index.ts';
 import { type Database, type DuckDBConnection, withConnection, withDatabase } from '../../util/index.ts';
 import { remove } from '../object-store.ts';
 import type { Action, AddAction, ProtocolAction } from './actions.ts';
 import { commit } from './commit.ts';
 import { writeParquetFiles } from './data-files.ts';
+import { deletionVectorOf } from './deletion-vectors.ts';
 import { dataFilePath, snapshotFilesScanSql } from './scan.ts';
 import { loadSnapshot, type Snapshot } from './snapshot.ts';
 import { numRecordsOf } from './stats.ts';
@@ -67,6 +69,9 @@ const REWRITABLE_WRITER_FEATURES: ReadonlySet<string> = new Set([
   'checkConstraints',
   'generatedColumns',
   'vacuumProtocolCheck',
+  // A rewrite reads the live rows only and its removes carry the files' vectors; vacuum keeps
+  // every vector a kept version references.
+  'deletionVectors',
 ]);
 
 /**
@@ -186,7 +191,10 @@ async function rewriteBins(
         })),
       );
       replaced.push(...bin);
-      const before = bin.every((f) => f.stats) ? bin.reduce((n, f) => n + numRecordsOf(f), 0) : undefined;
+      // Live rows: the statistics count every row of a file, its deletion vector the deleted ones.
+      const before = bin.every((f) => f.stats)
+        ? bin.reduce((n, f) => n + numRecordsOf(f) - Number(deletionVectorOf(f)?.cardinality ?? 0), 0)
+        : undefined;
       const after = written.reduce((n, w) => n + w.numRecords, 0);
       if (before !== undefined && before !== after) {
         throw new SluiceError(

@@ -25,10 +25,11 @@
  */
 import type { Dirent } from 'node:fs';
 import { readdir, rmdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, sep } from 'node:path';
 import type { Database } from '../../util/index.ts';
 import { remove, TEMP_PREFIX } from '../object-store.ts';
 import { CHANGE_DATA_DIR } from './cdf-write.ts';
+import { deletionVectorOf, deletionVectorPath } from './deletion-vectors.ts';
 import { commitPath, listLog } from './log-files.ts';
 import { assertMaintainable } from './optimize.ts';
 import { decodeAddPath } from './partitions.ts';
@@ -88,8 +89,20 @@ export async function vacuum(tablePath: string, opts: VacuumOptions = {}): Promi
   const keepAfter = cutoff - Math.min(retention, WRITE_SLACK_MS);
   const tempCutoff = now - Math.min(retention, WRITE_SLACK_MS);
   const oldest = await oldestReaderVersion(tablePath, snap.version, cutoff);
-  const live = new Set(snap.files.map((f) => decodeAddPath(f.path)));
-  if (oldest < snap.version) for (const f of (await load(oldest)).files) live.add(decodeAddPath(f.path));
+  const live = new Set<string>();
+  const keep = (files: Snapshot['files']) => {
+    for (const f of files) {
+      live.add(decodeAddPath(f.path));
+      const dv = deletionVectorOf(f);
+      // A vector in a file of its own under the table is as live as its data file.
+      if (dv && dv.storageType !== 'i') {
+        const rel = relative(tablePath, deletionVectorPath(tablePath, dv)).split(sep).join('/');
+        if (!rel.startsWith('..') && !isAbsolute(rel)) live.add(rel);
+      }
+    }
+  };
+  keep(snap.files);
+  if (oldest < snap.version) keep((await load(oldest)).files);
 
   const files: string[] = [];
   let bytes = 0;
