@@ -198,7 +198,7 @@ const inputsDefined: GraphCheck = {
         if (!external && ctx.index.brokenNames.has(baseName(input.name))) continue;
         const hint = external ? undefined : didYouMean(baseName(input.name), ctx.index.datasets.keys());
         const what = external
-          ? `'${input.name}', a table outside the pipeline: sluice has no catalog and reads only the pipeline's own datasets and files — read its data with read_files('…') or delta.\`path\`, or define it in the pipeline`
+          ? `'${input.name}', a table outside the pipeline: sluice has no catalog and reads only the pipeline's own datasets and files — bind the name to a local Delta table or files under external_tables in the spec, read its data with read_files('…') or delta.\`path\`, or define it in the pipeline`
           : `'${input.name}', which is not defined in the pipeline${hint ? `; did you mean '${hint}'?` : ''}`;
         out.push(
           error(

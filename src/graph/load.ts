@@ -202,7 +202,12 @@ export async function loadPipelineDefinitions(spec: PipelineSpec, sql: SqlCompil
   }
   for (const st of settings) configuration[st.key] = st.value;
   return {
-    definitions: { datasets, flows, settings },
+    definitions: {
+      datasets,
+      flows,
+      settings,
+      ...(spec.externalTables.length > 0 ? { externalTables: spec.externalTables } : {}),
+    },
     configuration: Object.freeze(configuration),
     files,
     errors,

@@ -5,6 +5,7 @@ import type { SqlCompiler } from '../sql/index.ts';
 import type { Database } from '../util/index.ts';
 import { type CheckContext, ERROR_CHECKS, isView, WARNING_CHECKS } from './checks.ts';
 import { buildExecutionPlan } from './execution-plan.ts';
+import { bindExternalTables } from './external-tables.ts';
 import { loadPipelineDefinitions } from './load.ts';
 import { findCycles, topologicalOrder } from './plan.ts';
 import {
@@ -186,7 +187,8 @@ export async function validateDefinitions(
   options: { readonly sql: SqlCompiler; readonly loadErrors?: readonly SluiceError[] },
 ): Promise<GraphValidation> {
   const loadErrors = options.loadErrors ?? [];
-  const index = buildIndex(definitions.datasets, definitions.flows, loadErrors);
+  const bound = bindExternalTables(definitions);
+  const index = buildIndex(bound.datasets, bound.flows, loadErrors);
   const resolutions = resolveFlows(index);
 
   const ctx: CheckContext = {
@@ -194,7 +196,7 @@ export async function validateDefinitions(
     sql: options.sql,
     resolutions,
     allDatasets: definitions.datasets,
-    allFlows: definitions.flows,
+    allFlows: bound.flows,
   };
   const errors: SluiceError[] = [...loadErrors];
   for (const check of ERROR_CHECKS) errors.push(...(await check.run(ctx)));

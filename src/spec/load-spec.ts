@@ -4,6 +4,7 @@ import picomatch from 'picomatch';
 import { type Document, isMap, isScalar, LineCounter, parseDocument } from 'yaml';
 import type * as z from 'zod/mini';
 import { SluiceError, type SourceLocation } from '../errors/index.ts';
+import type { ExternalTable } from '../model/index.ts';
 import { bundlePipelineFields, choosePipeline } from './bundle/bundle-pipeline.ts';
 import {
   BUNDLE_FILE_NAMES,
@@ -74,6 +75,8 @@ export interface PipelineSpec {
   readonly continuous: boolean;
   readonly notifications: readonly NotificationSpec[];
   readonly tags: Readonly<Record<string, string>>;
+  /** Tables outside the pipeline bound to local data (`external_tables`); names have a qualifier. */
+  readonly externalTables: readonly ExternalTable[];
   /** SMTP settings from the spec (environment SLUICE_SMTP_* fills what is missing; see engine/notifications-email.ts). */
   readonly smtp?: SmtpSpec;
   /** Present when the spec is a bundle's pipeline (`databricks.yml`). */
@@ -270,6 +273,9 @@ export async function loadSpec(dirOrFile?: string, options: LoadSpecOptions = {}
     checkGlobPattern(lib.glob.include, locate(doc, lines, file, ['libraries', i, 'glob', 'include']));
   }
   const schema = raw.schema ?? raw.database;
+  const externalTables = Object.entries(raw.external_tables ?? {}).map(([name, v]) =>
+    externalTable(name, v, locate(doc, lines, file, ['external_tables'], name)),
+  );
   return Object.freeze({
     name: raw.name,
     root,
@@ -292,6 +298,7 @@ export async function loadSpec(dirOrFile?: string, options: LoadSpecOptions = {}
       ),
     ),
     tags: Object.freeze({ ...(raw.tags ?? {}) }),
+    externalTables: Object.freeze(externalTables),
     ...(raw.smtp !== undefined ? { smtp: Object.freeze({ ...raw.smtp }) } : {}),
     warnings: Object.freeze([]),
   });
@@ -344,6 +351,7 @@ export function bundlePipelineSpec(bundle: LoadedBundle, key: string | undefined
     continuous: p.continuous,
     notifications: Object.freeze(p.notifications.map((n) => Object.freeze({ ...n }))),
     tags: Object.freeze(p.tags),
+    externalTables: Object.freeze([]),
     bundle: Object.freeze({
       bundle: bundle.name,
       target: bundle.target,
@@ -394,5 +402,32 @@ function specError(
   return new SluiceError('PIPELINE_SPEC_INVALID', message, {
     params: { field, issues: issues.map((i) => ({ field: fieldPath(i.path), message: i.message })) },
     location: locate(doc, lines, file, issue.path),
+  });
+}
+
+/**
+ * One `external_tables` entry: `name: path` (a Delta table) or `name: {path, format, options}`.
+ * Throws PIPELINE_SPEC_INVALID for an unqualified name (it would hide a pipeline dataset).
+ */
+function externalTable(
+  name: string,
+  value: string | { path: string; format?: ExternalTable['format']; options?: Record<string, string> },
+  location: SourceLocation,
+): ExternalTable {
+  const parts = name.split('.');
+  if (parts.length < 2 || parts.some((p) => p.trim() === '')) {
+    throw new SluiceError(
+      'PIPELINE_SPEC_INVALID',
+      `external table '${name}' must be qualified (schema.table or catalog.schema.table): an unqualified name would hide the pipeline's own datasets`,
+      { params: { field: 'external_tables', name }, location },
+    );
+  }
+  const v = typeof value === 'string' ? { path: value } : value;
+  return Object.freeze({
+    name,
+    path: v.path,
+    format: v.format ?? 'delta',
+    options: Object.freeze({ ...(v.options ?? {}) }),
+    location,
   });
 }

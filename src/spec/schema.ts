@@ -52,6 +52,23 @@ export const rawSpecSchema = z.strictObject({
     ),
   ),
   tags: z.optional(stringMap),
+  /**
+   * sluice's stand-in for a catalog: a table outside the pipeline (`catalog.schema.table`, as
+   * the SQL names it) bound to local data — a Delta table folder, or files of a format.
+   */
+  external_tables: z.optional(
+    z.record(
+      nonEmpty(),
+      z.union([
+        nonEmpty(),
+        z.strictObject({
+          path: nonEmpty(),
+          format: z.optional(z.enum(['delta', 'json', 'csv', 'parquet', 'text'])),
+          options: z.optional(stringMap),
+        }),
+      ]),
+    ),
+  ),
   /** `sluice lint` settings: a severity per rule id (rule ids are checked by the lint config loader). */
   lint: z.optional(
     z.strictObject({
