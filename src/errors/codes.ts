@@ -249,6 +249,11 @@ export const ERROR_CODES = {
   },
   INVALID_SCHEMA_DDL: { domain: 'user', summary: 'A read_files schema option is not valid Spark DDL.' },
   // file sources: formats, schema evolution (issue 13)
+  READ_FILES_FORMAT_UNKNOWN: {
+    domain: 'user',
+    summary:
+      'read_files without format => over files whose format cannot be told (none yet, several formats, unknown extensions).',
+  },
   UNSUPPORTED_FILE_FORMAT: {
     domain: 'user',
     summary: 'A file source names a format sluice does not read (XML, Avro, ORC, binaryFile).',

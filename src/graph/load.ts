@@ -7,6 +7,7 @@ import type { Dataset, Flow, PipelineDefinitions } from '../model/index.ts';
 import { findPythonDefinitions, PythonParser } from '../python/index.ts';
 import type { PipelineSpec } from '../spec/index.ts';
 import type { SqlCompiler } from '../sql/index.ts';
+import { fileFormatDetector } from './file-formats.ts';
 import { sqlNotebookAsScript } from './notebooks.ts';
 
 export interface LoadedPipeline {
@@ -142,10 +143,17 @@ export async function loadPipelineDefinitions(spec: PipelineSpec, sql: SqlCompil
   const configuration: Record<string, string> = { ...spec.configuration };
   const schema = spec.schema !== undefined ? { schema: spec.schema } : {};
   const parseSql = (file: string, conf: Readonly<Record<string, string>>): Promise<FileResult> =>
-    sql.parsePipelineSql(texts.get(file)!, { file, configuration: { ...conf }, ...schema }).then(
-      (r) => ({ ...r.definitions, errors: r.errors }),
-      (e: unknown) => ({ datasets: [], flows: [], settings: [], errors: [located(e, file)] }),
-    );
+    sql
+      .parsePipelineSql(texts.get(file)!, {
+        file,
+        configuration: { ...conf },
+        ...schema,
+        detectFormat: fileFormatDetector(spec.root),
+      })
+      .then(
+        (r) => ({ ...r.definitions, errors: r.errors }),
+        (e: unknown) => ({ datasets: [], flows: [], settings: [], errors: [located(e, file)] }),
+      );
   const tsFiles = files.filter((f) => f.endsWith('.ts'));
   const imports = importTsPipelineFiles(
     tsFiles.map((f) => join(spec.root, f)),

@@ -9,6 +9,7 @@ import { statefulPlanOf } from './streaming-aggregate.ts';
 import { identityMap, type OffsetMap, substituteConfiguration, unsafeValueError } from './substitute.ts';
 import { LineIndex, tokenize } from './tokenizer.ts';
 import { AstTranslator, outputColumnsOf, type TableReference } from './translate.ts';
+import type { FileFormatDetector } from './types.ts';
 
 /**
  * Where a piece of SQL text sits in its file: `locate(offset)` gives the file position of a
@@ -131,7 +132,11 @@ function toSql(codec: SqlCodec, node: AstNode): Promise<string> {
  * Compiles an already-substituted query body placed in its file (see `compileQuery`).
  * Used by the SQL file parser, which substitutes whole statements itself.
  */
-export async function compilePlacedQuery(codec: SqlCodec, src: PlacedText): Promise<CompiledQuery> {
+export async function compilePlacedQuery(
+  codec: SqlCodec,
+  src: PlacedText,
+  detectFormat?: FileFormatDetector,
+): Promise<CompiledQuery> {
   const parsed = await parseSpark(codec, src);
   if (parsed.statements.length !== 1) {
     const location = src.locate(0);
@@ -144,7 +149,7 @@ export async function compilePlacedQuery(codec: SqlCodec, src: PlacedText): Prom
       },
     );
   }
-  const translator = new AstTranslator('inputs', parsed.locate);
+  const translator = new AstTranslator('inputs', parsed.locate, undefined, detectFormat);
   const root = translator.translateQuery(parsed.statements[0]!);
   expandSlidingWindows(root);
   const outputColumns = outputColumnsOf(root);

@@ -1,6 +1,7 @@
 import { SluiceError, type SourceLocation } from '../errors/index.ts';
 import type { FileInputFormat, QueryInput } from '../model/index.ts';
 import { type AstNode, constantText, isNode, type Json, nodes, str } from './ast.ts';
+import type { FileFormatDetector } from './types.ts';
 
 /**
  * The file sources of a query, recognized on DuckDB's AST:
@@ -60,7 +61,12 @@ function formatOfPath(path: string): string | undefined {
 }
 
 /** `read_files(path, option => value, …)`; `format` may be left out when the path's extension names it. */
-export function readFilesInput(fn: AstNode, streaming: boolean, at: NodeLocator): QueryInput {
+export function readFilesInput(
+  fn: AstNode,
+  streaming: boolean,
+  at: NodeLocator,
+  detectFormat?: FileFormatDetector,
+): QueryInput {
   const args = nodes(fn, 'children');
   const fail = (message: string, node: AstNode): never => {
     throw syntaxError(message, node, at, 'read_files');
@@ -78,14 +84,19 @@ export function readFilesInput(fn: AstNode, streaming: boolean, at: NodeLocator)
     options[key] = value!;
   }
   const formatKey = Object.keys(options).find((k) => k.toLowerCase() === 'format');
-  const written = formatKey !== undefined ? options[formatKey] : formatOfPath(path);
+  const detected = formatKey !== undefined || formatOfPath(path) ? undefined : detectFormat?.(path);
+  const written =
+    formatKey !== undefined
+      ? options[formatKey]
+      : (formatOfPath(path) ?? (detected && 'format' in detected ? detected.format : undefined));
   if (formatKey !== undefined) delete options[formatKey];
   if (written === undefined) {
     const location = at(fn);
+    const why = detected && 'reason' in detected ? detected.reason : 'cannot infer it from the path';
     throw new SluiceError(
-      'SQL_SYNTAX_ERROR',
-      `read_files('${path}') needs format => 'json' | 'csv' | 'parquet' | 'text' (cannot infer it from the path)`,
-      { params: { near: 'read_files', format: null }, ...(location ? { location } : {}) },
+      'READ_FILES_FORMAT_UNKNOWN',
+      `read_files('${path}') needs format => 'json' | 'csv' | 'parquet' | 'text': ${why}`,
+      { params: { path, reason: why }, ...(location ? { location } : {}) },
     );
   }
   const format = checkedFormat('read_files', written, fn, at);

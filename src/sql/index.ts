@@ -27,7 +27,7 @@ import {
 } from './group-aggregate.ts';
 import { parseSqlFile } from './parse-file.ts';
 import type { TableReference } from './translate.ts';
-import type { SqlParseOptions, SqlParseResult } from './types.ts';
+import type { FileFormatDetector, SqlParseOptions, SqlParseResult } from './types.ts';
 
 export type { StandaloneSql, StandaloneStatement } from './compile.ts';
 export { javaDatePattern } from './date-patterns.ts';
@@ -37,7 +37,7 @@ export { type DdlColumn, parseSparkColumns, parseSparkType } from './spark-ddl.t
 export { substituteValues } from './substitute.ts';
 export { type Token, tokenize } from './tokenizer.ts';
 export type { TableReference } from './translate.ts';
-export type { SqlParseOptions, SqlParseResult } from './types.ts';
+export type { FileFormatDetector, SqlParseOptions, SqlParseResult } from './types.ts';
 export { CLOCK_FUNCTIONS, mayCallVolatile, VOLATILE_FUNCTIONS } from './volatility.ts';
 
 /** The file position of character `offset` of a compiled query's source text (when it has a location). */
@@ -93,12 +93,14 @@ export class SqlCompiler {
     options?: {
       readonly location?: SourceLocation;
       readonly configuration?: Readonly<Record<string, string>>;
+      readonly detectFormat?: FileFormatDetector;
     },
   ): Promise<CompiledQuery> {
     try {
       return compilePlacedQuery(
         this.#codec,
         substitutePlaced(sparkSql, options?.configuration, options?.location),
+        options?.detectFormat,
       );
     } catch (e) {
       return Promise.reject(e);

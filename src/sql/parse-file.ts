@@ -5,7 +5,7 @@ import type { SqlCodec } from './duckdb-codec.ts';
 import { type Parsed, StatementParser } from './pipeline-parser.ts';
 import { substituteConfiguration, unsafeValueError } from './substitute.ts';
 import { isSymbol, isWord, LineIndex, type Token, tokenize } from './tokenizer.ts';
-import type { SqlParseOptions, SqlParseResult } from './types.ts';
+import type { FileFormatDetector, SqlParseOptions, SqlParseResult } from './types.ts';
 
 /**
  * One Lakeflow SQL file → definitions and errors: splits statements, runs the statement parser
@@ -68,6 +68,7 @@ interface FileParseState {
   schema: string | undefined;
   readonly settings: { key: string; value: string; location: SourceLocation }[];
   readonly pending: Pending[];
+  readonly detectFormat: FileFormatDetector | undefined;
 }
 
 /**
@@ -150,7 +151,7 @@ async function compileFlow(
   make: (q: CompiledQuery) => Flow,
 ): Promise<Flow | undefined> {
   try {
-    return make(await compilePlacedQuery(state.codec, query));
+    return make(await compilePlacedQuery(state.codec, query, state.detectFormat));
   } catch (e) {
     state.errors.push(withDataset(e, dataset));
     return undefined;
@@ -250,6 +251,7 @@ export async function parseSqlFile(
   const tokens = tokenize(text);
   const statements = splitStatements(text, tokens, errors, locate);
   const state: FileParseState = {
+    detectFormat: options.detectFormat,
     codec,
     text,
     tokens,

@@ -31,6 +31,7 @@ import {
   translateSubscript,
   translateSyntaxFunction,
 } from './syntax-functions.ts';
+import type { FileFormatDetector } from './types.ts';
 
 /** A table named by a standalone query (`sluice query`), left in place. */
 export interface TableReference {
@@ -57,6 +58,8 @@ export class AstTranslator {
     private readonly locate: (byteOffset: number | undefined) => SourceLocation | undefined,
     /** `tables` mode: a replacement relation name for a table (e.g. a temp view), or undefined to keep it. */
     private readonly rename?: (table: TableReference) => string | undefined,
+    /** `inputs` mode: the format of a `read_files` path written without one. */
+    private readonly detectFormat?: FileFormatDetector,
   ) {}
 
   /** A call of `input_file_name()` (or another file function) met by the walk. */
@@ -276,7 +279,9 @@ export class AstTranslator {
       });
     }
     if (arg.class === 'FUNCTION' && str(arg, 'function_name').toLowerCase() === 'read_files') {
-      return this.fileSource(node, arg, () => withMark(readFilesInput(arg, true, (n) => this.locateNode(n))));
+      return this.fileSource(node, arg, () =>
+        withMark(readFilesInput(arg, true, (n) => this.locateNode(n), this.detectFormat)),
+      );
     }
     if (arg.class === 'FUNCTION' && str(arg, 'function_name').toLowerCase() === 'cloud_files') {
       return this.fileSource(node, arg, () => withMark(cloudFilesInput(arg, (n) => this.locateNode(n))));
@@ -315,7 +320,9 @@ export class AstTranslator {
   }
 
   private readFiles(node: AstNode, fn: AstNode, streaming: boolean): AstNode {
-    return this.fileSource(node, fn, () => readFilesInput(fn, streaming, (n) => this.locateNode(n)));
+    return this.fileSource(node, fn, () =>
+      readFilesInput(fn, streaming, (n) => this.locateNode(n), this.detectFormat),
+    );
   }
 
   /** A file source relation (`read_files`, `cloud_files`): an input in pipeline definitions only. */

@@ -8,7 +8,17 @@ export interface SqlParseOptions {
   readonly configuration: Readonly<Record<string, string>>;
   /** Default schema (spec `schema`/`database`); `USE SCHEMA` changes it for later statements. */
   readonly schema?: string;
+  /** Infers the format of `read_files(path)` written without one (see {@link FileFormatDetector}). */
+  readonly detectFormat?: FileFormatDetector;
 }
+
+/**
+ * The file format of the data at a `read_files` path written without `format =>`, as Databricks
+ * detects it, from the files there: `{ format }` (json, csv, parquet, text, …) or `{ reason }`
+ * saying why it cannot tell (no files, several formats). Supplied by the caller that knows where
+ * paths resolve (the SQL front end reads no files).
+ */
+export type FileFormatDetector = (path: string) => { readonly format: string } | { readonly reason: string };
 
 export interface SqlParseResult {
   readonly definitions: PipelineDefinitions;
