@@ -237,20 +237,12 @@ export function filesScanSql(
 
   if (!needJoin) return `SELECT ${select.join(', ')} FROM ${source} AS d`;
 
-  const rows = adds.map((a, i) => {
-    const values = [plan ? `${plan.entryOf[i]}::UBIGINT` : sqlString(files[i] as string)];
-    for (const c of partFields) {
-      const pv = a.partitionValues ?? {};
-      // Mapped tables key partition values by physical name in the log (logical in a snapshot).
-      const v = c.physical in pv ? pv[c.physical] : pv[c.name];
-      values.push(partitionValueSql(v, c.type));
-    }
-    const extra = 'extra' in a && Array.isArray(a.extra) ? a.extra : [];
-    fileColumns.forEach((c, j) => {
-      values.push(`CAST(${extra[j] ?? 'NULL'} AS ${c.type})`);
-    });
-    return `(${values.join(', ')})`;
-  });
+  const rows = perFileValues(
+    adds,
+    (i) => (plan ? `${plan.entryOf[i]}::UBIGINT` : sqlString(files[i] as string)),
+    partFields,
+    fileColumns,
+  );
   const names = [
     key,
     ...partFields.map((_, i) => `__sluice_p${i}`),
@@ -339,4 +331,27 @@ function selectionSql(add: AddAction | ScanFile, sel: RowSelection): string {
   const b = rowSetBitmap(sel.set, sel.set.cardinality * 16 >= rows && rows > 0 ? rows : undefined);
   const inVector = b ? inBitmapSql(ROW_INDEX_COLUMN, b) : 'false';
   return sel.mode === 'keep' ? inVector : `NOT ${inVector}`;
+}
+
+/** One VALUES row per scanned entry: its join key, its typed partition values, its per-file columns. */
+function perFileValues(
+  adds: readonly (AddAction | ScanFile)[],
+  keyOf: (i: number) => string,
+  partFields: readonly ReadColumn[],
+  fileColumns: readonly { name: string; type: string }[],
+): string[] {
+  return adds.map((a, i) => {
+    const values = [keyOf(i)];
+    for (const c of partFields) {
+      const pv = a.partitionValues ?? {};
+      // Mapped tables key partition values by physical name in the log (logical in a snapshot).
+      const v = c.physical in pv ? pv[c.physical] : pv[c.name];
+      values.push(partitionValueSql(v, c.type));
+    }
+    const extra = 'extra' in a && Array.isArray(a.extra) ? a.extra : [];
+    fileColumns.forEach((c, j) => {
+      values.push(`CAST(${extra[j] ?? 'NULL'} AS ${c.type})`);
+    });
+    return `(${values.join(', ')})`;
+  });
 }
