@@ -329,11 +329,6 @@ export const ERROR_CODES = {
     summary:
       'Two different change events for one key have the same SEQUENCE BY value, so which one wins is undefined.',
   },
-  AUTO_CDC_OUT_OF_ORDER: {
-    domain: 'user',
-    summary:
-      'An SCD type 2 change event arrived after a newer event of its key was applied in an earlier batch; sluice refuses it rather than write a history that may be wrong.',
-  },
   // end change data capture (issue 14)
   // stateful streaming (issue 16)
   WATERMARK_DELAY_INVALID: {

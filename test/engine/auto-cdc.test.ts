@@ -84,8 +84,16 @@ function scd1(events: readonly Ev[], ignoreNulls: boolean): Row[] {
   return [...rows.values()].sort((a, b) => Number(a.id) - Number(b.id));
 }
 
-/** Oracle, SCD type 2: versions [start, end) opened when a tracked column changes, closed by deletes. */
-function scd2(events: readonly Ev[], tracked: readonly ('name' | 'amount' | 'seq')[]): Row[] {
+/**
+ * Oracle, SCD type 2: versions [start, end) opened when a tracked column changes, closed by
+ * deletes; with `ignoreNulls`, a NULL of an update keeps the value of the row before it (not
+ * across a delete).
+ */
+function scd2(
+  events: readonly Ev[],
+  tracked: readonly ('name' | 'amount' | 'seq')[],
+  ignoreNulls = false,
+): Row[] {
   const versions: Row[] = [];
   const open = new Map<number, Row>();
   for (const e of [...events].sort((a, b) => a.seq - b.seq)) {
@@ -95,7 +103,8 @@ function scd2(events: readonly Ev[], tracked: readonly ('name' | 'amount' | 'seq
       open.delete(e.id!);
       continue;
     }
-    const next = { id: e.id, name: e.name, amount: e.amount, seq: e.seq };
+    const keep = (c: 'name' | 'amount') => (ignoreNulls && e[c] === null && cur ? cur[c] : e[c]);
+    const next = { id: e.id, name: keep('name'), amount: keep('amount'), seq: e.seq };
     if (cur && tracked.every((c) => cur[c] === next[c])) {
       Object.assign(cur, next);
       continue;
@@ -187,14 +196,13 @@ APPLY CHANGES INTO LIVE.partial FROM STREAM(events) KEYS (id) IGNORE NULL UPDATE
   }
 });
 
-test('SCD type 2 histories equal the in-order replay: versions open on tracked changes and close on deletes', async () => {
-  for (const seed of [3, 4]) {
+test('SCD type 2 histories equal the in-order replay whatever the batches and the arrival order: late events split, open and close versions', async () => {
+  for (const seed of [3, 4, 6]) {
     const rand = rng(seed);
     const events = feed(rand, 50, 5);
-    // Batches in sequence order, each arriving shuffled with duplicates inside it.
-    const batches = split(rand, events, 3).map((b) =>
-      shuffle(rand, [...b, ...b.filter(() => rand() < 0.25)]),
-    );
+    // Any arrival order across batches, with re-deliveries (also in later batches).
+    const delivered = shuffle(rand, [...events, ...events.filter(() => rand() < 0.25)]);
+    const batches = split(rand, delivered, 4);
     const dir = tmpDir('cdc-scd2');
     writeFiles(dir, {
       'spark-pipeline.yml': SPEC,
@@ -205,12 +213,20 @@ CREATE FLOW hist_all_cdc AS AUTO CDC INTO hist_all FROM STREAM(events) KEYS (id)
 CREATE STREAMING TABLE hist_name
   FLOW AUTO CDC FROM STREAM(events) KEYS (id) APPLY AS DELETE WHEN op = 'D' SEQUENCE BY seq
   COLUMNS * EXCEPT (op, _rescued_data) STORED AS SCD TYPE 2 TRACK HISTORY ON (name);
+CREATE STREAMING TABLE hist_fill TBLPROPERTIES ('delta.enableChangeDataFeed' = 'true');
+APPLY CHANGES INTO hist_fill FROM STREAM(events) KEYS (id) IGNORE NULL UPDATES APPLY AS DELETE WHEN op = 'D'
+  SEQUENCE BY seq COLUMNS id, name, amount, seq STORED AS SCD TYPE 2 TRACK HISTORY ON * EXCEPT (amount, seq);
 `,
     });
+    let late = 0;
+    let applied = -Infinity;
     for (const [i, b] of batches.entries()) {
+      late += b.filter((e) => e.seq < applied).length;
+      applied = Math.max(applied, ...b.map((e) => e.seq));
       writeFiles(dir, { [`data/${i}.json`]: ndjson(b) });
       assert.deepEqual(failures(await run(dir)), []);
     }
+    assert.ok(late > 0, `seed ${seed} delivers events older than earlier batches`);
     const cols = ['id', 'name', 'amount', 'seq', '__START_AT', '__END_AT'];
     const order = 'id, __START_AT';
     assert.deepEqual(
@@ -223,10 +239,15 @@ CREATE STREAMING TABLE hist_name
       normalize(scd2(events, ['name']), cols),
       `seed ${seed} (chdb)`,
     );
+    assert.deepEqual(
+      normalize(chdb(tableDir(dir, 'hist_fill'), order), cols),
+      normalize(scd2(events, ['name'], true), cols),
+      `seed ${seed} (IGNORE NULL UPDATES)`,
+    );
   }
 });
 
-test('AUTO CDC refuses what it cannot order: NULL sequence, NULL key, ties, SCD 2 events older than applied ones', async () => {
+test('AUTO CDC refuses what it cannot order (NULL sequence, NULL key, ties) and places an SCD 2 event older than applied ones into the history', async () => {
   const dir = tmpDir('cdc-refusals');
   const flows = ['null_seq', 'null_key', 'tie', 'late', 'nested'];
   writeFiles(dir, {
@@ -256,11 +277,14 @@ APPLY CHANGES INTO ${f} FROM STREAM(${f}_src) KEYS (id)${f === 'nested' ? ' IGNO
   assert.equal(code(first, 'late'), undefined);
   assert.equal(code(first, 'nested'), 'UNSUPPORTED_SQL_SYNTAX');
   writeFiles(dir, { 'late/b.json': ndjson([{ id: 1, name: 'b', seq: 3 }]) });
-  assert.equal(code(await run(dir), 'late'), 'AUTO_CDC_OUT_OF_ORDER');
-  // Nothing of the refused batch landed.
+  assert.equal(code(await run(dir), 'late'), undefined);
+  // The late event opens the version before the one already applied, which it ends.
   assert.deepEqual(
-    (await readTable(tableDir(dir, 'late'), 'id')).map((r) => r.name),
-    ['a'],
+    (await readTable(tableDir(dir, 'late'), '__START_AT')).map((r) => [r.name, r.__START_AT, r.__END_AT]),
+    [
+      ['b', '3', '5'],
+      ['a', '5', null],
+    ],
   );
 });
 
