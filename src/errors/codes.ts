@@ -330,6 +330,17 @@ export const ERROR_CODES = {
       'Two different change events for one key have the same SEQUENCE BY value, so which one wins is undefined.',
   },
   // end change data capture (issue 14)
+  // cdc 2 (issue 14)
+  AUTO_CDC_SNAPSHOT_DUPLICATE_KEY: {
+    domain: 'user',
+    summary:
+      'A snapshot read by an AUTO CDC FROM SNAPSHOT flow holds two rows with one key (or a NULL key), so it is not a snapshot of keyed rows.',
+  },
+  AUTO_CDC_SNAPSHOT_NOT_EXPORTABLE: {
+    domain: 'user',
+    summary: 'An AUTO CDC FROM SNAPSHOT flow has no SQL form to export (Databricks declares it in Python).',
+  },
+  // end cdc 2 (issue 14)
   // stateful streaming (issue 16)
   WATERMARK_DELAY_INVALID: {
     domain: 'user',
