@@ -211,11 +211,13 @@ export async function applyCdcBatch(
       replaceSchema: false,
     });
     const history = snapshotScanSql(statePrep.snapshot);
+    const on = (l: string, r: string) => keyNames.map((k) => `${l}.${id(k)} = ${r}.${id(k)}`).join(' AND ');
     if (scd2) {
-      await conn.run(`CREATE OR REPLACE TEMP TABLE ${KEY_STATE} AS ${historyStateSql(history, keyNames)}`);
+      // The history's rows one per key, for the keys of this batch only.
+      const touched = `SELECT * FROM (${history}) h WHERE EXISTS (SELECT 1 FROM ${EVENTS} e WHERE ${on('e', 'h')})`;
+      await conn.run(`CREATE OR REPLACE TEMP TABLE ${KEY_STATE} AS ${historyStateSql(touched, keyNames)}`);
     }
     const state = scd2 ? `SELECT * FROM ${KEY_STATE}` : history;
-    const on = (l: string, r: string) => keyNames.map((k) => `${l}.${id(k)} = ${r}.${id(k)}`).join(' AND ');
 
     // A truncate (SCD 1) is a delete of every key at its sequence: events not newer than the
     // latest truncate are stale for every key, present or future.

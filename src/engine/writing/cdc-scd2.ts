@@ -26,7 +26,7 @@ import {
   SCD2_START_COLUMN,
 } from '../../model/index.ts';
 import { CHANGE_KIND_COLUMN } from '../../storage/index.ts';
-import { type DuckDBConnection, sqlIdent } from '../../util/index.ts';
+import { type DuckDBConnection, queryRows, sqlIdent } from '../../util/index.ts';
 import { FRESH, replaySql, selected, type TargetShape, valueColumns } from './cdc-replay.ts';
 
 /** Columns of the SCD 2 history (the flow's state table) besides the keys and the value columns. */
@@ -127,6 +127,12 @@ export async function scd2Changes(
       FROM (${rows}) r JOIN ${touched} k ON ${eq('r', 'k')} WHERE r.${end} IS NULL`;
     const inOrderChanges = `SELECT * EXCLUDE (__from_target, __rows), 'upsert' AS ${kind}
       FROM (${versionsSql(cdc, s, inOrder, current)}) WHERE NOT __from_target OR __rows > 1 OR ${end} IS NOT NULL`;
+    const [late] = await queryRows<{ n: number }>(conn, `SELECT count(*) AS n FROM ${LATE_KEYS}`);
+    if (Number(late?.n ?? 0) === 0) {
+      // Nothing late (the common case): the target is not read beyond the keys' open versions.
+      await conn.run(`CREATE OR REPLACE TEMP TABLE ${into} AS ${inOrderChanges}`);
+      return;
+    }
     // Late: every event of the key, replayed from nothing, against the versions the target holds.
     const targetColumns = [...s.columns, SCD2_START_COLUMN, SCD2_END_COLUMN];
     await conn.run(
