@@ -10,7 +10,7 @@ const RANDOM_TRIALS = Number(process.env.SLUICE_CRASH_TRIALS ?? 12);
 
 const SQL = `CREATE STREAMING TABLE events AS SELECT * FROM STREAM read_files('data', format => 'json',
   maxFilesPerTrigger => '1', schemaHints => 'id INT, name STRING, seq BIGINT, op STRING');
-CREATE STREAMING TABLE current_rows TBLPROPERTIES ('delta.enableChangeDataFeed' = 'true');
+CREATE STREAMING TABLE current_rows TBLPROPERTIES ('delta.enableChangeDataFeed' = 'true', 'delta.enableDeletionVectors' = 'true');
 CREATE FLOW scd1 AS AUTO CDC INTO current_rows FROM STREAM(events) KEYS (id)
   APPLY AS DELETE WHEN op = 'D' SEQUENCE BY seq COLUMNS id, name, seq;
 CREATE STREAMING TABLE history;

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import { test } from 'node:test';
 import { query as chdbQuery } from 'chdb';
 import { maintainPipeline, runPipeline, type UpdateResult } from '../../src/index.ts';
+import { vacuum } from '../../src/storage/index.ts';
 import { ndjson, readTable, tableDir, writeFiles } from '../helpers/pipeline.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 
@@ -175,6 +177,9 @@ test('SCD type 1 (deletes, truncates, IGNORE NULL UPDATES) equals the in-order r
 CREATE STREAMING TABLE plain TBLPROPERTIES ('delta.enableChangeDataFeed' = 'true');
 CREATE FLOW plain_cdc AS AUTO CDC INTO plain FROM STREAM(events) KEYS (id)
   APPLY AS DELETE WHEN op = 'D' APPLY AS TRUNCATE WHEN op = 'T' SEQUENCE BY seq COLUMNS * EXCEPT (op, _rescued_data);
+CREATE STREAMING TABLE vectors TBLPROPERTIES ('delta.enableDeletionVectors' = 'true', 'delta.enableChangeDataFeed' = 'true');
+CREATE FLOW vectors_cdc AS AUTO CDC INTO vectors FROM STREAM(events) KEYS (id)
+  APPLY AS DELETE WHEN op = 'D' APPLY AS TRUNCATE WHEN op = 'T' SEQUENCE BY seq COLUMNS * EXCEPT (op, _rescued_data);
 CREATE STREAMING TABLE partial;
 APPLY CHANGES INTO LIVE.partial FROM STREAM(events) KEYS (id) IGNORE NULL UPDATES
   APPLY AS DELETE WHEN op = 'D' APPLY AS TRUNCATE WHEN op = 'T' SEQUENCE BY seq COLUMNS id, name, amount, seq STORED AS SCD TYPE 1;
@@ -192,6 +197,14 @@ APPLY CHANGES INTO LIVE.partial FROM STREAM(events) KEYS (id) IGNORE NULL UPDATE
     assert.deepEqual(normalize(await readTable(tableDir(dir, 'plain'), 'id'), cols), want, `seed ${seed}`);
     assert.deepEqual(normalize(chdb(tableDir(dir, 'plain'), 'id'), cols), want, `seed ${seed} (chdb)`);
     assert.deepEqual(normalize(await readTable(tableDir(dir, 'partial'), 'id'), cols), scd1(events, true));
+    // With deletion vectors, changed rows are marked, not rewritten: the same rows for both readers.
+    assert.deepEqual(
+      normalize(await readTable(tableDir(dir, 'vectors'), 'id'), cols),
+      want,
+      `seed ${seed} (DV)`,
+    );
+    assert.deepEqual(normalize(chdb(tableDir(dir, 'vectors'), 'id'), cols), want, `seed ${seed} (DV, chdb)`);
+
     assert.ok(upserted > 0);
   }
 });
@@ -213,7 +226,7 @@ CREATE FLOW hist_all_cdc AS AUTO CDC INTO hist_all FROM STREAM(events) KEYS (id)
 CREATE STREAMING TABLE hist_name
   FLOW AUTO CDC FROM STREAM(events) KEYS (id) APPLY AS DELETE WHEN op = 'D' SEQUENCE BY seq
   COLUMNS * EXCEPT (op, _rescued_data) STORED AS SCD TYPE 2 TRACK HISTORY ON (name);
-CREATE STREAMING TABLE hist_fill TBLPROPERTIES ('delta.enableChangeDataFeed' = 'true');
+CREATE STREAMING TABLE hist_fill TBLPROPERTIES ('delta.enableChangeDataFeed' = 'true', 'delta.enableDeletionVectors' = 'true');
 APPLY CHANGES INTO hist_fill FROM STREAM(events) KEYS (id) IGNORE NULL UPDATES APPLY AS DELETE WHEN op = 'D'
   SEQUENCE BY seq COLUMNS id, name, amount, seq STORED AS SCD TYPE 2 TRACK HISTORY ON * EXCEPT (amount, seq);
 `,
@@ -401,4 +414,52 @@ APPLY CHANGES INTO t FROM STREAM(events) KEYS (id) APPLY AS DELETE WHEN op = 'D'
   assert.equal(outcome.kind, 'ran');
   if (outcome.kind === 'ran') assert.deepEqual(failures(outcome.result), []);
   assert.deepEqual(await rows(), [[2, 'b']]);
+});
+
+test('with delta.enableDeletionVectors, changed rows are marked in deletion vectors and their files stay', async () => {
+  const dir = tmpDir('cdc-dv');
+  writeFiles(dir, {
+    'spark-pipeline.yml': SPEC,
+    'transformations/cdc.sql': `${EVENTS}
+CREATE STREAMING TABLE t TBLPROPERTIES ('delta.enableDeletionVectors' = 'true');
+APPLY CHANGES INTO t FROM STREAM(events) KEYS (id) APPLY AS DELETE WHEN op = 'D' SEQUENCE BY seq COLUMNS id, name, seq;
+`,
+    'data/0.json': ndjson([1, 2, 3, 4].map((id) => ({ id, name: `v${id}`, seq: id, op: 'U' }))),
+  });
+  assert.deepEqual(failures(await run(dir)), []);
+  const files = () => readdirSync(tableDir(dir, 't')).filter((f) => f.endsWith('.parquet'));
+  const first = files();
+  writeFiles(dir, {
+    'data/1.json': ndjson([
+      { id: 2, name: 'changed', seq: 10, op: 'U' },
+      { id: 3, name: null, seq: 11, op: 'D' },
+    ]),
+  });
+  assert.deepEqual(failures(await run(dir)), []);
+  const want = [
+    [1, 'v1'],
+    [2, 'changed'],
+    [4, 'v4'],
+  ];
+  const rows = (rs: Row[]) => rs.map((r) => [Number(r.id), r.name]);
+  assert.deepEqual(rows(await readTable(tableDir(dir, 't'), 'id')), want);
+  assert.deepEqual(rows(chdb(tableDir(dir, 't'), 'id')), want);
+  // The first file is still live (with a vector), and only the updated row was written anew.
+  assert.ok(readdirSync(tableDir(dir, 't')).some((f) => f.startsWith('deletion_vector_')));
+  assert.equal(files().length, first.length + 1);
+  // Vacuum keeps the vector of a live file, however old.
+  const later = { retentionMs: 0, now: Date.now() + 3_600_000 };
+  await vacuum(tableDir(dir, 't'), later);
+  assert.deepEqual(rows(await readTable(tableDir(dir, 't'), 'id')), want);
+  assert.deepEqual(rows(chdb(tableDir(dir, 't'), 'id')), want);
+  // Compaction reads the files with their vectors applied; after it, vacuum may remove them all.
+  const report = await maintainPipeline(dir);
+  assert.ok(
+    (report.tables.find((x) => x.table === 't')?.compaction?.filesRemoved ?? 0) >= 2,
+    JSON.stringify(report),
+  );
+  await vacuum(tableDir(dir, 't'), later);
+  assert.ok(!readdirSync(tableDir(dir, 't')).some((f) => f.startsWith('deletion_vector_')));
+  assert.deepEqual(rows(await readTable(tableDir(dir, 't'), 'id')), want);
+  assert.deepEqual(rows(chdb(tableDir(dir, 't'), 'id')), want);
 });

@@ -24,6 +24,7 @@ import { remove } from '../object-store.ts';
 import type { Action, AddAction, ProtocolAction } from './actions.ts';
 import { commit } from './commit.ts';
 import { writeParquetFiles } from './data-files.ts';
+import { deletionVectorOf } from './deletion-vectors.ts';
 import { dataFilePath, snapshotFilesScanSql } from './scan.ts';
 import { loadSnapshot, type Snapshot } from './snapshot.ts';
 import { numRecordsOf } from './stats.ts';
@@ -67,6 +68,9 @@ const REWRITABLE_WRITER_FEATURES: ReadonlySet<string> = new Set([
   'checkConstraints',
   'generatedColumns',
   'vacuumProtocolCheck',
+  // Compaction reads files with their vectors applied and removes each with its vector; vacuum
+  // keeps the vectors of live files.
+  'deletionVectors',
 ]);
 
 /**
@@ -186,7 +190,9 @@ async function rewriteBins(
         })),
       );
       replaced.push(...bin);
-      const before = bin.every((f) => f.stats) ? bin.reduce((n, f) => n + numRecordsOf(f), 0) : undefined;
+      // A file's statistics count the rows its deletion vector hides too.
+      const live = (f: AddAction) => numRecordsOf(f) - Number(deletionVectorOf(f)?.cardinality ?? 0);
+      const before = bin.every((f) => f.stats) ? bin.reduce((n, f) => n + live(f), 0) : undefined;
       const after = written.reduce((n, w) => n + w.numRecords, 0);
       if (before !== undefined && before !== after) {
         throw new SluiceError(

@@ -81,6 +81,8 @@ export interface ScanOptions {
   readonly fileColumns?: readonly { name: string; type: string }[];
   /** How the files name and type the columns (default: by the schema's names and types). */
   readonly readSchema?: ReadSchema;
+  /** Name of a BIGINT column to append: each row's 0-based position in its data file. */
+  readonly rowIndexColumn?: string;
 }
 
 /** The read schema of a snapshot's table: its column mapping and special types. */
@@ -171,6 +173,9 @@ export function filesScanSql(
     const cols = [
       ...read.columns.map((c) => `CAST(NULL AS ${deltaTypeToDuckDB(c.type)}) AS ${sqlIdent(c.name)}`),
       ...[...dataColumns, ...fileColumns].map((c) => `CAST(NULL AS ${c.type}) AS ${sqlIdent(c.name)}`),
+      ...(options.rowIndexColumn !== undefined
+        ? [`CAST(NULL AS BIGINT) AS ${sqlIdent(options.rowIndexColumn)}`]
+        : []),
     ];
     return `SELECT ${cols.join(', ')} WHERE false`;
   }
@@ -211,7 +216,7 @@ export function filesScanSql(
   // its entry's index (`file_index`) and position in the file (`file_row_number`), and a CASE on
   // the index tests the position against that entry's vector, a BIT constant.
   const selections = adds.map((a) => rowSelection(tablePath, a));
-  const filtered = selections.some((x) => x !== undefined);
+  const filtered = selections.some((x) => x !== undefined) || options.rowIndexColumn !== undefined;
   // DuckDB's virtual columns, selected by name (the file_row_number option cannot be combined
   // with a field id schema): a data column of the same name would hide them.
   const hiding = read.columns.find((c) => VIRTUAL_COLUMNS.has(c.physical.toLowerCase()));
@@ -236,7 +241,8 @@ export function filesScanSql(
     const inVector = b ? inBitmapSql(`d.${sqlIdent(ROW_COL)}`, b) : 'false';
     whens.push(`WHEN ${i} THEN ${sel.mode === 'keep' ? inVector : `NOT ${inVector}`}`);
   });
-  const where = filtered ? ` WHERE CASE d.${sqlIdent(ENTRY_COL)} ${whens.join(' ')} ELSE true END` : '';
+  const where =
+    whens.length > 0 ? ` WHERE CASE d.${sqlIdent(ENTRY_COL)} ${whens.join(' ')} ELSE true END` : '';
   const key = filtered ? ENTRY_COL : FILE_COL;
   const select: string[] = [];
   for (const c of read.columns) {
@@ -251,6 +257,8 @@ export function filesScanSql(
   fileColumns.forEach((c, i) => {
     select.push(`p.${sqlIdent(`__sluice_x${i}`)} AS ${sqlIdent(c.name)}`);
   });
+  if (options.rowIndexColumn !== undefined)
+    select.push(`CAST(d.${sqlIdent(ROW_COL)} AS BIGINT) AS ${sqlIdent(options.rowIndexColumn)}`);
 
   if (!needJoin) return `SELECT ${select.join(', ')} FROM ${source} AS d${where}`;
 

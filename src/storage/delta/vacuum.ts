@@ -25,10 +25,12 @@
  */
 import type { Dirent } from 'node:fs';
 import { readdir, rmdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import type { Database } from '../../util/index.ts';
 import { remove, TEMP_PREFIX } from '../object-store.ts';
+import type { AddAction } from './actions.ts';
 import { CHANGE_DATA_DIR } from './cdf-write.ts';
+import { deletionVectorOf, deletionVectorPath } from './deletion-vectors.ts';
 import { commitPath, listLog } from './log-files.ts';
 import { assertMaintainable } from './optimize.ts';
 import { decodeAddPath } from './partitions.ts';
@@ -88,8 +90,16 @@ export async function vacuum(tablePath: string, opts: VacuumOptions = {}): Promi
   const keepAfter = cutoff - Math.min(retention, WRITE_SLACK_MS);
   const tempCutoff = now - Math.min(retention, WRITE_SLACK_MS);
   const oldest = await oldestReaderVersion(tablePath, snap.version, cutoff);
-  const live = new Set(snap.files.map((f) => decodeAddPath(f.path)));
-  if (oldest < snap.version) for (const f of (await load(oldest)).files) live.add(decodeAddPath(f.path));
+  const live = new Set<string>();
+  const keep = (f: AddAction) => {
+    live.add(decodeAddPath(f.path));
+    // A file's deletion vector stays as long as the file does.
+    const dv = deletionVectorOf(f);
+    if (dv && dv.storageType !== 'i')
+      live.add(relative(tablePath, deletionVectorPath(tablePath, dv)).split(sep).join('/'));
+  };
+  for (const f of snap.files) keep(f);
+  if (oldest < snap.version) for (const f of (await load(oldest)).files) keep(f);
 
   const files: string[] = [];
   let bytes = 0;
