@@ -114,13 +114,16 @@ async function count(conn: DuckDBConnection, sql: string): Promise<number> {
   return Number(r?.n ?? 0);
 }
 
-/** Refuses events sluice cannot order: NULL keys, NULL sequences, two different events at one sequence. */
+/**
+ * Refuses events sluice cannot order: NULL keys, NULL sequences, two different events at one
+ * sequence. Returns whether any event is repeated (then equal events must collapse).
+ */
 async function checkEvents(
   conn: DuckDBConnection,
   cdc: AutoCdc,
   keys: string,
   dataset: string,
-): Promise<void> {
+): Promise<boolean> {
   const keyNull = cdc.keys.map((k) => `${id(k)} IS NULL`).join(' OR ');
   const live = `NOT ${id(CDC_TRUNCATE_COLUMN)}`;
   if ((await count(conn, `SELECT 1 FROM ${EVENTS} WHERE ${live} AND (${keyNull})`)) > 0) {
@@ -140,10 +143,15 @@ async function checkEvents(
       { dataset, params: { sequenceBy: cdc.sequenceBy } },
     );
   }
+  // Only pairs of (key, sequence) seen twice can be ties: found first on those two columns alone.
+  const seq = id(CDC_SEQUENCE_COLUMN);
+  const twice = `SELECT ${keys}, ${seq} FROM ${EVENTS} WHERE ${live} GROUP BY ${keys}, ${seq} HAVING count(*) > 1`;
+  if ((await count(conn, twice)) === 0) return false;
   const ties = await queryRows(
     conn,
-    `SELECT ${keys}, ${id(CDC_SEQUENCE_COLUMN)} FROM (SELECT DISTINCT * FROM ${EVENTS} WHERE ${live})
-     GROUP BY ${keys}, ${id(CDC_SEQUENCE_COLUMN)} HAVING count(*) > 1 LIMIT 1`,
+    `SELECT ${keys}, ${seq} FROM (SELECT DISTINCT e.* FROM ${EVENTS} e WHERE ${live} AND EXISTS (SELECT 1 FROM (${twice}) t
+       WHERE ${[...cdc.keys.map((k) => id(k)), seq].map((c) => `e.${c} = t.${c}`).join(' AND ')}))
+     GROUP BY ${keys}, ${seq} HAVING count(*) > 1 LIMIT 1`,
   );
   if (ties.length > 0) {
     throw new SluiceError(
@@ -152,6 +160,7 @@ async function checkEvents(
       { dataset, params: { sequenceBy: cdc.sequenceBy } },
     );
   }
+  return true;
 }
 
 /**
@@ -180,7 +189,7 @@ export async function applyCdcBatch(
     const keyNames = sourceColumns.filter((c) => cdc.keys.some((k) => k.toLowerCase() === c.toLowerCase()));
     const keys = keyNames.map(id).join(', ');
     const inputRows = await count(conn, `SELECT 1 FROM ${EVENTS}`);
-    await checkEvents(conn, cdc, keys, dataset);
+    const repeated = await checkEvents(conn, cdc, keys, dataset);
     const columns = selected(cdc.columns, sourceColumns);
     const seqType = typeOf.get(CDC_SEQUENCE_COLUMN)!;
     // Databricks keeps a NULL *field* of a struct too (nested IGNORE NULL UPDATES); sluice keeps
@@ -233,11 +242,14 @@ export async function applyCdcBatch(
     );
     // Fresh events: SCD 1 drops stale ones (not newer than the key's state or the latest
     // truncate); SCD 2 keeps every event its history does not hold yet (late ones included).
-    // Exact duplicates collapse.
+    // Exact duplicates collapse: after checkEvents, events with one key and sequence are equal.
+    const distinct = repeated
+      ? `DISTINCT ON (${[...keyNames.map((k) => `e.${id(k)}`), `e.${seq}`].join(', ')})`
+      : '';
     const fresh = scd2
-      ? `SELECT DISTINCT e.* FROM ${EVENTS} e
+      ? `SELECT ${distinct} e.* FROM ${EVENTS} e
          WHERE NOT EXISTS (SELECT 1 FROM (${history}) h WHERE ${on('e', 'h')} AND e.${seq} = h.${id(STATE_SEQ)})`
-      : `SELECT DISTINCT e.* FROM ${EVENTS} e LEFT JOIN (${state}) s ON ${on('e', 's')}
+      : `SELECT ${distinct} e.* FROM ${EVENTS} e LEFT JOIN (${state}) s ON ${on('e', 's')}
          CROSS JOIN ${TRUNCATE} tr
          WHERE NOT e.${trunc} AND (s.${id(STATE_SEQ)} IS NULL OR e.${seq} > s.${id(STATE_SEQ)})
            AND (tr.w IS NULL OR e.${seq} > tr.w)`;

@@ -40,8 +40,8 @@ export function valueColumns(s: Pick<TargetShape, 'columns' | 'keyNames'>): stri
  * The events of `events` (keys, value columns, sequence and delete columns) of each key replayed
  * in sequence order, preceded by the rows of `current` (`__from_target` true: the row the target
  * holds for the key, or nothing when `current` is undefined): values after IGNORE NULL UPDATES is
- * applied, and `__seg` counting the deletes so far (a delete starts a new segment: no value is
- * carried across it). A delete's values are NULL.
+ * applied (a delete starts a new segment: no value is carried across it). Columns: keys, value
+ * columns, sequence, delete flag and `__from_target`. A delete's values are NULL.
  */
 export function replaySql(cdc: AutoCdc, s: TargetShape, events: string, current?: string): string {
   const id = sqlIdent;
@@ -51,6 +51,8 @@ export function replaySql(cdc: AutoCdc, s: TargetShape, events: string, current?
   const values = valueColumns(s);
   const ignored = new Set(selected(cdc.ignoreNullUpdates, values));
   const ev = `SELECT ${keys}, ${values.map((c) => `CASE WHEN ${del} THEN NULL ELSE ${id(c)} END AS ${id(c)}`).join(', ')}${values.length ? ', ' : ''}${seq}, ${del}, false AS __from_target FROM ${events}${current === undefined ? '' : ` UNION ALL BY NAME ${current}`}`;
+  // Without IGNORE NULL UPDATES nothing is carried forward: no segments to count.
+  if (!cdc.ignoreNullUpdates) return ev;
   const w = `PARTITION BY ${keys} ORDER BY ${seq} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW`;
   const segmented = `SELECT *, sum(CASE WHEN ${del} THEN 1 ELSE 0 END) OVER (${w}) AS __seg FROM (${ev})`;
   const filled = values.map((c) =>

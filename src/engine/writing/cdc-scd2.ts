@@ -61,8 +61,10 @@ export function historyRowsSql(s: Pick<TargetShape, 'columns' | 'keyNames'>): st
  * The versions the events of `events` make (see {@link replaySql} for `current`): a row starts a
  * version when it follows a delete (or nothing) or a tracked column differs from the previous row;
  * a version's __END_AT is the sequence of the next version or delete; its values are those of its
- * last row (changes to untracked columns update it in place). Columns: the target's, `__from_target`
- * (the version is the target's open one), `__rows` (rows merged into it) and `__closed_by_delete`.
+ * last row (changes to untracked columns update it in place). Each version is its last row, found
+ * with window functions over one ordering (no grouping). Columns: the target's, `__from_target`
+ * (the version is the target's open one), `__merged` (it holds more than its first row) and
+ * `__closed_by_delete`.
  */
 function versionsSql(cdc: AutoCdc, s: TargetShape, events: string, current?: string): string {
   const keys = s.keyNames.map(id).join(', ');
@@ -70,25 +72,22 @@ function versionsSql(cdc: AutoCdc, s: TargetShape, events: string, current?: str
   const del = id(CDC_DELETE_COLUMN);
   const values = valueColumns(s);
   const tracked = selected(cdc.trackHistory, values);
-  const comma = values.length ? ', ' : '';
   const trackedStruct = tracked.length
     ? `struct_pack(${tracked.map((c) => `${id(c)} := ${id(c)}`).join(', ')})`
     : 'NULL::INTEGER';
   const w = `PARTITION BY ${keys} ORDER BY ${seq}`;
+  const running = `${w} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW`;
   const marked = `SELECT *, ${del} OR lag(${seq}) OVER (${w}) IS NULL OR lag(${del}) OVER (${w})
       OR ${trackedStruct} IS DISTINCT FROM lag(${trackedStruct}) OVER (${w}) AS __starts
     FROM (${replaySql(cdc, s, events, current)})`;
-  const grouped = `SELECT *, sum(CASE WHEN __starts THEN 1 ELSE 0 END) OVER (${w} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS __grp FROM (${marked})`;
-  const versions = `SELECT ${keys}, __grp, min(${seq}) AS __start, bool_or(${del}) AS __is_delete,
-      bool_or(__from_target) AS __from_target, count(*) AS __rows${comma}${values
-        .map((c) => `arg_max_null(${id(c)}, ${seq}) AS ${id(c)}`)
-        .join(', ')}
-    FROM (${grouped}) GROUP BY ${keys}, __grp`;
-  const ended = `SELECT *, lead(__start) OVER (PARTITION BY ${keys} ORDER BY __start) AS __end,
-      coalesce(lead(__is_delete) OVER (PARTITION BY ${keys} ORDER BY __start), false) AS __closed_by_delete FROM (${versions})`;
+  const bounded = `SELECT *, coalesce(lead(__starts) OVER (${w}), true) AS __last, lead(${seq}) OVER (${w}) AS __end,
+      coalesce(lead(${del}) OVER (${w}), false) AS __closed_by_delete,
+      last_value(CASE WHEN __starts THEN ${seq} END IGNORE NULLS) OVER (${running}) AS __start,
+      last_value(CASE WHEN __starts THEN __from_target END IGNORE NULLS) OVER (${running}) AS __start_from_target
+    FROM (${marked})`;
   return `SELECT ${s.columns.map(id).join(', ')}, __start AS ${id(SCD2_START_COLUMN)}, __end AS ${id(SCD2_END_COLUMN)},
-      __from_target, __rows, __closed_by_delete
-    FROM (${ended}) WHERE NOT __is_delete`;
+      __start_from_target AS __from_target, ${seq} <> __start AS __merged, __closed_by_delete
+    FROM (${bounded}) WHERE __last AND NOT ${del}`;
 }
 
 /**
@@ -125,8 +124,8 @@ export async function scd2Changes(
     const touched = `(SELECT DISTINCT ${keys} FROM ${inOrder})`;
     const current = `SELECT r.${s.keyNames.map(id).join(', r.')}${comma}${values.map((c) => `r.${id(c)}`).join(', ')}, r.${start} AS ${seq}, false AS ${del}, true AS __from_target
       FROM (${rows}) r JOIN ${touched} k ON ${eq('r', 'k')} WHERE r.${end} IS NULL`;
-    const inOrderChanges = `SELECT * EXCLUDE (__from_target, __rows), 'upsert' AS ${kind}
-      FROM (${versionsSql(cdc, s, inOrder, current)}) WHERE NOT __from_target OR __rows > 1 OR ${end} IS NOT NULL`;
+    const inOrderChanges = `SELECT * EXCLUDE (__from_target, __merged), 'upsert' AS ${kind}
+      FROM (${versionsSql(cdc, s, inOrder, current)}) WHERE NOT __from_target OR __merged OR ${end} IS NOT NULL`;
     const [late] = await queryRows<{ n: number }>(conn, `SELECT count(*) AS n FROM ${LATE_KEYS}`);
     if (Number(late?.n ?? 0) === 0) {
       // Nothing late (the common case): the target is not read beyond the keys' open versions.
@@ -142,7 +141,7 @@ export async function scd2Changes(
     const lateEvents = `(SELECT ${cols}, ${id(HISTORY_SEQ)} AS ${seq}, ${id(HISTORY_DELETED)} AS ${del} FROM (${history}) h WHERE ${isLate('h')}
       UNION ALL SELECT ${cols}, ${seq}, ${del} FROM ${FRESH} f WHERE ${isLate('f')})`;
     await conn.run(
-      `CREATE OR REPLACE TEMP TABLE ${LATE_NEW} AS SELECT * EXCLUDE (__from_target, __rows) FROM (${versionsSql(cdc, s, lateEvents)})`,
+      `CREATE OR REPLACE TEMP TABLE ${LATE_NEW} AS SELECT * EXCLUDE (__from_target, __merged) FROM (${versionsSql(cdc, s, lateEvents)})`,
     );
     const same = targetColumns.map((c) => `o.${id(c)} IS NOT DISTINCT FROM n.${id(c)}`).join(' AND ');
     const lateUpserts = `SELECT n.*, 'upsert' AS ${kind} FROM ${LATE_NEW} n WHERE NOT EXISTS (SELECT 1 FROM ${LATE_OLD} o WHERE ${same})`;
