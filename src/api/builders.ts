@@ -1,6 +1,7 @@
 import { SluiceError } from '../errors/index.ts';
 import {
   type AutoCdc,
+  type AutoCdcFromSnapshot,
   autoCdcComputedColumns,
   type ColumnDefinition,
   type ColumnSelection,
@@ -9,7 +10,7 @@ import {
 } from '../model/index.ts';
 import { parseSparkColumns } from '../sql/index.ts';
 import { callSite, type QueryArg, register } from './registry.ts';
-import { raw, sql, stream } from './sql-template.ts';
+import { raw, read, sql, stream } from './sql-template.ts';
 
 /** Options shared by every dataset declaration. */
 export interface DatasetOptions {
@@ -235,6 +236,67 @@ export function createAutoCdcFlow(options: AutoCdcFlowOptions): void {
     target: o.target,
     cdc,
     query: sql(strings, raw(autoCdcComputedColumns(cdc)), stream(o.source)),
+    location: callSite(),
+  });
+}
+
+/**
+ * Options of {@link createAutoCdcFromSnapshotFlow}, as Python's `create_auto_cdc_from_snapshot_flow`
+ * names them (camelCase).
+ */
+export interface AutoCdcFromSnapshotFlowOptions {
+  /** The streaming table the snapshot differences are applied to (declared with `createStreamingTable`). */
+  readonly target: string;
+  /** The dataset (table or view) whose whole current content is a snapshot. */
+  readonly source: string;
+  readonly keys: readonly string[];
+  readonly storedAsScdType?: 1 | 2 | '1' | '2';
+  readonly trackHistoryColumnList?: readonly string[];
+  readonly trackHistoryExceptColumnList?: readonly string[];
+  /** Flow name (its checkpoint is keyed by it); default: the target's name. */
+  readonly name?: string;
+}
+
+/**
+ * An AUTO CDC FROM SNAPSHOT flow (`create_auto_cdc_from_snapshot_flow`): each update whose source
+ * changed reads the source's whole content as the next snapshot and applies its difference from
+ * the previous one to `target` — keys new to it inserted, keys whose values changed updated, keys
+ * gone deleted — as SCD type 1 (the current rows) or 2 (their history; `__START_AT` / `__END_AT`
+ * number the snapshots 1, 2, …). A source given as a function is not supported yet.
+ */
+export function createAutoCdcFromSnapshotFlow(options: AutoCdcFromSnapshotFlowOptions): void {
+  const o = options;
+  const fn = 'createAutoCdcFromSnapshotFlow';
+  if (typeof o !== 'object' || o === null) throw invalid(`${fn}(options): options must be an object`);
+  if (typeof o.target !== 'string' || o.target === '')
+    throw invalid(`${fn}(options): options.target must be a non-empty string`);
+  if (typeof o.source !== 'string' || o.source === '')
+    throw invalid(
+      `${fn}({ target: '${o.target}' }): source must be the name of a dataset (a function returning the next snapshot is not supported yet)`,
+    );
+  if (!Array.isArray(o.keys) || o.keys.length === 0 || o.keys.some((k) => typeof k !== 'string' || k === ''))
+    throw invalid(`${fn}({ target: '${o.target}' }): keys must be a non-empty list of column names`);
+  const scd = String(o.storedAsScdType ?? '1');
+  if (scd !== '1' && scd !== '2')
+    throw invalid(`${fn}({ target: '${o.target}' }): storedAsScdType must be 1 or 2`);
+  const scdType = scd === '1' ? 1 : 2;
+  const trackHistory = selection('trackHistory', o.trackHistoryColumnList, o.trackHistoryExceptColumnList);
+  if (trackHistory && scdType !== 2)
+    throw invalid(`${fn}({ target: '${o.target}' }): trackHistory… needs storedAsScdType 2`);
+  const snapshotCdc: AutoCdcFromSnapshot = Object.freeze({
+    kind: 'auto_cdc_snapshot',
+    source: o.source,
+    keys: Object.freeze([...o.keys]),
+    scdType,
+    ...(trackHistory ? { trackHistory } : {}),
+  });
+  const strings = Object.assign(['SELECT * FROM ', ''], { raw: ['SELECT * FROM ', ''] });
+  register({
+    kind: 'auto_cdc_snapshot_flow',
+    ...(o.name !== undefined ? { name: o.name } : {}),
+    target: o.target,
+    snapshotCdc,
+    query: sql(strings, read(o.source)),
     location: callSite(),
   });
 }

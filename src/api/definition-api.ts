@@ -5,8 +5,10 @@
 export {
   type AppendFlowOptions,
   type AutoCdcFlowOptions,
+  type AutoCdcFromSnapshotFlowOptions,
   appendFlow,
   createAutoCdcFlow,
+  createAutoCdcFromSnapshotFlow,
   createStreamingTable,
   type DatasetOptions,
   materializedView,

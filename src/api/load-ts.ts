@@ -404,7 +404,7 @@ function assembleAppendFlow(
 /** Adds an AUTO CDC registration's flow (named after its target unless named), or its compile error. */
 function assembleAutoCdcFlow(
   out: Assembly,
-  r: Extract<Registration, { kind: 'auto_cdc_flow' }>,
+  r: Extract<Registration, { kind: 'auto_cdc_flow' | 'auto_cdc_snapshot_flow' }>,
   result: Compiled,
   options: TsLoadOptions,
 ): void {
@@ -422,7 +422,9 @@ function assembleAutoCdcFlow(
       role: r.name === undefined || r.name === target ? 'defining' : 'append',
       query: result.query,
       options: Object.freeze({}),
-      cdc: Object.freeze({ ...r.cdc, ...(location ? { location } : {}) }),
+      ...(r.kind === 'auto_cdc_flow'
+        ? { cdc: Object.freeze({ ...r.cdc, ...(location ? { location } : {}) }) }
+        : { snapshotCdc: Object.freeze({ ...r.snapshotCdc, ...(location ? { location } : {}) }) }),
       language: 'ts',
       ...(location ? { location } : {}),
     }),
@@ -448,6 +450,7 @@ export async function compileRegistrations(
         assembleAppendFlow(out, r, compiled[i], options);
         break;
       case 'auto_cdc_flow':
+      case 'auto_cdc_snapshot_flow':
         assembleAutoCdcFlow(out, r, compiled[i], options);
         break;
       default: {

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { SourceLocation } from '../errors/index.ts';
-import type { AutoCdc, Dataset, DatasetKind } from '../model/index.ts';
+import type { AutoCdc, AutoCdcFromSnapshot, Dataset, DatasetKind } from '../model/index.ts';
 import type { SqlQuery } from './sql-template.ts';
 
 /** What a query callback receives. `conf` is the spec configuration extended by SQL `SET`s. */
@@ -43,6 +43,15 @@ export type Registration =
       readonly name?: string;
       readonly target: string;
       readonly cdc: AutoCdc;
+      readonly query: QueryArg;
+      readonly location?: SourceLocation;
+    }
+  | {
+      /** `createAutoCdcFromSnapshotFlow`: `query` reads the source in batch. */
+      readonly kind: 'auto_cdc_snapshot_flow';
+      readonly name?: string;
+      readonly target: string;
+      readonly snapshotCdc: AutoCdcFromSnapshot;
       readonly query: QueryArg;
       readonly location?: SourceLocation;
     };

@@ -334,12 +334,18 @@ export const ERROR_CODES = {
     summary:
       'Two different change events for one key have the same SEQUENCE BY value, so which one wins is undefined.',
   },
-  AUTO_CDC_OUT_OF_ORDER: {
+  // end change data capture (issue 14)
+  // cdc 2 (issue 14)
+  AUTO_CDC_SNAPSHOT_DUPLICATE_KEY: {
     domain: 'user',
     summary:
-      'An SCD type 2 change event arrived after a newer event of its key was applied in an earlier batch; sluice refuses it rather than write a history that may be wrong.',
+      'A snapshot read by an AUTO CDC FROM SNAPSHOT flow holds two rows with one key (or a NULL key), so it is not a snapshot of keyed rows.',
   },
-  // end change data capture (issue 14)
+  AUTO_CDC_SNAPSHOT_NOT_EXPORTABLE: {
+    domain: 'user',
+    summary: 'An AUTO CDC FROM SNAPSHOT flow has no SQL form to export (Databricks declares it in Python).',
+  },
+  // end cdc 2 (issue 14)
   // stateful streaming (issue 16)
   WATERMARK_DELAY_INVALID: {
     domain: 'user',

@@ -1,3 +1,4 @@
+import { SluiceError } from '../errors/index.ts';
 import type { AutoCdc, ColumnSelection, Dataset, Expectation, Flow } from '../model/index.ts';
 
 /** A Spark SQL identifier, backticked when it is not a plain name. */
@@ -80,12 +81,20 @@ export function datasetSql(
   const props = Object.entries(d.properties);
   if (props.length > 0)
     clauses.push(`TBLPROPERTIES (${props.map(([k, v]) => `${sqlString(k)} = ${sqlString(v)}`).join(', ')})`);
-  const defining = flows.find((f) => f.role === 'defining' && f.cdc === undefined);
+  const defining = flows.find((f) => f.role === 'defining' && f.cdc === undefined && !f.snapshotCdc);
   parts.push(
     [head, ...clauses, ...(defining ? [`AS ${defining.query.source.trim()}`] : [])].join('\n') + ';',
   );
   for (const f of flows) {
     if (f === defining) continue;
+    if (f.snapshotCdc) {
+      // Databricks declares it in Python only (its SQL form needs WITH VERSION, which sluice has not).
+      throw new SluiceError(
+        'AUTO_CDC_SNAPSHOT_NOT_EXPORTABLE',
+        `flow '${f.name}' (createAutoCdcFromSnapshotFlow into '${d.name}') has no SQL form sluice can write; declare it in Python (dp.create_auto_cdc_from_snapshot_flow) in the exported project`,
+        { dataset: d.name, params: { flow: f.name } },
+      );
+    }
     if (f.cdc) {
       parts.push(autoCdcFlowSql(f.name, qualified(d, defaultSchema), f.cdc));
       continue;

@@ -12,7 +12,7 @@ export const autoCdcFlowsAreSound: GraphCheck = {
   run(ctx) {
     const out: SluiceError[] = [];
     for (const f of ctx.index.flows) {
-      const cdc = f.cdc;
+      const cdc = f.cdc ?? f.snapshotCdc;
       if (cdc === undefined) continue;
       const target = ctx.index.datasets.get(f.target);
       const at = flowLocation(ctx, f);
@@ -50,7 +50,7 @@ export const autoCdcFlowsAreSound: GraphCheck = {
           ),
         );
       }
-      const missing = cdc.keys.filter((k) => !selects(cdc.columns, k));
+      const missing = cdc.kind === 'auto_cdc' ? cdc.keys.filter((k) => !selects(cdc.columns, k)) : [];
       if (missing.length > 0) {
         out.push(
           error(

@@ -283,7 +283,8 @@ const flowQueryTypes: GraphCheck = {
       if (r.kind !== 'resolved_flow') continue;
       const target = ctx.index.datasets.get(r.target);
       if (!target) continue;
-      if (target.kind === 'streaming_table' && !r.streaming && !r.once) {
+      // An AUTO CDC FROM SNAPSHOT flow reads its source in batch: each read is a snapshot.
+      if (target.kind === 'streaming_table' && !r.streaming && !r.once && !r.flow.snapshotCdc) {
         out.push(
           error(
             'INVALID_FLOW_QUERY_TYPE.BATCH_RELATION_FOR_STREAMING_TABLE',

@@ -22,6 +22,7 @@ export function flowKind(flow: ResolvedFlow, target: Dataset): FlowKind {
       return 'materialized_view';
     case 'streaming_table':
       if (flow.flow.cdc) return 'auto_cdc';
+      if (flow.flow.snapshotCdc) return 'auto_cdc_snapshot';
       if (flow.once) return 'append_once';
       // A windowed aggregation / de-duplication of a watermarked stream keeps state.
       switch (flow.flow.query.statefulPlan?.kind) {

@@ -120,7 +120,8 @@ export type FlowKind =
   | 'streaming_dedup'
   | 'materialized_view'
   | 'append_once'
-  | 'auto_cdc';
+  | 'auto_cdc'
+  | 'auto_cdc_snapshot';
 
 /** A flow ready to run: its kind, target, inlined query tree and the stored datasets it reads. */
 export interface FlowPlan {

@@ -74,3 +74,24 @@ export function autoCdcComputedColumns(
     `coalesce((${cdc.truncateWhen ?? 'false'}), false) AS ${CDC_TRUNCATE_COLUMN}`,
   ].join(', ');
 }
+
+/**
+ * An AUTO CDC FROM SNAPSHOT flow (`createAutoCdcFromSnapshotFlow`, Python's
+ * `create_auto_cdc_from_snapshot_flow`): each update compares the source's current snapshot (a
+ * full copy of the rows) with the previous one and applies the difference — keys new to the
+ * snapshot are inserted, keys whose values changed are updated, keys no longer in it are deleted.
+ * The flow's query reads the source in batch (`SELECT * FROM source`).
+ *
+ * Invariants: `keys` is non-empty; `trackHistory` only with `scdType` 2. Snapshots are numbered
+ * 1, 2, … in the order the flow processes them; that number is the SCD 2 `__START_AT` /
+ * `__END_AT` (BIGINT).
+ */
+export interface AutoCdcFromSnapshot {
+  readonly kind: 'auto_cdc_snapshot';
+  /** The source dataset, read whole each time it changed. */
+  readonly source: string;
+  readonly keys: readonly string[];
+  readonly scdType: 1 | 2;
+  readonly trackHistory?: ColumnSelection;
+  readonly location?: SourceLocation;
+}

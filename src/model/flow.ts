@@ -1,5 +1,5 @@
 import type { SourceLocation } from '../errors/index.ts';
-import type { AutoCdc } from './auto-cdc.ts';
+import type { AutoCdc, AutoCdcFromSnapshot } from './auto-cdc.ts';
 import type { CompiledQuery } from './query.ts';
 
 /**
@@ -19,6 +19,8 @@ export interface Flow {
   readonly options: Readonly<Record<string, string>>;
   /** Present for AUTO CDC / APPLY CHANGES flows. */
   readonly cdc?: AutoCdc;
+  /** Present for AUTO CDC FROM SNAPSHOT flows (never with `cdc`). */
+  readonly snapshotCdc?: AutoCdcFromSnapshot;
   readonly language: 'sql' | 'ts';
   readonly location?: SourceLocation;
 }

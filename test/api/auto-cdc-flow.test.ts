@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { autoCdcFlowSql } from '../../src/export/emit-sql.ts';
-import { createAutoCdcFlow, runPipeline } from '../../src/index.ts';
+import { createAutoCdcFlow, createAutoCdcFromSnapshotFlow, runPipeline } from '../../src/index.ts';
 import { ndjson, readTable, tableDir, writeFiles } from '../helpers/pipeline.ts';
 import { session } from '../helpers/session.ts';
 import { tmpDir } from '../helpers/tmp.ts';
@@ -122,6 +122,31 @@ test('createAutoCdcFlow refuses options that contradict each other (TS_INVALID_D
   );
   assert.equal(
     code(() => createAutoCdcFlow({ ...base, storedAsScdType: 3 as 1 })),
+    'TS_INVALID_DEFINITION',
+  );
+});
+
+test('createAutoCdcFromSnapshotFlow refuses options it cannot honour (TS_INVALID_DEFINITION)', () => {
+  const base = { target: 't', source: 's', keys: ['id'] };
+  const code = (f: () => void) => {
+    try {
+      f();
+    } catch (e) {
+      return (e as { code?: string }).code;
+    }
+    return undefined;
+  };
+  assert.equal(
+    code(() => createAutoCdcFromSnapshotFlow({ ...base, keys: [] })),
+    'TS_INVALID_DEFINITION',
+  );
+  assert.equal(
+    code(() => createAutoCdcFromSnapshotFlow({ ...base, trackHistoryColumnList: ['a'] })),
+    'TS_INVALID_DEFINITION',
+  );
+  // A function source (Python's next_snapshot_and_version) is not supported yet.
+  assert.equal(
+    code(() => createAutoCdcFromSnapshotFlow({ ...base, source: (() => null) as unknown as string })),
     'TS_INVALID_DEFINITION',
   );
 });

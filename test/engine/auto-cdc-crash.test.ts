@@ -10,7 +10,7 @@ const RANDOM_TRIALS = Number(process.env.SLUICE_CRASH_TRIALS ?? 12);
 
 const SQL = `CREATE STREAMING TABLE events AS SELECT * FROM STREAM read_files('data', format => 'json',
   maxFilesPerTrigger => '1', schemaHints => 'id INT, name STRING, seq BIGINT, op STRING');
-CREATE STREAMING TABLE current_rows TBLPROPERTIES ('delta.enableChangeDataFeed' = 'true');
+CREATE STREAMING TABLE current_rows TBLPROPERTIES ('delta.enableChangeDataFeed' = 'true', 'delta.enableDeletionVectors' = 'true');
 CREATE FLOW scd1 AS AUTO CDC INTO current_rows FROM STREAM(events) KEYS (id)
   APPLY AS DELETE WHEN op = 'D' SEQUENCE BY seq COLUMNS id, name, seq;
 CREATE STREAMING TABLE history;
@@ -18,16 +18,19 @@ CREATE FLOW scd2 AS AUTO CDC INTO history FROM STREAM(events) KEYS (id)
   APPLY AS DELETE WHEN op = 'D' SEQUENCE BY seq COLUMNS id, name, seq STORED AS SCD TYPE 2 TRACK HISTORY ON (name);
 `;
 
-/** Six files of events, each later in sequence than the one before, shuffled inside. */
+/**
+ * Six files of events read one per batch, their sequences interleaved (file f holds f+1, f+7, …)
+ * and reversed inside: every batch after the first brings events older than applied ones, so the
+ * SCD 2 flow rewrites histories of keys with late events.
+ */
 function writePipeline(dir: string): void {
   const files: Record<string, string> = {
     'spark-pipeline.yml': 'name: cdc_torture\n',
     'transformations/p.sql': SQL,
   };
-  let seq = 0;
   for (let f = 0; f < 6; f++) {
     const rows = Array.from({ length: 40 }, (_, i) => {
-      seq++;
+      const seq = i * 6 + f + 1;
       const id = (seq * 7 + i) % 23;
       return { id, name: ['a', 'b', 'c'][(seq + f) % 3], seq, op: seq % 9 === 0 ? 'D' : 'U' };
     }).reverse();

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import { test } from 'node:test';
 import { query as chdbQuery } from 'chdb';
 import { maintainPipeline, runPipeline, type UpdateResult } from '../../src/index.ts';
+import { vacuum } from '../../src/storage/index.ts';
 import { ndjson, readTable, tableDir, writeFiles } from '../helpers/pipeline.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 
@@ -84,8 +86,16 @@ function scd1(events: readonly Ev[], ignoreNulls: boolean): Row[] {
   return [...rows.values()].sort((a, b) => Number(a.id) - Number(b.id));
 }
 
-/** Oracle, SCD type 2: versions [start, end) opened when a tracked column changes, closed by deletes. */
-function scd2(events: readonly Ev[], tracked: readonly ('name' | 'amount' | 'seq')[]): Row[] {
+/**
+ * Oracle, SCD type 2: versions [start, end) opened when a tracked column changes, closed by
+ * deletes; with `ignoreNulls`, a NULL of an update keeps the value of the row before it (not
+ * across a delete).
+ */
+function scd2(
+  events: readonly Ev[],
+  tracked: readonly ('name' | 'amount' | 'seq')[],
+  ignoreNulls = false,
+): Row[] {
   const versions: Row[] = [];
   const open = new Map<number, Row>();
   for (const e of [...events].sort((a, b) => a.seq - b.seq)) {
@@ -95,7 +105,8 @@ function scd2(events: readonly Ev[], tracked: readonly ('name' | 'amount' | 'seq
       open.delete(e.id!);
       continue;
     }
-    const next = { id: e.id, name: e.name, amount: e.amount, seq: e.seq };
+    const keep = (c: 'name' | 'amount') => (ignoreNulls && e[c] === null && cur ? cur[c] : e[c]);
+    const next = { id: e.id, name: keep('name'), amount: keep('amount'), seq: e.seq };
     if (cur && tracked.every((c) => cur[c] === next[c])) {
       Object.assign(cur, next);
       continue;
@@ -166,6 +177,9 @@ test('SCD type 1 (deletes, truncates, IGNORE NULL UPDATES) equals the in-order r
 CREATE STREAMING TABLE plain TBLPROPERTIES ('delta.enableChangeDataFeed' = 'true');
 CREATE FLOW plain_cdc AS AUTO CDC INTO plain FROM STREAM(events) KEYS (id)
   APPLY AS DELETE WHEN op = 'D' APPLY AS TRUNCATE WHEN op = 'T' SEQUENCE BY seq COLUMNS * EXCEPT (op, _rescued_data);
+CREATE STREAMING TABLE vectors TBLPROPERTIES ('delta.enableDeletionVectors' = 'true', 'delta.enableChangeDataFeed' = 'true');
+CREATE FLOW vectors_cdc AS AUTO CDC INTO vectors FROM STREAM(events) KEYS (id)
+  APPLY AS DELETE WHEN op = 'D' APPLY AS TRUNCATE WHEN op = 'T' SEQUENCE BY seq COLUMNS * EXCEPT (op, _rescued_data);
 CREATE STREAMING TABLE partial;
 APPLY CHANGES INTO LIVE.partial FROM STREAM(events) KEYS (id) IGNORE NULL UPDATES
   APPLY AS DELETE WHEN op = 'D' APPLY AS TRUNCATE WHEN op = 'T' SEQUENCE BY seq COLUMNS id, name, amount, seq STORED AS SCD TYPE 1;
@@ -183,18 +197,25 @@ APPLY CHANGES INTO LIVE.partial FROM STREAM(events) KEYS (id) IGNORE NULL UPDATE
     assert.deepEqual(normalize(await readTable(tableDir(dir, 'plain'), 'id'), cols), want, `seed ${seed}`);
     assert.deepEqual(normalize(chdb(tableDir(dir, 'plain'), 'id'), cols), want, `seed ${seed} (chdb)`);
     assert.deepEqual(normalize(await readTable(tableDir(dir, 'partial'), 'id'), cols), scd1(events, true));
+    // With deletion vectors, changed rows are marked, not rewritten: the same rows for both readers.
+    assert.deepEqual(
+      normalize(await readTable(tableDir(dir, 'vectors'), 'id'), cols),
+      want,
+      `seed ${seed} (DV)`,
+    );
+    assert.deepEqual(normalize(chdb(tableDir(dir, 'vectors'), 'id'), cols), want, `seed ${seed} (DV, chdb)`);
+
     assert.ok(upserted > 0);
   }
 });
 
-test('SCD type 2 histories equal the in-order replay: versions open on tracked changes and close on deletes', async () => {
-  for (const seed of [3, 4]) {
+test('SCD type 2 histories equal the in-order replay whatever the batches and the arrival order: late events split, open and close versions', async () => {
+  for (const seed of [3, 4, 6]) {
     const rand = rng(seed);
     const events = feed(rand, 50, 5);
-    // Batches in sequence order, each arriving shuffled with duplicates inside it.
-    const batches = split(rand, events, 3).map((b) =>
-      shuffle(rand, [...b, ...b.filter(() => rand() < 0.25)]),
-    );
+    // Any arrival order across batches, with re-deliveries (also in later batches).
+    const delivered = shuffle(rand, [...events, ...events.filter(() => rand() < 0.25)]);
+    const batches = split(rand, delivered, 4);
     const dir = tmpDir('cdc-scd2');
     writeFiles(dir, {
       'spark-pipeline.yml': SPEC,
@@ -205,12 +226,20 @@ CREATE FLOW hist_all_cdc AS AUTO CDC INTO hist_all FROM STREAM(events) KEYS (id)
 CREATE STREAMING TABLE hist_name
   FLOW AUTO CDC FROM STREAM(events) KEYS (id) APPLY AS DELETE WHEN op = 'D' SEQUENCE BY seq
   COLUMNS * EXCEPT (op, _rescued_data) STORED AS SCD TYPE 2 TRACK HISTORY ON (name);
+CREATE STREAMING TABLE hist_fill TBLPROPERTIES ('delta.enableChangeDataFeed' = 'true', 'delta.enableDeletionVectors' = 'true');
+APPLY CHANGES INTO hist_fill FROM STREAM(events) KEYS (id) IGNORE NULL UPDATES APPLY AS DELETE WHEN op = 'D'
+  SEQUENCE BY seq COLUMNS id, name, amount, seq STORED AS SCD TYPE 2 TRACK HISTORY ON * EXCEPT (amount, seq);
 `,
     });
+    let late = 0;
+    let applied = -Infinity;
     for (const [i, b] of batches.entries()) {
+      late += b.filter((e) => e.seq < applied).length;
+      applied = Math.max(applied, ...b.map((e) => e.seq));
       writeFiles(dir, { [`data/${i}.json`]: ndjson(b) });
       assert.deepEqual(failures(await run(dir)), []);
     }
+    assert.ok(late > 0, `seed ${seed} delivers events older than earlier batches`);
     const cols = ['id', 'name', 'amount', 'seq', '__START_AT', '__END_AT'];
     const order = 'id, __START_AT';
     assert.deepEqual(
@@ -223,10 +252,15 @@ CREATE STREAMING TABLE hist_name
       normalize(scd2(events, ['name']), cols),
       `seed ${seed} (chdb)`,
     );
+    assert.deepEqual(
+      normalize(chdb(tableDir(dir, 'hist_fill'), order), cols),
+      normalize(scd2(events, ['name'], true), cols),
+      `seed ${seed} (IGNORE NULL UPDATES)`,
+    );
   }
 });
 
-test('AUTO CDC refuses what it cannot order: NULL sequence, NULL key, ties, SCD 2 events older than applied ones', async () => {
+test('AUTO CDC refuses what it cannot order (NULL sequence, NULL key, ties) and places an SCD 2 event older than applied ones into the history', async () => {
   const dir = tmpDir('cdc-refusals');
   const flows = ['null_seq', 'null_key', 'tie', 'late', 'nested'];
   writeFiles(dir, {
@@ -256,11 +290,14 @@ APPLY CHANGES INTO ${f} FROM STREAM(${f}_src) KEYS (id)${f === 'nested' ? ' IGNO
   assert.equal(code(first, 'late'), undefined);
   assert.equal(code(first, 'nested'), 'UNSUPPORTED_SQL_SYNTAX');
   writeFiles(dir, { 'late/b.json': ndjson([{ id: 1, name: 'b', seq: 3 }]) });
-  assert.equal(code(await run(dir), 'late'), 'AUTO_CDC_OUT_OF_ORDER');
-  // Nothing of the refused batch landed.
+  assert.equal(code(await run(dir), 'late'), undefined);
+  // The late event opens the version before the one already applied, which it ends.
   assert.deepEqual(
-    (await readTable(tableDir(dir, 'late'), 'id')).map((r) => r.name),
-    ['a'],
+    (await readTable(tableDir(dir, 'late'), '__START_AT')).map((r) => [r.name, r.__START_AT, r.__END_AT]),
+    [
+      ['b', '3', '5'],
+      ['a', '5', null],
+    ],
   );
 });
 
@@ -377,4 +414,52 @@ APPLY CHANGES INTO t FROM STREAM(events) KEYS (id) APPLY AS DELETE WHEN op = 'D'
   assert.equal(outcome.kind, 'ran');
   if (outcome.kind === 'ran') assert.deepEqual(failures(outcome.result), []);
   assert.deepEqual(await rows(), [[2, 'b']]);
+});
+
+test('with delta.enableDeletionVectors, changed rows are marked in deletion vectors and their files stay', async () => {
+  const dir = tmpDir('cdc-dv');
+  writeFiles(dir, {
+    'spark-pipeline.yml': SPEC,
+    'transformations/cdc.sql': `${EVENTS}
+CREATE STREAMING TABLE t TBLPROPERTIES ('delta.enableDeletionVectors' = 'true');
+APPLY CHANGES INTO t FROM STREAM(events) KEYS (id) APPLY AS DELETE WHEN op = 'D' SEQUENCE BY seq COLUMNS id, name, seq;
+`,
+    'data/0.json': ndjson([1, 2, 3, 4].map((id) => ({ id, name: `v${id}`, seq: id, op: 'U' }))),
+  });
+  assert.deepEqual(failures(await run(dir)), []);
+  const files = () => readdirSync(tableDir(dir, 't')).filter((f) => f.endsWith('.parquet'));
+  const first = files();
+  writeFiles(dir, {
+    'data/1.json': ndjson([
+      { id: 2, name: 'changed', seq: 10, op: 'U' },
+      { id: 3, name: null, seq: 11, op: 'D' },
+    ]),
+  });
+  assert.deepEqual(failures(await run(dir)), []);
+  const want = [
+    [1, 'v1'],
+    [2, 'changed'],
+    [4, 'v4'],
+  ];
+  const rows = (rs: Row[]) => rs.map((r) => [Number(r.id), r.name]);
+  assert.deepEqual(rows(await readTable(tableDir(dir, 't'), 'id')), want);
+  assert.deepEqual(rows(chdb(tableDir(dir, 't'), 'id')), want);
+  // The first file is still live (with a vector), and only the updated row was written anew.
+  assert.ok(readdirSync(tableDir(dir, 't')).some((f) => f.startsWith('deletion_vector_')));
+  assert.equal(files().length, first.length + 1);
+  // Vacuum keeps the vector of a live file, however old.
+  const later = { retentionMs: 0, now: Date.now() + 3_600_000 };
+  await vacuum(tableDir(dir, 't'), later);
+  assert.deepEqual(rows(await readTable(tableDir(dir, 't'), 'id')), want);
+  assert.deepEqual(rows(chdb(tableDir(dir, 't'), 'id')), want);
+  // Compaction reads the files with their vectors applied; after it, vacuum may remove them all.
+  const report = await maintainPipeline(dir);
+  assert.ok(
+    (report.tables.find((x) => x.table === 't')?.compaction?.filesRemoved ?? 0) >= 2,
+    JSON.stringify(report),
+  );
+  await vacuum(tableDir(dir, 't'), later);
+  assert.ok(!readdirSync(tableDir(dir, 't')).some((f) => f.startsWith('deletion_vector_')));
+  assert.deepEqual(rows(await readTable(tableDir(dir, 't'), 'id')), want);
+  assert.deepEqual(rows(chdb(tableDir(dir, 't'), 'id')), want);
 });

@@ -7,6 +7,7 @@
 import type { FlowKind } from '../../graph/index.ts';
 import { AppendOnceExecutor } from './append-once.ts';
 import { AutoCdcExecutor } from './auto-cdc.ts';
+import { AutoCdcSnapshotExecutor } from './auto-cdc-snapshot.ts';
 import type { FlowExecutor } from './flow-execution.ts';
 import { MaterializedViewExecutor } from './materialized-view.ts';
 import { StreamingAggregateExecutor } from './streaming-aggregate.ts';
@@ -20,6 +21,7 @@ const EXECUTORS = {
   append_once: new AppendOnceExecutor(),
   materialized_view: new MaterializedViewExecutor(),
   auto_cdc: new AutoCdcExecutor(),
+  auto_cdc_snapshot: new AutoCdcSnapshotExecutor(),
 } as const satisfies Record<FlowKind, FlowExecutor>;
 
 /** The executor for a flow kind. */

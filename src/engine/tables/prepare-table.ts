@@ -169,13 +169,13 @@ function columnMetadata(dataset: Dataset, column: string): Record<string, unknow
 
 /**
  * Delta properties that would switch on a table feature sluice does not write (row tracking,
- * deletion vectors, column mapping, …). Writing them to metaData would make the table claim a
- * feature its protocol lacks, so they are left out; Databricks-only tuning properties such as
- * `delta.autoOptimize.*` are harmless and kept.
+ * column mapping, …). Writing them to metaData would make the table claim a feature its protocol
+ * lacks, so they are left out; Databricks-only tuning properties such as `delta.autoOptimize.*`
+ * are harmless and kept. (`delta.enableDeletionVectors` is kept: row-level changes then write
+ * deletion vectors, and the protocol declares the feature.)
  */
 const UNSUPPORTED_FEATURE_PROPERTIES = [
   'delta.enablerowtracking',
-  'delta.enabledeletionvectors',
   'delta.columnmapping.mode',
   'delta.enabletypewidening',
   'delta.universalformat.enabledformats',

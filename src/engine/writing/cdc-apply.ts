@@ -1,19 +1,23 @@
 /**
  * Applying one batch of change events to an AUTO CDC target, all in DuckDB SQL.
  *
- * Two Delta tables belong to the flow: the target, and a state table holding, per key ever seen,
- * the highest sequence applied and whether that event was a delete (a tombstone). Tombstones are
+ * Two Delta tables belong to the flow: the target, and a state table. For SCD 1 the state holds,
+ * per key ever seen, the highest sequence applied and whether that event was a delete (a
+ * tombstone); for SCD 2 it is the history of every event applied (see cdc-scd2.ts). Tombstones are
  * kept until the target is fully refreshed, so a late update older than a delete never
  * resurrects its row. Per batch:
  *
  *   events E ─ checks: no NULL key, no NULL sequence, no two different events with one key and sequence
- *            ─ drop stale events (sequence ≤ the state's for their key; SCD 2: < refuses)
- *            ─ replay per key in sequence order, from the row the target holds:
- *              SCD 1: the last event wins (IGNORE NULL UPDATES carries earlier values forward); a
- *                     truncate deletes every key at its sequence (a watermark kept in the state)
- *              SCD 2: versions [__START_AT, __END_AT) open when a tracked column changes, close on delete
+ *            ─ fresh events: SCD 1 drops stale ones (sequence ≤ the state's for their key);
+ *              SCD 2 drops only those its history already holds
+ *            ─ replay per key in sequence order:
+ *              SCD 1: from the row the target holds, the last event wins (IGNORE NULL UPDATES carries
+ *                     earlier values forward); a truncate deletes every key at its sequence (a
+ *                     watermark kept in the state)
+ *              SCD 2: versions [__START_AT, __END_AT) open when a tracked column changes, close on
+ *                     delete; a key with a late event is replayed whole from its history
  *            ─ target: row-level changes (copy-on-write), commit with txn {appId, batch}
- *            ─ state: row-level changes, commit with the same txn
+ *            ─ state: row-level changes (SCD 1) or an append (SCD 2), commit with the same txn
  *
  * The target commits first and the state second, each skipped when its txn is already there: the
  * target's changes are computed from the state as it was before the batch, which stays true until
@@ -25,20 +29,23 @@ import {
   CDC_DELETE_COLUMN,
   CDC_SEQUENCE_COLUMN,
   CDC_TRUNCATE_COLUMN,
-  type ColumnSelection,
   type Dataset,
   SCD2_END_COLUMN,
   SCD2_START_COLUMN,
 } from '../../model/index.ts';
 import {
+  type Action,
   CHANGE_KIND_COLUMN,
   planRowChanges,
   type RowChangePlan,
   snapshotScanSql,
+  writeDataFiles,
 } from '../../storage/index.ts';
 import { crashPoint, type DuckDBConnection, queryRows, sqlIdent } from '../../util/index.ts';
 import { prepareTable, type QueryColumns } from '../tables/prepare-table.ts';
 import type { TableCache } from '../tables/table-cache.ts';
+import { FRESH, replaySql, selected, type TargetShape, valueColumns } from './cdc-replay.ts';
+import { historyRowsSql, historyStateSql, scd2Changes } from './cdc-scd2.ts';
 
 /** Internal columns of the state table. */
 const STATE_SEQ = '__sequence';
@@ -48,11 +55,12 @@ const STATE_TRUNCATE = '__truncate';
 
 /** Temp tables of one batch (per flow connection). */
 const EVENTS = '__sluice_cdc_events';
-const FRESH = '__sluice_cdc_fresh';
 const TARGET_CHANGES = '__sluice_cdc_target_changes';
 const STATE_CHANGES = '__sluice_cdc_state_changes';
 /** One row: `w`, the truncate watermark after this batch; `t_new`, this batch's truncate when newer. */
 const TRUNCATE = '__sluice_cdc_truncate';
+/** SCD 2: the history's rows one per key (as SCD 1's state table holds them). */
+const KEY_STATE = '__sluice_cdc_key_state';
 
 export interface CdcTables {
   readonly target: { readonly path: string; readonly dataset: Dataset };
@@ -76,12 +84,6 @@ export interface CdcOutcome {
 }
 
 const id = sqlIdent;
-
-function selected(sel: ColumnSelection | undefined, columns: readonly string[]): string[] {
-  if (sel === undefined) return [...columns];
-  const named = (c: string) => sel.columns.some((n) => n.toLowerCase() === c.toLowerCase());
-  return columns.filter((c) => (sel.kind === 'include' ? named(c) : !named(c)));
-}
 
 function unknownColumns(cdc: AutoCdc, columns: readonly string[], dataset: string): void {
   const lower = new Set(columns.map((c) => c.toLowerCase()));
@@ -112,13 +114,16 @@ async function count(conn: DuckDBConnection, sql: string): Promise<number> {
   return Number(r?.n ?? 0);
 }
 
-/** Refuses events sluice cannot order: NULL keys, NULL sequences, two different events at one sequence. */
+/**
+ * Refuses events sluice cannot order: NULL keys, NULL sequences, two different events at one
+ * sequence. Returns whether any event is repeated (then equal events must collapse).
+ */
 async function checkEvents(
   conn: DuckDBConnection,
   cdc: AutoCdc,
   keys: string,
   dataset: string,
-): Promise<void> {
+): Promise<boolean> {
   const keyNull = cdc.keys.map((k) => `${id(k)} IS NULL`).join(' OR ');
   const live = `NOT ${id(CDC_TRUNCATE_COLUMN)}`;
   if ((await count(conn, `SELECT 1 FROM ${EVENTS} WHERE ${live} AND (${keyNull})`)) > 0) {
@@ -138,10 +143,15 @@ async function checkEvents(
       { dataset, params: { sequenceBy: cdc.sequenceBy } },
     );
   }
+  // Only pairs of (key, sequence) seen twice can be ties: found first on those two columns alone.
+  const seq = id(CDC_SEQUENCE_COLUMN);
+  const twice = `SELECT ${keys}, ${seq} FROM ${EVENTS} WHERE ${live} GROUP BY ${keys}, ${seq} HAVING count(*) > 1`;
+  if ((await count(conn, twice)) === 0) return false;
   const ties = await queryRows(
     conn,
-    `SELECT ${keys}, ${id(CDC_SEQUENCE_COLUMN)} FROM (SELECT DISTINCT * FROM ${EVENTS} WHERE ${live})
-     GROUP BY ${keys}, ${id(CDC_SEQUENCE_COLUMN)} HAVING count(*) > 1 LIMIT 1`,
+    `SELECT ${keys}, ${seq} FROM (SELECT DISTINCT e.* FROM ${EVENTS} e WHERE ${live} AND EXISTS (SELECT 1 FROM (${twice}) t
+       WHERE ${[...cdc.keys.map((k) => id(k)), seq].map((c) => `e.${c} = t.${c}`).join(' AND ')}))
+     GROUP BY ${keys}, ${seq} HAVING count(*) > 1 LIMIT 1`,
   );
   if (ties.length > 0) {
     throw new SluiceError(
@@ -150,6 +160,7 @@ async function checkEvents(
       { dataset, params: { sequenceBy: cdc.sequenceBy } },
     );
   }
+  return true;
 }
 
 /**
@@ -178,7 +189,7 @@ export async function applyCdcBatch(
     const keyNames = sourceColumns.filter((c) => cdc.keys.some((k) => k.toLowerCase() === c.toLowerCase()));
     const keys = keyNames.map(id).join(', ');
     const inputRows = await count(conn, `SELECT 1 FROM ${EVENTS}`);
-    await checkEvents(conn, cdc, keys, dataset);
+    const repeated = await checkEvents(conn, cdc, keys, dataset);
     const columns = selected(cdc.columns, sourceColumns);
     const seqType = typeOf.get(CDC_SEQUENCE_COLUMN)!;
     // Databricks keeps a NULL *field* of a struct too (nested IGNORE NULL UPDATES); sluice keeps
@@ -194,36 +205,32 @@ export async function applyCdcBatch(
       );
     }
 
-    // The state table: created with the keys' and the sequence's types on the first batch.
+    // The state table, created on the first batch: SCD 1 keeps one row per key, SCD 2 the history
+    // of every event (see cdc-scd2.ts).
+    const scd2 = cdc.scdType === 2;
+    const shape = { columns, keyNames };
     const stateColumns: QueryColumns = [
       ...keyNames.map((k) => ({ name: k, type: typeOf.get(k)! })),
       { name: STATE_SEQ, type: seqType },
       { name: STATE_DELETED, type: 'BOOLEAN' },
       { name: STATE_TRUNCATE, type: 'BOOLEAN' },
+      ...(scd2 ? valueColumns(shape).map((c) => ({ name: c, type: typeOf.get(c)! })) : []),
     ];
     const statePrep = await prepareTable(tables, t.state.path, t.state.dataset, stateColumns, {
       replaceSchema: false,
     });
-    const state = snapshotScanSql(statePrep.snapshot);
+    const history = snapshotScanSql(statePrep.snapshot);
     const on = (l: string, r: string) => keyNames.map((k) => `${l}.${id(k)} = ${r}.${id(k)}`).join(' AND ');
-
-    // Stale events dropped; exact duplicates collapse. SCD 2 refuses events older than the state.
-    const seq = id(CDC_SEQUENCE_COLUMN);
-    if (cdc.scdType === 2) {
-      const late = await count(
-        conn,
-        `SELECT 1 FROM ${EVENTS} e JOIN (${state}) s ON ${on('e', 's')} WHERE e.${seq} < s.${id(STATE_SEQ)}`,
-      );
-      if (late > 0) {
-        throw new SluiceError(
-          'AUTO_CDC_OUT_OF_ORDER',
-          `${late} change event${late > 1 ? 's' : ''} for SCD type 2 table '${dataset}' arrived after a newer event of the same key was applied in an earlier batch; sluice does not rewrite history out of order — run with --full-refresh ${dataset} to replay the events in order`,
-          { dataset, params: { events: late } },
-        );
-      }
+    if (scd2) {
+      // The history's rows one per key, for the keys of this batch only.
+      const touched = `SELECT * FROM (${history}) h WHERE EXISTS (SELECT 1 FROM ${EVENTS} e WHERE ${on('e', 'h')})`;
+      await conn.run(`CREATE OR REPLACE TEMP TABLE ${KEY_STATE} AS ${historyStateSql(touched, keyNames)}`);
     }
+    const state = scd2 ? `SELECT * FROM ${KEY_STATE}` : history;
+
     // A truncate (SCD 1) is a delete of every key at its sequence: events not newer than the
     // latest truncate are stale for every key, present or future.
+    const seq = id(CDC_SEQUENCE_COLUMN);
     const trunc = id(CDC_TRUNCATE_COLUMN);
     await conn.run(
       `CREATE OR REPLACE TEMP TABLE ${TRUNCATE} AS SELECT
@@ -233,59 +240,36 @@ export async function applyCdcBatch(
        FROM (SELECT (SELECT max(${id(STATE_SEQ)}) FROM (${state}) WHERE ${id(STATE_TRUNCATE)}) AS prev,
                     (SELECT max(${seq}) FROM ${EVENTS} WHERE ${trunc}) AS cur)`,
     );
-    await conn.run(
-      `CREATE OR REPLACE TEMP TABLE ${FRESH} AS SELECT DISTINCT e.* FROM ${EVENTS} e LEFT JOIN (${state}) s ON ${on('e', 's')}
-       CROSS JOIN ${TRUNCATE} tr
-       WHERE NOT e.${trunc} AND (s.${id(STATE_SEQ)} IS NULL OR e.${seq} > s.${id(STATE_SEQ)})
-         AND (tr.w IS NULL OR e.${seq} > tr.w)`,
-    );
+    // Fresh events: SCD 1 drops stale ones (not newer than the key's state or the latest
+    // truncate); SCD 2 keeps every event its history does not hold yet (late ones included).
+    // Exact duplicates collapse: after checkEvents, events with one key and sequence are equal.
+    const distinct = repeated
+      ? `DISTINCT ON (${[...keyNames.map((k) => `e.${id(k)}`), `e.${seq}`].join(', ')})`
+      : '';
+    const fresh = scd2
+      ? `SELECT ${distinct} e.* FROM ${EVENTS} e
+         WHERE NOT EXISTS (SELECT 1 FROM (${history}) h WHERE ${on('e', 'h')} AND e.${seq} = h.${id(STATE_SEQ)})`
+      : `SELECT ${distinct} e.* FROM ${EVENTS} e LEFT JOIN (${state}) s ON ${on('e', 's')}
+         CROSS JOIN ${TRUNCATE} tr
+         WHERE NOT e.${trunc} AND (s.${id(STATE_SEQ)} IS NULL OR e.${seq} > s.${id(STATE_SEQ)})
+           AND (tr.w IS NULL OR e.${seq} > tr.w)`;
+    await conn.run(`CREATE OR REPLACE TEMP TABLE ${FRESH} AS ${fresh}`);
 
-    const target = await applyToTarget(tables, conn, t, b, {
-      columns,
-      keyNames,
-      typeOf,
-      seqType,
-      state,
-    });
+    const target = await applyToTarget(
+      tables,
+      conn,
+      t,
+      b,
+      { columns, keyNames, typeOf, seqType, state },
+      history,
+    );
     crashPoint('cdc-between-commits', b.flow);
-    await applyToState(tables, conn, t, b, keyNames);
+    await applyToState(tables, conn, t, b, shape);
     return { inputRows, ...target };
   } finally {
-    for (const tmp of [EVENTS, FRESH, TARGET_CHANGES, STATE_CHANGES, TRUNCATE])
+    for (const tmp of [EVENTS, FRESH, TARGET_CHANGES, STATE_CHANGES, TRUNCATE, KEY_STATE])
       await conn.run(`DROP TABLE IF EXISTS ${tmp}`).catch(() => {});
   }
-}
-
-interface TargetShape {
-  readonly columns: readonly string[];
-  readonly keyNames: readonly string[];
-  readonly typeOf: ReadonlyMap<string, string>;
-  readonly seqType: string;
-  /** SQL of the state table's rows before this batch. */
-  readonly state: string;
-}
-
-/**
- * The events of each key replayed in sequence order, starting from the row the target holds for
- * it (`__from_target`): values after IGNORE NULL UPDATES is applied, and `__seg` counting the
- * deletes so far (a delete starts a new segment: no value is carried across it).
- */
-function replaySql(cdc: AutoCdc, s: TargetShape, current: string): string {
-  const seq = id(CDC_SEQUENCE_COLUMN);
-  const del = id(CDC_DELETE_COLUMN);
-  const keys = s.keyNames.map(id).join(', ');
-  const values = s.columns.filter((c) => !s.keyNames.includes(c));
-  const ignored = new Set(selected(cdc.ignoreNullUpdates, values));
-  const ev = `SELECT ${keys}, ${values.map((c) => `CASE WHEN ${del} THEN NULL ELSE ${id(c)} END AS ${id(c)}`).join(', ')}${values.length ? ', ' : ''}${seq}, ${del}, false AS __from_target FROM ${FRESH}
-    UNION ALL BY NAME ${current}`;
-  const w = `PARTITION BY ${keys} ORDER BY ${seq} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW`;
-  const segmented = `SELECT *, sum(CASE WHEN ${del} THEN 1 ELSE 0 END) OVER (${w}) AS __seg FROM (${ev})`;
-  const filled = values.map((c) =>
-    cdc.ignoreNullUpdates && ignored.has(c)
-      ? `last_value(${id(c)} IGNORE NULLS) OVER (PARTITION BY ${keys}, __seg ORDER BY ${seq} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS ${id(c)}`
-      : id(c),
-  );
-  return `SELECT ${keys}, ${filled.join(', ')}${filled.length ? ', ' : ''}${seq}, ${del}, __from_target FROM (${segmented})`;
 }
 
 async function applyToTarget(
@@ -294,6 +278,7 @@ async function applyToTarget(
   t: CdcTables,
   b: CdcBatch,
   s: TargetShape,
+  history: string,
 ): Promise<Omit<CdcOutcome, 'inputRows'>> {
   const { cdc } = b;
   const keys = s.keyNames.map(id).join(', ');
@@ -315,13 +300,13 @@ async function applyToTarget(
   const done = (prep.snapshot.txns.get(b.appId) ?? -1) >= b.batchId;
   if (done) return { upsertedRows: 0, deletedRows: 0, outputBytes: 0 };
   const rows = snapshotScanSql(prep.snapshot);
-  const values = s.columns.filter((c) => !s.keyNames.includes(c));
-  const touchedKeys = `(SELECT DISTINCT ${keys} FROM ${FRESH})`;
-  const on = s.keyNames.map((k) => `r.${id(k)} = k.${id(k)}`).join(' AND ');
-  const sv = values.map((c) => `r.${id(c)}`).join(', ');
-  const comma = values.length ? ', ' : '';
-  let changes: string;
-  if (!scd2) {
+  if (scd2) await scd2Changes(conn, cdc, s, rows, history, TARGET_CHANGES);
+  else {
+    const values = valueColumns(s);
+    const touchedKeys = `(SELECT DISTINCT ${keys} FROM ${FRESH})`;
+    const on = s.keyNames.map((k) => `r.${id(k)} = k.${id(k)}`).join(' AND ');
+    const sv = values.map((c) => `r.${id(c)}`).join(', ');
+    const comma = values.length ? ', ' : '';
     // The row the target holds, sequenced at the state's sequence for its key.
     // A row older than this batch's truncate is gone before the batch's events apply.
     const stOn = s.keyNames.map((k) => `st.${id(k)} = r.${id(k)}`).join(' AND ');
@@ -332,13 +317,12 @@ async function applyToTarget(
       FROM (${rows}) r JOIN (${s.state}) st ON ${stOn} CROSS JOIN ${TRUNCATE} tr
       WHERE tr.t_new IS NOT NULL AND st.${id(STATE_SEQ)} <= tr.t_new
         AND NOT EXISTS (SELECT 1 FROM ${touchedKeys} k WHERE ${on})`;
-    changes = `SELECT ${s.columns.map(id).join(', ')}, CASE WHEN ${del} THEN 'delete' ELSE 'upsert' END AS ${id(CHANGE_KIND_COLUMN)}
-      FROM (${replaySql(cdc, s, current)}) QUALIFY row_number() OVER (PARTITION BY ${keys} ORDER BY ${seq} DESC) = 1 AND NOT __from_target
-      UNION ALL BY NAME ${truncated}`;
-  } else {
-    changes = scd2ChangesSql(cdc, s, rows, touchedKeys);
+    await conn.run(
+      `CREATE OR REPLACE TEMP TABLE ${TARGET_CHANGES} AS SELECT ${s.columns.map(id).join(', ')}, CASE WHEN ${del} THEN 'delete' ELSE 'upsert' END AS ${id(CHANGE_KIND_COLUMN)}
+      FROM (${replaySql(cdc, s, FRESH, current)}) QUALIFY row_number() OVER (PARTITION BY ${keys} ORDER BY ${seq} DESC) = 1 AND NOT __from_target
+      UNION ALL BY NAME ${truncated}`,
+    );
   }
-  await conn.run(`CREATE OR REPLACE TEMP TABLE ${TARGET_CHANGES} AS ${changes}`);
   const plan: RowChangePlan = await planRowChanges(conn, t.target.path, {
     snapshot: prep.snapshot,
     identity: scd2 ? [...s.keyNames, SCD2_START_COLUMN] : s.keyNames,
@@ -370,51 +354,37 @@ async function applyToTarget(
   };
 }
 
-/**
- * SCD type 2 changes: versions of each key replayed from its open version. A row starts a version
- * when it follows a delete (or nothing) or a tracked column differs from the previous row; a
- * version's __END_AT is the sequence of the next version or delete; its values are those of its
- * last row (changes to untracked columns update it in place).
- */
-function scd2ChangesSql(cdc: AutoCdc, s: TargetShape, rows: string, touchedKeys: string): string {
-  const keys = s.keyNames.map(id).join(', ');
-  const seq = id(CDC_SEQUENCE_COLUMN);
-  const del = id(CDC_DELETE_COLUMN);
-  const values = s.columns.filter((c) => !s.keyNames.includes(c));
-  const tracked = selected(cdc.trackHistory, values);
-  const on = s.keyNames.map((k) => `r.${id(k)} = k.${id(k)}`).join(' AND ');
-  const comma = values.length ? ', ' : '';
-  const current = `SELECT r.${s.keyNames.map(id).join(', r.')}${comma}${values.map((c) => `r.${id(c)}`).join(', ')}, r.${id(SCD2_START_COLUMN)} AS ${seq}, false AS ${del}, true AS __from_target
-    FROM (${rows}) r JOIN ${touchedKeys} k ON ${on} WHERE r.${id(SCD2_END_COLUMN)} IS NULL`;
-  const trackedStruct = tracked.length
-    ? `struct_pack(${tracked.map((c) => `${id(c)} := ${id(c)}`).join(', ')})`
-    : 'NULL::INTEGER';
-  const w = `PARTITION BY ${keys} ORDER BY ${seq}`;
-  const marked = `SELECT *, ${del} OR lag(${seq}) OVER (${w}) IS NULL OR lag(${del}) OVER (${w})
-      OR ${trackedStruct} IS DISTINCT FROM lag(${trackedStruct}) OVER (${w}) AS __starts
-    FROM (${replaySql(cdc, s, current)})`;
-  const grouped = `SELECT *, sum(CASE WHEN __starts THEN 1 ELSE 0 END) OVER (${w} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS __grp FROM (${marked})`;
-  const versions = `SELECT ${keys}, __grp, min(${seq}) AS __start, bool_or(${del}) AS __is_delete,
-      bool_or(__from_target) AS __from_target, count(*) AS __rows${comma}${values
-        .map((c) => `arg_max_null(${id(c)}, ${seq}) AS ${id(c)}`)
-        .join(', ')}
-    FROM (${grouped}) GROUP BY ${keys}, __grp`;
-  const ended = `SELECT *, lead(__start) OVER (PARTITION BY ${keys} ORDER BY __start) AS __end,
-      coalesce(lead(__is_delete) OVER (PARTITION BY ${keys} ORDER BY __start), false) AS __closed_by_delete FROM (${versions})`;
-  return `SELECT ${s.columns.map(id).join(', ')}, __start AS ${id(SCD2_START_COLUMN)}, __end AS ${id(SCD2_END_COLUMN)}, 'upsert' AS ${id(CHANGE_KIND_COLUMN)}, __closed_by_delete
-    FROM (${ended}) WHERE NOT __is_delete AND (NOT __from_target OR __rows > 1 OR __end IS NOT NULL)`;
-}
-
 async function applyToState(
   tables: TableCache,
   conn: DuckDBConnection,
   t: CdcTables,
   b: CdcBatch,
-  keyNames: readonly string[],
+  shape: { readonly columns: readonly string[]; readonly keyNames: readonly string[] },
 ): Promise<void> {
   const snap = await tables.snapshot(t.state.path);
   if ((snap.txns.get(b.appId) ?? -1) >= b.batchId) return;
-  const keys = keyNames.map(id).join(', ');
+  const commit = (actions: readonly Action[], blind: boolean) =>
+    tables.commit(t.state.path, actions, {
+      readVersion: snap.version,
+      snapshot: snap,
+      operation: blind ? 'WRITE' : 'MERGE',
+      isBlindAppend: blind,
+      txn: { appId: b.appId, version: b.batchId },
+      commitInfo: { sluice: { flow: b.flow, batchId: b.batchId } },
+    });
+  if (b.cdc.scdType === 2) {
+    // The SCD 2 history only grows: this batch's fresh events are appended.
+    const adds = await writeDataFiles(conn, t.state.path, historyRowsSql(shape), {
+      schema: snap.schema,
+      partitionColumns: snap.partitionColumns,
+    });
+    await commit(
+      adds.map((add) => ({ add })),
+      true,
+    );
+    return;
+  }
+  const keys = shape.keyNames.map(id).join(', ');
   const seq = id(CDC_SEQUENCE_COLUMN);
   await conn.run(
     `CREATE OR REPLACE TEMP TABLE ${STATE_CHANGES} AS SELECT ${keys}, ${seq} AS ${id(STATE_SEQ)}, ${id(CDC_DELETE_COLUMN)} AS ${id(STATE_DELETED)}, false AS ${id(STATE_TRUNCATE)}, 'upsert' AS ${id(CHANGE_KIND_COLUMN)}
@@ -424,15 +394,8 @@ async function applyToState(
   );
   const plan = await planRowChanges(conn, t.state.path, {
     snapshot: snap,
-    identity: keyNames,
+    identity: shape.keyNames,
     changes: STATE_CHANGES,
   });
-  await tables.commit(t.state.path, plan.actions, {
-    readVersion: snap.version,
-    snapshot: snap,
-    operation: 'MERGE',
-    isBlindAppend: false,
-    txn: { appId: b.appId, version: b.batchId },
-    commitInfo: { sluice: { flow: b.flow, batchId: b.batchId } },
-  });
+  await commit(plan.actions, false);
 }

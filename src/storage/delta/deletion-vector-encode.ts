@@ -1,8 +1,13 @@
 /**
  * Writing deletion vectors: Z85 text, the portable `RoaringBitmapArray` and the deletion vector
- * file framing — the inverse of roaring-bitmap.ts. sluice never writes deletion vectors into
- * tables; this serves tests and the `dv` benchmark, which build tables that have them.
+ * file framing — the inverse of roaring-bitmap.ts. Row-level changes of a table with
+ * `delta.enableDeletionVectors = true` write them (row-changes.ts); tests and the `dv` benchmark
+ * build tables with them too.
  */
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { putIfAbsent } from '../../util/index.ts';
+import type { DeletionVectorDescriptor } from './deletion-vectors.ts';
 import {
   ARRAY_CONTAINER_MAX,
   crc32,
@@ -33,7 +38,6 @@ export function encodeZ85(bytes: Uint8Array): string {
 /**
  * Encodes row indexes as a portable `RoaringBitmapArray` (what {@link decodeRoaringBitmapArray}
  * reads): array containers up to 4096 values, bitmap containers above, no run containers.
- * sluice never writes deletion vectors to tables; this serves tests and benchmarks.
  */
 export function encodeRoaringBitmapArray(set: RowIndexSet): Uint8Array {
   const buckets = new Map<number, Map<number, number[]>>();
@@ -100,4 +104,29 @@ export function deletionVectorFile(vectors: readonly Uint8Array[]): { bytes: Uin
     at += 8 + v.length;
   }
   return { bytes: Buffer.concat(parts), offsets };
+}
+
+/**
+ * Writes one deletion vector file (`deletion_vector_<uuid>.bin` in the table's folder, published
+ * durably before the commit that names it) holding `sets` in order, and returns their
+ * descriptors (storage type `u`, the file's UUID in Z85, each vector's offset, size and
+ * cardinality). Nothing is written for no sets.
+ */
+export async function writeDeletionVectors(
+  tablePath: string,
+  sets: readonly RowIndexSet[],
+): Promise<DeletionVectorDescriptor[]> {
+  if (sets.length === 0) return [];
+  const uuid = randomUUID();
+  const encoded = sets.map(encodeRoaringBitmapArray);
+  const file = deletionVectorFile(encoded);
+  await putIfAbsent(join(tablePath, `deletion_vector_${uuid}.bin`), file.bytes);
+  const id = encodeZ85(Buffer.from(uuid.replaceAll('-', ''), 'hex'));
+  return sets.map((set, i) => ({
+    storageType: 'u',
+    pathOrInlineDv: id,
+    offset: file.offsets[i] as number,
+    sizeInBytes: (encoded[i] as Uint8Array).length,
+    cardinality: set.cardinality,
+  }));
 }

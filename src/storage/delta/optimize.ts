@@ -69,8 +69,8 @@ const REWRITABLE_WRITER_FEATURES: ReadonlySet<string> = new Set([
   'checkConstraints',
   'generatedColumns',
   'vacuumProtocolCheck',
-  // A rewrite reads the live rows only and its removes carry the files' vectors; vacuum keeps
-  // every vector a kept version references.
+  // Compaction reads files with their vectors applied and removes each with its vector; vacuum
+  // keeps the vectors of live files.
   'deletionVectors',
 ]);
 
@@ -191,10 +191,9 @@ async function rewriteBins(
         })),
       );
       replaced.push(...bin);
-      // Live rows: the statistics count every row of a file, its deletion vector the deleted ones.
-      const before = bin.every((f) => f.stats)
-        ? bin.reduce((n, f) => n + numRecordsOf(f) - Number(deletionVectorOf(f)?.cardinality ?? 0), 0)
-        : undefined;
+      // A file's statistics count the rows its deletion vector hides too.
+      const live = (f: AddAction) => numRecordsOf(f) - Number(deletionVectorOf(f)?.cardinality ?? 0);
+      const before = bin.every((f) => f.stats) ? bin.reduce((n, f) => n + live(f), 0) : undefined;
       const after = written.reduce((n, w) => n + w.numRecords, 0);
       if (before !== undefined && before !== after) {
         throw new SluiceError(

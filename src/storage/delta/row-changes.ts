@@ -13,18 +13,26 @@
  *     → the caller commits remove(candidates) + add(new) + cdc as a commit that read the table
  *       (not a blind append), so any concurrent data change conflicts (DELTA_CONCURRENT_MODIFICATION).
  *
- * Deletion vectors are not used: copy-on-write keeps every table readable by any Delta reader, and
- * pruning keeps the rewritten set to files whose key ranges hold a change.
+ * With `delta.enableDeletionVectors = true` (the table's protocol then has the feature), a touched
+ * file is not rewritten: the positions of its changed rows join its deletion vector (one new vector
+ * file per change, published before the commit), and the commit removes the file with its old
+ * vector and adds it back with the new one; only the upserted rows are written. Otherwise
+ * copy-on-write keeps the table readable by any Delta reader, and pruning keeps the rewritten set
+ * to files whose key ranges hold a change.
  */
 import { randomUUID } from 'node:crypto';
 import { type DuckDBConnection, queryRows, sqlIdent, sqlString } from '../../util/index.ts';
 import type { Action, AddAction, FileStats } from './actions.ts';
 import { cdfEnabled, writeChangeDataFiles } from './cdf-write.ts';
 import { writeDataFiles } from './data-files.ts';
+import { writeDeletionVectors } from './deletion-vector-encode.ts';
+import { deletionVectorOf, loadDeletionVector } from './deletion-vectors.ts';
+import { RowIndexSet } from './roaring-bitmap.ts';
 import { filesScanSql } from './scan.ts';
 import { deltaTypeToDuckDB } from './schema.ts';
 import type { Snapshot } from './snapshot.ts';
 import { statKind } from './stats.ts';
+import { deletionVectorsEnabled } from './table.ts';
 
 /** Column of a changes relation saying what happens to the row: 'upsert' or 'delete'. */
 export const CHANGE_KIND_COLUMN = '__sluice_change';
@@ -131,14 +139,24 @@ export async function planRowChanges(
   const on = req.identity.map((c) => `o.${sqlIdent(c)} IS NOT DISTINCT FROM c.${sqlIdent(c)}`).join(' AND ');
   const old = sqlIdent(`__sluice_old_${randomUUID().replaceAll('-', '')}`);
   const kind = sqlIdent(CHANGE_KIND_COLUMN);
-  // The old rows of the candidate files, tagged with what happens to them (NULL: kept).
+  const vectors = deletionVectorsEnabled(snap.metadata);
+  // The old rows of the candidate files (their deletion vectors applied), tagged with what
+  // happens to them (NULL: kept) and, with deletion vectors, with their position in the file.
   await conn.run(
     `CREATE TEMP TABLE ${old} AS SELECT o.*, c.${kind} AS __sluice_fate FROM (${filesScanSql(
       tablePath,
       snap.schema,
       snap.partitionColumns,
-      candidates.map((f, i) => ({ path: f.path, partitionValues: f.partitionValues, extra: [String(i)] })),
-      { fileColumns: [{ name: '__sluice_file_index', type: 'INTEGER' }] },
+      candidates.map((f, i) => ({
+        path: f.path,
+        partitionValues: f.partitionValues,
+        extra: [String(i)],
+        ...(f.deletionVector ? { deletionVector: f.deletionVector } : {}),
+      })),
+      {
+        fileColumns: [{ name: '__sluice_file_index', type: 'INTEGER' }],
+        ...(vectors ? { rowIndexColumn: ROW_POSITION } : {}),
+      },
     )}) AS o LEFT JOIN (SELECT ${req.identity.map(sqlIdent).join(', ')}, ${kind} FROM ${req.changes}) AS c ON ${on}`,
   );
   try {
@@ -173,6 +191,28 @@ export async function planRowChanges(
     );
     const touchedSet = new Set(touchedIndexes.map((r) => Number(r.i)));
     const touched = candidates.filter((_, i) => touchedSet.has(i));
+    if (vectors) {
+      const marked = await markDeleted(conn, tablePath, old, candidates, touchedSet);
+      const adds = await writeDataFiles(conn, tablePath, upserts, {
+        ...layout,
+        columns: snap.schema.fields.map((f) => f.name),
+      });
+      const actions: Action[] = [...marked, ...adds.map((add) => ({ add }))];
+      if (cdfEnabled(snap.metadata))
+        actions.push(...(await changeData(conn, tablePath, old, upserts, cols, req)));
+      return {
+        actions,
+        metrics: {
+          numTargetRowsInserted: inserted,
+          numTargetRowsUpdated: updated,
+          numTargetRowsDeleted: deleted,
+          numTargetFilesAdded: adds.length,
+          numTargetFilesRemoved:
+            marked.filter((a) => 'remove' in a).length - marked.filter((a) => 'add' in a).length,
+          numTargetRowsCopied: 0,
+        },
+      };
+    }
     const kept = `(SELECT ${cols.join(', ')} FROM ${old} WHERE __sluice_fate IS NULL AND __sluice_file_index IN (SELECT DISTINCT __sluice_file_index FROM ${old} WHERE __sluice_fate IS NOT NULL))`;
     const adds = await writeDataFiles(conn, tablePath, `${kept} UNION ALL ${upserts}`, {
       ...layout,
@@ -180,29 +220,11 @@ export async function planRowChanges(
     });
     const now = Date.now();
     const actions: Action[] = [
-      ...touched.map((f) => ({
-        remove: {
-          path: f.path,
-          deletionTimestamp: now,
-          dataChange: true,
-          extendedFileMetadata: true,
-          partitionValues: f.partitionValues,
-          size: f.size,
-        },
-      })),
+      ...touched.map((f) => ({ remove: removeOf(f, now) })),
       ...adds.map((add) => ({ add })),
     ];
-    if (cdfEnabled(snap.metadata)) {
-      const changes = [
-        `SELECT ${cols.join(', ')}, 'update_preimage' AS _change_type FROM ${old} WHERE __sluice_fate = 'upsert'`,
-        `SELECT ${cols.join(', ')}, 'delete' AS _change_type FROM ${old} WHERE __sluice_fate = 'delete'`,
-        `SELECT u.*, CASE WHEN EXISTS (SELECT 1 FROM ${old} o WHERE o.__sluice_fate = 'upsert' AND ${req.identity
-          .map((c) => `o.${sqlIdent(c)} IS NOT DISTINCT FROM u.${sqlIdent(c)}`)
-          .join(' AND ')}) THEN 'update_postimage' ELSE 'insert' END AS _change_type FROM ${upserts} AS u`,
-      ];
-      const cdc = await writeChangeDataFiles(conn, tablePath, changes.join(' UNION ALL '), layout);
-      actions.push(...cdc.map((c) => ({ cdc: c })));
-    }
+    if (cdfEnabled(snap.metadata))
+      actions.push(...(await changeData(conn, tablePath, old, upserts, cols, req)));
     return {
       actions,
       metrics: {
@@ -222,4 +244,110 @@ export async function planRowChanges(
 async function countRows(conn: DuckDBConnection, relation: string): Promise<number> {
   const [r] = await queryRows<{ n: number }>(conn, `SELECT count(*) AS n FROM ${relation}`);
   return Number(r?.n ?? 0);
+}
+
+/** Column of the old rows holding their position in their data file (deletion vector mode). */
+const ROW_POSITION = '__sluice_row_position';
+
+function removeOf(f: AddAction, now: number) {
+  return {
+    path: f.path,
+    deletionTimestamp: now,
+    dataChange: true,
+    extendedFileMetadata: true,
+    partitionValues: f.partitionValues,
+    size: f.size,
+    ...(f.deletionVector ? { deletionVector: f.deletionVector } : {}),
+  };
+}
+
+/** The `_change_data` files of a change: pre/post images of updates, deletes, inserts. */
+async function changeData(
+  conn: DuckDBConnection,
+  tablePath: string,
+  old: string,
+  upserts: string,
+  cols: readonly string[],
+  req: RowChangeRequest,
+): Promise<Action[]> {
+  const snap = req.snapshot;
+  const changes = [
+    `SELECT ${cols.join(', ')}, 'update_preimage' AS _change_type FROM ${old} WHERE __sluice_fate = 'upsert'`,
+    `SELECT ${cols.join(', ')}, 'delete' AS _change_type FROM ${old} WHERE __sluice_fate = 'delete'`,
+    `SELECT u.*, CASE WHEN EXISTS (SELECT 1 FROM ${old} o WHERE o.__sluice_fate = 'upsert' AND ${req.identity
+      .map((c) => `o.${sqlIdent(c)} IS NOT DISTINCT FROM u.${sqlIdent(c)}`)
+      .join(' AND ')}) THEN 'update_postimage' ELSE 'insert' END AS _change_type FROM ${upserts} AS u`,
+  ];
+  const cdc = await writeChangeDataFiles(conn, tablePath, changes.join(' UNION ALL '), {
+    schema: snap.schema,
+    partitionColumns: snap.partitionColumns,
+  });
+  return cdc.map((c) => ({ cdc: c }));
+}
+
+/**
+ * Deletion vector mode: the touched files' changed rows join their vectors. A file left with no
+ * row is removed; every other is removed with its old vector and added back with the new one
+ * (statistics kept, marked not tight: they still count the deleted rows).
+ */
+async function markDeleted(
+  conn: DuckDBConnection,
+  tablePath: string,
+  old: string,
+  candidates: readonly AddAction[],
+  touched: ReadonlySet<number>,
+): Promise<Action[]> {
+  const rows = await queryRows<{ i: number; positions: number[] }>(
+    conn,
+    `SELECT __sluice_file_index AS i, list(${sqlIdent(ROW_POSITION)}) AS positions FROM ${old}
+     WHERE __sluice_fate IS NOT NULL GROUP BY 1 ORDER BY 1`,
+  );
+  const now = Date.now();
+  const out: Action[] = [];
+  const vectored: { file: AddAction; set: RowIndexSet }[] = [];
+  for (const r of rows) {
+    const i = Number(r.i);
+    if (!touched.has(i)) continue;
+    const f = candidates[i]!;
+    const dv = deletionVectorOf(f);
+    const before = dv ? [...loadDeletionVector(tablePath, dv, f.path).values()] : [];
+    const set = RowIndexSet.of([...before, ...r.positions.map(Number)]);
+    out.push({ remove: removeOf(f, now) });
+    if (set.cardinality < (numRecords(f) ?? Number.POSITIVE_INFINITY)) vectored.push({ file: f, set });
+  }
+  const descriptors = await writeDeletionVectors(
+    tablePath,
+    vectored.map((v) => v.set),
+  );
+  vectored.forEach(({ file }, i) => {
+    out.push({
+      add: {
+        ...file,
+        modificationTime: file.modificationTime,
+        dataChange: true,
+        deletionVector: descriptors[i],
+        ...(file.stats ? { stats: looseStats(file.stats) } : {}),
+      },
+    });
+  });
+  return out;
+}
+
+function numRecords(f: AddAction): number | undefined {
+  if (!f.stats) return undefined;
+  try {
+    const n = (JSON.parse(f.stats) as FileStats).numRecords;
+    return typeof n === 'number' ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Statistics of a file that now has a deletion vector: not tight (they count deleted rows). */
+function looseStats(stats: string): string {
+  try {
+    return JSON.stringify({ ...(JSON.parse(stats) as object), tightBounds: false });
+  } catch {
+    return stats;
+  }
 }

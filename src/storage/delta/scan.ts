@@ -54,6 +54,8 @@ import type { Snapshot } from './snapshot.ts';
 import { numRecordsOf } from './stats.ts';
 
 const FILE_COL = '__sluice_file';
+/** A row's position in its file (`file_row_number`), when the scan is asked for it (`rowIndexColumn`). */
+const ROW_COL = '__sluice_row';
 /** A row's entry in the list of files scanned (`file_index`), with deletion vectors. */
 const ENTRY_COL = '__sluice_entry';
 /** DuckDB's virtual columns of read_parquet that scans with deletion vectors use. */
@@ -81,6 +83,8 @@ export interface ScanOptions {
   readonly fileColumns?: readonly { name: string; type: string }[];
   /** How the files name and type the columns (default: by the schema's names and types). */
   readonly readSchema?: ReadSchema;
+  /** Name of a BIGINT column to append: each row's 0-based position in its data file. */
+  readonly rowIndexColumn?: string;
 }
 
 /** The read schema of a snapshot's table: its column mapping and special types. */
@@ -171,6 +175,9 @@ export function filesScanSql(
     const cols = [
       ...read.columns.map((c) => `CAST(NULL AS ${deltaTypeToDuckDB(c.type)}) AS ${sqlIdent(c.name)}`),
       ...[...dataColumns, ...fileColumns].map((c) => `CAST(NULL AS ${c.type}) AS ${sqlIdent(c.name)}`),
+      ...(options.rowIndexColumn !== undefined
+        ? [`CAST(NULL AS BIGINT) AS ${sqlIdent(options.rowIndexColumn)}`]
+        : []),
     ];
     return `SELECT ${cols.join(', ')} WHERE false`;
   }
@@ -205,7 +212,7 @@ export function filesScanSql(
   const readOptions = `hive_partitioning=false${byId}`;
 
   const selections = adds.map((a) => rowSelection(tablePath, a));
-  const filtered = selections.some((x) => x !== undefined);
+  const filtered = selections.some((x) => x !== undefined) || options.rowIndexColumn !== undefined;
   // DuckDB's virtual columns, selected by name (the file_row_number option cannot be combined
   // with a field id schema): a data column of the same name would hide them.
   const hiding = read.columns.find((c) => VIRTUAL_COLUMNS.has(c.physical.toLowerCase()));
@@ -216,7 +223,14 @@ export function filesScanSql(
       { params: { feature: 'deletionVectors', table: tablePath, column: hiding.physical } },
     );
   }
-  const reads: FileRead = { files, adds, byId, readOptions, needJoin };
+  const reads: FileRead = {
+    files,
+    adds,
+    byId,
+    readOptions,
+    needJoin,
+    rowIndex: options.rowIndexColumn !== undefined,
+  };
   const plan = filtered ? vectorReadPlan(reads, selections) : undefined;
   const readSql = plan?.sql ?? plainReadSql(reads);
   const source = `(${emptyBranch ? `${emptyBranch} UNION ALL BY NAME ${readSql}` : readSql})`;
@@ -234,6 +248,8 @@ export function filesScanSql(
   fileColumns.forEach((c, i) => {
     select.push(`p.${sqlIdent(`__sluice_x${i}`)} AS ${sqlIdent(c.name)}`);
   });
+  if (options.rowIndexColumn !== undefined)
+    select.push(`CAST(d.${sqlIdent(ROW_COL)} AS BIGINT) AS ${sqlIdent(options.rowIndexColumn)}`);
 
   if (!needJoin) return `SELECT ${select.join(', ')} FROM ${source} AS d`;
 
@@ -264,6 +280,8 @@ interface FileRead {
   readonly readOptions: string;
   /** Whether rows are joined to per-file values (partition values, file columns). */
   readonly needJoin: boolean;
+  /** Whether each row carries its position in its file (as `__sluice_row`). */
+  readonly rowIndex: boolean;
 }
 
 /**
@@ -305,20 +323,21 @@ function vectorReadPlan(
     `read_parquet([${files.map((i) => sqlString(r.files[i] as string)).join(', ')}]${r.byId || files.length === 1 ? '' : ', union_by_name=true'}, ${r.readOptions})`;
   const predicate = (i: number) =>
     selectionSql(r.adds[i] as AddAction | ScanFile, selections[i] as RowSelection);
+  const row = r.rowIndex ? `, ${ROW_INDEX_COLUMN} AS ${sqlIdent(ROW_COL)}` : '';
   const branches: string[] = [];
   if (plainIdx.length > 0)
-    branches.push(`SELECT *, file_index AS ${sqlIdent(ENTRY_COL)} FROM ${rp(plainIdx)}`);
+    branches.push(`SELECT *, file_index AS ${sqlIdent(ENTRY_COL)}${row} FROM ${rp(plainIdx)}`);
   if (vectorIdx.length <= FILES_READ_ALONE) {
     for (const i of vectorIdx) {
       branches.push(
-        `SELECT *, ${entryOf[i]}::UBIGINT AS ${sqlIdent(ENTRY_COL)} FROM ${rp([i])} WHERE ${predicate(i)}`,
+        `SELECT *, ${entryOf[i]}::UBIGINT AS ${sqlIdent(ENTRY_COL)}${row} FROM ${rp([i])} WHERE ${predicate(i)}`,
       );
     }
   } else {
     const first = plainIdx.length;
     const whens = vectorIdx.map((i, j) => `WHEN ${j} THEN ${predicate(i)}`).join(' ');
     branches.push(
-      `SELECT *, file_index + ${first} AS ${sqlIdent(ENTRY_COL)} FROM ${rp(vectorIdx)} WHERE CASE file_index ${whens} END`,
+      `SELECT *, file_index + ${first} AS ${sqlIdent(ENTRY_COL)}${row} FROM ${rp(vectorIdx)} WHERE CASE file_index ${whens} END`,
     );
   }
   return { sql: branches.map((b) => `(${b})`).join(' UNION ALL BY NAME '), entryOf };

@@ -10,7 +10,8 @@
  * Protocol choice: plain tables are 1/2; tables with `delta.enableChangeDataFeed = true` are
  * 1/4 (writer version 4 implies changeDataFeed). A schema using timestamp_ntz needs table
  * features, so such tables are 3/7 with readerFeatures [timestampNtz] and writerFeatures
- * [appendOnly, invariants, timestampNtz] (+ changeDataFeed when enabled).
+ * [appendOnly, invariants, timestampNtz] (+ changeDataFeed when enabled). A table with
+ * `delta.enableDeletionVectors = true` is 3/7 with deletionVectors among both lists.
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -49,18 +50,31 @@ function usesType(t: DeltaType, name: string): boolean {
   }
 }
 
+/**
+ * Whether row-level changes of the table mark removed rows in deletion vectors instead of
+ * rewriting their files (`delta.enableDeletionVectors = true`, as Databricks names it).
+ */
+export function deletionVectorsEnabled(metadata: {
+  readonly configuration?: Readonly<Record<string, string>>;
+}): boolean {
+  return String(metadata.configuration?.['delta.enableDeletionVectors'] ?? '').toLowerCase() === 'true';
+}
+
 /** The protocol a table with this schema and configuration needs (see the module comment). */
 export function requiredProtocol(
   schema: StructType,
   configuration: Readonly<Record<string, string>>,
 ): ProtocolAction {
   const cdf = cdfEnabled({ configuration });
-  if (usesType(schema, 'timestamp_ntz')) {
+  const ntz = usesType(schema, 'timestamp_ntz');
+  const dv = deletionVectorsEnabled({ configuration });
+  if (ntz || dv) {
+    const reader = [...(ntz ? ['timestampNtz'] : []), ...(dv ? ['deletionVectors'] : [])];
     return {
       minReaderVersion: 3,
       minWriterVersion: 7,
-      readerFeatures: ['timestampNtz'],
-      writerFeatures: ['appendOnly', 'invariants', 'timestampNtz', ...(cdf ? ['changeDataFeed'] : [])],
+      readerFeatures: reader,
+      writerFeatures: ['appendOnly', 'invariants', ...reader, ...(cdf ? ['changeDataFeed'] : [])],
     };
   }
   return cdf ? { minReaderVersion: 1, minWriterVersion: 4 } : { minReaderVersion: 1, minWriterVersion: 2 };

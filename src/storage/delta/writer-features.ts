@@ -7,8 +7,9 @@
  *   compaction (dataChange = false) still may;
  * - `inCommitTimestamp`: with `delta.enableInCommitTimestamps = true`, every commit carries a
  *   monotonic `commitInfo.inCommitTimestamp` (commit.ts);
- * - `deletionVectors`: sluice writes no vectors; it removes a file together with its vector and
- *   keeps vectors in checkpoints;
+ * - `deletionVectors`: row-level changes of a table with `delta.enableDeletionVectors = true`
+ *   write vectors (row-changes.ts); a file is always removed together with its vector, and
+ *   vectors are kept in checkpoints and by vacuum;
  * - `changeDataFeed`, `timestampNtz`, `vacuumProtocolCheck`, `typeWidening`: nothing to do for
  *   the writes sluice makes (files are written with the table's types);
  * - `invariants`, `checkConstraints`, `generatedColumns`, `identityColumns`, `columnMapping`,

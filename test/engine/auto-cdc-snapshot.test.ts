@@ -1,0 +1,269 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { query as chdbQuery } from 'chdb';
+import { exportPipeline, runPipeline, type UpdateResult } from '../../src/index.ts';
+import { runCli } from '../helpers/cli.ts';
+import { ndjson, readTable, tableDir, writeFiles } from '../helpers/pipeline.ts';
+import { ROOT, tmpDir } from '../helpers/tmp.ts';
+
+type Snap = ReadonlyMap<number, { readonly name: string | null; readonly amount: number | null }>;
+type Row = Record<string, unknown>;
+
+/** A seeded pseudo-random generator (mulberry32), so a failure replays. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Snapshots of up to `keys` keys: each key appears, changes a tracked or untracked column, or goes. */
+function snapshots(rand: () => number, n: number, keys: number): Snap[] {
+  const out: Snap[] = [];
+  let cur = new Map<number, { name: string | null; amount: number | null }>();
+  for (let i = 0; i < n; i++) {
+    const next = new Map(cur);
+    for (let id = 1; id <= keys; id++) {
+      const r = rand();
+      if (r < 0.15) next.delete(id);
+      else if (r < 0.35)
+        next.set(id, {
+          name: ['ann', 'bob', null][Math.floor(rand() * 3)]!,
+          amount: next.get(id)?.amount ?? 1,
+        });
+      else if (r < 0.55) next.set(id, { name: next.get(id)?.name ?? 'new', amount: Math.floor(rand() * 3) });
+    }
+    out.push(next);
+    cur = next;
+  }
+  return out;
+}
+
+/** Oracle, SCD 1: the last snapshot. */
+function scd1(snaps: readonly Snap[]): Row[] {
+  return [...snaps.at(-1)!.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([id, v]) => ({ id, name: v.name, amount: v.amount }));
+}
+
+/** Oracle, SCD 2 tracking `name`: snapshots numbered 1, 2, … replayed in order. */
+function scd2(snaps: readonly Snap[]): Row[] {
+  const versions: Row[] = [];
+  const open = new Map<number, Row>();
+  snaps.forEach((snap, i) => {
+    const v = i + 1;
+    for (const [id, cur] of open) {
+      if (!snap.has(id)) {
+        cur.__END_AT = v;
+        open.delete(id);
+      }
+    }
+    for (const [id, row] of snap) {
+      const cur = open.get(id);
+      if (cur && cur.name === row.name) {
+        cur.amount = row.amount;
+        continue;
+      }
+      if (cur) cur.__END_AT = v;
+      const nv: Row = { id, name: row.name, amount: row.amount, __START_AT: v, __END_AT: null };
+      versions.push(nv);
+      open.set(id, nv);
+    }
+  });
+  return versions.sort((a, b) => Number(a.id) - Number(b.id) || Number(a.__START_AT) - Number(b.__START_AT));
+}
+
+const SPEC = 'name: snapcdc\nlibraries:\n  - glob:\n      include: transformations/**\n';
+const TS = `import { createAutoCdcFromSnapshotFlow, createStreamingTable } from 'sluice';
+
+createStreamingTable({ name: 'current_rows', properties: { 'delta.enableChangeDataFeed': 'true' } });
+createAutoCdcFromSnapshotFlow({ target: 'current_rows', source: 'snap', keys: ['id'] });
+createStreamingTable({ name: 'history' });
+createAutoCdcFromSnapshotFlow({
+  name: 'history_flow',
+  target: 'history',
+  source: 'snap',
+  keys: ['id'],
+  storedAsScdType: 2,
+  trackHistoryColumnList: ['name'],
+});
+`;
+const SNAP_SQL = `CREATE MATERIALIZED VIEW snap AS SELECT id, name, amount FROM read_files('snap', format => 'json',
+  schemaHints => 'id INT, name STRING, amount INT');
+`;
+
+function writeSnapshot(dir: string, i: number, snap: Snap): void {
+  rmSync(join(dir, 'snap'), { recursive: true, force: true });
+  writeFiles(dir, {
+    [`snap/s${i}.json`]: ndjson([...snap.entries()].map(([id, v]) => ({ id, ...v }))),
+  });
+}
+
+function project(dir: string): void {
+  writeFiles(dir, {
+    'spark-pipeline.yml': SPEC,
+    'transformations/snap.sql': SNAP_SQL,
+    'transformations/cdc.ts': TS,
+  });
+}
+
+async function run(dir: string): Promise<UpdateResult> {
+  const outcome = await runPipeline(dir, {});
+  assert.equal(outcome.kind, 'ran', JSON.stringify(outcome));
+  if (outcome.kind !== 'ran') throw new Error('unreachable');
+  return outcome.result;
+}
+
+function failures(r: UpdateResult): string[] {
+  return r.flows
+    .filter((f) => f.state === 'FAILED')
+    .map((f) => `${f.flow}: ${f.error?.code} ${f.error?.message}`);
+}
+
+function normalize(rows: readonly Row[], columns: readonly string[]): Row[] {
+  return rows.map((r) =>
+    Object.fromEntries(
+      columns.map((c) => [
+        c,
+        r[c] === null || r[c] === undefined ? null : c === 'name' ? r[c] : Number(r[c]),
+      ]),
+    ),
+  );
+}
+
+function chdb(path: string, order: string): Row[] {
+  return chdbQuery(`SELECT * FROM deltaLakeLocal('${path}') ORDER BY ${order}`, 'JSONEachRow')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as Row);
+}
+
+test('createAutoCdcFromSnapshotFlow: SCD 1 equals the last snapshot and SCD 2 the replay of the snapshots in order', async () => {
+  for (const seed of [1, 2]) {
+    const snaps = snapshots(rng(seed), 6, 8);
+    const dir = tmpDir('cdc-snapshot');
+    project(dir);
+    let deleted = 0;
+    for (const [i, snap] of snaps.entries()) {
+      writeSnapshot(dir, i, snap);
+      const r = await run(dir);
+      assert.deepEqual(failures(r), []);
+      deleted += r.flows.find((f) => f.flow === 'current_rows')?.metrics.num_deleted_rows ?? 0;
+    }
+    // Nothing changed: no new snapshot is applied.
+    const idle = await run(dir);
+    assert.equal(idle.flows.find((f) => f.flow === 'history_flow')?.state, 'IDLE');
+    const want1 = normalize(scd1(snaps), ['id', 'name', 'amount']);
+    assert.deepEqual(
+      normalize(await readTable(tableDir(dir, 'current_rows'), 'id'), ['id', 'name', 'amount']),
+      want1,
+    );
+    assert.deepEqual(normalize(chdb(tableDir(dir, 'current_rows'), 'id'), ['id', 'name', 'amount']), want1);
+    const cols = ['id', 'name', 'amount', '__START_AT', '__END_AT'];
+    const want2 = normalize(scd2(snaps), cols);
+    assert.deepEqual(
+      normalize(await readTable(tableDir(dir, 'history'), 'id, __START_AT'), cols),
+      want2,
+      `seed ${seed}`,
+    );
+    assert.deepEqual(
+      normalize(chdb(tableDir(dir, 'history'), 'id, __START_AT'), cols),
+      want2,
+      `seed ${seed} (chdb)`,
+    );
+    assert.ok(deleted > 0, `seed ${seed} deletes keys`);
+  }
+});
+
+test('a snapshot with two rows for one key is refused (AUTO_CDC_SNAPSHOT_DUPLICATE_KEY) and nothing lands', async () => {
+  const dir = tmpDir('cdc-snapshot-dup');
+  project(dir);
+  writeSnapshot(dir, 0, new Map([[1, { name: 'a', amount: 1 }]]));
+  assert.deepEqual(failures(await run(dir)), []);
+  writeFiles(dir, { 'snap/s1.json': ndjson([{ id: 1, name: 'b', amount: 2 }]) });
+  const r = await run(dir);
+  assert.equal(
+    r.flows.find((f) => f.flow === 'current_rows')?.error?.code,
+    'AUTO_CDC_SNAPSHOT_DUPLICATE_KEY',
+  );
+  assert.deepEqual(
+    (await readTable(tableDir(dir, 'current_rows'), 'id')).map((x) => x.name),
+    ['a'],
+  );
+});
+
+test('a pipeline with an AUTO CDC FROM SNAPSHOT flow is not exported as SQL (AUTO_CDC_SNAPSHOT_NOT_EXPORTABLE)', async () => {
+  const dir = tmpDir('cdc-snapshot-export');
+  project(dir);
+  await assert.rejects(
+    exportPipeline(dir, { to: 'databricks', out: join(dir, 'out') }),
+    (e: { code?: string }) => e.code === 'AUTO_CDC_SNAPSHOT_NOT_EXPORTABLE',
+  );
+});
+
+function killedRun(
+  dir: string,
+  opts: { afterMs?: number; crashAt?: string },
+): Promise<NodeJS.Signals | null> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin/sluice.js'), 'run', dir], {
+      stdio: 'ignore',
+      env: { ...process.env, ...(opts.crashAt ? { SLUICE_CRASH_AT: opts.crashAt } : {}) },
+    });
+    const timer =
+      opts.afterMs !== undefined ? setTimeout(() => child.kill('SIGKILL'), opts.afterMs) : undefined;
+    child.on('close', (_code, signal) => {
+      clearTimeout(timer);
+      resolve(signal);
+    });
+  });
+}
+
+test('AUTO CDC FROM SNAPSHOT crash torture: runs killed at every commit point and at random moments replay to the same tables', {
+  timeout: 600_000,
+}, async () => {
+  const snaps = snapshots(rng(7), 3, 12);
+  const capture = async (dir: string) => ({
+    current: await readTable(tableDir(dir, 'current_rows'), 'id'),
+    history: await readTable(tableDir(dir, 'history'), 'id, __START_AT'),
+  });
+  // Every run but the last applies one snapshot; the last one is the run that is killed.
+  const prepare = async (dir: string) => {
+    project(dir);
+    for (const [i, snap] of snaps.slice(0, -1).entries()) {
+      writeSnapshot(dir, i, snap);
+      const r = await runCli(['run', dir]);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    writeSnapshot(dir, snaps.length - 1, snaps.at(-1)!);
+  };
+  const refDir = tmpDir('cdc-snapshot-ref');
+  await prepare(refDir);
+  const started = Date.now();
+  assert.equal((await runCli(['run', refDir])).code, 0);
+  const refMs = Date.now() - started;
+  const expected = await capture(refDir);
+  const trials: { crashAt?: string; afterMs?: number }[] = [];
+  for (const flow of ['current_rows', 'history_flow'])
+    for (const point of ['offset-written', 'before-commit', 'after-commit'])
+      trials.push({ crashAt: `${point}:${flow}` });
+  for (let i = 0; i < Number(process.env.SLUICE_CRASH_TRIALS ?? 6); i++)
+    trials.push({ afterMs: 100 + Math.floor(Math.random() * refMs) });
+  for (const [i, t] of trials.entries()) {
+    const dir = tmpDir(`cdc-snapshot-crash-${i}`);
+    await prepare(dir);
+    const signal = await killedRun(dir, t);
+    if (t.crashAt) assert.equal(signal, 'SIGKILL', `trial ${i}: ${t.crashAt} was not reached`);
+    const r = await runCli(['run', dir]);
+    const what = t.crashAt ?? `killed after ${t.afterMs} ms`;
+    assert.equal(r.code, 0, `trial ${i} (${what}): ${r.stderr}`);
+    assert.deepEqual(await capture(dir), expected, `trial ${i} (${what})`);
+  }
+});
