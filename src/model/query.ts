@@ -118,8 +118,9 @@ export interface StatefulRefusal {
  * A windowed aggregation of one watermarked stream, split for state kept across micro-batches
  * as partial aggregates. Column names: `__sluice_k<i>` keys (in GROUP BY order),
  * `__sluice_p<j>` partial aggregates, `__sluice_rows` the input rows of a group.
- * Invariants: `keys[windowKey]` is an event-time window struct {start, end} over the watermark
- * column; merging is associative, so merge(state ∪ partial(batch)) equals partial(all rows).
+ * Invariants: key `__sluice_k<windowKey>` is the start of an event-time window over the watermark
+ * column in microseconds since the epoch (a BIGINT, never NULL; the window ends `windowMicros`
+ * later); merging is associative, so merge(state ∪ partial(batch)) equals partial(all rows).
  */
 export interface StreamingAggregate {
   readonly kind: 'streaming_aggregate';
@@ -129,11 +130,16 @@ export interface StreamingAggregate {
   readonly keyCount: number;
   readonly partialCount: number;
   readonly windowKey: number;
+  /** The window's length in microseconds. */
+  readonly windowMicros: number;
   /** Per batch: the keys and partial aggregates of the input rows (same placeholders as `sql`). */
   readonly partialSql: string;
   /** Over relation `__sluice_state_in` (state ∪ partials): one merged row per key. */
   readonly mergeSql: string;
-  /** Over relation `__sluice_closed` (merged rows of closed windows): the query's rows, columns `__sluice_o<i>`. */
+  /**
+   * Over relation `__sluice_closed` (merged rows of closed windows): the query's rows, columns
+   * `__sluice_o<i>`, the window rebuilt as the struct {start, end} from its start.
+   */
   readonly finalSql: string;
 }
 

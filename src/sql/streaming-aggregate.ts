@@ -34,7 +34,14 @@ import {
   str,
 } from './ast.ts';
 import type { SqlCodec } from './duckdb-codec.ts';
-import { isSlidingIndex, isWindowStruct, slidingExpansion } from './functions/event-time.ts';
+import {
+  isSlidingIndex,
+  isWindowStruct,
+  slidingExpansion,
+  type WindowParts,
+  windowParts,
+  windowStructOf,
+} from './functions/event-time.ts';
 import { AGGREGATES } from './stateful.ts';
 
 /** Relation names the engine binds for the merge and final steps. */
@@ -167,25 +174,67 @@ export async function statefulPlanOf(
   }
   if (marked.length > 1)
     return refuse('reads several watermarked streams; stream–stream joins are not supported yet');
-  const input = marked[0]!;
-  const watermark = inputs[input]!.watermark as EventTimeWatermark;
+  const shape = aggregationShape(root, marked[0]!, inputs[marked[0]!]!.watermark as EventTimeWatermark);
+  if (typeof shape === 'string') return refuse(shape);
+  const splits = splitAggregates(root);
+  if (typeof splits === 'string') return refuse(`${splits}: not supported in a streaming aggregation yet`);
+  const final = finalQuery(root, shape, splits);
+  if (typeof final === 'string') return refuse(final);
+  const partialRoot = partialQuery(root, shape, splits);
+  const keyList = shape.keys.map((_, i) => key(i)).join(', ');
+  const merges = splits.list.flatMap((s) =>
+    s.split.merges.map((m, i) => `${m}(${partial(s.first + i)}) AS ${partial(s.first + i)}`),
+  );
+  const mergeSql = `SELECT ${[keyList, ...merges, 'CAST(sum(__sluice_rows) AS BIGINT) AS __sluice_rows'].join(', ')} FROM ${STATE_IN} GROUP BY ${keyList}`;
+  const [partialSql, finalSql] = await Promise.all([
+    codec.deserialize(statementJson(partialRoot)),
+    codec.deserialize(statementJson(final)),
+  ]);
+  return Object.freeze({
+    kind: 'streaming_aggregate',
+    input: shape.input,
+    watermark: shape.watermark,
+    keyCount: shape.keys.length,
+    partialCount: splits.count,
+    windowKey: shape.windowKey,
+    windowMicros: Number(shape.window.durationMicros),
+    partialSql,
+    mergeSql,
+    finalSql,
+  });
+}
+
+/** The grouping of a streaming aggregation: its keys, the window among them and its parts. */
+interface AggregationShape {
+  readonly input: number;
+  readonly watermark: EventTimeWatermark;
+  /** The GROUP BY expressions, positions and window aliases resolved. */
+  readonly keys: readonly AstNode[];
+  readonly windowKey: number;
+  readonly window: WindowParts;
+}
+
+/** The keys of a single-stream GROUP BY by an event-time window on the watermark column, or why not. */
+function aggregationShape(
+  root: AstNode,
+  input: number,
+  watermark: EventTimeWatermark,
+): AggregationShape | string {
   const written = isNode(root.from_table) ? root.from_table : undefined;
   // A sliding window's expansion joins an index range to the stream (functions/event-time.ts).
   const from = written ? (slidingExpansion(written) ?? written) : undefined;
   if (!from || from.type !== 'BASE_TABLE' || str(from, 'table_name') !== inputPlaceholder(input))
-    return refuse(
-      'aggregates a watermarked stream joined with other relations; only a single stream is supported',
-    );
+    return 'aggregates a watermarked stream joined with other relations; only a single stream is supported';
   const cte = isNode(root.cte_map) ? nodes(root.cte_map, 'map') : [];
   if (cte.length > 0 || nodes(root, 'modifiers').length > 0 || root.qualify)
-    return refuse('uses WITH, DISTINCT, ORDER BY, LIMIT or QUALIFY around a streaming aggregation');
+    return 'uses WITH, DISTINCT, ORDER BY, LIMIT or QUALIFY around a streaming aggregation';
   if (contains(root, (n) => n.class === 'SUBQUERY' || n.class === 'WINDOW'))
-    return refuse('uses a subquery or a window function in a streaming aggregation');
+    return 'uses a subquery or a window function in a streaming aggregation';
   const sets = Array.isArray(root.group_sets) ? root.group_sets : [];
-  if (sets.length > 1) return refuse('uses GROUPING SETS, CUBE or ROLLUP on a stream');
+  if (sets.length > 1) return 'uses GROUPING SETS, CUBE or ROLLUP on a stream';
 
   const items = nodes(root, 'select_list');
-  if (items.some((i) => i.class === 'STAR')) return refuse('selects * in a streaming aggregation');
+  if (items.some((i) => i.class === 'STAR')) return 'selects * in a streaming aggregation';
   const resolveKey = (g: AstNode): AstNode => {
     if (g.class === 'CONSTANT' && isNode(g.value) && typeof g.value.value === 'number') {
       const item = items[g.value.value - 1];
@@ -200,11 +249,8 @@ export async function statefulPlanOf(
   };
   const keys = nodes(root, 'group_expressions').map(resolveKey);
   const windowKey = keys.findIndex(isWindowStruct);
-  if (windowKey < 0) {
-    return refuse(
-      `groups a watermarked stream without an event-time window on '${watermark.column}': Spark refuses this in append mode (a group never closes); GROUP BY window(${watermark.column}, …)`,
-    );
-  }
+  if (windowKey < 0)
+    return `groups a watermarked stream without an event-time window on '${watermark.column}': Spark refuses this in append mode (a group never closes); GROUP BY window(${watermark.column}, …)`;
   const timeColumns = new Set<string>();
   walk(keys[windowKey]!, (n) => {
     if (
@@ -215,42 +261,56 @@ export async function statefulPlanOf(
       timeColumns.add(String(n.column_names.at(-1)).toLowerCase());
     return true;
   });
-  if (timeColumns.size !== 1 || !timeColumns.has(watermark.column.toLowerCase())) {
-    return refuse(
-      `windows a column other than the watermark column '${watermark.column}': Spark needs the window on the watermarked event time in append mode`,
-    );
-  }
+  if (timeColumns.size !== 1 || !timeColumns.has(watermark.column.toLowerCase()))
+    return `windows a column other than the watermark column '${watermark.column}': Spark needs the window on the watermarked event time in append mode`;
+  const window = windowParts(keys[windowKey]!);
+  if (!window) return 'groups by a window expression sluice cannot take apart';
+  return { input, watermark, keys, windowKey, window };
+}
 
-  // Aggregates, each split into partials.
-  const splits: { call: string; split: AggregateSplit; first: number }[] = [];
+/** The aggregate calls of the select list and HAVING, each split into partials (or why not). */
+interface Splits {
+  readonly list: readonly { call: string; split: AggregateSplit; first: number }[];
+  /** The number of partial aggregate columns. */
+  readonly count: number;
+}
+
+function splitAggregates(root: AstNode): Splits | string {
+  const list: { call: string; split: AggregateSplit; first: number }[] = [];
   let failure: string | undefined;
-  let nextPartial = 0;
+  let count = 0;
   const collect = (v: Json) =>
     walk(v, (n) => {
       if (!isAggregate(n)) return true;
       if (contains(n.children ?? null, isAggregate)) failure ??= 'nests an aggregate inside another';
       const c = canonical(n);
-      if (splits.some((s) => s.call === c)) return false;
+      if (list.some((s) => s.call === c)) return false;
       const s = split(n);
       if (typeof s === 'string') failure ??= s;
       else {
-        splits.push({ call: c, split: s, first: nextPartial });
-        nextPartial += s.partials.length;
+        list.push({ call: c, split: s, first: count });
+        count += s.partials.length;
       }
       return false;
     });
   collect(root.select_list ?? null);
   collect(root.having ?? null);
-  if (failure) return refuse(`${failure}: not supported in a streaming aggregation yet`);
+  return failure ?? { list, count };
+}
 
-  // The final step: the select list and HAVING over merged keys and finished aggregates.
-  const keyCanon = keys.map(canonical);
+/**
+ * The final step: the select list and HAVING over the merged keys and finished aggregates of
+ * relation `__sluice_closed`, the window rebuilt as its struct from its start; or why not.
+ */
+function finalQuery(root: AstNode, shape: AggregationShape, splits: Splits): AstNode | string {
+  const keyCanon = shape.keys.map(canonical);
   let unmatched: string | undefined;
   const finish = (v: AstNode): AstNode => {
     const k = keyCanon.indexOf(canonical(v));
+    if (k === shape.windowKey) return windowStructOf(colRef(key(k)), shape.window.durationMicros);
     if (k >= 0) return colRef(key(k));
     if (isAggregate(v)) {
-      const s = splits.find((x) => x.call === canonical(v))!;
+      const s = splits.list.find((x) => x.call === canonical(v))!;
       return s.split.finish(s.split.partials.map((_, i) => colRef(partial(s.first + i))));
     }
     if (v.class === 'COLUMN_REF') {
@@ -271,39 +331,9 @@ export async function statefulPlanOf(
     }
     return x;
   };
-  const finalItems = items.map((item, i) => ({ ...finish(item), alias: output(i) }));
+  const finalItems = nodes(root, 'select_list').map((item, i) => ({ ...finish(item), alias: output(i) }));
   const having = isNode(root.having) ? finish(root.having) : null;
-  if (unmatched) return refuse(`selects '${unmatched}', which is neither grouped nor aggregated`);
-
-  const where = isNode(root.where_clause) ? root.where_clause : undefined;
-  // Spark drops rows without an event time from a windowed aggregation.
-  const hasTime: AstNode = {
-    class: 'OPERATOR',
-    type: 'OPERATOR_IS_NOT_NULL',
-    alias: '',
-    query_location: 2 ** 64,
-    children: [structuredClone(keys[windowKey]!)],
-  };
-  const partialRoot: AstNode = {
-    ...structuredClone(root),
-    select_list: [
-      ...keys.map((k, i) => ({ ...structuredClone(k), alias: key(i) })),
-      ...splits.flatMap((s) => s.split.partials.map((p, i) => ({ ...p, alias: partial(s.first + i) }))),
-      { ...functionNode('count_star', []), alias: '__sluice_rows' },
-    ],
-    where_clause: where
-      ? {
-          class: 'CONJUNCTION',
-          type: 'CONJUNCTION_AND',
-          alias: '',
-          query_location: 2 ** 64,
-          children: [where, hasTime],
-        }
-      : hasTime,
-    group_expressions: keys.map((k) => structuredClone(k)),
-    group_sets: [keys.map((_, i) => i)],
-    having: null,
-  };
+  if (unmatched) return `selects '${unmatched}', which is neither grouped nor aggregated`;
   const closed: AstNode = {
     type: 'BASE_TABLE',
     alias: '',
@@ -315,7 +345,7 @@ export async function statefulPlanOf(
     catalog_name: '',
     at_clause: null,
   };
-  const finalRoot: AstNode = {
+  return {
     ...structuredClone(root),
     select_list: finalItems,
     from_table: closed,
@@ -324,26 +354,60 @@ export async function statefulPlanOf(
     group_sets: [],
     having: null,
   };
-  const keyList = keys.map((_, i) => key(i)).join(', ');
-  const merges = splits.flatMap((s) =>
-    s.split.merges.map((m, i) => `${m}(${partial(s.first + i)}) AS ${partial(s.first + i)}`),
-  );
-  const mergeSql = `SELECT ${[keyList, ...merges, 'CAST(sum(__sluice_rows) AS BIGINT) AS __sluice_rows'].join(', ')} FROM ${STATE_IN} GROUP BY ${keyList}`;
-  const [partialSql, finalSql] = await Promise.all([
-    codec.deserialize(statementJson(partialRoot)),
-    codec.deserialize(statementJson(finalRoot)),
-  ]);
-  return Object.freeze({
-    kind: 'streaming_aggregate',
-    input,
-    watermark,
-    keyCount: keys.length,
-    partialCount: nextPartial,
-    windowKey,
-    partialSql,
-    mergeSql,
-    finalSql,
+}
+
+/**
+ * The per-batch step: keys and partial aggregates of the batch's rows, grouped on the window's
+ * start in microseconds (a BIGINT: cheaper to compute, hash and keep than the struct, which only
+ * emitted rows get), rows without a window left out as Spark leaves them out. `outside` is never
+ * NULL (it is TRUE when the time is NULL), so NOT outside keeps exactly the rows with a window.
+ */
+function partialQuery(root: AstNode, shape: AggregationShape, splits: Splits): AstNode {
+  const windowCanon = canonical(shape.keys[shape.windowKey]!);
+  // Rows whose window is NULL are left out, so the key is the start itself.
+  const startKey = () => structuredClone(shape.window.start);
+  const hasTime = (): AstNode => ({
+    class: 'OPERATOR',
+    type: 'OPERATOR_NOT',
+    alias: '',
+    query_location: 2 ** 64,
+    children: [structuredClone(shape.window.outside)],
   });
+  // `window IS NOT NULL` (the filter the window's translation adds) tests the window's parts.
+  const byStart = (x: Json): Json => {
+    if (Array.isArray(x)) return x.map(byStart);
+    if (!isNode(x)) return x;
+    const operand = x.type === 'OPERATOR_IS_NOT_NULL' ? nodes(x, 'children')[0] : undefined;
+    if (operand && canonical(operand) === windowCanon) return hasTime();
+    const out: AstNode = {};
+    for (const [name, y] of Object.entries(x)) out[name] = byStart(y);
+    return out;
+  };
+  const keys = shape.keys.map((k, i) => (i === shape.windowKey ? startKey() : structuredClone(k)));
+  const where = isNode(root.where_clause) ? (byStart(root.where_clause) as AstNode) : undefined;
+  const filtered = where && contains(where, (n) => canonical(n) === canonical(hasTime()));
+  return {
+    ...structuredClone(root),
+    select_list: [
+      ...keys.map((k, i) => ({ ...structuredClone(k), alias: key(i) })),
+      ...splits.list.flatMap((s) => s.split.partials.map((p, i) => ({ ...p, alias: partial(s.first + i) }))),
+      { ...functionNode('count_star', []), alias: '__sluice_rows' },
+    ],
+    where_clause: filtered
+      ? where
+      : where
+        ? {
+            class: 'CONJUNCTION',
+            type: 'CONJUNCTION_AND',
+            alias: '',
+            query_location: 2 ** 64,
+            children: [where, hasTime()],
+          }
+        : hasTime(),
+    group_expressions: keys.map((k) => structuredClone(k)),
+    group_sets: [keys.map((_, i) => i)],
+    having: null,
+  };
 }
 
 /** `SELECT DISTINCT` over one watermarked stream: see {@link StreamingDedup}. */

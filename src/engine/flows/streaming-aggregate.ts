@@ -15,9 +15,9 @@ import { StateStore } from '../checkpoints/state-store.ts';
 import { bindQuery } from '../sources/bind-query.ts';
 import { skippedFileWarning } from '../sources/files.ts';
 import { explainLeafReadError, leafSql } from '../sources/leaf-sql.ts';
-import type { UpdateContext } from '../update/update-context.ts';
 import type { BatchOutcome } from '../writing/batch-outcome.ts';
 import { writeBatch } from '../writing/batch-writer.ts';
+import { isRepeatable } from '../writing/expectations.ts';
 import { type ViewQuality, viewExpectationBinder } from '../writing/quarantine.ts';
 import { describeSources, skipsChangeCommits } from './batch-planning.ts';
 import type { FlowExecution, FlowExecutor, FlowRun } from './flow-execution.ts';
@@ -80,27 +80,32 @@ async function aggregateBatch(
   names: () => Promise<string[]>,
 ): Promise<BatchOutcome> {
   const previous = await store.read(offset.batchId - 1);
-  const { source, views, files } = await readBatchInput(run, agg, checkpoint, offset);
+  const { source, views, files, input } = await readBatchInput(run, agg, checkpoint, offset, { view: true });
   const { ctx, flow, conn } = run;
   try {
-    const end = `epoch_us(__sluice_k${agg.windowKey}."end")`;
-    const m = await maxEventTime(conn, agg.watermark);
+    const columns = await names();
+    const end = `(__sluice_k${agg.windowKey} + ${agg.windowMicros})`;
+    // One statement reads the input: the partial aggregates of its rows, and one more row
+    // (no __sluice_rows) with its latest event time — a view is read twice in one transaction.
     const partialSql = agg.partialSql.replace(/\b__sluice_input_\d+\b/g, INPUT);
-    await conn.run(`CREATE OR REPLACE TEMP TABLE ${PARTIAL} AS ${partialSql}`);
+    await conn
+      .run(
+        `CREATE OR REPLACE TEMP TABLE ${PARTIAL} AS ${partialSql} UNION ALL BY NAME SELECT ${eventTimeSql(agg.watermark)} AS __sluice_max FROM ${INPUT}`,
+      )
+      .catch(async (e: unknown) => {
+        throw await explainLeafReadError(ctx, flow.leaves, offset.sources, e);
+      });
+    await conn.run(`DROP ${input} IF EXISTS ${INPUT}`);
     const before = previous?.watermark ?? null;
     const late = before === null ? 'false' : `${end} <= ${before}`;
-    const [{ n: lateRows }] = await queryRows<{ n: bigint | null }>(
+    const [counts] = await queryRows<{ late: bigint | null; m: bigint | null }>(
       conn,
-      `SELECT sum(__sluice_rows) AS n FROM ${PARTIAL} WHERE ${late}`,
+      `SELECT sum(__sluice_rows) FILTER (WHERE ${late}) AS late, max(__sluice_max) AS m FROM ${PARTIAL}`,
     );
-    const onTime = `SELECT * FROM ${PARTIAL} WHERE NOT (${late})`;
-    // State columns read back as the partials' types (Parquet has no HUGEINT: see below).
-    const types = await queryRows<{ column_name: string; column_type: string }>(conn, `DESCRIBE ${PARTIAL}`);
-    const typed = types.map(
-      (t) => `CAST(${sqlIdent(t.column_name)} AS ${t.column_type}) AS ${sqlIdent(t.column_name)}`,
-    );
+    const m = counts?.m === null || counts?.m === undefined ? null : Number(counts.m);
+    const onTime = `SELECT * EXCLUDE (__sluice_max) FROM ${PARTIAL} WHERE __sluice_rows IS NOT NULL AND NOT (${late})`;
     const stateIn = previous
-      ? `SELECT ${typed.join(', ')} FROM read_parquet(${sqlString(store.parquetPath(previous.batchId))}) UNION ALL BY NAME ${onTime}`
+      ? `${await stateSql(conn, store, previous.batchId, `(${onTime})`)} UNION ALL BY NAME ${onTime}`
       : onTime;
     await conn.run(`CREATE OR REPLACE TEMP VIEW ${STATE_IN} AS ${stateIn}`);
     await conn.run(`CREATE OR REPLACE TEMP TABLE ${MERGED} AS ${agg.mergeSql}`);
@@ -111,7 +116,6 @@ async function aggregateBatch(
     // The open groups are the new state, durable before the commit that depends on it.
     const state = await writeState(run, store, offset.batchId, MERGED, `NOT (${closed})`, watermark);
 
-    const columns = await names();
     const finished = `SELECT ${columns.map((c, i) => `__sluice_o${i} AS ${sqlIdent(c)}`).join(', ')} FROM (${agg.finalSql})`;
     const outcome = await writeBatch(ctx, flow, conn, checkpoint, finished, {
       batchId: offset.batchId,
@@ -122,30 +126,35 @@ async function aggregateBatch(
     });
     return {
       ...outcome,
-      stateful: { watermark, ...state, lateRowsDropped: Number(lateRows ?? 0) },
+      stateful: { watermark, ...state, lateRowsDropped: Number(counts?.late ?? 0) },
     };
   } finally {
     for (const v of [CLOSED, STATE_IN]) await conn.run(`DROP VIEW IF EXISTS ${v}`).catch(() => {});
-    for (const t of [MERGED, PARTIAL, INPUT]) await conn.run(`DROP TABLE IF EXISTS ${t}`).catch(() => {});
+    for (const t of [MERGED, PARTIAL]) await conn.run(`DROP TABLE IF EXISTS ${t}`).catch(() => {});
+    await conn.run(`DROP ${input} IF EXISTS ${INPUT}`).catch(() => {});
   }
 }
 
 /**
- * Reads the watermarked input's rows of a batch once, as its offset records them, into the temp
- * table `__sluice_agg_input` (views' expectations are evaluated on the way, as in any batch).
+ * Binds the watermarked input's rows of a batch, as its offset records them, as
+ * `__sluice_agg_input` (views' expectations are evaluated on the way, as in any batch): a temp
+ * view over the batch's sources when `view` is asked and the input reads the same rows each time
+ * it is read within a transaction (no volatile function), else a temp table holding them.
  */
 export async function readBatchInput(
   { ctx, flow, conn }: FlowRun,
   plan: { readonly input: number },
   checkpoint: FlowCheckpoint,
   offset: BatchOffset,
-): Promise<{ source: string; views: ViewQuality[]; files: number }> {
+  options: { readonly view?: boolean } = {},
+): Promise<{ source: string; views: ViewQuality[]; files: number; input: 'VIEW' | 'TABLE' }> {
   const source = describeSources(offset);
   const views: ViewQuality[] = [];
   const files = Object.values(offset.sources).reduce(
     (n, s) => n + (s.kind === 'files' ? s.files.length : 0),
     0,
   );
+  let input: 'VIEW' | 'TABLE' = 'TABLE';
   try {
     const inputSql = await bindQuery(
       { ...flow.bound, query: { ...flow.bound.query, sql: `SELECT * FROM ${inputPlaceholder(plan.input)}` } },
@@ -156,11 +165,17 @@ export async function readBatchInput(
         }),
       viewExpectationBinder(ctx, flow, conn, checkpoint, { batchId: offset.batchId, source }, views),
     );
-    await conn.run(`CREATE OR REPLACE TEMP TABLE ${INPUT} AS ${inputSql}`);
+    input = options.view && isRepeatable(inputSql, []) ? 'VIEW' : 'TABLE';
+    await conn.run(`CREATE OR REPLACE TEMP ${input} ${INPUT} AS ${inputSql}`);
   } catch (e) {
     throw await explainLeafReadError(ctx, flow.leaves, offset.sources, e);
   }
-  return { source, views, files };
+  return { source, views, files, input };
+}
+
+/** The latest event time of the rows of a relation, µs since the epoch (SQL of an aggregate). */
+function eventTimeSql(watermark: EventTimeWatermark): string {
+  return `epoch_us(max(CAST(${sqlIdent(watermark.column)} AS TIMESTAMP WITH TIME ZONE)))`;
 }
 
 /** The latest event time of the batch input (µs since the epoch), or null when it has none. */
@@ -170,7 +185,7 @@ export async function maxEventTime(
 ): Promise<number | null> {
   const [row] = await queryRows<{ m: bigint | null }>(
     conn,
-    `SELECT epoch_us(max(CAST(${sqlIdent(watermark.column)} AS TIMESTAMP WITH TIME ZONE))) AS m FROM ${INPUT}`,
+    `SELECT ${eventTimeSql(watermark)} AS m FROM ${INPUT}`,
   );
   return row?.m === null || row?.m === undefined ? null : Number(row.m);
 }
@@ -206,26 +221,30 @@ export async function writeState(
       : sqlIdent(t.column_name),
   );
   const tmp = await store.tempFor(batchId);
-  await conn.run(
+  // COPY answers the number of rows it wrote.
+  const [row] = await queryRows<{ Count: bigint }>(
+    conn,
     `COPY (SELECT ${exact.join(', ')} FROM ${table} WHERE ${keep}) TO ${sqlString(tmp)} (FORMAT parquet)`,
   );
   await publishFile(tmp, store.parquetPath(batchId));
-  const [row] = await queryRows<{ n: bigint }>(conn, `SELECT count(*) AS n FROM ${table} WHERE ${keep}`);
-  const stateRows = Number(row?.n ?? 0);
+  const stateRows = Number(row?.Count ?? 0);
   const stateBytes = (await stat(store.parquetPath(batchId))).size;
   await store.publish({ batchId, watermark, stateRows, stateBytes });
   crashPoint('state-written', flow.flow.name);
   return { stateRows, stateBytes };
 }
 
-/** SQL reading the state of `batchId` back with the columns and types of `like` (a temp table). */
+/** SQL reading the state of `batchId` back with the columns and types of `like` (a table, or a parenthesized query). */
 export async function stateSql(
   conn: DuckDBConnection,
   store: StateStore,
   batchId: number,
   like: string,
 ): Promise<string> {
-  const types = await queryRows<{ column_name: string; column_type: string }>(conn, `DESCRIBE ${like}`);
+  const types = await queryRows<{ column_name: string; column_type: string }>(
+    conn,
+    `DESCRIBE SELECT * FROM ${like}`,
+  );
   const typed = types.map(
     (t) => `CAST(${sqlIdent(t.column_name)} AS ${t.column_type}) AS ${sqlIdent(t.column_name)}`,
   );

@@ -272,6 +272,44 @@ export const EVENT_TIME_FUNCTIONS: Readonly<Record<string, FunctionRule>> = {
 };
 
 /**
+ * A translated window (see {@link isWindowStruct}) taken apart: `start` is its start in
+ * microseconds since the epoch (BIGINT), `outside` the condition under which it is NULL (no
+ * time, or a sliding window that does not contain it), `durationMicros` its length — so
+ * `CASE WHEN outside THEN NULL ELSE start END` keys the same rows as the struct, with
+ * `end = start + durationMicros`.
+ */
+export interface WindowParts {
+  readonly start: AstNode;
+  readonly outside: AstNode;
+  readonly durationMicros: bigint;
+}
+
+/** The parts of a window struct written by windowRule; undefined for any other expression. */
+export function windowParts(node: AstNode): WindowParts | undefined {
+  if (!isWindowStruct(node)) return undefined;
+  const checks = Array.isArray(node.case_checks) ? node.case_checks : [];
+  const outside = isNode(checks[0]) && isNode(checks[0].when_expr) ? checks[0].when_expr : undefined;
+  const [startField, endField] = nodes(node.else_expr as AstNode, 'children');
+  const start = nodes(startField!, 'children')[0];
+  const endSum = nodes(endField!, 'children')[0];
+  const width = endSum && str(endSum, 'function_name') === '+' ? nodes(endSum, 'children')[1] : undefined;
+  const widthText = width && isNode(width.child) ? constantText(width.child) : undefined;
+  if (!outside || !start || checks.length !== 1 || widthText === undefined || !/^\d+$/.test(widthText))
+    return undefined;
+  return { start, outside, durationMicros: BigInt(widthText) };
+}
+
+/** The window struct `{start, end}` of a BIGINT start in microseconds (see {@link windowParts}). */
+export function windowStructOf(start: AstNode, durationMicros: bigint): AstNode {
+  const startField = { ...fn('make_timestamptz', start), alias: 'start' };
+  const endField = {
+    ...fn('make_timestamptz', op('+', structuredClone(start), us(durationMicros))),
+    alias: 'end',
+  };
+  return fn(STRUCT, startField, endField);
+}
+
+/**
  * Whether a translated expression is an event-time window (what `window()` translates to):
  * `CASE WHEN ts IS NULL THEN NULL ELSE struct_pack(start := …, end := …) END`.
  */
