@@ -11,12 +11,12 @@ import {
 } from '../../util/index.ts';
 import type { FlowCheckpoint } from '../checkpoints/flow-checkpoint.ts';
 import type { BatchOffset } from '../checkpoints/offsets.ts';
-import { StateStore } from '../checkpoints/state-store.ts';
+import { StateStore, type StateVersion } from '../checkpoints/state-store.ts';
 import { bindQuery } from '../sources/bind-query.ts';
 import { skippedFileWarning } from '../sources/files.ts';
 import { explainLeafReadError, leafSql } from '../sources/leaf-sql.ts';
 import type { BatchOutcome } from '../writing/batch-outcome.ts';
-import { writeBatch } from '../writing/batch-writer.ts';
+import { type ColumnsCache, writeBatch } from '../writing/batch-writer.ts';
 import { isRepeatable } from '../writing/expectations.ts';
 import { type ViewQuality, viewExpectationBinder } from '../writing/quarantine.ts';
 import { describeSources, skipsChangeCommits } from './batch-planning.ts';
@@ -52,9 +52,11 @@ export class StreamingAggregateExecutor implements FlowExecutor {
     if (agg?.kind !== 'streaming_aggregate')
       throw new Error(`flow '${run.flow.flow.name}' is not a streaming aggregation`);
     let names: string[] | undefined;
+    // The finished rows' columns follow from the query alone (its keys and aggregates).
+    const columns = { cache: new Map(), shape: 'finished' };
     return runMicroBatches(run, async (checkpoint, offset) => {
       const store = new StateStore(checkpoint.log.dir);
-      const outcome = await aggregateBatch(run, agg, checkpoint, store, offset, async () => {
+      const outcome = await aggregateBatch(run, agg, { checkpoint, store, offset, columns }, async () => {
         names ??= await outputNames(run.conn, run.flow);
         return names;
       });
@@ -71,17 +73,24 @@ async function outputNames(conn: DuckDBConnection, f: FlowPlan): Promise<string[
   return rows.map((r) => r.column_name);
 }
 
+/** Where one batch of a stateful flow reads and writes. */
+interface StatefulBatch {
+  readonly checkpoint: FlowCheckpoint;
+  readonly store: StateStore;
+  readonly offset: BatchOffset;
+  readonly columns: { readonly cache: ColumnsCache; readonly shape: string };
+}
+
 async function aggregateBatch(
   run: FlowRun,
   agg: StreamingAggregate,
-  checkpoint: FlowCheckpoint,
-  store: StateStore,
-  offset: BatchOffset,
+  { checkpoint, store, offset, columns: outputColumns }: StatefulBatch,
   names: () => Promise<string[]>,
 ): Promise<BatchOutcome> {
   const previous = await store.read(offset.batchId - 1);
   const { source, views, files, input } = await readBatchInput(run, agg, checkpoint, offset, { view: true });
   const { ctx, flow, conn } = run;
+  let inputKept = true;
   try {
     const columns = await names();
     const end = `(__sluice_k${agg.windowKey} + ${agg.windowMicros})`;
@@ -96,6 +105,7 @@ async function aggregateBatch(
         throw await explainLeafReadError(ctx, flow.leaves, offset.sources, e);
       });
     await conn.run(`DROP ${input} IF EXISTS ${INPUT}`);
+    inputKept = false;
     const before = previous?.watermark ?? null;
     const late = before === null ? 'false' : `${end} <= ${before}`;
     const [counts] = await queryRows<{ late: bigint | null; m: bigint | null }>(
@@ -105,7 +115,7 @@ async function aggregateBatch(
     const m = counts?.m === null || counts?.m === undefined ? null : Number(counts.m);
     const onTime = `SELECT * EXCLUDE (__sluice_max) FROM ${PARTIAL} WHERE __sluice_rows IS NOT NULL AND NOT (${late})`;
     const stateIn = previous
-      ? `${await stateSql(conn, store, previous.batchId, `(${onTime})`)} UNION ALL BY NAME ${onTime}`
+      ? `${await stateSql(conn, store, previous, `(${onTime})`)} UNION ALL BY NAME ${onTime}`
       : onTime;
     await conn.run(`CREATE OR REPLACE TEMP VIEW ${STATE_IN} AS ${stateIn}`);
     await conn.run(`CREATE OR REPLACE TEMP TABLE ${MERGED} AS ${agg.mergeSql}`);
@@ -123,6 +133,7 @@ async function aggregateBatch(
       source,
       sourceFiles: files,
       views,
+      columns: outputColumns,
     });
     return {
       ...outcome,
@@ -131,7 +142,7 @@ async function aggregateBatch(
   } finally {
     for (const v of [CLOSED, STATE_IN]) await conn.run(`DROP VIEW IF EXISTS ${v}`).catch(() => {});
     for (const t of [MERGED, PARTIAL]) await conn.run(`DROP TABLE IF EXISTS ${t}`).catch(() => {});
-    await conn.run(`DROP ${input} IF EXISTS ${INPUT}`).catch(() => {});
+    if (inputKept) await conn.run(`DROP ${input} IF EXISTS ${INPUT}`).catch(() => {});
   }
 }
 
@@ -229,24 +240,32 @@ export async function writeState(
   await publishFile(tmp, store.parquetPath(batchId));
   const stateRows = Number(row?.Count ?? 0);
   const stateBytes = (await stat(store.parquetPath(batchId))).size;
-  await store.publish({ batchId, watermark, stateRows, stateBytes });
+  await store.publish({
+    batchId,
+    watermark,
+    stateRows,
+    stateBytes,
+    columns: columns.map((c) => ({ name: c.column_name, type: c.column_type })),
+  });
   crashPoint('state-written', flow.flow.name);
   return { stateRows, stateBytes };
 }
 
-/** SQL reading the state of `batchId` back with the columns and types of `like` (a table, or a parenthesized query). */
+/**
+ * SQL reading a state version back with the columns and types it was computed with (recorded
+ * with it; else those of `like`, a table or a parenthesized query).
+ */
 export async function stateSql(
   conn: DuckDBConnection,
   store: StateStore,
-  batchId: number,
+  version: StateVersion,
   like: string,
 ): Promise<string> {
-  const types = await queryRows<{ column_name: string; column_type: string }>(
-    conn,
-    `DESCRIBE SELECT * FROM ${like}`,
-  );
-  const typed = types.map(
-    (t) => `CAST(${sqlIdent(t.column_name)} AS ${t.column_type}) AS ${sqlIdent(t.column_name)}`,
-  );
-  return `SELECT ${typed.join(', ')} FROM read_parquet(${sqlString(store.parquetPath(batchId))})`;
+  const types =
+    version.columns ??
+    (
+      await queryRows<{ column_name: string; column_type: string }>(conn, `DESCRIBE SELECT * FROM ${like}`)
+    ).map((t) => ({ name: t.column_name, type: t.column_type }));
+  const typed = types.map((t) => `CAST(${sqlIdent(t.name)} AS ${t.type}) AS ${sqlIdent(t.name)}`);
+  return `SELECT ${typed.join(', ')} FROM read_parquet(${sqlString(store.parquetPath(version.batchId))})`;
 }

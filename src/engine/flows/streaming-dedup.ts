@@ -66,14 +66,12 @@ async function dedupBatch(
     const late = before === null ? 'false' : `coalesce(${time} <= ${before}, false)`;
     const [row] = await queryRows<{ n: bigint }>(conn, `SELECT count(*) AS n FROM ${DISTINCT} WHERE ${late}`);
     const onTime = `SELECT * FROM ${DISTINCT} WHERE NOT (${late})`;
-    const fresh = previous
-      ? `${onTime} EXCEPT ${await stateSql(conn, store, previous.batchId, DISTINCT)}`
-      : onTime;
+    const fresh = previous ? `${onTime} EXCEPT ${await stateSql(conn, store, previous, DISTINCT)}` : onTime;
     await conn.run(`CREATE OR REPLACE TEMP TABLE ${FRESH} AS ${fresh}`);
     const watermark = nextWatermark(before, m, plan.watermark);
     const kept = watermark === null ? 'true' : `coalesce(${time} > ${watermark}, true)`;
     const union = previous
-      ? `SELECT * FROM (${await stateSql(conn, store, previous.batchId, DISTINCT)}) UNION ALL SELECT * FROM ${FRESH}`
+      ? `SELECT * FROM (${await stateSql(conn, store, previous, DISTINCT)}) UNION ALL SELECT * FROM ${FRESH}`
       : `SELECT * FROM ${FRESH}`;
     await conn.run(`CREATE OR REPLACE TEMP TABLE __sluice_dedup_state AS ${union}`);
     const state = await writeState(run, store, offset.batchId, '__sluice_dedup_state', kept, watermark);
