@@ -130,7 +130,14 @@ export interface StreamingAggregate {
   readonly keyCount: number;
   readonly partialCount: number;
   readonly windowKey: number;
-  /** The window's length in microseconds. */
+  /**
+   * `fixed`: window() (tumbling or sliding), a group's window ends `windowMicros` after its start.
+   * `session`: session_window() with gap `windowMicros`; a batch row's session is `[ts, ts + gap)`,
+   * and merged rows and state carry their session's end in `__sluice_end` (µs), as `mergeSql`
+   * merges the sessions of a group that overlap or touch.
+   */
+  readonly windowKind: 'fixed' | 'session';
+  /** The window's length (fixed) or the session gap, in microseconds. */
   readonly windowMicros: number;
   /** Per batch: the keys and partial aggregates of the input rows (same placeholders as `sql`). */
   readonly partialSql: string;

@@ -32,9 +32,11 @@ import {
   queryLocation,
   statementJson,
   str,
+  stringConstant,
 } from './ast.ts';
 import type { SqlCodec } from './duckdb-codec.ts';
 import {
+  isSessionWindow,
   isSlidingIndex,
   isWindowStruct,
   slidingExpansion,
@@ -47,6 +49,8 @@ import { AGGREGATES } from './stateful.ts';
 /** Relation names the engine binds for the merge and final steps. */
 export const STATE_IN = '__sluice_state_in';
 export const CLOSED = '__sluice_closed';
+/** A session's end (µs since the epoch) in the merged rows and state of a session window aggregation. */
+const SESSION_END = '__sluice_end';
 
 const key = (i: number) => `__sluice_k${i}`;
 const partial = (j: number) => `__sluice_p${j}`;
@@ -181,11 +185,7 @@ export async function statefulPlanOf(
   const final = finalQuery(root, shape, splits);
   if (typeof final === 'string') return refuse(final);
   const partialRoot = partialQuery(root, shape, splits);
-  const keyList = shape.keys.map((_, i) => key(i)).join(', ');
-  const merges = splits.list.flatMap((s) =>
-    s.split.merges.map((m, i) => `${m}(${partial(s.first + i)}) AS ${partial(s.first + i)}`),
-  );
-  const mergeSql = `SELECT ${[keyList, ...merges, 'CAST(sum(__sluice_rows) AS BIGINT) AS __sluice_rows'].join(', ')} FROM ${STATE_IN} GROUP BY ${keyList}`;
+  const mergeSql = (shape.window.kind === 'session' ? sessionMergeSql : mergeSqlOf)(shape, splits);
   const [partialSql, finalSql] = await Promise.all([
     codec.deserialize(statementJson(partialRoot)),
     codec.deserialize(statementJson(final)),
@@ -197,11 +197,46 @@ export async function statefulPlanOf(
     keyCount: shape.keys.length,
     partialCount: splits.count,
     windowKey: shape.windowKey,
+    windowKind: shape.window.kind,
     windowMicros: Number(shape.window.durationMicros),
     partialSql,
     mergeSql,
     finalSql,
   });
+}
+
+/** The merged partials of the aggregates and the rows, as a select list over `STATE_IN`. */
+function mergedColumns(splits: Splits): string[] {
+  const merges = splits.list.flatMap((s) =>
+    s.split.merges.map((m, i) => `${m}(${partial(s.first + i)}) AS ${partial(s.first + i)}`),
+  );
+  return [...merges, 'CAST(sum(__sluice_rows) AS BIGINT) AS __sluice_rows'];
+}
+
+/** Window aggregation: rows of the same keys (window start among them) merge. */
+function mergeSqlOf(shape: AggregationShape, splits: Splits): string {
+  const keyList = shape.keys.map((_, i) => key(i)).join(', ');
+  return `SELECT ${[keyList, ...mergedColumns(splits)].join(', ')} FROM ${STATE_IN} GROUP BY ${keyList}`;
+}
+
+/**
+ * Session windows: `STATE_IN` holds sessions (the open ones of the state, and one per batch row
+ * `[ts, ts + gap)` grouped by keys and start) with their end in `__sluice_end`. Per group, in
+ * start order, a session starting after every session that started earlier has ended opens a new
+ * merged session (Spark merges a session starting at or before the current end); the merged
+ * session spans the earliest start to the latest end of its parts.
+ */
+function sessionMergeSql(shape: AggregationShape, splits: Splits): string {
+  const start = key(shape.windowKey);
+  const others = shape.keys.flatMap((_, i) => (i === shape.windowKey ? [] : [key(i)]));
+  const partition = others.length > 0 ? `PARTITION BY ${others.join(', ')} ` : '';
+  // RANGE frames over the start: rows with equal starts see the same frame, so they get the same
+  // session whatever their order.
+  const order = `${partition}ORDER BY ${start} RANGE BETWEEN UNBOUNDED PRECEDING AND`;
+  const ordered = `SELECT *, max(${SESSION_END}) OVER (${order} 1 PRECEDING) AS __sluice_reach FROM ${STATE_IN}`;
+  const numbered = `SELECT *, sum(CASE WHEN __sluice_reach IS NULL OR ${start} > __sluice_reach THEN 1 ELSE 0 END) OVER (${order} CURRENT ROW) AS __sluice_session FROM (${ordered})`;
+  const keys = shape.keys.map((_, i) => (i === shape.windowKey ? `min(${start}) AS ${start}` : key(i)));
+  return `SELECT ${[...keys, `max(${SESSION_END}) AS ${SESSION_END}`, ...mergedColumns(splits)].join(', ')} FROM (${numbered}) GROUP BY ${[...others, '__sluice_session'].join(', ')}`;
 }
 
 /** The grouping of a streaming aggregation: its keys, the window among them and its parts. */
@@ -213,6 +248,8 @@ interface AggregationShape {
   readonly windowKey: number;
   readonly window: WindowParts;
 }
+
+const isWindowLike = (n: AstNode) => isWindowStruct(n) || isSessionWindow(n);
 
 /** The keys of a single-stream GROUP BY by an event-time window on the watermark column, or why not. */
 function aggregationShape(
@@ -242,13 +279,15 @@ function aggregationShape(
     }
     if (g.class === 'COLUMN_REF' && Array.isArray(g.column_names) && g.column_names.length === 1) {
       const name = String(g.column_names[0]).toLowerCase();
-      const item = items.find((i) => str(i, 'alias').toLowerCase() === name && isWindowStruct(i));
+      const item = items.find((i) => str(i, 'alias').toLowerCase() === name && isWindowLike(i));
       if (item) return { ...item, alias: '' };
     }
     return g;
   };
   const keys = nodes(root, 'group_expressions').map(resolveKey);
-  const windowKey = keys.findIndex(isWindowStruct);
+  const windowKey = keys.findIndex(isWindowLike);
+  if (keys.filter(isWindowLike).length > 1)
+    return 'groups by several event-time windows; Spark allows one window or session window per query level';
   if (windowKey < 0)
     return `groups a watermarked stream without an event-time window on '${watermark.column}': Spark refuses this in append mode (a group never closes); GROUP BY window(${watermark.column}, …)`;
   const timeColumns = new Set<string>();
@@ -298,6 +337,13 @@ function splitAggregates(root: AstNode): Splits | string {
   return failure ?? { list, count };
 }
 
+/** The end of a merged row's window, in µs: its start + duration, or the session's own end. */
+function windowEnd(shape: AggregationShape): AstNode {
+  if (shape.window.kind === 'session') return colRef(SESSION_END);
+  const duration = castNode(stringConstant(String(shape.window.durationMicros)), 'BIGINT');
+  return operatorFunction('+', [colRef(key(shape.windowKey)), duration]);
+}
+
 /**
  * The final step: the select list and HAVING over the merged keys and finished aggregates of
  * relation `__sluice_closed`, the window rebuilt as its struct from its start; or why not.
@@ -307,7 +353,7 @@ function finalQuery(root: AstNode, shape: AggregationShape, splits: Splits): Ast
   let unmatched: string | undefined;
   const finish = (v: AstNode): AstNode => {
     const k = keyCanon.indexOf(canonical(v));
-    if (k === shape.windowKey) return windowStructOf(colRef(key(k)), shape.window.durationMicros);
+    if (k === shape.windowKey) return windowStructOf(colRef(key(k)), windowEnd(shape));
     if (k >= 0) return colRef(key(k));
     if (isAggregate(v)) {
       const s = splits.list.find((x) => x.call === canonical(v))!;

@@ -5,7 +5,19 @@ import { test } from 'node:test';
 import { runPipeline } from '../../src/index.ts';
 import { writeFiles } from '../helpers/pipeline.ts';
 import { tmpDir } from '../helpers/tmp.ts';
-import { batches, emitted, events, files, lateRowsLogged, oracle, SQL, sqlFor } from './event-streams.ts';
+import {
+  batches,
+  emitted,
+  events,
+  files,
+  lateRowsLogged,
+  oracle,
+  SESSION_SQL,
+  SQL,
+  sessionOracle,
+  sessionsEmitted,
+  sqlFor,
+} from './event-streams.ts';
 
 for (const seed of [1, 2, 3]) {
   test(`windowed aggregation of a disordered stream in random micro-batches equals the batch GROUP BY over the on-time rows (seed ${seed}), across two updates`, async () => {
@@ -77,6 +89,37 @@ for (const seed of [4, 5]) {
     const expected = oracle(parts, 20_000);
     assert.ok(expected.late > 0);
     assert.deepEqual(await emitted(dir), expected.rows);
+    assert.equal(await lateRowsLogged(dir), expected.late);
+  });
+}
+
+for (const seed of [6, 7, 8]) {
+  test(`session windows (5 s gap): sessions merge across random micro-batches and updates exactly as Spark's, late rows counted as its (seed ${seed})`, async () => {
+    const parts = batches(seed, events(seed, 300));
+    const half = Math.floor(parts.length / 2);
+    const dir = tmpDir('stream-agg-session');
+    writeFiles(dir, {
+      'spark-pipeline.yml': 'name: agg\n',
+      'transformations/p.sql': SESSION_SQL,
+      ...files(parts.slice(0, half)),
+    });
+    const first = await runPipeline(dir, { cwd: dir });
+    assert.equal(
+      first.kind === 'ran' && first.result.state,
+      'COMPLETED',
+      first.kind === 'ran' ? JSON.stringify(first.result.flows.map((f) => f.error)) : '',
+    );
+    assert.deepEqual(await sessionsEmitted(dir), sessionOracle(parts.slice(0, half)).rows);
+    writeFiles(dir, files(parts.slice(half), half));
+    const second = await runPipeline(dir, { cwd: dir });
+    assert.equal(second.kind === 'ran' && second.result.state, 'COMPLETED');
+    const expected = sessionOracle(parts);
+    assert.ok(expected.late > 0, 'the stream has late rows');
+    assert.ok(
+      expected.rows.some((r) => Number(r[3]) > 1),
+      'some sessions merged several rows',
+    );
+    assert.deepEqual(await sessionsEmitted(dir), expected.rows);
     assert.equal(await lateRowsLogged(dir), expected.late);
   });
 }

@@ -39,6 +39,11 @@ const CLOSED = '__sluice_closed';
  *   batch ─► watermark = max(previous, max(event time) − delay) ─► windows that end at or before
  *   it are finished into the query's rows; the rest is the new state
  *
+ * Windows are keyed by their start in µs. Session windows (session_window) key each batch row by
+ * its own session [ts, ts + gap) and the merge joins the sessions of a group that overlap or touch
+ * (state rows carry their session's end, `__sluice_end`); a session closes when its end is at or
+ * before the watermark.
+ *
  * The new state (Parquet) and its watermark are published under the batch id before the Delta
  * commit of the finished rows (txn {appId, batchId}); on restart the state of the committed batch
  * is read, so a crash between the two replays the batch from the same state and input — no group
@@ -93,7 +98,10 @@ async function aggregateBatch(
   let inputKept = true;
   try {
     const columns = await names();
+    // A batch row's window (or session, [ts, ts + gap)) ends `windowMicros` after its start; a
+    // merged session carries its own end.
     const end = `(__sluice_k${agg.windowKey} + ${agg.windowMicros})`;
+    const mergedEnd = agg.windowKind === 'session' ? '__sluice_end' : end;
     // One statement reads the input: the partial aggregates of its rows, and one more row
     // (no __sluice_rows) with its latest event time — a view is read twice in one transaction.
     const partialSql = agg.partialSql.replace(/\b__sluice_input_\d+\b/g, INPUT);
@@ -113,14 +121,15 @@ async function aggregateBatch(
       `SELECT sum(__sluice_rows) FILTER (WHERE ${late}) AS late, max(__sluice_max) AS m FROM ${PARTIAL}`,
     );
     const m = counts?.m === null || counts?.m === undefined ? null : Number(counts.m);
-    const onTime = `SELECT * EXCLUDE (__sluice_max) FROM ${PARTIAL} WHERE __sluice_rows IS NOT NULL AND NOT (${late})`;
+    const sessionEnd = agg.windowKind === 'session' ? `, ${end} AS __sluice_end` : '';
+    const onTime = `SELECT * EXCLUDE (__sluice_max)${sessionEnd} FROM ${PARTIAL} WHERE __sluice_rows IS NOT NULL AND NOT (${late})`;
     const stateIn = previous
       ? `${await stateSql(conn, store, previous, `(${onTime})`)} UNION ALL BY NAME ${onTime}`
       : onTime;
     await conn.run(`CREATE OR REPLACE TEMP VIEW ${STATE_IN} AS ${stateIn}`);
     await conn.run(`CREATE OR REPLACE TEMP TABLE ${MERGED} AS ${agg.mergeSql}`);
     const watermark = nextWatermark(before, m, agg.watermark);
-    const closed = watermark === null ? 'false' : `${end} <= ${watermark}`;
+    const closed = watermark === null ? 'false' : `${mergedEnd} <= ${watermark}`;
     await conn.run(`CREATE OR REPLACE TEMP VIEW ${CLOSED} AS SELECT * FROM ${MERGED} WHERE ${closed}`);
 
     // The open groups are the new state, durable before the commit that depends on it.
