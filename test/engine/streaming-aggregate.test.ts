@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runPipeline } from '../../src/index.ts';
@@ -123,3 +123,21 @@ for (const seed of [6, 7, 8]) {
     assert.equal(await lateRowsLogged(dir), expected.late);
   });
 }
+
+test('a state version in the earlier layout (no recorded columns: windows kept as structs) fails the flow with STATE_STORE_INCONSISTENT rather than being misread', async () => {
+  const parts = batches(10, events(10, 120));
+  const dir = tmpDir('stream-agg-old-state');
+  writeFiles(dir, {
+    'spark-pipeline.yml': 'name: agg\n',
+    'transformations/p.sql': SQL,
+    ...files(parts.slice(0, 2)),
+  });
+  const first = await runPipeline(dir, { cwd: dir });
+  assert.equal(first.kind === 'ran' && first.result.state, 'COMPLETED');
+  const meta = join(dir, '.sluice', 'checkpoints', 'per_minute', '0', 'state', '0000000001.json');
+  const { columns: _, ...older } = JSON.parse(readFileSync(meta, 'utf8')) as Record<string, unknown>;
+  writeFileSync(meta, JSON.stringify(older));
+  writeFiles(dir, files(parts.slice(2), 2));
+  const next = await runPipeline(dir, { cwd: dir });
+  assert.equal(next.kind === 'ran' && next.result.flows[0]?.error?.code, 'STATE_STORE_INCONSISTENT');
+});

@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { SluiceError } from '../../errors/index.ts';
 import type { FlowPlan } from '../../graph/index.ts';
 import { type EventTimeWatermark, inputPlaceholder, type StreamingAggregate } from '../../model/index.ts';
 import {
@@ -93,6 +94,14 @@ async function aggregateBatch(
   names: () => Promise<string[]>,
 ): Promise<BatchOutcome> {
   const previous = await store.read(offset.batchId - 1);
+  if (previous && !previous.columns) {
+    // Written before state versions recorded their columns, when windows were kept as structs.
+    throw new SluiceError(
+      'STATE_STORE_INCONSISTENT',
+      `the state of batch ${previous.batchId} in ${store.dir} was written by an earlier version of sluice in another layout; run with --full-refresh on the table to rebuild it from its sources`,
+      { params: { batchId: previous.batchId } },
+    );
+  }
   const { source, views, files, input } = await readBatchInput(run, agg, checkpoint, offset, { view: true });
   const { ctx, flow, conn } = run;
   let inputKept = true;
