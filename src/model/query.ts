@@ -151,16 +151,34 @@ export interface StreamingAggregate {
 }
 
 /**
- * `SELECT DISTINCT …` over one watermarked stream (Spark's dropDuplicates with a watermark): a
- * row is emitted the first time it is seen; rows whose event time is at or before the watermark
- * after the previous batch are late (dropped, counted); the rows seen are kept in state until
- * the watermark passes their event time. Invariant: the query's output has the event-time column
- * (`eventTimeColumn`), so state is bounded by the watermark.
+ * A de-duplication of one watermarked stream. Rows whose event time is at or before the
+ * watermark after the previous batch are late (dropped, counted); rows without an event time are
+ * never late and never leave state.
+ *
+ * - `distinct`: `SELECT DISTINCT …` (Spark's dropDuplicates with a watermark): a row is emitted
+ *   the first time it is seen; the rows seen are kept in state until the watermark passes their
+ *   event time. Invariant: the query's output has the event-time column (`eventTimeColumn`), so
+ *   state is bounded by the watermark.
+ * - `within_watermark`: Spark's dropDuplicatesWithinWatermark(keys), written
+ *   `SELECT * FROM STREAM(x) WATERMARK … QUALIFY row_number() OVER (PARTITION BY keys) = 1`
+ *   (the TypeScript API's `dropDuplicatesWithinWatermark` renders it): the first row of a key (in
+ *   input order) is emitted whole; its key stays in state until the watermark reaches its event
+ *   time + the delay, and rows of the key seen meanwhile are dropped.
  */
-export interface StreamingDedup {
-  readonly kind: 'streaming_dedup';
-  readonly input: number;
-  readonly watermark: EventTimeWatermark;
-  /** The output column holding the watermark column's value. */
-  readonly eventTimeColumn: string;
-}
+export type StreamingDedup =
+  | {
+      readonly kind: 'streaming_dedup';
+      readonly mode: 'distinct';
+      readonly input: number;
+      readonly watermark: EventTimeWatermark;
+      /** The output column holding the watermark column's value. */
+      readonly eventTimeColumn: string;
+    }
+  | {
+      readonly kind: 'streaming_dedup';
+      readonly mode: 'within_watermark';
+      readonly input: number;
+      readonly watermark: EventTimeWatermark;
+      /** The input's columns that form the key. */
+      readonly keys: readonly string[];
+    };

@@ -164,6 +164,10 @@ export async function statefulPlanOf(
   const modifiers = root.type === 'SELECT_NODE' ? nodes(root, 'modifiers') : [];
   if (!aggregates && modifiers.some((m) => str(m, 'type') === 'DISTINCT_MODIFIER'))
     return dedupPlan(root, inputs, marked, (reason) => refuse(reason, 'distinct'));
+  if (!aggregates && isNode(root.qualify)) {
+    const within = withinWatermarkPlan(root, inputs, marked);
+    if (within) return within;
+  }
   if (!aggregates) {
     // A stateless query over a watermarked stream runs batch by batch (the watermark is unused,
     // as in Spark); aggregations nested deeper are refused.
@@ -496,5 +500,60 @@ function dedupPlan(
       `de-duplicates a watermarked stream without its event-time column '${watermark.column}' among the columns: the rows seen could never leave state; select '${watermark.column}' too`,
     );
   }
-  return Object.freeze({ kind: 'streaming_dedup', input, watermark, eventTimeColumn });
+  return Object.freeze({ kind: 'streaming_dedup', mode: 'distinct', input, watermark, eventTimeColumn });
+}
+
+/**
+ * `SELECT * FROM <one watermarked stream> QUALIFY row_number() OVER (PARTITION BY k…) = 1`, and
+ * nothing else: the SQL spelling of dropDuplicatesWithinWatermark(k…) (see {@link StreamingDedup});
+ * undefined for any other query, which is then judged as written.
+ */
+function withinWatermarkPlan(
+  root: AstNode,
+  inputs: readonly QueryInput[],
+  marked: readonly number[],
+): StreamingDedup | undefined {
+  if (marked.length !== 1) return undefined;
+  const input = marked[0]!;
+  const from = isNode(root.from_table) ? root.from_table : undefined;
+  if (from?.type !== 'BASE_TABLE' || str(from, 'table_name') !== inputPlaceholder(input)) return undefined;
+  const items = nodes(root, 'select_list');
+  const star = items.length === 1 && items[0]!.class === 'STAR' && !items[0]!.relation_name;
+  const plain = (k: string) => !Array.isArray(items[0]![k]) || (items[0]![k] as Json[]).length === 0;
+  if (!star || !plain('exclude_list') || !plain('replace_list') || items[0]!.columns === true)
+    return undefined;
+  const cte = isNode(root.cte_map) ? nodes(root.cte_map, 'map') : [];
+  if (cte.length > 0 || nodes(root, 'modifiers').length > 0 || isNode(root.where_clause)) return undefined;
+  // The comparison as written, or as translated: a CASE on the type of row_number()'s value (a
+  // BIGINT, so its ELSE, the comparison itself, is what runs).
+  const written = root.qualify as AstNode;
+  const q = written.class === 'CASE' && isNode(written.else_expr) ? written.else_expr : written;
+  if (q.class !== 'COMPARISON' || q.type !== 'COMPARE_EQUAL' || !isNode(q.left) || !isNode(q.right))
+    return undefined;
+  const one = q.right.class === 'CONSTANT' && isNode(q.right.value) && q.right.value.value === 1;
+  const w = q.left;
+  if (q !== written) {
+    const checks = Array.isArray(written.case_checks) ? written.case_checks : [];
+    const typeTests = checks.every(
+      (c) => isNode(c) && contains(c.when_expr ?? null, (n) => str(n, 'function_name') === 'typeof'),
+    );
+    if (!typeTests) return undefined;
+  }
+  if (!one || w.class !== 'WINDOW' || str(w, 'type') !== 'WINDOW_ROW_NUMBER') return undefined;
+  if (nodes(w, 'orders').length > 0 || isNode(w.start_expr) || isNode(w.end_expr)) return undefined;
+  const partitions = nodes(w, 'partitions');
+  const keys = partitions.map((p) =>
+    p.class === 'COLUMN_REF' && Array.isArray(p.column_names) && p.column_names.length === 1
+      ? String(p.column_names[0])
+      : undefined,
+  );
+  if (keys.length === 0 || keys.some((k) => k === undefined)) return undefined;
+  const watermark = inputs[input]!.watermark as EventTimeWatermark;
+  return Object.freeze({
+    kind: 'streaming_dedup',
+    mode: 'within_watermark',
+    input,
+    watermark,
+    keys: Object.freeze(keys as string[]),
+  });
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   conf,
+  dropDuplicatesWithinWatermark,
   ident,
   lit,
   parseColumnsDdl,
@@ -100,4 +101,32 @@ test('withWatermark(ref, column, delay) renders the WATERMARK clause the SQL fro
   assert.deepEqual(f.inputs[0]?.watermark, { column: 'at', delayMicros: 60_000_000 });
   assert.throws(() => withWatermark(read('events') as never, 'ts', '1 second'), SluiceError);
   assert.throws(() => withWatermark(stream('events') as never, 'ts', 'soon'), SluiceError);
+});
+
+test('dropDuplicatesWithinWatermark(read, columns) renders the QUALIFY row_number() form the front end plans as a de-duplication within the watermark', async () => {
+  const events = withWatermark(stream('events'), 'ts', '10 seconds');
+  const r = renderSql(dropDuplicatesWithinWatermark(events, ['user', 'odd`name']), {});
+  assert.equal(
+    r.text,
+    "SELECT * FROM STREAM(events) WATERMARK `ts` DELAY OF INTERVAL '10 seconds' QUALIFY row_number() OVER (PARTITION BY `user`, `odd``name`) = 1",
+  );
+  const compiled = await session.sql.compileQuery(r.text);
+  assert.deepEqual(compiled.statefulPlan, {
+    kind: 'streaming_dedup',
+    mode: 'within_watermark',
+    input: 0,
+    watermark: { column: 'ts', delayMicros: 10_000_000 },
+    keys: ['user', 'odd`name'],
+  });
+  // Spark requires a watermark; a key is needed.
+  assert.throws(
+    () => dropDuplicatesWithinWatermark(stream('events') as never, ['user']),
+    (e) => e instanceof SluiceError && e.code === 'TS_INVALID_DEFINITION',
+  );
+  assert.throws(() => dropDuplicatesWithinWatermark(events, []), SluiceError);
+  // An ordered row_number() is not this de-duplication: judged as written (not planned as one).
+  const ordered = await session.sql.compileQuery(
+    'SELECT * FROM STREAM(events) WATERMARK ts DELAY OF INTERVAL 10 SECONDS QUALIFY row_number() OVER (PARTITION BY user ORDER BY ts) = 1',
+  );
+  assert.equal(ordered.statefulPlan, undefined);
 });
