@@ -23,6 +23,7 @@ import {
 } from '../model/index.ts';
 import {
   type AstNode,
+  caseNode,
   castNode,
   functionNode,
   isNode,
@@ -59,7 +60,8 @@ const output = (i: number) => `__sluice_o${i}`;
 /** How one aggregate call is kept: its partial aggregates, how they merge, how they finish. */
 interface AggregateSplit {
   readonly partials: readonly AstNode[];
-  readonly merges: readonly string[];
+  /** Per partial: SQL merging the partials of a column (`sum`, `min`… applied to it, or a template). */
+  readonly merges: readonly (string | ((column: string) => string))[];
   readonly finish: (columns: readonly AstNode[]) => AstNode;
 }
 
@@ -74,7 +76,9 @@ const colRef = (name: string): AstNode => ({
 function split(call: AstNode): AggregateSplit | string {
   const name = str(call, 'function_name').toLowerCase();
   const args = nodes(call, 'children');
-  if (call.distinct === true) return `${name}(DISTINCT …) needs the set of values seen per group`;
+  if (call.distinct === true && name === 'count' && args.length === 1 && !isNode(call.filter))
+    return distinctCount(args[0]!);
+  if (call.distinct === true) return `${name}(DISTINCT …) other than count(DISTINCT x) of one value`;
   if (call.filter !== null && call.filter !== undefined) return `${name}(…) FILTER (…)`;
   const orders = isNode(call.order_bys) ? nodes(call.order_bys, 'orders') : [];
   if (orders.length > 0) return `${name}(… ORDER BY …)`;
@@ -108,6 +112,48 @@ function split(call: AstNode): AggregateSplit | string {
     default:
       return `${name}() is not one of the aggregates sluice keeps in streaming state (count, sum, min, max, avg)`;
   }
+}
+
+/**
+ * count(DISTINCT x), exact: the set of the non-NULL values seen per group is kept (a list
+ * without duplicates), sets merge by union, and the count is the size of the set (0 when there is
+ * none, as count of nothing).
+ */
+function distinctCount(arg: AstNode): AggregateSplit {
+  const set: AstNode = {
+    ...functionNode('list', [structuredClone(arg)]),
+    distinct: true,
+    filter: {
+      class: 'OPERATOR',
+      type: 'OPERATOR_IS_NOT_NULL',
+      alias: '',
+      query_location: 2 ** 64,
+      children: [structuredClone(arg)],
+    },
+  };
+  return {
+    partials: [set],
+    merges: [(c) => `list_distinct(flatten(list(${c})))`],
+    finish: ([c]) =>
+      castNode(
+        caseNode(
+          [
+            {
+              when: {
+                class: 'OPERATOR',
+                type: 'OPERATOR_IS_NULL',
+                alias: '',
+                query_location: 2 ** 64,
+                children: [c!],
+              },
+              result: stringConstant('0'),
+            },
+          ],
+          functionNode('len', [structuredClone(c!)]),
+        ),
+        'BIGINT',
+      ),
+  };
 }
 
 /** JSON of an expression without source positions and its own alias: equal for the same expression. */
@@ -212,7 +258,10 @@ export async function statefulPlanOf(
 /** The merged partials of the aggregates and the rows, as a select list over `STATE_IN`. */
 function mergedColumns(splits: Splits): string[] {
   const merges = splits.list.flatMap((s) =>
-    s.split.merges.map((m, i) => `${m}(${partial(s.first + i)}) AS ${partial(s.first + i)}`),
+    s.split.merges.map((m, i) => {
+      const c = partial(s.first + i);
+      return `${typeof m === 'string' ? `${m}(${c})` : m(c)} AS ${c}`;
+    }),
   );
   return [...merges, 'CAST(sum(__sluice_rows) AS BIGINT) AS __sluice_rows'];
 }

@@ -91,22 +91,40 @@ export function oracle(parts: readonly Event[][], slide = WINDOW) {
   }
   const groups = new Map<
     string,
-    { start: number; user: string; n: number; total: number; lo: number; hi: number }
+    { start: number; user: string; n: number; total: number; lo: number; hi: number; amounts: Set<number> }
   >();
   for (const { e, start } of kept) {
     if (watermark === null || start + WINDOW > watermark) continue;
     const k = `${start}|${e.user}`;
-    const g = groups.get(k) ?? { start, user: e.user, n: 0, total: 0, lo: Infinity, hi: -Infinity };
+    const g = groups.get(k) ?? {
+      start,
+      user: e.user,
+      n: 0,
+      total: 0,
+      lo: Infinity,
+      hi: -Infinity,
+      amounts: new Set<number>(),
+    };
     g.n++;
+    g.amounts.add(e.amount % 7);
     g.total += e.amount;
     g.lo = Math.min(g.lo, e.amount);
     g.hi = Math.max(g.hi, e.amount);
     groups.set(k, g);
   }
-  const rows = [...groups.values()]
-    .sort((a, b) => a.start - b.start || a.user.localeCompare(b.user))
-    .map((g) => [new Date(g.start).toISOString(), g.user, g.n, g.total, g.lo, g.hi, g.total / g.n]);
-  return { rows, late, watermark };
+  const sorted = [...groups.values()].sort((a, b) => a.start - b.start || a.user.localeCompare(b.user));
+  const rows = sorted.map((g) => [
+    new Date(g.start).toISOString(),
+    g.user,
+    g.n,
+    g.total,
+    g.lo,
+    g.hi,
+    g.total / g.n,
+  ]);
+  /** [start, user, count(DISTINCT amount % 7)] per group. */
+  const distinct = sorted.map((g) => [new Date(g.start).toISOString(), g.user, g.amounts.size]);
+  return { rows, late, watermark, distinct };
 }
 
 /** The windowed aggregation under test; `slide` (e.g. `'20 seconds'`) makes its windows slide. */
@@ -129,6 +147,11 @@ export function files(parts: readonly Event[][], from = 0): Record<string, strin
     );
   });
   return out;
+}
+
+/** A window struct's start as an ISO instant. */
+export function emittedStart(w: unknown): string {
+  return isoOf((w as { start: { toString(): string } }).start);
 }
 
 export async function emitted(dir: string) {

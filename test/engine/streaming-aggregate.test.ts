@@ -3,11 +3,12 @@ import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runPipeline } from '../../src/index.ts';
-import { writeFiles } from '../helpers/pipeline.ts';
+import { readTable, tableDir, writeFiles } from '../helpers/pipeline.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 import {
   batches,
   emitted,
+  emittedStart,
   events,
   files,
   lateRowsLogged,
@@ -140,4 +141,38 @@ test('a state version in the earlier layout (no recorded columns: windows kept a
   writeFiles(dir, files(parts.slice(2), 2));
   const next = await runPipeline(dir, { cwd: dir });
   assert.equal(next.kind === 'ran' && next.result.flows[0]?.error?.code, 'STATE_STORE_INCONSISTENT');
+});
+
+test('count(DISTINCT x) in a windowed aggregation is exact across micro-batches and updates: the sets of values seen are kept in state', async () => {
+  const parts = batches(15, events(15, 300));
+  const half = Math.floor(parts.length / 2);
+  const dir = tmpDir('stream-agg-distinct');
+  const sql = `CREATE OR REFRESH STREAMING TABLE per_minute AS
+SELECT window(ts, '1 minute') AS w, user, count(DISTINCT amount % 7) AS d
+FROM STREAM read_files('data', format => 'json', maxFilesPerTrigger => '1',
+                       schema => 'id INT, user STRING, ts TIMESTAMP, amount INT')
+  WATERMARK ts DELAY OF INTERVAL 10 SECONDS
+GROUP BY w, user;
+`;
+  writeFiles(dir, {
+    'spark-pipeline.yml': 'name: agg\n',
+    'transformations/p.sql': sql,
+    ...files(parts.slice(0, half)),
+  });
+  const first = await runPipeline(dir, { cwd: dir });
+  assert.equal(
+    first.kind === 'ran' && first.result.state,
+    'COMPLETED',
+    first.kind === 'ran' ? JSON.stringify(first.result.flows.map((f) => f.error)) : '',
+  );
+  writeFiles(dir, files(parts.slice(half), half));
+  const second = await runPipeline(dir, { cwd: dir });
+  assert.equal(second.kind === 'ran' && second.result.state, 'COMPLETED');
+  const rows = await readTable(tableDir(dir, 'per_minute'), 'w.start, user');
+  const expected = oracle(parts).distinct;
+  assert.ok(expected.some((r) => Number(r[2]) > 1));
+  assert.deepEqual(
+    rows.map((r) => [emittedStart(r.w), r.user, Number(r.d)]),
+    expected,
+  );
 });
