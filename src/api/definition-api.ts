@@ -30,6 +30,7 @@ export type { PipelineContext, QueryArg } from './registry.ts';
 export {
   conf,
   type DatasetRef,
+  dropDuplicates,
   dropDuplicatesWithinWatermark,
   type FilesRef,
   ident,

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   conf,
+  dropDuplicates,
   dropDuplicatesWithinWatermark,
   ident,
   lit,
@@ -129,4 +130,26 @@ test('dropDuplicatesWithinWatermark(read, columns) renders the QUALIFY row_numbe
     'SELECT * FROM STREAM(events) WATERMARK ts DELAY OF INTERVAL 10 SECONDS QUALIFY row_number() OVER (PARTITION BY user ORDER BY ts) = 1',
   );
   assert.equal(ordered.statefulPlan, undefined);
+});
+
+test('dropDuplicates(read[, columns]) over a watermarked read: whole rows are SELECT DISTINCT *; columns must hold the event time and run as the within-watermark de-duplication', async () => {
+  const events = withWatermark(stream('events'), 'ts', '10 seconds');
+  const whole = renderSql(dropDuplicates(events), {}).text;
+  assert.equal(whole, "SELECT DISTINCT * FROM STREAM(events) WATERMARK `ts` DELAY OF INTERVAL '10 seconds'");
+  assert.deepEqual((await session.sql.compileQuery(whole)).statefulPlan, {
+    kind: 'streaming_dedup',
+    mode: 'distinct',
+    input: 0,
+    watermark: { column: 'ts', delayMicros: 10_000_000 },
+    eventTimeColumn: 'ts',
+  });
+  const keyed = renderSql(dropDuplicates(events, ['id', 'TS']), {}).text;
+  assert.equal(
+    keyed,
+    "SELECT * FROM STREAM(events) WATERMARK `ts` DELAY OF INTERVAL '10 seconds' QUALIFY row_number() OVER (PARTITION BY `id`, `TS`) = 1",
+  );
+  const plan = (await session.sql.compileQuery(keyed)).statefulPlan;
+  assert.equal(plan?.kind === 'streaming_dedup' && plan.mode, 'within_watermark');
+  for (const bad of [() => dropDuplicates(events, ['id']), () => dropDuplicates(stream('events') as never)])
+    assert.throws(bad, (e) => e instanceof SluiceError && e.code === 'TS_INVALID_DEFINITION');
 });
