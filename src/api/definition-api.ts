@@ -32,6 +32,8 @@ export type { PipelineContext, QueryArg } from './registry.ts';
 export {
   conf,
   type DatasetRef,
+  dropDuplicates,
+  dropDuplicatesWithinWatermark,
   type FilesRef,
   ident,
   lit,

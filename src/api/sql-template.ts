@@ -127,6 +127,60 @@ export function withWatermark<R extends DatasetRef | FilesRef>(ref: R, column: s
   return Object.freeze({ ...read, watermark: Object.freeze({ column, delay }) }) as R;
 }
 
+/**
+ * Spark's `df.dropDuplicatesWithinWatermark(columns)` over a streaming read with a watermark:
+ * the first row of each key is kept, and rows of the same key are dropped until the watermark
+ * reaches that row's event time + the watermark delay (then the key may be emitted again). The
+ * query it returns is the flow's whole query: `SELECT * FROM <read> QUALIFY row_number() OVER
+ * (PARTITION BY `c`, …) = 1`, which sluice runs as this de-duplication (Spark refuses that SQL on
+ * a stream, so it is sluice's spelling only).
+ * @throws SluiceError TS_INVALID_DEFINITION without a watermark (as Spark) or without columns
+ */
+export function dropDuplicatesWithinWatermark(
+  ref: DatasetRef | FilesRef,
+  columns: readonly string[],
+): SqlQuery {
+  const read = ref as DatasetRef | FilesRef;
+  if (!isFragment(read) || (read.kind !== 'dataset_ref' && read.kind !== 'files_ref') || !read.watermark)
+    throw invalid(
+      'dropDuplicatesWithinWatermark(ref, columns): ref must be a streaming read with a watermark (withWatermark(stream(…), column, delay))',
+    );
+  if (
+    !Array.isArray(columns) ||
+    columns.length === 0 ||
+    columns.some((c) => typeof c !== 'string' || c === '')
+  )
+    throw invalid(
+      'dropDuplicatesWithinWatermark(ref, columns): columns must be a non-empty list of column names',
+    );
+  const keys = columns.map((c) => `\`${c.replace(/`/g, '``')}\``).join(', ');
+  return sql`SELECT * FROM ${read} QUALIFY row_number() OVER (PARTITION BY ${raw(keys)}) = 1`;
+}
+
+/**
+ * Spark's `df.dropDuplicates(columns?)` over a streaming read with a watermark. Without columns,
+ * whole rows: `SELECT DISTINCT * FROM <read>` (a row seen is kept until the watermark passes its
+ * event time). With columns, the first row of each key is kept whole; the key must include the
+ * watermark's event-time column, so state leaves when the watermark passes it — then the output
+ * is that of {@link dropDuplicatesWithinWatermark} over the same columns (a later duplicate of a
+ * key holding an event time after the watermark always finds it in state), which is how it runs.
+ * @throws SluiceError TS_INVALID_DEFINITION without a watermark, or with columns lacking its column
+ */
+export function dropDuplicates(ref: DatasetRef | FilesRef, columns?: readonly string[]): SqlQuery {
+  const read = ref as DatasetRef | FilesRef;
+  if (!isFragment(read) || (read.kind !== 'dataset_ref' && read.kind !== 'files_ref') || !read.watermark)
+    throw invalid(
+      'dropDuplicates(ref, columns): ref must be a streaming read with a watermark (withWatermark(stream(…), column, delay)); without one its state would grow forever',
+    );
+  if (columns === undefined) return sql`SELECT DISTINCT * FROM ${read}`;
+  const time = read.watermark.column.toLowerCase();
+  if (!Array.isArray(columns) || !columns.some((c) => typeof c === 'string' && c.toLowerCase() === time))
+    throw invalid(
+      `dropDuplicates(ref, columns): columns must include the watermark column '${read.watermark.column}' (else the keys seen would stay in state forever); or use dropDuplicatesWithinWatermark`,
+    );
+  return dropDuplicatesWithinWatermark(read, columns);
+}
+
 export interface ReadFilesOptions {
   readonly format: FileFormat;
   /** Further reader options (`header`, `delimiter`, `schema`, `maxFilesPerTrigger`, …). */

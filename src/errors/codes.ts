@@ -363,6 +363,13 @@ export const ERROR_CODES = {
       "A stateful flow's state for its last committed batch is missing from its checkpoint; a full refresh of the table rebuilds both.",
   },
   // end stateful streaming (issue 16)
+  // stateful streaming 2 (issue 16)
+  SESSION_WINDOW_DYNAMIC_GAP: {
+    domain: 'user',
+    summary:
+      'A session_window() gap is an expression rather than an interval string: sluice keeps sessions of one fixed gap.',
+  },
+  // end stateful streaming 2 (issue 16)
   // Delta reader features (issue 15)
   DELTA_CORRUPT_DELETION_VECTOR: {
     domain: 'external',

@@ -67,6 +67,8 @@ function checkQuery(
   }
   for (const op of flow.query.stateful ?? []) {
     if (agg && (op.kind === 'aggregate' || op.kind === 'distinct')) continue;
+    // dropDuplicatesWithinWatermark's row_number() is the de-duplication itself.
+    if (agg?.kind === 'streaming_dedup' && agg.mode === 'within_watermark' && op.kind === 'window') continue;
     const reason = refusal(op, streams, (i) => inputName(r, i));
     if (!reason) continue;
     out.push(

@@ -118,8 +118,9 @@ export interface StatefulRefusal {
  * A windowed aggregation of one watermarked stream, split for state kept across micro-batches
  * as partial aggregates. Column names: `__sluice_k<i>` keys (in GROUP BY order),
  * `__sluice_p<j>` partial aggregates, `__sluice_rows` the input rows of a group.
- * Invariants: `keys[windowKey]` is an event-time window struct {start, end} over the watermark
- * column; merging is associative, so merge(state ∪ partial(batch)) equals partial(all rows).
+ * Invariants: key `__sluice_k<windowKey>` is the start of an event-time window over the watermark
+ * column in microseconds since the epoch (a BIGINT, never NULL; the window ends `windowMicros`
+ * later); merging is associative, so merge(state ∪ partial(batch)) equals partial(all rows).
  */
 export interface StreamingAggregate {
   readonly kind: 'streaming_aggregate';
@@ -129,25 +130,55 @@ export interface StreamingAggregate {
   readonly keyCount: number;
   readonly partialCount: number;
   readonly windowKey: number;
+  /**
+   * `fixed`: window() (tumbling or sliding), a group's window ends `windowMicros` after its start.
+   * `session`: session_window() with gap `windowMicros`; a batch row's session is `[ts, ts + gap)`,
+   * and merged rows and state carry their session's end in `__sluice_end` (µs), as `mergeSql`
+   * merges the sessions of a group that overlap or touch.
+   */
+  readonly windowKind: 'fixed' | 'session';
+  /** The window's length (fixed) or the session gap, in microseconds. */
+  readonly windowMicros: number;
   /** Per batch: the keys and partial aggregates of the input rows (same placeholders as `sql`). */
   readonly partialSql: string;
   /** Over relation `__sluice_state_in` (state ∪ partials): one merged row per key. */
   readonly mergeSql: string;
-  /** Over relation `__sluice_closed` (merged rows of closed windows): the query's rows, columns `__sluice_o<i>`. */
+  /**
+   * Over relation `__sluice_closed` (merged rows of closed windows): the query's rows, columns
+   * `__sluice_o<i>`, the window rebuilt as the struct {start, end} from its start.
+   */
   readonly finalSql: string;
 }
 
 /**
- * `SELECT DISTINCT …` over one watermarked stream (Spark's dropDuplicates with a watermark): a
- * row is emitted the first time it is seen; rows whose event time is at or before the watermark
- * after the previous batch are late (dropped, counted); the rows seen are kept in state until
- * the watermark passes their event time. Invariant: the query's output has the event-time column
- * (`eventTimeColumn`), so state is bounded by the watermark.
+ * A de-duplication of one watermarked stream. Rows whose event time is at or before the
+ * watermark after the previous batch are late (dropped, counted); rows without an event time are
+ * never late and never leave state.
+ *
+ * - `distinct`: `SELECT DISTINCT …` (Spark's dropDuplicates with a watermark): a row is emitted
+ *   the first time it is seen; the rows seen are kept in state until the watermark passes their
+ *   event time. Invariant: the query's output has the event-time column (`eventTimeColumn`), so
+ *   state is bounded by the watermark.
+ * - `within_watermark`: Spark's dropDuplicatesWithinWatermark(keys), written
+ *   `SELECT * FROM STREAM(x) WATERMARK … QUALIFY row_number() OVER (PARTITION BY keys) = 1`
+ *   (the TypeScript API's `dropDuplicatesWithinWatermark` renders it): the first row of a key (in
+ *   input order) is emitted whole; its key stays in state until the watermark reaches its event
+ *   time + the delay, and rows of the key seen meanwhile are dropped.
  */
-export interface StreamingDedup {
-  readonly kind: 'streaming_dedup';
-  readonly input: number;
-  readonly watermark: EventTimeWatermark;
-  /** The output column holding the watermark column's value. */
-  readonly eventTimeColumn: string;
-}
+export type StreamingDedup =
+  | {
+      readonly kind: 'streaming_dedup';
+      readonly mode: 'distinct';
+      readonly input: number;
+      readonly watermark: EventTimeWatermark;
+      /** The output column holding the watermark column's value. */
+      readonly eventTimeColumn: string;
+    }
+  | {
+      readonly kind: 'streaming_dedup';
+      readonly mode: 'within_watermark';
+      readonly input: number;
+      readonly watermark: EventTimeWatermark;
+      /** The input's columns that form the key. */
+      readonly keys: readonly string[];
+    };

@@ -2,7 +2,7 @@ import { SluiceError, type SourceLocation } from '../errors/index.ts';
 import type { CompiledQuery } from '../model/index.ts';
 import { type AstNode, isNode, type Json, nodes, statementJson, str } from './ast.ts';
 import type { SqlCodec } from './duckdb-codec.ts';
-import { expandSlidingWindows } from './functions/event-time.ts';
+import { expandSlidingWindows, sessionWindowRefusal } from './functions/event-time.ts';
 import { prepassSparkSql } from './prepass.ts';
 import { statefulOperations } from './stateful.ts';
 import { statefulPlanOf } from './streaming-aggregate.ts';
@@ -156,6 +156,11 @@ export async function compilePlacedQuery(
   const stateful = statefulOperations(root, parsed.locate);
   const statefulPlan = await statefulPlanOf(codec, root, translator.inputs, parsed.locate);
   const location = src.locate(0);
+  const sessions =
+    statefulPlan?.kind === 'stateful_refusal' ||
+    (statefulPlan?.kind === 'streaming_aggregate' && statefulPlan.windowKind === 'session');
+  const refused = sessionWindowRefusal(root, sessions, location);
+  if (refused) throw refused;
   return Object.freeze({
     kind: 'query',
     source: src.text,
@@ -324,6 +329,8 @@ export async function translateStandalone(
     const translator = new AstTranslator('tables', parsed.locate, rename);
     const root = translator.translateQuery(node);
     expandSlidingWindows(root);
+    const refused = sessionWindowRefusal(root, false, location);
+    if (refused) throw refused;
     statements.push({ sql: await toSql(codec, root), tables: translator.tables });
   }
   const seen = new Set<string>();

@@ -23,6 +23,7 @@ import {
 } from '../model/index.ts';
 import {
   type AstNode,
+  caseNode,
   castNode,
   functionNode,
   isNode,
@@ -32,14 +33,25 @@ import {
   queryLocation,
   statementJson,
   str,
+  stringConstant,
 } from './ast.ts';
 import type { SqlCodec } from './duckdb-codec.ts';
-import { isSlidingIndex, isWindowStruct, slidingExpansion } from './functions/event-time.ts';
+import {
+  isSessionWindow,
+  isSlidingIndex,
+  isWindowStruct,
+  slidingExpansion,
+  type WindowParts,
+  windowParts,
+  windowStructOf,
+} from './functions/event-time.ts';
 import { AGGREGATES } from './stateful.ts';
 
 /** Relation names the engine binds for the merge and final steps. */
 export const STATE_IN = '__sluice_state_in';
 export const CLOSED = '__sluice_closed';
+/** A session's end (µs since the epoch) in the merged rows and state of a session window aggregation. */
+const SESSION_END = '__sluice_end';
 
 const key = (i: number) => `__sluice_k${i}`;
 const partial = (j: number) => `__sluice_p${j}`;
@@ -48,7 +60,8 @@ const output = (i: number) => `__sluice_o${i}`;
 /** How one aggregate call is kept: its partial aggregates, how they merge, how they finish. */
 interface AggregateSplit {
   readonly partials: readonly AstNode[];
-  readonly merges: readonly string[];
+  /** Per partial: SQL merging the partials of a column (`sum`, `min`… applied to it, or a template). */
+  readonly merges: readonly (string | ((column: string) => string))[];
   readonly finish: (columns: readonly AstNode[]) => AstNode;
 }
 
@@ -63,7 +76,9 @@ const colRef = (name: string): AstNode => ({
 function split(call: AstNode): AggregateSplit | string {
   const name = str(call, 'function_name').toLowerCase();
   const args = nodes(call, 'children');
-  if (call.distinct === true) return `${name}(DISTINCT …) needs the set of values seen per group`;
+  if (call.distinct === true && name === 'count' && args.length === 1 && !isNode(call.filter))
+    return distinctCount(args[0]!);
+  if (call.distinct === true) return `${name}(DISTINCT …) other than count(DISTINCT x) of one value`;
   if (call.filter !== null && call.filter !== undefined) return `${name}(…) FILTER (…)`;
   const orders = isNode(call.order_bys) ? nodes(call.order_bys, 'orders') : [];
   if (orders.length > 0) return `${name}(… ORDER BY …)`;
@@ -97,6 +112,48 @@ function split(call: AstNode): AggregateSplit | string {
     default:
       return `${name}() is not one of the aggregates sluice keeps in streaming state (count, sum, min, max, avg)`;
   }
+}
+
+/**
+ * count(DISTINCT x), exact: the set of the non-NULL values seen per group is kept (a list
+ * without duplicates), sets merge by union, and the count is the size of the set (0 when there is
+ * none, as count of nothing).
+ */
+function distinctCount(arg: AstNode): AggregateSplit {
+  const set: AstNode = {
+    ...functionNode('list', [structuredClone(arg)]),
+    distinct: true,
+    filter: {
+      class: 'OPERATOR',
+      type: 'OPERATOR_IS_NOT_NULL',
+      alias: '',
+      query_location: 2 ** 64,
+      children: [structuredClone(arg)],
+    },
+  };
+  return {
+    partials: [set],
+    merges: [(c) => `list_distinct(flatten(list(${c})))`],
+    finish: ([c]) =>
+      castNode(
+        caseNode(
+          [
+            {
+              when: {
+                class: 'OPERATOR',
+                type: 'OPERATOR_IS_NULL',
+                alias: '',
+                query_location: 2 ** 64,
+                children: [c!],
+              },
+              result: stringConstant('0'),
+            },
+          ],
+          functionNode('len', [structuredClone(c!)]),
+        ),
+        'BIGINT',
+      ),
+  };
 }
 
 /** JSON of an expression without source positions and its own alias: equal for the same expression. */
@@ -153,6 +210,10 @@ export async function statefulPlanOf(
   const modifiers = root.type === 'SELECT_NODE' ? nodes(root, 'modifiers') : [];
   if (!aggregates && modifiers.some((m) => str(m, 'type') === 'DISTINCT_MODIFIER'))
     return dedupPlan(root, inputs, marked, (reason) => refuse(reason, 'distinct'));
+  if (!aggregates && isNode(root.qualify)) {
+    const within = withinWatermarkPlan(root, inputs, marked);
+    if (within) return within;
+  }
   if (!aggregates) {
     // A stateless query over a watermarked stream runs batch by batch (the watermark is unused,
     // as in Spark); aggregations nested deeper are refused.
@@ -167,25 +228,103 @@ export async function statefulPlanOf(
   }
   if (marked.length > 1)
     return refuse('reads several watermarked streams; stream–stream joins are not supported yet');
-  const input = marked[0]!;
-  const watermark = inputs[input]!.watermark as EventTimeWatermark;
+  const shape = aggregationShape(root, marked[0]!, inputs[marked[0]!]!.watermark as EventTimeWatermark);
+  if (typeof shape === 'string') return refuse(shape);
+  const splits = splitAggregates(root);
+  if (typeof splits === 'string') return refuse(`${splits}: not supported in a streaming aggregation yet`);
+  const final = finalQuery(root, shape, splits);
+  if (typeof final === 'string') return refuse(final);
+  const partialRoot = partialQuery(root, shape, splits);
+  const mergeSql = (shape.window.kind === 'session' ? sessionMergeSql : mergeSqlOf)(shape, splits);
+  const [partialSql, finalSql] = await Promise.all([
+    codec.deserialize(statementJson(partialRoot)),
+    codec.deserialize(statementJson(final)),
+  ]);
+  return Object.freeze({
+    kind: 'streaming_aggregate',
+    input: shape.input,
+    watermark: shape.watermark,
+    keyCount: shape.keys.length,
+    partialCount: splits.count,
+    windowKey: shape.windowKey,
+    windowKind: shape.window.kind,
+    windowMicros: Number(shape.window.durationMicros),
+    partialSql,
+    mergeSql,
+    finalSql,
+  });
+}
+
+/** The merged partials of the aggregates and the rows, as a select list over `STATE_IN`. */
+function mergedColumns(splits: Splits): string[] {
+  const merges = splits.list.flatMap((s) =>
+    s.split.merges.map((m, i) => {
+      const c = partial(s.first + i);
+      return `${typeof m === 'string' ? `${m}(${c})` : m(c)} AS ${c}`;
+    }),
+  );
+  return [...merges, 'CAST(sum(__sluice_rows) AS BIGINT) AS __sluice_rows'];
+}
+
+/** Window aggregation: rows of the same keys (window start among them) merge. */
+function mergeSqlOf(shape: AggregationShape, splits: Splits): string {
+  const keyList = shape.keys.map((_, i) => key(i)).join(', ');
+  return `SELECT ${[keyList, ...mergedColumns(splits)].join(', ')} FROM ${STATE_IN} GROUP BY ${keyList}`;
+}
+
+/**
+ * Session windows: `STATE_IN` holds sessions (the open ones of the state, and one per batch row
+ * `[ts, ts + gap)` grouped by keys and start) with their end in `__sluice_end`. Per group, in
+ * start order, a session starting after every session that started earlier has ended opens a new
+ * merged session (Spark merges a session starting at or before the current end); the merged
+ * session spans the earliest start to the latest end of its parts.
+ */
+function sessionMergeSql(shape: AggregationShape, splits: Splits): string {
+  const start = key(shape.windowKey);
+  const others = shape.keys.flatMap((_, i) => (i === shape.windowKey ? [] : [key(i)]));
+  const partition = others.length > 0 ? `PARTITION BY ${others.join(', ')} ` : '';
+  // RANGE frames over the start: rows with equal starts see the same frame, so they get the same
+  // session whatever their order.
+  const order = `${partition}ORDER BY ${start} RANGE BETWEEN UNBOUNDED PRECEDING AND`;
+  const ordered = `SELECT *, max(${SESSION_END}) OVER (${order} 1 PRECEDING) AS __sluice_reach FROM ${STATE_IN}`;
+  const numbered = `SELECT *, sum(CASE WHEN __sluice_reach IS NULL OR ${start} > __sluice_reach THEN 1 ELSE 0 END) OVER (${order} CURRENT ROW) AS __sluice_session FROM (${ordered})`;
+  const keys = shape.keys.map((_, i) => (i === shape.windowKey ? `min(${start}) AS ${start}` : key(i)));
+  return `SELECT ${[...keys, `max(${SESSION_END}) AS ${SESSION_END}`, ...mergedColumns(splits)].join(', ')} FROM (${numbered}) GROUP BY ${[...others, '__sluice_session'].join(', ')}`;
+}
+
+/** The grouping of a streaming aggregation: its keys, the window among them and its parts. */
+interface AggregationShape {
+  readonly input: number;
+  readonly watermark: EventTimeWatermark;
+  /** The GROUP BY expressions, positions and window aliases resolved. */
+  readonly keys: readonly AstNode[];
+  readonly windowKey: number;
+  readonly window: WindowParts;
+}
+
+const isWindowLike = (n: AstNode) => isWindowStruct(n) || isSessionWindow(n);
+
+/** The keys of a single-stream GROUP BY by an event-time window on the watermark column, or why not. */
+function aggregationShape(
+  root: AstNode,
+  input: number,
+  watermark: EventTimeWatermark,
+): AggregationShape | string {
   const written = isNode(root.from_table) ? root.from_table : undefined;
   // A sliding window's expansion joins an index range to the stream (functions/event-time.ts).
   const from = written ? (slidingExpansion(written) ?? written) : undefined;
   if (!from || from.type !== 'BASE_TABLE' || str(from, 'table_name') !== inputPlaceholder(input))
-    return refuse(
-      'aggregates a watermarked stream joined with other relations; only a single stream is supported',
-    );
+    return 'aggregates a watermarked stream joined with other relations; only a single stream is supported';
   const cte = isNode(root.cte_map) ? nodes(root.cte_map, 'map') : [];
   if (cte.length > 0 || nodes(root, 'modifiers').length > 0 || root.qualify)
-    return refuse('uses WITH, DISTINCT, ORDER BY, LIMIT or QUALIFY around a streaming aggregation');
+    return 'uses WITH, DISTINCT, ORDER BY, LIMIT or QUALIFY around a streaming aggregation';
   if (contains(root, (n) => n.class === 'SUBQUERY' || n.class === 'WINDOW'))
-    return refuse('uses a subquery or a window function in a streaming aggregation');
+    return 'uses a subquery or a window function in a streaming aggregation';
   const sets = Array.isArray(root.group_sets) ? root.group_sets : [];
-  if (sets.length > 1) return refuse('uses GROUPING SETS, CUBE or ROLLUP on a stream');
+  if (sets.length > 1) return 'uses GROUPING SETS, CUBE or ROLLUP on a stream';
 
   const items = nodes(root, 'select_list');
-  if (items.some((i) => i.class === 'STAR')) return refuse('selects * in a streaming aggregation');
+  if (items.some((i) => i.class === 'STAR')) return 'selects * in a streaming aggregation';
   const resolveKey = (g: AstNode): AstNode => {
     if (g.class === 'CONSTANT' && isNode(g.value) && typeof g.value.value === 'number') {
       const item = items[g.value.value - 1];
@@ -193,18 +332,17 @@ export async function statefulPlanOf(
     }
     if (g.class === 'COLUMN_REF' && Array.isArray(g.column_names) && g.column_names.length === 1) {
       const name = String(g.column_names[0]).toLowerCase();
-      const item = items.find((i) => str(i, 'alias').toLowerCase() === name && isWindowStruct(i));
+      const item = items.find((i) => str(i, 'alias').toLowerCase() === name && isWindowLike(i));
       if (item) return { ...item, alias: '' };
     }
     return g;
   };
   const keys = nodes(root, 'group_expressions').map(resolveKey);
-  const windowKey = keys.findIndex(isWindowStruct);
-  if (windowKey < 0) {
-    return refuse(
-      `groups a watermarked stream without an event-time window on '${watermark.column}': Spark refuses this in append mode (a group never closes); GROUP BY window(${watermark.column}, …)`,
-    );
-  }
+  const windowKey = keys.findIndex(isWindowLike);
+  if (keys.filter(isWindowLike).length > 1)
+    return 'groups by several event-time windows; Spark allows one window or session window per query level';
+  if (windowKey < 0)
+    return `groups a watermarked stream without an event-time window on '${watermark.column}': Spark refuses this in append mode (a group never closes); GROUP BY window(${watermark.column}, …)`;
   const timeColumns = new Set<string>();
   walk(keys[windowKey]!, (n) => {
     if (
@@ -215,42 +353,63 @@ export async function statefulPlanOf(
       timeColumns.add(String(n.column_names.at(-1)).toLowerCase());
     return true;
   });
-  if (timeColumns.size !== 1 || !timeColumns.has(watermark.column.toLowerCase())) {
-    return refuse(
-      `windows a column other than the watermark column '${watermark.column}': Spark needs the window on the watermarked event time in append mode`,
-    );
-  }
+  if (timeColumns.size !== 1 || !timeColumns.has(watermark.column.toLowerCase()))
+    return `windows a column other than the watermark column '${watermark.column}': Spark needs the window on the watermarked event time in append mode`;
+  const window = windowParts(keys[windowKey]!);
+  if (!window) return 'groups by a window expression sluice cannot take apart';
+  return { input, watermark, keys, windowKey, window };
+}
 
-  // Aggregates, each split into partials.
-  const splits: { call: string; split: AggregateSplit; first: number }[] = [];
+/** The aggregate calls of the select list and HAVING, each split into partials (or why not). */
+interface Splits {
+  readonly list: readonly { call: string; split: AggregateSplit; first: number }[];
+  /** The number of partial aggregate columns. */
+  readonly count: number;
+}
+
+function splitAggregates(root: AstNode): Splits | string {
+  const list: { call: string; split: AggregateSplit; first: number }[] = [];
   let failure: string | undefined;
-  let nextPartial = 0;
+  let count = 0;
   const collect = (v: Json) =>
     walk(v, (n) => {
       if (!isAggregate(n)) return true;
       if (contains(n.children ?? null, isAggregate)) failure ??= 'nests an aggregate inside another';
       const c = canonical(n);
-      if (splits.some((s) => s.call === c)) return false;
+      if (list.some((s) => s.call === c)) return false;
       const s = split(n);
       if (typeof s === 'string') failure ??= s;
       else {
-        splits.push({ call: c, split: s, first: nextPartial });
-        nextPartial += s.partials.length;
+        list.push({ call: c, split: s, first: count });
+        count += s.partials.length;
       }
       return false;
     });
   collect(root.select_list ?? null);
   collect(root.having ?? null);
-  if (failure) return refuse(`${failure}: not supported in a streaming aggregation yet`);
+  return failure ?? { list, count };
+}
 
-  // The final step: the select list and HAVING over merged keys and finished aggregates.
-  const keyCanon = keys.map(canonical);
+/** The end of a merged row's window, in µs: its start + duration, or the session's own end. */
+function windowEnd(shape: AggregationShape): AstNode {
+  if (shape.window.kind === 'session') return colRef(SESSION_END);
+  const duration = castNode(stringConstant(String(shape.window.durationMicros)), 'BIGINT');
+  return operatorFunction('+', [colRef(key(shape.windowKey)), duration]);
+}
+
+/**
+ * The final step: the select list and HAVING over the merged keys and finished aggregates of
+ * relation `__sluice_closed`, the window rebuilt as its struct from its start; or why not.
+ */
+function finalQuery(root: AstNode, shape: AggregationShape, splits: Splits): AstNode | string {
+  const keyCanon = shape.keys.map(canonical);
   let unmatched: string | undefined;
   const finish = (v: AstNode): AstNode => {
     const k = keyCanon.indexOf(canonical(v));
+    if (k === shape.windowKey) return windowStructOf(colRef(key(k)), windowEnd(shape));
     if (k >= 0) return colRef(key(k));
     if (isAggregate(v)) {
-      const s = splits.find((x) => x.call === canonical(v))!;
+      const s = splits.list.find((x) => x.call === canonical(v))!;
       return s.split.finish(s.split.partials.map((_, i) => colRef(partial(s.first + i))));
     }
     if (v.class === 'COLUMN_REF') {
@@ -271,39 +430,9 @@ export async function statefulPlanOf(
     }
     return x;
   };
-  const finalItems = items.map((item, i) => ({ ...finish(item), alias: output(i) }));
+  const finalItems = nodes(root, 'select_list').map((item, i) => ({ ...finish(item), alias: output(i) }));
   const having = isNode(root.having) ? finish(root.having) : null;
-  if (unmatched) return refuse(`selects '${unmatched}', which is neither grouped nor aggregated`);
-
-  const where = isNode(root.where_clause) ? root.where_clause : undefined;
-  // Spark drops rows without an event time from a windowed aggregation.
-  const hasTime: AstNode = {
-    class: 'OPERATOR',
-    type: 'OPERATOR_IS_NOT_NULL',
-    alias: '',
-    query_location: 2 ** 64,
-    children: [structuredClone(keys[windowKey]!)],
-  };
-  const partialRoot: AstNode = {
-    ...structuredClone(root),
-    select_list: [
-      ...keys.map((k, i) => ({ ...structuredClone(k), alias: key(i) })),
-      ...splits.flatMap((s) => s.split.partials.map((p, i) => ({ ...p, alias: partial(s.first + i) }))),
-      { ...functionNode('count_star', []), alias: '__sluice_rows' },
-    ],
-    where_clause: where
-      ? {
-          class: 'CONJUNCTION',
-          type: 'CONJUNCTION_AND',
-          alias: '',
-          query_location: 2 ** 64,
-          children: [where, hasTime],
-        }
-      : hasTime,
-    group_expressions: keys.map((k) => structuredClone(k)),
-    group_sets: [keys.map((_, i) => i)],
-    having: null,
-  };
+  if (unmatched) return `selects '${unmatched}', which is neither grouped nor aggregated`;
   const closed: AstNode = {
     type: 'BASE_TABLE',
     alias: '',
@@ -315,7 +444,7 @@ export async function statefulPlanOf(
     catalog_name: '',
     at_clause: null,
   };
-  const finalRoot: AstNode = {
+  return {
     ...structuredClone(root),
     select_list: finalItems,
     from_table: closed,
@@ -324,26 +453,60 @@ export async function statefulPlanOf(
     group_sets: [],
     having: null,
   };
-  const keyList = keys.map((_, i) => key(i)).join(', ');
-  const merges = splits.flatMap((s) =>
-    s.split.merges.map((m, i) => `${m}(${partial(s.first + i)}) AS ${partial(s.first + i)}`),
-  );
-  const mergeSql = `SELECT ${[keyList, ...merges, 'CAST(sum(__sluice_rows) AS BIGINT) AS __sluice_rows'].join(', ')} FROM ${STATE_IN} GROUP BY ${keyList}`;
-  const [partialSql, finalSql] = await Promise.all([
-    codec.deserialize(statementJson(partialRoot)),
-    codec.deserialize(statementJson(finalRoot)),
-  ]);
-  return Object.freeze({
-    kind: 'streaming_aggregate',
-    input,
-    watermark,
-    keyCount: keys.length,
-    partialCount: nextPartial,
-    windowKey,
-    partialSql,
-    mergeSql,
-    finalSql,
+}
+
+/**
+ * The per-batch step: keys and partial aggregates of the batch's rows, grouped on the window's
+ * start in microseconds (a BIGINT: cheaper to compute, hash and keep than the struct, which only
+ * emitted rows get), rows without a window left out as Spark leaves them out. `outside` is never
+ * NULL (it is TRUE when the time is NULL), so NOT outside keeps exactly the rows with a window.
+ */
+function partialQuery(root: AstNode, shape: AggregationShape, splits: Splits): AstNode {
+  const windowCanon = canonical(shape.keys[shape.windowKey]!);
+  // Rows whose window is NULL are left out, so the key is the start itself.
+  const startKey = () => structuredClone(shape.window.start);
+  const hasTime = (): AstNode => ({
+    class: 'OPERATOR',
+    type: 'OPERATOR_NOT',
+    alias: '',
+    query_location: 2 ** 64,
+    children: [structuredClone(shape.window.outside)],
   });
+  // `window IS NOT NULL` (the filter the window's translation adds) tests the window's parts.
+  const byStart = (x: Json): Json => {
+    if (Array.isArray(x)) return x.map(byStart);
+    if (!isNode(x)) return x;
+    const operand = x.type === 'OPERATOR_IS_NOT_NULL' ? nodes(x, 'children')[0] : undefined;
+    if (operand && canonical(operand) === windowCanon) return hasTime();
+    const out: AstNode = {};
+    for (const [name, y] of Object.entries(x)) out[name] = byStart(y);
+    return out;
+  };
+  const keys = shape.keys.map((k, i) => (i === shape.windowKey ? startKey() : structuredClone(k)));
+  const where = isNode(root.where_clause) ? (byStart(root.where_clause) as AstNode) : undefined;
+  const filtered = where && contains(where, (n) => canonical(n) === canonical(hasTime()));
+  return {
+    ...structuredClone(root),
+    select_list: [
+      ...keys.map((k, i) => ({ ...structuredClone(k), alias: key(i) })),
+      ...splits.list.flatMap((s) => s.split.partials.map((p, i) => ({ ...p, alias: partial(s.first + i) }))),
+      { ...functionNode('count_star', []), alias: '__sluice_rows' },
+    ],
+    where_clause: filtered
+      ? where
+      : where
+        ? {
+            class: 'CONJUNCTION',
+            type: 'CONJUNCTION_AND',
+            alias: '',
+            query_location: 2 ** 64,
+            children: [where, hasTime()],
+          }
+        : hasTime(),
+    group_expressions: keys.map((k) => structuredClone(k)),
+    group_sets: [keys.map((_, i) => i)],
+    having: null,
+  };
 }
 
 /** `SELECT DISTINCT` over one watermarked stream: see {@link StreamingDedup}. */
@@ -386,5 +549,60 @@ function dedupPlan(
       `de-duplicates a watermarked stream without its event-time column '${watermark.column}' among the columns: the rows seen could never leave state; select '${watermark.column}' too`,
     );
   }
-  return Object.freeze({ kind: 'streaming_dedup', input, watermark, eventTimeColumn });
+  return Object.freeze({ kind: 'streaming_dedup', mode: 'distinct', input, watermark, eventTimeColumn });
+}
+
+/**
+ * `SELECT * FROM <one watermarked stream> QUALIFY row_number() OVER (PARTITION BY k…) = 1`, and
+ * nothing else: the SQL spelling of dropDuplicatesWithinWatermark(k…) (see {@link StreamingDedup});
+ * undefined for any other query, which is then judged as written.
+ */
+function withinWatermarkPlan(
+  root: AstNode,
+  inputs: readonly QueryInput[],
+  marked: readonly number[],
+): StreamingDedup | undefined {
+  if (marked.length !== 1) return undefined;
+  const input = marked[0]!;
+  const from = isNode(root.from_table) ? root.from_table : undefined;
+  if (from?.type !== 'BASE_TABLE' || str(from, 'table_name') !== inputPlaceholder(input)) return undefined;
+  const items = nodes(root, 'select_list');
+  const star = items.length === 1 && items[0]!.class === 'STAR' && !items[0]!.relation_name;
+  const plain = (k: string) => !Array.isArray(items[0]![k]) || (items[0]![k] as Json[]).length === 0;
+  if (!star || !plain('exclude_list') || !plain('replace_list') || items[0]!.columns === true)
+    return undefined;
+  const cte = isNode(root.cte_map) ? nodes(root.cte_map, 'map') : [];
+  if (cte.length > 0 || nodes(root, 'modifiers').length > 0 || isNode(root.where_clause)) return undefined;
+  // The comparison as written, or as translated: a CASE on the type of row_number()'s value (a
+  // BIGINT, so its ELSE, the comparison itself, is what runs).
+  const written = root.qualify as AstNode;
+  const q = written.class === 'CASE' && isNode(written.else_expr) ? written.else_expr : written;
+  if (q.class !== 'COMPARISON' || q.type !== 'COMPARE_EQUAL' || !isNode(q.left) || !isNode(q.right))
+    return undefined;
+  const one = q.right.class === 'CONSTANT' && isNode(q.right.value) && q.right.value.value === 1;
+  const w = q.left;
+  if (q !== written) {
+    const checks = Array.isArray(written.case_checks) ? written.case_checks : [];
+    const typeTests = checks.every(
+      (c) => isNode(c) && contains(c.when_expr ?? null, (n) => str(n, 'function_name') === 'typeof'),
+    );
+    if (!typeTests) return undefined;
+  }
+  if (!one || w.class !== 'WINDOW' || str(w, 'type') !== 'WINDOW_ROW_NUMBER') return undefined;
+  if (nodes(w, 'orders').length > 0 || isNode(w.start_expr) || isNode(w.end_expr)) return undefined;
+  const partitions = nodes(w, 'partitions');
+  const keys = partitions.map((p) =>
+    p.class === 'COLUMN_REF' && Array.isArray(p.column_names) && p.column_names.length === 1
+      ? String(p.column_names[0])
+      : undefined,
+  );
+  if (keys.length === 0 || keys.some((k) => k === undefined)) return undefined;
+  const watermark = inputs[input]!.watermark as EventTimeWatermark;
+  return Object.freeze({
+    kind: 'streaming_dedup',
+    mode: 'within_watermark',
+    input,
+    watermark,
+    keys: Object.freeze(keys as string[]),
+  });
 }

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   conf,
+  dropDuplicates,
+  dropDuplicatesWithinWatermark,
   ident,
   lit,
   parseColumnsDdl,
@@ -100,4 +102,54 @@ test('withWatermark(ref, column, delay) renders the WATERMARK clause the SQL fro
   assert.deepEqual(f.inputs[0]?.watermark, { column: 'at', delayMicros: 60_000_000 });
   assert.throws(() => withWatermark(read('events') as never, 'ts', '1 second'), SluiceError);
   assert.throws(() => withWatermark(stream('events') as never, 'ts', 'soon'), SluiceError);
+});
+
+test('dropDuplicatesWithinWatermark(read, columns) renders the QUALIFY row_number() form the front end plans as a de-duplication within the watermark', async () => {
+  const events = withWatermark(stream('events'), 'ts', '10 seconds');
+  const r = renderSql(dropDuplicatesWithinWatermark(events, ['user', 'odd`name']), {});
+  assert.equal(
+    r.text,
+    "SELECT * FROM STREAM(events) WATERMARK `ts` DELAY OF INTERVAL '10 seconds' QUALIFY row_number() OVER (PARTITION BY `user`, `odd``name`) = 1",
+  );
+  const compiled = await session.sql.compileQuery(r.text);
+  assert.deepEqual(compiled.statefulPlan, {
+    kind: 'streaming_dedup',
+    mode: 'within_watermark',
+    input: 0,
+    watermark: { column: 'ts', delayMicros: 10_000_000 },
+    keys: ['user', 'odd`name'],
+  });
+  // Spark requires a watermark; a key is needed.
+  assert.throws(
+    () => dropDuplicatesWithinWatermark(stream('events') as never, ['user']),
+    (e) => e instanceof SluiceError && e.code === 'TS_INVALID_DEFINITION',
+  );
+  assert.throws(() => dropDuplicatesWithinWatermark(events, []), SluiceError);
+  // An ordered row_number() is not this de-duplication: judged as written (not planned as one).
+  const ordered = await session.sql.compileQuery(
+    'SELECT * FROM STREAM(events) WATERMARK ts DELAY OF INTERVAL 10 SECONDS QUALIFY row_number() OVER (PARTITION BY user ORDER BY ts) = 1',
+  );
+  assert.equal(ordered.statefulPlan, undefined);
+});
+
+test('dropDuplicates(read[, columns]) over a watermarked read: whole rows are SELECT DISTINCT *; columns must hold the event time and run as the within-watermark de-duplication', async () => {
+  const events = withWatermark(stream('events'), 'ts', '10 seconds');
+  const whole = renderSql(dropDuplicates(events), {}).text;
+  assert.equal(whole, "SELECT DISTINCT * FROM STREAM(events) WATERMARK `ts` DELAY OF INTERVAL '10 seconds'");
+  assert.deepEqual((await session.sql.compileQuery(whole)).statefulPlan, {
+    kind: 'streaming_dedup',
+    mode: 'distinct',
+    input: 0,
+    watermark: { column: 'ts', delayMicros: 10_000_000 },
+    eventTimeColumn: 'ts',
+  });
+  const keyed = renderSql(dropDuplicates(events, ['id', 'TS']), {}).text;
+  assert.equal(
+    keyed,
+    "SELECT * FROM STREAM(events) WATERMARK `ts` DELAY OF INTERVAL '10 seconds' QUALIFY row_number() OVER (PARTITION BY `id`, `TS`) = 1",
+  );
+  const plan = (await session.sql.compileQuery(keyed)).statefulPlan;
+  assert.equal(plan?.kind === 'streaming_dedup' && plan.mode, 'within_watermark');
+  for (const bad of [() => dropDuplicates(events, ['id']), () => dropDuplicates(stream('events') as never)])
+    assert.throws(bad, (e) => e instanceof SluiceError && e.code === 'TS_INVALID_DEFINITION');
 });

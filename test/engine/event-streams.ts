@@ -91,22 +91,40 @@ export function oracle(parts: readonly Event[][], slide = WINDOW) {
   }
   const groups = new Map<
     string,
-    { start: number; user: string; n: number; total: number; lo: number; hi: number }
+    { start: number; user: string; n: number; total: number; lo: number; hi: number; amounts: Set<number> }
   >();
   for (const { e, start } of kept) {
     if (watermark === null || start + WINDOW > watermark) continue;
     const k = `${start}|${e.user}`;
-    const g = groups.get(k) ?? { start, user: e.user, n: 0, total: 0, lo: Infinity, hi: -Infinity };
+    const g = groups.get(k) ?? {
+      start,
+      user: e.user,
+      n: 0,
+      total: 0,
+      lo: Infinity,
+      hi: -Infinity,
+      amounts: new Set<number>(),
+    };
     g.n++;
+    g.amounts.add(e.amount % 7);
     g.total += e.amount;
     g.lo = Math.min(g.lo, e.amount);
     g.hi = Math.max(g.hi, e.amount);
     groups.set(k, g);
   }
-  const rows = [...groups.values()]
-    .sort((a, b) => a.start - b.start || a.user.localeCompare(b.user))
-    .map((g) => [new Date(g.start).toISOString(), g.user, g.n, g.total, g.lo, g.hi, g.total / g.n]);
-  return { rows, late, watermark };
+  const sorted = [...groups.values()].sort((a, b) => a.start - b.start || a.user.localeCompare(b.user));
+  const rows = sorted.map((g) => [
+    new Date(g.start).toISOString(),
+    g.user,
+    g.n,
+    g.total,
+    g.lo,
+    g.hi,
+    g.total / g.n,
+  ]);
+  /** [start, user, count(DISTINCT amount % 7)] per group. */
+  const distinct = sorted.map((g) => [new Date(g.start).toISOString(), g.user, g.amounts.size]);
+  return { rows, late, watermark, distinct };
 }
 
 /** The windowed aggregation under test; `slide` (e.g. `'20 seconds'`) makes its windows slide. */
@@ -129,6 +147,11 @@ export function files(parts: readonly Event[][], from = 0): Record<string, strin
     );
   });
   return out;
+}
+
+/** A window struct's start as an ISO instant. */
+export function emittedStart(w: unknown): string {
+  return isoOf((w as { start: { toString(): string } }).start);
 }
 
 export async function emitted(dir: string) {
@@ -165,4 +188,113 @@ export async function lateRowsLogged(dir: string): Promise<number> {
     n += d.flow_progress?.state_operators?.[0]?.num_rows_dropped_by_watermark ?? 0;
   }
   return n;
+}
+
+/** The session gap of {@link SESSION_SQL}. */
+export const GAP = 5_000;
+
+/** A session window aggregation over the same streams: sessions of a user with a 5 s gap. */
+export const SESSION_SQL = `CREATE OR REFRESH STREAMING TABLE sessions AS
+SELECT session_window(ts, '5 seconds') AS w, user, count(*) AS n, sum(amount) AS total,
+       min(amount) AS lo, max(amount) AS hi, avg(amount) AS mean
+FROM STREAM read_files('data', format => 'json', maxFilesPerTrigger => '1',
+                       schema => 'id INT, user STRING, ts TIMESTAMP, amount INT')
+  WATERMARK ts DELAY OF INTERVAL 10 SECONDS AS e
+GROUP BY w, user;
+`;
+
+interface Session {
+  start: number;
+  end: number;
+  n: number;
+  total: number;
+  lo: number;
+  hi: number;
+}
+
+/**
+ * What Spark emits for session windows in append mode, simulated batch by batch: a row is late
+ * when its own session [ts, ts + gap) ends at or before the watermark after the previous batch;
+ * the on-time rows' sessions merge, per user and in start order, with the open sessions of state
+ * that they overlap or touch (a session starting at or before the current end joins it); the
+ * watermark moves to max(event time) − delay, and every session ending at or before it is emitted
+ * and leaves state. A session already emitted is never reopened: a later row that would have
+ * touched it starts a session of its own, as in Spark.
+ */
+export function sessionOracle(parts: readonly Event[][], gap = GAP) {
+  let watermark: number | null = null;
+  let late = 0;
+  const open = new Map<string, Session[]>();
+  const out: (Session & { user: string })[] = [];
+  for (const part of parts) {
+    let max: number | null = null;
+    for (const e of part) {
+      if (e.ts === null) continue;
+      max = max === null ? e.ts : Math.max(max, e.ts);
+      if (watermark !== null && e.ts + gap <= watermark) {
+        late++;
+        continue;
+      }
+      const s = { start: e.ts, end: e.ts + gap, n: 1, total: e.amount, lo: e.amount, hi: e.amount };
+      open.set(e.user, [...(open.get(e.user) ?? []), s]);
+    }
+    if (max !== null) watermark = Math.max(watermark ?? -Infinity, max - DELAY);
+    for (const [user, sessions] of open) {
+      const merged: Session[] = [];
+      for (const s of [...sessions].sort((a, b) => a.start - b.start)) {
+        const cur = merged.at(-1);
+        if (cur && s.start <= cur.end) {
+          cur.end = Math.max(cur.end, s.end);
+          cur.n += s.n;
+          cur.total += s.total;
+          cur.lo = Math.min(cur.lo, s.lo);
+          cur.hi = Math.max(cur.hi, s.hi);
+        } else merged.push({ ...s });
+      }
+      const closed = merged.filter((s) => watermark !== null && s.end <= watermark);
+      out.push(...closed.map((s) => ({ ...s, user })));
+      open.set(
+        user,
+        merged.filter((s) => !closed.includes(s)),
+      );
+    }
+  }
+  const rows = out
+    .sort((a, b) => a.start - b.start || a.user.localeCompare(b.user))
+    .map((s) => [
+      new Date(s.start).toISOString(),
+      new Date(s.end).toISOString(),
+      s.user,
+      s.n,
+      s.total,
+      s.lo,
+      s.hi,
+      s.total / s.n,
+    ]);
+  return { rows, late, watermark };
+}
+
+const isoOf = (t: { toString(): string }) =>
+  new Date(
+    `${String(t)
+      .replace(' ', 'T')
+      .replace(/\+00(:00)?$/, '')}Z`,
+  ).toISOString();
+
+/** The rows of table `sessions`, as {@link sessionOracle} lists them. */
+export async function sessionsEmitted(dir: string) {
+  const rows = await readTable(tableDir(dir, 'sessions'), 'w.start, user');
+  return rows.map((r) => {
+    const w = r.w as { start: { toString(): string }; end: { toString(): string } };
+    return [
+      isoOf(w.start),
+      isoOf(w.end),
+      r.user,
+      Number(r.n),
+      Number(r.total),
+      Number(r.lo),
+      Number(r.hi),
+      Number(r.mean),
+    ];
+  });
 }

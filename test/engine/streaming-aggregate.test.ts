@@ -1,11 +1,24 @@
 import assert from 'node:assert/strict';
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runPipeline } from '../../src/index.ts';
-import { writeFiles } from '../helpers/pipeline.ts';
+import { readTable, tableDir, writeFiles } from '../helpers/pipeline.ts';
 import { tmpDir } from '../helpers/tmp.ts';
-import { batches, emitted, events, files, lateRowsLogged, oracle, SQL, sqlFor } from './event-streams.ts';
+import {
+  batches,
+  emitted,
+  emittedStart,
+  events,
+  files,
+  lateRowsLogged,
+  oracle,
+  SESSION_SQL,
+  SQL,
+  sessionOracle,
+  sessionsEmitted,
+  sqlFor,
+} from './event-streams.ts';
 
 for (const seed of [1, 2, 3]) {
   test(`windowed aggregation of a disordered stream in random micro-batches equals the batch GROUP BY over the on-time rows (seed ${seed}), across two updates`, async () => {
@@ -80,3 +93,86 @@ for (const seed of [4, 5]) {
     assert.equal(await lateRowsLogged(dir), expected.late);
   });
 }
+
+for (const seed of [6, 7, 8]) {
+  test(`session windows (5 s gap): sessions merge across random micro-batches and updates exactly as Spark's, late rows counted as its (seed ${seed})`, async () => {
+    const parts = batches(seed, events(seed, 300));
+    const half = Math.floor(parts.length / 2);
+    const dir = tmpDir('stream-agg-session');
+    writeFiles(dir, {
+      'spark-pipeline.yml': 'name: agg\n',
+      'transformations/p.sql': SESSION_SQL,
+      ...files(parts.slice(0, half)),
+    });
+    const first = await runPipeline(dir, { cwd: dir });
+    assert.equal(
+      first.kind === 'ran' && first.result.state,
+      'COMPLETED',
+      first.kind === 'ran' ? JSON.stringify(first.result.flows.map((f) => f.error)) : '',
+    );
+    assert.deepEqual(await sessionsEmitted(dir), sessionOracle(parts.slice(0, half)).rows);
+    writeFiles(dir, files(parts.slice(half), half));
+    const second = await runPipeline(dir, { cwd: dir });
+    assert.equal(second.kind === 'ran' && second.result.state, 'COMPLETED');
+    const expected = sessionOracle(parts);
+    assert.ok(expected.late > 0, 'the stream has late rows');
+    assert.ok(
+      expected.rows.some((r) => Number(r[3]) > 1),
+      'some sessions merged several rows',
+    );
+    assert.deepEqual(await sessionsEmitted(dir), expected.rows);
+    assert.equal(await lateRowsLogged(dir), expected.late);
+  });
+}
+
+test('a state version in the earlier layout (no recorded columns: windows kept as structs) fails the flow with STATE_STORE_INCONSISTENT rather than being misread', async () => {
+  const parts = batches(10, events(10, 120));
+  const dir = tmpDir('stream-agg-old-state');
+  writeFiles(dir, {
+    'spark-pipeline.yml': 'name: agg\n',
+    'transformations/p.sql': SQL,
+    ...files(parts.slice(0, 2)),
+  });
+  const first = await runPipeline(dir, { cwd: dir });
+  assert.equal(first.kind === 'ran' && first.result.state, 'COMPLETED');
+  const meta = join(dir, '.sluice', 'checkpoints', 'per_minute', '0', 'state', '0000000001.json');
+  const { columns: _, ...older } = JSON.parse(readFileSync(meta, 'utf8')) as Record<string, unknown>;
+  writeFileSync(meta, JSON.stringify(older));
+  writeFiles(dir, files(parts.slice(2), 2));
+  const next = await runPipeline(dir, { cwd: dir });
+  assert.equal(next.kind === 'ran' && next.result.flows[0]?.error?.code, 'STATE_STORE_INCONSISTENT');
+});
+
+test('count(DISTINCT x) in a windowed aggregation is exact across micro-batches and updates: the sets of values seen are kept in state', async () => {
+  const parts = batches(15, events(15, 300));
+  const half = Math.floor(parts.length / 2);
+  const dir = tmpDir('stream-agg-distinct');
+  const sql = `CREATE OR REFRESH STREAMING TABLE per_minute AS
+SELECT window(ts, '1 minute') AS w, user, count(DISTINCT amount % 7) AS d
+FROM STREAM read_files('data', format => 'json', maxFilesPerTrigger => '1',
+                       schema => 'id INT, user STRING, ts TIMESTAMP, amount INT')
+  WATERMARK ts DELAY OF INTERVAL 10 SECONDS
+GROUP BY w, user;
+`;
+  writeFiles(dir, {
+    'spark-pipeline.yml': 'name: agg\n',
+    'transformations/p.sql': sql,
+    ...files(parts.slice(0, half)),
+  });
+  const first = await runPipeline(dir, { cwd: dir });
+  assert.equal(
+    first.kind === 'ran' && first.result.state,
+    'COMPLETED',
+    first.kind === 'ran' ? JSON.stringify(first.result.flows.map((f) => f.error)) : '',
+  );
+  writeFiles(dir, files(parts.slice(half), half));
+  const second = await runPipeline(dir, { cwd: dir });
+  assert.equal(second.kind === 'ran' && second.result.state, 'COMPLETED');
+  const rows = await readTable(tableDir(dir, 'per_minute'), 'w.start, user');
+  const expected = oracle(parts).distinct;
+  assert.ok(expected.some((r) => Number(r[2]) > 1));
+  assert.deepEqual(
+    rows.map((r) => [emittedStart(r.w), r.user, Number(r.d)]),
+    expected,
+  );
+});

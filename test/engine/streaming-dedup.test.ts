@@ -104,3 +104,88 @@ for (const seed of [11, 12]) {
     assert.ok(meta.stateRows < expected.rows.length / 4, 'state is bounded by the watermark');
   });
 }
+
+/** A TS pipeline: dropDuplicatesWithinWatermark by user over the watermarked stream. */
+const WITHIN_TS = `import { dropDuplicatesWithinWatermark, readFiles, stream, table, withWatermark } from 'sluice';
+const events = withWatermark(
+  stream(readFiles('data', { format: 'json', maxFilesPerTrigger: '1', schema: 'id INT, user STRING, ts TIMESTAMP, amount INT' })),
+  'ts',
+  '10 seconds',
+);
+table({ name: 'first_per_user' }, dropDuplicatesWithinWatermark(events, ['user']));
+`;
+
+/**
+ * Spark's dropDuplicatesWithinWatermark(user), batch by batch: a row is late when its event time
+ * is at or before the watermark after the previous batch; an on-time row whose user has no live
+ * key in state is emitted (the first in input order) and its key lives until the watermark
+ * reaches its event time + delay; the watermark then moves to max(event time) − delay and the
+ * keys it reached leave state.
+ */
+function withinOracle(parts: readonly Event[][]) {
+  let watermark: number | null = null;
+  let late = 0;
+  const live = new Map<string, number | null>();
+  const out: Event[] = [];
+  for (const part of parts) {
+    let max: number | null = null;
+    for (const e of part) {
+      if (e.ts !== null) max = max === null ? e.ts : Math.max(max, e.ts);
+      if (watermark !== null && e.ts !== null && e.ts <= watermark) {
+        late++;
+        continue;
+      }
+      if (live.has(e.user)) continue;
+      live.set(e.user, e.ts === null ? null : e.ts + DELAY);
+      out.push(e);
+    }
+    if (max !== null) watermark = Math.max(watermark ?? -Infinity, max - DELAY);
+    for (const [user, expires] of live)
+      if (expires !== null && watermark !== null && expires <= watermark) live.delete(user);
+  }
+  return {
+    rows: out.map((e) => [e.id, e.user]).sort((a, b) => Number(a[0]) - Number(b[0])),
+    late,
+    live: live.size,
+  };
+}
+
+for (const seed of [13, 14]) {
+  test(`dropDuplicatesWithinWatermark from the TypeScript API keeps the first row of a key until the watermark passes its event time + delay, as Spark (seed ${seed})`, async () => {
+    const parts = batches(seed, withDuplicates(seed, events(seed, 250)));
+    const half = Math.floor(parts.length / 2);
+    const dir = tmpDir('stream-dedup-within');
+    writeFiles(dir, {
+      'spark-pipeline.yml': 'name: dedup\n',
+      'transformations/p.ts': WITHIN_TS,
+      ...files(parts.slice(0, half)),
+    });
+    const first = await runPipeline(dir, { cwd: dir });
+    assert.equal(
+      first.kind === 'ran' && first.result.state,
+      'COMPLETED',
+      first.kind === 'ran' ? JSON.stringify(first.result.flows.map((f) => f.error)) : '',
+    );
+    writeFiles(dir, files(parts.slice(half), half));
+    const second = await runPipeline(dir, { cwd: dir });
+    assert.equal(second.kind === 'ran' && second.result.state, 'COMPLETED');
+    const expected = withinOracle(parts);
+    assert.ok(expected.late > 0, 'some rows arrive after the watermark');
+    const rows = await readTable(tableDir(dir, 'first_per_user'), 'id');
+    assert.ok(expected.rows.length > 3 && expected.rows.length < parts.flat().length / 3);
+    assert.deepEqual(
+      rows.map((r) => [Number(r.id), r.user]),
+      expected.rows,
+    );
+    // The whole first row is kept, all of its columns.
+    assert.deepEqual(Object.keys(rows[0]!).slice(0, 4), ['id', 'user', 'ts', 'amount']);
+    assert.equal(await lateRowsLogged(dir), expected.late);
+    const stateDir = join(dir, '.sluice', 'checkpoints', 'first_per_user', '0', 'state');
+    const last = readdirSync(stateDir)
+      .filter((n) => n.endsWith('.json'))
+      .sort()
+      .at(-1)!;
+    const meta = JSON.parse(readFileSync(join(stateDir, last), 'utf8')) as { stateRows: number };
+    assert.equal(meta.stateRows, expected.live);
+  });
+}

@@ -70,7 +70,7 @@ test("sliding windows expand each row into every window containing it (Spark's d
   );
 });
 
-test('window() arguments Spark refuses are refused with WINDOW_DURATION_INVALID; session windows are not supported yet', async () => {
+test('window() arguments Spark refuses are refused with WINDOW_DURATION_INVALID; session windows outside a streaming aggregation and dynamic session gaps are refused', async () => {
   const code = async (sql: string) => {
     try {
       await session.sql.compileQuery(sql);
@@ -91,7 +91,22 @@ test('window() arguments Spark refuses are refused with WINDOW_DURATION_INVALID;
     await code("SELECT *, window(ts, '1 minute', '30 seconds') FROM t"),
     'UNSUPPORTED_SPARK_FUNCTION',
   );
+  // Session windows run only as the key of a streaming aggregation (test/engine/streaming-aggregate.test.ts).
   assert.equal(await code("SELECT session_window(ts, '1 minute') FROM t"), 'UNSUPPORTED_SPARK_FUNCTION');
+  assert.equal(
+    await code("SELECT session_window(ts, '1 minute') AS w, count(*) FROM t GROUP BY w"),
+    'UNSUPPORTED_SPARK_FUNCTION',
+  );
+  assert.equal(
+    await code(
+      "SELECT count(*) FROM t GROUP BY session_window(ts, CASE WHEN a = 1 THEN '1 minute' ELSE '5 minutes' END)",
+    ),
+    'SESSION_WINDOW_DYNAMIC_GAP',
+  );
+  assert.equal(
+    await code("SELECT count(*) FROM t GROUP BY session_window(ts, '0 seconds')"),
+    'WINDOW_DURATION_INVALID',
+  );
   assert.equal(
     await code("SELECT window(ts, '1 minute') AS a, window(ts, '2 minutes') AS b FROM t"),
     'UNSUPPORTED_SPARK_FUNCTION',

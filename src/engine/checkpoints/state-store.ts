@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SluiceError } from '../../errors/index.ts';
 import { putAtomic, tempPathFor } from '../../util/index.ts';
@@ -11,6 +11,11 @@ export interface StateVersion {
   readonly stateRows: number;
   /** Size of the state's Parquet file. */
   readonly stateBytes: number;
+  /**
+   * The state's columns and DuckDB types as the flow computed them (the Parquet file keeps some
+   * types in another form, e.g. HUGEINT as DECIMAL(38,0)): how to read it back without a DESCRIBE.
+   */
+  readonly columns?: readonly { readonly name: string; readonly type: string }[];
 }
 
 /**
@@ -71,7 +76,7 @@ export class StateStore {
     await Promise.all(
       names
         .filter((n) => /^\d{10}\.(parquet|json)$/.test(n) && Number(n.slice(0, 10)) < batchId)
-        .map((n) => rm(join(this.dir, n), { force: true })),
+        .map((n) => unlink(join(this.dir, n)).catch(() => {})),
     );
   }
 }

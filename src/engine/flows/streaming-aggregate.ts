@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { SluiceError } from '../../errors/index.ts';
 import type { FlowPlan } from '../../graph/index.ts';
 import { type EventTimeWatermark, inputPlaceholder, type StreamingAggregate } from '../../model/index.ts';
 import {
@@ -11,13 +12,13 @@ import {
 } from '../../util/index.ts';
 import type { FlowCheckpoint } from '../checkpoints/flow-checkpoint.ts';
 import type { BatchOffset } from '../checkpoints/offsets.ts';
-import { StateStore } from '../checkpoints/state-store.ts';
+import { StateStore, type StateVersion } from '../checkpoints/state-store.ts';
 import { bindQuery } from '../sources/bind-query.ts';
 import { skippedFileWarning } from '../sources/files.ts';
 import { explainLeafReadError, leafSql } from '../sources/leaf-sql.ts';
-import type { UpdateContext } from '../update/update-context.ts';
 import type { BatchOutcome } from '../writing/batch-outcome.ts';
-import { writeBatch } from '../writing/batch-writer.ts';
+import { type ColumnsCache, writeBatch } from '../writing/batch-writer.ts';
+import { isRepeatable } from '../writing/expectations.ts';
 import { type ViewQuality, viewExpectationBinder } from '../writing/quarantine.ts';
 import { describeSources, skipsChangeCommits } from './batch-planning.ts';
 import type { FlowExecution, FlowExecutor, FlowRun } from './flow-execution.ts';
@@ -39,6 +40,11 @@ const CLOSED = '__sluice_closed';
  *   batch ─► watermark = max(previous, max(event time) − delay) ─► windows that end at or before
  *   it are finished into the query's rows; the rest is the new state
  *
+ * Windows are keyed by their start in µs. Session windows (session_window) key each batch row by
+ * its own session [ts, ts + gap) and the merge joins the sessions of a group that overlap or touch
+ * (state rows carry their session's end, `__sluice_end`); a session closes when its end is at or
+ * before the watermark.
+ *
  * The new state (Parquet) and its watermark are published under the batch id before the Delta
  * commit of the finished rows (txn {appId, batchId}); on restart the state of the committed batch
  * is read, so a crash between the two replays the batch from the same state and input — no group
@@ -52,9 +58,11 @@ export class StreamingAggregateExecutor implements FlowExecutor {
     if (agg?.kind !== 'streaming_aggregate')
       throw new Error(`flow '${run.flow.flow.name}' is not a streaming aggregation`);
     let names: string[] | undefined;
+    // The finished rows' columns follow from the query alone (its keys and aggregates).
+    const columns = { cache: new Map(), shape: 'finished' };
     return runMicroBatches(run, async (checkpoint, offset) => {
       const store = new StateStore(checkpoint.log.dir);
-      const outcome = await aggregateBatch(run, agg, checkpoint, store, offset, async () => {
+      const outcome = await aggregateBatch(run, agg, { checkpoint, store, offset, columns }, async () => {
         names ??= await outputNames(run.conn, run.flow);
         return names;
       });
@@ -71,47 +79,71 @@ async function outputNames(conn: DuckDBConnection, f: FlowPlan): Promise<string[
   return rows.map((r) => r.column_name);
 }
 
+/** Where one batch of a stateful flow reads and writes. */
+interface StatefulBatch {
+  readonly checkpoint: FlowCheckpoint;
+  readonly store: StateStore;
+  readonly offset: BatchOffset;
+  readonly columns: { readonly cache: ColumnsCache; readonly shape: string };
+}
+
 async function aggregateBatch(
   run: FlowRun,
   agg: StreamingAggregate,
-  checkpoint: FlowCheckpoint,
-  store: StateStore,
-  offset: BatchOffset,
+  { checkpoint, store, offset, columns: outputColumns }: StatefulBatch,
   names: () => Promise<string[]>,
 ): Promise<BatchOutcome> {
   const previous = await store.read(offset.batchId - 1);
-  const { source, views, files } = await readBatchInput(run, agg, checkpoint, offset);
+  if (previous && !previous.columns) {
+    // Written before state versions recorded their columns, when windows were kept as structs.
+    throw new SluiceError(
+      'STATE_STORE_INCONSISTENT',
+      `the state of batch ${previous.batchId} in ${store.dir} was written by an earlier version of sluice in another layout; run with --full-refresh on the table to rebuild it from its sources`,
+      { params: { batchId: previous.batchId } },
+    );
+  }
+  const { source, views, files, input } = await readBatchInput(run, agg, checkpoint, offset, { view: true });
   const { ctx, flow, conn } = run;
+  let inputKept = true;
   try {
-    const end = `epoch_us(__sluice_k${agg.windowKey}."end")`;
-    const m = await maxEventTime(conn, agg.watermark);
+    const columns = await names();
+    // A batch row's window (or session, [ts, ts + gap)) ends `windowMicros` after its start; a
+    // merged session carries its own end.
+    const end = `(__sluice_k${agg.windowKey} + ${agg.windowMicros})`;
+    const mergedEnd = agg.windowKind === 'session' ? '__sluice_end' : end;
+    // One statement reads the input: the partial aggregates of its rows, and one more row
+    // (no __sluice_rows) with its latest event time — a view is read twice in one transaction.
     const partialSql = agg.partialSql.replace(/\b__sluice_input_\d+\b/g, INPUT);
-    await conn.run(`CREATE OR REPLACE TEMP TABLE ${PARTIAL} AS ${partialSql}`);
+    await conn
+      .run(
+        `CREATE OR REPLACE TEMP TABLE ${PARTIAL} AS ${partialSql} UNION ALL BY NAME SELECT ${eventTimeSql(agg.watermark)} AS __sluice_max FROM ${INPUT}`,
+      )
+      .catch(async (e: unknown) => {
+        throw await explainLeafReadError(ctx, flow.leaves, offset.sources, e);
+      });
+    await conn.run(`DROP ${input} IF EXISTS ${INPUT}`);
+    inputKept = false;
     const before = previous?.watermark ?? null;
     const late = before === null ? 'false' : `${end} <= ${before}`;
-    const [{ n: lateRows }] = await queryRows<{ n: bigint | null }>(
+    const [counts] = await queryRows<{ late: bigint | null; m: bigint | null }>(
       conn,
-      `SELECT sum(__sluice_rows) AS n FROM ${PARTIAL} WHERE ${late}`,
+      `SELECT sum(__sluice_rows) FILTER (WHERE ${late}) AS late, max(__sluice_max) AS m FROM ${PARTIAL}`,
     );
-    const onTime = `SELECT * FROM ${PARTIAL} WHERE NOT (${late})`;
-    // State columns read back as the partials' types (Parquet has no HUGEINT: see below).
-    const types = await queryRows<{ column_name: string; column_type: string }>(conn, `DESCRIBE ${PARTIAL}`);
-    const typed = types.map(
-      (t) => `CAST(${sqlIdent(t.column_name)} AS ${t.column_type}) AS ${sqlIdent(t.column_name)}`,
-    );
+    const m = counts?.m === null || counts?.m === undefined ? null : Number(counts.m);
+    const sessionEnd = agg.windowKind === 'session' ? `, ${end} AS __sluice_end` : '';
+    const onTime = `SELECT * EXCLUDE (__sluice_max)${sessionEnd} FROM ${PARTIAL} WHERE __sluice_rows IS NOT NULL AND NOT (${late})`;
     const stateIn = previous
-      ? `SELECT ${typed.join(', ')} FROM read_parquet(${sqlString(store.parquetPath(previous.batchId))}) UNION ALL BY NAME ${onTime}`
+      ? `${await stateSql(conn, store, previous, `(${onTime})`)} UNION ALL BY NAME ${onTime}`
       : onTime;
     await conn.run(`CREATE OR REPLACE TEMP VIEW ${STATE_IN} AS ${stateIn}`);
     await conn.run(`CREATE OR REPLACE TEMP TABLE ${MERGED} AS ${agg.mergeSql}`);
     const watermark = nextWatermark(before, m, agg.watermark);
-    const closed = watermark === null ? 'false' : `${end} <= ${watermark}`;
+    const closed = watermark === null ? 'false' : `${mergedEnd} <= ${watermark}`;
     await conn.run(`CREATE OR REPLACE TEMP VIEW ${CLOSED} AS SELECT * FROM ${MERGED} WHERE ${closed}`);
 
     // The open groups are the new state, durable before the commit that depends on it.
     const state = await writeState(run, store, offset.batchId, MERGED, `NOT (${closed})`, watermark);
 
-    const columns = await names();
     const finished = `SELECT ${columns.map((c, i) => `__sluice_o${i} AS ${sqlIdent(c)}`).join(', ')} FROM (${agg.finalSql})`;
     const outcome = await writeBatch(ctx, flow, conn, checkpoint, finished, {
       batchId: offset.batchId,
@@ -119,33 +151,39 @@ async function aggregateBatch(
       source,
       sourceFiles: files,
       views,
+      columns: outputColumns,
     });
     return {
       ...outcome,
-      stateful: { watermark, ...state, lateRowsDropped: Number(lateRows ?? 0) },
+      stateful: { watermark, ...state, lateRowsDropped: Number(counts?.late ?? 0) },
     };
   } finally {
     for (const v of [CLOSED, STATE_IN]) await conn.run(`DROP VIEW IF EXISTS ${v}`).catch(() => {});
-    for (const t of [MERGED, PARTIAL, INPUT]) await conn.run(`DROP TABLE IF EXISTS ${t}`).catch(() => {});
+    for (const t of [MERGED, PARTIAL]) await conn.run(`DROP TABLE IF EXISTS ${t}`).catch(() => {});
+    if (inputKept) await conn.run(`DROP ${input} IF EXISTS ${INPUT}`).catch(() => {});
   }
 }
 
 /**
- * Reads the watermarked input's rows of a batch once, as its offset records them, into the temp
- * table `__sluice_agg_input` (views' expectations are evaluated on the way, as in any batch).
+ * Binds the watermarked input's rows of a batch, as its offset records them, as
+ * `__sluice_agg_input` (views' expectations are evaluated on the way, as in any batch): a temp
+ * view over the batch's sources when `view` is asked and the input reads the same rows each time
+ * it is read within a transaction (no volatile function), else a temp table holding them.
  */
 export async function readBatchInput(
   { ctx, flow, conn }: FlowRun,
   plan: { readonly input: number },
   checkpoint: FlowCheckpoint,
   offset: BatchOffset,
-): Promise<{ source: string; views: ViewQuality[]; files: number }> {
+  options: { readonly view?: boolean } = {},
+): Promise<{ source: string; views: ViewQuality[]; files: number; input: 'VIEW' | 'TABLE' }> {
   const source = describeSources(offset);
   const views: ViewQuality[] = [];
   const files = Object.values(offset.sources).reduce(
     (n, s) => n + (s.kind === 'files' ? s.files.length : 0),
     0,
   );
+  let input: 'VIEW' | 'TABLE' = 'TABLE';
   try {
     const inputSql = await bindQuery(
       { ...flow.bound, query: { ...flow.bound.query, sql: `SELECT * FROM ${inputPlaceholder(plan.input)}` } },
@@ -156,11 +194,17 @@ export async function readBatchInput(
         }),
       viewExpectationBinder(ctx, flow, conn, checkpoint, { batchId: offset.batchId, source }, views),
     );
-    await conn.run(`CREATE OR REPLACE TEMP TABLE ${INPUT} AS ${inputSql}`);
+    input = options.view && isRepeatable(inputSql, []) ? 'VIEW' : 'TABLE';
+    await conn.run(`CREATE OR REPLACE TEMP ${input} ${INPUT} AS ${inputSql}`);
   } catch (e) {
     throw await explainLeafReadError(ctx, flow.leaves, offset.sources, e);
   }
-  return { source, views, files };
+  return { source, views, files, input };
+}
+
+/** The latest event time of the rows of a relation, µs since the epoch (SQL of an aggregate). */
+function eventTimeSql(watermark: EventTimeWatermark): string {
+  return `epoch_us(max(CAST(${sqlIdent(watermark.column)} AS TIMESTAMP WITH TIME ZONE)))`;
 }
 
 /** The latest event time of the batch input (µs since the epoch), or null when it has none. */
@@ -170,7 +214,7 @@ export async function maxEventTime(
 ): Promise<number | null> {
   const [row] = await queryRows<{ m: bigint | null }>(
     conn,
-    `SELECT epoch_us(max(CAST(${sqlIdent(watermark.column)} AS TIMESTAMP WITH TIME ZONE))) AS m FROM ${INPUT}`,
+    `SELECT ${eventTimeSql(watermark)} AS m FROM ${INPUT}`,
   );
   return row?.m === null || row?.m === undefined ? null : Number(row.m);
 }
@@ -206,28 +250,40 @@ export async function writeState(
       : sqlIdent(t.column_name),
   );
   const tmp = await store.tempFor(batchId);
-  await conn.run(
+  // COPY answers the number of rows it wrote.
+  const [row] = await queryRows<{ Count: bigint }>(
+    conn,
     `COPY (SELECT ${exact.join(', ')} FROM ${table} WHERE ${keep}) TO ${sqlString(tmp)} (FORMAT parquet)`,
   );
   await publishFile(tmp, store.parquetPath(batchId));
-  const [row] = await queryRows<{ n: bigint }>(conn, `SELECT count(*) AS n FROM ${table} WHERE ${keep}`);
-  const stateRows = Number(row?.n ?? 0);
+  const stateRows = Number(row?.Count ?? 0);
   const stateBytes = (await stat(store.parquetPath(batchId))).size;
-  await store.publish({ batchId, watermark, stateRows, stateBytes });
+  await store.publish({
+    batchId,
+    watermark,
+    stateRows,
+    stateBytes,
+    columns: columns.map((c) => ({ name: c.column_name, type: c.column_type })),
+  });
   crashPoint('state-written', flow.flow.name);
   return { stateRows, stateBytes };
 }
 
-/** SQL reading the state of `batchId` back with the columns and types of `like` (a temp table). */
+/**
+ * SQL reading a state version back with the columns and types it was computed with (recorded
+ * with it; else those of `like`, a table or a parenthesized query).
+ */
 export async function stateSql(
   conn: DuckDBConnection,
   store: StateStore,
-  batchId: number,
+  version: StateVersion,
   like: string,
 ): Promise<string> {
-  const types = await queryRows<{ column_name: string; column_type: string }>(conn, `DESCRIBE ${like}`);
-  const typed = types.map(
-    (t) => `CAST(${sqlIdent(t.column_name)} AS ${t.column_type}) AS ${sqlIdent(t.column_name)}`,
-  );
-  return `SELECT ${typed.join(', ')} FROM read_parquet(${sqlString(store.parquetPath(batchId))})`;
+  const types =
+    version.columns ??
+    (
+      await queryRows<{ column_name: string; column_type: string }>(conn, `DESCRIBE SELECT * FROM ${like}`)
+    ).map((t) => ({ name: t.column_name, type: t.column_type }));
+  const typed = types.map((t) => `CAST(${sqlIdent(t.name)} AS ${t.type}) AS ${sqlIdent(t.name)}`);
+  return `SELECT ${typed.join(', ')} FROM read_parquet(${sqlString(store.parquetPath(version.batchId))})`;
 }

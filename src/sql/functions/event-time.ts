@@ -10,7 +10,7 @@
  * refused, as Spark refuses them. Sliding windows put each row in several windows: Spark expands
  * the row, and so does {@link expandSlidingWindows} after translation.
  */
-import { SluiceError } from '../../errors/index.ts';
+import { SluiceError, type SourceLocation } from '../../errors/index.ts';
 import { type AstNode, constantText, isNode, type Json, NO_LOCATION, nodes, str } from '../ast.ts';
 import { intervalStringValue } from '../spark-intervals.ts';
 import { and, cast, col, fn, int, isNotNull, isNull, le, nul, op, or, text, when } from './builders.ts';
@@ -69,19 +69,7 @@ function windowRule(c: FunctionCall): AstNode {
       { params: { argument: 'start time' } },
     );
   }
-  // Spark keeps a TIMESTAMP_NTZ event time's window bounds TIMESTAMP_NTZ; sluice's are instants
-  // (TIMESTAMP): a different column type, so an NTZ column is refused when the query runs.
-  const ts = when(
-    [
-      [
-        typeIs(c.args[0]!, ['TIMESTAMP']),
-        fail(
-          'window() of a TIMESTAMP_NTZ column is not supported (its bounds would be TIMESTAMP_NTZ in Spark)',
-        ),
-      ],
-    ],
-    c.args[0]!,
-  );
+  const ts = instantOf(c.args[0]!, 'window');
   const u = fn('epoch_us', cast(ts, TZ));
   // last start = u − ((u − start) mod slide), with a floor modulo.
   const rem = op('%', op('+', op('%', op('-', u, us(start)), us(slide)), us(slide)), us(slide));
@@ -98,6 +86,25 @@ function windowRule(c: FunctionCall): AstNode {
   const startField = { ...fn('make_timestamptz', first), alias: 'start' };
   const endField = { ...fn('make_timestamptz', op('+', structuredClone(first), us(duration))), alias: 'end' };
   return when([[outside, nul()]], fn(STRUCT, startField, endField));
+}
+
+/**
+ * The event time of a window as an instant. Spark keeps a TIMESTAMP_NTZ event time's window
+ * bounds TIMESTAMP_NTZ; sluice's are instants (TIMESTAMP): a different column type, so an NTZ
+ * column is refused when the query runs.
+ */
+function instantOf(ts: AstNode, name: string): AstNode {
+  return when(
+    [
+      [
+        typeIs(ts, ['TIMESTAMP']),
+        fail(
+          `${name}() of a TIMESTAMP_NTZ column is not supported (its bounds would be TIMESTAMP_NTZ in Spark)`,
+        ),
+      ],
+    ],
+    ts,
+  );
 }
 
 const SLIDING_INDEX = /^__sluice_wi_(\d+)$/;
@@ -259,17 +266,121 @@ function windowTimeRule(c: FunctionCall): AstNode {
   return fn('make_timestamptz', op('-', fn('epoch_us', end), int(1)));
 }
 
+/**
+ * `session_window(ts, gap)`: each row's own session `[ts, ts + gap)`, which a streaming
+ * aggregation merges with the sessions of its group that it overlaps or touches (Spark merges
+ * when a session starts at or before the current one's end). Translated to the row's session
+ * struct, marked as a session by the schema of its struct call (`main.struct_pack`, which binds
+ * as struct_pack): only a streaming aggregation grouping by it (sql/streaming-aggregate.ts) runs
+ * it; any other query is refused after translation (see {@link sessionWindowRefusal}), since a
+ * plain GROUP BY over it would not merge sessions. The gap must be an interval string.
+ * @throws SluiceError SESSION_WINDOW_DYNAMIC_GAP for a gap that is an expression; WINDOW_DURATION_INVALID
+ */
 function sessionWindowRule(c: FunctionCall): AstNode {
-  return c.unsupported(
-    'session windows are not supported yet (their bounds depend on the rows that arrive later); use window() or aggregate in a materialized view',
-  );
+  arity(c, 2);
+  if (constantText(c.args[1]!) === undefined) {
+    throw new SluiceError(
+      'SESSION_WINDOW_DYNAMIC_GAP',
+      "the gap of session_window() must be an interval string such as '5 minutes': sessions with a gap computed per row are not supported",
+      {},
+    );
+  }
+  const gap = micros(c, 1, 'session gap', false);
+  const ts = instantOf(c.args[0]!, 'session_window');
+  const u = fn('epoch_us', cast(ts, TZ));
+  return when([[isNull(structuredClone(ts)), nul()]], {
+    ...windowStructOf(u, op('+', structuredClone(u), us(gap))),
+    schema: SESSION_SCHEMA,
+  });
 }
+
+/** The schema of the struct call of a session window (see sessionWindowRule). */
+const SESSION_SCHEMA = 'main';
 
 export const EVENT_TIME_FUNCTIONS: Readonly<Record<string, FunctionRule>> = {
   window: windowRule,
   window_time: windowTimeRule,
   session_window: sessionWindowRule,
 };
+
+/**
+ * A translated window (see {@link isWindowStruct}) taken apart: `start` is its start in
+ * microseconds since the epoch (BIGINT), `outside` the condition under which it is NULL (no
+ * time, or a sliding window that does not contain it), `durationMicros` its length — so
+ * `CASE WHEN outside THEN NULL ELSE start END` keys the same rows as the struct, with
+ * `end = start + durationMicros`.
+ */
+export interface WindowParts {
+  /** A window of window() (`fixed`), or one row's session of session_window() (gap = duration). */
+  readonly kind: 'fixed' | 'session';
+  readonly start: AstNode;
+  readonly outside: AstNode;
+  readonly durationMicros: bigint;
+}
+
+/** The parts of a window or session struct written by windowRule / sessionWindowRule; else undefined. */
+export function windowParts(node: AstNode): WindowParts | undefined {
+  const session = isSessionWindow(node);
+  if (!session && !isWindowStruct(node)) return undefined;
+  const checks = Array.isArray(node.case_checks) ? node.case_checks : [];
+  const outside = isNode(checks[0]) && isNode(checks[0].when_expr) ? checks[0].when_expr : undefined;
+  const [startField, endField] = nodes(node.else_expr as AstNode, 'children');
+  const start = nodes(startField!, 'children')[0];
+  // end = start + duration
+  const endSum = nodes(endField!, 'children')[0];
+  const width = endSum && str(endSum, 'function_name') === '+' ? nodes(endSum, 'children')[1] : undefined;
+  const widthText = width && isNode(width.child) ? constantText(width.child) : undefined;
+  if (!outside || !start || checks.length !== 1 || widthText === undefined || !/^\d+$/.test(widthText))
+    return undefined;
+  return { kind: session ? 'session' : 'fixed', start, outside, durationMicros: BigInt(widthText) };
+}
+
+/** The window struct `{start, end}` of BIGINT bounds in microseconds since the epoch. */
+export function windowStructOf(start: AstNode, end: AstNode): AstNode {
+  const startField = { ...fn('make_timestamptz', start), alias: 'start' };
+  const endField = { ...fn('make_timestamptz', end), alias: 'end' };
+  return fn(STRUCT, startField, endField);
+}
+
+/** Whether a translated expression is a row's session of session_window() (see sessionWindowRule). */
+export function isSessionWindow(node: AstNode): boolean {
+  if (str(node, 'class') !== 'CASE') return false;
+  const otherwise = node.else_expr;
+  return (
+    isNode(otherwise) &&
+    str(otherwise, 'function_name') === STRUCT &&
+    str(otherwise, 'schema') === SESSION_SCHEMA
+  );
+}
+
+/**
+ * session_window() used outside a streaming aggregation that groups by it (a batch query, a
+ * stateless stream, anything `consumed` is false for): refused, since only the streaming
+ * aggregation merges sessions.
+ */
+export function sessionWindowRefusal(
+  root: AstNode,
+  consumed: boolean,
+  location?: SourceLocation,
+): SluiceError | undefined {
+  if (consumed) return undefined;
+  let found = false;
+  const visit = (v: Json): void => {
+    if (found) return;
+    if (Array.isArray(v)) v.forEach(visit);
+    else if (isNode(v)) {
+      if (isSessionWindow(v)) found = true;
+      else for (const x of Object.values(v)) if (x !== null && typeof x === 'object') visit(x);
+    }
+  };
+  visit(root);
+  if (!found) return undefined;
+  return new SluiceError(
+    'UNSUPPORTED_SPARK_FUNCTION',
+    "Spark function 'session_window' cannot be translated: session windows are supported only as a GROUP BY key of a streaming aggregation over a watermarked stream (their bounds depend on the rows that arrive later); use window() or aggregate in a streaming table",
+    { params: { function: 'session_window' }, ...(location ? { location } : {}) },
+  );
+}
 
 /**
  * Whether a translated expression is an event-time window (what `window()` translates to):
@@ -279,6 +390,7 @@ export function isWindowStruct(node: AstNode): boolean {
   if (str(node, 'class') !== 'CASE') return false;
   const otherwise = node.else_expr;
   if (!isNode(otherwise) || str(otherwise, 'function_name') !== STRUCT) return false;
+  if (str(otherwise, 'schema') === SESSION_SCHEMA) return false;
   const fields = nodes(otherwise, 'children').map((f) => str(f, 'alias'));
   return fields.length === 2 && fields[0] === 'start' && fields[1] === 'end';
 }
