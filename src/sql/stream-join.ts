@@ -242,7 +242,7 @@ export async function streamJoinPlanOf(
   const type = str(from, 'join_type');
   if (type !== 'INNER' && type !== 'LEFT' && type !== 'RIGHT')
     return notSupported(
-      `${type === 'OUTER' ? 'full-outer-joins' : `${type.toLowerCase()}-joins`} two streams: sluice runs inner and left / right outer stream–stream joins`,
+      `${type === 'OUTER' || type === 'FULL' ? 'full-outer-joins' : `${type.toLowerCase()}-joins`} two streams: sluice runs inner and left / right outer stream–stream joins`,
     );
   if (
     nodes(from, 'using_columns').length > 0 ||
