@@ -101,3 +101,16 @@ test('withWatermark(ref, column, delay) renders the WATERMARK clause the SQL fro
   assert.throws(() => withWatermark(read('events') as never, 'ts', '1 second'), SluiceError);
   assert.throws(() => withWatermark(stream('events') as never, 'ts', 'soon'), SluiceError);
 });
+
+test('withWatermark on both streams of a join renders a stream–stream join the SQL front end plans', async () => {
+  const a = withWatermark(stream('impressions'), 'shown', '10 seconds');
+  const b = withWatermark(stream('clicks'), 'clicked', '10 seconds');
+  const q = sql`SELECT i.ad, c.clicked FROM ${a} AS i LEFT JOIN ${b} AS c
+ON i.ad = c.ad AND c.clicked BETWEEN i.shown AND i.shown + INTERVAL 1 MINUTE`;
+  const plan = (await session.sql.compileQuery(renderSql(q, {}).text)).statefulPlan;
+  assert.equal(plan?.kind, 'stream_join');
+  assert.deepEqual(
+    plan?.kind === 'stream_join' && [plan.joinType, plan.left.alias, plan.left.watermark, plan.right.alias],
+    ['left', 'i', { column: 'shown', delayMicros: 10_000_000 }, 'c'],
+  );
+});
