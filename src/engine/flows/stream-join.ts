@@ -87,19 +87,21 @@ async function joinBatch(
   const previous = await Promise.all(stores.map((s) => s.read(offset.batchId - 1)));
   const before = globalWatermark(previous[0]?.watermark ?? null, previous[1]?.watermark ?? null);
   const source = describeSources(offset);
-  const views: ViewQuality[] = [];
+  const quality: ViewQuality[] = [];
   const files = Object.values(offset.sources).reduce(
     (n, s) => n + (s.kind === 'files' ? s.files.length : 0),
     0,
   );
   const temps: string[] = [MATCHES];
+  const views: string[] = [];
   try {
     let late = 0;
     const watermarks: (number | null)[] = [];
     for (const s of [0, 1] as const) {
       const side = sides[s];
-      temps.push(RAW(s), NEW(s), STATE(s), ALL(s), NEXT(s));
-      await readSide(run, side.input, RAW(s), checkpoint, offset, source, views);
+      temps.push(RAW(s), NEW(s), STATE(s), NEXT(s));
+      views.push(ALL(s));
+      await readSide(run, side.input, RAW(s), checkpoint, offset, source, quality);
       const time = eventTime(side);
       // Rows without an event time are never late (as in Spark).
       const isLate = before === null ? 'false' : `coalesce(${time} <= ${before}, false)`;
@@ -119,14 +121,14 @@ async function joinBatch(
         : `SELECT * FROM ${NEW(s)} WHERE false`;
       await conn.run(`CREATE OR REPLACE TEMP TABLE ${STATE(s)} AS ${stateIn}`);
       await conn.run(
-        `CREATE OR REPLACE TEMP TABLE ${ALL(s)} AS SELECT * FROM ${STATE(s)} UNION ALL SELECT * FROM ${NEW(s)}`,
+        `CREATE OR REPLACE TEMP VIEW ${ALL(s)} AS SELECT * FROM ${STATE(s)} UNION ALL SELECT * FROM ${NEW(s)}`,
       );
     }
     const watermark = globalWatermark(watermarks[0] ?? null, watermarks[1] ?? null);
     const outer: 0 | 1 | undefined = plan.joinType === 'left' ? 0 : plan.joinType === 'right' ? 1 : undefined;
     if (outer !== undefined) await markMatches(conn, plan, outer);
-    for (const s of [0, 1] as const)
-      if (s !== outer) await conn.run(`CREATE OR REPLACE TEMP TABLE ${NEXT(s)} AS SELECT * FROM ${ALL(s)}`);
+    // The next state of a side: its rows (the outer side's with their matched flags updated).
+    const next = (s: 0 | 1) => (s === outer ? NEXT(s) : ALL(s));
 
     // A buffered row stays while a row after the watermark could still match it. Rows without an
     // event time never match the range condition: dropped from an inner side, kept (never
@@ -138,7 +140,7 @@ async function joinBatch(
     let stateRows = 0;
     let stateBytes = 0;
     for (const s of [0, 1] as const) {
-      const state = await writeState(run, stores[s], offset.batchId, NEXT(s), keep(s), watermarks[s] ?? null);
+      const state = await writeState(run, stores[s], offset.batchId, next(s), keep(s), watermarks[s] ?? null);
       stateRows += state.stateRows;
       stateBytes += state.stateBytes;
     }
@@ -149,10 +151,11 @@ async function joinBatch(
       mode: 'append',
       source,
       sourceFiles: files,
-      views,
+      views: quality,
     });
     return { ...outcome, stateful: { watermark, stateRows, stateBytes, lateRowsDropped: late } };
   } finally {
+    for (const name of views) await conn.run(`DROP VIEW IF EXISTS ${name}`).catch(() => {});
     for (const name of temps) await conn.run(`DROP TABLE IF EXISTS ${name}`).catch(() => {});
   }
 }
