@@ -184,6 +184,45 @@ function placeholderInput(rel: Json | undefined): number | undefined {
 }
 
 /**
+ * Why a query joining two streams has a shape sluice does not run (STREAM_JOIN_NOT_SUPPORTED), or
+ * undefined: it must be one SELECT of a projection and a filter over an inner, left or right join
+ * of exactly two inputs read directly in FROM, without USING.
+ */
+function shapeRefusal(
+  root: AstNode,
+  stateful: readonly StatefulOperation[],
+  inputCount: number,
+): string | undefined {
+  const others = stateful.filter((op) => op.kind !== 'join');
+  if (others.length > 0 || root.type !== 'SELECT_NODE')
+    return `joins two streams and ${others[0]?.kind === 'aggregate' ? 'aggregates' : 'applies a stateful operation (DISTINCT, a window function, a set operation, LIMIT or ORDER BY) to'} the result: sluice runs a stream–stream join only under a projection and a filter; write the join to its own streaming table and aggregate that`;
+  const from = isNode(root.from_table) ? root.from_table : undefined;
+  if (
+    from?.type !== 'JOIN' ||
+    str(from, 'ref_type') !== 'REGULAR' ||
+    placeholderInput(from.left) === undefined ||
+    placeholderInput(from.right) === undefined ||
+    stateful.length > 1 ||
+    inputCount !== 2
+  )
+    return 'joins streams with further relations (a third stream, a table or a subquery): sluice joins exactly two streams read directly in FROM';
+  const cte = isNode(root.cte_map) ? nodes(root.cte_map, 'map') : [];
+  if (
+    cte.length > 0 ||
+    nodes(root, 'modifiers').length > 0 ||
+    isNode(root.qualify) ||
+    contains(root, (n) => n.class === 'SUBQUERY')
+  )
+    return 'uses WITH, a subquery, DISTINCT, LIMIT, ORDER BY or QUALIFY around a stream–stream join';
+  const type = str(from, 'join_type');
+  if (type !== 'INNER' && type !== 'LEFT' && type !== 'RIGHT')
+    return `${type === 'OUTER' || type === 'FULL' ? 'full-outer-joins' : `${type.toLowerCase()}-joins`} two streams: sluice runs inner and left / right outer stream–stream joins`;
+  if (Array.isArray(from.using_columns) && from.using_columns.length > 0)
+    return 'joins two streams with USING: write the equalities in ON (a.k = b.k)';
+  return undefined;
+}
+
+/**
  * The plan of a query that joins two streams, a refusal saying why it cannot run, or undefined
  * when no join in the query has streams on both sides. `stateful` is the query's stateful
  * operations (see `statefulOperations`).
@@ -210,45 +249,13 @@ export async function streamJoinPlanOf(
   });
   const notSupported = (reason: string) => refuse('STREAM_JOIN_NOT_SUPPORTED', reason);
 
-  const others = stateful.filter((op) => op.kind !== 'join');
-  if (others.length > 0 || root.type !== 'SELECT_NODE')
-    return notSupported(
-      `joins two streams and ${others[0]?.kind === 'aggregate' ? 'aggregates' : 'applies a stateful operation (DISTINCT, a window function, a set operation, LIMIT or ORDER BY) to'} the result: sluice runs a stream–stream join only under a projection and a filter; write the join to its own streaming table and aggregate that`,
-    );
   const from = isNode(root.from_table) ? root.from_table : undefined;
-  const sides = [placeholderInput(from?.left), placeholderInput(from?.right)] as const;
-  const [li, ri] = sides;
-  if (
-    from?.type !== 'JOIN' ||
-    str(from, 'ref_type') !== 'REGULAR' ||
-    li === undefined ||
-    ri === undefined ||
-    stateful.length > 1 ||
-    inputs.length !== 2
-  )
-    return notSupported(
-      'joins streams with further relations (a third stream, a table or a subquery): sluice joins exactly two streams read directly in FROM',
-    );
-  const cte = isNode(root.cte_map) ? nodes(root.cte_map, 'map') : [];
-  if (
-    cte.length > 0 ||
-    nodes(root, 'modifiers').length > 0 ||
-    isNode(root.qualify) ||
-    contains(root, (n) => n.class === 'SUBQUERY')
-  )
-    return notSupported(
-      'uses WITH, a subquery, DISTINCT, LIMIT, ORDER BY or QUALIFY around a stream–stream join',
-    );
+  const li = placeholderInput(from?.left);
+  const ri = placeholderInput(from?.right);
+  const shape = shapeRefusal(root, stateful, inputs.length);
+  if (shape || !from || li === undefined || ri === undefined)
+    return notSupported(shape ?? 'joins streams in a way sluice does not run');
   const type = str(from, 'join_type');
-  if (type !== 'INNER' && type !== 'LEFT' && type !== 'RIGHT')
-    return notSupported(
-      `${type === 'OUTER' || type === 'FULL' ? 'full-outer-joins' : `${type.toLowerCase()}-joins`} two streams: sluice runs inner and left / right outer stream–stream joins`,
-    );
-  if (
-    nodes(from, 'using_columns').length > 0 ||
-    (Array.isArray(from.using_columns) && from.using_columns.length > 0)
-  )
-    return notSupported('joins two streams with USING: write the equalities in ON (a.k = b.k)');
   const left = inputs[li]!;
   const right = inputs[ri]!;
   if (!left.watermark || !right.watermark)
@@ -281,7 +288,7 @@ export async function streamJoinPlanOf(
   if (evictLeft.length === 0 || evictRight.length === 0)
     return refuse(
       'STREAM_JOIN_STATE_UNBOUNDED',
-      `joins two streams without an event-time range condition bounding ${evictLeft.length === 0 ? `'${aliases[0]}'.${times[0]} from below` : `'${aliases[0]}'.${times[0]} from above`} by '${aliases[1]}'.${times[1]}: rows could never leave the join's state; add e.g. ${aliases[1]}.${times[1]} BETWEEN ${aliases[0]}.${times[0]} - INTERVAL … AND ${aliases[0]}.${times[0]} + INTERVAL … to ON`,
+      `joins two streams without an event-time range condition bounding ${aliases[0]}.${times[0]} − ${aliases[1]}.${times[1]} from ${evictLeft.length === 0 ? 'below' : 'above'}: the ${evictLeft.length === 0 ? 'left' : 'right'} stream's rows could never leave the join's state; bound both, e.g. ${aliases[1]}.${times[1]} BETWEEN ${aliases[0]}.${times[0]} - INTERVAL … AND ${aliases[0]}.${times[0]} + INTERVAL … in ON`,
     );
   const matchedRoot: AstNode = {
     ...structuredClone(root),
