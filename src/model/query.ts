@@ -167,6 +167,13 @@ export interface StreamJoinSide {
   readonly alias: string;
   readonly watermark: EventTimeWatermark;
   readonly evictAfterMicros: number;
+  /**
+   * What Spark's optimizer filters this input by below its watermark (DuckDB SQL over `alias`):
+   * conjuncts of WHERE and ON reading only this input, and the NOT NULL constraints it infers
+   * from ON (see sql/stream-join-filters.ts). Applied to the input's rows before anything else,
+   * so the rows it removes neither move the watermark nor count as late nor enter state.
+   */
+  readonly filter?: string;
 }
 
 /**

@@ -27,6 +27,8 @@ import {
 import { type AstNode, isNode, type Json, nodes, queryLocation, statementJson, str } from './ast.ts';
 import type { SqlCodec } from './duckdb-codec.ts';
 import { intervalLiteral } from './operators.ts';
+import { pushedFilters, type Side } from './stream-join-filters.ts';
+import { VOLATILE_FUNCTIONS } from './volatility.ts';
 
 /** An event-time term: a side's watermark column plus a fixed offset (µs). */
 interface TimeTerm {
@@ -58,7 +60,7 @@ function sideOfColumn(
   times: readonly [string, string],
 ): 0 | 1 | undefined {
   const names = Array.isArray(ref.column_names) ? ref.column_names.map((n) => String(n).toLowerCase()) : [];
-  if (names.length === 2) {
+  if (names.length >= 2) {
     const i = aliases.findIndex((a) => a.toLowerCase() === names[0]);
     return i === 0 || i === 1 ? i : undefined;
   }
@@ -280,6 +282,23 @@ export async function streamJoinPlanOf(
     return notSupported(
       "joins two streams without an equality between them in ON (Spark refuses a stream–stream join without an equality predicate); qualify the columns with the streams' names (a.k = b.k)",
     );
+  const outerSide: Side | undefined = type === 'LEFT' ? 0 : type === 'RIGHT' ? 1 : undefined;
+  const filters = pushedFilters(
+    isNode(root.where_clause) ? conjuncts(root.where_clause) : [],
+    parts,
+    outerSide,
+    {
+      side: (ref) => sideOfColumn(ref, aliases, times),
+      isTime: (ref, side) =>
+        String((ref.column_names as Json[]).at(-1)).toLowerCase() === times[side].toLowerCase(),
+    },
+    (e) =>
+      contains(
+        e,
+        (n) => n.class === 'FUNCTION' && VOLATILE_FUNCTIONS.includes(str(n, 'function_name').toLowerCase()),
+      ),
+  );
+  if (typeof filters === 'string') return notSupported(filters);
   const found = parts.flatMap((c) => bounds(c, aliases, times));
   // A left row leaves state once left time ≤ watermark + lower bound (+1 µs when strict): every
   // later right row has right time > watermark. Symmetrically for right rows and the upper bound.
@@ -302,20 +321,35 @@ export async function streamJoinPlanOf(
       alias: aliases[0],
       watermark: left.watermark,
       evictAfterMicros: Math.max(...evictLeft),
+      ...(filters[0].length > 0 ? { filter: await expressionSql(codec, and(filters[0])) } : {}),
     }),
     right: Object.freeze({
       input: ri,
       alias: aliases[1],
       watermark: right.watermark,
       evictAfterMicros: Math.max(...evictRight),
+      ...(filters[1].length > 0 ? { filter: await expressionSql(codec, and(filters[1])) } : {}),
     }),
-    condition: await conditionSql(codec, condition),
+    condition: await expressionSql(codec, condition),
     matchedSql: await codec.deserialize(statementJson(matchedRoot)),
   });
 }
 
+/** The conjunction of conditions. */
+function and(parts: readonly AstNode[]): AstNode {
+  return parts.length === 1
+    ? parts[0]!
+    : {
+        class: 'CONJUNCTION',
+        type: 'CONJUNCTION_AND',
+        alias: '',
+        query_location: 2 ** 64,
+        children: [...parts],
+      };
+}
+
 /** An expression's DuckDB text, through a `SELECT <expr>` round trip. */
-async function conditionSql(codec: SqlCodec, condition: AstNode): Promise<string> {
+async function expressionSql(codec: SqlCodec, condition: AstNode): Promise<string> {
   const select: AstNode = {
     type: 'SELECT_NODE',
     modifiers: [],

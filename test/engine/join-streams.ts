@@ -41,15 +41,17 @@ export function sideBatches(seed: number, all: readonly SideEvent[]): SideEvent[
   return out;
 }
 
+/** The join under test; `on` and `where` add conditions (`AND …` in ON, a WHERE clause). */
 export const joinSql = (
   type: 'JOIN' | 'LEFT JOIN' | 'RIGHT JOIN',
+  { on = '', where = '' }: { on?: string; where?: string } = {},
 ) => `CREATE OR REFRESH STREAMING TABLE joined AS
 SELECT a.id, a.a_ts, a.tag AS a_tag, b.b_ts, b.tag AS b_tag
 FROM STREAM read_files('a', format => 'json', maxFilesPerTrigger => '1', schema => 'id INT, a_ts TIMESTAMP, tag STRING')
   WATERMARK a_ts DELAY OF INTERVAL 10 SECONDS AS a
 ${type} STREAM read_files('b', format => 'json', maxFilesPerTrigger => '1', schema => 'id INT, b_ts TIMESTAMP, tag STRING')
   WATERMARK b_ts DELAY OF INTERVAL 10 SECONDS AS b
-ON a.id = b.id AND b.b_ts BETWEEN a.a_ts AND a.a_ts + INTERVAL 1 MINUTE;
+ON a.id = b.id AND b.b_ts BETWEEN a.a_ts AND a.a_ts + INTERVAL 1 MINUTE${on}${where ? `\nWHERE ${where}` : ''};
 `;
 
 /** The files of both sides' batches `from`… (batch k of each side is `part-k`). */
@@ -82,12 +84,17 @@ const iso = (ts: number | null) => (ts === null ? null : new Date(ts).toISOStrin
  * equal ids and b_ts ∈ [a_ts, a_ts + 1 min] are emitted; for an outer join, an on-time row of the
  * outer side without such a pair is emitted with NULLs once it left state — a rows with
  * a_ts ≤ watermark − 1 min, b rows with b_ts ≤ watermark (rows without event time stay in state).
+ * Conditions Spark pushes below the watermarks remove rows before all of this (`keep`).
  */
 export function joinOracle(
-  a: readonly SideEvent[][],
-  b: readonly SideEvent[][],
+  allA: readonly SideEvent[][],
+  allB: readonly SideEvent[][],
   type: 'inner' | 'left' | 'right',
+  /** Rows Spark filters below the watermark (pushed-down conditions): as if never read. */
+  keep: { a?: (e: SideEvent) => boolean; b?: (e: SideEvent) => boolean } = {},
 ) {
+  const a = allA.map((p) => p.filter(keep.a ?? (() => true)));
+  const b = allB.map((p) => p.filter(keep.b ?? (() => true)));
   let wa: number | null = null;
   let wb: number | null = null;
   let watermark: number | null = null;

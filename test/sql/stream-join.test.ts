@@ -105,3 +105,36 @@ test('stream–stream joins sluice cannot run exactly as Spark are refused at va
     [unbounded],
   );
 });
+
+test('conditions Spark pushes below a side’s watermark become that side’s filter; a WHERE Spark would turn into an inner join is refused', async () => {
+  const p = await plan(
+    `SELECT a.id FROM ${A} LEFT JOIN ${B} ON a.id = b.id AND b.b_ts BETWEEN a.a_ts AND a.a_ts + INTERVAL 1 MINUTE AND b.tag = 'x' AND a.n > 1 AND rand() < 2 WHERE a.tag = 'y' AND a.a_ts > TIMESTAMP '2026-01-01' AND b.v IS NULL`,
+  );
+  assert.equal(p?.kind, 'stream_join');
+  if (p?.kind !== 'stream_join') return;
+  // The outer side: WHERE's a.tag (not the event-time condition, which stays above the watermark);
+  // ON's a.n keeps its rows with NULLs and stays in the join.
+  assert.match(p.left.filter ?? '', /a\.tag = 'y'/);
+  assert.doesNotMatch(p.left.filter ?? '', /a\.n|a_ts/);
+  // The inner side: ON's b.tag and the NOT NULL Spark infers for the key (not the random() one).
+  assert.match(p.right.filter ?? '', /b\.tag = 'x'/);
+  assert.match(p.right.filter ?? '', /b\.id IS NOT NULL/);
+  assert.doesNotMatch(p.right.filter ?? '', /random|b\.v/);
+  const inner = await plan(`SELECT a.id FROM ${A} JOIN ${B} ON a.id = b.id AND a.a_ts = b.b_ts`);
+  assert.equal(inner?.kind === 'stream_join' && inner.left.filter, '(a.id IS NOT NULL)');
+
+  const refused = async (sql: string) => {
+    const r = await plan(sql);
+    return r?.kind === 'stateful_refusal' ? r.code : r?.kind;
+  };
+  const on = 'ON a.id = b.id AND a.a_ts = b.b_ts';
+  assert.equal(
+    await refused(`SELECT a.id FROM ${A} LEFT JOIN ${B} ${on} WHERE b.v = 1`),
+    'STREAM_JOIN_NOT_SUPPORTED',
+  );
+  assert.equal(
+    await refused(`SELECT a.id FROM ${A} JOIN ${B} ${on} WHERE v = 1`),
+    'STREAM_JOIN_NOT_SUPPORTED',
+  );
+  assert.equal(await refused(`SELECT a.id FROM ${A} JOIN ${B} ${on} WHERE b.v = 1`), 'stream_join');
+});

@@ -101,7 +101,7 @@ async function joinBatch(
       const side = sides[s];
       temps.push(RAW(s), NEW(s), STATE(s), NEXT(s));
       views.push(ALL(s));
-      await readSide(run, side.input, RAW(s), checkpoint, offset, source, quality);
+      await readSide(run, side, RAW(s), checkpoint, offset, source, quality);
       const time = eventTime(side);
       // Rows without an event time are never late (as in Spark).
       const isLate = before === null ? 'false' : `coalesce(${time} <= ${before}, false)`;
@@ -207,11 +207,12 @@ async function markMatches(conn: DuckDBConnection, plan: StreamJoin, outer: 0 | 
 
 /**
  * Reads one side's rows of the batch, as its offset records them, into temp table `into`
- * (expectations of views it reads are evaluated on the way, as in any batch).
+ * (expectations of views it reads are evaluated on the way, as in any batch), keeping those that
+ * pass the side's filter (what Spark filters below the watermark).
  */
 async function readSide(
   { ctx, flow, conn }: FlowRun,
-  input: number,
+  { input, alias, filter }: StreamJoinSide,
   into: string,
   checkpoint: FlowCheckpoint,
   offset: BatchOffset,
@@ -233,7 +234,10 @@ async function readSide(
         }),
       viewExpectationBinder(ctx, flow, conn, checkpoint, { batchId: offset.batchId, source }, views),
     );
-    await conn.run(`CREATE OR REPLACE TEMP TABLE ${into} AS ${sql}`);
+    const rows = filter
+      ? `SELECT ${sqlIdent(alias)}.* FROM (${sql}) AS ${sqlIdent(alias)} WHERE ${filter}`
+      : sql;
+    await conn.run(`CREATE OR REPLACE TEMP TABLE ${into} AS ${rows}`);
   } catch (e) {
     throw await explainLeafReadError(ctx, flow.leaves, offset.sources, e);
   }
