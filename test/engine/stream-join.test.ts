@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { runPipeline } from '../../src/index.ts';
 import { writeFiles } from '../helpers/pipeline.ts';
 import { tmpDir } from '../helpers/tmp.ts';
-import { lateRowsLogged } from './event-streams.ts';
+import { lateRowsLogged, T0 } from './event-streams.ts';
 import { joinedRows, joinFiles, joinOracle, joinSql, sideBatches, sideEvents } from './join-streams.ts';
 
 /** The state rows of both sides after the last committed batch. */
@@ -85,3 +85,28 @@ for (const { type, sql, seed, keep } of cases) {
     assert.ok(expected.inState < 120, `state is bounded by the watermark (${expected.inState} rows)`);
   });
 }
+
+test('rows Spark filters below the watermark (a NULL join key on an inner join) do not move it: later rows stay on time', async () => {
+  const at = (s: number) => new Date(T0 + s * 1000).toISOString();
+  const dir = tmpDir('stream-join-null-key');
+  // Batch 0: a at +1 h; b's only row with an event time that far has no key. Spark filters
+  // b.id IS NOT NULL below b's watermark, so the global watermark is b's (+1 s − 10 s), not +1 h.
+  writeFiles(dir, {
+    'spark-pipeline.yml': 'name: joins\n',
+    'transformations/p.sql': joinSql('JOIN'),
+    ...joinFiles(
+      [[{ id: 1, ts: T0 + 3_600_000, tag: 'a0' }], [{ id: 2, ts: T0 + 5_000, tag: 'a1' }]],
+      [
+        [
+          { id: null as unknown as number, ts: T0 + 3_600_000, tag: 'b-null' },
+          { id: 9, ts: T0 + 1_000, tag: 'b0' },
+        ],
+        [{ id: 2, ts: T0 + 6_000, tag: 'b1' }],
+      ],
+    ),
+  });
+  const r = await runPipeline(dir, { cwd: dir });
+  assert.equal(r.kind === 'ran' && r.result.state, 'COMPLETED');
+  assert.deepEqual(await joinedRows(dir), [[2, at(5), 'a1', at(6), 'b1']]);
+  assert.equal(await lateRowsLogged(dir), 0);
+});
