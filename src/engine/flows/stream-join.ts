@@ -198,7 +198,7 @@ async function markMatches(conn: DuckDBConnection, plan: StreamJoin, outer: 0 | 
   const semi = (mine: string, theirs: string) =>
     `SELECT ${alias(outer)}.${ROW} AS id FROM ${mine} AS ${alias(outer)} SEMI JOIN ${theirs} AS ${alias(other)} ON ${plan.condition}`;
   await conn.run(
-    `CREATE OR REPLACE TEMP TABLE ${MATCHES} AS ${semi(ALL(outer), NEW(other))} UNION ${semi(NEW(outer), STATE(other))}`,
+    `CREATE OR REPLACE TEMP TABLE ${MATCHES} AS ${semi(ALL(outer), NEW(other))} UNION ALL ${semi(NEW(outer), STATE(other))}`,
   );
   await conn.run(
     `CREATE OR REPLACE TEMP TABLE ${NEXT(outer)} AS SELECT * REPLACE (${MATCHED} OR ${ROW} IN (SELECT id FROM ${MATCHES}) AS ${MATCHED}) FROM ${ALL(outer)}`,
