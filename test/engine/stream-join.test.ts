@@ -110,3 +110,26 @@ test('rows Spark filters below the watermark (a NULL join key on an inner join) 
   assert.deepEqual(await joinedRows(dir), [[2, at(5), 'a1', at(6), 'b1']]);
   assert.equal(await lateRowsLogged(dir), 0);
 });
+
+test('the watermark is kept in whole milliseconds as Spark keeps it: a row a fraction of a millisecond after it is on time', async () => {
+  const dir = tmpDir('stream-join-ms');
+  const ndjsonOf = (id: number, key: string, ts: string, tag: string) =>
+    `${JSON.stringify({ id, [key]: `2026-01-01T00:00:${ts}Z`, tag })}\n`;
+  writeFiles(dir, {
+    'spark-pipeline.yml': 'name: joins\n',
+    'transformations/p.sql': joinSql('JOIN'),
+    // Batch 0: latest event times 10.0005 s on both sides: the watermark is 0.000 s (not 0.0005 s).
+    'a/part-0000.json': ndjsonOf(1, 'a_ts', '10.000500', 'a0'),
+    'b/part-0000.json': ndjsonOf(9, 'b_ts', '10.000500', 'b0'),
+    // Batch 1: rows at 0.0003 s and 0.0004 s are after it, so on time, and they match.
+    'a/part-0001.json': ndjsonOf(2, 'a_ts', '00.000300', 'a1'),
+    'b/part-0001.json': ndjsonOf(2, 'b_ts', '00.000400', 'b1'),
+  });
+  const r = await runPipeline(dir, { cwd: dir });
+  assert.equal(r.kind === 'ran' && r.result.state, 'COMPLETED');
+  assert.deepEqual(
+    (await joinedRows(dir)).map((row) => [row[2], row[4]]),
+    [['a1', 'b1']],
+  );
+  assert.equal(await lateRowsLogged(dir), 0);
+});

@@ -11,7 +11,7 @@ import { writeBatch } from '../writing/batch-writer.ts';
 import { type ViewQuality, viewExpectationBinder } from '../writing/quarantine.ts';
 import { describeSources, skipsChangeCommits } from './batch-planning.ts';
 import type { FlowExecution, FlowExecutor, FlowRun } from './flow-execution.ts';
-import { nextWatermark, stateSql, writeState } from './streaming-aggregate.ts';
+import { stateSql, writeState } from './streaming-aggregate.ts';
 import { runMicroBatches } from './streaming-append.ts';
 
 /** Bookkeeping columns of a buffered row: its id, and whether it has matched a row of the other side. */
@@ -71,6 +71,21 @@ function globalWatermark(left: number | null, right: number | null): number | nu
   return left === null || right === null ? null : Math.min(left, right);
 }
 
+/**
+ * A side's watermark after a batch whose latest event time is `maxEvent` (µs): max(previous,
+ * latest − delay), never moving back. Spark keeps event-time statistics and watermarks in whole
+ * milliseconds (the latest event time and the delay truncated), so a watermark here is too.
+ */
+export function sideWatermark(
+  before: number | null,
+  maxEvent: number | null,
+  side: StreamJoinSide,
+): number | null {
+  if (maxEvent === null) return before;
+  const ms = Math.trunc(maxEvent / 1000) - Math.trunc(side.watermark.delayMicros / 1000);
+  return before === null ? ms * 1000 : Math.max(before, ms * 1000);
+}
+
 /** A side's event time in µs since the epoch, as SQL over its rows. */
 const eventTime = (side: StreamJoinSide) =>
   `epoch_us(CAST(${sqlIdent(side.watermark.column)} AS TIMESTAMP WITH TIME ZONE))`;
@@ -111,7 +126,7 @@ async function joinBatch(
       );
       late += Number(row?.late ?? 0);
       const m = row?.m === null || row?.m === undefined ? null : Number(row.m);
-      watermarks.push(nextWatermark(previous[s]?.watermark ?? null, m, side.watermark));
+      watermarks.push(sideWatermark(previous[s]?.watermark ?? null, m, side));
       await conn.run(
         `CREATE OR REPLACE TEMP TABLE ${NEW(s)} AS SELECT *, CAST(${offset.batchId} AS BIGINT) * 4294967296 + row_number() OVER () AS ${ROW}, false AS ${MATCHED} FROM ${RAW(s)} WHERE NOT (${isLate})`,
       );
