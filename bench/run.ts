@@ -32,6 +32,11 @@ const BENCHES: Record<
       'stateful streaming: 10M events in 1-minute windows, 10 s watermark, 100 micro-batches vs one raw DuckDB GROUP BY',
     load: () => import('./windows.ts'),
   },
+  'stream-join': {
+    summary:
+      'stream–stream left outer join: 1M impressions and their clicks, 1-minute range, 10 s watermarks, 50 micro-batches vs one raw DuckDB join',
+    load: () => import('./stream-join.ts'),
+  },
   dv: {
     summary: 'full scan of a 10M-row table with deletion vectors over 20% of rows vs without',
     load: () => import('./deletion-vectors.ts'),

@@ -370,6 +370,18 @@ export const ERROR_CODES = {
       'A session_window() gap is an expression rather than an interval string: sluice keeps sessions of one fixed gap.',
   },
   // end stateful streaming 2 (issue 16)
+  // stream joins (issue 16)
+  STREAM_JOIN_NOT_SUPPORTED: {
+    domain: 'user',
+    summary:
+      'A join of two streams has a shape sluice cannot run with Spark semantics (full outer, semi/anti, more than two streams, no equality key, joined with aggregation, …).',
+  },
+  STREAM_JOIN_STATE_UNBOUNDED: {
+    domain: 'user',
+    summary:
+      'A join of two streams lacks a watermark on a side or an event-time range condition bounding the state of both sides, so its state could never be evicted.',
+  },
+  // end stream joins (issue 16)
   // Delta reader features (issue 15)
   DELTA_CORRUPT_DELETION_VECTOR: {
     domain: 'external',

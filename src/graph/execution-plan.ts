@@ -30,6 +30,8 @@ export function flowKind(flow: ResolvedFlow, target: Dataset): FlowKind {
           return 'streaming_aggregate';
         case 'streaming_dedup':
           return 'streaming_dedup';
+        case 'stream_join':
+          return 'stream_join';
         default:
           return 'streaming_append';
       }

@@ -45,30 +45,26 @@ function checkQuery(
       agg.kind === 'stateful_refusal'
         ? agg.reason
         : seen.length > 0
-          ? `reads a view that aggregates or de-duplicates a watermarked stream: only the flow's own query keeps state; move it into the streaming table's query`
+          ? `reads a view that aggregates, de-duplicates or joins watermarked streams: only the flow's own query keeps state; move it into the streaming table's query`
           : undefined;
     if (reason)
       out.push(
         error(
-          'STREAMING_QUERY_NOT_SUPPORTED',
+          (agg.kind === 'stateful_refusal' ? agg.code : undefined) ?? 'STREAMING_QUERY_NOT_SUPPORTED',
           `streaming table '${dataset}' ${reason}`,
           dataset,
           (agg.kind === 'stateful_refusal' ? agg.location : undefined) ?? flowLocation(ctx, r.flow),
-          {
-            operation:
-              agg.kind === 'stateful_refusal'
-                ? agg.operation
-                : agg.kind === 'streaming_dedup'
-                  ? 'distinct'
-                  : 'aggregate',
-          },
+          { operation: statefulOperation(agg) },
         ),
       );
   }
   for (const op of flow.query.stateful ?? []) {
-    if (agg && (op.kind === 'aggregate' || op.kind === 'distinct')) continue;
+    if (agg && agg.kind !== 'stream_join' && (op.kind === 'aggregate' || op.kind === 'distinct')) continue;
     // dropDuplicatesWithinWatermark's row_number() is the de-duplication itself.
     if (agg?.kind === 'streaming_dedup' && agg.mode === 'within_watermark' && op.kind === 'window') continue;
+    // A join of two streams is planned (flow kind stream_join) or refused by its own analysis.
+    if (agg && (agg.kind === 'stream_join' || (agg.kind === 'stateful_refusal' && agg.operation === 'join')))
+      continue;
     const reason = refusal(op, streams, (i) => inputName(r, i));
     if (!reason) continue;
     out.push(
@@ -90,6 +86,24 @@ function checkQuery(
       const vr = ctx.resolutions.get(vf.name);
       if (vr?.kind !== 'resolved_flow') continue;
       checkQuery(ctx, vr, vf, dataset, [...seen, view.name], out);
+    }
+  }
+}
+
+/** The operation a stateful plan (or its refusal) stands for, as the error's `operation` param. */
+function statefulOperation(plan: NonNullable<Flow['query']['statefulPlan']>): string {
+  switch (plan.kind) {
+    case 'stateful_refusal':
+      return plan.operation;
+    case 'streaming_dedup':
+      return 'distinct';
+    case 'streaming_aggregate':
+      return 'aggregate';
+    case 'stream_join':
+      return 'join';
+    default: {
+      const never: never = plan;
+      return never;
     }
   }
 }
@@ -144,7 +158,7 @@ function joinRefusal(
   const rightStreams = right.some(streams);
   if (leftStreams && rightStreams) {
     const both = [...left.filter(streams), ...right.filter(streams)].map(name).join(' and ');
-    return `joins two streams (${both}): a stream–stream join keeps state across micro-batches, which sluice does not do yet; join the stream with a table read as a batch (drop STREAM on one side), or ${FIX}`;
+    return `joins two streams (${both}) that are not both watermarked streaming reads of the join itself: sluice keeps a stream–stream join's state only for FROM STREAM(a) WATERMARK … JOIN STREAM(b) WATERMARK … ON an equality and an event-time range; join the stream with a table read as a batch (drop STREAM on one side), or ${FIX}`;
   }
   const type = (op.joinType ?? 'INNER').toUpperCase();
   // An outer join must keep the rows of its outer side until no later batch can match them:

@@ -118,6 +118,7 @@ export type FlowKind =
   | 'streaming_append'
   | 'streaming_aggregate'
   | 'streaming_dedup'
+  | 'stream_join'
   | 'materialized_view'
   | 'append_once'
   | 'auto_cdc'

@@ -98,10 +98,10 @@ export interface CompiledQuery {
   readonly stateful?: readonly StatefulOperation[];
   /**
    * How the query keeps state across micro-batches of a watermarked stream (a windowed
-   * aggregation, a de-duplication), or why it cannot; present exactly when the query aggregates
-   * or de-duplicates a watermarked input.
+   * aggregation, a de-duplication, a join of two streams), or why it cannot; present exactly when
+   * the query aggregates or de-duplicates a watermarked input, or joins two streams.
    */
-  readonly statefulPlan?: StreamingAggregate | StreamingDedup | StatefulRefusal;
+  readonly statefulPlan?: StreamingAggregate | StreamingDedup | StreamJoin | StatefulRefusal;
   readonly location?: SourceLocation;
 }
 
@@ -109,8 +109,10 @@ export interface CompiledQuery {
 export interface StatefulRefusal {
   readonly kind: 'stateful_refusal';
   /** The stateful operation refused. */
-  readonly operation: 'aggregate' | 'distinct';
+  readonly operation: 'aggregate' | 'distinct' | 'join';
   readonly reason: string;
+  /** The code validate reports (STREAMING_QUERY_NOT_SUPPORTED when absent). */
+  readonly code?: 'STREAM_JOIN_NOT_SUPPORTED' | 'STREAM_JOIN_STATE_UNBOUNDED';
   readonly location?: SourceLocation;
 }
 
@@ -182,3 +184,43 @@ export type StreamingDedup =
       /** The input's columns that form the key. */
       readonly keys: readonly string[];
     };
+
+/**
+ * One side of a {@link StreamJoin}: a watermarked streaming input read directly by the join.
+ * Invariant: a buffered row of this side whose event time is at or before
+ * `global watermark + evictAfterMicros` can match no row the other side may still deliver (those
+ * have event times after the watermark), per the join's time-range condition.
+ */
+export interface StreamJoinSide {
+  /** The index of the input. */
+  readonly input: number;
+  /** The name the query gives the input (`FROM STREAM(x) AS alias`), which the condition uses. */
+  readonly alias: string;
+  readonly watermark: EventTimeWatermark;
+  readonly evictAfterMicros: number;
+  /**
+   * What Spark's optimizer filters this input by below its watermark (DuckDB SQL over `alias`):
+   * conjuncts of WHERE and ON reading only this input, and the NOT NULL constraints it infers
+   * from ON (see sql/stream-join-filters.ts). Applied to the input's rows before anything else,
+   * so the rows it removes neither move the watermark nor count as late nor enter state.
+   */
+  readonly filter?: string;
+}
+
+/**
+ * A join of two watermarked streams (Spark's stream–stream join in append mode): inner, or left /
+ * right outer, on at least one equality and an event-time range condition that bounds the state
+ * of both sides. Each batch joins its new rows with the other side's buffered and new rows; rows
+ * stay buffered until the global watermark (the min of both sides') makes a match impossible, and
+ * an outer side's row leaving state without having matched is emitted with NULLs.
+ */
+export interface StreamJoin {
+  readonly kind: 'stream_join';
+  readonly joinType: 'inner' | 'left' | 'right';
+  readonly left: StreamJoinSide;
+  readonly right: StreamJoinSide;
+  /** The ON condition (DuckDB SQL over the two aliases). */
+  readonly condition: string;
+  /** The query with its join made INNER (same placeholders as `sql`): the rows of matched pairs. */
+  readonly matchedSql: string;
+}

@@ -5,6 +5,7 @@ import type { SqlCodec } from './duckdb-codec.ts';
 import { expandSlidingWindows, sessionWindowRefusal } from './functions/event-time.ts';
 import { prepassSparkSql } from './prepass.ts';
 import { statefulOperations } from './stateful.ts';
+import { streamJoinPlanOf } from './stream-join.ts';
 import { statefulPlanOf } from './streaming-aggregate.ts';
 import { identityMap, type OffsetMap, substituteConfiguration, unsafeValueError } from './substitute.ts';
 import { LineIndex, tokenize } from './tokenizer.ts';
@@ -154,7 +155,10 @@ export async function compilePlacedQuery(
   expandSlidingWindows(root);
   const outputColumns = outputColumnsOf(root);
   const stateful = statefulOperations(root, parsed.locate);
-  const statefulPlan = await statefulPlanOf(codec, root, translator.inputs, parsed.locate);
+  // A join of two streams is planned (or refused) as one; otherwise aggregation / de-duplication.
+  const statefulPlan =
+    (await streamJoinPlanOf(codec, root, translator.inputs, stateful, parsed.locate)) ??
+    (await statefulPlanOf(codec, root, translator.inputs, parsed.locate));
   const location = src.locate(0);
   const sessions =
     statefulPlan?.kind === 'stateful_refusal' ||

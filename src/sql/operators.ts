@@ -72,7 +72,7 @@ export function remainder(a: AstNode, b: AstNode): AstNode {
 }
 
 /** The value of an interval literal as the pre-pass writes it (months or microseconds). */
-function intervalLiteral(x: AstNode): { kind: 'months' | 'micros'; value: bigint } | undefined {
+export function intervalLiteral(x: AstNode): { kind: 'months' | 'micros'; value: bigint } | undefined {
   const constant = (n: AstNode | undefined) => {
     const v = n && n.class === 'CONSTANT' ? constantText(n) : undefined;
     return v !== undefined && /^-?\d+$/.test(v) ? BigInt(v) : undefined;

@@ -153,3 +153,16 @@ test('dropDuplicates(read[, columns]) over a watermarked read: whole rows are SE
   for (const bad of [() => dropDuplicates(events, ['id']), () => dropDuplicates(stream('events') as never)])
     assert.throws(bad, (e) => e instanceof SluiceError && e.code === 'TS_INVALID_DEFINITION');
 });
+
+test('withWatermark on both streams of a join renders a stream–stream join the SQL front end plans', async () => {
+  const a = withWatermark(stream('impressions'), 'shown', '10 seconds');
+  const b = withWatermark(stream('clicks'), 'clicked', '10 seconds');
+  const q = sql`SELECT i.ad, c.clicked FROM ${a} AS i LEFT JOIN ${b} AS c
+ON i.ad = c.ad AND c.clicked BETWEEN i.shown AND i.shown + INTERVAL 1 MINUTE`;
+  const plan = (await session.sql.compileQuery(renderSql(q, {}).text)).statefulPlan;
+  assert.equal(plan?.kind, 'stream_join');
+  assert.deepEqual(
+    plan?.kind === 'stream_join' && [plan.joinType, plan.left.alias, plan.left.watermark, plan.right.alias],
+    ['left', 'i', { column: 'shown', delayMicros: 10_000_000 }, 'c'],
+  );
+});

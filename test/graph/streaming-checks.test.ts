@@ -3,7 +3,10 @@ import { test } from 'node:test';
 import { validateDefinitions } from '../../src/graph/index.ts';
 import { session } from '../helpers/session.ts';
 
-/** Validates SQL statements (over a few declared inputs) and returns the STREAMING_QUERY_NOT_SUPPORTED errors. */
+/**
+ * Validates SQL statements (over a few declared inputs) and returns the STREAMING_QUERY_NOT_SUPPORTED
+ * errors (and the stream–stream join refusals, STREAM_JOIN_*, see test/sql/stream-join.test.ts).
+ */
 async function refused(sql: string): Promise<{ dataset?: string; operation: unknown; line?: number }[]> {
   const base = `
 CREATE STREAMING TABLE a AS SELECT * FROM STREAM read_files('x', format => 'json');
@@ -14,7 +17,7 @@ CREATE MATERIALIZED VIEW dim AS SELECT * FROM read_files('z', format => 'json');
   assert.deepEqual(parsed.errors, []);
   const v = await validateDefinitions(parsed.definitions, { sql: session.sql });
   return v.errors
-    .filter((e) => e.code === 'STREAMING_QUERY_NOT_SUPPORTED')
+    .filter((e) => e.code === 'STREAMING_QUERY_NOT_SUPPORTED' || e.code.startsWith('STREAM_JOIN_'))
     .map((e) => ({
       ...(e.dataset ? { dataset: e.dataset } : {}),
       operation: e.params.operation,

@@ -30,8 +30,9 @@ export interface StateVersion {
 export class StateStore {
   readonly dir: string;
 
-  constructor(checkpointDir: string) {
-    this.dir = join(checkpointDir, 'state');
+  /** `name`: the state's folder in the checkpoint (a flow with several states names each). */
+  constructor(checkpointDir: string, name = 'state') {
+    this.dir = join(checkpointDir, name);
   }
 
   parquetPath(batchId: number): string {

@@ -10,6 +10,7 @@ import { AutoCdcExecutor } from './auto-cdc.ts';
 import { AutoCdcSnapshotExecutor } from './auto-cdc-snapshot.ts';
 import type { FlowExecutor } from './flow-execution.ts';
 import { MaterializedViewExecutor } from './materialized-view.ts';
+import { StreamJoinExecutor } from './stream-join.ts';
 import { StreamingAggregateExecutor } from './streaming-aggregate.ts';
 import { StreamingAppendExecutor } from './streaming-append.ts';
 import { StreamingDedupExecutor } from './streaming-dedup.ts';
@@ -18,6 +19,7 @@ const EXECUTORS = {
   streaming_append: new StreamingAppendExecutor(),
   streaming_aggregate: new StreamingAggregateExecutor(),
   streaming_dedup: new StreamingDedupExecutor(),
+  stream_join: new StreamJoinExecutor(),
   append_once: new AppendOnceExecutor(),
   materialized_view: new MaterializedViewExecutor(),
   auto_cdc: new AutoCdcExecutor(),
