@@ -155,7 +155,13 @@ function listen(server: Server, host: string, port: number): Promise<number> {
 export async function startDashboard(options: DashboardOptions = {}): Promise<Dashboard> {
   const cwd = options.cwd ?? process.cwd();
   const host = options.host ?? '127.0.0.1';
-  const contexts = await findPipelines(options.dir, cwd, options.bundle ?? {}, options.pollMs ?? 100);
+  const contexts = await findPipelines(
+    options.dir,
+    cwd,
+    options.bundle ?? {},
+    options.pollMs ?? 100,
+    options.version,
+  );
   const token = newToken();
   const title = contexts.length === 1 ? `${contexts[0]!.monitor.pipeline} · sluice` : 'sluice';
   const session: SessionJson = {
@@ -221,15 +227,18 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
   policy = { hosts: allowedHosts(host, port), token };
   // Warm up in the background: the first page finds the graph validated and the log summarized.
   // The event log is read first: its DuckDB queries run on DuckDB's threads while validation
-  // (JavaScript, on this one) runs. The latest update and the graph are what the first page
-  // shows; the rest of every update's summary (Updates, Data quality) waits for both.
+  // (JavaScript, on this one) runs — or, when the graph cache holds the graph of these sources,
+  // instead of it. The latest update and the graph are what the first page shows; the rest of
+  // every update's summary (Updates, Data quality) waits for both, and a cached graph is
+  // validated again last.
   for (const c of contexts) {
     const latest = c.status();
     const graph = c.validation();
     void Promise.allSettled([latest, graph])
       .then(() => c.monitor.events())
       .then((index) => index.complete())
-      .catch(() => {});
+      .catch(() => {})
+      .then(() => c.revalidate());
   }
   const shown = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   return {

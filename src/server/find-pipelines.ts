@@ -53,11 +53,20 @@ export async function findPipelines(
   cwd: string,
   bundle: BundleSelection,
   pollMs: number,
+  version = '',
 ): Promise<(PipelineContext & { readonly folder: string })[]> {
   const taken = new Set<string>();
   const context = (target: string, monitor: PipelineMonitor) =>
     Object.assign(
-      new PipelineContext({ id: idFor(monitor.root, taken), dir: target, cwd, bundle, monitor, pollMs }),
+      new PipelineContext({
+        id: idFor(monitor.root, taken),
+        dir: target,
+        cwd,
+        bundle,
+        monitor,
+        pollMs,
+        version,
+      }),
       { folder: displayFolder(monitor.root, cwd) },
     );
   try {

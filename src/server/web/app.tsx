@@ -24,15 +24,20 @@ function useHashRoute(): Route {
   return route;
 }
 
-/** The live feed of one pipeline: the latest update's state, as the server pushes it. */
+/**
+ * The live feed of one pipeline: the latest update's state, as the server pushes it, and how many
+ * times the server said its validated graph changed.
+ */
 function useLiveStatus(base: string | undefined): {
   status: StatusJson | undefined;
   connected: boolean;
   tick: number;
+  graphs: number;
 } {
   const [status, setStatus] = useState<StatusJson | undefined>(undefined);
   const [connected, setConnected] = useState(false);
   const [tick, setTick] = useState(0);
+  const [graphs, setGraphs] = useState(0);
   useEffect(() => {
     if (!base) return;
     setStatus(undefined);
@@ -41,11 +46,12 @@ function useLiveStatus(base: string | undefined): {
       setStatus(JSON.parse((e as MessageEvent<string>).data) as StatusJson);
       setTick((n) => n + 1);
     });
+    source.addEventListener('graph', () => setGraphs((n) => n + 1));
     source.onopen = () => setConnected(true);
     source.onerror = () => setConnected(false);
     return () => source.close();
   }, [base]);
-  return { status, connected, tick };
+  return { status, connected, tick, graphs };
 }
 
 export function App() {
@@ -56,8 +62,9 @@ export function App() {
   const base = current ? `/api/p/${encodeURIComponent(current.id)}` : undefined;
   const live = useLiveStatus(base);
   const updateId = live.status?.update?.updateId;
-  // The graph is validated again by the server when a file changed; fetch it for each new update.
-  const graph = useApi<GraphJson>(base ? `${base}/graph` : null, updateId);
+  // The graph is validated again by the server when a file changed; fetch it for each new update
+  // and when the server says it changed.
+  const graph = useApi<GraphJson>(base ? `${base}/graph` : null, `${updateId}:${live.graphs}`);
 
   useEffect(() => {
     const name = graph.data?.pipeline.name;
@@ -136,7 +143,11 @@ export function App() {
             {p.label}
           </a>
         ))}
-        {graph.data && !graph.data.valid ? (
+        {graph.data?.stale ? (
+          <span class="tab-note" data-testid="graph-stale">
+            sources changed · validating…
+          </span>
+        ) : graph.data && !graph.data.valid ? (
           <span class="tab-note bad">{graph.data.errors.length} validation error(s)</span>
         ) : null}
       </nav>
