@@ -229,14 +229,15 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
   // The event log is read first: its DuckDB queries run on DuckDB's threads while validation
   // (JavaScript, on this one) runs — or, when the graph cache holds the graph of these sources,
   // instead of it. The latest update and the graph are what the first page shows; the rest of
-  // every update's summary (Updates, Data quality) waits for both, and a cached graph is
-  // validated again last.
+  // every update's summary (Updates, Data quality) waits for both (and is saved for the next
+  // start, see saveEventIndex), and a cached graph is validated again last.
   for (const c of contexts) {
     const latest = c.status();
     const graph = c.validation();
     void Promise.allSettled([latest, graph])
       .then(() => c.monitor.events())
       .then((index) => index.complete())
+      .then(() => c.saveEventIndex())
       .catch(() => {})
       .then(() => c.revalidate());
   }

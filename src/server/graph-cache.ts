@@ -10,12 +10,12 @@
  * change to sluice itself at the same version) is caught by validating again in the background
  * after a cached graph was served (see PipelineContext).
  *
- * The file is a cache: a missing, unreadable or foreign entry is a miss, never an error, and a
- * write that fails leaves the dashboard working (it only starts slower next time).
+ * The file is a cache (see cache-files.ts): a missing, unreadable or foreign entry is a miss,
+ * never an error, and a write that fails leaves the dashboard working (it only starts slower).
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { readCacheFile, writeCacheFile } from './cache-files.ts';
 import type { GraphJson } from './dashboard-types.ts';
 
 /** Bumped whenever GraphJson or the entry changes shape: an older entry is then a miss. */
@@ -97,29 +97,11 @@ function isEntry(v: unknown): v is GraphCacheEntry {
 
 /** The entry stored at `file`, or undefined (none, unreadable, or of another format). */
 export async function readGraphCache(file: string): Promise<GraphCacheEntry | undefined> {
-  try {
-    const v = JSON.parse(await readFile(file, 'utf8')) as unknown;
-    return isEntry(v) ? v : undefined;
-  } catch {
-    return undefined;
-  }
+  const v = await readCacheFile(file);
+  return isEntry(v) ? v : undefined;
 }
 
-/**
- * Stores `entry` at `file` (written aside, then renamed: a reader never sees half an entry).
- * Best effort: a failure is swallowed (a read-only storage folder only costs the next start).
- */
-export async function writeGraphCache(
-  file: string,
-  entry: Omit<GraphCacheEntry, 'format'>,
-): Promise<boolean> {
-  const temp = `${file}.${process.pid}.tmp`;
-  try {
-    await mkdir(dirname(file), { recursive: true });
-    await writeFile(temp, JSON.stringify({ format: FORMAT, ...entry }));
-    await rename(temp, file);
-    return true;
-  } catch {
-    return false;
-  }
+/** Stores `entry` at `file` (best effort: false when it could not be written). */
+export function writeGraphCache(file: string, entry: Omit<GraphCacheEntry, 'format'>): Promise<boolean> {
+  return writeCacheFile(file, { format: FORMAT, ...entry });
 }

@@ -9,7 +9,7 @@
  * listens; its new events are read (only the new files) and folded into the shown update.
  * Events of the update this server runs are not folded from the log: the engine's are ahead.
  */
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import {
   type BundleSelection,
   type EngineEvent,
@@ -18,6 +18,7 @@ import {
   SluiceError,
   validatePipeline,
 } from '../index.ts';
+import { uiCacheFile, writeCacheFile } from './cache-files.ts';
 import type { GraphJson, StatusJson, UpdateStatusJson } from './dashboard-types.ts';
 import {
   type GraphCacheScope,
@@ -64,6 +65,8 @@ export class PipelineContext {
   #lookup: Promise<unknown> | undefined;
   /** Counts the validated graphs that replaced one pages may show (sent as `graph` events). */
   #graphVersion = 0;
+  /** The event log version whose index state was saved last. */
+  #savedIndexVersion: number | undefined;
   #shown: UpdateStatusBuilder | undefined;
   readonly #clients = new Set<LiveClient>();
   #poller: NodeJS.Timeout | undefined;
@@ -100,7 +103,7 @@ export class PipelineContext {
 
   /** Where the last validated graph is cached (see graph-cache.ts). */
   get graphCacheFile(): string {
-    return join(this.monitor.storage, 'system', 'ui', 'graph.json');
+    return uiCacheFile(this.monitor.storage, 'graph');
   }
 
   /**
@@ -382,7 +385,20 @@ export class PipelineContext {
     for (const c of this.#clients) c.send(event, data);
   }
 
+  /**
+   * Saves what the event log index knows (once every summary is read), so the next start reads
+   * only the events appended since. Skipped when nothing was read since the last save.
+   */
+  async saveEventIndex(): Promise<void> {
+    const index = await this.monitor.events().catch(() => undefined);
+    const state = index?.state();
+    if (!state || state.version === this.#savedIndexVersion) return;
+    if (await writeCacheFile(uiCacheFile(this.monitor.storage, 'event-log-index'), state))
+      this.#savedIndexVersion = state.version;
+  }
+
   async close(): Promise<void> {
+    await this.saveEventIndex().catch(() => {});
     this.#closed = true;
     if (this.#poller) clearInterval(this.#poller);
     if (this.#broadcastTimer) clearTimeout(this.#broadcastTimer);
