@@ -122,13 +122,21 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-function page(token: string, title: string): string {
-  const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+/**
+ * The page: its token, the session (the pipelines shown) and a preload of the first pipeline's
+ * graph, so the browser fetches the graph while it loads the script instead of after it ran.
+ */
+function page(token: string, title: string, session: SessionJson): string {
+  const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  const first = session.pipelines[0];
+  const preload = first
+    ? `<link rel="preload" href="/api/p/${encodeURIComponent(first.id)}/graph" as="fetch" crossorigin="anonymous">\n`
+    : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="sluice-token" content="${token}"><title>${esc(title)}</title>
+<meta name="sluice-token" content="${token}"><meta name="sluice-session" content="${esc(JSON.stringify(session))}"><title>${esc(title)}</title>
 <link rel="icon" href="data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Crect width='16' height='16' rx='3' fill='%232563eb'/%3E%3C/svg%3E">
-<link rel="stylesheet" href="/assets/app.css"></head>
+${preload}<link rel="stylesheet" href="/assets/app.css"></head>
 <body><div id="app"></div><script type="module" src="/assets/app.js"></script></body></html>`;
 }
 
@@ -178,7 +186,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
     if (req.method === 'GET' && (path === '/' || path === '/index.html')) {
-      send(res, 200, page(token, title), 'text/html; charset=utf-8');
+      send(res, 200, page(token, title, session), 'text/html; charset=utf-8');
       return;
     }
     if (req.method === 'GET' && path.startsWith('/assets/')) {

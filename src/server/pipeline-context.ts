@@ -61,6 +61,8 @@ export class PipelineContext {
   #validation: Promise<Validation> | undefined;
   /** The graph pages were shown while sources that changed since are validated again. */
   #lastKnown: GraphJson | undefined;
+  /** Settles once the first status was read (what a first page needs besides the graph). */
+  #statusServed: Promise<unknown> | undefined;
   /** The first look at the graph cache (which sets `#lastKnown` when the sources changed). */
   #lookup: Promise<unknown> | undefined;
   /** Counts the validated graphs that replaced one pages may show (sent as `graph` events). */
@@ -138,7 +140,13 @@ export class PipelineContext {
     if (!current) {
       const lookup = this.#lookUpCache().catch(() => undefined);
       this.#lookup = lookup;
-      const started = lookup.then((hit) => hit ?? this.#validate(this.#lastKnown));
+      // With a last known graph to show, the update shown with it is read first (validating takes
+      // this thread for a second or more); without one there is nothing to draw before validating.
+      const started = lookup.then(async (hit) => {
+        if (hit) return hit;
+        if (this.#lastKnown) await this.#statusServed;
+        return this.#validate(this.#lastKnown);
+      });
       this.#keep(started);
       await lookup;
       return { v: started };
@@ -255,7 +263,13 @@ export class PipelineContext {
   }
 
   /** The update shown (`updateId`, else the latest) and who holds the lock. */
-  async status(updateId?: string): Promise<StatusJson> {
+  status(updateId?: string): Promise<StatusJson> {
+    const answer = this.#status(updateId);
+    this.#statusServed ??= answer.catch(() => {});
+    return answer;
+  }
+
+  async #status(updateId?: string): Promise<StatusJson> {
     await this.sync();
     const index = await this.monitor.events();
     const holder = await this.monitor.runningUpdate();

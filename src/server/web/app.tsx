@@ -4,6 +4,7 @@
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { GraphJson, SessionJson, StatusJson } from '../dashboard-types.ts';
+import { embeddedSession } from './api.ts';
 import { Controls } from './controls.tsx';
 import { EventsPage } from './events-page.tsx';
 import { duration, shortId, time } from './format.ts';
@@ -25,8 +26,9 @@ function useHashRoute(): Route {
 }
 
 /**
- * The live feed of one pipeline: the latest update's state, as the server pushes it, and how many
- * times the server said its validated graph changed.
+ * The live feed of one pipeline: the latest update's state, as the server pushes it, and a count
+ * of the moments the graph may have changed since the page loaded: the server said it did, or
+ * another update than the one first shown began (an update validates the pipeline again).
  */
 function useLiveStatus(base: string | undefined): {
   status: StatusJson | undefined;
@@ -42,8 +44,13 @@ function useLiveStatus(base: string | undefined): {
     if (!base) return;
     setStatus(undefined);
     const source = new EventSource(`${base}/live`);
+    let shownUpdate: string | undefined;
     source.addEventListener('status', (e) => {
-      setStatus(JSON.parse((e as MessageEvent<string>).data) as StatusJson);
+      const next = JSON.parse((e as MessageEvent<string>).data) as StatusJson;
+      const id = next.update?.updateId;
+      if (shownUpdate !== undefined && id !== undefined && id !== shownUpdate) setGraphs((n) => n + 1);
+      shownUpdate = id ?? shownUpdate;
+      setStatus(next);
       setTick((n) => n + 1);
     });
     source.addEventListener('graph', () => setGraphs((n) => n + 1));
@@ -56,15 +63,17 @@ function useLiveStatus(base: string | undefined): {
 
 export function App() {
   const route = useHashRoute();
-  const session = useApi<SessionJson>('/api/session');
+  // The page carries the session; asked for only when it does not.
+  const embedded = useMemo(embeddedSession, []);
+  const fetched = useApi<SessionJson>(embedded ? null : '/api/session');
+  const session = { data: embedded ?? fetched.data, error: fetched.error };
   const pipelines = session.data?.pipelines ?? [];
   const current = pipelines.find((p) => p.id === route.pipeline) ?? pipelines[0];
   const base = current ? `/api/p/${encodeURIComponent(current.id)}` : undefined;
   const live = useLiveStatus(base);
-  const updateId = live.status?.update?.updateId;
-  // The graph is validated again by the server when a file changed; fetch it for each new update
-  // and when the server says it changed.
-  const graph = useApi<GraphJson>(base ? `${base}/graph` : null, `${updateId}:${live.graphs}`);
+  // The graph is validated again by the server when a file changed; fetched again for each new
+  // update and when the server says it changed (not when the first status arrives).
+  const graph = useApi<GraphJson>(base ? `${base}/graph` : null, live.graphs);
 
   useEffect(() => {
     const name = graph.data?.pipeline.name;
