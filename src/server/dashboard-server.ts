@@ -233,6 +233,12 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     throw e;
   }
   policy = { hosts: allowedHosts(host, port), token };
+  // The page's script and styles are read now: a page opened as soon as the URL is printed asks
+  // for them first. (A failure is answered to the request that asks, as before.)
+  assets = loadUiAssets();
+  assets.catch(() => {
+    assets = undefined;
+  });
   // Warm up in the background: the first page finds the graph validated and the log summarized.
   // The event log is read first: its DuckDB queries run on DuckDB's threads while validation
   // (JavaScript, on this one) runs — or, when the graph cache holds the graph of these sources,
