@@ -15,6 +15,9 @@ import { allowedHosts, checkRequest, isLoopback, newToken, type RequestPolicy } 
 import { InvalidPipelineError } from './update-runner.ts';
 import { errorJson } from './update-status.ts';
 
+/** How long after start a graph read from the cache is validated again (see PipelineContext.revalidate). */
+const REVALIDATE_AFTER_MS = 3000;
+
 /** The port `sluice ui` tries first (then the next few) when none is given. */
 export const DEFAULT_PORT = 4380;
 
@@ -244,7 +247,8 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
   // (JavaScript, on this one) runs — or, when the graph cache holds the graph of these sources,
   // instead of it. The latest update and the graph are what the first page shows; the rest of
   // every update's summary (Updates, Data quality) waits for both (and is saved for the next
-  // start, see saveEventIndex), and a cached graph is validated again last.
+  // start, see saveEventIndex). A cached graph is validated again last, a few seconds later:
+  // validating holds this thread for a second or more, which the first page must not wait for.
   for (const c of contexts) {
     const latest = c.status();
     const graph = c.validation();
@@ -253,6 +257,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
       .then((index) => index.complete())
       .then(() => c.saveEventIndex())
       .catch(() => {})
+      .then(() => new Promise((r) => setTimeout(r, REVALIDATE_AFTER_MS).unref()))
       .then(() => c.revalidate());
   }
   const shown = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
