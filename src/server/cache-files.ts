@@ -7,7 +7,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 /** A cache file of the pipeline whose storage folder is `storage`. */
-export function uiCacheFile(storage: string, name: 'graph' | 'event-log-index'): string {
+export function uiCacheFile(storage: string, name: 'graph' | 'event-log-index' | 'status'): string {
   return join(storage, 'system', 'ui', `${name}.json`);
 }
 

@@ -18,7 +18,7 @@ import {
   SluiceError,
   validatePipeline,
 } from '../index.ts';
-import { uiCacheFile, writeCacheFile } from './cache-files.ts';
+import { readCacheFile, uiCacheFile, writeCacheFile } from './cache-files.ts';
 import type { GraphJson, StatusJson, UpdateStatusJson } from './dashboard-types.ts';
 import {
   type GraphCacheScope,
@@ -67,6 +67,8 @@ export class PipelineContext {
   #lookup: Promise<unknown> | undefined;
   /** Counts the validated graphs that replaced one pages may show (sent as `graph` events). */
   #graphVersion = 0;
+  /** The status the last server saved (read once). */
+  #saved: Promise<StatusJson | undefined> | undefined;
   /** The event log version whose index state was saved last. */
   #savedIndexVersion: number | undefined;
   #shown: UpdateStatusBuilder | undefined;
@@ -270,6 +272,13 @@ export class PipelineContext {
   }
 
   async #status(updateId?: string): Promise<StatusJson> {
+    if (updateId === undefined && !this.#shown && !this.runner.current) {
+      const saved = await this.#savedStatus();
+      if (saved) {
+        void this.sync().catch(() => {}); // reads the shown update; pages get it when it changed
+        return saved;
+      }
+    }
     await this.sync();
     const index = await this.monitor.events();
     const holder = await this.monitor.runningUpdate();
@@ -289,6 +298,31 @@ export class PipelineContext {
       update: builder ? this.#statusOf(builder, holder?.updateId) : null,
       running,
       eventLogVersion: index.version ?? null,
+    };
+  }
+
+  /**
+   * The status saved by the last server (see saveEventIndex), when the event log is still at the
+   * version it was read from — it is then what reading the latest update again would give —
+   * with who holds the lock now. Only until the shown update is read.
+   */
+  async #savedStatus(): Promise<StatusJson | undefined> {
+    this.#saved ??= readCacheFile(uiCacheFile(this.monitor.storage, 'status')).then((v) => {
+      const s = (v as { format?: unknown; status?: StatusJson } | undefined)?.status;
+      return (v as { format?: unknown } | undefined)?.format === 1 && typeof s === 'object' && s !== null
+        ? s
+        : undefined;
+    });
+    const saved = await this.#saved;
+    const index = await this.monitor.events().catch(() => undefined);
+    if (!saved || this.#shown || !index || saved.eventLogVersion !== (index.version ?? null))
+      return undefined;
+    const holder = await this.monitor.runningUpdate();
+    const update = saved.update && { ...saved.update, running: holder?.updateId === saved.update.updateId };
+    return {
+      update,
+      running: holder ? { updateId: holder.updateId, pid: holder.pid, inProcess: false } : null,
+      eventLogVersion: saved.eventLogVersion,
     };
   }
 
@@ -401,14 +435,20 @@ export class PipelineContext {
 
   /**
    * Saves what the event log index knows (once every summary is read), so the next start reads
-   * only the events appended since. Skipped when nothing was read since the last save.
+   * only the events appended since, and the status it shows (of an update read from the log),
+   * so the next start can show it before reading that update again. Skipped when nothing was
+   * read since the last save.
    */
   async saveEventIndex(): Promise<void> {
     const index = await this.monitor.events().catch(() => undefined);
     const state = index?.state();
     if (!state || state.version === this.#savedIndexVersion) return;
-    if (await writeCacheFile(uiCacheFile(this.monitor.storage, 'event-log-index'), state))
-      this.#savedIndexVersion = state.version;
+    if (!(await writeCacheFile(uiCacheFile(this.monitor.storage, 'event-log-index'), state))) return;
+    this.#savedIndexVersion = state.version;
+    const status =
+      this.#shown && !this.#shown.inProcess ? await this.status().catch(() => undefined) : undefined;
+    if (status?.eventLogVersion === state.version)
+      await writeCacheFile(uiCacheFile(this.monitor.storage, 'status'), { format: 1, status });
   }
 
   async close(): Promise<void> {
