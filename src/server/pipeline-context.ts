@@ -249,7 +249,13 @@ export class PipelineContext {
 
   /** The source file a dataset is defined in, if it is one of the pipeline's library files. */
   async sourceFile(dataset: string): Promise<{ path: string; file: string; line: number; language: string }> {
-    const { graph, root, files } = await this.validation();
+    // Which files are sources comes from a validation of this process, never from the cache file.
+    if ((await this.validation()).cached) await this.revalidate();
+    const { graph, root, files, cached } = await this.validation();
+    if (cached)
+      throw new SluiceError('UI_NOT_FOUND', `the pipeline could not be validated to find '${dataset}'`, {
+        dataset,
+      });
     const d = graph.datasets.find((x) => x.name === dataset);
     if (!d?.location || !root)
       throw new SluiceError('UI_NOT_FOUND', `no source location is known for dataset '${dataset}'`, {

@@ -144,3 +144,35 @@ test('a page is told on its live feed when the graph it was shown stale is valid
     await d.close();
   }
 });
+
+test('which files are served as sources never comes from the cache file', async () => {
+  const dir = writeFailingPipeline(tmpDir('ui-cache-source'));
+  const secret = join(dir, 'secret.txt');
+  writeFileSync(secret, 'not a library file\n');
+  const first = await context(dir);
+  const file = first.graphCacheFile;
+  await first.graph();
+  await first.close();
+  const entry = await readGraphCache(file);
+  assert.ok(entry);
+  // A cache entry claiming the secret is the definition of 'numbers' (its key still matches).
+  await writeGraphCache(file, {
+    ...entry,
+    files: [...entry.files, secret],
+    graph: {
+      ...entry.graph,
+      datasets: entry.graph.datasets.map((d) =>
+        d.name === 'numbers' ? { ...d, location: { file: 'secret.txt', line: 1 } } : d,
+      ),
+    },
+  });
+  const second = await context(dir);
+  try {
+    assert.equal((await second.validation()).cached, true);
+    const s = await second.sourceFile('numbers');
+    assert.equal(s.path, join(dir, 'transformations', 'a.sql'));
+    assert.equal(s.line, 1);
+  } finally {
+    await second.close();
+  }
+});
