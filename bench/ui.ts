@@ -1,16 +1,18 @@
 // Benchmark: the dashboard (`sluice ui`) on a 200-dataset pipeline with 1,000 updates in its event
 // log (~1.6 M events, one commit per update). Goals: `sluice ui` prints its URL in < 1 s; first
-// meaningful paint (all 200 datasets drawn with their states) ≤ 1 s; live latency (an event
-// committed to the log by another process → shown in the page) ≤ 500 ms.
-// Run: `npm run bench -- ui [updates] [--fresh]` (needs Debian's chromium; data is kept in
-// bench/.data/ui between runs).
+// meaningful paint (all 200 datasets drawn with their states) ≤ 1 s measured from the start of
+// the `sluice ui` process (the page opened as soon as the URL is printed); live latency (an event
+// committed to the log by another process → shown in the page) ≤ 500 ms, every change.
+// Every measurement runs the bundled CLI in its own process, as a user starts it.
+// Run: `npm run bench -- ui [updates] [--fresh] [--rounds=3]` (needs Debian's chromium; data is
+// kept in bench/.data/ui between runs).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { EventLogWriter, type NewEvent } from '../src/events/index.ts';
 import { maintainPipeline, Session } from '../src/index.ts';
-import { startDashboard } from '../src/server/index.ts';
 
 const DOMAINS = 10;
 const CHAIN = 14;
@@ -241,28 +243,87 @@ async function waitUntil(page: Page, expression: string, timeout = 30_000): Prom
   }
 }
 
-/** `sluice ui` as a user starts it: until it prints its URL. */
-async function cliStart(dir: string): Promise<number> {
-  const t0 = performance.now();
+/** A `sluice ui` process (the bundled CLI, as a user starts it) and when it was spawned. */
+interface UiProcess {
+  readonly url: string;
+  /** performance.now() at spawn. */
+  readonly spawned: number;
+  /** ms from spawn to the printed URL. */
+  readonly printed: number;
+  stop(): Promise<void>;
+}
+
+async function spawnUi(dir: string): Promise<UiProcess> {
+  const spawned = performance.now();
   const child = spawn(process.execPath, [join(ROOT, 'bin', 'sluice.js'), 'ui', dir, '--port', '0'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  await new Promise<void>((resolve, reject) => {
+  const exited = new Promise((r) => child.on('exit', r));
+  const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (b) => {
       out += b;
-      if (out.includes('sluice ui: http')) resolve();
+      const m = /sluice ui: (http\S+)/.exec(out);
+      if (m) resolve(m[1]!);
     });
     child.on('exit', (code) => reject(new Error(`sluice ui exited with ${code}: ${out}`)));
   });
-  const t = performance.now() - t0;
-  child.kill('SIGTERM');
-  await new Promise((r) => child.on('exit', r));
-  return t;
+  return {
+    url,
+    spawned,
+    printed: performance.now() - spawned,
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }
+
+const PAINTED = `document.querySelectorAll('[data-testid="node"][data-state="COMPLETED"]').length >= 200`;
+const STALE_SHOWN = `document.querySelector('[data-testid="graph-stale"]') !== null`;
+
+/**
+ * First meaningful paint as a user gets it: `sluice ui` spawned, the page opened as soon as the
+ * URL is printed, until all 200 datasets are drawn with their states (ms from the spawn). With
+ * `untilValidated`, also until the page stopped showing a stale graph. The server then runs
+ * until its caches are written (`settle`: as a user's server does, staying open), then stops.
+ */
+async function paintFromStart(
+  dir: string,
+  page: Page,
+  { untilValidated = false, settle = [] as readonly string[] } = {},
+): Promise<{ printed: number; painted: number; validated?: number; stale: boolean }> {
+  await page.goto('about:blank');
+  const ui = await spawnUi(dir);
+  try {
+    await page.goto(`${ui.url}#/ui/graph`);
+    await waitUntil(page, PAINTED);
+    const painted = performance.now() - ui.spawned;
+    const stale = Boolean(await page.evaluate(STALE_SHOWN));
+    let validated: number | undefined;
+    if (untilValidated) {
+      await waitUntil(page, `!(${STALE_SHOWN}) && ${PAINTED}`);
+      validated = performance.now() - ui.spawned;
+    }
+    for (let i = 0; i < 600 && !settle.every((f) => existsSync(f)); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    return { printed: ui.printed, painted, stale, ...(validated !== undefined ? { validated } : {}) };
+  } finally {
+    await page.goto('about:blank');
+    await ui.stop();
+  }
+}
+
+const spread = (xs: readonly number[]) =>
+  `median ${ms(median(xs))}, min ${ms(Math.min(...xs))}, max ${ms(Math.max(...xs))} (${xs.map(ms).join(', ')})`;
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 
 export async function run(args: readonly string[] = []): Promise<void> {
   const updates = Number(args.find((a) => /^\d+$/.test(a)) ?? 1000);
+  const rounds = Number(args.find((a) => a.startsWith('--rounds='))?.slice('--rounds='.length) ?? 3);
   const dir = join(ROOT, 'bench', '.data', 'ui');
   const marker = join(dir, 'bench.json');
   let events: number;
@@ -287,39 +348,106 @@ export async function run(args: readonly string[] = []): Promise<void> {
     console.log(
       'note: dist/sluice.cjs is older than src/: sluice runs from the sources through tsx (slow start); `npm run bench` builds first',
     );
-  const cli = [await cliStart(dir), await cliStart(dir), await cliStart(dir)];
-  console.log(
-    `sluice ui start (bundled CLI, to the printed URL): median ${ms(median(cli))} (${cli.map(ms).join(', ')})`,
-  );
-
+  console.log(`load average before: ${load()} (${cpus().length} cores)`);
   const browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  const painted = `document.querySelectorAll('[data-testid="node"][data-state="COMPLETED"]').length >= 200`;
 
-  // Cold: the server just started (nothing validated or summarized yet) and the page opens at once.
-  const t0 = performance.now();
-  const dashboard = await startDashboard({ dir, port: 0, pollMs: 100 });
-  const listening = performance.now() - t0;
-  const id = dashboard.pipelines[0]!.id;
-  await page.goto(`${dashboard.url}#/${id}/graph`);
-  await waitUntil(page, painted);
-  const cold = performance.now() - t0;
-  console.log(
-    `cold: listening after ${ms(listening)}; 200 datasets painted with their states ${ms(cold)} after the server started (validating 200 datasets and summarizing ${updates} updates)`,
+  // First meaningful paint from `sluice ui` start, in the situations a start can be in. The
+  // dashboard's caches (see src/server/cache-files.ts): the validated graph, the log's index and
+  // the status shown.
+  const caches = ['graph', 'event-log-index', 'status'].map((n) =>
+    join(dir, '.sluice', 'system', 'ui', `${n}.json`),
   );
-
-  const paints: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    await page.goto('about:blank');
-    await page.goto(`${dashboard.url}#/${id}/graph`);
-    await waitUntil(page, painted);
-    paints.push(Number(await page.evaluate('performance.now()')));
+  const edited = join(dir, 'transformations', 'domain_09.sql');
+  const original = readFileSync(edited, 'utf8');
+  const printed: number[] = [];
+  const cold: number[] = [];
+  const warm: number[] = [];
+  const afterRun: number[] = [];
+  const stale: number[] = [];
+  const staleValidated: number[] = [];
+  try {
+    for (let i = 0; i < rounds; i++) {
+      for (const f of caches) rmSync(f, { force: true });
+      const c = await paintFromStart(dir, page, { settle: caches });
+      cold.push(c.painted);
+      printed.push(c.printed);
+      const w = await paintFromStart(dir, page);
+      if (w.stale) throw new Error('a restart with unchanged sources showed a stale graph');
+      warm.push(w.painted);
+      printed.push(w.printed);
+      await writeOneUpdate(dir);
+      const r = await paintFromStart(dir, page);
+      afterRun.push(r.painted);
+      printed.push(r.printed);
+      writeFileSync(edited, `${original}\n-- edited by the benchmark (${i})\n`);
+      const s = await paintFromStart(dir, page, { untilValidated: true });
+      if (!s.stale) console.log('  (an edit was validated before the first paint)');
+      stale.push(s.painted);
+      staleValidated.push(s.validated!);
+      printed.push(s.printed);
+      writeFileSync(edited, original);
+    }
+  } finally {
+    writeFileSync(edited, original);
   }
+  console.log(`sluice ui start (bundled CLI, spawn → printed URL): ${spread(printed)}`);
   console.log(
-    `first meaningful paint (200 datasets with their states, from navigation; server warm): median ${ms(median(paints))}, max ${ms(Math.max(...paints))} (goal ≤ 1000 ms; each: ${paints.map(ms).join(', ')})`,
+    'first meaningful paint from `sluice ui` start (spawn → 200 datasets drawn with their states; goal ≤ 1000 ms):',
+  );
+  console.log(`  restart, sources and log unchanged (all caches fresh): ${spread(warm)}`);
+  console.log(`  restart after another update ran (1,606 events more in the log): ${spread(afterRun)}`);
+  console.log(`  restart after an edit (last known graph shown stale): ${spread(stale)}`);
+  console.log(`    … until the edited pipeline is validated and shown: ${spread(staleValidated)}`);
+  console.log(
+    `  first start ever (no caches: validation + layout, the whole log summarized): ${spread(cold)}`,
   );
 
-  // Live: another writer appends an update's events; the page must show each state change.
+  // Server warm: the page reloaded against a running `sluice ui`, then live latency against it.
+  const ui = await spawnUi(dir);
+  try {
+    await page.goto(`${ui.url}#/ui/graph`);
+    await waitUntil(page, PAINTED);
+    await new Promise((r) => setTimeout(r, 3000)); // the background summaries and revalidation
+    const paints: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      await page.goto('about:blank');
+      await page.goto(`${ui.url}#/ui/graph`);
+      await waitUntil(page, PAINTED);
+      paints.push(Number(await page.evaluate('performance.now()')));
+    }
+    console.log(`first meaningful paint from navigation, server warm: ${spread(paints)}`);
+    const latencies = await liveLatencies(dir, page, updates);
+    console.log(
+      `live latency (event committed by another process → shown): ${spread(latencies)} over ${latencies.length} changes (goal: max ≤ 500 ms; poll interval 100 ms)`,
+    );
+  } finally {
+    await ui.stop();
+  }
+  await browser.close();
+  console.log(`load average after: ${load()}; ${events.toLocaleString('en-US')} events in the log`);
+}
+
+/** Appends one whole update of the generated pipeline to the log, as a `sluice run` would. */
+async function writeOneUpdate(dir: string): Promise<void> {
+  const flows = generatePipelineFlows().map((name) => ({
+    name,
+    expectations: name.startsWith('bronze_') ? ['has_id'] : name.startsWith('s_') ? ['valid_id'] : [],
+  }));
+  const session = new Session();
+  const writer = await EventLogWriter.open(session.db, join(dir, '.sluice'));
+  const u = 1_000_000 + Math.floor(Math.random() * 1_000_000);
+  await writer.write(updateEvents(flows, u, Date.now()).map((e) => writer.stamp(e)));
+  await writer.close();
+  await session.close();
+}
+
+/**
+ * Another writer appends an update's events; the page must show each state change. Returns the
+ * latency of each change: from its commit to the moment the node's `data-state` changed.
+ */
+async function liveLatencies(dir: string, page: Page, updates: number): Promise<number[]> {
+  const marker = join(dir, 'bench.json');
   // In the page: when each node's state changed (epoch ms), by `dataset:state`.
   await page.evaluate(`
     window.__shown = {};
@@ -333,19 +461,8 @@ export async function run(args: readonly string[] = []): Promise<void> {
   `);
   const session = new Session();
   const writer = await EventLogWriter.open(session.db, join(dir, '.sluice'));
-  const flows = [
-    'bronze_0',
-    's_3_7',
-    'mv_9_4',
-    's_5_14',
-    'bronze_8',
-    's_1_2',
-    'mv_2_1',
-    's_7_9',
-    'bronze_4',
-    's_9_13',
-  ];
   const all = generatePipelineFlows();
+  const flows = all.filter((_, i) => i % 10 === 3);
   const u = Number((JSON.parse(readFileSync(marker, 'utf8')) as { live?: number }).live ?? 0) + updates;
   const updateId = `00000000-0000-4000-8000-${String(u).padStart(12, '0')}`;
   const now = () => new Date().toISOString();
@@ -356,91 +473,51 @@ export async function run(args: readonly string[] = []): Promise<void> {
     dataset_name: null,
     batch_id: null,
   };
+  const flowEvent = (f: string, state: string) =>
+    writer.stamp({
+      origin: { ...base0, flow_name: f, dataset_name: f },
+      timestamp: now(),
+      message: `${f} ${state}`,
+      level: 'INFO',
+      error: null,
+      details: JSON.stringify({ flow_progress: { status: state } }),
+      event_type: 'flow_progress',
+    });
+  const updateEvent = (type: 'create_update' | 'update_progress', details: string) =>
+    writer.stamp({
+      origin: { ...base0, flow_name: null },
+      timestamp: now(),
+      message: type,
+      level: 'INFO',
+      error: null,
+      details,
+      event_type: type,
+    });
   await writer.write([
-    writer.stamp({
-      origin: { ...base0, flow_name: null },
-      timestamp: now(),
-      message: 'start',
-      level: 'INFO',
-      error: null,
-      details: '{"create_update":{"cause":"USER_ACTION"}}',
-      event_type: 'create_update',
-    }),
-    writer.stamp({
-      origin: { ...base0, flow_name: null },
-      timestamp: now(),
-      message: 'running',
-      level: 'INFO',
-      error: null,
-      details: '{"update_progress":{"state":"RUNNING"}}',
-      event_type: 'update_progress',
-    }),
-    ...all.map((f) =>
-      writer.stamp({
-        origin: { ...base0, flow_name: f, dataset_name: f },
-        timestamp: now(),
-        message: `${f} QUEUED`,
-        level: 'INFO',
-        error: null,
-        details: '{"flow_progress":{"status":"QUEUED"}}',
-        event_type: 'flow_progress',
-      }),
-    ),
+    updateEvent('create_update', '{"create_update":{"cause":"USER_ACTION"}}'),
+    updateEvent('update_progress', '{"update_progress":{"state":"RUNNING"}}'),
+    ...all.map((f) => flowEvent(f, 'QUEUED')),
   ]);
   await new Promise((r) => setTimeout(r, 800));
   const latencies: number[] = [];
   for (const flow of flows) {
     for (const state of ['RUNNING', 'COMPLETED']) {
-      await writer.write([
-        writer.stamp({
-          origin: { ...base0, flow_name: flow, dataset_name: flow },
-          timestamp: now(),
-          message: `${flow} ${state}`,
-          level: 'INFO',
-          error: null,
-          details: JSON.stringify({ flow_progress: { status: state } }),
-          event_type: 'flow_progress',
-        }),
-      ]);
+      await writer.write([flowEvent(flow, state)]);
       const committed = Date.now();
-      const key = `${flow}:${state}`;
-      await waitUntil(page, `window.__shown[${JSON.stringify(key)}] !== undefined`, 10_000);
-      const shown = Number(await page.evaluate(`window.__shown[${JSON.stringify(key)}]`));
-      latencies.push(shown - committed);
+      const key = JSON.stringify(`${flow}:${state}`);
+      await waitUntil(page, `window.__shown[${key}] !== undefined`, 10_000);
+      latencies.push(Number(await page.evaluate(`window.__shown[${key}]`)) - committed);
       await new Promise((r) => setTimeout(r, 150));
     }
   }
   // End the update like the engine does (every flow COMPLETED), so the next run paints the same graph.
   await writer.write([
-    ...all.map((f) =>
-      writer.stamp({
-        origin: { ...base0, flow_name: f, dataset_name: f },
-        timestamp: now(),
-        message: `${f} COMPLETED`,
-        level: 'INFO',
-        error: null,
-        details: '{"flow_progress":{"status":"COMPLETED"}}',
-        event_type: 'flow_progress',
-      }),
-    ),
-    writer.stamp({
-      origin: { ...base0, flow_name: null },
-      timestamp: now(),
-      message: 'completed',
-      level: 'INFO',
-      error: null,
-      details: '{"update_progress":{"state":"COMPLETED"}}',
-      event_type: 'update_progress',
-    }),
+    ...all.map((f) => flowEvent(f, 'COMPLETED')),
+    updateEvent('update_progress', '{"update_progress":{"state":"COMPLETED"}}'),
   ]);
   await writer.close();
   await session.close();
   const kept = JSON.parse(readFileSync(marker, 'utf8')) as { live?: number };
   writeFileSync(marker, JSON.stringify({ ...kept, live: (kept.live ?? 0) + 1 }));
-  console.log(
-    `live latency (event committed by another process → shown): median ${ms(median(latencies))}, max ${ms(Math.max(...latencies))} over ${latencies.length} changes (goal ≤ 500 ms; poll interval 100 ms)`,
-  );
-  await browser.close();
-  await dashboard.close();
-  console.log(`(${events.toLocaleString('en-US')} events in the log)`);
+  return latencies;
 }

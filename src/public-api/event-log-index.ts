@@ -51,6 +51,20 @@ export interface UpdateRecord {
   readonly refreshSelection: readonly string[];
 }
 
+/**
+ * What the index knew at one version of the log (`EventLogIndex.state`), for a later `open` to
+ * start from: it then reads only the events appended since, instead of summarizing the whole log.
+ */
+export interface EventLogIndexState {
+  readonly format: 1;
+  /** The Delta table id of the log (`metaData.id`): a log created again is another table. */
+  readonly tableId: string;
+  readonly version: number;
+  readonly lastSequence: number;
+  /** Every update's complete summary at `version`. */
+  readonly updates: readonly UpdateRecord[];
+}
+
 /** A filter of `EventLogIndex.page`: every given field must match. */
 export interface EventPageFilter {
   readonly updateId?: string;
@@ -208,10 +222,26 @@ export class EventLogIndex {
    * and come with `complete()`, which `updates()` readers await; following the latest update
    * live needs only the ranges.
    */
-  static async open(db: Database, storage: string): Promise<EventLogIndex> {
+  static async open(db: Database, storage: string, saved?: EventLogIndexState): Promise<EventLogIndex> {
     const index = new EventLogIndex(db, storage);
-    await index.#load();
+    await index.#load(saved);
     return index;
+  }
+
+  /**
+   * What this index knows, for `open` to start from later; undefined before the log exists and
+   * until `complete()` filled every summary in.
+   */
+  state(): EventLogIndexState | undefined {
+    const snap = this.#snapshot;
+    if (!snap || this.#partial.size > 0 || this.#pendingFill) return undefined;
+    return {
+      format: 1,
+      tableId: snap.metadata.id,
+      version: snap.version,
+      lastSequence: this.#lastSequence,
+      updates: this.updates(),
+    };
   }
 
   /** The event log's Delta version read so far (undefined before the first update). */
@@ -264,10 +294,24 @@ export class EventLogIndex {
     return this.#refreshing;
   }
 
-  async #load(): Promise<void> {
+  async #load(saved: EventLogIndexState | undefined): Promise<void> {
     const version = await latestVersion(this.#path);
     if (version === undefined) return;
     const snap = await loadSnapshot(this.#path, { db: this.#db });
+    if (
+      saved?.format === 1 &&
+      saved.tableId === snap.metadata.id &&
+      saved.version <= snap.version &&
+      Array.isArray(saved.updates)
+    ) {
+      // Invariant kept: every summary is complete up to `lastSequence`; what came after is read now.
+      for (const rec of saved.updates) this.#records.set(rec.updateId, rec);
+      this.#lastSequence = saved.lastSequence;
+      this.#snapshot = snap;
+      this.#version = snap.version;
+      await this.#readAfter(snap, snap.files);
+      return;
+    }
     const [base, states, written] = summarySqls(snapshotScanSql(snap), '');
     const rows = await this.#query(base);
     for (const r of rows) {
@@ -304,11 +348,20 @@ export class EventLogIndex {
       ...(this.#snapshot ? { base: this.#snapshot, version } : {}),
     });
     const known = new Set(this.#snapshot?.files.map((f) => f.path) ?? []);
-    const fresh = snap.files.filter(
-      (f) => !known.has(f.path) && (this.#range(f)?.[1] ?? Number.POSITIVE_INFINITY) > this.#lastSequence,
-    );
     this.#snapshot = snap;
     this.#version = snap.version;
+    return this.#readAfter(
+      snap,
+      snap.files.filter((f) => !known.has(f.path)),
+    );
+  }
+
+  /**
+   * Reads the events of `files` after `lastSequence` (files whose statistics say they hold none
+   * are not opened) and summarizes again the updates they belong to.
+   */
+  async #readAfter(snap: Snapshot, files: readonly AddAction[]): Promise<EventLogRow[]> {
+    const fresh = files.filter((f) => (this.#range(f)?.[1] ?? Number.POSITIVE_INFINITY) > this.#lastSequence);
     if (fresh.length === 0) return [];
     const rows = (
       await this.#query(

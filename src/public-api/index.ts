@@ -5,6 +5,7 @@
 
 export type {
   EventLogIndex,
+  EventLogIndexState,
   EventPageFilter,
   ExpectationRecord,
   UpdateRecord,
@@ -34,6 +35,7 @@ export {
 export { type MaintainPipelineOptions, maintainPipeline } from './maintain.ts';
 export {
   PipelineMonitor,
+  type PipelineMonitorOptions,
   type RunningUpdateInfo,
   type TableColumn,
   type TableCommit,

@@ -19,7 +19,7 @@ import {
   storedTables,
 } from '../storage/index.ts';
 import { sqlString } from '../util/index.ts';
-import { EventLogIndex } from './event-log-index.ts';
+import { EventLogIndex, type EventLogIndexState } from './event-log-index.ts';
 import { Session } from './session.ts';
 
 /** A column of a Delta table, its type written as Spark writes DDL types. */
@@ -99,9 +99,21 @@ export function typeName(t: DataType): string {
   }
 }
 
+/** Options of `PipelineMonitor.open`. */
+export interface PipelineMonitorOptions extends BundleSelection {
+  readonly cwd?: string;
+  /**
+   * What an earlier index of the event log knew (`EventLogIndex.state()`, kept by the caller):
+   * the index then starts from it and reads only the events appended since. Asked once, when the
+   * index opens; a state of another log (or an older format) is ignored.
+   */
+  readonly savedEvents?: () => Promise<EventLogIndexState | undefined>;
+}
+
 /** See the module comment. Open with `PipelineMonitor.open`; close it when done. */
 export class PipelineMonitor {
   readonly #session: Session;
+  readonly #savedEvents: PipelineMonitorOptions['savedEvents'];
   #events: Promise<EventLogIndex> | undefined;
 
   private constructor(
@@ -111,22 +123,24 @@ export class PipelineMonitor {
     readonly storage: string,
     /** The folder of its spec. */
     readonly root: string,
+    savedEvents: PipelineMonitorOptions['savedEvents'],
   ) {
     this.#session = new Session();
+    this.#savedEvents = savedEvents;
   }
 
   /** Opens the pipeline in `dir` (or found from `cwd`). @throws PIPELINE_SPEC_NOT_FOUND */
-  static async open(
-    dir: string | undefined,
-    options: { readonly cwd?: string } & BundleSelection = {},
-  ): Promise<PipelineMonitor> {
+  static async open(dir: string | undefined, options: PipelineMonitorOptions = {}): Promise<PipelineMonitor> {
     const spec = await loadSpec(dir, { cwd: options.cwd ?? process.cwd(), ...options });
-    return new PipelineMonitor(spec.name, spec.storage, spec.root);
+    return new PipelineMonitor(spec.name, spec.storage, spec.root, options.savedEvents);
   }
 
-  /** The event log index, opened (and the log summarized) on first use. */
+  /** The event log index, opened on first use (from the saved state, if one was given). */
   events(): Promise<EventLogIndex> {
-    this.#events ??= EventLogIndex.open(this.#session.db, this.storage).catch((e: unknown) => {
+    this.#events ??= (async () => {
+      const saved = await this.#savedEvents?.().catch(() => undefined);
+      return EventLogIndex.open(this.#session.db, this.storage, saved);
+    })().catch((e: unknown) => {
       this.#events = undefined;
       throw e;
     });

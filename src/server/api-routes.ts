@@ -98,7 +98,7 @@ export async function answer(ctx: PipelineContext, call: ApiCall): Promise<unkno
   if (call.method !== 'GET') throw notFound(`no API route ${call.method} ${call.path.join('/')}`);
   switch (first) {
     case 'graph':
-      return (await ctx.validation()).graph;
+      return ctx.graph();
     case 'status':
       return ctx.status(call.query.get('update') ?? undefined);
     case 'updates':

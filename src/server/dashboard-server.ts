@@ -15,6 +15,9 @@ import { allowedHosts, checkRequest, isLoopback, newToken, type RequestPolicy } 
 import { InvalidPipelineError } from './update-runner.ts';
 import { errorJson } from './update-status.ts';
 
+/** How long after start a graph read from the cache is validated again (see PipelineContext.revalidate). */
+const REVALIDATE_AFTER_MS = 3000;
+
 /** The port `sluice ui` tries first (then the next few) when none is given. */
 export const DEFAULT_PORT = 4380;
 
@@ -122,13 +125,21 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-function page(token: string, title: string): string {
-  const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+/**
+ * The page: its token, the session (the pipelines shown) and a preload of the first pipeline's
+ * graph, so the browser fetches the graph while it loads the script instead of after it ran.
+ */
+function page(token: string, title: string, session: SessionJson): string {
+  const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  const first = session.pipelines[0];
+  const preload = first
+    ? `<link rel="preload" href="/api/p/${encodeURIComponent(first.id)}/graph" as="fetch" crossorigin="anonymous">\n`
+    : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="sluice-token" content="${token}"><title>${esc(title)}</title>
+<meta name="sluice-token" content="${token}"><meta name="sluice-session" content="${esc(JSON.stringify(session))}"><title>${esc(title)}</title>
 <link rel="icon" href="data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Crect width='16' height='16' rx='3' fill='%232563eb'/%3E%3C/svg%3E">
-<link rel="stylesheet" href="/assets/app.css"></head>
+${preload}<link rel="stylesheet" href="/assets/app.css"></head>
 <body><div id="app"></div><script type="module" src="/assets/app.js"></script></body></html>`;
 }
 
@@ -155,7 +166,13 @@ function listen(server: Server, host: string, port: number): Promise<number> {
 export async function startDashboard(options: DashboardOptions = {}): Promise<Dashboard> {
   const cwd = options.cwd ?? process.cwd();
   const host = options.host ?? '127.0.0.1';
-  const contexts = await findPipelines(options.dir, cwd, options.bundle ?? {}, options.pollMs ?? 100);
+  const contexts = await findPipelines(
+    options.dir,
+    cwd,
+    options.bundle ?? {},
+    options.pollMs ?? 100,
+    options.version,
+  );
   const token = newToken();
   const title = contexts.length === 1 ? `${contexts[0]!.monitor.pipeline} · sluice` : 'sluice';
   const session: SessionJson = {
@@ -172,7 +189,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
     if (req.method === 'GET' && (path === '/' || path === '/index.html')) {
-      send(res, 200, page(token, title), 'text/html; charset=utf-8');
+      send(res, 200, page(token, title, session), 'text/html; charset=utf-8');
       return;
     }
     if (req.method === 'GET' && path.startsWith('/assets/')) {
@@ -219,17 +236,29 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     throw e;
   }
   policy = { hosts: allowedHosts(host, port), token };
+  // The page's script and styles are read now: a page opened as soon as the URL is printed asks
+  // for them first. (A failure is answered to the request that asks, as before.)
+  assets = loadUiAssets();
+  assets.catch(() => {
+    assets = undefined;
+  });
   // Warm up in the background: the first page finds the graph validated and the log summarized.
   // The event log is read first: its DuckDB queries run on DuckDB's threads while validation
-  // (JavaScript, on this one) runs. The latest update and the graph are what the first page
-  // shows; the rest of every update's summary (Updates, Data quality) waits for both.
+  // (JavaScript, on this one) runs — or, when the graph cache holds the graph of these sources,
+  // instead of it. The latest update and the graph are what the first page shows; the rest of
+  // every update's summary (Updates, Data quality) waits for both (and is saved for the next
+  // start, see saveEventIndex). A cached graph is validated again last, a few seconds later:
+  // validating holds this thread for a second or more, which the first page must not wait for.
   for (const c of contexts) {
     const latest = c.status();
     const graph = c.validation();
     void Promise.allSettled([latest, graph])
       .then(() => c.monitor.events())
       .then((index) => index.complete())
-      .catch(() => {});
+      .then(() => c.saveEventIndex())
+      .catch(() => {})
+      .then(() => new Promise((r) => setTimeout(r, REVALIDATE_AFTER_MS).unref()))
+      .then(() => c.revalidate());
   }
   const shown = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   return {

@@ -79,6 +79,8 @@ export interface PlacedJson {
 
 /** The graph laid out left to right (by the server, once per validation): boxes and edge paths. */
 export interface GraphLayoutJson {
+  /** Identifies the nodes and edges laid out (a layout of the same ones is reused). */
+  readonly key: string;
   readonly nodes: readonly PlacedJson[];
   /** SVG path data of each edge, from the right side of `from` to the left side of `to`. */
   readonly edges: readonly { readonly from: string; readonly to: string; readonly d: string }[];
@@ -98,6 +100,11 @@ export interface GraphJson {
   readonly warnings: readonly ErrorJson[];
   readonly continuous: boolean;
   readonly layout: GraphLayoutJson;
+  /**
+   * The last known graph, shown while the pipeline is validated again because its sources
+   * changed since (a `graph` event on the live feed says when the new one is ready).
+   */
+  readonly stale: boolean;
 }
 
 export interface BatchJson {

@@ -5,7 +5,14 @@
  */
 import { readdir } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { type BundleSelection, PipelineMonitor, SluiceError, SPEC_FILE_NAMES } from '../index.ts';
+import {
+  type BundleSelection,
+  type EventLogIndexState,
+  PipelineMonitor,
+  SluiceError,
+  SPEC_FILE_NAMES,
+} from '../index.ts';
+import { readCacheFile, uiCacheFile } from './cache-files.ts';
 import { displayFolder } from './graph-json.ts';
 import { PipelineContext } from './pipeline-context.ts';
 
@@ -44,6 +51,21 @@ function idFor(folder: string, taken: Set<string>): string {
   return id;
 }
 
+/** A pipeline's monitor whose event log index starts from what the dashboard saved last time. */
+async function openMonitor(dir: string | undefined, options: { cwd: string } & BundleSelection) {
+  let monitor: PipelineMonitor | undefined;
+  monitor = await PipelineMonitor.open(dir, {
+    ...options,
+    savedEvents: async () =>
+      monitor
+        ? ((await readCacheFile(uiCacheFile(monitor.storage, 'event-log-index'))) as
+            | EventLogIndexState
+            | undefined)
+        : undefined,
+  });
+  return monitor;
+}
+
 /**
  * Opens the pipelines to show.
  * @throws SluiceError PIPELINE_SPEC_NOT_FOUND when there is none (and the spec errors of a named one)
@@ -53,15 +75,24 @@ export async function findPipelines(
   cwd: string,
   bundle: BundleSelection,
   pollMs: number,
+  version = '',
 ): Promise<(PipelineContext & { readonly folder: string })[]> {
   const taken = new Set<string>();
   const context = (target: string, monitor: PipelineMonitor) =>
     Object.assign(
-      new PipelineContext({ id: idFor(monitor.root, taken), dir: target, cwd, bundle, monitor, pollMs }),
+      new PipelineContext({
+        id: idFor(monitor.root, taken),
+        dir: target,
+        cwd,
+        bundle,
+        monitor,
+        pollMs,
+        version,
+      }),
       { folder: displayFolder(monitor.root, cwd) },
     );
   try {
-    const monitor = await PipelineMonitor.open(dir, { cwd, ...bundle });
+    const monitor = await openMonitor(dir, { cwd, ...bundle });
     return [context(resolve(cwd, dir ?? monitor.root), monitor)];
   } catch (e) {
     if (!(e instanceof SluiceError && e.code === 'PIPELINE_SPEC_NOT_FOUND')) throw e;
@@ -69,7 +100,7 @@ export async function findPipelines(
     const out: (PipelineContext & { folder: string })[] = [];
     for (const f of folders) {
       try {
-        out.push(context(f, await PipelineMonitor.open(f, { cwd })));
+        out.push(context(f, await openMonitor(f, { cwd })));
       } catch {
         // a folder whose spec does not load is left out; `sluice validate` there says why
       }

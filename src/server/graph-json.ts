@@ -4,7 +4,7 @@
  */
 import { relative } from 'node:path';
 import type { Dataset, ValidationResult } from '../index.ts';
-import type { DatasetJson, EdgeJson, GraphJson, SourceJson } from './dashboard-types.ts';
+import type { DatasetJson, EdgeJson, GraphJson, GraphLayoutJson, SourceJson } from './dashboard-types.ts';
 import { layoutGraph } from './graph-layout.ts';
 import { errorJson } from './update-status.ts';
 
@@ -23,8 +23,11 @@ export function displayFolder(folder: string, cwd: string): string {
   return rel === '' ? '.' : rel.startsWith('..') ? folder : rel;
 }
 
-/** Builds the graph JSON from a validation result (an unloadable spec gives an empty graph). */
-export function graphJson(v: ValidationResult, cwd: string): GraphJson {
+/**
+ * Builds the graph JSON from a validation result (an unloadable spec gives an empty graph);
+ * `previous` is the layout of the last graph, reused when the nodes and edges did not change.
+ */
+export function graphJson(v: ValidationResult, cwd: string, previous?: GraphLayoutJson): GraphJson {
   const g = v.graph;
   const datasets: DatasetJson[] = [];
   const sources = new Map<string, SourceJson>();
@@ -75,7 +78,7 @@ export function graphJson(v: ValidationResult, cwd: string): GraphJson {
   }
   const laidOut = { datasets, sources: [...sources.values()], edges };
   return {
-    layout: layoutGraph(laidOut),
+    layout: layoutGraph(laidOut, previous),
     pipeline: {
       name: v.spec?.name ?? '(invalid spec)',
       folder: v.spec ? displayFolder(v.spec.root, cwd) : '',
@@ -89,5 +92,6 @@ export function graphJson(v: ValidationResult, cwd: string): GraphJson {
     errors: [...v.errors, ...v.downstream].map(errorJson),
     warnings: v.warnings.map(errorJson),
     continuous: v.spec?.continuous ?? false,
+    stale: false,
   };
 }

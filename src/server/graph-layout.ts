@@ -2,6 +2,7 @@
  * The dataflow graph's layout, left to right (dagre): datasets as cards, file sources as pills,
  * edges as curves from the right side of a node to the left side of the next.
  */
+import { createHash } from 'node:crypto';
 import { Graph, layout } from '@dagrejs/dagre';
 import type { GraphJson, GraphLayoutJson, PlacedJson } from './dashboard-types.ts';
 
@@ -32,11 +33,30 @@ function pathOf(from: Box, to: Box, points: readonly Point[]): string {
   return d;
 }
 
+type Laid = Pick<GraphJson, 'datasets' | 'sources' | 'edges'>;
+
+/** What a layout depends on: the nodes (by id, in order) and the edges between them. */
+export function layoutKey(graph: Laid): string {
+  return createHash('sha256')
+    .update(
+      JSON.stringify([
+        graph.sources.map((s) => s.id),
+        graph.datasets.map((d) => d.name),
+        graph.edges.map((e) => [e.from, e.to]),
+      ]),
+    )
+    .digest('hex')
+    .slice(0, 32);
+}
+
 /**
  * Lays the graph out with dagre. Done on the server once per validation (about a second for
- * 200 datasets on a loaded machine), so a page load only draws.
+ * 200 datasets on a loaded machine, all of it blocking the event loop), so a page load only
+ * draws; `previous` is reused as it is when its key says the nodes and edges are the same.
  */
-export function layoutGraph(graph: Pick<GraphJson, 'datasets' | 'sources' | 'edges'>): GraphLayoutJson {
+export function layoutGraph(graph: Laid, previous?: GraphLayoutJson): GraphLayoutJson {
+  const key = layoutKey(graph);
+  if (previous?.key === key) return previous;
   const g = new Graph({ multigraph: false });
   g.setGraph({ rankdir: 'LR', nodesep: 22, ranksep: 64, marginx: 24, marginy: 24 });
   g.setDefaultEdgeLabel(() => ({}));
@@ -67,5 +87,5 @@ export function layoutGraph(graph: Pick<GraphJson, 'datasets' | 'sources' | 'edg
       d: pathOf(g.node(edge.from) as Box, g.node(edge.to) as Box, g.edge(edge.from, edge.to)?.points ?? []),
     }));
   const info = g.graph();
-  return { nodes, edges, width: info.width ?? 0, height: info.height ?? 0 };
+  return { key, nodes, edges, width: info.width ?? 0, height: info.height ?? 0 };
 }

@@ -9,7 +9,6 @@
  * listens; its new events are read (only the new files) and folded into the shown update.
  * Events of the update this server runs are not folded from the log: the engine's are ahead.
  */
-import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import {
   type BundleSelection,
@@ -17,10 +16,17 @@ import {
   type EventLogRow,
   type PipelineMonitor,
   SluiceError,
-  type ValidationResult,
   validatePipeline,
 } from '../index.ts';
+import { readCacheFile, uiCacheFile, writeCacheFile } from './cache-files.ts';
 import type { GraphJson, StatusJson, UpdateStatusJson } from './dashboard-types.ts';
+import {
+  type GraphCacheScope,
+  readGraphCache,
+  sourcesKey,
+  stampsOf,
+  writeGraphCache,
+} from './graph-cache.ts';
 import { graphJson } from './graph-json.ts';
 import { UpdateRunner } from './update-runner.ts';
 import { UpdateStatusBuilder } from './update-status.ts';
@@ -31,17 +37,15 @@ export interface LiveClient {
 }
 
 interface Validation {
-  readonly result: ValidationResult;
   readonly graph: GraphJson;
+  /** The spec's folder (dataset locations are relative to it). */
+  readonly root: string | undefined;
+  /** Absolute paths of the library files. */
+  readonly files: readonly string[];
   /** mtime of every file and folder it was read from. */
   readonly stamps: ReadonlyMap<string, number>;
-}
-
-async function mtime(path: string): Promise<number> {
-  return stat(path).then(
-    (s) => s.mtimeMs,
-    () => -1,
-  );
+  /** Read from the graph cache, not validated by this process (yet). */
+  readonly cached: boolean;
 }
 
 /** See the module comment. */
@@ -53,7 +57,20 @@ export class PipelineContext {
   readonly monitor: PipelineMonitor;
   readonly runner: UpdateRunner;
   readonly #pollMs: number;
+  readonly #scope: GraphCacheScope;
   #validation: Promise<Validation> | undefined;
+  /** The graph pages were shown while sources that changed since are validated again. */
+  #lastKnown: GraphJson | undefined;
+  /** Settles once the first status was read (what a first page needs besides the graph). */
+  #statusServed: Promise<unknown> | undefined;
+  /** The first look at the graph cache (which sets `#lastKnown` when the sources changed). */
+  #lookup: Promise<unknown> | undefined;
+  /** Counts the validated graphs that replaced one pages may show (sent as `graph` events). */
+  #graphVersion = 0;
+  /** The status the last server saved (read once). */
+  #saved: Promise<StatusJson | undefined> | undefined;
+  /** The event log version whose index state was saved last. */
+  #savedIndexVersion: number | undefined;
   #shown: UpdateStatusBuilder | undefined;
   readonly #clients = new Set<LiveClient>();
   #poller: NodeJS.Timeout | undefined;
@@ -70,6 +87,7 @@ export class PipelineContext {
     bundle: BundleSelection;
     monitor: PipelineMonitor;
     pollMs: number;
+    version?: string;
   }) {
     this.id = o.id;
     this.dir = o.dir;
@@ -77,6 +95,7 @@ export class PipelineContext {
     this.bundle = o.bundle;
     this.monitor = o.monitor;
     this.#pollMs = o.pollMs;
+    this.#scope = { dir: o.dir, cwd: o.cwd, bundle: o.bundle, version: o.version ?? '' };
     this.runner = new UpdateRunner(o, {
       onEvent: (e) => this.#onEngineEvent(e),
       onEnded: () => {
@@ -86,55 +105,165 @@ export class PipelineContext {
     });
   }
 
-  /** The validated graph, validated again when the spec or a source file changed. */
+  /** Where the last validated graph is cached (see graph-cache.ts). */
+  get graphCacheFile(): string {
+    return uiCacheFile(this.monitor.storage, 'graph');
+  }
+
+  /**
+   * The validated graph, validated again when the spec or a source file changed. The first call
+   * reads the graph cache: an entry of the same sources is the answer at once.
+   */
   async validation(): Promise<Validation> {
-    const current = this.#validation;
-    if (current) {
-      const v = await current.catch(() => undefined);
-      if (v && (await this.#fresh(v))) return v;
-      if (this.#validation !== current) return this.validation();
+    return (await this.#choose()).v;
+  }
+
+  /**
+   * The graph a page draws: the validated one, or — while sources that changed are validated
+   * again — the last known one, marked stale, at once.
+   */
+  async graph(): Promise<GraphJson> {
+    const chosen = await this.#choose();
+    const known = this.#lastKnown;
+    if (known) {
+      chosen.v.catch(() => {});
+      return { ...known, stale: true };
     }
-    this.#validation = this.#validate();
-    this.#validation.catch(() => {
-      this.#validation = undefined;
+    return (await chosen.v).graph;
+  }
+
+  /**
+   * Decides which validation answers (the current one, the cached one, or a new one it starts)
+   * without waiting for a validation that runs because sources changed (`#lastKnown` is set).
+   * Boxed: a promise resolved with a promise would wait for it.
+   */
+  async #choose(): Promise<{ v: Promise<Validation> }> {
+    const current = this.#validation;
+    if (!current) {
+      const lookup = this.#lookUpCache().catch(() => undefined);
+      this.#lookup = lookup;
+      // With a last known graph to show, the update shown with it is read first (validating takes
+      // this thread for a second or more); without one there is nothing to draw before validating.
+      const started = lookup.then(async (hit) => {
+        if (hit) return hit;
+        if (this.#lastKnown) await this.#statusServed;
+        return this.#validate(this.#lastKnown);
+      });
+      this.#keep(started);
+      await lookup;
+      return { v: started };
+    }
+    await this.#lookup;
+    if (this.#lastKnown) return { v: current };
+    const v = await current.catch(() => undefined);
+    if (v && (await this.#fresh(v))) return { v: current };
+    if (this.#validation !== current) return this.#choose();
+    if (v) this.#lastKnown = v.graph;
+    const started = this.#validate(v?.graph);
+    this.#keep(started);
+    return { v: started };
+  }
+
+  /** Makes `started` the current validation (forgotten if it fails, so the next call tries again). */
+  #keep(started: Promise<Validation>): void {
+    this.#validation = started;
+    started.catch(() => {
+      if (this.#validation === started) this.#validation = undefined;
     });
-    return this.#validation;
+  }
+
+  /**
+   * Validates again a graph that was read from the cache (what its key cannot see: a module a
+   * TypeScript file imports, another build of sluice). Pages get a `graph` event if it changed.
+   */
+  async revalidate(): Promise<void> {
+    const before = this.#validation;
+    const current = await before?.catch(() => undefined);
+    if (!current?.cached || this.#closed) return;
+    const v = await this.#validate(current.graph).catch(() => undefined);
+    if (v && this.#validation === before) this.#keep(Promise.resolve(v));
   }
 
   async #fresh(v: Validation): Promise<boolean> {
-    for (const [path, m] of v.stamps) if ((await mtime(path)) !== m) return false;
+    for (const [path, m] of await stampsOf(v.stamps.keys())) if (v.stamps.get(path) !== m) return false;
     return true;
   }
 
-  async #validate(): Promise<Validation> {
-    const result = await validatePipeline(this.dir, { cwd: this.cwd, ...this.bundle });
-    const paths = new Set<string>();
-    if (result.spec) {
-      paths.add(result.spec.specFile);
-      paths.add(result.spec.root);
-      for (const f of result.files) {
-        const abs = resolve(result.spec.root, f);
-        paths.add(abs);
-        paths.add(dirname(abs));
-      }
+  /** The cached graph when its sources are unchanged; else the last known graph is kept (stale). */
+  async #lookUpCache(): Promise<Validation | undefined> {
+    const entry = await readGraphCache(this.graphCacheFile);
+    if (entry) {
+      // Stamped before the key reads the files: a change after that shows as a changed stamp.
+      const stamps = await stampsOf(entry.paths);
+      if (entry.key === (await sourcesKey(entry.paths, this.#scope)))
+        return {
+          graph: entry.graph,
+          root: entry.root ?? undefined,
+          files: entry.files,
+          stamps,
+          cached: true,
+        };
+      this.#lastKnown = entry.graph;
     }
-    const stamps = new Map<string, number>();
-    for (const p of paths) stamps.set(p, await mtime(p));
-    return { result, graph: graphJson(result, this.cwd), stamps };
+    return undefined;
+  }
+
+  /**
+   * Validates the pipeline, lays its graph out (reusing `previous`'s layout when the nodes and
+   * edges are the same) and caches it; pages showing `previous` get a `graph` event when the
+   * result differs or they were shown it stale.
+   */
+  async #validate(previous?: GraphJson): Promise<Validation> {
+    try {
+      const result = await validatePipeline(this.dir, { cwd: this.cwd, ...this.bundle });
+      const paths = new Set<string>();
+      const root = result.spec?.root;
+      if (result.spec && root) {
+        paths.add(result.spec.specFile);
+        paths.add(root);
+        for (const f of result.files) {
+          const abs = resolve(root, f);
+          paths.add(abs);
+          paths.add(dirname(abs));
+        }
+      }
+      const stamps = await stampsOf(paths);
+      const files = root ? result.files.map((f) => resolve(root, f)) : [];
+      const graph = graphJson(result, this.cwd, previous?.layout);
+      const key = await sourcesKey([...paths], this.#scope);
+      if (this.#closed) return { graph, root, files, stamps, cached: false };
+      await writeGraphCache(this.graphCacheFile, {
+        key,
+        root: root ?? null,
+        files,
+        paths: [...paths],
+        graph,
+      });
+      if (previous && (this.#lastKnown || JSON.stringify(previous) !== JSON.stringify(graph)))
+        this.#send('graph', { version: ++this.#graphVersion });
+      return { graph, root, files, stamps, cached: false };
+    } finally {
+      this.#lastKnown = undefined;
+    }
   }
 
   /** The source file a dataset is defined in, if it is one of the pipeline's library files. */
   async sourceFile(dataset: string): Promise<{ path: string; file: string; line: number; language: string }> {
-    const { result } = await this.validation();
-    const d = result.graph?.datasets.get(dataset);
-    const root = result.spec?.root;
+    // Which files are sources comes from a validation of this process, never from the cache file.
+    if ((await this.validation()).cached) await this.revalidate();
+    const { graph, root, files, cached } = await this.validation();
+    if (cached)
+      throw new SluiceError('UI_NOT_FOUND', `the pipeline could not be validated to find '${dataset}'`, {
+        dataset,
+      });
+    const d = graph.datasets.find((x) => x.name === dataset);
     if (!d?.location || !root)
       throw new SluiceError('UI_NOT_FOUND', `no source location is known for dataset '${dataset}'`, {
         dataset,
       });
     const path = resolve(root, d.location.file);
     // Only the pipeline's own library files are ever read.
-    if (!result.files.some((f) => resolve(root, f) === path))
+    if (!files.includes(path))
       throw new SluiceError('UI_NOT_FOUND', `the definition of '${dataset}' is not in a library file`, {
         dataset,
       });
@@ -142,7 +271,20 @@ export class PipelineContext {
   }
 
   /** The update shown (`updateId`, else the latest) and who holds the lock. */
-  async status(updateId?: string): Promise<StatusJson> {
+  status(updateId?: string): Promise<StatusJson> {
+    const answer = this.#status(updateId);
+    this.#statusServed ??= answer.catch(() => {});
+    return answer;
+  }
+
+  async #status(updateId?: string): Promise<StatusJson> {
+    if (updateId === undefined && !this.#shown && !this.runner.current) {
+      const saved = await this.#savedStatus();
+      if (saved) {
+        void this.sync().catch(() => {}); // reads the shown update; pages get it when it changed
+        return saved;
+      }
+    }
     await this.sync();
     const index = await this.monitor.events();
     const holder = await this.monitor.runningUpdate();
@@ -162,6 +304,31 @@ export class PipelineContext {
       update: builder ? this.#statusOf(builder, holder?.updateId) : null,
       running,
       eventLogVersion: index.version ?? null,
+    };
+  }
+
+  /**
+   * The status saved by the last server (see saveEventIndex), when the event log is still at the
+   * version it was read from — it is then what reading the latest update again would give —
+   * with who holds the lock now. Only until the shown update is read.
+   */
+  async #savedStatus(): Promise<StatusJson | undefined> {
+    this.#saved ??= readCacheFile(uiCacheFile(this.monitor.storage, 'status')).then((v) => {
+      const s = (v as { format?: unknown; status?: StatusJson } | undefined)?.status;
+      return (v as { format?: unknown } | undefined)?.format === 1 && typeof s === 'object' && s !== null
+        ? s
+        : undefined;
+    });
+    const saved = await this.#saved;
+    const index = await this.monitor.events().catch(() => undefined);
+    if (!saved || this.#shown || !index || saved.eventLogVersion !== (index.version ?? null))
+      return undefined;
+    const holder = await this.monitor.runningUpdate();
+    const update = saved.update && { ...saved.update, running: holder?.updateId === saved.update.updateId };
+    return {
+      update,
+      running: holder ? { updateId: holder.updateId, pid: holder.pid, inProcess: false } : null,
+      eventLogVersion: saved.eventLogVersion,
     };
   }
 
@@ -265,11 +432,33 @@ export class PipelineContext {
   async #broadcast(): Promise<void> {
     if (this.#clients.size === 0) return;
     const status = await this.status().catch(() => undefined);
-    if (!status) return;
-    for (const c of this.#clients) c.send('status', status);
+    if (status) this.#send('status', status);
+  }
+
+  #send(event: string, data: unknown): void {
+    for (const c of this.#clients) c.send(event, data);
+  }
+
+  /**
+   * Saves what the event log index knows (once every summary is read), so the next start reads
+   * only the events appended since, and the status it shows (of an update read from the log),
+   * so the next start can show it before reading that update again. Skipped when nothing was
+   * read since the last save.
+   */
+  async saveEventIndex(): Promise<void> {
+    const index = await this.monitor.events().catch(() => undefined);
+    const state = index?.state();
+    if (!state || state.version === this.#savedIndexVersion) return;
+    if (!(await writeCacheFile(uiCacheFile(this.monitor.storage, 'event-log-index'), state))) return;
+    this.#savedIndexVersion = state.version;
+    const status =
+      this.#shown && !this.#shown.inProcess ? await this.status().catch(() => undefined) : undefined;
+    if (status?.eventLogVersion === state.version)
+      await writeCacheFile(uiCacheFile(this.monitor.storage, 'status'), { format: 1, status });
   }
 
   async close(): Promise<void> {
+    await this.saveEventIndex().catch(() => {});
     this.#closed = true;
     if (this.#poller) clearInterval(this.#poller);
     if (this.#broadcastTimer) clearTimeout(this.#broadcastTimer);

@@ -7,6 +7,7 @@
  * <storage>/checkpoints/<flow>/<reset>/cdc_state/   an AUTO CDC flow's state (a Delta table)
  * <storage>/system/event_log/             the event log (a Delta table)
  * <storage>/system/open_updates/          markers of updates not yet recorded as ended
+ * <storage>/system/ui/                    caches of `sluice ui` (the server names its files there)
  * <storage>/lock.json                     the update lock
  * ```
  */

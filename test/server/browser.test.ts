@@ -71,8 +71,17 @@ test('the dashboard in Chromium', { skip: SKIP, timeout: 180_000 }, async (t) =>
   const go = (hash: string) => page.goto(`${dashboard.url}#/${id}/${hash}`);
   try {
     await t.test('the graph shows the 5 datasets and their edges', async () => {
+      const requests: string[] = [];
+      const onRequest = (r: { url(): string }) => requests.push(new URL(r.url()).pathname);
+      page.on('request', onRequest);
       await go('graph');
       await page.waitForSelector('[data-testid="node"][data-state="COMPLETED"]');
+      page.off('request', onRequest);
+      // The page carries the session and preloads the graph: no round trip waits for another.
+      assert.deepEqual(
+        requests.filter((r) => r.startsWith('/api/')),
+        [`/api/p/${id}/graph`, `/api/p/${id}/live`],
+      );
       const nodes = await page.$$eval('[data-testid="node"]', (els) =>
         els.map((e) => e.getAttribute('data-dataset')).sort(),
       );

@@ -1,5 +1,5 @@
 /** Talking to the dashboard server: JSON GETs, token-carrying POSTs, and coded errors. */
-import type { ErrorAnswer, ErrorJson } from '../dashboard-types.ts';
+import type { ErrorAnswer, ErrorJson, SessionJson } from '../dashboard-types.ts';
 
 /** An API call that failed: the server's coded error. */
 export class ApiError extends Error {
@@ -9,6 +9,17 @@ export class ApiError extends Error {
     readonly errors: readonly ErrorJson[] = [],
   ) {
     super(`${error.code}: ${error.message}`);
+  }
+}
+
+/** The session the page was served with (`<meta name="sluice-session">`), if it carries one. */
+export function embeddedSession(): SessionJson | undefined {
+  const text = document.querySelector('meta[name="sluice-session"]')?.getAttribute('content');
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as SessionJson;
+  } catch {
+    return undefined;
   }
 }
 

@@ -4,6 +4,7 @@
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { GraphJson, SessionJson, StatusJson } from '../dashboard-types.ts';
+import { embeddedSession } from './api.ts';
 import { Controls } from './controls.tsx';
 import { EventsPage } from './events-page.tsx';
 import { duration, shortId, time } from './format.ts';
@@ -24,40 +25,55 @@ function useHashRoute(): Route {
   return route;
 }
 
-/** The live feed of one pipeline: the latest update's state, as the server pushes it. */
+/**
+ * The live feed of one pipeline: the latest update's state, as the server pushes it, and a count
+ * of the moments the graph may have changed since the page loaded: the server said it did, or
+ * another update than the one first shown began (an update validates the pipeline again).
+ */
 function useLiveStatus(base: string | undefined): {
   status: StatusJson | undefined;
   connected: boolean;
   tick: number;
+  graphs: number;
 } {
   const [status, setStatus] = useState<StatusJson | undefined>(undefined);
   const [connected, setConnected] = useState(false);
   const [tick, setTick] = useState(0);
+  const [graphs, setGraphs] = useState(0);
   useEffect(() => {
     if (!base) return;
     setStatus(undefined);
     const source = new EventSource(`${base}/live`);
+    let shownUpdate: string | undefined;
     source.addEventListener('status', (e) => {
-      setStatus(JSON.parse((e as MessageEvent<string>).data) as StatusJson);
+      const next = JSON.parse((e as MessageEvent<string>).data) as StatusJson;
+      const id = next.update?.updateId;
+      if (shownUpdate !== undefined && id !== undefined && id !== shownUpdate) setGraphs((n) => n + 1);
+      shownUpdate = id ?? shownUpdate;
+      setStatus(next);
       setTick((n) => n + 1);
     });
+    source.addEventListener('graph', () => setGraphs((n) => n + 1));
     source.onopen = () => setConnected(true);
     source.onerror = () => setConnected(false);
     return () => source.close();
   }, [base]);
-  return { status, connected, tick };
+  return { status, connected, tick, graphs };
 }
 
 export function App() {
   const route = useHashRoute();
-  const session = useApi<SessionJson>('/api/session');
+  // The page carries the session; asked for only when it does not.
+  const embedded = useMemo(embeddedSession, []);
+  const fetched = useApi<SessionJson>(embedded ? null : '/api/session');
+  const session = { data: embedded ?? fetched.data, error: fetched.error };
   const pipelines = session.data?.pipelines ?? [];
   const current = pipelines.find((p) => p.id === route.pipeline) ?? pipelines[0];
   const base = current ? `/api/p/${encodeURIComponent(current.id)}` : undefined;
   const live = useLiveStatus(base);
-  const updateId = live.status?.update?.updateId;
-  // The graph is validated again by the server when a file changed; fetch it for each new update.
-  const graph = useApi<GraphJson>(base ? `${base}/graph` : null, updateId);
+  // The graph is validated again by the server when a file changed; fetched again for each new
+  // update and when the server says it changed (not when the first status arrives).
+  const graph = useApi<GraphJson>(base ? `${base}/graph` : null, live.graphs);
 
   useEffect(() => {
     const name = graph.data?.pipeline.name;
@@ -136,7 +152,11 @@ export function App() {
             {p.label}
           </a>
         ))}
-        {graph.data && !graph.data.valid ? (
+        {graph.data?.stale ? (
+          <span class="tab-note" data-testid="graph-stale">
+            sources changed · validating…
+          </span>
+        ) : graph.data && !graph.data.valid ? (
           <span class="tab-note bad">{graph.data.errors.length} validation error(s)</span>
         ) : null}
       </nav>

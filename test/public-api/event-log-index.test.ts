@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { EventLogWriter, type NewEvent } from '../../src/events/index.ts';
+import { type EventLogIndexState, Session } from '../../src/index.ts';
+import { EventLogIndex } from '../../src/public-api/event-log-index.ts';
+import { tmpDir } from '../helpers/tmp.ts';
+
+const updateId = (u: number) => `00000000-0000-4000-8000-${String(u).padStart(12, '0')}`;
+
+function event(
+  u: number,
+  type: NewEvent['event_type'],
+  details: unknown,
+  flow: string | null = null,
+): NewEvent {
+  return {
+    origin: {
+      pipeline_name: 'p',
+      pipeline_id: 'p',
+      update_id: updateId(u),
+      flow_name: flow,
+      dataset_name: flow,
+      batch_id: null,
+    },
+    timestamp: new Date(Date.UTC(2026, 0, 1, 0, u)).toISOString(),
+    message: `${type} of update ${u}`,
+    level: 'INFO',
+    error: null,
+    details: JSON.stringify(details),
+    event_type: type,
+  };
+}
+
+/** An update's events: created, running, one flow writing `rows`, and (when `ended`) completed. */
+function updateEvents(u: number, rows: number, ended = true): NewEvent[] {
+  return [
+    event(u, 'create_update', { create_update: { cause: 'USER_ACTION' } }),
+    event(u, 'update_progress', { update_progress: { state: 'RUNNING' } }),
+    event(
+      u,
+      'flow_progress',
+      { flow_progress: { status: 'COMPLETED', metrics: { num_output_rows: rows } } },
+      't',
+    ),
+    ...(ended ? [event(u, 'update_progress', { update_progress: { state: 'COMPLETED' } })] : []),
+  ];
+}
+
+async function openComplete(session: Session, storage: string, saved?: EventLogIndexState) {
+  const index = await EventLogIndex.open(session.db, storage, saved);
+  await index.complete();
+  return index;
+}
+
+test('an index opened from a saved state reads only what was appended since, and ends where a full read ends', async () => {
+  const storage = join(tmpDir('event-index'), '.sluice');
+  const session = new Session();
+  try {
+    const writer = await EventLogWriter.open(session.db, storage);
+    const write = (events: NewEvent[]) => writer.write(events.map((e) => writer.stamp(e)));
+    await write(updateEvents(1, 10));
+    await write(updateEvents(2, 20, false));
+    const first = await EventLogIndex.open(session.db, storage);
+    assert.equal(first.state(), undefined, 'no state before every summary is complete');
+    await first.complete();
+    const saved = first.state();
+    assert.ok(saved);
+    assert.deepEqual(
+      saved.updates.map((u) => [u.state, u.rowsWritten]),
+      [
+        ['COMPLETED', 10],
+        ['RUNNING', 20],
+      ],
+    );
+    // Update 2 ends and update 3 runs after the save.
+    await write([
+      event(
+        2,
+        'flow_progress',
+        { flow_progress: { status: 'COMPLETED', metrics: { num_output_rows: 5 } } },
+        'u',
+      ),
+      event(2, 'update_progress', { update_progress: { state: 'COMPLETED' } }),
+    ]);
+    await write(updateEvents(3, 30));
+    await writer.close();
+
+    // Update 1 is taken from the state as saved (marked here to tell it apart from a read).
+    const marked = {
+      ...saved,
+      updates: saved.updates.map((u, i) => (i === 0 ? { ...u, rowsWritten: 12_345 } : u)),
+    };
+    const resumed = await openComplete(session, storage, marked);
+    const full = await openComplete(session, storage);
+    assert.equal(resumed.update(updateId(1))?.rowsWritten, 12_345, 'update 1 was not read again');
+    assert.deepEqual(resumed.updates().slice(1), full.updates().slice(1));
+    assert.deepEqual(
+      resumed.updates().map((u) => [u.updateId, u.state, u.rowsWritten]),
+      [
+        [updateId(1), 'COMPLETED', 12_345],
+        [updateId(2), 'COMPLETED', 25],
+        [updateId(3), 'COMPLETED', 30],
+      ],
+    );
+    assert.equal(resumed.lastSequence, full.lastSequence);
+    assert.equal(resumed.version, full.version);
+    assert.equal((await resumed.eventsOf(updateId(3))).length, 4);
+
+    // A state of another log (the log was created again) is not used.
+    const foreign = await openComplete(session, storage, { ...marked, tableId: 'another-table' });
+    assert.deepEqual(foreign.updates(), full.updates());
+    // Nor one from a version the log does not have.
+    const ahead = await openComplete(session, storage, { ...marked, version: (full.version ?? 0) + 1 });
+    assert.deepEqual(ahead.updates(), full.updates());
+  } finally {
+    await session.close();
+  }
+});
