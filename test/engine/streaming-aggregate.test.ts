@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { nextWatermark } from '../../src/engine/flows/streaming-aggregate.ts';
 import { runPipeline } from '../../src/index.ts';
 import { readTable, tableDir, writeFiles } from '../helpers/pipeline.ts';
 import { tmpDir } from '../helpers/tmp.ts';
@@ -175,4 +176,15 @@ GROUP BY w, user;
     rows.map((r) => [emittedStart(r.w), r.user, Number(r.d)]),
     expected,
   );
+});
+
+test('the watermark is kept in whole milliseconds, as Spark keeps event-time statistics', () => {
+  const wm = { column: 'ts', delayMicros: 10_000_500 };
+  // max event 20.000999 s, delay 10.0005 s: Spark truncates each to ms → 20.000 − 10.000 = 10.000 s.
+  assert.equal(nextWatermark(null, 20_000_999, wm), 10_000_000);
+  // Never moves back; before any event time it stays where it was.
+  assert.equal(nextWatermark(12_000_000, 20_000_999, wm), 12_000_000);
+  assert.equal(nextWatermark(12_000_000, null, wm), 12_000_000);
+  // Before 1970 the truncation is toward zero, as Java's long division.
+  assert.equal(nextWatermark(null, -1_500, { column: 'ts', delayMicros: 0 }), -1_000);
 });

@@ -219,13 +219,21 @@ export async function maxEventTime(
   return row?.m === null || row?.m === undefined ? null : Number(row.m);
 }
 
-/** The watermark after a batch: max(previous, max event time − delay); it never moves back. */
+/**
+ * The watermark after a batch (µs): max(previous, max event time − delay); it never moves back.
+ * In whole milliseconds, as Spark keeps event-time statistics (event time and delay each
+ * truncated to the millisecond), so a row a fraction of a millisecond after Spark's watermark is
+ * on time here too.
+ */
 export function nextWatermark(
   before: number | null,
   maxEvent: number | null,
   watermark: EventTimeWatermark,
 ): number | null {
-  const seen = maxEvent === null ? null : maxEvent - watermark.delayMicros;
+  const seen =
+    maxEvent === null
+      ? null
+      : (Math.trunc(maxEvent / 1000) - Math.trunc(watermark.delayMicros / 1000)) * 1000;
   if (before === null) return seen;
   return seen === null ? before : Math.max(before, seen);
 }
