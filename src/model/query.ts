@@ -143,6 +143,12 @@ export interface StreamingAggregate {
   readonly windowMicros: number;
   /** Per batch: the keys and partial aggregates of the input rows (same placeholders as `sql`). */
   readonly partialSql: string;
+  /**
+   * Per batch: one row, column `__sluice_max`, the latest event time (µs) of the input rows the
+   * watermark sees — those passing the WHERE conjuncts Spark's optimizer pushes below the
+   * watermark (deterministic, not reading the event time), so rows they remove do not move it.
+   */
+  readonly watermarkSql: string;
   /** Over relation `__sluice_state_in` (state ∪ partials): one merged row per key. */
   readonly mergeSql: string;
   /**
@@ -175,6 +181,8 @@ export type StreamingDedup =
       readonly watermark: EventTimeWatermark;
       /** The output column holding the watermark column's value. */
       readonly eventTimeColumn: string;
+      /** As {@link StreamingAggregate.watermarkSql}: the latest event time of the rows the watermark sees. */
+      readonly watermarkSql?: string;
     }
   | {
       readonly kind: 'streaming_dedup';

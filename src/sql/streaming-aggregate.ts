@@ -46,6 +46,7 @@ import {
   windowStructOf,
 } from './functions/event-time.ts';
 import { AGGREGATES } from './stateful.ts';
+import { VOLATILE_FUNCTIONS } from './volatility.ts';
 
 /** Relation names the engine binds for the merge and final steps. */
 export const STATE_IN = '__sluice_state_in';
@@ -208,8 +209,12 @@ export async function statefulPlanOf(
     ...(location ? { location } : {}),
   });
   const modifiers = root.type === 'SELECT_NODE' ? nodes(root, 'modifiers') : [];
-  if (!aggregates && modifiers.some((m) => str(m, 'type') === 'DISTINCT_MODIFIER'))
-    return dedupPlan(root, inputs, marked, (reason) => refuse(reason, 'distinct'));
+  if (!aggregates && modifiers.some((m) => str(m, 'type') === 'DISTINCT_MODIFIER')) {
+    const plan = dedupPlan(root, inputs, marked, (reason) => refuse(reason, 'distinct'));
+    if (plan.kind !== 'streaming_dedup' || !isNode(root.where_clause)) return plan;
+    const watermarkSql = await codec.deserialize(statementJson(watermarkQuery(root, plan.watermark)));
+    return Object.freeze({ ...plan, watermarkSql });
+  }
   if (!aggregates && isNode(root.qualify)) {
     const within = withinWatermarkPlan(root, inputs, marked);
     if (within) return within;
@@ -236,9 +241,10 @@ export async function statefulPlanOf(
   if (typeof final === 'string') return refuse(final);
   const partialRoot = partialQuery(root, shape, splits);
   const mergeSql = (shape.window.kind === 'session' ? sessionMergeSql : mergeSqlOf)(shape, splits);
-  const [partialSql, finalSql] = await Promise.all([
+  const [partialSql, finalSql, watermarkSql] = await Promise.all([
     codec.deserialize(statementJson(partialRoot)),
     codec.deserialize(statementJson(final)),
+    codec.deserialize(statementJson(watermarkQuery(root, shape.watermark))),
   ]);
   return Object.freeze({
     kind: 'streaming_aggregate',
@@ -250,9 +256,74 @@ export async function statefulPlanOf(
     windowKind: shape.window.kind,
     windowMicros: Number(shape.window.durationMicros),
     partialSql,
+    watermarkSql,
     mergeSql,
     finalSql,
   });
+}
+
+/** The conjuncts of an AND tree. */
+function conjuncts(e: AstNode): AstNode[] {
+  return e.class === 'CONJUNCTION' && e.type === 'CONJUNCTION_AND'
+    ? nodes(e, 'children').flatMap(conjuncts)
+    : [e];
+}
+
+/**
+ * `SELECT epoch_us(max(ts)) AS __sluice_max FROM <the stream> WHERE <pushed conjuncts>`: the
+ * rows Spark's watermark sees. Its optimizer pushes a filter below the watermark when it is
+ * deterministic and does not read the event-time column (a subquery is never pushed), so only
+ * rows passing those conjuncts move the watermark; the others (reading the event time) filter
+ * above it, as the partial aggregation does. A sliding window's expansion is not read.
+ */
+function watermarkQuery(root: AstNode, watermark: EventTimeWatermark): AstNode {
+  const written = isNode(root.from_table) ? root.from_table : undefined;
+  const from = written ? (slidingExpansion(written) ?? written) : undefined;
+  const time = watermark.column.toLowerCase();
+  const volatile = new Set(VOLATILE_FUNCTIONS);
+  const blocks = (n: AstNode) =>
+    n.class === 'SUBQUERY' ||
+    (n.class === 'FUNCTION' && volatile.has(str(n, 'function_name').toLowerCase())) ||
+    (n.class === 'COLUMN_REF' &&
+      Array.isArray(n.column_names) &&
+      n.column_names.some((c) => String(c).toLowerCase() === time));
+  const pushed = isNode(root.where_clause)
+    ? conjuncts(root.where_clause).filter((c) => !contains(c, blocks))
+    : [];
+  const ts: AstNode = {
+    class: 'COLUMN_REF',
+    type: 'COLUMN_REF',
+    alias: '',
+    query_location: 2 ** 64,
+    column_names: [watermark.column],
+  };
+  return {
+    ...structuredClone(root),
+    modifiers: [],
+    select_list: [
+      {
+        ...functionNode('epoch_us', [functionNode('max', [castNode(ts, 'TIMESTAMP WITH TIME ZONE')])]),
+        alias: '__sluice_max',
+      },
+    ],
+    from_table: structuredClone(from ?? null),
+    where_clause:
+      pushed.length === 0
+        ? null
+        : pushed.length === 1
+          ? structuredClone(pushed[0]!)
+          : {
+              class: 'CONJUNCTION',
+              type: 'CONJUNCTION_AND',
+              alias: '',
+              query_location: 2 ** 64,
+              children: pushed.map((c) => structuredClone(c)),
+            },
+    group_expressions: [],
+    group_sets: [],
+    having: null,
+    qualify: null,
+  };
 }
 
 /** The merged partials of the aggregates and the rows, as a select list over `STATE_IN`. */

@@ -113,10 +113,10 @@ async function aggregateBatch(
     const mergedEnd = agg.windowKind === 'session' ? '__sluice_end' : end;
     // One statement reads the input: the partial aggregates of its rows, and one more row
     // (no __sluice_rows) with its latest event time — a view is read twice in one transaction.
-    const partialSql = agg.partialSql.replace(/\b__sluice_input_\d+\b/g, INPUT);
+    const bind = (sql: string) => sql.replace(/\b__sluice_input_\d+\b/g, INPUT);
     await conn
       .run(
-        `CREATE OR REPLACE TEMP TABLE ${PARTIAL} AS ${partialSql} UNION ALL BY NAME SELECT ${eventTimeSql(agg.watermark)} AS __sluice_max FROM ${INPUT}`,
+        `CREATE OR REPLACE TEMP TABLE ${PARTIAL} AS ${bind(agg.partialSql)} UNION ALL BY NAME ${bind(agg.watermarkSql)}`,
       )
       .catch(async (e: unknown) => {
         throw await explainLeafReadError(ctx, flow.leaves, offset.sources, e);
@@ -207,14 +207,20 @@ function eventTimeSql(watermark: EventTimeWatermark): string {
   return `epoch_us(max(CAST(${sqlIdent(watermark.column)} AS TIMESTAMP WITH TIME ZONE)))`;
 }
 
-/** The latest event time of the batch input (µs since the epoch), or null when it has none. */
+/**
+ * The latest event time of the batch input (µs since the epoch), or null when it has none; with
+ * `watermarkSql` (a plan's, over the input placeholder), of the rows the watermark sees.
+ */
 export async function maxEventTime(
   conn: DuckDBConnection,
   watermark: EventTimeWatermark,
+  watermarkSql?: string,
 ): Promise<number | null> {
   const [row] = await queryRows<{ m: bigint | null }>(
     conn,
-    `SELECT ${eventTimeSql(watermark)} AS m FROM ${INPUT}`,
+    watermarkSql
+      ? `SELECT __sluice_max AS m FROM (${watermarkSql.replace(/\b__sluice_input_\d+\b/g, INPUT)})`
+      : `SELECT ${eventTimeSql(watermark)} AS m FROM ${INPUT}`,
   );
   return row?.m === null || row?.m === undefined ? null : Number(row.m);
 }

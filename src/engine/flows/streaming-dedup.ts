@@ -60,7 +60,7 @@ async function dedupBatch(
   const previous = await store.read(offset.batchId - 1);
   const { source, views, files } = await readBatchInput(run, plan, checkpoint, offset);
   try {
-    const m = await maxEventTime(conn, plan.watermark);
+    const m = await maxEventTime(conn, plan.watermark, plan.watermarkSql);
     const query = flow.flow.query.sql.replace(/\b__sluice_input_\d+\b/g, INPUT);
     await conn.run(`CREATE OR REPLACE TEMP TABLE ${DISTINCT} AS ${query}`);
     const time = `epoch_us(CAST(${sqlIdent(plan.eventTimeColumn)} AS TIMESTAMP WITH TIME ZONE))`;
