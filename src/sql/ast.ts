@@ -157,3 +157,24 @@ export function constantText(node: AstNode): string | undefined {
   }
   return undefined;
 }
+
+/** Visits the nodes of `v` depth first; `visit` returning false skips a node's children. */
+export function walk(v: Json, visit: (n: AstNode) => boolean): void {
+  if (Array.isArray(v)) {
+    for (const x of v) walk(x, visit);
+    return;
+  }
+  if (!isNode(v)) return;
+  if (!visit(v)) return;
+  for (const x of Object.values(v)) if (x !== null && typeof x === 'object') walk(x, visit);
+}
+
+/** Whether some node of `v` passes `test` (the walk stops at the first). */
+export function contains(v: Json, test: (n: AstNode) => boolean): boolean {
+  let found = false;
+  walk(v, (n) => {
+    if (test(n)) found = true;
+    return !found;
+  });
+  return found;
+}

@@ -24,7 +24,16 @@ import {
   type StatefulRefusal,
   type StreamJoin,
 } from '../model/index.ts';
-import { type AstNode, isNode, type Json, nodes, queryLocation, statementJson, str } from './ast.ts';
+import {
+  type AstNode,
+  contains,
+  isNode,
+  type Json,
+  nodes,
+  queryLocation,
+  statementJson,
+  str,
+} from './ast.ts';
 import type { SqlCodec } from './duckdb-codec.ts';
 import { intervalLiteral } from './operators.ts';
 import { pushedFilters, type Side } from './stream-join-filters.ts';
@@ -169,13 +178,6 @@ function bounds(c: AstNode, aliases: readonly [string, string], times: readonly 
     ];
   }
   return [];
-}
-
-function contains(v: Json, test: (n: AstNode) => boolean): boolean {
-  if (Array.isArray(v)) return v.some((x) => contains(x, test));
-  if (!isNode(v)) return false;
-  if (test(v)) return true;
-  return Object.values(v).some((x) => x !== null && typeof x === 'object' && contains(x, test));
 }
 
 /** The input a FROM item reads when it is a bare input placeholder. */

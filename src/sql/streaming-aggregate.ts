@@ -25,6 +25,7 @@ import {
   type AstNode,
   caseNode,
   castNode,
+  contains,
   functionNode,
   isNode,
   type Json,
@@ -34,6 +35,7 @@ import {
   statementJson,
   str,
   stringConstant,
+  walk,
 } from './ast.ts';
 import type { SqlCodec } from './duckdb-codec.ts';
 import {
@@ -46,7 +48,8 @@ import {
   windowStructOf,
 } from './functions/event-time.ts';
 import { AGGREGATES } from './stateful.ts';
-import { VOLATILE_FUNCTIONS } from './volatility.ts';
+import { dedupPlan, withinWatermarkPlan } from './streaming-dedup.ts';
+import { watermarkQuery } from './watermark-input.ts';
 
 /** Relation names the engine binds for the merge and final steps. */
 export const STATE_IN = '__sluice_state_in';
@@ -162,25 +165,6 @@ function canonical(node: AstNode): string {
   return JSON.stringify({ ...node, alias: '' }, (k, v) => (k === 'query_location' ? undefined : v));
 }
 
-function walk(v: Json, visit: (n: AstNode) => boolean): void {
-  if (Array.isArray(v)) {
-    for (const x of v) walk(x, visit);
-    return;
-  }
-  if (!isNode(v)) return;
-  if (!visit(v)) return;
-  for (const x of Object.values(v)) if (x !== null && typeof x === 'object') walk(x, visit);
-}
-
-function contains(v: Json, test: (n: AstNode) => boolean): boolean {
-  let found = false;
-  walk(v, (n) => {
-    if (test(n)) found = true;
-    return !found;
-  });
-  return found;
-}
-
 const isAggregate = (n: AstNode) =>
   n.class === 'FUNCTION' && AGGREGATES.has(str(n, 'function_name').toLowerCase());
 
@@ -260,70 +244,6 @@ export async function statefulPlanOf(
     mergeSql,
     finalSql,
   });
-}
-
-/** The conjuncts of an AND tree. */
-function conjuncts(e: AstNode): AstNode[] {
-  return e.class === 'CONJUNCTION' && e.type === 'CONJUNCTION_AND'
-    ? nodes(e, 'children').flatMap(conjuncts)
-    : [e];
-}
-
-/**
- * `SELECT epoch_us(max(ts)) AS __sluice_max FROM <the stream> WHERE <pushed conjuncts>`: the
- * rows Spark's watermark sees. Its optimizer pushes a filter below the watermark when it is
- * deterministic and does not read the event-time column (a subquery is never pushed), so only
- * rows passing those conjuncts move the watermark; the others (reading the event time) filter
- * above it, as the partial aggregation does. A sliding window's expansion is not read.
- */
-function watermarkQuery(root: AstNode, watermark: EventTimeWatermark): AstNode {
-  const written = isNode(root.from_table) ? root.from_table : undefined;
-  const from = written ? (slidingExpansion(written) ?? written) : undefined;
-  const time = watermark.column.toLowerCase();
-  const volatile = new Set(VOLATILE_FUNCTIONS);
-  const blocks = (n: AstNode) =>
-    n.class === 'SUBQUERY' ||
-    (n.class === 'FUNCTION' && volatile.has(str(n, 'function_name').toLowerCase())) ||
-    (n.class === 'COLUMN_REF' &&
-      Array.isArray(n.column_names) &&
-      n.column_names.some((c) => String(c).toLowerCase() === time));
-  const pushed = isNode(root.where_clause)
-    ? conjuncts(root.where_clause).filter((c) => !contains(c, blocks))
-    : [];
-  const ts: AstNode = {
-    class: 'COLUMN_REF',
-    type: 'COLUMN_REF',
-    alias: '',
-    query_location: 2 ** 64,
-    column_names: [watermark.column],
-  };
-  return {
-    ...structuredClone(root),
-    modifiers: [],
-    select_list: [
-      {
-        ...functionNode('epoch_us', [functionNode('max', [castNode(ts, 'TIMESTAMP WITH TIME ZONE')])]),
-        alias: '__sluice_max',
-      },
-    ],
-    from_table: structuredClone(from ?? null),
-    where_clause:
-      pushed.length === 0
-        ? null
-        : pushed.length === 1
-          ? structuredClone(pushed[0]!)
-          : {
-              class: 'CONJUNCTION',
-              type: 'CONJUNCTION_AND',
-              alias: '',
-              query_location: 2 ** 64,
-              children: pushed.map((c) => structuredClone(c)),
-            },
-    group_expressions: [],
-    group_sets: [],
-    having: null,
-    qualify: null,
-  };
 }
 
 /** The merged partials of the aggregates and the rows, as a select list over `STATE_IN`. */
@@ -578,102 +498,4 @@ function partialQuery(root: AstNode, shape: AggregationShape, splits: Splits): A
     group_sets: [keys.map((_, i) => i)],
     having: null,
   };
-}
-
-/** `SELECT DISTINCT` over one watermarked stream: see {@link StreamingDedup}. */
-function dedupPlan(
-  root: AstNode,
-  inputs: readonly QueryInput[],
-  marked: readonly number[],
-  refuse: (reason: string) => StatefulRefusal,
-): StreamingDedup | StatefulRefusal {
-  if (marked.length > 1) return refuse('de-duplicates several watermarked streams joined; not supported yet');
-  const input = marked[0]!;
-  const watermark = inputs[input]!.watermark as EventTimeWatermark;
-  const from = isNode(root.from_table) ? root.from_table : undefined;
-  if (!from || from.type !== 'BASE_TABLE' || str(from, 'table_name') !== inputPlaceholder(input))
-    return refuse(
-      'de-duplicates a watermarked stream joined with other relations; only a single stream is supported',
-    );
-  const modifiers = nodes(root, 'modifiers');
-  const distinct = modifiers.find((m) => str(m, 'type') === 'DISTINCT_MODIFIER')!;
-  if (modifiers.length > 1 || nodes(distinct, 'distinct_on_targets').length > 0)
-    return refuse('uses DISTINCT ON, ORDER BY or LIMIT on a stream');
-  const cte = isNode(root.cte_map) ? nodes(root.cte_map, 'map') : [];
-  if (cte.length > 0 || root.qualify || contains(root, (n) => n.class === 'SUBQUERY' || n.class === 'WINDOW'))
-    return refuse('uses WITH, a subquery or a window function in a streaming de-duplication');
-  const column = watermark.column.toLowerCase();
-  const items = nodes(root, 'select_list');
-  let eventTimeColumn: string | undefined;
-  for (const item of items) {
-    const empty = (k: string) => !Array.isArray(item[k]) || (item[k] as Json[]).length === 0;
-    if (item.class === 'STAR' && item.columns !== true && empty('exclude_list') && empty('replace_list'))
-      eventTimeColumn ??= watermark.column;
-    const names =
-      item.class === 'COLUMN_REF' && Array.isArray(item.column_names) ? item.column_names.map(String) : [];
-    const alias = str(item, 'alias');
-    if (names.at(-1)?.toLowerCase() === column && (alias === '' || alias.toLowerCase() === column))
-      eventTimeColumn ??= alias || names.at(-1)!;
-  }
-  if (!eventTimeColumn) {
-    return refuse(
-      `de-duplicates a watermarked stream without its event-time column '${watermark.column}' among the columns: the rows seen could never leave state; select '${watermark.column}' too`,
-    );
-  }
-  return Object.freeze({ kind: 'streaming_dedup', mode: 'distinct', input, watermark, eventTimeColumn });
-}
-
-/**
- * `SELECT * FROM <one watermarked stream> QUALIFY row_number() OVER (PARTITION BY k…) = 1`, and
- * nothing else: the SQL spelling of dropDuplicatesWithinWatermark(k…) (see {@link StreamingDedup});
- * undefined for any other query, which is then judged as written.
- */
-function withinWatermarkPlan(
-  root: AstNode,
-  inputs: readonly QueryInput[],
-  marked: readonly number[],
-): StreamingDedup | undefined {
-  if (marked.length !== 1) return undefined;
-  const input = marked[0]!;
-  const from = isNode(root.from_table) ? root.from_table : undefined;
-  if (from?.type !== 'BASE_TABLE' || str(from, 'table_name') !== inputPlaceholder(input)) return undefined;
-  const items = nodes(root, 'select_list');
-  const star = items.length === 1 && items[0]!.class === 'STAR' && !items[0]!.relation_name;
-  const plain = (k: string) => !Array.isArray(items[0]![k]) || (items[0]![k] as Json[]).length === 0;
-  if (!star || !plain('exclude_list') || !plain('replace_list') || items[0]!.columns === true)
-    return undefined;
-  const cte = isNode(root.cte_map) ? nodes(root.cte_map, 'map') : [];
-  if (cte.length > 0 || nodes(root, 'modifiers').length > 0 || isNode(root.where_clause)) return undefined;
-  // The comparison as written, or as translated: a CASE on the type of row_number()'s value (a
-  // BIGINT, so its ELSE, the comparison itself, is what runs).
-  const written = root.qualify as AstNode;
-  const q = written.class === 'CASE' && isNode(written.else_expr) ? written.else_expr : written;
-  if (q.class !== 'COMPARISON' || q.type !== 'COMPARE_EQUAL' || !isNode(q.left) || !isNode(q.right))
-    return undefined;
-  const one = q.right.class === 'CONSTANT' && isNode(q.right.value) && q.right.value.value === 1;
-  const w = q.left;
-  if (q !== written) {
-    const checks = Array.isArray(written.case_checks) ? written.case_checks : [];
-    const typeTests = checks.every(
-      (c) => isNode(c) && contains(c.when_expr ?? null, (n) => str(n, 'function_name') === 'typeof'),
-    );
-    if (!typeTests) return undefined;
-  }
-  if (!one || w.class !== 'WINDOW' || str(w, 'type') !== 'WINDOW_ROW_NUMBER') return undefined;
-  if (nodes(w, 'orders').length > 0 || isNode(w.start_expr) || isNode(w.end_expr)) return undefined;
-  const partitions = nodes(w, 'partitions');
-  const keys = partitions.map((p) =>
-    p.class === 'COLUMN_REF' && Array.isArray(p.column_names) && p.column_names.length === 1
-      ? String(p.column_names[0])
-      : undefined,
-  );
-  if (keys.length === 0 || keys.some((k) => k === undefined)) return undefined;
-  const watermark = inputs[input]!.watermark as EventTimeWatermark;
-  return Object.freeze({
-    kind: 'streaming_dedup',
-    mode: 'within_watermark',
-    input,
-    watermark,
-    keys: Object.freeze(keys as string[]),
-  });
 }
