@@ -28,6 +28,7 @@ import {
   writeGraphCache,
 } from './graph-cache.ts';
 import { graphJson } from './graph-json.ts';
+import { tracePhase } from './trace.ts';
 import { UpdateRunner } from './update-runner.ts';
 import { UpdateStatusBuilder } from './update-status.ts';
 
@@ -215,7 +216,9 @@ export class PipelineContext {
    */
   async #validate(previous?: GraphJson): Promise<Validation> {
     try {
+      tracePhase('validation started');
       const result = await validatePipeline(this.dir, { cwd: this.cwd, ...this.bundle });
+      tracePhase('validated');
       const paths = new Set<string>();
       const root = result.spec?.root;
       if (result.spec && root) {
@@ -230,6 +233,7 @@ export class PipelineContext {
       const stamps = await stampsOf(paths);
       const files = root ? result.files.map((f) => resolve(root, f)) : [];
       const graph = graphJson(result, this.cwd, previous?.layout);
+      tracePhase('laid out');
       const key = await sourcesKey([...paths], this.#scope);
       if (this.#closed) return { graph, root, files, stamps, cached: false };
       await writeGraphCache(this.graphCacheFile, {
@@ -287,6 +291,7 @@ export class PipelineContext {
     }
     await this.sync();
     const index = await this.monitor.events();
+    tracePhase('status read');
     const holder = await this.monitor.runningUpdate();
     const running = holder
       ? { updateId: holder.updateId, pid: holder.pid, inProcess: holder.updateId === this.runner.current }
