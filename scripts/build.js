@@ -13,9 +13,7 @@ import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
 rmSync(`${root}dist`, { recursive: true, force: true });
-await build({
-  entryPoints: [`${root}src/cli/main.ts`],
-  outfile: `${root}dist/sluice.cjs`,
+const nodeBundle = {
   bundle: true,
   platform: 'node',
   // One CommonJS file: V8 can cache the compiled code of a classic script, not of ES modules
@@ -41,6 +39,14 @@ await build({
   banner: { js: "const __sluiceModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
   sourcemap: 'linked',
   logLevel: 'warning',
+};
+await build({ ...nodeBundle, entryPoints: [`${root}src/cli/main.ts`], outfile: `${root}dist/sluice.cjs` });
+// The dashboard validates pipelines on a worker thread (src/server/validate-graph.ts): its entry,
+// bundled the same way beside the CLI.
+await build({
+  ...nodeBundle,
+  entryPoints: [`${root}src/server/graph-worker.ts`],
+  outfile: `${root}dist/ui-graph-worker.cjs`,
 });
 
 // The dashboard's front end (`sluice ui`): dist/ui/app.js and app.css, offline (no CDN), with
