@@ -5,8 +5,8 @@
 // (dist/sluice-<node version>-<arch>.cache), which later starts skip compiling.
 // Also bundles the dashboard's front end into dist/ui/.
 // Runs on `npm install` (prepare) and before `npm test`.
-import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -77,6 +77,23 @@ try {
   });
   if (r.status !== 0)
     console.warn(`build: priming the code cache failed (exit ${r.status}): ${r.stderr.slice(-500)}`);
+  // The dashboard's validation worker saves its own cache once it validated a pipeline.
+  await primeWorkerCache(work);
 } finally {
   rmSync(work, { recursive: true, force: true });
+}
+
+/** Runs `sluice ui` on `dir` until the validation worker wrote its code cache (at most 20 s). */
+async function primeWorkerCache(dir) {
+  const cache = join(root, 'dist', `ui-graph-worker-${process.version}-${process.arch}.cache`);
+  const child = spawn(process.execPath, [join(root, 'bin', 'sluice.js'), 'ui', dir, '--port', '0'], {
+    stdio: 'ignore',
+    env: { ...process.env, SLUICE_FROM_SOURCE: '0' },
+  });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  for (let i = 0; i < 200 && !existsSync(cache) && child.exitCode === null; i++)
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  if (!existsSync(cache)) console.warn("build: priming the dashboard worker's code cache failed");
+  child.kill('SIGTERM');
+  await exited;
 }
