@@ -165,6 +165,7 @@ function listen(server: Server, host: string, port: number): Promise<number> {
  * @throws SluiceError PIPELINE_SPEC_NOT_FOUND, UI_PORT_IN_USE
  */
 export async function startDashboard(options: DashboardOptions = {}): Promise<Dashboard> {
+  tracePhase('dashboard starting');
   const cwd = options.cwd ?? process.cwd();
   const host = options.host ?? '127.0.0.1';
   const contexts = await findPipelines(
