@@ -250,13 +250,30 @@ interface UiProcess {
   readonly spawned: number;
   /** ms from spawn to the printed URL. */
   readonly printed: number;
+  /** The start-up phases it printed so far (SLUICE_UI_TIMING): phase → ms since its start. */
+  readonly phases: Map<string, number>;
   stop(): Promise<void>;
 }
 
 async function spawnUi(dir: string): Promise<UiProcess> {
   const spawned = performance.now();
   const child = spawn(process.execPath, [join(ROOT, 'bin', 'sluice.js'), 'ui', dir, '--port', '0'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, SLUICE_UI_TIMING: '1' },
+  });
+  const phases = new Map<string, number>();
+  let err = '';
+  child.stderr.on('data', (b) => {
+    err += b;
+    const lines = err.split('\n');
+    err = lines.pop()!;
+    for (const line of lines) {
+      const m = /^sluice ui timing: +(\d+) ms (.*)$/.exec(line);
+      if (!m) process.stderr.write(`${line}\n`);
+      else if (!m[2]!.startsWith('request ') || m[2]!.endsWith('/live'))
+        if (!phases.has(m[2]!.replace(/ \(.*\)$/, '')))
+          phases.set(m[2]!.replace(/ \(.*\)$/, ''), Number(m[1]));
+    }
   });
   const exited = new Promise((r) => child.on('exit', r));
   const url = await new Promise<string>((resolve, reject) => {
@@ -272,6 +289,7 @@ async function spawnUi(dir: string): Promise<UiProcess> {
     url,
     spawned,
     printed: performance.now() - spawned,
+    phases,
     async stop() {
       child.kill('SIGTERM');
       await exited;
@@ -292,7 +310,13 @@ async function paintFromStart(
   dir: string,
   page: Page,
   { untilValidated = false, settle = [] as readonly string[] } = {},
-): Promise<{ printed: number; painted: number; validated?: number; stale: boolean }> {
+): Promise<{
+  printed: number;
+  painted: number;
+  validated?: number;
+  stale: boolean;
+  phases: Map<string, number>;
+}> {
   await page.goto('about:blank');
   const ui = await spawnUi(dir);
   try {
@@ -307,7 +331,13 @@ async function paintFromStart(
     }
     for (let i = 0; i < 600 && !settle.every((f) => existsSync(f)); i++)
       await new Promise((r) => setTimeout(r, 50));
-    return { printed: ui.printed, painted, stale, ...(validated !== undefined ? { validated } : {}) };
+    return {
+      printed: ui.printed,
+      painted,
+      stale,
+      phases: ui.phases,
+      ...(validated !== undefined ? { validated } : {}),
+    };
   } finally {
     await page.goto('about:blank');
     await ui.stop();
@@ -362,6 +392,7 @@ export async function run(args: readonly string[] = []): Promise<void> {
   const original = readFileSync(edited, 'utf8');
   const printed: number[] = [];
   const cold: number[] = [];
+  const coldPhases: Map<string, number>[] = [];
   const warm: number[] = [];
   const afterRun: number[] = [];
   const stale: number[] = [];
@@ -371,6 +402,7 @@ export async function run(args: readonly string[] = []): Promise<void> {
       for (const f of caches) rmSync(f, { force: true });
       const c = await paintFromStart(dir, page, { settle: caches });
       cold.push(c.painted);
+      coldPhases.push(c.phases);
       printed.push(c.printed);
       const w = await paintFromStart(dir, page);
       if (w.stale) throw new Error('a restart with unchanged sources showed a stale graph');
@@ -402,6 +434,11 @@ export async function run(args: readonly string[] = []): Promise<void> {
   console.log(
     `  first start ever (no caches: validation + layout, the whole log summarized): ${spread(cold)}`,
   );
+  console.log('    its phases (ms since the sluice ui process started, median; SLUICE_UI_TIMING):');
+  for (const phase of coldPhases[0]?.keys() ?? [])
+    console.log(
+      `      ${phase}: ${ms(median(coldPhases.map((p) => p.get(phase) ?? Number.NaN)))} (${coldPhases.map((p) => ms(p.get(phase) ?? Number.NaN)).join(', ')})`,
+    );
 
   // Server warm: the page reloaded against a running `sluice ui`, then live latency against it.
   const ui = await spawnUi(dir);

@@ -5,17 +5,15 @@
 // (dist/sluice-<node version>-<arch>.cache), which later starts skip compiling.
 // Also bundles the dashboard's front end into dist/ui/.
 // Runs on `npm install` (prepare) and before `npm test`.
-import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
 rmSync(`${root}dist`, { recursive: true, force: true });
-await build({
-  entryPoints: [`${root}src/cli/main.ts`],
-  outfile: `${root}dist/sluice.cjs`,
+const nodeBundle = {
   bundle: true,
   platform: 'node',
   // One CommonJS file: V8 can cache the compiled code of a classic script, not of ES modules
@@ -41,6 +39,14 @@ await build({
   banner: { js: "const __sluiceModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
   sourcemap: 'linked',
   logLevel: 'warning',
+};
+await build({ ...nodeBundle, entryPoints: [`${root}src/cli/main.ts`], outfile: `${root}dist/sluice.cjs` });
+// The dashboard validates pipelines on a worker thread (src/server/validate-graph.ts): its entry,
+// bundled the same way beside the CLI.
+await build({
+  ...nodeBundle,
+  entryPoints: [`${root}src/server/graph-worker.ts`],
+  outfile: `${root}dist/ui-graph-worker.cjs`,
 });
 
 // The dashboard's front end (`sluice ui`): dist/ui/app.js and app.css, offline (no CDN), with
@@ -71,6 +77,23 @@ try {
   });
   if (r.status !== 0)
     console.warn(`build: priming the code cache failed (exit ${r.status}): ${r.stderr.slice(-500)}`);
+  // The dashboard's validation worker saves its own cache once it validated a pipeline.
+  await primeWorkerCache(work);
 } finally {
   rmSync(work, { recursive: true, force: true });
+}
+
+/** Runs `sluice ui` on `dir` until the validation worker wrote its code cache (at most 20 s). */
+async function primeWorkerCache(dir) {
+  const cache = join(root, 'dist', `ui-graph-worker-${process.version}-${process.arch}.cache`);
+  const child = spawn(process.execPath, [join(root, 'bin', 'sluice.js'), 'ui', dir, '--port', '0'], {
+    stdio: 'ignore',
+    env: { ...process.env, SLUICE_FROM_SOURCE: '0' },
+  });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  for (let i = 0; i < 200 && !existsSync(cache) && child.exitCode === null; i++)
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  if (!existsSync(cache)) console.warn("build: priming the dashboard worker's code cache failed");
+  child.kill('SIGTERM');
+  await exited;
 }

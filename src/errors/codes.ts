@@ -318,6 +318,12 @@ export const ERROR_CODES = {
   UI_NOT_FOUND: { domain: 'user', summary: 'The dashboard has no such route, pipeline, table or update.' },
   UI_NO_RUNNING_UPDATE: { domain: 'user', summary: 'Stop was asked while no update of the pipeline runs.' },
   // end ui (issue 18)
+  // ui start-up (issue 18)
+  UI_CLOSED: {
+    domain: 'external',
+    summary: 'The dashboard closed while it was validating a pipeline (the validation was stopped).',
+  },
+  // end ui start-up (issue 18)
   // change data capture (issue 14)
   AUTO_CDC_INVALID_DEFINITION: {
     domain: 'user',

@@ -357,6 +357,10 @@ const validExpectations: GraphCheck = {
   name: 'expectations are valid expressions',
   async run(ctx) {
     const jobs: Promise<SluiceError | undefined>[] = [];
+    // Pipelines repeat expectations (`id IS NOT NULL` on every table): each distinct expression
+    // (over the same columns) is analyzed once. The compiler shares location-free translations;
+    // one that fails is translated again with its location, so the error points at this one.
+    const columnsOf = new Map<string, Promise<string[]>>();
     for (const d of ctx.index.datasets.values()) {
       const known = knownColumns(ctx, d);
       for (const x of d.expectations) {
@@ -364,9 +368,17 @@ const validExpectations: GraphCheck = {
         jobs.push(
           (async () => {
             try {
-              await ctx.sql.translateExpression(x.expression, location ? { location } : {});
+              await ctx.sql
+                .translateExpression(x.expression)
+                .catch(() => ctx.sql.translateExpression(x.expression, location ? { location } : {}));
               if (!known) return undefined;
-              const used = await ctx.sql.expressionColumns(x.expression, { rowColumns: known });
+              const key = JSON.stringify([x.expression, known]);
+              let columns = columnsOf.get(key);
+              if (!columns) {
+                columns = ctx.sql.expressionColumns(x.expression, { rowColumns: known });
+                columnsOf.set(key, columns);
+              }
+              const used = await columns;
               const have = new Set(known.map((c) => c.toLowerCase()));
               const missing = used.filter((c) => !have.has(c.toLowerCase()));
               if (missing.length === 0) return undefined;

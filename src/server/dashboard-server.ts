@@ -12,6 +12,7 @@ import type { ErrorAnswer, PipelineEntry, SessionJson } from './dashboard-types.
 import { findPipelines } from './find-pipelines.ts';
 import type { PipelineContext } from './pipeline-context.ts';
 import { allowedHosts, checkRequest, isLoopback, newToken, type RequestPolicy } from './security.ts';
+import { tracePhase } from './trace.ts';
 import { InvalidPipelineError } from './update-runner.ts';
 import { errorJson } from './update-status.ts';
 
@@ -164,6 +165,7 @@ function listen(server: Server, host: string, port: number): Promise<number> {
  * @throws SluiceError PIPELINE_SPEC_NOT_FOUND, UI_PORT_IN_USE
  */
 export async function startDashboard(options: DashboardOptions = {}): Promise<Dashboard> {
+  tracePhase('dashboard starting');
   const cwd = options.cwd ?? process.cwd();
   const host = options.host ?? '127.0.0.1';
   const contexts = await findPipelines(
@@ -188,6 +190,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     checkRequest(req, policy!);
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
+    tracePhase(`request ${req.method} ${path}`);
     if (req.method === 'GET' && (path === '/' || path === '/index.html')) {
       send(res, 200, page(token, title, session), 'text/html; charset=utf-8');
       return;
@@ -236,6 +239,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     throw e;
   }
   policy = { hosts: allowedHosts(host, port), token };
+  tracePhase('listening');
   // The page's script and styles are read now: a page opened as soon as the URL is printed asks
   // for them first. (A failure is answered to the request that asks, as before.)
   assets = loadUiAssets();
@@ -252,10 +256,15 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
   for (const c of contexts) {
     const latest = c.status();
     const graph = c.validation();
+    void latest.then(() => tracePhase('first status'));
+    void graph.then(() => tracePhase('graph ready'));
+    void c.monitor.events().then(() => tracePhase('event log index open'));
     void Promise.allSettled([latest, graph])
       .then(() => c.monitor.events())
       .then((index) => index.complete())
+      .then(() => tracePhase('index complete'))
       .then(() => c.saveEventIndex())
+      .then(() => tracePhase('caches saved'))
       .catch(() => {})
       .then(() => new Promise((r) => setTimeout(r, REVALIDATE_AFTER_MS).unref()))
       .then(() => c.revalidate());

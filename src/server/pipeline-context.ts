@@ -9,14 +9,14 @@
  * listens; its new events are read (only the new files) and folded into the shown update.
  * Events of the update this server runs are not folded from the log: the engine's are ahead.
  */
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import {
   type BundleSelection,
   type EngineEvent,
   type EventLogRow,
   type PipelineMonitor,
   SluiceError,
-  validatePipeline,
 } from '../index.ts';
 import { readCacheFile, uiCacheFile, writeCacheFile } from './cache-files.ts';
 import type { GraphJson, StatusJson, UpdateStatusJson } from './dashboard-types.ts';
@@ -27,9 +27,10 @@ import {
   stampsOf,
   writeGraphCache,
 } from './graph-cache.ts';
-import { graphJson } from './graph-json.ts';
+import { tracePhase } from './trace.ts';
 import { UpdateRunner } from './update-runner.ts';
 import { UpdateStatusBuilder } from './update-status.ts';
+import { validateGraphOffThread } from './validate-graph.ts';
 
 /** Something that takes server-sent events (an open `GET …/live` response). */
 export interface LiveClient {
@@ -79,6 +80,8 @@ export class PipelineContext {
   #closed = false;
   /** Updates started by this server: their log rows are never folded (the engine's events were). */
   readonly #ranHere = new Set<string>();
+  /** Validations running on worker threads (stopped on close). */
+  readonly #workers = new Set<Worker>();
 
   constructor(o: {
     id: string;
@@ -215,28 +218,31 @@ export class PipelineContext {
    */
   async #validate(previous?: GraphJson): Promise<Validation> {
     try {
-      const result = await validatePipeline(this.dir, { cwd: this.cwd, ...this.bundle });
-      const paths = new Set<string>();
-      const root = result.spec?.root;
-      if (result.spec && root) {
-        paths.add(result.spec.specFile);
-        paths.add(root);
-        for (const f of result.files) {
-          const abs = resolve(root, f);
-          paths.add(abs);
-          paths.add(dirname(abs));
-        }
-      }
+      tracePhase('validation started');
+      const { graph, root, files, paths } = await validateGraphOffThread(
+        {
+          dir: this.dir,
+          cwd: this.cwd,
+          bundle: this.bundle,
+          ...(previous ? { previous: previous.layout } : {}),
+        },
+        {
+          track: (worker) => {
+            this.#workers.add(worker);
+            return () => this.#workers.delete(worker);
+          },
+          stopped: () => this.#closed,
+        },
+      );
+      tracePhase('validated and laid out');
       const stamps = await stampsOf(paths);
-      const files = root ? result.files.map((f) => resolve(root, f)) : [];
-      const graph = graphJson(result, this.cwd, previous?.layout);
-      const key = await sourcesKey([...paths], this.#scope);
+      const key = await sourcesKey(paths, this.#scope);
       if (this.#closed) return { graph, root, files, stamps, cached: false };
       await writeGraphCache(this.graphCacheFile, {
         key,
         root: root ?? null,
         files,
-        paths: [...paths],
+        paths,
         graph,
       });
       if (previous && (this.#lastKnown || JSON.stringify(previous) !== JSON.stringify(graph)))
@@ -287,6 +293,7 @@ export class PipelineContext {
     }
     await this.sync();
     const index = await this.monitor.events();
+    tracePhase('status read');
     const holder = await this.monitor.runningUpdate();
     const running = holder
       ? { updateId: holder.updateId, pid: holder.pid, inProcess: holder.updateId === this.runner.current }
@@ -460,6 +467,7 @@ export class PipelineContext {
   async close(): Promise<void> {
     await this.saveEventIndex().catch(() => {});
     this.#closed = true;
+    await Promise.all([...this.#workers].map((w) => w.terminate().catch(() => 0)));
     if (this.#poller) clearInterval(this.#poller);
     if (this.#broadcastTimer) clearTimeout(this.#broadcastTimer);
     this.#clients.clear();

@@ -117,3 +117,45 @@ test('an index opened from a saved state reads only what was appended since, and
     await session.close();
   }
 });
+
+test("an update's errors, warnings and first error code are counted by complete(), and for events read later", async () => {
+  const storage = join(tmpDir('event-index-errors'), '.sluice');
+  const session = new Session();
+  try {
+    const writer = await EventLogWriter.open(session.db, storage);
+    const write = (events: NewEvent[]) => writer.write(events.map((e) => writer.stamp(e)));
+    const failure = (u: number, code: string): NewEvent => ({
+      ...event(u, 'flow_progress', { flow_progress: { status: 'FAILED' } }, 't'),
+      level: 'ERROR',
+      error: { code, message: `failed with ${code}`, causes: [] },
+    });
+    const warning = (u: number): NewEvent => ({ ...event(u, 'flow_progress', {}, 't'), level: 'WARN' });
+    await write(updateEvents(1, 10));
+    await write([
+      ...updateEvents(2, 0, false),
+      warning(2),
+      failure(2, 'FIRST_CODE'),
+      failure(2, 'LATER_CODE'),
+    ]);
+    const index = await EventLogIndex.open(session.db, storage);
+    assert.deepEqual(
+      index.updates().map((u) => u.updateId),
+      [updateId(1), updateId(2)],
+      'the ranges are there at once',
+    );
+    await index.complete();
+    const counts = () => index.updates().map((u) => [u.errors, u.warnings, u.errorCode]);
+    assert.deepEqual(counts(), [
+      [0, 0, null],
+      [2, 1, 'FIRST_CODE'],
+    ]);
+    await write([failure(1, 'LATE'), warning(2)]);
+    await index.refresh();
+    assert.deepEqual(counts(), [
+      [1, 0, 'LATE'],
+      [2, 2, 'FIRST_CODE'],
+    ]);
+  } finally {
+    await session.close();
+  }
+});

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -182,11 +182,25 @@ test('a folder of pipelines shows each of them', async () => {
   }
 });
 
-test('sluice ui prints its URL, serves, and stops on SIGTERM', async () => {
+/** Whether bin/sluice.js runs the bundle (built and newer than every source), as it decides. */
+function bundleInUse(): boolean {
+  const newest = (d: string): number =>
+    Math.max(
+      0,
+      ...readdirSync(d, { withFileTypes: true }).map((e) =>
+        e.isDirectory() ? newest(join(d, e.name)) : statSync(join(d, e.name)).mtimeMs,
+      ),
+    );
+  const bundle = statSync(join(ROOT, 'dist', 'sluice.cjs'), { throwIfNoEntry: false });
+  return bundle !== undefined && bundle.mtimeMs >= newest(join(ROOT, 'src'));
+}
+
+test('sluice ui prints its URL, serves the graph validated on its worker thread and the definitions, and stops on SIGTERM', async () => {
   const dir = copyExample('ui-cli');
   // Start-up time is measured by `npm run bench -- ui`, not here.
   const child = spawn(process.execPath, [join(ROOT, 'bin', 'sluice.js'), 'ui', dir, '--port', '0'], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, SLUICE_UI_TIMING: '1' },
   });
   let out = '';
   let err = '';
@@ -199,11 +213,22 @@ test('sluice ui prints its URL, serves, and stops on SIGTERM', async () => {
     });
     child.on('exit', () => reject(new Error(`exited: ${out} ${err}`)));
   });
-  const session = await get<{ pipelines: { name: string }[] }>(`${url}api/session`);
+  const session = await get<{ pipelines: { id: string; name: string }[] }>(`${url}api/session`);
   assert.deepEqual(
     session.pipelines.map((p) => p.name),
     ['Event Streaming Pipeline'],
   );
+  const base = `${url}api/p/${encodeURIComponent(session.pipelines[0]!.id)}`;
+  const graph = await get<GraphJson>(`${base}/graph`);
+  assert.equal(graph.datasets.length, 5);
+  assert.equal(graph.layout.nodes.length, 6, 'five datasets and their file source are placed');
+  // Which files may be served comes from this process's own validation (here: its worker's).
+  const source = await get<{ file: string; line: number; text: string }>(
+    `${base}/source?dataset=silver_events`,
+  );
+  assert.match(source.text.split('\n')[source.line - 1]!, /silver_events/);
+  if (bundleInUse()) assert.match(err, /worker started/, 'the bundled CLI validates on a worker thread');
+  else console.log('# dist/ is older than src/: sluice ran from the sources, validating on its own thread');
   child.kill('SIGTERM');
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   assert.equal(code, 0, err);
