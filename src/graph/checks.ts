@@ -1,6 +1,7 @@
 import { SluiceError, toSluiceError } from '../errors/index.ts';
 import type { Dataset, Flow } from '../model/index.ts';
 import { autoCdcFlowsAreSound } from './auto-cdc-checks.ts';
+import { streamReadOptionsAreSound } from './change-feed-checks.ts';
 import { type CheckContext, error, flowLocation, type GraphCheck, isView } from './check-context.ts';
 import { didYouMean, isUsableName } from './names.ts';
 import { baseName } from './resolve.ts';
@@ -466,6 +467,7 @@ export const ERROR_CHECKS: readonly GraphCheck[] = [
   validExpectations,
   streamingQueriesAreStateless,
   autoCdcFlowsAreSound,
+  streamReadOptionsAreSound,
 ];
 
 export const WARNING_CHECKS: readonly GraphCheck[] = [streamingTablesHaveExpectations];
