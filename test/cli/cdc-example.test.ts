@@ -125,6 +125,27 @@ test('examples/cdc from the command line: validate, run, query the SCD 1 and 2 t
     ),
     [[4, 'Dana K.', 'delete']],
   );
+  // The streaming table reading that change data feed holds every change once, as table_changes and chdb read it.
+  const feedSql =
+    'SELECT customer_id, name, city, _change_type, _commit_version FROM %s ORDER BY _commit_version, customer_id, _change_type';
+  const feed = await q(feedSql.replace('%s', 'customer_feed'));
+  assert.deepEqual(feed, await q(feedSql.replace('%s', "table_changes('customers', 0)")));
+  assert.deepEqual(
+    feed.map((x) => [Number(x.customer_id), x._change_type, Number(x._commit_version)]),
+    [
+      [1, 'insert', 1],
+      [3, 'insert', 1],
+      [4, 'insert', 1],
+      [5, 'insert', 1],
+      [4, 'delete', 2],
+    ],
+  );
+  assert.deepEqual(
+    chdb(
+      `SELECT customer_id, _change_type FROM deltaLakeLocal('${tableDir(dir, 'customers')}') ORDER BY _commit_version, customer_id SETTINGS delta_lake_snapshot_start_version = 0`,
+    ).map((x) => [Number(x.customer_id), x._change_type]),
+    feed.map((x) => [Number(x.customer_id), x._change_type]),
+  );
   const first = await q(
     "SELECT count(*) AS n FROM table_changes('customers', 1, 1) WHERE _change_type = 'insert'",
   );

@@ -84,6 +84,9 @@ CREATE STREAMING TABLE feed_all AS SELECT * FROM STREAM(customers) WITH ('readCh
 CREATE STREAMING TABLE feed_new AS SELECT id, name, seq, _change_type, _commit_version, _commit_timestamp
   FROM STREAM customers WITH (readChangeFeed = true) AS c;
 `,
+      'transformations/feed.ts': `import { sql, stream, table } from 'sluice';
+table({ name: 'feed_ts' }, sql\`SELECT * FROM \${stream('customers', { readChangeFeed: true, startingVersion: 0 })}\`);
+`,
     });
     const customers = tableDir(dir, 'customers');
     let started: number | undefined;
@@ -97,6 +100,10 @@ CREATE STREAMING TABLE feed_new AS SELECT id, name, seq, _change_type, _commit_v
         await rowsOf(tableDir(dir, 'feed_all'), CHANGES),
         chdbChangeRows(customers, 0, CHANGES),
         `run ${i}`,
+      );
+      assert.deepEqual(
+        await rowsOf(tableDir(dir, 'feed_ts'), CHANGES),
+        await rowsOf(tableDir(dir, 'feed_all'), CHANGES),
       );
       // Without a starting version: the table as of the first batch, as inserts, then the changes after it.
       const first = chdbRows(customers, started, TABLE).map((r) =>
