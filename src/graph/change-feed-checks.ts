@@ -23,6 +23,8 @@ export const streamReadOptionsAreSound: GraphCheck = {
       if (r.kind !== 'resolved_flow') continue;
       r.flow.query.inputs.forEach((input, i) => {
         if (input.kind === 'dataset' && input.options) checkRead(ctx, r, input, i, out);
+        if (input.kind === 'dataset' && input.changes)
+          checkFeedWritten(ctx, r, input, i, 'table_changes', out);
       });
     }
     return out;
@@ -80,11 +82,37 @@ function checkRead(
       'skipChangeCommits',
       'reads the change data feed, whose change commits are its rows: skipChangeCommits does not apply',
     );
+  checkFeedWritten(ctx, r, input, i, 'readChangeFeed', out);
+}
+
+/**
+ * A read of `input`'s change data feed (`readChangeFeed`, `table_changes`) reads a stored
+ * dataset that writes one (TBLPROPERTIES delta.enableChangeDataFeed = true).
+ */
+function checkFeedWritten(
+  ctx: CheckContext,
+  r: ResolvedFlow,
+  input: Extract<QueryInput, { kind: 'dataset' }>,
+  i: number,
+  how: 'readChangeFeed' | 'table_changes',
+  out: SluiceError[],
+): void {
+  const at = input.location ?? flowLocation(ctx, r.flow);
+  const what =
+    how === 'table_changes' ? `table_changes('${input.name}', …)` : `the streaming read of '${input.name}'`;
   const resolved = r.inputs[i];
   const d = resolved?.kind === 'dataset' ? ctx.index.datasets.get(resolved.dataset) : undefined;
   if (!d) return;
   if (!isStored(d)) {
-    refuse('readChangeFeed', `reads the change data feed of view '${d.name}'; only tables have one`);
+    out.push(
+      error(
+        'STREAM_READ_OPTION_UNSUPPORTED',
+        `${what} reads the change data feed of view '${d.name}'; only tables have one`,
+        r.target,
+        at,
+        { option: how, input: input.name },
+      ),
+    );
     return;
   }
   const enabled = Object.entries(d.properties).find(
@@ -94,7 +122,7 @@ function checkRead(
     out.push(
       error(
         'DELTA_CDF_NOT_ENABLED',
-        `the streaming read of '${input.name}' reads its change data feed, which table '${d.name}' does not write: set TBLPROPERTIES ('delta.enableChangeDataFeed' = 'true') on '${d.name}' (and fully refresh it to have every change recorded)`,
+        `${what} reads the change data feed of table '${d.name}', which it does not write: set TBLPROPERTIES ('delta.enableChangeDataFeed' = 'true') on '${d.name}' (and fully refresh it to have every change recorded)`,
         r.target,
         at,
         { table: d.name, property: 'delta.enableChangeDataFeed' },

@@ -36,6 +36,12 @@ export type QueryInput =
        * {@link changeFeedRead}. Absent when none were given.
        */
       readonly options?: Readonly<Record<string, string>>;
+      /**
+       * `table_changes('x', start[, end])`: a batch read of the change data feed of versions
+       * start..end (end: the version the read is pinned to) instead of the rows.
+       * Invariant: 0 ≤ start ≤ end when both are given.
+       */
+      readonly changes?: { readonly startVersion: number; readonly endVersion?: number };
       readonly location?: SourceLocation;
     }
   | {

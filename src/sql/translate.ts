@@ -21,6 +21,7 @@ import {
 import { expandGenerators } from './generators.ts';
 import { alignGroupExpressions } from './group-alignment.ts';
 import { OPTION_ARGUMENT } from './prepass-stream-options.ts';
+import { tableChangesInput } from './table-changes.ts';
 import { WATERMARK_ARGUMENT } from './prepass-watermark.ts';
 import {
   generatorTable,
@@ -258,6 +259,10 @@ export class AstTranslator {
     if (fn && name === 'range')
       return rangeTable(node, { ...fn, children: this.walk(fn.children ?? [], scope) });
     if (fn && isGeneratorTable(name)) return this.walkFields(generatorTable(node, fn), scope);
+    if (fn && name === 'table_changes' && this.mode === 'inputs') {
+      const input = tableChangesInput(fn, (n) => this.locateNode(n));
+      return this.replaceWithInput(node, input, 'table_changes');
+    }
     if (!fn || (name !== 'stream' && name !== 'read_files' && name !== 'cloud_files')) {
       if (fn) this.unsupported(fn, str(fn, 'function_name'), 'not supported as a table function');
       return this.walkFields(node, scope);

@@ -146,6 +146,18 @@ test('examples/cdc from the command line: validate, run, query the SCD 1 and 2 t
     ).map((x) => [Number(x.customer_id), x._change_type]),
     feed.map((x) => [Number(x.customer_id), x._change_type]),
   );
+  // table_changes() in a materialized view reads the rows sluice query reads.
+  const deleted = await q('SELECT customer_id, name, deleted_at_version FROM deleted_customers ORDER BY ALL');
+  assert.deepEqual(
+    deleted.map((x) => [Number(x.customer_id), x.name, Number(x.deleted_at_version)]),
+    [[4, 'Dana K.', 2]],
+  );
+  assert.deepEqual(
+    deleted,
+    await q(
+      "SELECT customer_id, name, _commit_version AS deleted_at_version FROM table_changes('customers', 1) WHERE _change_type = 'delete' ORDER BY ALL",
+    ),
+  );
   const first = await q(
     "SELECT count(*) AS n FROM table_changes('customers', 1, 1) WHERE _change_type = 'insert'",
   );

@@ -148,6 +148,10 @@ CREATE STREAMING TABLE a AS SELECT * FROM STREAM(plain) WITH ('readChangeFeed' =
 CREATE STREAMING TABLE b AS SELECT * FROM STREAM(events) WITH ('maxFilesPerTrigger' = '1');
 CREATE STREAMING TABLE c AS SELECT * FROM STREAM(events) WITH ('startingVersion' = '1');
 CREATE STREAMING TABLE d AS SELECT * FROM STREAM(events) WITH ('readChangeFeed' = 'true', 'startingVersion' = '-1');
+CREATE MATERIALIZED VIEW e AS SELECT * FROM table_changes('plain', 1);
+CREATE TEMPORARY VIEW v AS SELECT * FROM events;
+CREATE MATERIALIZED VIEW f AS SELECT * FROM table_changes('v', 0, 2);
+CREATE MATERIALIZED VIEW g AS SELECT * FROM table_changes('plain', '2024-01-01');
 `,
   });
   const v = await validatePipeline(dir);
@@ -158,6 +162,9 @@ CREATE STREAMING TABLE d AS SELECT * FROM STREAM(events) WITH ('readChangeFeed' 
     ['c', 'STREAM_READ_OPTION_UNSUPPORTED'],
     ['d', 'DELTA_CDF_NOT_ENABLED'],
     ['d', 'STREAM_READ_OPTION_UNSUPPORTED'],
+    ['e', 'DELTA_CDF_NOT_ENABLED'],
+    ['f', 'STREAM_READ_OPTION_UNSUPPORTED'],
+    ['g', 'UNSUPPORTED_SQL_SYNTAX'],
   ]);
   const a = v.errors.find((e) => e.dataset === 'a')!;
   assert.deepEqual(a.params, { table: 'plain', property: 'delta.enableChangeDataFeed' });

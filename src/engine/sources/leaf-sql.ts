@@ -127,6 +127,12 @@ export async function leafSql(
           { dataset: name },
         );
       }
+      const changes = leaf.input.kind === 'dataset' ? leaf.input.changes : undefined;
+      if (changes) {
+        // table_changes('t', start[, end]): the feed up to the version the read is pinned to.
+        shape(`changes:${source.version}`);
+        return changesSql(path, changes.startVersion, changes.endVersion ?? source.version);
+      }
       const snapshot = await ctx.tables.snapshot(path, source.version);
       shape(
         `table:${snapshot.files.length > 0}:${JSON.stringify(snapshot.partitionColumns)}:${snapshot.metadata.schemaString}`,
