@@ -21,7 +21,6 @@ import {
 import { expandGenerators } from './generators.ts';
 import { alignGroupExpressions } from './group-alignment.ts';
 import { OPTION_ARGUMENT } from './prepass-stream-options.ts';
-import { tableChangesInput } from './table-changes.ts';
 import { WATERMARK_ARGUMENT } from './prepass-watermark.ts';
 import {
   generatorTable,
@@ -33,6 +32,7 @@ import {
   translateSubscript,
   translateSyntaxFunction,
 } from './syntax-functions.ts';
+import { tableChangesInput } from './table-changes.ts';
 import type { FileFormatDetector } from './types.ts';
 
 /** A table named by a standalone query (`sluice query`), left in place. */
