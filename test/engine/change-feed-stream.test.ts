@@ -83,6 +83,8 @@ CREATE FLOW customers_cdc AS AUTO CDC INTO customers FROM STREAM(events) KEYS (i
 CREATE STREAMING TABLE feed_all AS SELECT * FROM STREAM(customers) WITH ('readChangeFeed' = 'true', 'startingVersion' = 0);
 CREATE STREAMING TABLE feed_new AS SELECT id, name, seq, _change_type, _commit_version, _commit_timestamp
   FROM STREAM customers WITH (readChangeFeed = true) AS c;
+CREATE STREAMING TABLE feed_latest AS SELECT * FROM STREAM(customers) WITH ('readChangeFeed' = 'true', 'startingVersion' = 'latest');
+CREATE STREAMING TABLE feed_future AS SELECT * FROM STREAM(customers) WITH ('readChangeFeed' = 'true', 'startingVersion' = 1000);
 `,
       'transformations/feed.ts': `import { sql, stream, table } from 'sluice';
 table({ name: 'feed_ts' }, sql\`SELECT * FROM \${stream('customers', { readChangeFeed: true, startingVersion: 0 })}\`);
@@ -119,6 +121,13 @@ table({ name: 'feed_ts' }, sql\`SELECT * FROM \${stream('customers', { readChang
         latest > started ? chdbChangeRows(customers, started + 1, CHANGES) : [],
         `run ${i} (changes)`,
       );
+      // From 'latest': only the changes after the stream's first batch; from a version not reached yet: nothing.
+      assert.deepEqual(
+        await rowsOf(tableDir(dir, 'feed_latest'), CHANGES),
+        latest > started ? chdbChangeRows(customers, started + 1, CHANGES) : [],
+        `run ${i} (latest)`,
+      );
+      assert.deepEqual(await rowsOf(tableDir(dir, 'feed_future'), CHANGES), [], `run ${i} (future)`);
     }
     const kinds = await rowsOf(tableDir(dir, 'feed_all'), {
       type: 'struct',

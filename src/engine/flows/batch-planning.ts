@@ -236,8 +236,12 @@ export async function planStreamingBatch(
     const latest = await ctx.tables.version(tableFolder(ctx.storage, d));
     const changeFeed = leaf.streaming ? changeFeedRead(input) : undefined;
     if (changeFeed) {
-      const source = planChanges(d.name, changeFeed, latest ?? -1, progress.lastByKey.get(leaf.key));
-      if (source.snapshot || source.toVersion > source.fromVersion) anyNew = true;
+      const prev = progress.lastByKey.get(leaf.key);
+      const source = planChanges(d.name, changeFeed, latest ?? -1, prev);
+      // A feed's first batch is recorded even when it reads nothing: it pins where the stream
+      // starts ('latest' is the version of that first batch, not of a later run's).
+      const first = prev?.kind !== 'table-changes' && latest !== undefined;
+      if (first || source.snapshot || source.toVersion > source.fromVersion) anyNew = true;
       sources[leaf.key] = source;
       continue;
     }
