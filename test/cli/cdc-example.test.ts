@@ -25,6 +25,8 @@ test('examples/cdc from the command line: validate, run, query the SCD 1 and 2 t
     /flow customers_cdc \(AUTO CDC, SCD type 1, keys customer_id\) ← STREAM customer_changes/,
   );
   assert.match(v.stdout, /flow customers_history \(AUTO CDC, SCD type 2, keys customer_id\)/);
+  assert.match(v.stdout, /flow customer_feed ← STREAM customers \(change data feed\)/);
+  assert.match(v.stdout, /flow deleted_customers ← customers \(change data feed\)/);
 
   const r = await runCli(['run', dir]);
   assert.equal(r.code, 0, r.stderr);
