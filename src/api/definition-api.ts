@@ -44,6 +44,7 @@ export {
   renderSql,
   type SqlFragment,
   type SqlQuery,
+  type StreamOptions,
   sql,
   stream,
   type WatermarkSpec,

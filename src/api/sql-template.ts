@@ -29,6 +29,24 @@ export interface DatasetRef {
   readonly streaming: boolean;
   /** An event-time watermark on a streaming read (see {@link withWatermark}). */
   readonly watermark?: WatermarkSpec;
+  /** Reader options of a streaming read (see {@link StreamOptions}), values as strings. */
+  readonly options?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Options of a streaming read of a dataset, as PySpark's `spark.readStream.option(k, v).table(x)`:
+ * - `readChangeFeed`: read the table's change data feed (the table needs
+ *   `delta.enableChangeDataFeed = true`): its rows with `_change_type`, `_commit_version` and
+ *   `_commit_timestamp`;
+ * - `startingVersion`: with `readChangeFeed`, the first version whose changes are read (a
+ *   non-negative integer, or `'latest'`); without it the first batch is the table as of the
+ *   stream's start, as inserts;
+ * - `skipChangeCommits`: a plain streaming read skips commits that update or delete rows.
+ */
+export interface StreamOptions {
+  readonly readChangeFeed?: boolean;
+  readonly startingVersion?: number | 'latest';
+  readonly skipChangeCommits?: boolean;
 }
 export interface FilesRef {
   readonly kind: 'files_ref';
@@ -98,14 +116,51 @@ export function read(name: string): DatasetRef {
   return Object.freeze({ kind: 'dataset_ref', name, streaming: false });
 }
 
-/** A streaming read: `stream('x')` renders `STREAM(x)`; `stream(readFiles(…))` renders `STREAM read_files(…)`. */
-export function stream(source: string | FilesRef): DatasetRef | FilesRef {
+/**
+ * A streaming read: `stream('x')` renders `STREAM(x)`; `stream(readFiles(…))` renders `STREAM
+ * read_files(…)`. `stream('x', { readChangeFeed: true })` reads x's change data feed (PySpark's
+ * `spark.readStream.option("readChangeFeed", "true").table("x")`) and renders
+ * `STREAM(x) WITH ('readChangeFeed' = 'true')`; see {@link StreamOptions}.
+ */
+export function stream(source: string, options?: StreamOptions): DatasetRef;
+export function stream(source: FilesRef): FilesRef;
+export function stream(source: string | FilesRef, options?: StreamOptions): DatasetRef | FilesRef {
   if (typeof source === 'string') {
     if (source === '') throw invalid('stream(name): name must be a non-empty string');
-    return Object.freeze({ kind: 'dataset_ref', name: source, streaming: true });
+    const opts = streamOptions(source, options);
+    return Object.freeze({
+      kind: 'dataset_ref',
+      name: source,
+      streaming: true,
+      ...(opts ? { options: opts } : {}),
+    });
   }
   if (isFragment(source) && source.kind === 'files_ref') return Object.freeze({ ...source, streaming: true });
   throw invalid('stream(source): source must be a dataset name or readFiles(…)');
+}
+
+/** The options of `stream(name, options)` as strings, checked for their types. */
+function streamOptions(
+  name: string,
+  options: StreamOptions | undefined,
+): Readonly<Record<string, string>> | undefined {
+  if (options === undefined) return undefined;
+  if (typeof options !== 'object' || options === null)
+    throw invalid(`stream('${name}', options): options must be an object`);
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(options)) {
+    if (v === undefined) continue;
+    const ok =
+      k === 'startingVersion'
+        ? v === 'latest' || (Number.isInteger(v) && (v as number) >= 0)
+        : typeof v === 'boolean';
+    if (!ok || !['readChangeFeed', 'startingVersion', 'skipChangeCommits'].includes(k))
+      throw invalid(
+        `stream('${name}', options): option ${k} = ${JSON.stringify(v)} is not a known option with a valid value (readChangeFeed: boolean, startingVersion: integer ≥ 0 or 'latest', skipChangeCommits: boolean)`,
+      );
+    out[k] = String(v);
+  }
+  return Object.keys(out).length > 0 ? Object.freeze(out) : undefined;
 }
 
 /**
@@ -232,6 +287,13 @@ function watermarkClause(w: WatermarkSpec | undefined): string {
   return ` WATERMARK \`${w.column.replace(/`/g, '``')}\` DELAY OF INTERVAL ${quoteString(w.delay)}`;
 }
 
+/** ` WITH ('k' = 'v', …)` for a read with options, else ''. */
+function optionsClause(options: Readonly<Record<string, string>> | undefined): string {
+  if (!options) return '';
+  const items = Object.entries(options).map(([k, v]) => `${quoteString(k)} = ${quoteString(v)}`);
+  return ` WITH (${items.join(', ')})`;
+}
+
 function quoteString(s: string): string {
   return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
@@ -264,7 +326,11 @@ export function renderSql(query: SqlQuery, configuration: Readonly<Record<string
       }
       case 'dataset_ref':
         inputs.push({ kind: 'dataset', name: f.name, streaming: f.streaming });
-        return (f.streaming ? `STREAM(${f.name})` : f.name) + watermarkClause(f.watermark);
+        return (
+          (f.streaming ? `STREAM(${f.name})` : f.name) +
+          optionsClause(f.options) +
+          watermarkClause(f.watermark)
+        );
       case 'files_ref': {
         inputs.push({ kind: 'files', path: f.path, streaming: f.streaming });
         const args = [quoteString(f.path), `format => ${quoteString(f.format)}`];

@@ -352,6 +352,13 @@ export const ERROR_CODES = {
     summary: 'An AUTO CDC FROM SNAPSHOT flow has no SQL form to export (Databricks declares it in Python).',
   },
   // end cdc 2 (issue 14)
+  // change data feed reads (issue 14)
+  STREAM_READ_OPTION_UNSUPPORTED: {
+    domain: 'user',
+    summary:
+      'A streaming read of a dataset has a reader option (STREAM(x) WITH (…)) sluice does not read, an invalid value, or one that does not fit the read (startingVersion without readChangeFeed, a change feed of a view).',
+  },
+  // end change data feed reads (issue 14)
   // stateful streaming (issue 16)
   WATERMARK_DELAY_INVALID: {
     domain: 'user',

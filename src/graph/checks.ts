@@ -1,6 +1,8 @@
 import { SluiceError, toSluiceError } from '../errors/index.ts';
 import type { Dataset, Flow } from '../model/index.ts';
 import { autoCdcFlowsAreSound } from './auto-cdc-checks.ts';
+import { tombstoneRetentionIsValid } from './cdc-retention-checks.ts';
+import { streamReadOptionsAreSound } from './change-feed-checks.ts';
 import { type CheckContext, error, flowLocation, type GraphCheck, isView } from './check-context.ts';
 import { didYouMean, isUsableName } from './names.ts';
 import { baseName } from './resolve.ts';
@@ -478,6 +480,8 @@ export const ERROR_CHECKS: readonly GraphCheck[] = [
   validExpectations,
   streamingQueriesAreStateless,
   autoCdcFlowsAreSound,
+  streamReadOptionsAreSound,
+  tombstoneRetentionIsValid,
 ];
 
 export const WARNING_CHECKS: readonly GraphCheck[] = [streamingTablesHaveExpectations];

@@ -1,5 +1,5 @@
 import type { SluiceError } from '../errors/index.ts';
-import type { Dataset, Flow } from '../model/index.ts';
+import { changeFeedRead, type Dataset, type Flow } from '../model/index.ts';
 import type { FailedFlow, ResolvedFlow, ResolvedInput, UnresolvedFlow } from './types.ts';
 
 /**
@@ -149,6 +149,7 @@ export function resolveFlow(
       dataset: d.name,
       streaming: input.streaming,
       effectiveStreaming: input.streaming || (view && isStreamingView(d.name)),
+      ...(changeFeedRead(input) || input.changes ? { changeFeed: true } : {}),
       ...(input.location ? { location: input.location } : {}),
     });
   }

@@ -23,6 +23,8 @@ export interface ResolvedDatasetInput {
   readonly streaming: boolean;
   /** Streaming as seen by the flow: a streaming read, or any read of a view whose query streams. */
   readonly effectiveStreaming: boolean;
+  /** The read is of the dataset's change data feed (`readChangeFeed`, `table_changes`). */
+  readonly changeFeed?: boolean;
   readonly location?: SourceLocation;
 }
 

@@ -95,3 +95,23 @@ export interface AutoCdcFromSnapshot {
   readonly trackHistory?: ColumnSelection;
   readonly location?: SourceLocation;
 }
+
+/** Databricks' table property: how long an AUTO CDC target's delete tombstones are kept. */
+export const TOMBSTONE_RETENTION_PROPERTY = 'pipelines.cdc.tombstoneGCThresholdInSeconds';
+/** Databricks' default tombstone retention: 172,800 seconds (2 days). */
+export const DEFAULT_TOMBSTONE_RETENTION_SECONDS = 172_800;
+
+/**
+ * The tombstone retention of an AUTO CDC target in seconds: its
+ * `pipelines.cdc.tombstoneGCThresholdInSeconds` property (a non-negative integer, checked at
+ * validate), else Databricks' default.
+ */
+export function tombstoneRetentionSeconds(target: {
+  readonly properties: Readonly<Record<string, string>>;
+}): number {
+  const lower = TOMBSTONE_RETENTION_PROPERTY.toLowerCase();
+  const v = Object.entries(target.properties)
+    .find(([k]) => k.toLowerCase() === lower)?.[1]
+    ?.trim();
+  return v !== undefined && /^\d+$/.test(v) ? Number(v) : DEFAULT_TOMBSTONE_RETENTION_SECONDS;
+}

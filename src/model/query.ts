@@ -30,6 +30,18 @@ export type QueryInput =
       readonly streaming: boolean;
       /** `… WATERMARK col DELAY OF INTERVAL …` on this read (streams only). */
       readonly watermark?: EventTimeWatermark;
+      /**
+       * Reader options written on a streaming read (`STREAM(x) WITH ('readChangeFeed' = 'true')`,
+       * `stream('x', { readChangeFeed: true })`), names as written, values as strings; see
+       * {@link changeFeedRead}. Absent when none were given.
+       */
+      readonly options?: Readonly<Record<string, string>>;
+      /**
+       * `table_changes('x', start[, end])`: a batch read of the change data feed of versions
+       * start..end (end: the version the read is pinned to) instead of the rows.
+       * Invariant: 0 ≤ start ≤ end when both are given.
+       */
+      readonly changes?: { readonly startVersion: number; readonly endVersion?: number };
       readonly location?: SourceLocation;
     }
   | {
@@ -58,6 +70,29 @@ export interface EventTimeWatermark {
   /** The input column holding event time (a TIMESTAMP). */
   readonly column: string;
   readonly delayMicros: number;
+}
+
+/** A dataset read's option by name, case-insensitively (Spark's reader options are). */
+export function readOption(input: QueryInput, name: string): string | undefined {
+  if (input.kind !== 'dataset' || !input.options) return undefined;
+  const lower = name.toLowerCase();
+  return Object.entries(input.options).find(([k]) => k.toLowerCase() === lower)?.[1];
+}
+
+/**
+ * How a streaming dataset read reads: its rows (`undefined`), or its change data feed
+ * (`readChangeFeed` true) from `startingVersion` (absent: the table as of the stream's start as
+ * inserts, then the changes after it, as Databricks does; `latest`: only changes after the start).
+ * Validate checks the options (graph/change-feed-checks.ts), so `startingVersion` is a
+ * non-negative integer or `latest` here.
+ */
+export function changeFeedRead(
+  input: QueryInput,
+): { readonly startingVersion?: number | 'latest' } | undefined {
+  if (!/^true$/i.test(readOption(input, 'readChangeFeed') ?? '')) return undefined;
+  const start = readOption(input, 'startingVersion')?.trim();
+  if (start === undefined) return {};
+  return { startingVersion: /^latest$/i.test(start) ? 'latest' : Number(start) };
 }
 
 /** The DuckDB identifier standing for input `i` in compiled query text. */

@@ -1,4 +1,5 @@
 import { rewriteCall, wordToken } from './prepass-calls.ts';
+import { isOptionsClause, optionsClause } from './prepass-stream-options.ts';
 import { isName, watermark, watermarkClause, withWatermark } from './prepass-watermark.ts';
 import { type Locate, unsupportedSyntax } from './syntax-errors.ts';
 import {
@@ -231,9 +232,14 @@ function rewriteAt(items: readonly TreeNode[], i: number, clause: string, locate
     if (word === 'STREAM' && relationStart && isName(next) && (next as Token).kind !== 'dstring') {
       return streamRelation(items, i, locate);
     }
-    if (word === 'STREAM' && relationStart && isParens(next) && nodeIsWord(items[i + 2], 'WATERMARK')) {
-      const clause = watermarkClause(items, i + 2, locate);
-      return { nodes: [n, withWatermark(next, clause.args)], consumed: clause.end - i };
+    if (
+      word === 'STREAM' &&
+      relationStart &&
+      isParens(next) &&
+      (nodeIsWord(items[i + 2], 'WATERMARK') || isOptionsClause(items, i + 2))
+    ) {
+      const clauses = streamClauses(items, i + 2, locate);
+      return { nodes: [n, withWatermark(next, clauses.args)], consumed: clauses.end - i };
     }
     if (word === 'LATERAL' && nodeIsWord(next, 'VIEW')) return lateralView(items, i, locate);
     if (word === 'VALUES' && (relationStart || prev === undefined)) return valuesRows(items, i);
@@ -378,22 +384,44 @@ function skipList(items: readonly TreeNode[], i: number): number {
 
 /**
  * `STREAM x [AS] a` → `stream(x) a`; `STREAM read_files(…)` → `stream(read_files(…))`;
- * a WATERMARK clause after the relation goes into the call (see {@link watermarkClause}).
+ * an options clause and a WATERMARK clause after the relation go into the call (see
+ * {@link streamClauses}).
  */
 function streamRelation(items: readonly TreeNode[], i: number, locate: Locate): Step {
   let end = nameEnd(items, i + 1);
   if (isParens(items[end])) end++;
   const stream = items[i] as Token;
-  let inner = items.slice(i + 1, end);
-  if (nodeIsWord(items[end], 'WATERMARK')) {
-    const clause = watermarkClause(items, end, locate);
-    inner = [...inner, ...clause.args];
-    end = clause.end;
-  }
+  const clauses = streamClauses(items, end, locate);
+  const inner = [...items.slice(i + 1, end), ...clauses.args];
+  end = clauses.end;
   return {
     nodes: [{ ...stream, text: 'stream', value: 'stream' }, parens(inner)],
     consumed: end - i,
   };
+}
+
+/**
+ * The clauses after a streaming relation at `items[k]`: its options (`WITH (…)`, see
+ * prepass-stream-options.ts) then its WATERMARK, each optional, as extra `stream(…)` arguments.
+ */
+function streamClauses(
+  items: readonly TreeNode[],
+  k: number,
+  locate: Locate,
+): { args: TreeNode[]; end: number } {
+  const args: TreeNode[] = [];
+  let end = k;
+  if (isOptionsClause(items, end)) {
+    const clause = optionsClause(items, end, locate);
+    args.push(...clause.args);
+    end = clause.end;
+  }
+  if (nodeIsWord(items[end], 'WATERMARK')) {
+    const clause = watermarkClause(items, end, locate);
+    args.push(...clause.args);
+    end = clause.end;
+  }
+  return { args, end };
 }
 
 /** `* EXCEPT (…)`, `t.* EXCEPT (…)`, and the fields of a struct `s.a.*`. */

@@ -20,6 +20,7 @@ import {
 } from './functions/index.ts';
 import { expandGenerators } from './generators.ts';
 import { alignGroupExpressions } from './group-alignment.ts';
+import { OPTION_ARGUMENT } from './prepass-stream-options.ts';
 import { WATERMARK_ARGUMENT } from './prepass-watermark.ts';
 import {
   generatorTable,
@@ -31,6 +32,7 @@ import {
   translateSubscript,
   translateSyntaxFunction,
 } from './syntax-functions.ts';
+import { tableChangesInput } from './table-changes.ts';
 import type { FileFormatDetector } from './types.ts';
 
 /** A table named by a standalone query (`sluice query`), left in place. */
@@ -118,7 +120,7 @@ export class AstTranslator {
   }
 
   private error(
-    code: 'UNSUPPORTED_SPARK_FUNCTION' | 'SQL_SYNTAX_ERROR',
+    code: 'UNSUPPORTED_SPARK_FUNCTION' | 'SQL_SYNTAX_ERROR' | 'UNSUPPORTED_SQL_SYNTAX',
     message: string,
     node: AstNode,
     params: Record<string, unknown>,
@@ -257,6 +259,10 @@ export class AstTranslator {
     if (fn && name === 'range')
       return rangeTable(node, { ...fn, children: this.walk(fn.children ?? [], scope) });
     if (fn && isGeneratorTable(name)) return this.walkFields(generatorTable(node, fn), scope);
+    if (fn && name === 'table_changes' && this.mode === 'inputs') {
+      const input = tableChangesInput(fn, (n) => this.locateNode(n));
+      return this.replaceWithInput(node, input, 'table_changes');
+    }
     if (!fn || (name !== 'stream' && name !== 'read_files' && name !== 'cloud_files')) {
       if (fn) this.unsupported(fn, str(fn, 'function_name'), 'not supported as a table function');
       return this.walkFields(node, scope);
@@ -265,14 +271,32 @@ export class AstTranslator {
     if (name === 'cloud_files')
       return this.fileSource(node, fn, () => cloudFilesInput(fn, (n) => this.locateNode(n)));
     const allArgs = nodes(fn, 'children');
-    // `stream(x, '__sluice_watermark', col, micros)`: a WATERMARK clause (prepass-clauses.ts).
-    const marked = allArgs.length === 4 && constantText(allArgs[1]!) === WATERMARK_ARGUMENT;
-    const watermark = marked
-      ? { column: constantText(allArgs[2]!) ?? '', delayMicros: Number(constantText(allArgs[3]!)) }
-      : undefined;
+    // `stream(x, '__sluice_watermark', col, micros, '__sluice_option', k, v, …)`: the WATERMARK
+    // and options clauses after the relation (prepass-clauses.ts).
+    let watermark: { column: string; delayMicros: number } | undefined;
+    const options: Record<string, string> = {};
+    let marks = 1;
+    for (; marks + 2 < allArgs.length; marks += 3) {
+      const mark = constantText(allArgs[marks]!);
+      const a = constantText(allArgs[marks + 1]!) ?? '';
+      const b = constantText(allArgs[marks + 2]!) ?? '';
+      if (mark === WATERMARK_ARGUMENT) watermark = { column: a, delayMicros: Number(b) };
+      else if (mark === OPTION_ARGUMENT) options[a] = b;
+      else break;
+    }
+    const marked = marks > 1 && marks === allArgs.length;
     const args = marked ? allArgs.slice(0, 1) : allArgs;
+    const hasOptions = marked && Object.keys(options).length > 0;
     const withMark = <T extends QueryInput>(input: T): T => (watermark ? { ...input, watermark } : input);
     const arg = args[0];
+    if (hasOptions && arg?.class === 'FUNCTION') {
+      throw this.error(
+        'UNSUPPORTED_SQL_SYNTAX',
+        "reader options (STREAM … WITH (…)) are only supported on a streaming read of a dataset; give read_files its options as arguments (name => 'value')",
+        fn,
+        { construct: 'STREAM … WITH options' },
+      );
+    }
     if (args.length !== 1 || !arg) {
       throw this.error('SQL_SYNTAX_ERROR', 'STREAM takes one dataset name or read_files(…)', fn, {
         near: 'STREAM',
@@ -298,6 +322,14 @@ export class AstTranslator {
     if (parts.length > 1 && parts[0]!.toLowerCase() === 'live') parts = parts.slice(1);
     const pathTable =
       this.mode === 'inputs' ? filePathInput(parts, true, arg, (n) => this.locateNode(n)) : undefined;
+    if (pathTable && hasOptions) {
+      throw this.error(
+        'UNSUPPORTED_SQL_SYNTAX',
+        'reader options (STREAM … WITH (…)) are only supported on a streaming read of a pipeline dataset, not of a path',
+        arg,
+        { construct: 'STREAM … WITH options' },
+      );
+    }
     if (pathTable) return this.replaceWithInput(node, withMark(pathTable), '');
     const datasetName = parts.join('.');
     if (this.mode === 'tables') {
@@ -314,7 +346,12 @@ export class AstTranslator {
     }
     return this.replaceWithInput(
       node,
-      withMark({ kind: 'dataset', name: datasetName, streaming: true } as QueryInput),
+      withMark({
+        kind: 'dataset',
+        name: datasetName,
+        streaming: true,
+        ...(hasOptions ? { options: Object.freeze(options) } : {}),
+      } as QueryInput),
       parts[parts.length - 1]!,
     );
   }

@@ -5,7 +5,7 @@
  * Knows nothing of pipelines.
  */
 export * from './delta/actions.ts';
-export { CDF_COLUMNS, changesSql } from './delta/cdf-read.ts';
+export { CDF_COLUMNS, changesSql, snapshotChangesSql } from './delta/cdf-read.ts';
 export {
   CHANGE_DATA_DIR,
   type ChangeType,

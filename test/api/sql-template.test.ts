@@ -166,3 +166,26 @@ ON i.ad = c.ad AND c.clicked BETWEEN i.shown AND i.shown + INTERVAL 1 MINUTE`;
     ['left', 'i', { column: 'shown', delayMicros: 10_000_000 }, 'c'],
   );
 });
+
+test("stream(name, options) reads a change data feed as PySpark's readStream.option(…).table(…): rendered as STREAM(x) WITH (…)", async () => {
+  const r = renderSql(
+    sql`SELECT * FROM ${withWatermark(stream('customers', { readChangeFeed: true, startingVersion: 3 }), '_commit_timestamp', '1 minute')}`,
+    {},
+  );
+  assert.equal(
+    r.text,
+    "SELECT * FROM STREAM(customers) WITH ('readChangeFeed' = 'true', 'startingVersion' = '3') WATERMARK `_commit_timestamp` DELAY OF INTERVAL '1 minute'",
+  );
+  const compiled = await session.sql.compileQuery(r.text);
+  assert.deepEqual(compiled.inputs[0]?.kind === 'dataset' ? compiled.inputs[0].options : undefined, {
+    readChangeFeed: 'true',
+    startingVersion: '3',
+  });
+  assert.equal(renderSql(sql`SELECT * FROM ${stream('c', {})}`, {}).text, 'SELECT * FROM STREAM(c)');
+  for (const bad of [{ startingVersion: -1 }, { readChangeFeed: 'yes' }, { maxFilesPerTrigger: 1 }]) {
+    assert.throws(
+      () => stream('c', bad as never),
+      (e: unknown) => e instanceof SluiceError && e.code === 'TS_INVALID_DEFINITION',
+    );
+  }
+});

@@ -25,6 +25,8 @@ test('examples/cdc from the command line: validate, run, query the SCD 1 and 2 t
     /flow customers_cdc \(AUTO CDC, SCD type 1, keys customer_id\) ← STREAM customer_changes/,
   );
   assert.match(v.stdout, /flow customers_history \(AUTO CDC, SCD type 2, keys customer_id\)/);
+  assert.match(v.stdout, /flow customer_feed ← STREAM customers \(change data feed\)/);
+  assert.match(v.stdout, /flow deleted_customers ← customers \(change data feed\)/);
 
   const r = await runCli(['run', dir]);
   assert.equal(r.code, 0, r.stderr);
@@ -124,6 +126,39 @@ test('examples/cdc from the command line: validate, run, query the SCD 1 and 2 t
       (x) => [Number(x.customer_id), x.name, x._change_type],
     ),
     [[4, 'Dana K.', 'delete']],
+  );
+  // The streaming table reading that change data feed holds every change once, as table_changes and chdb read it.
+  const feedSql =
+    'SELECT customer_id, name, city, _change_type, _commit_version FROM %s ORDER BY _commit_version, customer_id, _change_type';
+  const feed = await q(feedSql.replace('%s', 'customer_feed'));
+  assert.deepEqual(feed, await q(feedSql.replace('%s', "table_changes('customers', 0)")));
+  assert.deepEqual(
+    feed.map((x) => [Number(x.customer_id), x._change_type, Number(x._commit_version)]),
+    [
+      [1, 'insert', 1],
+      [3, 'insert', 1],
+      [4, 'insert', 1],
+      [5, 'insert', 1],
+      [4, 'delete', 2],
+    ],
+  );
+  assert.deepEqual(
+    chdb(
+      `SELECT customer_id, _change_type FROM deltaLakeLocal('${tableDir(dir, 'customers')}') ORDER BY _commit_version, customer_id SETTINGS delta_lake_snapshot_start_version = 0`,
+    ).map((x) => [Number(x.customer_id), x._change_type]),
+    feed.map((x) => [Number(x.customer_id), x._change_type]),
+  );
+  // table_changes() in a materialized view reads the rows sluice query reads.
+  const deleted = await q('SELECT customer_id, name, deleted_at_version FROM deleted_customers ORDER BY ALL');
+  assert.deepEqual(
+    deleted.map((x) => [Number(x.customer_id), x.name, Number(x.deleted_at_version)]),
+    [[4, 'Dana K.', 2]],
+  );
+  assert.deepEqual(
+    deleted,
+    await q(
+      "SELECT customer_id, name, _commit_version AS deleted_at_version FROM table_changes('customers', 1) WHERE _change_type = 'delete' ORDER BY ALL",
+    ),
   );
   const first = await q(
     "SELECT count(*) AS n FROM table_changes('customers', 1, 1) WHERE _change_type = 'insert'",

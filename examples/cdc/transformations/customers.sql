@@ -36,3 +36,17 @@ TRACK HISTORY ON (name, city);
 CREATE OR REFRESH MATERIALIZED VIEW customers_by_city
 COMMENT 'Current customers per city'
 AS SELECT city, count(*) AS customers FROM customers GROUP BY city;
+
+-- Downstream: the SCD 1 table's change data feed, read incrementally as a stream (every change
+-- since version 0, each read once: inserts, update pre- and post-images, deletes).
+CREATE OR REFRESH STREAMING TABLE customer_feed
+COMMENT 'Changes of the current customers, from their change data feed'
+AS SELECT customer_id, name, city, _change_type, _commit_version, _commit_timestamp
+FROM STREAM(customers) WITH ('readChangeFeed' = 'true', 'startingVersion' = '0');
+
+-- Downstream: the customers deleted since the first version, from the same change data feed read
+-- as a batch (recomputed when customers changes).
+CREATE OR REFRESH MATERIALIZED VIEW deleted_customers
+COMMENT 'Customers deleted, with the version that deleted them'
+AS SELECT customer_id, name, _commit_version AS deleted_at_version
+FROM table_changes('customers', 1) WHERE _change_type = 'delete';

@@ -40,7 +40,8 @@ function kindLabel(d: Dataset): string {
 
 function inputLabel(i: ResolvedInput): string {
   if (i.kind === 'files') return `${i.streaming ? 'STREAM ' : ''}read_files('${i.path}')`;
-  return i.streaming ? `STREAM ${i.dataset}` : i.dataset;
+  const read = i.streaming ? `STREAM ${i.dataset}` : i.dataset;
+  return i.changeFeed ? `${read} (change data feed)` : read;
 }
 
 function renderText(r: ValidationResult, verbose: boolean): string {

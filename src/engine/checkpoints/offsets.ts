@@ -50,6 +50,18 @@ export type SourceOffset =
       readonly toVersion: number;
     }
   | {
+      /**
+       * Streaming read of a Delta table's change data feed (`readChangeFeed`): the changes of
+       * versions (fromVersion, toVersion]; with `snapshot`, the table as of `toVersion` as inserts
+       * instead (a stream's first batch without a starting version).
+       */
+      readonly kind: 'table-changes';
+      readonly dataset: string;
+      readonly fromVersion: number;
+      readonly toVersion: number;
+      readonly snapshot?: true;
+    }
+  | {
       /** Batch read of a Delta table at a fixed version (null: the table does not exist yet). */
       readonly kind: 'table-snapshot';
       readonly dataset: string;

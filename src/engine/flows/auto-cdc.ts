@@ -1,5 +1,5 @@
 import type { FlowPlan } from '../../graph/index.ts';
-import type { Dataset } from '../../model/index.ts';
+import { type Dataset, tombstoneRetentionSeconds } from '../../model/index.ts';
 import { cdcStateFolder } from '../../storage/index.ts';
 import type { FlowCheckpoint } from '../checkpoints/flow-checkpoint.ts';
 import type { BatchOffset } from '../checkpoints/offsets.ts';
@@ -47,6 +47,8 @@ export class AutoCdcExecutor extends StreamingAppendExecutor {
         appId: checkpoint.appId,
         batchId: offset.batchId,
         cdc,
+        plannedAtMs: Date.parse(offset.plannedAt),
+        tombstoneRetentionMs: tombstoneRetentionSeconds(flow.target) * 1000,
       });
       return {
         inputRows: out.inputRows,

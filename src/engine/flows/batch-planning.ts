@@ -4,6 +4,7 @@
  */
 import { SluiceError } from '../../errors/index.ts';
 import type { FlowPlan } from '../../graph/index.ts';
+import { changeFeedRead } from '../../model/index.ts';
 import { tableFolder } from '../../storage/index.ts';
 import type { DuckDBConnection } from '../../util/index.ts';
 import type {
@@ -233,6 +234,17 @@ export async function planStreamingBatch(
     }
     const d = leaf.dataset!;
     const latest = await ctx.tables.version(tableFolder(ctx.storage, d));
+    const changeFeed = leaf.streaming ? changeFeedRead(input) : undefined;
+    if (changeFeed) {
+      const prev = progress.lastByKey.get(leaf.key);
+      const source = planChanges(d.name, changeFeed, latest ?? -1, prev);
+      // A feed's first batch is recorded even when it reads nothing: it pins where the stream
+      // starts ('latest' is the version of that first batch, not of a later run's).
+      const first = prev?.kind !== 'table-changes' && latest !== undefined;
+      if (first || source.snapshot || source.toVersion > source.fromVersion) anyNew = true;
+      sources[leaf.key] = source;
+      continue;
+    }
     if (leaf.streaming) {
       const prev = progress.lastByKey.get(leaf.key);
       const fromVersion = prev?.kind === 'table-stream' ? prev.toVersion : -1;
@@ -250,6 +262,29 @@ export async function planStreamingBatch(
   }
   if (!anyNew) return undefined;
   return { batchId, plannedAt: new Date().toISOString(), sources };
+}
+
+/**
+ * The next batch of a change data feed read of `dataset` (latest version `latest`, -1 when it
+ * has no table yet): the versions after the last batch's; for its first batch, the table as of
+ * now as inserts (no starting version), the versions from `startingVersion` on, or nothing before
+ * the versions after now (`latest`).
+ */
+function planChanges(
+  dataset: string,
+  read: NonNullable<ReturnType<typeof changeFeedRead>>,
+  latest: number,
+  prev: SourceOffset | undefined,
+): Extract<SourceOffset, { kind: 'table-changes' }> {
+  const span = (fromVersion: number) =>
+    ({ kind: 'table-changes', dataset, fromVersion, toVersion: Math.max(latest, fromVersion) }) as const;
+  if (prev?.kind === 'table-changes') return span(prev.toVersion);
+  const start = read.startingVersion;
+  if (start === 'latest') return span(latest);
+  if (start !== undefined) return span(start - 1);
+  // No table yet: its changes from its first version are all its rows, as inserts.
+  if (latest < 0) return span(-1);
+  return { kind: 'table-changes', dataset, fromVersion: -1, toVersion: latest, snapshot: true };
 }
 
 function describeChange(before: PlannedFile, now: DiscoveredFile): string {
@@ -383,6 +418,11 @@ export function describeSources(offset: BatchOffset): string {
         break;
       case 'table-stream':
         if (s.toVersion > s.fromVersion) parts.push(`${s.dataset}@v${s.fromVersion + 1}-${s.toVersion}`);
+        break;
+      case 'table-changes':
+        if (s.snapshot) parts.push(`${s.dataset}@v${s.toVersion} (as inserts)`);
+        else if (s.toVersion > s.fromVersion)
+          parts.push(`${s.dataset} changes v${s.fromVersion + 1}-${s.toVersion}`);
         break;
       case 'table-snapshot':
       case 'files-snapshot':

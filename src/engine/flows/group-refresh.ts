@@ -50,6 +50,7 @@ export async function planGroupRefresh(
   const dataset = leaf?.dataset;
   if (!leaf || !dataset || leaf.input.kind !== 'dataset')
     return complete('it does not read exactly one table');
+  if (leaf.input.changes) return complete('it reads a change data feed (table_changes)');
   const was = before[leaf.key];
   const now = after[leaf.key];
   if (

@@ -1,6 +1,13 @@
 import { SluiceError } from '../../errors/index.ts';
 import type { FlowPlan, LeafInput } from '../../graph/index.ts';
-import { snapshotFilesScanSql, snapshotScanSql, tableFolder } from '../../storage/index.ts';
+import { readOption } from '../../model/index.ts';
+import {
+  changesSql,
+  snapshotChangesSql,
+  snapshotFilesScanSql,
+  snapshotScanSql,
+  tableFolder,
+} from '../../storage/index.ts';
 import type { SourceOffset } from '../checkpoints/offsets.ts';
 import type { UpdateContext } from '../update/update-context.ts';
 import { emptyRelationSql } from './bind-query.ts';
@@ -82,10 +89,34 @@ export async function leafSql(
       }
       const adds = await ctx.tables.addedFilesBetween(path, source.fromVersion, source.toVersion, {
         dataset: name,
-        skipChangeCommits: options.skipChangeCommits,
+        skipChangeCommits:
+          options.skipChangeCommits || /^true$/i.test(readOption(leaf.input, 'skipChangeCommits') ?? ''),
       });
       shape(`table:${adds.length > 0}:${tableShape}`);
       return snapshotFilesScanSql(snapshot, adds);
+    }
+    case 'table-changes': {
+      const { path } = tableOf(ctx, leaf);
+      if (source.toVersion < 0) {
+        shape('table:none');
+        return emptyRelationSql([]);
+      }
+      // A starting version after the latest one: nothing yet, in the table's latest shape.
+      const at = Math.min(source.toVersion, (await ctx.tables.version(path)) ?? source.toVersion);
+      const snapshot = await ctx.tables.snapshot(path, at);
+      const tableShape = `${JSON.stringify(snapshot.partitionColumns)}:${snapshot.metadata.schemaString}`;
+      if (source.snapshot) {
+        shape(`changes:${snapshot.files.length > 0}:${tableShape}`);
+        return snapshotChangesSql(snapshot);
+      }
+      if (source.toVersion <= source.fromVersion) {
+        shape(`changes:false:${tableShape}`);
+        return snapshotChangesSql(snapshot, { empty: true });
+      }
+      // The feed is read from the log itself (each version's change files or adds and removes).
+
+      shape(`changes:true:${tableShape}`);
+      return changesSql(path, source.fromVersion + 1, source.toVersion);
     }
     case 'table-snapshot': {
       const { path, name } = tableOf(ctx, leaf);
@@ -95,6 +126,12 @@ export async function leafSql(
           `input '${name}' has no table yet (its flow has not produced data); run again once it has`,
           { dataset: name },
         );
+      }
+      const changes = leaf.input.kind === 'dataset' ? leaf.input.changes : undefined;
+      if (changes) {
+        // table_changes('t', start[, end]): the feed up to the version the read is pinned to.
+        shape(`changes:${source.version}`);
+        return changesSql(path, changes.startVersion, changes.endVersion ?? source.version);
       }
       const snapshot = await ctx.tables.snapshot(path, source.version);
       shape(

@@ -3,9 +3,11 @@
  *
  * Two Delta tables belong to the flow: the target, and a state table. For SCD 1 the state holds,
  * per key ever seen, the highest sequence applied and whether that event was a delete (a
- * tombstone); for SCD 2 it is the history of every event applied (see cdc-scd2.ts). Tombstones are
- * kept until the target is fully refreshed, so a late update older than a delete never
- * resurrects its row. Per batch:
+ * tombstone, recorded at its batch's planning time); for SCD 2 it is the history of every event
+ * applied (see cdc-scd2.ts). Tombstones are kept for the retention of the batch (Databricks'
+ * `pipelines.cdc.tombstoneGCThresholdInSeconds`, 2 days by default), so a late update older than a
+ * delete does not resurrect its row within it; a batch planned later than that after the delete
+ * removes the tombstone, and an older update arriving after that applies (as on Databricks). Per batch:
  *
  *   events E ─ checks: no NULL key, no NULL sequence, no two different events with one key and sequence
  *            ─ fresh events: SCD 1 drops stale ones (sequence ≤ the state's for their key);
@@ -59,6 +61,8 @@ const STATE_SEQ = '__sequence';
 const STATE_DELETED = '__deleted';
 /** Marks the state row (all keys NULL) holding the sequence of the latest truncate applied. */
 const STATE_TRUNCATE = '__truncate';
+/** SCD 1: when a tombstone was recorded (its batch's planning time, epoch ms), for its retention. */
+const STATE_DELETED_AT = '__deleted_at';
 
 /** Temp tables of one batch (per flow connection). */
 const EVENTS = '__sluice_cdc_events';
@@ -79,6 +83,16 @@ export interface CdcBatch {
   readonly appId: string;
   readonly batchId: number;
   readonly cdc: AutoCdc;
+  /**
+   * The batch's planning time (epoch ms, from its recorded offset, so a replay uses the same): the
+   * time its tombstones are recorded at, and the clock their retention is measured by.
+   */
+  readonly plannedAtMs: number;
+  /**
+   * SCD 1: how long a delete tombstone is kept (ms); a batch removes the tombstones recorded
+   * more than this before it (Databricks' `pipelines.cdc.tombstoneGCThresholdInSeconds`).
+   */
+  readonly tombstoneRetentionMs: number;
 }
 
 /** What one batch did to the target (Lakeflow's CDC flow metrics). */
@@ -221,7 +235,9 @@ export async function applyCdcBatch(
       { name: STATE_SEQ, type: seqType },
       { name: STATE_DELETED, type: 'BOOLEAN' },
       { name: STATE_TRUNCATE, type: 'BOOLEAN' },
-      ...(scd2 ? valueColumns(shape).map((c) => ({ name: c, type: typeOf.get(c)! })) : []),
+      ...(scd2
+        ? valueColumns(shape).map((c) => ({ name: c, type: typeOf.get(c)! }))
+        : [{ name: STATE_DELETED_AT, type: 'BIGINT' }]),
     ];
     const statePrep = await prepareTable(tables, t.state.path, t.state.dataset, stateColumns, {
       replaceSchema: false,
@@ -394,11 +410,22 @@ async function applyToState(
   }
   const keys = shape.keyNames.map(id).join(', ');
   const seq = id(CDC_SEQUENCE_COLUMN);
+  const del = id(CDC_DELETE_COLUMN);
+  const at = Math.trunc(b.plannedAtMs);
+  // Tombstones recorded longer than the retention before this batch are garbage-collected (their
+  // keys untouched by it): a later event older than such a delete finds no tombstone and applies.
+  const cutoff = at - Math.max(0, Math.trunc(b.tombstoneRetentionMs));
+  const on = shape.keyNames.map((k) => `f.${id(k)} = s.${id(k)}`).join(' AND ');
   await conn.run(
-    `CREATE OR REPLACE TEMP TABLE ${STATE_CHANGES} AS SELECT ${keys}, ${seq} AS ${id(STATE_SEQ)}, ${id(CDC_DELETE_COLUMN)} AS ${id(STATE_DELETED)}, false AS ${id(STATE_TRUNCATE)}, 'upsert' AS ${id(CHANGE_KIND_COLUMN)}
+    `CREATE OR REPLACE TEMP TABLE ${STATE_CHANGES} AS SELECT ${keys}, ${seq} AS ${id(STATE_SEQ)}, ${del} AS ${id(STATE_DELETED)}, false AS ${id(STATE_TRUNCATE)},
+       CASE WHEN ${del} THEN CAST(${at} AS BIGINT) END AS ${id(STATE_DELETED_AT)}, 'upsert' AS ${id(CHANGE_KIND_COLUMN)}
      FROM ${FRESH} QUALIFY row_number() OVER (PARTITION BY ${keys} ORDER BY ${seq} DESC) = 1
      UNION ALL BY NAME SELECT w AS ${id(STATE_SEQ)}, false AS ${id(STATE_DELETED)}, true AS ${id(STATE_TRUNCATE)}, 'upsert' AS ${id(CHANGE_KIND_COLUMN)}
-     FROM ${TRUNCATE} WHERE t_new IS NOT NULL`,
+     FROM ${TRUNCATE} WHERE t_new IS NOT NULL
+     UNION ALL BY NAME SELECT ${shape.keyNames.map((k) => `s.${id(k)}`).join(', ')}, 'delete' AS ${id(CHANGE_KIND_COLUMN)}
+     FROM (${snapshotScanSql(snap)}) s
+     WHERE s.${id(STATE_DELETED)} AND NOT s.${id(STATE_TRUNCATE)} AND s.${id(STATE_DELETED_AT)} < ${cutoff}
+       AND NOT EXISTS (SELECT 1 FROM ${FRESH} f WHERE ${on})`,
   );
   const plan = await planRowChanges(conn, t.state.path, {
     snapshot: snap,

@@ -20,9 +20,9 @@ import { commitTimestamp, readCommit } from './log-files.ts';
 import { decodeAddPath, HIVE_DEFAULT_PARTITION, unescapePathName } from './partitions.ts';
 import { readSchemaOf } from './read-columns.ts';
 import { RowIndexSet } from './roaring-bitmap.ts';
-import { filesScanSql, type ScanFile } from './scan.ts';
+import { filesScanSql, type ScanFile, snapshotScanSql } from './scan.ts';
 import { parseSchemaString } from './schema.ts';
-import { latestVersion, loadSnapshot } from './snapshot.ts';
+import { latestVersion, loadSnapshot, type Snapshot } from './snapshot.ts';
 
 const EMPTY_SET = RowIndexSet.of([]);
 
@@ -98,7 +98,7 @@ export async function changesSql(
     if (!isChangeDataFeedEnabled(metadata)) throw notEnabled(v);
     const ts = await commitTimestamp(table, v, actions);
     const version = String(v);
-    const tsSql = `timezone('UTC', make_timestamp(${Math.round(ts * 1000)}))`;
+    const tsSql = commitTimestampSql(ts);
     const hasCdc = actions.some((a) => 'cdc' in a);
     const parts = metadata.partitionColumns;
     if (hasCdc) {
@@ -195,4 +195,31 @@ export async function changesSql(
 /** The rows a file's deletion vector deletes (none without one). */
 function rowsOf(table: string, dv: DeletionVectorDescriptor | undefined, path: string): RowIndexSet {
   return dv ? loadDeletionVector(table, dv, path) : EMPTY_SET;
+}
+
+/** A commit's `_commit_timestamp` as DuckDB SQL (TIMESTAMP WITH TIME ZONE) from epoch milliseconds. */
+function commitTimestampSql(ms: number): string {
+  return `timezone('UTC', make_timestamp(${Math.round(ms * 1000)}))`;
+}
+
+/**
+ * The rows of `snapshot` as change rows, with the columns of {@link changesSql}: each row an
+ * `insert` of the snapshot's version at its commit timestamp (what a change feed stream starting
+ * without a starting version reads first, as Spark's does); no rows with `empty`, which gives
+ * the columns of a change batch that read nothing.
+ * Errors: DELTA_CDF_NOT_ENABLED when the snapshot's table does not write its change data feed.
+ */
+export function snapshotChangesSql(snapshot: Snapshot, options: { readonly empty?: boolean } = {}): string {
+  if (!isChangeDataFeedEnabled(snapshot.metadata)) {
+    throw new SluiceError(
+      'DELTA_CDF_NOT_ENABLED',
+      `change data feed is not enabled on ${snapshot.tablePath} at version ${snapshot.version} (set delta.enableChangeDataFeed = true)`,
+      { params: { table: snapshot.tablePath, version: snapshot.version } },
+    );
+  }
+  const rows = snapshotScanSql(snapshot);
+  return (
+    `SELECT *, CAST('insert' AS VARCHAR) AS _change_type, CAST(${snapshot.version} AS BIGINT) AS _commit_version, ` +
+    `${commitTimestampSql(snapshot.timestamp)} AS _commit_timestamp FROM (${rows})${options.empty ? ' WHERE false' : ''}`
+  );
 }
