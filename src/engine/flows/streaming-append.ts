@@ -76,6 +76,8 @@ export async function runMicroBatches(
 
   let batches = 0;
   let totals = zeroOutcome();
+  // Only this loop compacts the log while it runs.
+  let compacted = await checkpoint.log.compactedUpTo();
   for (;;) {
     if (ctx.signal?.aborted) return { state: 'STOPPED', totals, batches };
     const replay = pending !== undefined;
@@ -90,8 +92,10 @@ export async function runMicroBatches(
     batches++;
     totals = addOutcome(totals, outcome);
     await onBatch(offset.batchId, outcome);
-    if (committed - (await checkpoint.log.compactedUpTo()) >= COMPACT_EVERY)
+    if (committed - compacted >= COMPACT_EVERY) {
       await checkpoint.log.compactTo(mergeOffsets(await checkpoint.log.readAll(committed)));
+      compacted = committed;
+    }
   }
   return { state: batches > 0 ? 'COMPLETED' : 'IDLE', totals, batches };
 }
