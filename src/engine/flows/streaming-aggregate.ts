@@ -12,13 +12,13 @@ import type { BatchOutcome } from '../writing/batch-outcome.ts';
 import { type ColumnsCache, writeBatch } from '../writing/batch-writer.ts';
 import { isRepeatable } from '../writing/expectations.ts';
 import { type ViewQuality, viewExpectationBinder } from '../writing/quarantine.ts';
+import { INPUT, PartialAggregates } from './aggregate-input.ts';
 import { describeSources, skipsChangeCommits } from './batch-planning.ts';
 import type { FlowExecution, FlowExecutor, FlowRun } from './flow-execution.ts';
-import { runMicroBatches } from './streaming-append.ts';
+import { type Lookahead, runMicroBatches } from './streaming-append.ts';
 
-/** The temp table holding a batch's watermarked input rows (see readBatchInput). */
-export const INPUT = '__sluice_agg_input';
-const PARTIAL = '__sluice_agg_partial';
+export { INPUT };
+
 /** The merged groups of a batch, open and closed, in two tables used in turn (see HeldState). */
 const MERGED = ['__sluice_agg_merged_0', '__sluice_agg_merged_1'] as const;
 const STATE_IN = '__sluice_state_in';
@@ -77,8 +77,9 @@ export class StreamingAggregateExecutor implements FlowExecutor {
     // The finished rows' columns follow from the query alone (its keys and aggregates).
     const columns = { cache: new Map(), shape: 'finished' };
     const state: AggregateRun = { stateColumns: new Map() };
+    const partials = new PartialAggregates(run, agg);
     try {
-      return await runMicroBatches(run, async (checkpoint, offset) => {
+      return await runMicroBatches(run, async (checkpoint, offset, lookahead) => {
         if (state.store?.dir !== new StateStore(checkpoint.log.dir).dir) {
           state.store = new StateStore(checkpoint.log.dir);
           state.held = undefined;
@@ -90,10 +91,11 @@ export class StreamingAggregateExecutor implements FlowExecutor {
           agg,
           { checkpoint, store, offset, columns },
           state,
+          { partials, lookahead },
           async (input) => {
             names ??= await outputNames(run.conn, run.flow, input);
-            return names;
           },
+          () => names!,
         );
         // The version before this one is no longer needed (this one is committed).
         await state.evicting;
@@ -102,7 +104,8 @@ export class StreamingAggregateExecutor implements FlowExecutor {
       });
     } finally {
       await state.evicting?.catch(() => {});
-      for (const t of [...MERGED, PARTIAL]) await run.conn.run(`DROP TABLE IF EXISTS ${t}`).catch(() => {});
+      await partials.close();
+      for (const t of MERGED) await run.conn.run(`DROP TABLE IF EXISTS ${t}`).catch(() => {});
     }
   }
 }
@@ -130,7 +133,9 @@ async function aggregateBatch(
   agg: StreamingAggregate,
   { checkpoint, store, offset, columns: outputColumns }: StatefulBatch,
   cache: AggregateRun,
-  names: (input: string) => Promise<string[]>,
+  { partials, lookahead }: { readonly partials: PartialAggregates; readonly lookahead: Lookahead },
+  beforeRead: (input: string) => Promise<void>,
+  names: () => string[],
 ): Promise<BatchOutcome> {
   const held = cache.held?.version.batchId === offset.batchId - 1 ? cache.held : undefined;
   cache.held = undefined;
@@ -144,155 +149,76 @@ async function aggregateBatch(
     );
   }
   const { ctx, flow, conn } = run;
-  const input = await bindBatchInput(run, agg, checkpoint, offset);
-  const { source, views, files } = input;
+  const partial = await partials.of(checkpoint, offset, beforeRead);
+  // The next batch is planned and read on another connection while this one finishes.
+  partials.ahead(checkpoint, offset, lookahead);
+  const { source, views, files, table: partialTable } = partial;
   const merged = MERGED[offset.batchId % 2]!;
-  try {
-    const columns = await names(input.with);
-    // A batch row's window (or session, [ts, ts + gap)) ends `windowMicros` after its start; a
-    // merged session carries its own end.
-    const end = `(__sluice_k${agg.windowKey} + ${agg.windowMicros})`;
-    const mergedEnd = agg.windowKind === 'session' ? '__sluice_end' : end;
-    // One statement reads the input: the partial aggregates of its rows, and one more row
-    // (no __sluice_rows) with its latest event time; DuckDB reads the input once for both.
-    const bind = (sql: string) => sql.replace(/\b__sluice_input_\d+\b/g, INPUT);
-    await conn
-      .run(
-        `CREATE OR REPLACE TEMP TABLE ${PARTIAL} AS ${input.with}SELECT * FROM (${bind(agg.partialSql)}) UNION ALL BY NAME SELECT * FROM (${bind(agg.watermarkSql)})`,
-      )
-      .catch(async (e: unknown) => {
-        throw await explainLeafReadError(ctx, flow.leaves, offset.sources, e);
-      });
-    await input.release();
-    const before = previous?.watermark ?? null;
-    const late = before === null ? 'false' : `${end} <= ${before}`;
-    const [counts] = await queryRows<{ late: bigint | null; m: bigint | null }>(
-      conn,
-      `SELECT sum(__sluice_rows) FILTER (WHERE ${late}) AS late, max(__sluice_max) AS m FROM ${PARTIAL}`,
-    );
-    const m = counts?.m === null || counts?.m === undefined ? null : Number(counts.m);
-    const sessionEnd = agg.windowKind === 'session' ? `, ${end} AS __sluice_end` : '';
-    const onTime = `SELECT * EXCLUDE (__sluice_max)${sessionEnd} FROM ${PARTIAL} WHERE __sluice_rows IS NOT NULL AND NOT (${late})`;
-    const kept = held
-      ? `SELECT * FROM ${held.table} WHERE ${held.open}`
-      : previous
-        ? await stateSql(conn, store, previous, `(${onTime})`)
-        : undefined;
-    const stateIn = kept ? `SELECT * FROM (${kept}) UNION ALL BY NAME ${onTime}` : onTime;
-    await conn.run(
-      `CREATE OR REPLACE TEMP TABLE ${merged} AS WITH ${STATE_IN} AS (${stateIn}) SELECT * FROM (${agg.mergeSql})`,
-    );
-    const watermark = nextWatermark(before, m, agg.watermark);
-    const closed = watermark === null ? 'false' : `${mergedEnd} <= ${watermark}`;
-
-    // The open groups are the new state: written now, published (durably) while the finished
-    // rows are written, awaited before their commit.
-    const key = `${input.shape}\n${JSON.stringify(previous?.columns ?? null)}`;
-    const written = await copyState(
-      run,
-      store,
-      offset.batchId,
-      merged,
-      `NOT (${closed})`,
-      cache.stateColumns.get(key),
-    );
-    cache.stateColumns.set(key, written.columns);
-    const state = written.publish(watermark);
-    state.catch(() => {});
-
-    const finished = `WITH ${CLOSED} AS (SELECT * FROM ${merged} WHERE ${closed}) SELECT ${columns.map((c, i) => `__sluice_o${i} AS ${sqlIdent(c)}`).join(', ')} FROM (${agg.finalSql})`;
-    const outcome = await writeBatch(ctx, flow, conn, checkpoint, finished, {
-      batchId: offset.batchId,
-      mode: 'append',
-      source,
-      sourceFiles: files,
-      views,
-      columns: outputColumns,
-      beforeCommit: async () => {
-        await state;
-        crashPoint('state-written', flow.flow.name);
-      },
-    });
-    const version = await state;
-    cache.held = { version, table: merged, open: `NOT (${closed})` };
-    return {
-      ...outcome,
-      stateful: {
-        watermark,
-        stateRows: version.stateRows,
-        stateBytes: version.stateBytes,
-        lateRowsDropped: Number(counts?.late ?? 0),
-      },
-    };
-  } finally {
-    await input.release();
-  }
-}
-
-/**
- * The watermarked input's rows of a batch, as its offset records them, for one statement that
- * reads them: `with` is a WITH clause naming them `__sluice_agg_input` when the input reads the
- * same rows each time it is read within a statement (no volatile function), else empty and they
- * are held in a temp table of that name until `release` (views' expectations are evaluated on
- * the way, as in any batch). `shape` is equal for two batches whose input has the same columns.
- */
-async function bindBatchInput(
-  { ctx, flow, conn }: FlowRun,
-  plan: { readonly input: number },
-  checkpoint: FlowCheckpoint,
-  offset: BatchOffset,
-): Promise<{
-  source: string;
-  views: ViewQuality[];
-  files: number;
-  with: string;
-  shape: string;
-  release: () => Promise<void>;
-}> {
-  const source = describeSources(offset);
-  const views: ViewQuality[] = [];
-  const shapes: string[] = [];
-  const files = Object.values(offset.sources).reduce(
-    (n, s) => n + (s.kind === 'files' ? s.files.length : 0),
-    0,
+  const columns = names();
+  // A batch row's window (or session, [ts, ts + gap)) ends `windowMicros` after its start; a
+  // merged session carries its own end.
+  const end = `(__sluice_k${agg.windowKey} + ${agg.windowMicros})`;
+  const mergedEnd = agg.windowKind === 'session' ? '__sluice_end' : end;
+  const before = previous?.watermark ?? null;
+  const late = before === null ? 'false' : `${end} <= ${before}`;
+  const [counts] = await queryRows<{ late: bigint | null; m: bigint | null }>(
+    conn,
+    `SELECT sum(__sluice_rows) FILTER (WHERE ${late}) AS late, max(__sluice_max) AS m FROM ${partialTable}`,
   );
-  let inputSql: string;
-  try {
-    inputSql = await bindQuery(
-      { ...flow.bound, query: { ...flow.bound.query, sql: `SELECT * FROM ${inputPlaceholder(plan.input)}` } },
-      (leaf) =>
-        leafSql(ctx, leaf, offset.sources[leaf.key], {
-          skipChangeCommits: skipsChangeCommits(flow),
-          onShape: (s) => shapes.push(`${leaf.key}=${s}`),
-          onSkipped: (path, error) => ctx.warn(flow, skippedFileWarning(path, error, ctx.root)),
-        }),
-      viewExpectationBinder(ctx, flow, conn, checkpoint, { batchId: offset.batchId, source }, views),
-    );
-  } catch (e) {
-    throw await explainLeafReadError(ctx, flow.leaves, offset.sources, e);
-  }
-  const shape = shapes.join('\n');
-  if (isRepeatable(inputSql, [])) {
-    return {
-      source,
-      views,
-      files,
-      shape,
-      with: `WITH ${INPUT} AS (${inputSql}) `,
-      release: async () => {},
-    };
-  }
-  try {
-    await conn.run(`CREATE OR REPLACE TEMP TABLE ${INPUT} AS ${inputSql}`);
-  } catch (e) {
-    throw await explainLeafReadError(ctx, flow.leaves, offset.sources, e);
-  }
-  let held = true;
-  const release = async () => {
-    if (held) await conn.run(`DROP TABLE IF EXISTS ${INPUT}`).catch(() => {});
-    held = false;
+  const m = counts?.m === null || counts?.m === undefined ? null : Number(counts.m);
+  const sessionEnd = agg.windowKind === 'session' ? `, ${end} AS __sluice_end` : '';
+  const onTime = `SELECT * EXCLUDE (__sluice_max)${sessionEnd} FROM ${partialTable} WHERE __sluice_rows IS NOT NULL AND NOT (${late})`;
+  const kept = held
+    ? `SELECT * FROM ${held.table} WHERE ${held.open}`
+    : previous
+      ? await stateSql(conn, store, previous, `(${onTime})`)
+      : undefined;
+  const stateIn = kept ? `SELECT * FROM (${kept}) UNION ALL BY NAME ${onTime}` : onTime;
+  await conn.run(
+    `CREATE OR REPLACE TEMP TABLE ${merged} AS WITH ${STATE_IN} AS (${stateIn}) SELECT * FROM (${agg.mergeSql})`,
+  );
+  const watermark = nextWatermark(before, m, agg.watermark);
+  const closed = watermark === null ? 'false' : `${mergedEnd} <= ${watermark}`;
+
+  // The open groups are the new state: written now, published (durably) while the finished
+  // rows are written, awaited before their commit.
+  const key = `${partial.shape}\n${JSON.stringify(previous?.columns ?? null)}`;
+  const written = await copyState(
+    run,
+    store,
+    offset.batchId,
+    merged,
+    `NOT (${closed})`,
+    cache.stateColumns.get(key),
+  );
+  cache.stateColumns.set(key, written.columns);
+  const state = written.publish(watermark);
+  state.catch(() => {});
+
+  const finished = `WITH ${CLOSED} AS (SELECT * FROM ${merged} WHERE ${closed}) SELECT ${columns.map((c, i) => `__sluice_o${i} AS ${sqlIdent(c)}`).join(', ')} FROM (${agg.finalSql})`;
+  const outcome = await writeBatch(ctx, flow, conn, checkpoint, finished, {
+    batchId: offset.batchId,
+    mode: 'append',
+    source,
+    sourceFiles: files,
+    views,
+    columns: outputColumns,
+    beforeCommit: async () => {
+      await state;
+      crashPoint('state-written', flow.flow.name);
+    },
+  });
+  const version = await state;
+  cache.held = { version, table: merged, open: `NOT (${closed})` };
+  return {
+    ...outcome,
+    stateful: {
+      watermark,
+      stateRows: version.stateRows,
+      stateBytes: version.stateBytes,
+      lateRowsDropped: Number(counts?.late ?? 0),
+    },
   };
-  return { source, views, files, shape, with: '', release };
 }
 
 /**
