@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { StreamingAggregate } from '../../model/index.ts';
 import { inputPlaceholder } from '../../model/index.ts';
-import type { DuckDBConnection } from '../../util/index.ts';
+import { type DuckDBConnection, queryRows } from '../../util/index.ts';
 import type { FlowCheckpoint } from '../checkpoints/flow-checkpoint.ts';
 import type { BatchOffset } from '../checkpoints/offsets.ts';
 import { bindQuery } from '../sources/bind-query.ts';
@@ -95,6 +95,40 @@ export interface BatchPartial {
   readonly views: ViewQuality[];
   readonly files: number;
   readonly shape: string;
+  /** When computed ahead: its counts against the watermark the batch starts from (see {@link lateCounts}). */
+  readonly counts?: LateCounts & { readonly before: number | null };
+}
+
+/** A batch's late input rows against the watermark before it, and its latest event time (µs). */
+export interface LateCounts {
+  readonly late: number;
+  readonly maxEventTime: number | null;
+}
+
+/**
+ * The rows of the partial aggregates in `table` whose window ends at or before `before` (the
+ * watermark after the previous batch: late), and the latest event time the watermark sees.
+ */
+export async function lateCounts(
+  conn: DuckDBConnection,
+  agg: StreamingAggregate,
+  table: string,
+  before: number | null,
+): Promise<LateCounts> {
+  const late = before === null ? 'false' : `${windowEnd(agg)} <= ${before}`;
+  const [row] = await queryRows<{ late: bigint | null; m: bigint | null }>(
+    conn,
+    `SELECT sum(__sluice_rows) FILTER (WHERE ${late}) AS late, max(__sluice_max) AS m FROM ${table}`,
+  );
+  return {
+    late: Number(row?.late ?? 0),
+    maxEventTime: row?.m === null || row?.m === undefined ? null : Number(row.m),
+  };
+}
+
+/** A batch row's window (or session, [ts, ts + gap)) end: `windowMicros` after its start (SQL). */
+export function windowEnd(agg: StreamingAggregate): string {
+  return `(__sluice_k${agg.windowKey} + ${agg.windowMicros})`;
 }
 
 /**
@@ -141,12 +175,13 @@ export class PartialAggregates {
   }
 
   /**
-   * Starts planning the batch after `current` and computing its partial aggregates on a second
-   * connection, while `current` goes on (see {@link Lookahead}). Not for inputs through views
+   * Starts planning the batch after `current` and computing its partial aggregates (and their
+   * counts against `before`, the watermark after `current`) on a second connection, while
+   * `current` goes on (see {@link Lookahead}). Not for inputs through views
    * (their expectations write while the input is bound) nor inputs that a volatile function makes
    * unrepeatable: those are read in turn.
    */
-  ahead(checkpoint: FlowCheckpoint, current: BatchOffset, lookahead: Lookahead): void {
+  ahead(checkpoint: FlowCheckpoint, current: BatchOffset, lookahead: Lookahead, before: number | null): void {
     const { ctx, flow } = this.#run;
     if (flow.bound.children.some((c) => c.kind === 'view')) return;
     this.#ahead = (async () => {
@@ -159,7 +194,9 @@ export class PartialAggregates {
         await input.release();
         return undefined;
       }
-      return this.#compute(conn, input, next);
+      const partial = await this.#compute(conn, input, next);
+      const counts = await lateCounts(conn, this.#agg, partial.table, before);
+      return { ...partial, counts: { ...counts, before } };
     })();
     this.#ahead.catch(() => {});
   }

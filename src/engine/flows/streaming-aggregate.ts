@@ -12,7 +12,7 @@ import type { BatchOutcome } from '../writing/batch-outcome.ts';
 import { type ColumnsCache, writeBatch } from '../writing/batch-writer.ts';
 import { isRepeatable } from '../writing/expectations.ts';
 import { type ViewQuality, viewExpectationBinder } from '../writing/quarantine.ts';
-import { INPUT, PartialAggregates } from './aggregate-input.ts';
+import { INPUT, lateCounts, PartialAggregates, windowEnd } from './aggregate-input.ts';
 import { describeSources, skipsChangeCommits } from './batch-planning.ts';
 import type { FlowExecution, FlowExecutor, FlowRun } from './flow-execution.ts';
 import { type Lookahead, runMicroBatches } from './streaming-append.ts';
@@ -150,22 +150,21 @@ async function aggregateBatch(
   }
   const { ctx, flow, conn } = run;
   const partial = await partials.of(checkpoint, offset, beforeRead);
-  // The next batch is planned and read on another connection while this one finishes.
-  partials.ahead(checkpoint, offset, lookahead);
   const { source, views, files, table: partialTable } = partial;
   const merged = MERGED[offset.batchId % 2]!;
   const columns = names();
-  // A batch row's window (or session, [ts, ts + gap)) ends `windowMicros` after its start; a
-  // merged session carries its own end.
-  const end = `(__sluice_k${agg.windowKey} + ${agg.windowMicros})`;
+  const end = windowEnd(agg);
+  // A merged session carries its own end.
   const mergedEnd = agg.windowKind === 'session' ? '__sluice_end' : end;
   const before = previous?.watermark ?? null;
   const late = before === null ? 'false' : `${end} <= ${before}`;
-  const [counts] = await queryRows<{ late: bigint | null; m: bigint | null }>(
-    conn,
-    `SELECT sum(__sluice_rows) FILTER (WHERE ${late}) AS late, max(__sluice_max) AS m FROM ${partialTable}`,
-  );
-  const m = counts?.m === null || counts?.m === undefined ? null : Number(counts.m);
+  const counts =
+    partial.counts?.before === before ? partial.counts : await lateCounts(conn, agg, partialTable, before);
+  const m = counts.maxEventTime;
+  const watermark = nextWatermark(before, m, agg.watermark);
+  // The next batch is planned and read (and counted against this watermark) on another
+  // connection while this one finishes.
+  partials.ahead(checkpoint, offset, lookahead, watermark);
   const sessionEnd = agg.windowKind === 'session' ? `, ${end} AS __sluice_end` : '';
   const onTime = `SELECT * EXCLUDE (__sluice_max)${sessionEnd} FROM ${partialTable} WHERE __sluice_rows IS NOT NULL AND NOT (${late})`;
   const kept = held
@@ -177,7 +176,6 @@ async function aggregateBatch(
   await conn.run(
     `CREATE OR REPLACE TEMP TABLE ${merged} AS WITH ${STATE_IN} AS (${stateIn}) SELECT * FROM (${agg.mergeSql})`,
   );
-  const watermark = nextWatermark(before, m, agg.watermark);
   const closed = watermark === null ? 'false' : `${mergedEnd} <= ${watermark}`;
 
   // The open groups are the new state: written now, published (durably) while the finished
@@ -216,7 +214,7 @@ async function aggregateBatch(
       watermark,
       stateRows: version.stateRows,
       stateBytes: version.stateBytes,
-      lateRowsDropped: Number(counts?.late ?? 0),
+      lateRowsDropped: counts.late,
     },
   };
 }
