@@ -115,6 +115,38 @@ export async function putAtomic(
 }
 
 /**
+ * Writes `data` to a new temp file next to `target` (see {@link tempPathFor}), fsynced, for
+ * {@link publishFiles}; creates the directory when it is missing.
+ */
+export function writeSyncedTemp(target: string, data: string | Uint8Array): Promise<string> {
+  return writeTemp(target, data, true);
+}
+
+/**
+ * Publishes complete, fsynced temp files (see {@link writeSyncedTemp}, {@link fsyncFile}) that
+ * all live in the directory `dir`: renames each over its target, then fsyncs the directory once.
+ * Once it returns every target is durable; a crash before that may leave any subset of them in
+ * place — so only for files nothing depends on until a later, separately durable record (a
+ * commit) names them.
+ */
+export async function publishFiles(
+  dir: string,
+  files: readonly { readonly tmp: string; readonly path: string }[],
+): Promise<void> {
+  for (const f of files) {
+    if (dirname(f.path) !== dir || dirname(f.tmp) !== dir)
+      throw new Error(`publishFiles: ${f.tmp} → ${f.path} is outside ${dir}`);
+  }
+  const moved = await Promise.allSettled(files.map((f) => rename(f.tmp, f.path)));
+  const failed = moved.find((m) => m.status === 'rejected');
+  if (failed) {
+    await Promise.all(files.map((f) => unlink(f.tmp).catch(() => {})));
+    throw failed.reason;
+  }
+  await fsyncDir(dir);
+}
+
+/**
  * Moves a complete file (written by someone else, e.g. a DuckDB `COPY`) into place: fsyncs it,
  * renames it over `path` and fsyncs the directory. Publish every file a commit will reference
  * this way before the commit, so a committed version never points at a missing or torn file.

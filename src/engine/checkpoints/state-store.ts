@@ -1,7 +1,7 @@
-import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SluiceError } from '../../errors/index.ts';
-import { putAtomic, tempPathFor } from '../../util/index.ts';
+import { fsyncFile, publishFiles, putAtomic, tempPathFor, writeSyncedTemp } from '../../util/index.ts';
 
 /** What a stateful flow knows after a batch, besides its state rows. */
 export interface StateVersion {
@@ -43,9 +43,12 @@ export class StateStore {
     return join(this.dir, `${String(batchId).padStart(10, '0')}.json`);
   }
 
-  /** A temp path to COPY a batch's state to before {@link publish}. */
+  #made = false;
+
+  /** A temp path to COPY a batch's state to before {@link publish} or {@link publishParquet}. */
   async tempFor(batchId: number): Promise<string> {
-    await mkdir(this.dir, { recursive: true });
+    if (!this.#made) await mkdir(this.dir, { recursive: true });
+    this.#made = true;
     return tempPathFor(this.parquetPath(batchId));
   }
 
@@ -69,6 +72,31 @@ export class StateStore {
   /** Records a version whose Parquet is already at {@link parquetPath} (published by the caller). */
   async publish(version: StateVersion): Promise<void> {
     await putAtomic(this.#metaPath(version.batchId), JSON.stringify(version));
+  }
+
+  /**
+   * Publishes the state of `version.batchId`: `tmp` (its complete Parquet, from {@link tempFor})
+   * and its record, both fsynced, renamed into place and the folder fsynced once — durable when
+   * this returns, as {@link publish} after a published Parquet. Returns the version recorded
+   * (with the Parquet's size as `stateBytes`).
+   */
+  async publishParquet(tmp: string, version: Omit<StateVersion, 'stateBytes'>): Promise<StateVersion> {
+    const [{ size }] = await Promise.all([stat(tmp), fsyncFile(tmp)]);
+    const recorded: StateVersion = { ...version, stateBytes: size };
+    const meta = this.#metaPath(version.batchId);
+    const metaTmp = await writeSyncedTemp(meta, JSON.stringify(recorded));
+    await publishFiles(this.dir, [
+      { tmp, path: this.parquetPath(version.batchId) },
+      { tmp: metaTmp, path: meta },
+    ]);
+    return recorded;
+  }
+
+  /** Removes the files of version `batchId` (a later version is complete and committed). */
+  async evictVersion(batchId: number): Promise<void> {
+    await Promise.all(
+      [this.parquetPath(batchId), this.#metaPath(batchId)].map((f) => unlink(f).catch(() => {})),
+    );
   }
 
   /** Removes versions before `batchId` (its own version is complete and committed). */

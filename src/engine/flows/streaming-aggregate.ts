@@ -1,15 +1,7 @@
-import { stat } from 'node:fs/promises';
 import { SluiceError } from '../../errors/index.ts';
 import type { FlowPlan } from '../../graph/index.ts';
 import { type EventTimeWatermark, inputPlaceholder, type StreamingAggregate } from '../../model/index.ts';
-import {
-  crashPoint,
-  type DuckDBConnection,
-  publishFile,
-  queryRows,
-  sqlIdent,
-  sqlString,
-} from '../../util/index.ts';
+import { crashPoint, type DuckDBConnection, queryRows, sqlIdent, sqlString } from '../../util/index.ts';
 import type { FlowCheckpoint } from '../checkpoints/flow-checkpoint.ts';
 import type { BatchOffset } from '../checkpoints/offsets.ts';
 import { StateStore, type StateVersion } from '../checkpoints/state-store.ts';
@@ -20,16 +12,38 @@ import type { BatchOutcome } from '../writing/batch-outcome.ts';
 import { type ColumnsCache, writeBatch } from '../writing/batch-writer.ts';
 import { isRepeatable } from '../writing/expectations.ts';
 import { type ViewQuality, viewExpectationBinder } from '../writing/quarantine.ts';
+import { INPUT, lateCounts, PartialAggregates, windowEnd } from './aggregate-input.ts';
 import { describeSources, skipsChangeCommits } from './batch-planning.ts';
 import type { FlowExecution, FlowExecutor, FlowRun } from './flow-execution.ts';
-import { runMicroBatches } from './streaming-append.ts';
+import { type Lookahead, runMicroBatches } from './streaming-append.ts';
 
-/** The temp table holding a batch's watermarked input rows (see readBatchInput). */
-export const INPUT = '__sluice_agg_input';
-const PARTIAL = '__sluice_agg_partial';
-const MERGED = '__sluice_agg_merged';
+export { INPUT };
+
+/** The merged groups of a batch, open and closed, in two tables used in turn (see HeldState). */
+const MERGED = ['__sluice_agg_merged_0', '__sluice_agg_merged_1'] as const;
 const STATE_IN = '__sluice_state_in';
 const CLOSED = '__sluice_closed';
+
+/**
+ * The state after the last batch this run committed, kept in DuckDB so that the next batch
+ * merges with it without reading its Parquet back: its merged groups (`table`, open and closed)
+ * and the predicate selecting the open ones. Valid only for the batch right after `version`.
+ */
+interface HeldState {
+  readonly version: StateVersion;
+  readonly table: string;
+  readonly open: string;
+}
+
+/** What an aggregation remembers across the batches of one run (caches only; a replay needs none of it). */
+interface AggregateRun {
+  held?: HeldState;
+  /** The state's columns, keyed by the input's shape and the previous state's columns. */
+  readonly stateColumns: Map<string, readonly { readonly name: string; readonly type: string }[]>;
+  /** The removal of the version before the held one, under way. */
+  evicting?: Promise<void>;
+  store?: StateStore;
+}
 
 /**
  * A streaming table's flow that aggregates a watermarked stream by event-time windows, in append
@@ -46,36 +60,63 @@ const CLOSED = '__sluice_closed';
  * before the watermark.
  *
  * The new state (Parquet) and its watermark are published under the batch id before the Delta
- * commit of the finished rows (txn {appId, batchId}); on restart the state of the committed batch
- * is read, so a crash between the two replays the batch from the same state and input — no group
- * is emitted twice or lost. Windows close in the batch whose data moves the watermark past them,
- * which is where Spark's following no-data batch emits them: an update ends with every window
- * the watermark has passed emitted.
+ * commit of the finished rows (txn {appId, batchId}) — written while the finished rows' file is
+ * written, awaited before the commit; on restart the state of the committed batch is read, so a
+ * crash between the two replays the batch from the same state and input — no group is emitted
+ * twice or lost. Within a run the merged groups stay in a DuckDB table for the next batch (the
+ * Parquet is read only when a run starts). Windows close in the batch whose data moves the
+ * watermark past them, which is where Spark's following no-data batch emits them: an update ends
+ * with every window the watermark has passed emitted.
  */
 export class StreamingAggregateExecutor implements FlowExecutor {
-  execute(run: FlowRun): Promise<FlowExecution> {
+  async execute(run: FlowRun): Promise<FlowExecution> {
     const agg = run.flow.flow.query.statefulPlan;
     if (agg?.kind !== 'streaming_aggregate')
       throw new Error(`flow '${run.flow.flow.name}' is not a streaming aggregation`);
     let names: string[] | undefined;
     // The finished rows' columns follow from the query alone (its keys and aggregates).
     const columns = { cache: new Map(), shape: 'finished' };
-    return runMicroBatches(run, async (checkpoint, offset) => {
-      const store = new StateStore(checkpoint.log.dir);
-      const outcome = await aggregateBatch(run, agg, { checkpoint, store, offset, columns }, async () => {
-        names ??= await outputNames(run.conn, run.flow);
-        return names;
+    const state: AggregateRun = { stateColumns: new Map() };
+    const partials = new PartialAggregates(run, agg);
+    try {
+      return await runMicroBatches(run, async (checkpoint, offset, lookahead) => {
+        if (state.store?.dir !== new StateStore(checkpoint.log.dir).dir) {
+          state.store = new StateStore(checkpoint.log.dir);
+          state.held = undefined;
+        }
+        const store = state.store;
+        const first = state.held === undefined;
+        const outcome = await aggregateBatch(
+          run,
+          agg,
+          { checkpoint, store, offset, columns },
+          state,
+          { partials, lookahead },
+          async (input) => {
+            names ??= await outputNames(run.conn, run.flow, input);
+          },
+          () => names!,
+        );
+        // The version before this one is no longer needed (this one is committed).
+        await state.evicting;
+        state.evicting = first ? store.evictBefore(offset.batchId) : store.evictVersion(offset.batchId - 1);
+        return outcome;
       });
-      await store.evictBefore(offset.batchId);
-      return outcome;
-    });
+    } finally {
+      await state.evicting?.catch(() => {});
+      await partials.close();
+      for (const t of MERGED) await run.conn.run(`DROP TABLE IF EXISTS ${t}`).catch(() => {});
+    }
   }
 }
 
 /** The query's output column names, as the user's query names them (bound over the batch input). */
-async function outputNames(conn: DuckDBConnection, f: FlowPlan): Promise<string[]> {
+async function outputNames(conn: DuckDBConnection, f: FlowPlan, input = ''): Promise<string[]> {
   const sql = f.flow.query.sql.replace(/\b__sluice_input_\d+\b/g, INPUT);
-  const rows = await queryRows<{ column_name: string }>(conn, `DESCRIBE SELECT * FROM (${sql})`);
+  const rows = await queryRows<{ column_name: string }>(
+    conn,
+    `DESCRIBE SELECT * FROM (${input}SELECT * FROM (${sql}))`,
+  );
   return rows.map((r) => r.column_name);
 }
 
@@ -91,9 +132,14 @@ async function aggregateBatch(
   run: FlowRun,
   agg: StreamingAggregate,
   { checkpoint, store, offset, columns: outputColumns }: StatefulBatch,
-  names: () => Promise<string[]>,
+  cache: AggregateRun,
+  { partials, lookahead }: { readonly partials: PartialAggregates; readonly lookahead: Lookahead },
+  beforeRead: (input: string) => Promise<void>,
+  names: () => string[],
 ): Promise<BatchOutcome> {
-  const previous = await store.read(offset.batchId - 1);
+  const held = cache.held?.version.batchId === offset.batchId - 1 ? cache.held : undefined;
+  cache.held = undefined;
+  const previous = held?.version ?? (await store.read(offset.batchId - 1));
   if (previous && !previous.columns) {
     // Written before state versions recorded their columns, when windows were kept as structs.
     throw new SluiceError(
@@ -102,66 +148,75 @@ async function aggregateBatch(
       { params: { batchId: previous.batchId } },
     );
   }
-  const { source, views, files, input } = await readBatchInput(run, agg, checkpoint, offset, { view: true });
   const { ctx, flow, conn } = run;
-  let inputKept = true;
-  try {
-    const columns = await names();
-    // A batch row's window (or session, [ts, ts + gap)) ends `windowMicros` after its start; a
-    // merged session carries its own end.
-    const end = `(__sluice_k${agg.windowKey} + ${agg.windowMicros})`;
-    const mergedEnd = agg.windowKind === 'session' ? '__sluice_end' : end;
-    // One statement reads the input: the partial aggregates of its rows, and one more row
-    // (no __sluice_rows) with its latest event time — a view is read twice in one transaction.
-    const bind = (sql: string) => sql.replace(/\b__sluice_input_\d+\b/g, INPUT);
-    await conn
-      .run(
-        `CREATE OR REPLACE TEMP TABLE ${PARTIAL} AS ${bind(agg.partialSql)} UNION ALL BY NAME ${bind(agg.watermarkSql)}`,
-      )
-      .catch(async (e: unknown) => {
-        throw await explainLeafReadError(ctx, flow.leaves, offset.sources, e);
-      });
-    await conn.run(`DROP ${input} IF EXISTS ${INPUT}`);
-    inputKept = false;
-    const before = previous?.watermark ?? null;
-    const late = before === null ? 'false' : `${end} <= ${before}`;
-    const [counts] = await queryRows<{ late: bigint | null; m: bigint | null }>(
-      conn,
-      `SELECT sum(__sluice_rows) FILTER (WHERE ${late}) AS late, max(__sluice_max) AS m FROM ${PARTIAL}`,
-    );
-    const m = counts?.m === null || counts?.m === undefined ? null : Number(counts.m);
-    const sessionEnd = agg.windowKind === 'session' ? `, ${end} AS __sluice_end` : '';
-    const onTime = `SELECT * EXCLUDE (__sluice_max)${sessionEnd} FROM ${PARTIAL} WHERE __sluice_rows IS NOT NULL AND NOT (${late})`;
-    const stateIn = previous
-      ? `${await stateSql(conn, store, previous, `(${onTime})`)} UNION ALL BY NAME ${onTime}`
-      : onTime;
-    await conn.run(`CREATE OR REPLACE TEMP VIEW ${STATE_IN} AS ${stateIn}`);
-    await conn.run(`CREATE OR REPLACE TEMP TABLE ${MERGED} AS ${agg.mergeSql}`);
-    const watermark = nextWatermark(before, m, agg.watermark);
-    const closed = watermark === null ? 'false' : `${mergedEnd} <= ${watermark}`;
-    await conn.run(`CREATE OR REPLACE TEMP VIEW ${CLOSED} AS SELECT * FROM ${MERGED} WHERE ${closed}`);
+  const partial = await partials.of(checkpoint, offset, beforeRead);
+  const { source, views, files, table: partialTable } = partial;
+  const merged = MERGED[offset.batchId % 2]!;
+  const columns = names();
+  const end = windowEnd(agg);
+  // A merged session carries its own end.
+  const mergedEnd = agg.windowKind === 'session' ? '__sluice_end' : end;
+  const before = previous?.watermark ?? null;
+  const late = before === null ? 'false' : `${end} <= ${before}`;
+  const counts =
+    partial.counts?.before === before ? partial.counts : await lateCounts(conn, agg, partialTable, before);
+  const m = counts.maxEventTime;
+  const watermark = nextWatermark(before, m, agg.watermark);
+  // The next batch is planned and read (and counted against this watermark) on another
+  // connection while this one finishes.
+  partials.ahead(checkpoint, offset, lookahead, watermark);
+  const sessionEnd = agg.windowKind === 'session' ? `, ${end} AS __sluice_end` : '';
+  const onTime = `SELECT * EXCLUDE (__sluice_max)${sessionEnd} FROM ${partialTable} WHERE __sluice_rows IS NOT NULL AND NOT (${late})`;
+  const kept = held
+    ? `SELECT * FROM ${held.table} WHERE ${held.open}`
+    : previous
+      ? await stateSql(conn, store, previous, `(${onTime})`)
+      : undefined;
+  const stateIn = kept ? `SELECT * FROM (${kept}) UNION ALL BY NAME ${onTime}` : onTime;
+  await conn.run(
+    `CREATE OR REPLACE TEMP TABLE ${merged} AS WITH ${STATE_IN} AS (${stateIn}) SELECT * FROM (${agg.mergeSql})`,
+  );
+  const closed = watermark === null ? 'false' : `${mergedEnd} <= ${watermark}`;
 
-    // The open groups are the new state, durable before the commit that depends on it.
-    const state = await writeState(run, store, offset.batchId, MERGED, `NOT (${closed})`, watermark);
+  // The open groups are the new state: written now, published (durably) while the finished
+  // rows are written, awaited before their commit.
+  const key = `${partial.shape}\n${JSON.stringify(previous?.columns ?? null)}`;
+  const written = await copyState(
+    run,
+    store,
+    offset.batchId,
+    merged,
+    `NOT (${closed})`,
+    cache.stateColumns.get(key),
+  );
+  cache.stateColumns.set(key, written.columns);
+  const state = written.publish(watermark);
+  state.catch(() => {});
 
-    const finished = `SELECT ${columns.map((c, i) => `__sluice_o${i} AS ${sqlIdent(c)}`).join(', ')} FROM (${agg.finalSql})`;
-    const outcome = await writeBatch(ctx, flow, conn, checkpoint, finished, {
-      batchId: offset.batchId,
-      mode: 'append',
-      source,
-      sourceFiles: files,
-      views,
-      columns: outputColumns,
-    });
-    return {
-      ...outcome,
-      stateful: { watermark, ...state, lateRowsDropped: Number(counts?.late ?? 0) },
-    };
-  } finally {
-    for (const v of [CLOSED, STATE_IN]) await conn.run(`DROP VIEW IF EXISTS ${v}`).catch(() => {});
-    for (const t of [MERGED, PARTIAL]) await conn.run(`DROP TABLE IF EXISTS ${t}`).catch(() => {});
-    if (inputKept) await conn.run(`DROP ${input} IF EXISTS ${INPUT}`).catch(() => {});
-  }
+  const finished = `WITH ${CLOSED} AS (SELECT * FROM ${merged} WHERE ${closed}) SELECT ${columns.map((c, i) => `__sluice_o${i} AS ${sqlIdent(c)}`).join(', ')} FROM (${agg.finalSql})`;
+  const outcome = await writeBatch(ctx, flow, conn, checkpoint, finished, {
+    batchId: offset.batchId,
+    mode: 'append',
+    source,
+    sourceFiles: files,
+    views,
+    columns: outputColumns,
+    beforeCommit: async () => {
+      await state;
+      crashPoint('state-written', flow.flow.name);
+    },
+  });
+  const version = await state;
+  cache.held = { version, table: merged, open: `NOT (${closed})` };
+  return {
+    ...outcome,
+    stateful: {
+      watermark,
+      stateRows: version.stateRows,
+      stateBytes: version.stateBytes,
+      lateRowsDropped: counts.late,
+    },
+  };
 }
 
 /**
@@ -244,24 +299,34 @@ export function nextWatermark(
   return seen === null ? before : Math.max(before, seen);
 }
 
+/** A state's columns with their DuckDB types, as a state version records them. */
+type StateColumns = readonly { readonly name: string; readonly type: string }[];
+
 /**
- * Publishes the rows of `table` that satisfy `keep` as the state of `batchId` (Parquet, then its
- * watermark), durably, before the batch's commit; returns its rows and bytes.
+ * Writes the rows of `table` that satisfy `keep` as the Parquet of state version `batchId`,
+ * under a temp name; `publish` then makes it (and its watermark) that version, durably — to be
+ * awaited before the batch's commit. `known`: the table's columns when the caller knows them
+ * (saves a DESCRIBE).
  */
-export async function writeState(
-  { flow, conn }: FlowRun,
+export async function copyState(
+  { conn }: FlowRun,
   store: StateStore,
   batchId: number,
   table: string,
   keep: string,
-  watermark: number | null,
-): Promise<{ stateRows: number; stateBytes: number }> {
+  known?: StateColumns,
+): Promise<{ columns: StateColumns; publish: (watermark: number | null) => Promise<StateVersion> }> {
+  const columns =
+    known ??
+    (await queryRows<{ column_name: string; column_type: string }>(conn, `DESCRIBE ${table}`)).map((c) => ({
+      name: c.column_name,
+      type: c.column_type,
+    }));
   // DuckDB writes HUGEINT (its sum of integers) to Parquet as DOUBLE; DECIMAL(38,0) keeps it exact.
-  const columns = await queryRows<{ column_name: string; column_type: string }>(conn, `DESCRIBE ${table}`);
   const exact = columns.map((t) =>
-    /HUGEINT$/.test(t.column_type)
-      ? `CAST(${sqlIdent(t.column_name)} AS DECIMAL(38,0)) AS ${sqlIdent(t.column_name)}`
-      : sqlIdent(t.column_name),
+    /HUGEINT$/.test(t.type)
+      ? `CAST(${sqlIdent(t.name)} AS DECIMAL(38,0)) AS ${sqlIdent(t.name)}`
+      : sqlIdent(t.name),
   );
   const tmp = await store.tempFor(batchId);
   // COPY answers the number of rows it wrote.
@@ -269,17 +334,28 @@ export async function writeState(
     conn,
     `COPY (SELECT ${exact.join(', ')} FROM ${table} WHERE ${keep}) TO ${sqlString(tmp)} (FORMAT parquet)`,
   );
-  await publishFile(tmp, store.parquetPath(batchId));
   const stateRows = Number(row?.Count ?? 0);
-  const stateBytes = (await stat(store.parquetPath(batchId))).size;
-  await store.publish({
-    batchId,
-    watermark,
-    stateRows,
-    stateBytes,
-    columns: columns.map((c) => ({ name: c.column_name, type: c.column_type })),
-  });
-  crashPoint('state-written', flow.flow.name);
+  return {
+    columns,
+    publish: (watermark) => store.publishParquet(tmp, { batchId, watermark, stateRows, columns }),
+  };
+}
+
+/**
+ * Publishes the rows of `table` that satisfy `keep` as the state of `batchId` (Parquet and its
+ * watermark), durably, before the batch's commit; returns its rows and bytes.
+ */
+export async function writeState(
+  run: FlowRun,
+  store: StateStore,
+  batchId: number,
+  table: string,
+  keep: string,
+  watermark: number | null,
+): Promise<{ stateRows: number; stateBytes: number }> {
+  const { publish } = await copyState(run, store, batchId, table, keep);
+  const { stateRows, stateBytes } = await publish(watermark);
+  crashPoint('state-written', run.flow.flow.name);
   return { stateRows, stateBytes };
 }
 

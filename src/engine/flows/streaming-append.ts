@@ -1,7 +1,7 @@
 import { relative } from 'node:path';
 import { SluiceError } from '../../errors/index.ts';
 import type { FlowPlan } from '../../graph/index.ts';
-import { crashPoint } from '../../util/index.ts';
+import { crashPoint, type DuckDBConnection } from '../../util/index.ts';
 import { type FlowCheckpoint, openFlowCheckpoint } from '../checkpoints/flow-checkpoint.ts';
 import type { BatchOffset } from '../checkpoints/offsets.ts';
 import type { UpdateContext } from '../update/update-context.ts';
@@ -47,15 +47,25 @@ export class StreamingAppendExecutor implements FlowExecutor {
 }
 
 /**
+ * Plans the batch after `current` while `current` runs, on `conn` (a connection of the flow's
+ * own, not the one `current` runs on): the loop then runs that plan next instead of planning
+ * again. The plan is logged only when its turn comes, after `current` committed, and before
+ * anything it read becomes durable — so a batch may read its input before its offset is written,
+ * but nothing derived from that read outlives a crash unless the offset was written first.
+ * Undefined when nothing new is planned (or the update is stopping).
+ */
+export type Lookahead = (current: BatchOffset, conn: DuckDBConnection) => Promise<BatchOffset | undefined>;
+
+/**
  * The micro-batch loop every streaming kind shares: replays a planned-but-uncommitted batch
  * first, then plans, logs (before reading) and runs batches until the sources have nothing new;
- * `runBatch` reads and commits one batch under the flow's txn; `committedBatch` is the last batch
- * entirely committed (a kind writing several tables may lag the target's txn). Compacts the
- * offset log.
+ * `runBatch` reads and commits one batch under the flow's txn — it may plan the next batch early
+ * (see {@link Lookahead}); `committedBatch` is the last batch entirely committed (a kind writing
+ * several tables may lag the target's txn). Compacts the offset log.
  */
 export async function runMicroBatches(
   { ctx, flow, conn, onBatch }: FlowRun,
-  runBatch: (checkpoint: FlowCheckpoint, offset: BatchOffset) => Promise<BatchOutcome>,
+  runBatch: (checkpoint: FlowCheckpoint, offset: BatchOffset, lookahead: Lookahead) => Promise<BatchOutcome>,
   committedBatch: (checkpoint: FlowCheckpoint) => Promise<number> = async (c) => c.committed,
 ): Promise<FlowExecution> {
   const checkpoint = await openFlowCheckpoint(ctx, flow);
@@ -76,24 +86,49 @@ export async function runMicroBatches(
 
   let batches = 0;
   let totals = zeroOutcome();
-  for (;;) {
-    if (ctx.signal?.aborted) return { state: 'STOPPED', totals, batches };
-    const replay = pending !== undefined;
-    const offset = pending ?? (await planStreamingBatch(ctx, flow, conn, committed + 1, progress));
-    pending = undefined;
-    if (!offset) break;
-    if (!replay) await checkpoint.log.write(offset);
-    crashPoint('offset-written', flow.flow.name);
-    const outcome = await runBatch(checkpoint, offset);
-    committed = offset.batchId;
-    rememberBatch(progress, offset);
-    batches++;
-    totals = addOutcome(totals, outcome);
-    await onBatch(offset.batchId, outcome);
-    if (committed - (await checkpoint.log.compactedUpTo()) >= COMPACT_EVERY)
-      await checkpoint.log.compactTo(mergeOffsets(await checkpoint.log.readAll(committed)));
+  // Only this loop compacts the log while it runs.
+  let compacted = await checkpoint.log.compactedUpTo();
+  // The next batch, when the running one planned it early (see Lookahead).
+  let planned: { readonly after: number; readonly next: Promise<BatchOffset | undefined> } | undefined;
+  const lookahead: Lookahead = (current, other) => {
+    if (planned?.after !== current.batchId) {
+      rememberBatch(progress, current);
+      const next = ctx.signal?.aborted
+        ? Promise.resolve(undefined)
+        : planStreamingBatch(ctx, flow, other, current.batchId + 1, progress);
+      next.catch(() => {});
+      planned = { after: current.batchId, next };
+    }
+    return planned.next;
+  };
+  try {
+    for (;;) {
+      if (ctx.signal?.aborted) return { state: 'STOPPED', totals, batches };
+      const replay = pending !== undefined;
+      const early = planned?.after === committed ? planned.next : undefined;
+      planned = undefined;
+      const offset =
+        pending ?? (await (early ?? planStreamingBatch(ctx, flow, conn, committed + 1, progress)));
+      pending = undefined;
+      if (!offset) break;
+      if (!replay) await checkpoint.log.write(offset);
+      crashPoint('offset-written', flow.flow.name);
+      const outcome = await runBatch(checkpoint, offset, lookahead);
+      committed = offset.batchId;
+      rememberBatch(progress, offset);
+      batches++;
+      totals = addOutcome(totals, outcome);
+      await onBatch(offset.batchId, outcome);
+      if (committed - compacted >= COMPACT_EVERY) {
+        await checkpoint.log.compactTo(mergeOffsets(await checkpoint.log.readAll(committed)));
+        compacted = committed;
+      }
+    }
+    return { state: batches > 0 ? 'COMPLETED' : 'IDLE', totals, batches };
+  } finally {
+    // A plan made early and not used: let it finish before its connection goes away.
+    await planned?.next.catch(() => {});
   }
-  return { state: batches > 0 ? 'COMPLETED' : 'IDLE', totals, batches };
 }
 
 /**

@@ -29,6 +29,11 @@ export interface WriteBatchOptions {
   readonly views?: readonly ViewQuality[];
   /** Remembers the query's output columns across batches of the same shape (see {@link ColumnsCache}). */
   readonly columns?: { readonly cache: ColumnsCache; readonly shape: string };
+  /**
+   * Awaited after the target's files are written, just before its commit (e.g. a stateful
+   * flow's state, published while the files were written: durable before the commit).
+   */
+  readonly beforeCommit?: () => Promise<void>;
 }
 
 /**
@@ -52,8 +57,9 @@ export async function writeBatch(
     return await writeBatchRows({ ctx, flow, conn, checkpoint, sql, opts, exps, views });
   } finally {
     // Materialized batches live until dropped: free them before the next batch (memory stays
-    // bounded by one batch per running flow).
-    for (const t of [BATCH_TABLE, ...views.map((v) => v.table)]) {
+    // bounded by one batch per running flow). Only expectations that remove rows materialize one.
+    const batch = removesRows(exps) ? [BATCH_TABLE] : [];
+    for (const t of [...batch, ...views.map((v) => v.table)]) {
       await conn.run(`DROP TABLE IF EXISTS ${t}`).catch(() => {});
     }
   }
@@ -133,6 +139,7 @@ async function routeAndWrite(b: BatchWrite, streaming: boolean): Promise<BatchOu
   if (!committed) {
     written = await commitRows(ctx.tables, conn, checkpoint.tablePath, flow.target, dataSql, {
       ...(opts.columns ? { columns: opts.columns } : {}),
+      ...(opts.beforeCommit ? { beforeCommit: opts.beforeCommit } : {}),
       mode: opts.mode,
       appId: checkpoint.appId,
       batchId: opts.batchId,

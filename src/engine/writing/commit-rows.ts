@@ -61,6 +61,8 @@ export async function commitRows(
     /** The batch's data-quality record, given SQL over the rows just written (committed with them). */
     readonly dataQuality?: (written: string) => Promise<Readonly<Record<string, unknown>> | undefined>;
     readonly columns?: { readonly cache: ColumnsCache; readonly shape: string };
+    /** Awaited after the files are written, just before the commit. */
+    readonly beforeCommit?: () => Promise<void>;
   },
 ): Promise<{ rows: number; bytes: number; version: number }> {
   const replaceSchema = opts.mode === 'overwrite';
@@ -86,6 +88,7 @@ export async function commitRows(
   const removes = opts.mode === 'overwrite' ? removeAll(prepared.snapshot).map((remove) => ({ remove })) : [];
   const rows = adds.reduce((n, a) => n + numRecordsOf(a), 0);
   const bytes = adds.reduce((n, a) => n + a.size, 0);
+  await opts.beforeCommit?.();
   crashPoint('before-commit', opts.flow);
   const version = await tables.commit(
     path,

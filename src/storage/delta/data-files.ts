@@ -14,7 +14,7 @@ import { rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { SluiceError, toSluiceError } from '../../errors/index.ts';
 import { type DuckDBConnection, queryRows, sqlIdent, sqlString } from '../../util/index.ts';
-import { ensureDir, publishFile, tempPathFor } from '../object-store.ts';
+import { ensureDir, fsyncFile, publishFile, tempPathFor } from '../object-store.ts';
 import type { AddAction } from './actions.ts';
 import { encodeAddPath, encodePartitionPath } from './partitions.ts';
 import { type DeltaType, deltaTypeToDuckDB, type StructType } from './schema.ts';
@@ -434,8 +434,9 @@ async function writeOneFile(
       numRecords,
     );
     const [g] = await queryRows(conn, `SELECT ${items.join(', ')}`);
-    await publishFile(part, abs);
-    const st = await stat(abs);
+    // The size and time the file keeps once renamed, read while it is fsynced.
+    const [st] = await Promise.all([stat(part), fsyncFile(part)]);
+    await publishFile(part, abs, { synced: true });
     return [
       {
         path: encodeAddPath(rel),
