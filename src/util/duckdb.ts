@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import * as duckdb from '@duckdb/node-api';
 import { memoryLimit } from './memory-limit.ts';
+import { scratchDir } from './scratch-dir.ts';
 
 export type { DuckDBConnection, DuckDBInstance, DuckDBType } from '@duckdb/node-api';
 
@@ -88,7 +89,7 @@ export class Database {
         await conn.run('SET GLOBAL enable_external_file_cache = false');
         for (const macro of HELPER_MACROS) await conn.run(macro);
         if (this.#allowedPaths) {
-          const dirs = [...this.#allowedPaths, this.#spillDir].map((d) =>
+          const dirs = [...this.#allowedPaths, this.#spillDir, scratchDir()].map((d) =>
             sqlString(d.endsWith('/') ? d : `${d}/`),
           );
           await conn.run(`SET GLOBAL allowed_directories = [${dirs.join(', ')}]`);

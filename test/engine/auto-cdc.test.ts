@@ -174,7 +174,7 @@ test('SCD type 1 (deletes, truncates, IGNORE NULL UPDATES) equals the in-order r
     writeFiles(dir, {
       'spark-pipeline.yml': SPEC,
       'transformations/cdc.sql': `${EVENTS}
-CREATE STREAMING TABLE plain TBLPROPERTIES ('delta.enableChangeDataFeed' = 'true');
+CREATE STREAMING TABLE plain TBLPROPERTIES ('delta.enableChangeDataFeed' = 'true', 'delta.enableDeletionVectors' = 'false');
 CREATE FLOW plain_cdc AS AUTO CDC INTO plain FROM STREAM(events) KEYS (id)
   APPLY AS DELETE WHEN op = 'D' APPLY AS TRUNCATE WHEN op = 'T' SEQUENCE BY seq COLUMNS * EXCEPT (op, _rescued_data);
 CREATE STREAMING TABLE vectors TBLPROPERTIES ('delta.enableDeletionVectors' = 'true', 'delta.enableChangeDataFeed' = 'true');
@@ -197,6 +197,8 @@ APPLY CHANGES INTO LIVE.partial FROM STREAM(events) KEYS (id) IGNORE NULL UPDATE
     assert.deepEqual(normalize(await readTable(tableDir(dir, 'plain'), 'id'), cols), want, `seed ${seed}`);
     assert.deepEqual(normalize(chdb(tableDir(dir, 'plain'), 'id'), cols), want, `seed ${seed} (chdb)`);
     assert.deepEqual(normalize(await readTable(tableDir(dir, 'partial'), 'id'), cols), scd1(events, true));
+    // Copy-on-write when the table turns deletion vectors off: no vector files.
+    assert.ok(!readdirSync(tableDir(dir, 'plain')).some((f) => f.startsWith('deletion_vector_')));
     // With deletion vectors, changed rows are marked, not rewritten: the same rows for both readers.
     assert.deepEqual(
       normalize(await readTable(tableDir(dir, 'vectors'), 'id'), cols),
@@ -220,7 +222,7 @@ test('SCD type 2 histories equal the in-order replay whatever the batches and th
     writeFiles(dir, {
       'spark-pipeline.yml': SPEC,
       'transformations/cdc.sql': `${EVENTS}
-CREATE STREAMING TABLE hist_all;
+CREATE STREAMING TABLE hist_all TBLPROPERTIES ('delta.enableDeletionVectors' = 'false');
 CREATE FLOW hist_all_cdc AS AUTO CDC INTO hist_all FROM STREAM(events) KEYS (id)
   APPLY AS DELETE WHEN op = 'D' SEQUENCE BY seq COLUMNS * EXCEPT (op, _rescued_data) STORED AS SCD TYPE 2;
 CREATE STREAMING TABLE hist_name
@@ -416,12 +418,12 @@ APPLY CHANGES INTO t FROM STREAM(events) KEYS (id) APPLY AS DELETE WHEN op = 'D'
   assert.deepEqual(await rows(), [[2, 'b']]);
 });
 
-test('with delta.enableDeletionVectors, changed rows are marked in deletion vectors and their files stay', async () => {
+test('an AUTO CDC target has deletion vectors unless it turns them off: changed rows are marked in vectors and their files stay', async () => {
   const dir = tmpDir('cdc-dv');
   writeFiles(dir, {
     'spark-pipeline.yml': SPEC,
     'transformations/cdc.sql': `${EVENTS}
-CREATE STREAMING TABLE t TBLPROPERTIES ('delta.enableDeletionVectors' = 'true');
+CREATE STREAMING TABLE t;
 APPLY CHANGES INTO t FROM STREAM(events) KEYS (id) APPLY AS DELETE WHEN op = 'D' SEQUENCE BY seq COLUMNS id, name, seq;
 `,
     'data/0.json': ndjson([1, 2, 3, 4].map((id) => ({ id, name: `v${id}`, seq: id, op: 'U' }))),

@@ -39,7 +39,14 @@ export async function prepareTable(
   path: string,
   dataset: Dataset,
   columns: QueryColumns,
-  opts: { readonly replaceSchema: boolean },
+  opts: {
+    readonly replaceSchema: boolean;
+    /**
+     * Table properties a table created here gets unless the dataset sets them (matched without
+     * regard to case); an existing table's properties are never changed.
+     */
+    readonly defaultProperties?: Readonly<Record<string, string>>;
+  },
 ): Promise<PreparedTable> {
   const wanted: StructField[] = columns.map((c) => ({
     name: c.name,
@@ -48,7 +55,8 @@ export async function prepareTable(
     metadata: columnMetadata(dataset, c.name),
   }));
   const schema: StructType = { type: 'struct', fields: wanted };
-  if ((await tables.version(path)) === undefined) await createMissingTable(path, dataset, schema);
+  if ((await tables.version(path)) === undefined)
+    await createMissingTable(path, dataset, schema, opts.defaultProperties ?? {});
   const snap = await tables.snapshot(path);
   // A table with writer features sluice does not honour is refused before any file is written
   // (an overwrite also removes every row: refused for an append-only table).
@@ -82,7 +90,12 @@ export async function prepareTable(
 }
 
 /** Creates the table (its own commit); a concurrent creator winning is fine. */
-async function createMissingTable(path: string, dataset: Dataset, schema: StructType): Promise<void> {
+async function createMissingTable(
+  path: string,
+  dataset: Dataset,
+  schema: StructType,
+  defaults: Readonly<Record<string, string>>,
+): Promise<void> {
   const missing = dataset.partitionBy.filter((p) => !schema.fields.some((f) => f.name === p));
   if (missing.length > 0) {
     throw new SluiceError(
@@ -99,7 +112,7 @@ async function createMissingTable(path: string, dataset: Dataset, schema: Struct
     await createTable(path, {
       schema,
       partitionColumns: dataset.partitionBy,
-      configuration: tableConfiguration(dataset),
+      configuration: { ...unsetDefaults(dataset, defaults), ...tableConfiguration(dataset) },
       name: dataset.name,
       ...(dataset.comment !== undefined ? { description: dataset.comment } : {}),
     });
@@ -182,6 +195,12 @@ const UNSUPPORTED_FEATURE_PROPERTIES = [
   'delta.enableicebergcompatv1',
   'delta.enableicebergcompatv2',
 ];
+
+/** The `defaults` the dataset's own properties do not set (names compared without case). */
+function unsetDefaults(d: Dataset, defaults: Readonly<Record<string, string>>): Record<string, string> {
+  const set = new Set(Object.keys(d.properties).map((k) => k.toLowerCase()));
+  return Object.fromEntries(Object.entries(defaults).filter(([k]) => !set.has(k.toLowerCase())));
+}
 
 /** Table properties that go into the Delta metaData configuration. */
 function tableConfiguration(d: Dataset): Record<string, string> {

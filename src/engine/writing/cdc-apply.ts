@@ -44,7 +44,14 @@ import {
 import { crashPoint, type DuckDBConnection, queryRows, sqlIdent } from '../../util/index.ts';
 import { prepareTable, type QueryColumns } from '../tables/prepare-table.ts';
 import type { TableCache } from '../tables/table-cache.ts';
-import { FRESH, replaySql, selected, type TargetShape, valueColumns } from './cdc-replay.ts';
+import {
+  CDC_TARGET_DEFAULTS,
+  FRESH,
+  replaySql,
+  selected,
+  type TargetShape,
+  valueColumns,
+} from './cdc-replay.ts';
 import { historyRowsSql, historyStateSql, scd2Changes } from './cdc-scd2.ts';
 
 /** Internal columns of the state table. */
@@ -296,6 +303,7 @@ async function applyToTarget(
   ];
   const prep = await prepareTable(tables, t.target.path, t.target.dataset, targetColumns, {
     replaceSchema: false,
+    defaultProperties: CDC_TARGET_DEFAULTS,
   });
   const done = (prep.snapshot.txns.get(b.appId) ?? -1) >= b.batchId;
   if (done) return { upsertedRows: 0, deletedRows: 0, outputBytes: 0 };

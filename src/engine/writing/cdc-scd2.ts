@@ -72,22 +72,35 @@ function versionsSql(cdc: AutoCdc, s: TargetShape, events: string, current?: str
   const del = id(CDC_DELETE_COLUMN);
   const values = valueColumns(s);
   const tracked = selected(cdc.trackHistory, values);
-  const trackedStruct = tracked.length
-    ? `struct_pack(${tracked.map((c) => `${id(c)} := ${id(c)}`).join(', ')})`
-    : 'NULL::INTEGER';
   const w = `PARTITION BY ${keys} ORDER BY ${seq}`;
-  const running = `${w} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW`;
+  // A tracked column differs from the previous (next) row's: compared column by column, which
+  // DuckDB's window operator does much faster than one struct of them all.
+  const changed = (fn: 'lag' | 'lead') =>
+    tracked.length
+      ? `(${tracked.map((c) => `${id(c)} IS DISTINCT FROM ${fn}(${id(c)}) OVER (${w})`).join(' OR ')})`
+      : 'false';
+  // One ordering decides, for every row, whether it starts a version and whether it is its
+  // version's last row (the next row starts one, or there is none). A delete is a version of its
+  // own (never output) and a row after it starts one.
   const marked = `SELECT *, ${del} OR lag(${seq}) OVER (${w}) IS NULL OR lag(${del}) OVER (${w})
-      OR ${trackedStruct} IS DISTINCT FROM lag(${trackedStruct}) OVER (${w}) AS __starts
+        OR ${changed('lag')} AS __starts,
+      lead(${seq}) OVER (${w}) IS NULL OR lead(${del}) OVER (${w}) OR ${del}
+        OR ${changed('lead')} AS __last,
+      lead(${seq}) OVER (${w}) AS __end, coalesce(lead(${del}) OVER (${w}), false) AS __closed_by_delete
     FROM (${replaySql(cdc, s, events, current)})`;
-  const bounded = `SELECT *, coalesce(lead(__starts) OVER (${w}), true) AS __last, lead(${seq}) OVER (${w}) AS __end,
-      coalesce(lead(${del}) OVER (${w}), false) AS __closed_by_delete,
-      last_value(CASE WHEN __starts THEN ${seq} END IGNORE NULLS) OVER (${running}) AS __start,
-      last_value(CASE WHEN __starts THEN __from_target END IGNORE NULLS) OVER (${running}) AS __start_from_target
-    FROM (${marked})`;
-  return `SELECT ${s.columns.map(id).join(', ')}, __start AS ${id(SCD2_START_COLUMN)}, __end AS ${id(SCD2_END_COLUMN)},
-      __start_from_target AS __from_target, ${seq} <> __start AS __merged, __closed_by_delete
-    FROM (${bounded}) WHERE __last AND NOT ${del}`;
+  const out = (start: string, fromTarget: string, merged: string) =>
+    `${s.columns.map(id).join(', ')}, ${start} AS ${id(SCD2_START_COLUMN)}, __end AS ${id(SCD2_END_COLUMN)},
+      ${fromTarget} AS __from_target, ${merged} AS __merged, __closed_by_delete`;
+  // A version of one row (every event, when each changes a tracked column) is that row. A longer
+  // one is its last row with the first row's sequence: with the rows in between left out, the
+  // row before a last row is its version's first — a second ordering over those rows only.
+  const single = `SELECT ${out(seq, '__from_target', 'false')} FROM __sluice_marked WHERE __starts AND __last AND NOT ${del}`;
+  const longer = `SELECT ${out('__start', '__start_from_target', `${seq} <> __start`)} FROM (
+      SELECT *, CASE WHEN __starts THEN ${seq} ELSE lag(${seq}) OVER (${w}) END AS __start,
+        CASE WHEN __starts THEN __from_target ELSE lag(__from_target) OVER (${w}) END AS __start_from_target
+      FROM __sluice_marked WHERE __starts <> __last)
+    WHERE __last AND NOT ${del}`;
+  return `WITH __sluice_marked AS MATERIALIZED (${marked}) ${single} UNION ALL ${longer}`;
 }
 
 /**

@@ -26,7 +26,7 @@ import { CHANGE_KIND_COLUMN, planRowChanges, snapshotScanSql } from '../../stora
 import { crashPoint, type DuckDBConnection, queryRows, sqlIdent } from '../../util/index.ts';
 import { prepareTable, type QueryColumns } from '../tables/prepare-table.ts';
 import type { TableCache } from '../tables/table-cache.ts';
-import { selected } from './cdc-replay.ts';
+import { CDC_TARGET_DEFAULTS, selected } from './cdc-replay.ts';
 
 const SNAPSHOT = '__sluice_cdc_snapshot';
 const CHANGES = '__sluice_cdc_snapshot_changes';
@@ -107,6 +107,7 @@ export async function applySnapshot(
     ];
     const prep = await prepareTable(tables, target.path, target.dataset, targetColumns, {
       replaceSchema: false,
+      defaultProperties: CDC_TARGET_DEFAULTS,
     });
     const inputRows = Number(
       (await queryRows<{ n: number }>(conn, `SELECT count(*) AS n FROM ${SNAPSHOT}`))[0]?.n ?? 0,

@@ -9,6 +9,10 @@
  * DuckDB (see deletion-vectors.ts). Any malformed input throws a plain `Error` naming what is
  * wrong; callers wrap it with the table and vector it came from.
  */
+import * as zlib from 'node:zlib';
+
+/** zlib's CRC-32 (IEEE, as java.util.zip.CRC32) where this Node has it (20.15 and later). */
+const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
 
 /** Little-endian magic number of the portable `RoaringBitmapArray` format. */
 export const PORTABLE_ROARING_MAGIC = 1681511377;
@@ -75,7 +79,13 @@ export function decodeZ85Uuid(text: string): string {
 type Container =
   | { readonly key: number; readonly kind: 'array'; readonly values: Uint16Array }
   | { readonly key: number; readonly kind: 'run'; readonly runs: Uint16Array }
-  | { readonly key: number; readonly kind: 'bitmap'; readonly bits: Uint8Array };
+  | {
+      readonly key: number;
+      readonly kind: 'bitmap';
+      readonly bits: Uint8Array;
+      /** Set bits, when known (a decoded container's header states it); else counted. */
+      readonly cardinality?: number;
+    };
 
 /**
  * A set of row indexes (non-negative integers below 2^53), kept in its roaring containers.
@@ -219,17 +229,29 @@ export class RowIndexSet {
       if (base >= end) break;
       if (base + 65536 <= from) continue;
       if (c.kind === 'bitmap') {
-        // Whole bytes at once: container bytes are least significant bit first.
-        for (let byte = 0; byte < c.bits.length; byte++) {
-          const b = c.bits[byte] as number;
-          const at = (base - from) / 8 + byte;
-          if (b !== 0 && at >= 0 && at < out.length)
-            out[at] = (out[at] as number) | (REVERSED_BITS[b] as number);
+        // Whole bytes at once: container bytes are least significant bit first. `base - from`
+        // is a multiple of 8 (both are), so byte `byte` lands on output byte `shift + byte`.
+        const bits = c.bits;
+        const shift = (base - from) / 8;
+        const lo = Math.max(0, -shift);
+        const hi = Math.min(bits.length, out.length - shift);
+        for (let byte = lo; byte < hi; byte++) {
+          const b = bits[byte] as number;
+          if (b !== 0) out[shift + byte] = (out[shift + byte] as number) | (REVERSED_BITS[b] as number);
         }
         continue;
       }
       if (c.kind === 'array') {
-        for (const low of c.values) set(base + low);
+        const values = c.values;
+        const lo = from - base;
+        const hi = end - base;
+        for (let j = 0; j < values.length; j++) {
+          const low = values[j] as number;
+          if (low >= lo && low < hi) {
+            const i = low - lo;
+            out[i >> 3] = (out[i >> 3] as number) | (0x80 >> (i & 7));
+          }
+        }
         continue;
       }
       for (let r = 0; r < c.runs.length; r += 2) {
@@ -289,6 +311,7 @@ function containerCardinality(c: Container): number {
       return n;
     }
     case 'bitmap': {
+      if (c.cardinality !== undefined) return c.cardinality;
       let n = 0;
       for (let i = 0; i < c.bits.length; i++) n += BITS_SET[c.bits[i] as number] as number;
       return n;
@@ -396,7 +419,7 @@ function readRoaring32(r: ByteReader, high: number, out: Container[]): void {
     } else if ((cards[i] as number) <= ARRAY_CONTAINER_MAX) {
       out.push({ key, kind: 'array', values: r.u16s(cards[i] as number) });
     } else {
-      out.push({ key, kind: 'bitmap', bits: r.bytes(8192) });
+      out.push({ key, kind: 'bitmap', bits: r.bytes(8192), cardinality: cards[i] as number });
     }
   }
 }
@@ -457,6 +480,8 @@ export function decodeRoaringBitmapArray(bytes: Uint8Array): RowIndexSet {
 
 /** CRC-32 (IEEE 802.3, as java.util.zip.CRC32) of `bytes`. */
 export function crc32(bytes: Uint8Array): number {
+  // Node's zlib computes the same checksum natively (Node ≥ 20.15); the table loop is the fallback.
+  if (nativeCrc32) return nativeCrc32(bytes) >>> 0;
   let crc = 0xffffffff;
   for (let i = 0; i < bytes.length; i++) {
     crc = (CRC_TABLE[(crc ^ (bytes[i] as number)) & 0xff] as number) ^ (crc >>> 8);

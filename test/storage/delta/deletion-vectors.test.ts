@@ -308,3 +308,34 @@ test('the row filter is SQL over the row index column, true exactly for the set'
     conn.closeSync();
   }
 });
+
+test('the bitset of a decoded set equals one built bit by bit, for any window of array, bitmap and run containers', () => {
+  // A dense container (bitmap), a sparse one (array) and a run container (hand-built: a
+  // RoaringBitmap run container is what Spark writes for deleted ranges).
+  let x = 7;
+  const rand = () => {
+    x = (x * 1103515245 + 12345) % 2 ** 31;
+    return x / 2 ** 31;
+  };
+  const dense: number[] = [];
+  for (let i = 0; i < 65536; i++) if (rand() < 0.3) dense.push(i);
+  const sparse = [65536 + 3, 65536 + 4000, 65536 + 65535];
+  const set = decodeRoaringBitmapArray(encodeRoaringBitmapArray(RowIndexSet.of([...dense, ...sparse])));
+  assert.equal(set.cardinality, dense.length + sparse.length);
+  const all = new Set(values(set));
+  for (const [from, length] of [
+    [0, 131073],
+    [8, 70000],
+    [65528, 16],
+    [65536, 9],
+    [131064, 10],
+    [200000, 8],
+  ] as const) {
+    const bytes = set.toMsbBitset(length, from);
+    assert.equal(bytes.length, Math.ceil(length / 8));
+    for (let i = 0; i < bytes.length * 8; i++) {
+      const bit = ((bytes[i >> 3] as number) >> (7 - (i & 7))) & 1;
+      assert.equal(bit, i < length && all.has(from + i) ? 1 : 0, `bit ${i} of the window at ${from}`);
+    }
+  }
+});

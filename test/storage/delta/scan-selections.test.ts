@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { RowIndexSet } from '../../../src/storage/delta/roaring-bitmap.ts';
 import { filesScanSql, type ScanFile } from '../../../src/storage/delta/scan.ts';
 import type { StructType } from '../../../src/storage/delta/schema.ts';
-import { queryRows } from '../../../src/util/duckdb.ts';
+import { Database, queryRows } from '../../../src/util/duckdb.ts';
 import { connect } from '../../helpers/session.ts';
 
 const SCHEMA: StructType = {
@@ -58,4 +58,37 @@ test('past 64 files with a row selection, they share one read_parquet and a CASE
   assert.match(sql, /CASE file_index/);
   assert.equal(got.length, want.length);
   assert.deepEqual(got, want);
+});
+
+test('a large row selection is read by DuckDB from a scratch file, also where SQL may only read the table folder', async () => {
+  const conn = await connect();
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-scan-sel-'));
+  await conn.run(
+    `COPY (SELECT range AS v FROM range(100000)) TO '${join(dir, 'big.parquet')}' (FORMAT parquet)`,
+  );
+  // Every seventh row, and a run at the end: a bitmap of 12.5 KB.
+  const rows = [...Array(100000).keys()].filter((r) => r % 7 === 3 || r >= 99990);
+  const sql = filesScanSql(
+    dir,
+    SCHEMA,
+    [],
+    [{ path: 'big.parquet', partitionValues: {}, onlyRows: RowIndexSet.of(rows) }],
+  );
+  assert.match(sql, /read_blob\(/);
+  assert.ok(sql.length < 2000, `the statement stays small (${sql.length} characters)`);
+  const count = `SELECT count(*) AS n, sum(v) AS s FROM (${sql})`;
+  const want = { n: rows.length, s: rows.reduce((a, b) => a + b, 0) };
+  const [got] = await queryRows<{ n: bigint; s: bigint }>(conn, count);
+  assert.deepEqual({ n: Number(got?.n), s: Number(got?.s) }, want);
+  // User SQL runs with reads limited to the pipeline's folders: the scratch folder is allowed too.
+  const limited = new Database({ allowedPaths: [dir] });
+  const c = await limited.connect();
+  try {
+    const [r] = await queryRows<{ n: bigint; s: bigint }>(c, count);
+    assert.deepEqual({ n: Number(r?.n), s: Number(r?.s) }, want);
+    await assert.rejects(queryRows(c, `SELECT * FROM read_blob('/etc/hostname')`));
+  } finally {
+    c.closeSync();
+    limited.close();
+  }
 });
