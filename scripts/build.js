@@ -6,13 +6,36 @@
 // Also bundles the dashboard's front end into dist/ui/.
 // Runs on `npm install` (prepare) and before `npm test`.
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
 rmSync(`${root}dist`, { recursive: true, force: true });
+
+/** The hash of every file under `dir`, as src/util/code-identity.ts's hashSourceTree computes it. */
+function hashSourceTree(dir) {
+  const files = [];
+  const walk = (rel) => {
+    for (const e of readdirSync(join(dir, rel), { withFileTypes: true })) {
+      const path = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(path);
+      else if (e.isFile()) files.push(path);
+    }
+  };
+  walk('');
+  files.sort();
+  const hash = createHash('sha256');
+  for (const f of files)
+    hash
+      .update(`${f}\0`)
+      .update(readFileSync(join(dir, f)))
+      .update('\0');
+  return hash.digest('hex');
+}
+
 const nodeBundle = {
   bundle: true,
   platform: 'node',
@@ -35,7 +58,12 @@ const nodeBundle = {
       },
     },
   ],
-  define: { 'import.meta.url': '__sluiceModuleUrl' },
+  // The bundles identify the sources they were built from (compiled queries cached on disk are
+  // reused only by the same code): a bundle and its sources give the same code identity.
+  define: {
+    'import.meta.url': '__sluiceModuleUrl',
+    __SLUICE_SOURCES_HASH__: JSON.stringify(hashSourceTree(join(root, 'src'))),
+  },
   banner: { js: "const __sluiceModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
   sourcemap: 'linked',
   logLevel: 'warning',

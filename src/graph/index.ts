@@ -5,6 +5,12 @@ export {
   isQuarantineTable,
   WARNING_CHECKS,
 } from './checks.ts';
+export {
+  compileCacheEnabled,
+  compileCacheFile,
+  readCompileCache,
+  writeCompileCache,
+} from './compile-cache-file.ts';
 export { buildExecutionPlan, flowKind } from './execution-plan.ts';
 export { type LoadedPipeline, listLibraryFiles, loadPipelineDefinitions } from './load.ts';
 export { didYouMean, editDistance, isUsableName } from './names.ts';

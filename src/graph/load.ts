@@ -7,6 +7,7 @@ import type { Dataset, Flow, PipelineDefinitions } from '../model/index.ts';
 import { findPythonDefinitions, PythonParser } from '../python/index.ts';
 import type { PipelineSpec } from '../spec/index.ts';
 import type { SqlCompiler } from '../sql/index.ts';
+import { compileCacheEnabled, readCompileCache, writeCompileCache } from './compile-cache-file.ts';
 import { fileFormatDetector } from './file-formats.ts';
 import { sqlNotebookAsScript } from './notebooks.ts';
 
@@ -129,7 +130,9 @@ const HAS_SET = /^\s*SET\s/im;
  * for the rest of its file and for every file loaded after it. Results are assembled in file
  * order whatever the concurrency: SQL files parse concurrently when none has a SET, TS files are
  * imported (bundled, then evaluated one at a time) alongside, and all compilation overlaps.
- * Never throws for user errors.
+ * SQL query bodies compiled by an earlier load of the pipeline (by any command) come from its
+ * compile cache under the storage folder (see compile-cache-file.ts), which is written back when
+ * this load compiled anything. Never throws for user errors.
  */
 export async function loadPipelineDefinitions(spec: PipelineSpec, sql: SqlCompiler): Promise<LoadedPipeline> {
   const files = await listLibraryFiles(spec);
@@ -140,6 +143,10 @@ export async function loadPipelineDefinitions(spec: PipelineSpec, sql: SqlCompil
       .map(async (f) => texts.set(f, sqlNotebookAsScript(await readFile(join(spec.root, f), 'utf8')))),
   );
   const sequential = [...texts.values()].some((t) => HAS_SET.test(t));
+  const compileCache =
+    texts.size > 0 && compileCacheEnabled()
+      ? await readCompileCache(spec.storage, sql.codeIdentity())
+      : undefined;
   const configuration: Record<string, string> = { ...spec.configuration };
   const schema = spec.schema !== undefined ? { schema: spec.schema } : {};
   const parseSql = (file: string, conf: Readonly<Record<string, string>>): Promise<FileResult> =>
@@ -149,6 +156,7 @@ export async function loadPipelineDefinitions(spec: PipelineSpec, sql: SqlCompil
         configuration: { ...conf },
         ...schema,
         detectFormat: fileFormatDetector(spec.root),
+        ...(compileCache ? { compileCache } : {}),
       })
       .then(
         (r) => ({ ...r.definitions, errors: r.errors }),
@@ -202,6 +210,7 @@ export async function loadPipelineDefinitions(spec: PipelineSpec, sql: SqlCompil
   const errors: SluiceError[] = [];
   const results = await Promise.all(pending);
   if (python) (await python).close();
+  if (compileCache) await writeCompileCache(spec.storage, compileCache);
   for (const r of results) {
     datasets.push(...r.datasets);
     flows.push(...r.flows);

@@ -19,19 +19,47 @@ const REAL_MARK = '__sluice_real__';
  * whole value (`1e2`) is written `100.0`: DuckDB refuses `100` for a double.
  */
 export function statementJson(node: AstNode): string {
-  const json = JSON.stringify(
-    { error: false, statements: [{ node, named_param_map: [] }] },
-    function (key, v) {
-      if (key !== 'value' || typeof v !== 'number' || !Number.isInteger(v) || !/^-?\d+$/.test(String(v)))
-        return v;
-      const type = (this as { type?: unknown }).type;
-      const id = isNode(type as Json) ? str(type as AstNode, 'id') : '';
-      return id === 'DOUBLE' || id === 'FLOAT' ? `${REAL_MARK}${v}` : v;
-    },
+  const statement = { error: false, statements: [{ node, named_param_map: [] }] };
+  // The replacer below costs a call per key; most trees have no whole DOUBLE constant to mark.
+  if (!hasWholeReal(node)) return exactNoLocation(JSON.stringify(statement));
+  return exactNoLocation(JSON.stringify(statement, realMarker)).replace(
+    new RegExp(`"${REAL_MARK}(-?\\d+)"`, 'g'),
+    '$1.0',
   );
-  return json
-    .replace(/:18446744073709552000(?=[,}])/g, ':18446744073709551615')
-    .replace(new RegExp(`"${REAL_MARK}(-?\\d+)"`, 'g'), '$1.0');
+}
+
+/** JSON text with DuckDB's rounded "no location" marker (2^64) written back as u64 max. */
+function exactNoLocation(json: string): string {
+  return json.replace(/:18446744073709552000(?=[,}])/g, ':18446744073709551615');
+}
+
+/** Whether `JSON.stringify` writes an integral number for a DOUBLE / FLOAT constant's value. */
+function isWholeReal(holder: { readonly type?: unknown }, v: unknown): boolean {
+  if (typeof v !== 'number' || !Number.isInteger(v) || !/^-?\d+$/.test(String(v))) return false;
+  const type = holder.type;
+  const id = isNode(type as Json) ? str(type as AstNode, 'id') : '';
+  return id === 'DOUBLE' || id === 'FLOAT';
+}
+
+/** Whether a tree holds a `value` key the replacer {@link realMarker} would rewrite. */
+function hasWholeReal(v: Json): boolean {
+  if (Array.isArray(v)) {
+    for (const x of v) if (x !== null && typeof x === 'object' && hasWholeReal(x)) return true;
+    return false;
+  }
+  if (v === null || typeof v !== 'object') return false;
+  for (const key in v) {
+    const x = v[key]!;
+    if (key === 'value' && isWholeReal(v, x)) return true;
+    if (x !== null && typeof x === 'object' && hasWholeReal(x)) return true;
+  }
+  return false;
+}
+
+/** `JSON.stringify`'s replacer marking a whole DOUBLE / FLOAT value, to be written `100.0`. */
+function realMarker(this: unknown, key: string, v: unknown): unknown {
+  if (key !== 'value' || !isWholeReal(this as { type?: unknown }, v)) return v;
+  return `${REAL_MARK}${v as number}`;
 }
 
 export function isNode(v: Json | undefined): v is AstNode {

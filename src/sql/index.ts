@@ -9,7 +9,7 @@
  */
 import type { SourceLocation } from '../errors/index.ts';
 import type { CompiledQuery } from '../model/index.ts';
-import type { Database } from '../util/index.ts';
+import { codeIdentity, type Database } from '../util/index.ts';
 import {
   type AnalyzedExpression,
   analyzeExpression,
@@ -30,6 +30,7 @@ import type { TableReference } from './translate.ts';
 import type { FileFormatDetector, SqlParseOptions, SqlParseResult } from './types.ts';
 
 export type { StandaloneSql, StandaloneStatement } from './compile.ts';
+export { CompileCache, type CompileKeyParts } from './compile-cache.ts';
 export { javaDatePattern } from './date-patterns.ts';
 export { type FunctionRule, SPARK_FUNCTIONS } from './functions/index.ts';
 export { type GroupAggregateRewrite, keyColumn, type NotGroupAggregate } from './group-aggregate.ts';
@@ -66,6 +67,7 @@ export interface ExpressionOptions {
 export class SqlCompiler {
   readonly #codec: SqlCodec;
   readonly #expressions = new Map<string, Promise<AnalyzedExpression>>();
+  #identity: string | undefined;
 
   constructor(db: Database) {
     this.#codec = new SqlCodec(db);
@@ -146,6 +148,15 @@ export class SqlCompiler {
     keysTable: string,
   ): Promise<GroupAggregateRewrite | NotGroupAggregate> {
     return groupAggregateRewrite(this.#codec, duckdbSql, inputColumns, keysTable);
+  }
+
+  /**
+   * What identifies the code compiling (sluice's version, DuckDB's, the sources' hash; see
+   * `codeIdentity`): the salt of a {@link CompileCache}. Computed once per compiler.
+   */
+  codeIdentity(): string {
+    this.#identity ??= codeIdentity();
+    return this.#identity;
   }
 
   /** Releases the compiler's DuckDB connections. */

@@ -1,6 +1,7 @@
 import { SluiceError, type SourceLocation } from '../errors/index.ts';
 import type { CompiledQuery, Dataset, Flow } from '../model/index.ts';
 import { compilePlacedQuery, type PlacedText, placeText } from './compile.ts';
+import type { CompileCache } from './compile-cache.ts';
 import type { SqlCodec } from './duckdb-codec.ts';
 import { type Parsed, StatementParser } from './pipeline-parser.ts';
 import { substituteConfiguration, unsafeValueError } from './substitute.ts';
@@ -69,6 +70,18 @@ interface FileParseState {
   readonly settings: { key: string; value: string; location: SourceLocation }[];
   readonly pending: Pending[];
   readonly detectFormat: FileFormatDetector | undefined;
+  readonly file: string;
+  readonly cache: CompileCache | undefined;
+}
+
+/** One statement as written and as substituted, and where it starts: what its compile depends on. */
+interface StatementText {
+  readonly raw: string;
+  readonly substituted: string;
+  readonly start: SourceLocation;
+  /** The configuration it was substituted from, as of the statement. */
+  readonly configuration: Readonly<Record<string, string>>;
+  readonly schema: string | undefined;
 }
 
 /**
@@ -112,7 +125,10 @@ function splitStatements(
  * Substitutes `${key}` references in one statement and runs the statement parser on it. Returns
  * undefined (after pushing the errors) when a key is undefined or the statement does not parse.
  */
-function parseStatement(state: FileParseState, s: StatementSpan): Parsed | undefined {
+function parseStatement(
+  state: FileParseState,
+  s: StatementSpan,
+): { readonly parsed: Parsed; readonly statement: StatementText } | undefined {
   const raw = state.text.slice(s.start, s.end);
   const rawTokens = state.tokens
     .slice(s.first, s.last)
@@ -136,7 +152,20 @@ function parseStatement(state: FileParseState, s: StatementSpan): Parsed | undef
   const base = placeText(raw, state.locate(s.start));
   const src: PlacedText = { text: sub.text, locate: (offset) => base.locate(sub.map(offset)) };
   try {
-    return new StatementParser(sub.text === raw ? rawTokens : tokenize(sub.text), src, state.schema).parse();
+    const parsed = new StatementParser(
+      sub.text === raw ? rawTokens : tokenize(sub.text),
+      src,
+      state.schema,
+    ).parse();
+    const statement: StatementText = {
+      raw,
+      substituted: sub.text,
+      start: state.locate(s.start),
+      // Substitution reads the configuration only when there is a `${` (see substitute.ts).
+      configuration: raw.includes('${') ? { ...state.configuration } : {},
+      schema: state.schema,
+    };
+    return { parsed, statement };
   } catch (e) {
     state.errors.push(withDataset(e, name));
     return undefined;
@@ -146,12 +175,30 @@ function parseStatement(state: FileParseState, s: StatementSpan): Parsed | undef
 /** Starts compiling a query body into a flow; resolves to undefined (error pushed) when it fails. */
 async function compileFlow(
   state: FileParseState,
+  statement: StatementText,
   query: PlacedText,
   dataset: string,
   make: (q: CompiledQuery) => Flow,
 ): Promise<Flow | undefined> {
   try {
-    return make(await compilePlacedQuery(state.codec, query, state.detectFormat));
+    const compile = (detect: FileFormatDetector | undefined) =>
+      compilePlacedQuery(state.codec, query, detect);
+    if (!state.cache) return make(await compile(state.detectFormat));
+    const compiled = await state.cache.compile(
+      {
+        file: state.file,
+        line: statement.start.line,
+        column: statement.start.column ?? 1,
+        // The statement (its query body's place in it included) and the body it compiles.
+        raw: `${statement.schema ?? ''}\u0000${statement.raw}`,
+        substituted: `${statement.substituted}\u0000${query.text}`,
+        configuration: statement.configuration,
+        detectsFormats: state.detectFormat !== undefined,
+      },
+      state.detectFormat,
+      compile,
+    );
+    return make(compiled);
   } catch (e) {
     state.errors.push(withDataset(e, dataset));
     return undefined;
@@ -162,7 +209,7 @@ async function compileFlow(
  * Applies one parsed statement in order: `SET` extends the configuration, `USE` changes the
  * default schema, and a dataset or flow is queued with its query body's compile started.
  */
-function applyStatement(state: FileParseState, parsed: Parsed): void {
+function applyStatement(state: FileParseState, parsed: Parsed, statement: StatementText): void {
   switch (parsed.kind) {
     case 'set':
       state.configuration[parsed.key] = parsed.value;
@@ -176,7 +223,7 @@ function applyStatement(state: FileParseState, parsed: Parsed): void {
     case 'dataset': {
       const d = parsed.dataset;
       const flow = parsed.query
-        ? compileFlow(state, parsed.query, d.name, (query) =>
+        ? compileFlow(state, statement, parsed.query, d.name, (query) =>
             Object.freeze({
               kind: 'flow',
               name: d.name,
@@ -196,7 +243,7 @@ function applyStatement(state: FileParseState, parsed: Parsed): void {
     case 'flow': {
       const p = parsed;
       state.pending.push({
-        flow: compileFlow(state, p.query, p.target, (query) =>
+        flow: compileFlow(state, statement, p.query, p.target, (query) =>
           Object.freeze({
             kind: 'flow',
             name: p.name,
@@ -252,6 +299,8 @@ export async function parseSqlFile(
   const statements = splitStatements(text, tokens, errors, locate);
   const state: FileParseState = {
     detectFormat: options.detectFormat,
+    file: options.file,
+    cache: options.compileCache,
     codec,
     text,
     tokens,
@@ -264,7 +313,7 @@ export async function parseSqlFile(
   };
   for (const s of statements) {
     const parsed = parseStatement(state, s);
-    if (parsed) applyStatement(state, parsed);
+    if (parsed) applyStatement(state, parsed.parsed, parsed.statement);
   }
   const { datasets, flows } = await collectDefinitions(state.pending);
   sortByLocation(errors);

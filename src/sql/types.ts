@@ -1,5 +1,6 @@
 import type { SluiceError } from '../errors/index.ts';
 import type { PipelineDefinitions } from '../model/index.ts';
+import type { CompileCache } from './compile-cache.ts';
 
 export interface SqlParseOptions {
   /** Path shown in errors and locations (relative to the pipeline root). */
@@ -10,6 +11,8 @@ export interface SqlParseOptions {
   readonly schema?: string;
   /** Infers the format of `read_files(path)` written without one (see {@link FileFormatDetector}). */
   readonly detectFormat?: FileFormatDetector;
+  /** Compiled query bodies kept across loads (see {@link CompileCache}); none when absent. */
+  readonly compileCache?: CompileCache;
 }
 
 /**

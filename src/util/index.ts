@@ -1,3 +1,4 @@
+export * from './code-identity.ts';
 export * from './crash-points.ts';
 export * from './duckdb.ts';
 export * from './durable-file.ts';
