@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { SluiceError } from '../../errors/index.ts';
 import type { FlowPlan } from '../../graph/index.ts';
 import { type EventTimeWatermark, inputPlaceholder, type StreamingAggregate } from '../../model/index.ts';
@@ -16,20 +15,12 @@ import { type ViewQuality, viewExpectationBinder } from '../writing/quarantine.t
 import { INPUT, lateCounts, PartialAggregates, windowEnd } from './aggregate-input.ts';
 import { describeSources, skipsChangeCommits } from './batch-planning.ts';
 import type { FlowExecution, FlowExecutor, FlowRun } from './flow-execution.ts';
-import { type Lookahead, type OffsetLogged, runMicroBatches } from './streaming-append.ts';
+import { type Lookahead, runMicroBatches } from './streaming-append.ts';
 
 export { INPUT };
 
-/**
- * The merged groups of a batch, open and closed, in two tables used in turn (see HeldState):
- * tables of the database, not temp tables, so that a second connection writes the state from
- * them while the flow's connection writes the finished rows; named per run, as several flows may
- * aggregate at once.
- */
-function mergedTables(): readonly [string, string] {
-  const id = randomUUID().replaceAll('-', '').slice(0, 12);
-  return [`__sluice_agg_merged_${id}_0`, `__sluice_agg_merged_${id}_1`];
-}
+/** The merged groups of a batch, open and closed, in two tables used in turn (see HeldState). */
+const MERGED = ['__sluice_agg_merged_0', '__sluice_agg_merged_1'] as const;
 const STATE_IN = '__sluice_state_in';
 const CLOSED = '__sluice_closed';
 
@@ -52,9 +43,6 @@ interface AggregateRun {
   /** The removal of the version before the held one, under way. */
   evicting?: Promise<void>;
   store?: StateStore;
-  readonly merged: readonly [string, string];
-  /** The connection writing the state's Parquet (opened at the first batch, closed at the end). */
-  stateConn?: DuckDBConnection;
 }
 
 /**
@@ -88,42 +76,36 @@ export class StreamingAggregateExecutor implements FlowExecutor {
     let names: string[] | undefined;
     // The finished rows' columns follow from the query alone (its keys and aggregates).
     const columns = { cache: new Map(), shape: 'finished' };
-    const state: AggregateRun = { stateColumns: new Map(), merged: mergedTables() };
+    const state: AggregateRun = { stateColumns: new Map() };
     const partials = new PartialAggregates(run, agg);
     try {
-      return await runMicroBatches(
-        run,
-        async (checkpoint, offset, lookahead, logged) => {
-          if (state.store?.dir !== new StateStore(checkpoint.log.dir).dir) {
-            state.store = new StateStore(checkpoint.log.dir);
-            state.held = undefined;
-          }
-          const store = state.store;
-          const first = state.held === undefined;
-          const outcome = await aggregateBatch(
-            run,
-            agg,
-            { checkpoint, store, offset, columns },
-            state,
-            { partials, lookahead, logged },
-            async (input) => {
-              names ??= await outputNames(run.conn, run.flow, input);
-            },
-            () => names!,
-          );
-          // The version before this one is no longer needed (this one is committed).
-          await state.evicting;
-          state.evicting = first ? store.evictBefore(offset.batchId) : store.evictVersion(offset.batchId - 1);
-          return outcome;
-        },
-        // The offset is written while the batch merges and copies its state (see aggregateBatch).
-        { logWhileRunning: true },
-      );
+      return await runMicroBatches(run, async (checkpoint, offset, lookahead) => {
+        if (state.store?.dir !== new StateStore(checkpoint.log.dir).dir) {
+          state.store = new StateStore(checkpoint.log.dir);
+          state.held = undefined;
+        }
+        const store = state.store;
+        const first = state.held === undefined;
+        const outcome = await aggregateBatch(
+          run,
+          agg,
+          { checkpoint, store, offset, columns },
+          state,
+          { partials, lookahead },
+          async (input) => {
+            names ??= await outputNames(run.conn, run.flow, input);
+          },
+          () => names!,
+        );
+        // The version before this one is no longer needed (this one is committed).
+        await state.evicting;
+        state.evicting = first ? store.evictBefore(offset.batchId) : store.evictVersion(offset.batchId - 1);
+        return outcome;
+      });
     } finally {
       await state.evicting?.catch(() => {});
       await partials.close();
-      state.stateConn?.closeSync();
-      for (const t of state.merged) await run.conn.run(`DROP TABLE IF EXISTS ${t}`).catch(() => {});
+      for (const t of MERGED) await run.conn.run(`DROP TABLE IF EXISTS ${t}`).catch(() => {});
     }
   }
 }
@@ -151,11 +133,7 @@ async function aggregateBatch(
   agg: StreamingAggregate,
   { checkpoint, store, offset, columns: outputColumns }: StatefulBatch,
   cache: AggregateRun,
-  {
-    partials,
-    lookahead,
-    logged,
-  }: { readonly partials: PartialAggregates; readonly lookahead: Lookahead; readonly logged: OffsetLogged },
+  { partials, lookahead }: { readonly partials: PartialAggregates; readonly lookahead: Lookahead },
   beforeRead: (input: string) => Promise<void>,
   names: () => string[],
 ): Promise<BatchOutcome> {
@@ -171,12 +149,9 @@ async function aggregateBatch(
     );
   }
   const { ctx, flow, conn } = run;
-  // The batch's offset is written meanwhile: nothing may become durable before it is. Views'
-  // expectations may commit quarantined rows while the input is bound.
-  if (flow.bound.children.some((c) => c.kind === 'view')) await logged;
   const partial = await partials.of(checkpoint, offset, beforeRead);
   const { source, views, files, table: partialTable } = partial;
-  const merged = cache.merged[offset.batchId % 2]!;
+  const merged = MERGED[offset.batchId % 2]!;
   const columns = names();
   const end = windowEnd(agg);
   // A merged session carries its own end.
@@ -199,35 +174,24 @@ async function aggregateBatch(
       : undefined;
   const stateIn = kept ? `SELECT * FROM (${kept}) UNION ALL BY NAME ${onTime}` : onTime;
   await conn.run(
-    `CREATE OR REPLACE TABLE ${merged} AS WITH ${STATE_IN} AS (${stateIn}) SELECT * FROM (${agg.mergeSql})`,
+    `CREATE OR REPLACE TEMP TABLE ${merged} AS WITH ${STATE_IN} AS (${stateIn}) SELECT * FROM (${agg.mergeSql})`,
   );
   const closed = watermark === null ? 'false' : `${mergedEnd} <= ${watermark}`;
 
-  // The open groups are the new state: written (under a temp name) on a second connection while
-  // this one writes the finished rows, published (durably) once the offset is, awaited before
-  // the rows' commit.
+  // The open groups are the new state: written now, published (durably) while the finished
+  // rows are written, awaited before their commit.
   const key = `${partial.shape}\n${JSON.stringify(previous?.columns ?? null)}`;
-  cache.stateConn ??= await ctx.db.connect();
-  const stateConn = cache.stateConn;
-  const state = (async () => {
-    const written = await copyState(
-      { conn: stateConn },
-      store,
-      offset.batchId,
-      merged,
-      `NOT (${closed})`,
-      cache.stateColumns.get(key),
-    );
-    cache.stateColumns.set(key, written.columns);
-    await logged;
-    return written.publish(watermark);
-  })();
+  const written = await copyState(
+    run,
+    store,
+    offset.batchId,
+    merged,
+    `NOT (${closed})`,
+    cache.stateColumns.get(key),
+  );
+  cache.stateColumns.set(key, written.columns);
+  const state = written.publish(watermark);
   state.catch(() => {});
-  // Quarantined rows are committed before the finished rows: after the offset too.
-  await logged.catch(async (e: unknown) => {
-    await state.catch(() => {});
-    throw e;
-  });
 
   const finished = `WITH ${CLOSED} AS (SELECT * FROM ${merged} WHERE ${closed}) SELECT ${columns.map((c, i) => `__sluice_o${i} AS ${sqlIdent(c)}`).join(', ')} FROM (${agg.finalSql})`;
   const outcome = await writeBatch(ctx, flow, conn, checkpoint, finished, {
@@ -241,7 +205,7 @@ async function aggregateBatch(
       await state;
       crashPoint('state-written', flow.flow.name);
     },
-  }).finally(() => state.catch(() => {}));
+  });
   const version = await state;
   cache.held = { version, table: merged, open: `NOT (${closed})` };
   return {
@@ -345,7 +309,7 @@ type StateColumns = readonly { readonly name: string; readonly type: string }[];
  * (saves a DESCRIBE).
  */
 export async function copyState(
-  { conn }: Pick<FlowRun, 'conn'>,
+  { conn }: FlowRun,
   store: StateStore,
   batchId: number,
   table: string,

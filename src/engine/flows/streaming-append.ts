@@ -38,9 +38,11 @@ export class StreamingAppendExecutor implements FlowExecutor {
 
   execute(run: FlowRun): Promise<FlowExecution> {
     const columns = columnsCacheFor(run.flow);
-    return runMicroBatches(run, (checkpoint, offset) => this.runBatch(run, checkpoint, offset, columns), {
-      committedBatch: (checkpoint) => this.committedBatch(run, checkpoint),
-    });
+    return runMicroBatches(
+      run,
+      (checkpoint, offset) => this.runBatch(run, checkpoint, offset, columns),
+      (checkpoint) => this.committedBatch(run, checkpoint),
+    );
   }
 }
 
@@ -55,42 +57,16 @@ export class StreamingAppendExecutor implements FlowExecutor {
 export type Lookahead = (current: BatchOffset, conn: DuckDBConnection) => Promise<BatchOffset | undefined>;
 
 /**
- * The durable write of a batch's offset, when the loop lets the batch start before it ends
- * ({@link MicroBatchOptions.logWhileRunning}); resolved at once otherwise. Whatever the batch makes
- * durable — state, quarantined rows, its commit — must wait for it.
- */
-export type OffsetLogged = Promise<void>;
-
-/** How {@link runMicroBatches} runs its batches. */
-export interface MicroBatchOptions {
-  /**
-   * The last batch entirely committed (a kind writing several tables may lag the target's txn);
-   * default: the checkpoint's.
-   */
-  readonly committedBatch?: (checkpoint: FlowCheckpoint) => Promise<number>;
-  /**
-   * Start `runBatch` while the batch's offset is being written, instead of after: `runBatch` then
-   * awaits the {@link OffsetLogged} it is given before anything it does becomes durable. The loop
-   * awaits the write before the next batch either way.
-   */
-  readonly logWhileRunning?: boolean;
-}
-
-/**
  * The micro-batch loop every streaming kind shares: replays a planned-but-uncommitted batch
- * first, then plans, logs (before anything read becomes durable) and runs batches until the
- * sources have nothing new; `runBatch` reads and commits one batch under the flow's txn — it may
- * plan the next batch early (see {@link Lookahead}). Compacts the offset log.
+ * first, then plans, logs (before reading) and runs batches until the sources have nothing new;
+ * `runBatch` reads and commits one batch under the flow's txn — it may plan the next batch early
+ * (see {@link Lookahead}); `committedBatch` is the last batch entirely committed (a kind writing
+ * several tables may lag the target's txn). Compacts the offset log.
  */
 export async function runMicroBatches(
   { ctx, flow, conn, onBatch }: FlowRun,
-  runBatch: (
-    checkpoint: FlowCheckpoint,
-    offset: BatchOffset,
-    lookahead: Lookahead,
-    logged: OffsetLogged,
-  ) => Promise<BatchOutcome>,
-  { committedBatch = async (c) => c.committed, logWhileRunning = false }: MicroBatchOptions = {},
+  runBatch: (checkpoint: FlowCheckpoint, offset: BatchOffset, lookahead: Lookahead) => Promise<BatchOutcome>,
+  committedBatch: (checkpoint: FlowCheckpoint) => Promise<number> = async (c) => c.committed,
 ): Promise<FlowExecution> {
   const checkpoint = await openFlowCheckpoint(ctx, flow);
   await assertCheckpointMatchesTable(ctx, flow, checkpoint);
@@ -135,19 +111,9 @@ export async function runMicroBatches(
         pending ?? (await (early ?? planStreamingBatch(ctx, flow, conn, committed + 1, progress)));
       pending = undefined;
       if (!offset) break;
-      const logged: OffsetLogged = (replay ? Promise.resolve() : checkpoint.log.write(offset)).then(() =>
-        crashPoint('offset-written', flow.flow.name),
-      );
-      if (!logWhileRunning) await logged;
-      let outcome: BatchOutcome;
-      try {
-        outcome = await runBatch(checkpoint, offset, lookahead, logged);
-      } finally {
-        // The batch failed before its own wait (nothing durable yet): the write still ends first.
-        await logged.catch(() => {});
-      }
-      // The write's failure, when the batch did not wait for it.
-      await logged;
+      if (!replay) await checkpoint.log.write(offset);
+      crashPoint('offset-written', flow.flow.name);
+      const outcome = await runBatch(checkpoint, offset, lookahead);
       committed = offset.batchId;
       rememberBatch(progress, offset);
       batches++;
