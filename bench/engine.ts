@@ -34,6 +34,8 @@ export interface ChildRun {
   readonly wallMs: number;
   /** Peak resident set size of the child in bytes (NaN when it could not be measured). */
   readonly peakRss: number;
+  /** CPU time (user + system) of the child in ms (NaN without GNU time). */
+  readonly cpuMs: number;
   readonly stdout: string;
   readonly stderr: string;
 }
@@ -76,11 +78,15 @@ export function measureChild(cmd: string, args: readonly string[], cwd: string):
       if (poll) clearInterval(poll);
       const stderr = Buffer.concat(err).toString('utf8');
       let peakRss = hwm;
+      let cpuMs = Number.NaN;
       if (useTime) {
         const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
         peakRss = m ? Number(m[1]) * 1024 : Number.NaN;
+        const user = /User time \(seconds\): ([\d.]+)/.exec(stderr);
+        const sys = /System time \(seconds\): ([\d.]+)/.exec(stderr);
+        if (user && sys) cpuMs = (Number(user[1]) + Number(sys[1])) * 1000;
       }
-      resolve({ code, wallMs, peakRss, stdout: Buffer.concat(out).toString('utf8'), stderr });
+      resolve({ code, wallMs, peakRss, cpuMs, stdout: Buffer.concat(out).toString('utf8'), stderr });
     });
   });
 }

@@ -5,6 +5,7 @@
 // computing the same windows in one GROUP BY, peak RSS, and the state rows after each 10 % of the
 // input (from the event log's flow_progress). Data lives under bench/.data/ and is reused.
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { loadSnapshot, snapshotScanSql } from '../src/storage/index.ts';
 import { Database, queryRows } from '../src/util/duckdb.ts';
@@ -56,7 +57,7 @@ export async function run(args: string[]): Promise<void> {
   const r = await sluiceRun(dir);
   const flow = r.result.flows.find((f) => f.dataset === 'per_minute')!;
   console.log(
-    `  sluice run        wall ${secs(r.wallMs)}  ${rate(events, r.wallMs)}  (${flow.metrics.num_batches} batches, ${flow.metrics.num_output_rows} windows emitted)  peak RSS ${mib(r.peakRss)}`,
+    `  sluice run        wall ${secs(r.wallMs)}  ${rate(events, r.wallMs)}  (${flow.metrics.num_batches} batches, ${flow.metrics.num_output_rows} windows emitted)  CPU ${secs(r.cpuMs)}  peak RSS ${mib(r.peakRss)}`,
   );
 
   const conn = await new Database().connect();
@@ -67,7 +68,11 @@ export async function run(args: string[]): Promise<void> {
     `SELECT count(*) AS n FROM (SELECT time_bucket(INTERVAL 1 minute, ts) AS w, user_id, count(*), sum(amount) FROM read_parquet('${join(dir, 'data', '*.parquet')}') GROUP BY ALL)`,
   );
   const rawMs = performance.now() - t0;
-  console.log(`  raw DuckDB        ${secs(rawMs)}  ${rate(events, rawMs)}  (${raw?.n} windows, all of them)`);
+  console.log(
+    `  raw DuckDB        ${secs(rawMs)}  ${rate(events, rawMs)}  (${raw?.n} windows, all of them)  load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   console.log(`  ratio             ${(rawMs / r.wallMs).toFixed(3)}× raw DuckDB's rows/s (goal ≥ 0.5×)`);
 
   const progress = await queryRows<{ batch: bigint; state: bigint; late: bigint; watermark: string }>(
