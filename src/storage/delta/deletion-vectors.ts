@@ -196,11 +196,12 @@ function bitConstantSql(bytes: Uint8Array): string {
 }
 
 /**
- * SQL that is TRUE exactly when `column` (a non-negative row index) is in `bitmap`, never NULL
+ * SQL that is TRUE exactly when `column` (a non-negative row index) is in `bitmap` (`negated`:
+ * exactly when it is not — one comparison, no NOT over it), never NULL
  * for a non-NULL index: one bit test per row, with positions outside the span sent to the
  * always-clear last bit (without a CASE when the span starts at 0, the common dense case).
  */
-export function inBitmapSql(column: string, bitmap: RowBitmap): string {
+export function inBitmapSql(column: string, bitmap: RowBitmap, negated = false): string {
   const { lo, hi, bits } = bitmap;
   const pad = hi + 1 - lo;
   const position = bitmap.whole
@@ -208,7 +209,7 @@ export function inBitmapSql(column: string, bitmap: RowBitmap): string {
     : lo === 0
       ? `least(${column}, ${pad})`
       : `CASE WHEN ${column} BETWEEN ${lo} AND ${hi} THEN ${column} - ${lo} ELSE ${pad} END`;
-  return `(get_bit(${bits}, (${position})::INTEGER) = 1)`;
+  return `(get_bit(${bits}, (${position})::INTEGER) = ${negated ? 0 : 1})`;
 }
 
 /** A SQL predicate over `column` that is TRUE exactly for row indexes in `set` (never NULL). */

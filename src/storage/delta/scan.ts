@@ -348,8 +348,9 @@ function selectionSql(add: AddAction | ScanFile, sel: RowSelection): string {
   // A dense vector spans its whole file: with the file's row count, no clamping per row.
   const rows = numRecordsOf(add as { stats?: string | null });
   const b = rowSetBitmap(sel.set, sel.set.cardinality * 16 >= rows && rows > 0 ? rows : undefined);
-  const inVector = b ? inBitmapSql(ROW_INDEX_COLUMN, b) : 'false';
-  return sel.mode === 'keep' ? inVector : `NOT ${inVector}`;
+  const keep = sel.mode === 'keep';
+  if (!b) return keep ? 'false' : 'true';
+  return inBitmapSql(ROW_INDEX_COLUMN, b, !keep);
 }
 
 /** One VALUES row per scanned entry: its join key, its typed partition values, its per-file columns. */
