@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { runCli } from '../helpers/cli.ts';
+import { killedRun, runCli } from '../helpers/cli.ts';
 import { ndjson, readTable, tableDir, writeFiles } from '../helpers/pipeline.ts';
-import { ROOT, tmpDir } from '../helpers/tmp.ts';
+import { tmpDir } from '../helpers/tmp.ts';
 
 const RANDOM_TRIALS = Number(process.env.SLUICE_CRASH_TRIALS ?? 12);
 
@@ -44,24 +42,6 @@ async function capture(dir: string): Promise<unknown> {
     current: await readTable(tableDir(dir, 'current_rows'), 'id'),
     history: await readTable(tableDir(dir, 'history'), 'id, __START_AT'),
   };
-}
-
-function killedRun(
-  dir: string,
-  opts: { afterMs?: number; crashAt?: string },
-): Promise<NodeJS.Signals | null> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/sluice.js'), 'run', dir], {
-      stdio: 'ignore',
-      env: { ...process.env, ...(opts.crashAt ? { SLUICE_CRASH_AT: opts.crashAt } : {}) },
-    });
-    const timer =
-      opts.afterMs !== undefined ? setTimeout(() => child.kill('SIGKILL'), opts.afterMs) : undefined;
-    child.on('close', (_code, signal) => {
-      clearTimeout(timer);
-      resolve(signal);
-    });
-  });
 }
 
 test('AUTO CDC crash torture: runs killed at every CDC commit point and at random moments replay to the same tables', {

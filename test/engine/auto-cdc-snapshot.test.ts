@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { query as chdbQuery } from 'chdb';
 import { exportPipeline, runPipeline, type UpdateResult } from '../../src/index.ts';
-import { runCli } from '../helpers/cli.ts';
+import { killedRun, runCli } from '../helpers/cli.ts';
 import { ndjson, readTable, tableDir, writeFiles } from '../helpers/pipeline.ts';
-import { ROOT, tmpDir } from '../helpers/tmp.ts';
+import { tmpDir } from '../helpers/tmp.ts';
 
 type Snap = ReadonlyMap<number, { readonly name: string | null; readonly amount: number | null }>;
 type Row = Record<string, unknown>;
@@ -207,24 +206,6 @@ test('a pipeline with an AUTO CDC FROM SNAPSHOT flow is not exported as SQL (AUT
     (e: { code?: string }) => e.code === 'AUTO_CDC_SNAPSHOT_NOT_EXPORTABLE',
   );
 });
-
-function killedRun(
-  dir: string,
-  opts: { afterMs?: number; crashAt?: string },
-): Promise<NodeJS.Signals | null> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/sluice.js'), 'run', dir], {
-      stdio: 'ignore',
-      env: { ...process.env, ...(opts.crashAt ? { SLUICE_CRASH_AT: opts.crashAt } : {}) },
-    });
-    const timer =
-      opts.afterMs !== undefined ? setTimeout(() => child.kill('SIGKILL'), opts.afterMs) : undefined;
-    child.on('close', (_code, signal) => {
-      clearTimeout(timer);
-      resolve(signal);
-    });
-  });
-}
 
 test('AUTO CDC FROM SNAPSHOT crash torture: runs killed at every commit point and at random moments replay to the same tables', {
   timeout: 600_000,

@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { snapshotScanSql } from '../../src/storage/delta/scan.ts';
 import type { StructType } from '../../src/storage/delta/schema.ts';
 import { loadSnapshot } from '../../src/storage/delta/snapshot.ts';
-import { runCli } from '../helpers/cli.ts';
+import { killedRun, runCli } from '../helpers/cli.ts';
 import { chdbChangeRows, sluiceRows } from '../helpers/delta-compare.ts';
 import { ndjson, tableDir, writeFiles } from '../helpers/pipeline.ts';
 import { connect } from '../helpers/session.ts';
-import { ROOT, tmpDir } from '../helpers/tmp.ts';
+import { tmpDir } from '../helpers/tmp.ts';
 
 const RANDOM_TRIALS = Number(process.env.SLUICE_CRASH_TRIALS ?? 8);
 
@@ -76,24 +74,6 @@ async function capture(dir: string): Promise<{ feed: string[]; replica: string[]
     replica: await rows(tableDir(dir, 'replica'), ROW),
     current: await rows(tableDir(dir, 'current_rows'), ROW),
   };
-}
-
-function killedRun(
-  dir: string,
-  opts: { afterMs?: number; crashAt?: string },
-): Promise<NodeJS.Signals | null> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/sluice.js'), 'run', dir], {
-      stdio: 'ignore',
-      env: { ...process.env, ...(opts.crashAt ? { SLUICE_CRASH_AT: opts.crashAt } : {}) },
-    });
-    const timer =
-      opts.afterMs !== undefined ? setTimeout(() => child.kill('SIGKILL'), opts.afterMs) : undefined;
-    child.on('close', (_code, signal) => {
-      clearTimeout(timer);
-      resolve(signal);
-    });
-  });
 }
 
 test('change data feed streams killed at every commit point and at random moments read each change exactly once', {

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { runCli } from '../helpers/cli.ts';
+import { killedRun, runCli } from '../helpers/cli.ts';
 import { duck, writeFiles } from '../helpers/pipeline.ts';
-import { ROOT, tmpDir } from '../helpers/tmp.ts';
+import { tmpDir } from '../helpers/tmp.ts';
 import { joinedRows, joinFiles, joinOracle, joinSql, sideBatches, sideEvents } from './join-streams.ts';
 
 const TRIALS = Number(process.env.SLUICE_CRASH_TRIALS ?? 20);
@@ -43,19 +42,6 @@ async function capture(dir: string) {
 }
 
 /** `sluice run` killed with SIGKILL after `afterMs`, or by itself at a crash point. */
-function killedRun(dir: string, afterMs: number, crashAt?: string): Promise<void> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/sluice.js'), 'run', dir], {
-      stdio: 'ignore',
-      env: { ...process.env, ...(crashAt ? { SLUICE_CRASH_AT: crashAt } : {}) },
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), afterMs);
-    child.on('close', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-}
 
 test(`stream–stream join crash torture: runs killed between the two sides' states, at the commit crash points and at ${TRIALS} random moments, each followed by a normal run, equal a crash-free run`, {
   timeout: 900_000,
@@ -76,7 +62,7 @@ test(`stream–stream join crash torture: runs killed between the two sides' sta
   const trial = async (name: string, delay: number, crashAt?: string) => {
     const dir = tmpDir(`join-crash-${name}`);
     writePipeline(dir);
-    await killedRun(dir, delay, crashAt);
+    await killedRun(dir, { afterMs: delay, crashAt });
     const r = await runCli(['run', dir]);
     assert.equal(r.code, 0, `${name} (${crashAt ?? `killed after ${delay} ms`}): ${r.stderr}`);
     assert.deepEqual(await capture(dir), expected, `${name} (${crashAt ?? `killed after ${delay} ms`})`);

@@ -29,3 +29,26 @@ export function runCli(
     child.stdin.end(opts.input ?? '');
   });
 }
+
+/**
+ * Runs `sluice run dir` as a child process and kills it: with SIGKILL after `afterMs`, and/or at
+ * the crash point `crashAt` (SLUICE_CRASH_AT, where the child exits abruptly itself). Resolves
+ * with the signal that ended the child (null when it finished before being killed).
+ */
+export function killedRun(
+  dir: string,
+  opts: { readonly afterMs?: number; readonly crashAt?: string },
+): Promise<NodeJS.Signals | null> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'sluice.js'), 'run', dir], {
+      stdio: 'ignore',
+      env: { ...process.env, ...(opts.crashAt ? { SLUICE_CRASH_AT: opts.crashAt } : {}) },
+    });
+    const timer =
+      opts.afterMs !== undefined ? setTimeout(() => child.kill('SIGKILL'), opts.afterMs) : undefined;
+    child.on('close', (_code, signal) => {
+      clearTimeout(timer);
+      resolve(signal);
+    });
+  });
+}
