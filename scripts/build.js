@@ -6,35 +6,14 @@
 // Also bundles the dashboard's front end into dist/ui/.
 // Runs on `npm install` (prepare) and before `npm test`.
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { hashSourceTree } from './source-tree-hash.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 rmSync(`${root}dist`, { recursive: true, force: true });
-
-/** The hash of every file under `dir`, as src/util/code-identity.ts's hashSourceTree computes it. */
-function hashSourceTree(dir) {
-  const files = [];
-  const walk = (rel) => {
-    for (const e of readdirSync(join(dir, rel), { withFileTypes: true })) {
-      const path = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) walk(path);
-      else if (e.isFile()) files.push(path);
-    }
-  };
-  walk('');
-  files.sort();
-  const hash = createHash('sha256');
-  for (const f of files)
-    hash
-      .update(`${f}\0`)
-      .update(readFileSync(join(dir, f)))
-      .update('\0');
-  return hash.digest('hex');
-}
 
 const nodeBundle = {
   bundle: true,
