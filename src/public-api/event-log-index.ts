@@ -221,10 +221,11 @@ export class EventLogIndex {
   }
 
   /**
-   * Opens the index of the event log under `storage`: every update's sequence range and start
-   * (one cheap scan). Their error and warning counts, states, causes and rows written come with
-   * `complete()`, which `updates()` readers await; following the latest update live needs only
-   * the ranges.
+   * Opens the index of the event log under `storage`. Without a saved state it knows the latest
+   * update's sequence range and start, read from the newest data files (all a reader following
+   * the latest update needs); every other update, and every update's error and warning counts,
+   * states, causes and rows written, come with `complete()`, which readers of `updates()` and of
+   * older updates await (`page` and `refresh` do it themselves).
    */
   static async open(db: Database, storage: string, saved?: EventLogIndexState): Promise<EventLogIndex> {
     const index = new EventLogIndex(db, storage);
@@ -258,12 +259,12 @@ export class EventLogIndex {
     return this.#lastSequence;
   }
 
-  /** Every update, oldest first (counts, states and rows filled in once `complete()` resolved). */
+  /** Every update known, oldest first (all of them, with counts, states and rows, once `complete()` resolved). */
   updates(): UpdateRecord[] {
     return [...this.#records.values()].sort((a, b) => a.firstSequence - b.firstSequence);
   }
 
-  /** One update's summary, or undefined. */
+  /** One update's summary, or undefined (before `complete()`, only the latest and newer ones are known). */
   update(updateId: string): UpdateRecord | undefined {
     return this.#records.get(updateId);
   }
@@ -317,22 +318,27 @@ export class EventLogIndex {
       return;
     }
     const [base, counts, states, written] = summarySqls(snapshotScanSql(snap), '');
-    const rows = await this.#query(base);
+    // The latest update alone first (the newest files): that is all a first page shows. Every
+    // update's summary is read with the rest, by `complete()`.
+    const latest = await this.#latestUpdate(snap);
+    const rows = latest ? [latest.row] : await this.#query(base);
     for (const r of rows) {
       const rec = toRecord(r);
       this.#records.set(rec.updateId, rec);
       this.#partial.add(rec);
       this.#lastSequence = Math.max(this.#lastSequence, rec.lastSequence);
     }
+    if (latest) this.#lastSequence = Math.max(this.#lastSequence, latest.lastSequence);
     if (rows.length > 0)
       this.#pendingFill = async () => {
-        const byId = new Map(rows.map((r) => [String(r.update_id), r]));
+        const all = latest ? await this.#query(base) : rows;
+        const byId = new Map(all.map((r) => [String(r.update_id), r]));
         for (const sql of [counts, states, written])
           for (const r of await this.#query(sql)) Object.assign(byId.get(String(r.update_id)) ?? {}, r);
-        for (const r of rows) {
+        for (const r of all) {
           const current = this.#records.get(String(r.update_id));
           // A record `refresh()` has summarized again since is newer: it stays.
-          if (current && this.#partial.has(current)) this.#records.set(current.updateId, toRecord(r));
+          if (!current || this.#partial.has(current)) this.#records.set(String(r.update_id), toRecord(r));
         }
         this.#partial.clear();
       };
@@ -342,6 +348,39 @@ export class EventLogIndex {
     }
     this.#snapshot = snap;
     this.#version = snap.version;
+  }
+
+  /**
+   * The latest update's sequence range and start (a `summarySqls` base row), and the largest
+   * sequence in the log, read from the log's newest events only; undefined when a file lacks
+   * sequence statistics or the log holds no update's events. The window of sequences read grows
+   * (data files and row groups below it are skipped by their statistics) until it holds an
+   * update's event, whose update is then the latest, and that update's `create_update`, written
+   * before any other event of its update; the range is then exact.
+   */
+  async #latestUpdate(
+    snap: Snapshot,
+  ): Promise<{ row: Record<string, unknown>; lastSequence: number } | undefined> {
+    if (snap.files.length === 0 || snap.files.some((f) => !this.#range(f))) return undefined;
+    const newest = Math.max(...snap.files.map((f) => this.#range(f)![1]));
+    for (const width of [4_096, 65_536, 1_048_576, Number.POSITIVE_INFINITY]) {
+      const from = newest - width;
+      const files = this.#files(snap, from);
+      const ev = `SELECT * FROM (${snapshotScanSql({ ...snap, files })})${Number.isFinite(from) ? ` WHERE sequence >= ${from}` : ''}`;
+      const [row] = await this.#query(
+        `WITH ev AS (${ev}),
+         top AS (SELECT max(sequence) AS last_any,
+           arg_max(origin.update_id, sequence) FILTER (WHERE origin.update_id IS NOT NULL) AS id FROM ev)
+         SELECT top.id AS update_id, top.last_any,
+           min(sequence) AS first_sequence, max(sequence) AS last_sequence,
+           epoch_ms(min("timestamp")) AS start_ms,
+           count(*) FILTER (WHERE event_type = 'create_update') AS creates
+         FROM ev, top WHERE ev.origin.update_id = top.id GROUP BY top.id, top.last_any`,
+      );
+      if (row && (Number(row.creates) > 0 || !Number.isFinite(width)))
+        return { row, lastSequence: Number(row.last_any) };
+    }
+    return undefined;
   }
 
   async #refresh(): Promise<EventLogRow[]> {
@@ -375,6 +414,9 @@ export class EventLogIndex {
     if (rows.length === 0) return [];
     this.#lastSequence = rows.at(-1)!.sequence;
     const ids = [...new Set(rows.flatMap((r) => (r.origin.update_id ? [r.origin.update_id] : [])))];
+    // A late event of an update not known yet: its summary must start from its first event.
+    if (ids.some((id) => !this.#records.has(id)) && (this.#pendingFill || this.#completing))
+      await this.complete();
     if (ids.length > 0) {
       const from = Math.min(
         rows[0]!.sequence,
@@ -397,6 +439,7 @@ export class EventLogIndex {
   async page(filter: EventPageFilter = {}): Promise<{ rows: EventLogRow[]; total: number }> {
     const snap = this.#snapshot;
     if (!snap) return { rows: [], total: 0 };
+    if (filter.updateId && !this.#records.has(filter.updateId)) await this.complete();
     const rec = filter.updateId ? this.#records.get(filter.updateId) : undefined;
     if (filter.updateId && !rec) return { rows: [], total: 0 };
     const files = rec ? this.#files(snap, rec.firstSequence, rec.lastSequence) : snap.files;

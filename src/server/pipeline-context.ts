@@ -301,6 +301,7 @@ export class PipelineContext {
     let builder: UpdateStatusBuilder | undefined;
     if (updateId === undefined || updateId === this.#shown?.updateId) builder = this.#shown;
     else {
+      if (!index.update(updateId)) await index.complete();
       if (!index.update(updateId))
         throw new SluiceError('UPDATE_NOT_FOUND', `no update '${updateId}' in the event log`, {
           params: { update: updateId },
