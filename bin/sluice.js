@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileS
 import Module, { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import vm from 'node:vm';
+import { Worker } from 'node:worker_threads';
 
 // SIGINT / SIGTERM are handled for the whole life of the process, start-up and teardown included:
 // the first asks the command to stop (an update finishes its running batches and ends CANCELED;
@@ -74,6 +75,7 @@ const useBundle =
   statSync(bundle).mtimeMs >= newestSource(join(root, 'src'));
 
 if (useBundle) {
+  if (process.argv[2] === 'ui') prestartGraphWorker();
   const { exports, save } = loadBundle();
   process.exitCode = await exports.main(process.argv.slice(2), { signal: stop.signal });
   save();
@@ -89,6 +91,29 @@ if (useBundle) {
 // (or the reader go away).
 await Promise.all([process.stdout, process.stderr].map(flushed));
 process.exit();
+
+/**
+ * `sluice ui` validates the pipeline on a worker thread (src/server/validate-graph.ts). Started
+ * here, the worker loads its code on the second core while this thread loads the CLI's, then
+ * waits for its request; unreferenced until then, so it never keeps the process alive.
+ */
+function prestartGraphWorker() {
+  const loader = join(root, 'bin', 'graph-worker-loader.cjs');
+  if (!existsSync(join(root, 'dist', 'ui-graph-worker.cjs'))) return;
+  const slot = Symbol.for('sluice.graphWorker');
+  try {
+    const worker = new Worker(loader, { workerData: { created: Date.now() }, stdout: false, stderr: false });
+    worker.unref();
+    const forget = () => {
+      if (globalThis[slot] === worker) globalThis[slot] = undefined;
+    };
+    worker.on('error', forget);
+    worker.on('exit', forget);
+    globalThis[slot] = worker;
+  } catch {
+    // validation then starts its own worker, or runs on this thread
+  }
+}
 
 /** Resolves when `stream` has nothing queued, or can take nothing more (closed, broken pipe). */
 function flushed(stream) {

@@ -8,7 +8,7 @@
  * it, never from a file on disk.
  */
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { type BundleSelection, SluiceError, validatePipeline } from '../index.ts';
@@ -56,50 +56,33 @@ export async function validateGraph(request: GraphRequest): Promise<ValidatedGra
   };
 }
 
-/** The worker's bundle beside the CLI bundle; undefined when running from the sources. */
-function workerBundle(): string | undefined {
+/**
+ * The worker's loader (bin/graph-worker-loader.cjs, which loads dist/ui-graph-worker.cjs with its
+ * V8 code cache); undefined when running from the sources.
+ */
+function workerLoader(): string | undefined {
   const here = import.meta.url;
   if (!here.endsWith('.cjs')) return undefined;
-  const file = fileURLToPath(new URL('./ui-graph-worker.cjs', here));
-  return existsSync(file) ? file : undefined;
+  const loader = fileURLToPath(new URL('../bin/graph-worker-loader.cjs', here));
+  const bundle = fileURLToPath(new URL('./ui-graph-worker.cjs', here));
+  return existsSync(loader) && existsSync(bundle) ? loader : undefined;
 }
+
+/** Where bin/sluice.js leaves the worker it started with the process (`sluice ui` only). */
+const PRESTARTED = Symbol.for('sluice.graphWorker');
 
 /**
- * The worker's code: loads the bundle `file` compiled with V8's code cache beside it (as
- * bin/sluice.js loads the CLI), and once the bundle says it is done (`exports.done`) writes the
- * cache when there was none or V8 rejected it (best effort: a read-only install starts without).
+ * The worker bin/sluice.js started before the CLI loaded, if it is still alive; taken once (the
+ * first validation of the process uses it, later ones start their own).
  */
-function workerCode(file: string): string {
-  const cache = join(dirname(file), `ui-graph-worker-${process.version}-${process.arch}.cache`);
-  return `'use strict';
-const { readFileSync, writeFileSync, renameSync } = require('node:fs');
-const { dirname } = require('node:path');
-const Module = require('node:module');
-const vm = require('node:vm');
-const { threadId } = require('node:worker_threads');
-const file = ${JSON.stringify(file)};
-const cacheFile = ${JSON.stringify(cache)};
-let cachedData;
-try { cachedData = readFileSync(cacheFile); } catch {}
-const dynamicImport = vm.constants && vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER;
-const script = new vm.Script(Module.wrap(readFileSync(file, 'utf8')), {
-  filename: file, cachedData, ...(dynamicImport ? { importModuleDynamically: dynamicImport } : {}),
-});
-globalThis[Symbol.for('sluice.importModule')] = (s) => import(s);
-const module = { exports: {} };
-script.runInThisContext()(module.exports, Module.createRequire(file), module, file, dirname(file));
-module.exports.done.then(() => {
-  if (cachedData && !script.cachedDataRejected) return;
-  try {
-    const tmp = cacheFile + '.' + process.pid + '.' + threadId;
-    writeFileSync(tmp, script.createCachedData());
-    renameSync(tmp, cacheFile);
-  } catch {}
-});
-`;
+function takePrestarted(): Worker | undefined {
+  const slot = globalThis as unknown as Record<symbol, Worker | undefined>;
+  const worker = slot[PRESTARTED];
+  slot[PRESTARTED] = undefined;
+  return worker && worker.threadId >= 0 ? worker : undefined;
 }
 
-/** What a worker is given: the request, and when it was created (for SLUICE_UI_TIMING). */
+/** What a worker is given: the request, and when it was asked (for SLUICE_UI_TIMING). */
 export interface GraphWorkerData {
   readonly request: GraphRequest;
   readonly created: number;
@@ -120,17 +103,18 @@ export function validateGraphOffThread(
   request: GraphRequest,
   owner: { track(worker: Worker): () => void; stopped(): boolean },
 ): Promise<ValidatedGraph> {
-  const file = workerBundle();
-  if (!file) return validateGraph(request);
+  const loader = workerLoader();
+  if (!loader) return validateGraph(request);
   return new Promise<ValidatedGraph | undefined>((done) => {
+    const data: GraphWorkerData = { request, created: Date.now() };
     let worker: Worker;
+    const prestarted = takePrestarted();
     try {
-      worker = new Worker(workerCode(file), {
-        eval: true,
-        workerData: { request, created: Date.now() } satisfies GraphWorkerData,
-        stdout: false,
-        stderr: false,
-      });
+      if (prestarted) {
+        worker = prestarted;
+        worker.ref();
+        worker.postMessage(data);
+      } else worker = new Worker(loader, { workerData: data, stdout: false, stderr: false });
     } catch {
       done(undefined);
       return;
