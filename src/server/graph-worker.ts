@@ -15,8 +15,11 @@ function request(): Promise<GraphWorkerData> {
 }
 
 async function main(): Promise<void> {
+  const prestarted = !(workerData as Partial<GraphWorkerData> | undefined)?.request;
   const data = await request();
-  tracePhase(`worker started (${Date.now() - data.created} ms after it was asked)`);
+  tracePhase(
+    `worker started (${Date.now() - data.created} ms after it was asked${prestarted ? ', started with the process' : ''})`,
+  );
   let answer: GraphWorkerAnswer;
   try {
     answer = { ok: await validateGraph(data.request) };
