@@ -2,8 +2,7 @@
 // them): compaction rewrites the live rows only and drops the vectors; vacuum keeps every
 // vector file a kept version references and deletes it with its data files afterwards.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { commit } from '../../../src/storage/delta/commit.ts';
@@ -20,6 +19,7 @@ import { loadSnapshot } from '../../../src/storage/delta/snapshot.ts';
 import { vacuum } from '../../../src/storage/delta/vacuum.ts';
 import { queryRows } from '../../../src/util/duckdb.ts';
 import { connect } from '../../helpers/session.ts';
+import { tmpDir } from '../../helpers/tmp.ts';
 
 const UUID = '0b6f1e2a-3c4d-4e5f-8a9b-0c1d2e3f4a5b';
 const DV_FILE = `deletion_vector_${UUID}.bin`;
@@ -27,7 +27,7 @@ const DV_FILE = `deletion_vector_${UUID}.bin`;
 /** Three files of 5 rows (v = 10·file + row); files 0 and 1 have vectors deleting rows 1 and 3, and 0. */
 async function dvTable(): Promise<string> {
   const conn = await connect();
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-dv-maint-'));
+  const dir = tmpDir('dv-maint');
   mkdirSync(dir, { recursive: true });
   const adds = [];
   for (let f = 0; f < 3; f++) {

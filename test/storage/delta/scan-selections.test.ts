@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { RowIndexSet } from '../../../src/storage/delta/roaring-bitmap.ts';
@@ -8,6 +6,7 @@ import { filesScanSql, type ScanFile } from '../../../src/storage/delta/scan.ts'
 import type { StructType } from '../../../src/storage/delta/schema.ts';
 import { Database, queryRows } from '../../../src/util/duckdb.ts';
 import { connect } from '../../helpers/session.ts';
+import { tmpDir } from '../../helpers/tmp.ts';
 
 const SCHEMA: StructType = {
   type: 'struct',
@@ -23,7 +22,7 @@ const SCHEMA: StructType = {
  */
 async function scanWithSelections(files: number): Promise<{ got: string[]; want: string[]; sql: string }> {
   const conn = await connect();
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-scan-sel-'));
+  const dir = tmpDir('scan-sel');
   const scanFiles: ScanFile[] = [];
   const want: string[] = [];
   for (let f = 0; f < files; f++) {
@@ -62,7 +61,7 @@ test('past 64 files with a row selection, they share one read_parquet and a CASE
 
 test('a large row selection is read by DuckDB from a scratch file, also where SQL may only read the table folder', async () => {
   const conn = await connect();
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-scan-sel-'));
+  const dir = tmpDir('scan-sel');
   await conn.run(
     `COPY (SELECT range AS v FROM range(100000)) TO '${join(dir, 'big.parquet')}' (FORMAT parquet)`,
   );
