@@ -151,12 +151,12 @@ function binderFailure(detail: string): DuckDBFailure | undefined {
   );
   if (extract) {
     const [, field, base] = extract;
-    // sluice reads `arr.f` of an array of structs as Spark does (sql/field-paths.ts) when it can
-    // tell the type of `arr`; what is left is not a struct field path in Spark either (an array
-    // of arrays: Spark reads a name on it as an item index) or of a type the query hides.
+    // A pipeline's flows read `arr.f` of an array of structs as Spark does (sql/field-paths.ts,
+    // once the inputs' types are known); where that typing does not run (a standalone query) or
+    // cannot tell the type, say how to write it.
     return {
       code: 'DATATYPE_MISMATCH',
-      message: `field '${field}' cannot be read from '${base}': it is not a struct, nor an array of structs with that field (a name on an array of arrays is not a field in Spark: write transform(${base}, x -> transform(x, y -> y.${field})))`,
+      message: `field '${field}' cannot be read from '${base}': it is not a struct (if it is an array of structs, write transform(${base}, x -> x.${field}) for the array of their '${field}')`,
       params: { column: base, field },
     };
   }
