@@ -36,6 +36,30 @@ export async function bindQuery(
   viewSql: (view: Dataset, key: string, sql: string) => Promise<string> = async (_v, _k, sql) => sql,
   typing?: QueryTyping,
 ): Promise<string> {
+  const over = await inputsOf(bound, leafSql, viewSql, typing);
+  return over(typing ? await typed(bound.query.sql, over, typing) : bound.query.sql);
+}
+
+/**
+ * The flow's own query (DuckDB SQL with its input placeholders, as compiled) with its field
+ * access through arrays of structs written for the types of its inputs: for code that rewrites
+ * the query before binding it (a refresh by groups).
+ */
+export async function typedQuerySql(
+  bound: BoundQuery,
+  leafSql: (leaf: LeafInput) => Promise<string>,
+  typing: QueryTyping,
+): Promise<string> {
+  return typed(bound.query.sql, await inputsOf(bound, leafSql, undefined, typing), typing);
+}
+
+/** The function that binds one query text of `bound` over its inputs (as CTEs). */
+async function inputsOf(
+  bound: BoundQuery,
+  leafSql: (leaf: LeafInput) => Promise<string>,
+  viewSql: (view: Dataset, key: string, sql: string) => Promise<string> = async (_v, _k, sql) => sql,
+  typing?: QueryTyping,
+): Promise<(sql: string) => string> {
   const ctes: string[] = [];
   for (const child of bound.children) {
     const key = bound.key === '' ? String(child.index) : `${bound.key}/${child.index}`;
@@ -45,7 +69,7 @@ export async function bindQuery(
         : await viewSql(child.view, key, await bindQuery(child.bound, leafSql, viewSql, typing));
     ctes.push(`${sqlIdent(boundViewName(key))} AS NOT MATERIALIZED (${sql}\n)`);
   }
-  const over = (sql: string): string => {
+  return (sql: string): string => {
     const query = sql
       .trim()
       .replace(/;+\s*$/, '')
@@ -53,8 +77,11 @@ export async function bindQuery(
     if (ctes.length === 0) return query;
     return `WITH ${ctes.join(',\n')}\nSELECT * FROM (\n${query}\n)`;
   };
-  if (!typing) return over(bound.query.sql);
-  const typed = await typing.sql.resolveFieldPaths(bound.query.sql, async (probe) => {
+}
+
+/** `sql` typed by probes bound over the inputs (`over`). */
+function typed(sql: string, over: (sql: string) => string, typing: QueryTyping): Promise<string> {
+  return typing.sql.resolveFieldPaths(sql, async (probe) => {
     try {
       const rows = await queryRows<{ column_type: string }>(typing.conn, `DESCRIBE ${over(probe)}`);
       return rows.map((r) => r.column_type);
@@ -63,7 +90,6 @@ export async function bindQuery(
       return undefined;
     }
   });
-  return over(typed);
 }
 
 /** A typed, empty relation with the given columns (DuckDB types). */
