@@ -151,8 +151,9 @@ function binderFailure(detail: string): DuckDBFailure | undefined {
   );
   if (extract) {
     const [, field, base] = extract;
-    // Spark reads `arr.f` of an array of structs as the array of each element's f; DuckDB
-    // (and so sluice) does not: say how to write it.
+    // A pipeline's flows read `arr.f` of an array of structs as Spark does (sql/field-paths.ts,
+    // once the inputs' types are known); where that typing does not run (a standalone query) or
+    // cannot tell the type, say how to write it.
     return {
       code: 'DATATYPE_MISMATCH',
       message: `field '${field}' cannot be read from '${base}': it is not a struct (if it is an array of structs, write transform(${base}, x -> x.${field}) for the array of their '${field}')`,

@@ -4,20 +4,8 @@
  * one-level arrays of numbers, strings, booleans, dates and timestamps, whose element type
  * `typeof` names; others are UNSUPPORTED_CAST.
  */
-import type { AstNode } from './ast.ts';
-import {
-  and,
-  coalesce,
-  columnRef,
-  concat,
-  duckType,
-  fn,
-  lambda,
-  listType,
-  str,
-  tryCast,
-  when,
-} from './cast-ast.ts';
+import { type AstNode, operatorFunction } from './ast.ts';
+import { and, coalesce, columnRef, duckType, fn, lambda, listType, str, tryCast, when } from './cast-ast.ts';
 import { type CastEnv, type Conversion, unsupportedValue, value } from './cast-env.ts';
 import { type CastTarget, INTEGRAL_NAMES, type SourceKind } from './cast-types.ts';
 
@@ -72,6 +60,12 @@ export function arrayToArray(x: AstNode, element: CastTarget, env: CastEnv): Con
   ]);
 }
 
+/**
+ * `[text]`, NULL when `text` is (a NULL array casts to NULL in Spark; `concat` would print `[]`).
+ */
+const bracketed = (text: AstNode): AstNode =>
+  operatorFunction('||', [operatorFunction('||', [str('['), text]), str(']')]);
+
 /** `[e1, e2, null]`: a one-level array of simple values, each printed as its own cast prints it. */
 export function arrayToText(x: AstNode, env: CastEnv): Conversion {
   const kindOf = fn('typeof', x);
@@ -97,7 +91,7 @@ export function arrayToText(x: AstNode, env: CastEnv): Conversion {
         ),
       ),
     );
-    const printed = concat(str('['), fn('array_to_string', items, str(', ')), str(']'));
+    const printed = bracketed(fn('array_to_string', items, str(', ')));
     const isKind = fn('list_contains', fn('list_value', ...names.map((n) => str(`${n}[]`))), kindOf);
     return [isKind, printed] as const;
   });
@@ -106,8 +100,7 @@ export function arrayToText(x: AstNode, env: CastEnv): Conversion {
     fn('ends_with', kindOf, str(')[]')),
   );
   const e = env.fresh();
-  const decimals = concat(
-    str('['),
+  const decimals = bracketed(
     fn(
       'array_to_string',
       fn(
@@ -120,7 +113,6 @@ export function arrayToText(x: AstNode, env: CastEnv): Conversion {
       ),
       str(', '),
     ),
-    str(']'),
   );
   return value(when([...checks, [decimalElements, decimals]]), [
     unsupportedValue(

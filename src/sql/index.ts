@@ -20,6 +20,7 @@ import {
   translateStandalone,
 } from './compile.ts';
 import { SqlCodec } from './duckdb-codec.ts';
+import { type ProbeTypes, resolveFieldPaths } from './field-paths.ts';
 import {
   type GroupAggregateRewrite,
   groupAggregateRewrite,
@@ -32,6 +33,7 @@ import type { FileFormatDetector, SqlParseOptions, SqlParseResult } from './type
 export type { StandaloneSql, StandaloneStatement } from './compile.ts';
 export { CompileCache, type CompileKeyParts } from './compile-cache.ts';
 export { javaDatePattern } from './date-patterns.ts';
+export type { ProbeTypes } from './field-paths.ts';
 export { type FunctionRule, SPARK_FUNCTIONS } from './functions/index.ts';
 export { type GroupAggregateRewrite, keyColumn, type NotGroupAggregate } from './group-aggregate.ts';
 export { type DdlColumn, parseSparkColumns, parseSparkType } from './spark-ddl.ts';
@@ -67,6 +69,8 @@ export interface ExpressionOptions {
 export class SqlCompiler {
   readonly #codec: SqlCodec;
   readonly #expressions = new Map<string, Promise<AnalyzedExpression>>();
+  /** Compiled queries with no dotted name that may read a field (nothing to type, whatever the inputs). */
+  readonly #withoutFieldPaths = new Set<string>();
   #identity: string | undefined;
 
   constructor(db: Database) {
@@ -148,6 +152,21 @@ export class SqlCompiler {
     keysTable: string,
   ): Promise<GroupAggregateRewrite | NotGroupAggregate> {
     return groupAggregateRewrite(this.#codec, duckdbSql, inputColumns, keysTable);
+  }
+
+  /**
+   * A compiled query (DuckDB SQL) with Spark's field access through arrays of structs (`arr.f`:
+   * the array of the elements' `f`) written for DuckDB, now that `probe` can tell the types of
+   * its inputs' columns (see `field-paths.ts`). The text itself when it has no such access.
+   */
+  async resolveFieldPaths(duckdbSql: string, probe: ProbeTypes): Promise<string> {
+    if (this.#withoutFieldPaths.has(duckdbSql)) return duckdbSql;
+    const { sql, sites } = await resolveFieldPaths(this.#codec, duckdbSql, probe);
+    if (!sites) {
+      if (this.#withoutFieldPaths.size > MAX_CACHED_EXPRESSIONS) this.#withoutFieldPaths.clear();
+      this.#withoutFieldPaths.add(duckdbSql);
+    }
+    return sql;
   }
 
   /**

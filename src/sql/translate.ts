@@ -34,6 +34,7 @@ import {
 } from './syntax-functions.ts';
 import { tableChangesInput } from './table-changes.ts';
 import type { FileFormatDetector } from './types.ts';
+import { valuesColumnKind, valuesIntervalColumns } from './values-types.ts';
 
 /** A table named by a standalone query (`sluice query`), left in place. */
 export interface TableReference {
@@ -66,6 +67,9 @@ export class AstTranslator {
 
   /** A call of `input_file_name()` (or another file function) met by the walk. */
   private fileFunctionCall: AstNode | undefined;
+
+  /** Interval columns of the inline VALUES list the SELECT being walked reads (see `valuesIntervalColumns`). */
+  private valuesIntervals: ReadonlyMap<string, 'ym' | 'dt'> = new Map();
 
   /** Translates a statement's root query node in place and returns it. */
   translateQuery(node: AstNode): AstNode {
@@ -111,7 +115,14 @@ export class AstTranslator {
     }
     if (node.type === 'RECURSIVE_CTE_NODE') inner.add(str(node, 'cte_name').toLowerCase());
     if (node.type === 'SELECT_NODE') prepareSelect(node, this.locate);
-    const out = this.walkFields(node, inner, 'cte_map');
+    const outerIntervals = this.valuesIntervals;
+    if (node.type === 'SELECT_NODE') this.valuesIntervals = valuesIntervalColumns(node.from_table ?? null);
+    let out: AstNode;
+    try {
+      out = this.walkFields(node, inner, 'cte_map');
+    } finally {
+      this.valuesIntervals = outerIntervals;
+    }
     // Generators (explode, inline, …) in a select list become unnest items (generators.ts).
     if (out.type !== 'SELECT_NODE') return out;
     return expandGenerators(alignGroupExpressions(out), (n, name, reason) =>
@@ -172,11 +183,13 @@ export class AstTranslator {
     }
     const rule = sparkFunctionRule(lower);
     if (rule === undefined) this.unsupported(node, name);
+    const intervals = this.valuesIntervals;
     const c: FunctionCall = {
       name: lower,
       node,
       args: nodes(node, 'children'),
       unsupported: (reason) => this.unsupported(node, name, reason),
+      valuesIntervalKind: (x) => valuesColumnKind(intervals, x),
     };
     const out = applyRule(rule, c);
     // Keep the alias the user gave the call (`nvl(a, b) AS x`) and its position for errors.

@@ -1,5 +1,6 @@
 export * from './code-identity.ts';
 export * from './crash-points.ts';
+export * from './duck-type.ts';
 export * from './duckdb.ts';
 export * from './durable-file.ts';
 export * from './import-module.ts';

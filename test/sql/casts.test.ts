@@ -174,6 +174,12 @@ const ON_COLUMNS: [string, string, string, string, string][] = [
   ['VARCHAR[]', "['1', ' 2', NULL]", 'CAST(x AS ARRAY<BIGINT>)', '[1,2,null]', 'BIGINT[]'],
   ['VARCHAR[]', "['x', '1']", 'TRY_CAST(x AS ARRAY<INT>)', '[null,1]', 'INTEGER[]'],
   ['INTEGER[]', 'NULL', 'CAST(x AS ARRAY<STRING>)', 'NULL', 'VARCHAR[]'],
+  // A NULL array prints as NULL, not as an empty array.
+  ['VARCHAR[]', 'NULL', 'CAST(x AS STRING)', 'NULL', 'VARCHAR'],
+  ['INTEGER[]', 'NULL', 'CAST(x AS STRING)', 'NULL', 'VARCHAR'],
+  ['DECIMAL(3,1)[]', 'NULL', 'CAST(x AS STRING)', 'NULL', 'VARCHAR'],
+  ['VARCHAR[]', "['a', NULL]", 'CAST(x AS STRING)', '[a, null]', 'VARCHAR'],
+  ['VARCHAR[]', '[]', 'CAST(x AS STRING)', '[]', 'VARCHAR'],
   // TRY_CAST is NULL where CAST fails.
   ['VARCHAR', "'1.23'", 'TRY_CAST(x AS INT)', 'NULL', 'INTEGER'],
   ['VARCHAR', "''", 'TRY_CAST(x AS BIGINT)', 'NULL', 'BIGINT'],

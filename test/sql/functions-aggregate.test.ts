@@ -164,3 +164,19 @@ test('window calls: rank with an argument, first/last with ignoreNulls', async (
     'UNSUPPORTED_SPARK_FUNCTION',
   );
 });
+
+test('percentiles and try_avg of intervals the query text shows are refused when it compiles, numbers still run', async () => {
+  // Spark's percentile of an ANSI interval is an interval; DuckDB has no interval quantile.
+  const refused = [
+    "SELECT percentile(col, 0.5) FROM VALUES (INTERVAL '0' MONTH), (INTERVAL '10' MONTH) AS tab(col)",
+    "SELECT median(col) FROM VALUES (INTERVAL '0' SECOND), (INTERVAL '10' SECOND) AS tab(col)",
+    "SELECT percentile_cont(0.25) WITHIN GROUP (ORDER BY col) FROM VALUES (INTERVAL '1' YEAR) AS tab(col)",
+    "SELECT percentile_disc(0.25) WITHIN GROUP (ORDER BY col DESC) FROM VALUES (INTERVAL '1' DAY) AS tab(col)",
+    "SELECT try_avg(col) FROM VALUES (interval '2147483647 months'), (interval '1 months') AS tab(col)",
+    "SELECT median(INTERVAL '1' DAY)",
+  ];
+  for (const sql of refused) assert.equal(await refusal(sql), 'UNSUPPORTED_SPARK_FUNCTION', sql);
+  // A column of numbers (or of intervals in some rows only) is not an interval column.
+  const numbers = await run('SELECT median(col), try_avg(col) FROM VALUES (1), (4) AS tab(col)');
+  assert.deepEqual(numbers.rows, [[2.5, 2.5]]);
+});

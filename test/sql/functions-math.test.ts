@@ -174,3 +174,29 @@ test('try_ arithmetic: NULL instead of an overflow or a zero divisor', async () 
 test('a rewrite that evaluates its argument twice refuses a non-deterministic one', async () => {
   assert.equal(await refusal('SELECT sign(rand() - 0.5)'), 'UNSUPPORTED_SPARK_FUNCTION');
 });
+
+test('abs, sign, width_bucket, try_add, try_subtract and try_divide of ANSI intervals work on their count', async () => {
+  // Spark: abs(INTERVAL -'1-1' YEAR TO MONTH) = 1-1; sign(INTERVAL -'100' YEAR) = -1.0;
+  // a day-time interval counts microseconds.
+  const r =
+    await run(`SELECT abs(INTERVAL -'1-1' YEAR TO MONTH) AS a, abs(INTERVAL -'1 02:00:00' DAY TO SECOND) AS b,
+    sign(INTERVAL -'100' YEAR) AS s, signum(INTERVAL '3' SECOND) AS t, sign(INTERVAL '0' DAY) AS z`);
+  const iv = (months: number, days: number, micros: string) => ({ months, days, micros });
+  assert.deepEqual(r.rows, [[iv(13, 0, '0'), iv(0, 1, '7200000000'), -1, 1, 0]]);
+  assert.deepEqual(r.types.slice(2), ['DOUBLE', 'DOUBLE', 'DOUBLE']);
+  // width_bucket of intervals of one kind buckets their counts.
+  const w = await run(`SELECT width_bucket(INTERVAL '1' YEAR, INTERVAL '0' YEAR, INTERVAL '10' YEAR, 10),
+    width_bucket(INTERVAL '25' HOUR, INTERVAL '0' DAY, INTERVAL '10' DAY, 10),
+    width_bucket(INTERVAL '11' MONTH, INTERVAL '0' YEAR, INTERVAL '1' YEAR, 4)`);
+  assert.deepEqual(w.rows, [['2', '2', '4']]);
+  // A DATE and a year-month interval give a DATE, the day clamped to the month's end (Spark's add_months).
+  const d =
+    await run(`SELECT try_add(date'2021-01-31', interval 1 month) AS a, try_subtract(date'2021-03-31', interval 1 month) AS b,
+    try_add(date'2020-02-29', interval 1 year) AS c`);
+  assert.deepEqual(d.rows, [['2021-02-28', '2021-02-28', '2021-02-28']]);
+  assert.deepEqual(d.types, ['DATE', 'DATE', 'DATE']);
+  // try_divide of a year-month interval by an integer rounds half up; NULL for a zero divisor.
+  const q = await run(`SELECT try_divide(interval 2 month, 2), try_divide(interval 3 month, 2),
+    try_divide(interval -3 month, 2), try_divide(interval 1 year, 5), try_divide(interval 2 month, 0)`);
+  assert.deepEqual(q.rows, [[iv(1, 0, '0'), iv(2, 0, '0'), iv(-2, 0, '0'), iv(2, 0, '0'), null]]);
+});

@@ -66,6 +66,7 @@ export async function bindBatchInput(
           onSkipped: (path, error) => ctx.warn(flow, skippedFileWarning(path, error, ctx.root)),
         }),
       viewExpectationBinder(ctx, flow, conn, checkpoint, { batchId: offset.batchId, source }, views),
+      { sql: ctx.sql, conn },
     );
   } catch (e) {
     throw await explainLeafReadError(ctx, flow.leaves, offset.sources, e);

@@ -60,12 +60,16 @@ export class AutoCdcSnapshotExecutor implements FlowExecutor {
   private async apply(run: FlowRun, checkpoint: FlowCheckpoint, offset: BatchOffset): Promise<BatchOutcome> {
     const { ctx, flow, conn } = run;
     try {
-      const sql = await bindQuery(flow.bound, (leaf) =>
-        leafSql(ctx, leaf, offset.sources[leaf.key], {
-          skipChangeCommits: false,
-          onShape: () => {},
-          onSkipped: (path, error) => ctx.warn(flow, skippedFileWarning(path, error, ctx.root)),
-        }),
+      const sql = await bindQuery(
+        flow.bound,
+        (leaf) =>
+          leafSql(ctx, leaf, offset.sources[leaf.key], {
+            skipChangeCommits: false,
+            onShape: () => {},
+            onSkipped: (path, error) => ctx.warn(flow, skippedFileWarning(path, error, ctx.root)),
+          }),
+        undefined,
+        { sql: ctx.sql, conn },
       );
       const out = await applySnapshot(
         ctx.tables,

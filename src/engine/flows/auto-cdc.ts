@@ -35,12 +35,16 @@ export class AutoCdcExecutor extends StreamingAppendExecutor {
     const { ctx, flow, conn } = run;
     const cdc = flow.flow.cdc!;
     try {
-      const sql = await bindQuery(flow.bound, (leaf) =>
-        leafSql(ctx, leaf, offset.sources[leaf.key], {
-          skipChangeCommits: skipsChangeCommits(flow),
-          onShape: () => {},
-          onSkipped: (path, error) => ctx.warn(flow, skippedFileWarning(path, error, ctx.root)),
-        }),
+      const sql = await bindQuery(
+        flow.bound,
+        (leaf) =>
+          leafSql(ctx, leaf, offset.sources[leaf.key], {
+            skipChangeCommits: skipsChangeCommits(flow),
+            onShape: () => {},
+            onSkipped: (path, error) => ctx.warn(flow, skippedFileWarning(path, error, ctx.root)),
+          }),
+        undefined,
+        { sql: ctx.sql, conn },
       );
       const out = await applyCdcBatch(ctx.tables, conn, cdcTables(run, checkpoint), sql, {
         flow: flow.flow.name,

@@ -6,7 +6,7 @@ import { snapshotFilesScanSql, snapshotScanSql, tableFolder } from '../../storag
 import { type DuckDBConnection, sqlIdent } from '../../util/index.ts';
 import type { FlowCheckpoint } from '../checkpoints/flow-checkpoint.ts';
 import type { SourceOffset } from '../checkpoints/offsets.ts';
-import { bindQuery } from '../sources/bind-query.ts';
+import { bindQuery, typedQuerySql } from '../sources/bind-query.ts';
 import type { UpdateContext } from '../update/update-context.ts';
 import { filesWithKeys, rowGroupFilter } from './group-pruning.ts';
 
@@ -87,8 +87,13 @@ export async function planGroupRefresh(
   }
   // A name of this refresh's own: flows share nothing on their connections, but be sure anyway.
   const keys = `__sluice_keys_${randomUUID().replaceAll('-', '')}`;
+  // Typed first: the rewrite keeps what the typing writes (arrays of structs' fields).
+  const querySql = await typedQuerySql(flow.bound, async () => snapshotScanSql(input), {
+    sql: ctx.sql,
+    conn,
+  });
   const rewrite = await ctx.sql.groupAggregateRewrite(
-    flow.bound.query.sql,
+    querySql,
     input.schema.fields.map((f) => f.name),
     sqlIdent(keys),
   );

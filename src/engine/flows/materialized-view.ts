@@ -144,6 +144,7 @@ async function refreshView(
         { batchId: offset.batchId, source: 'complete recompute' },
         views,
       ),
+      { sql: ctx.sql, conn },
     );
     const outcome = await writeBatch(ctx, flow, conn, checkpoint, sql, {
       batchId: offset.batchId,

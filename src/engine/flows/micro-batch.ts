@@ -57,6 +57,7 @@ export async function executeMicroBatch(
           onSkipped: (path, error) => ctx.warn(f, skippedFileWarning(path, error, ctx.root)),
         }),
       viewExpectationBinder(ctx, f, conn, checkpoint, { batchId: offset.batchId, source }, views),
+      { sql: ctx.sql, conn },
     );
     return await writeBatch(ctx, f, conn, checkpoint, sql, {
       batchId: offset.batchId,

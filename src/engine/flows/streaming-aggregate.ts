@@ -248,6 +248,7 @@ export async function readBatchInput(
           onSkipped: (path, error) => ctx.warn(flow, skippedFileWarning(path, error, ctx.root)),
         }),
       viewExpectationBinder(ctx, flow, conn, checkpoint, { batchId: offset.batchId, source }, views),
+      { sql: ctx.sql, conn },
     );
     input = options.view && isRepeatable(inputSql, []) ? 'VIEW' : 'TABLE';
     await conn.run(`CREATE OR REPLACE TEMP ${input} ${INPUT} AS ${inputSql}`);

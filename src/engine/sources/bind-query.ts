@@ -1,6 +1,16 @@
 import type { BoundQuery, LeafInput } from '../../graph/index.ts';
 import type { Dataset } from '../../model/index.ts';
-import { sqlIdent } from '../../util/index.ts';
+import type { SqlCompiler } from '../../sql/index.ts';
+import { type DuckDBConnection, queryRows, sqlIdent } from '../../util/index.ts';
+
+/**
+ * What types a bound query: the compiler, and a connection its probes bind on (DESCRIBE only,
+ * nothing runs). See {@link bindQuery}.
+ */
+export interface QueryTyping {
+  readonly sql: SqlCompiler;
+  readonly conn: DuckDBConnection;
+}
 
 /** The name that stands for the input at `key` (e.g. `0/1`) in a flow's bound SQL. */
 function boundViewName(key: string): string {
@@ -16,27 +26,70 @@ const PLACEHOLDER = /\b__sluice_input_(\d+)\b/g;
  * exactly as a view would be (a batch's input is streamed, never held in memory by the binding).
  * Nothing is created on the connection: binding a large read once per statement is what a temp
  * view costs too, and skipping the CREATE VIEW saves one full bind per batch.
+ *
+ * With `typing`, each query's field access through arrays of structs (Spark's `arr.f`, which
+ * needs the type of `arr`) is written for DuckDB over the types of the inputs it is bound to.
  */
 export async function bindQuery(
   bound: BoundQuery,
   leafSql: (leaf: LeafInput) => Promise<string>,
   viewSql: (view: Dataset, key: string, sql: string) => Promise<string> = async (_v, _k, sql) => sql,
+  typing?: QueryTyping,
 ): Promise<string> {
+  const over = await inputsOf(bound, leafSql, viewSql, typing);
+  return over(typing ? await typed(bound.query.sql, over, typing) : bound.query.sql);
+}
+
+/**
+ * The flow's own query (DuckDB SQL with its input placeholders, as compiled) with its field
+ * access through arrays of structs written for the types of its inputs: for code that rewrites
+ * the query before binding it (a refresh by groups).
+ */
+export async function typedQuerySql(
+  bound: BoundQuery,
+  leafSql: (leaf: LeafInput) => Promise<string>,
+  typing: QueryTyping,
+): Promise<string> {
+  return typed(bound.query.sql, await inputsOf(bound, leafSql, undefined, typing), typing);
+}
+
+/** The function that binds one query text of `bound` over its inputs (as CTEs). */
+async function inputsOf(
+  bound: BoundQuery,
+  leafSql: (leaf: LeafInput) => Promise<string>,
+  viewSql: (view: Dataset, key: string, sql: string) => Promise<string> = async (_v, _k, sql) => sql,
+  typing?: QueryTyping,
+): Promise<(sql: string) => string> {
   const ctes: string[] = [];
   for (const child of bound.children) {
     const key = bound.key === '' ? String(child.index) : `${bound.key}/${child.index}`;
     const sql =
       child.kind === 'leaf'
         ? await leafSql(child.leaf)
-        : await viewSql(child.view, key, await bindQuery(child.bound, leafSql, viewSql));
+        : await viewSql(child.view, key, await bindQuery(child.bound, leafSql, viewSql, typing));
     ctes.push(`${sqlIdent(boundViewName(key))} AS NOT MATERIALIZED (${sql}\n)`);
   }
-  const query = bound.query.sql
-    .trim()
-    .replace(/;+\s*$/, '')
-    .replace(PLACEHOLDER, (_m, i: string) => boundViewName(bound.key === '' ? i : `${bound.key}/${i}`));
-  if (ctes.length === 0) return query;
-  return `WITH ${ctes.join(',\n')}\nSELECT * FROM (\n${query}\n)`;
+  return (sql: string): string => {
+    const query = sql
+      .trim()
+      .replace(/;+\s*$/, '')
+      .replace(PLACEHOLDER, (_m, i: string) => boundViewName(bound.key === '' ? i : `${bound.key}/${i}`));
+    if (ctes.length === 0) return query;
+    return `WITH ${ctes.join(',\n')}\nSELECT * FROM (\n${query}\n)`;
+  };
+}
+
+/** `sql` typed by probes bound over the inputs (`over`). */
+function typed(sql: string, over: (sql: string) => string, typing: QueryTyping): Promise<string> {
+  return typing.sql.resolveFieldPaths(sql, async (probe) => {
+    try {
+      const rows = await queryRows<{ column_type: string }>(typing.conn, `DESCRIBE ${over(probe)}`);
+      return rows.map((r) => r.column_type);
+    } catch {
+      // A probe that does not bind says nothing: the query keeps its names as written.
+      return undefined;
+    }
+  });
 }
 
 /** A typed, empty relation with the given columns (DuckDB types). */

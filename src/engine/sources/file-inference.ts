@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { isSluiceError, SluiceError } from '../../errors/index.ts';
 import type { FileFormat } from '../../model/index.ts';
-import { type DuckDBConnection, sqlIdent, sqlString } from '../../util/index.ts';
+import { type DuckDBConnection, parseDuckType, sqlIdent, sqlString } from '../../util/index.ts';
 import {
   culpritOf,
   type FileReadHooks,
@@ -11,7 +11,7 @@ import {
   readableFiles,
   toFileSourceError,
 } from './file-access.ts';
-import { csvCast, parseDuckType } from './file-casts.ts';
+import { csvCast } from './file-casts.ts';
 import { diagnoseReadFailure } from './file-checks.ts';
 import {
   checkFileFormat,

@@ -1,8 +1,8 @@
 import { open, stat } from 'node:fs/promises';
 import { duckdbErrorParts, SluiceError } from '../../errors/index.ts';
 import type { FileFormat } from '../../model/index.ts';
-import { type DuckDBConnection, queryRows, sqlIdent, sqlString } from '../../util/index.ts';
-import { csvCast, jsonScalarCast, parseDuckType } from './file-casts.ts';
+import { type DuckDBConnection, parseDuckType, queryRows, sqlIdent, sqlString } from '../../util/index.ts';
+import { csvCast, jsonScalarCast } from './file-casts.ts';
 import { isCompressedFile, lineLimits, unreadableFile } from './file-checks.ts';
 import type { FileSourceOptions } from './file-options.ts';
 import { type FileSchema, SOURCE_FILE_COLUMN } from './file-schema.ts';

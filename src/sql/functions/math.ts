@@ -28,6 +28,7 @@ import {
   typeGuard,
   when,
 } from './expr.ts';
+import { intervalAbs, intervalBucketArgs, intervalSign } from './interval-math.ts';
 import { ROUNDING_FUNCTIONS } from './math-rounding.ts';
 import { arity, call, type FunctionCall, type FunctionRule, renamed } from './rules.ts';
 import { TRY_ARITHMETIC } from './try-arithmetic.ts';
@@ -98,8 +99,11 @@ function hypot(a: () => AstNode, b: () => AstNode): AstNode {
  * min and max (0 below, n + 1 above; the buckets count down when min > max); NULL when n ≤ 0,
  * v is NaN, or min/max are equal, NaN or infinite.
  */
-function widthBucket(c: FunctionCall): AstNode {
-  arity(c, 4);
+function widthBucket(call: FunctionCall): AstNode {
+  arity(call, 4);
+  // Intervals of one kind bucket by their counts (months or microseconds), as Spark does.
+  const counts = intervalBucketArgs(call);
+  const c = counts ? { ...call, args: counts } : call;
   const [v, lo, hi] = c.args.slice(0, 3).map((a) => reusable(c, asDouble(a))) as [
     () => AstNode,
     () => AstNode,
@@ -261,8 +265,9 @@ export const MATH_FUNCTIONS: Readonly<Record<string, FunctionRule>> = {
     arity(c, 2);
     return hypot(reusable(c, asDouble(c.args[0]!)), reusable(c, asDouble(c.args[1]!)));
   },
-  sign: (c) => signum(c),
-  signum: (c) => signum(c),
+  sign: (c) => intervalSign(c) ?? signum(c),
+  signum: (c) => intervalSign(c) ?? signum(c),
+  abs: (c) => intervalAbs(c) ?? renamed(c, 'abs'),
   factorial: (c) => {
     arity(c, 1);
     const n = reusable(c, c.args[0]!);

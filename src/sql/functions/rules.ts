@@ -18,6 +18,12 @@ export interface FunctionCall {
   readonly args: readonly AstNode[];
   /** Rejects this call with UNSUPPORTED_SPARK_FUNCTION (e.g. an argument form DuckDB lacks). */
   unsupported(reason: string): never;
+  /**
+   * The ANSI interval kind of a column reference the query text itself shows: a column of an
+   * inline VALUES list whose every row holds an interval literal of that kind. Undefined when the
+   * text does not show it (the column's type is only known when the query binds).
+   */
+  readonly valuesIntervalKind?: (x: AstNode) => 'ym' | 'dt' | undefined;
 }
 
 export type FunctionRule = string | ((call: FunctionCall) => AstNode);

@@ -8,6 +8,7 @@
  * (Spark: a DATE), and decimal division (Spark's DECIMAL result) are refused.
  */
 import { type AstNode, operatorNode } from '../ast.ts';
+import { intervalKind } from './datetime-fields.ts';
 import {
   aggregate,
   aggregateProbe,
@@ -30,6 +31,7 @@ import {
   typeIs,
   when,
 } from './expr.ts';
+import { dateMonths, divideMonths } from './interval-math.ts';
 import { arity, type FunctionCall, type FunctionRule } from './rules.ts';
 
 type Accepted = readonly (readonly [readonly string[], readonly string[]])[];
@@ -55,7 +57,7 @@ function sparkIntegerLiteral(x: AstNode): AstNode {
   return cast(x, v >= -(2 ** 31) && v < 2 ** 31 ? 'INTEGER' : 'BIGINT');
 }
 
-function binary(symbol: string, accepted: Accepted): FunctionRule {
+function binary(symbol: string, accepted: Accepted): (c: FunctionCall) => AstNode {
   return (c) => {
     arity(c, 2);
     const [a, b] = c.args.map(sparkIntegerLiteral) as [AstNode, AstNode];
@@ -76,14 +78,16 @@ const BIGINT_MAX = () => cast(text('9223372036854775807'), 'BIGINT');
 const overflows = (sum: () => AstNode) => or(cmp('<', sum(), BIGINT_MIN()), cmp('>', sum(), BIGINT_MAX()));
 
 export const TRY_ARITHMETIC: Readonly<Record<string, FunctionRule>> = {
-  try_add: binary('+', TEMPORAL_SUMS),
-  try_subtract: binary('-', TEMPORAL_SUMS),
+  try_add: (c) => dateMonths(c, '+') ?? binary('+', TEMPORAL_SUMS)(c),
+  try_subtract: (c) => dateMonths(c, '-') ?? binary('-', TEMPORAL_SUMS)(c),
   try_multiply: binary('*', [
     [NUMERIC, NUMERIC],
     [['INTERVAL'], INTEGRAL],
   ]),
   try_divide: (c) => {
     arity(c, 2);
+    const months = divideMonths(c);
+    if (months) return months;
     const [a, b] = c.args as [AstNode, AstNode];
     const divisor = reusable(c, b);
     const body = when(
@@ -132,6 +136,8 @@ export const TRY_AGGREGATES: Readonly<Record<string, FunctionRule>> = {
   /** Spark's try_avg: the DOUBLE average, NULL when an integer sum leaves BIGINT. */
   try_avg: (c: FunctionCall) => {
     arity(c, 1);
+    if ((intervalKind(c.args[0]!) ?? c.valuesIntervalKind?.(c.args[0]!)) !== undefined)
+      c.unsupported(`${c.name}() of an INTERVAL is not supported (Spark's result type for it differs)`);
     const x = reusable(c, c.args[0]!);
     const distinct = c.node.distinct === true;
     const sum = () => aggregate(c, 'sum', [x()], undefined, distinct);
