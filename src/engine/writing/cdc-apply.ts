@@ -250,9 +250,10 @@ export async function applyCdcBatch(
     const history = snapshotScanSql(statePrep.snapshot);
     const on = (l: string, r: string) => keyNames.map((k) => `${l}.${id(k)} = ${r}.${id(k)}`).join(' AND ');
     // The state is read once, for the keys of this batch (and SCD 1's truncate row): every step
-    // below reads only those keys' rows, except a truncate's deletes (of every key).
+    // below reads only those keys' rows, except a truncate's deletes (of every key) and SCD 2's
+    // late events (the history's values of their keys). SCD 2 reads its keys and sequences only.
     await conn.run(
-      `CREATE OR REPLACE TEMP TABLE ${TOUCHED_STATE} AS SELECT * FROM (${history}) h
+      `CREATE OR REPLACE TEMP TABLE ${TOUCHED_STATE} AS SELECT ${scd2 ? `${keys}, ${id(STATE_SEQ)}, ${id(STATE_DELETED)}` : '*'} FROM (${history}) h
        WHERE ${scd2 ? '' : `h.${id(STATE_TRUNCATE)} OR `}EXISTS (SELECT 1 FROM ${EVENTS} e WHERE ${on('e', 'h')})`,
     );
     const touched = `SELECT * FROM ${TOUCHED_STATE}`;
@@ -335,8 +336,8 @@ async function applyToTarget(
   const done = (prep.snapshot.txns.get(b.appId) ?? -1) >= b.batchId;
   if (done) return { upsertedRows: 0, deletedRows: 0, outputBytes: 0 };
   const rows = snapshotScanSql(prep.snapshot);
-  // Late events' keys are among the batch's: their history is among the touched rows.
-  if (scd2) await scd2Changes(conn, cdc, s, rows, history.touched, TARGET_CHANGES);
+  // Late events replay their keys' whole history, values included: read then, and only then.
+  if (scd2) await scd2Changes(conn, cdc, s, rows, history.all, TARGET_CHANGES);
   else {
     const values = valueColumns(s);
     const touchedKeys = `(SELECT DISTINCT ${keys} FROM ${FRESH})`;
