@@ -10,6 +10,7 @@ import {
 } from '../model/index.ts';
 import { parseSparkColumns } from '../sql/index.ts';
 import { callSite, type QueryArg, register } from './registry.ts';
+import { nextSnapshotFunction, type SnapshotSourceFunction } from './snapshot-source.ts';
 import { raw, read, sql, stream } from './sql-template.ts';
 
 /** Options shared by every dataset declaration. */
@@ -247,8 +248,11 @@ export function createAutoCdcFlow(options: AutoCdcFlowOptions): void {
 export interface AutoCdcFromSnapshotFlowOptions {
   /** The streaming table the snapshot differences are applied to (declared with `createStreamingTable`). */
   readonly target: string;
-  /** The dataset (table or view) whose whole current content is a snapshot. */
-  readonly source: string;
+  /**
+   * The dataset (table or view) whose whole current content is a snapshot, or a function
+   * returning the next snapshot and its version (see {@link SnapshotSourceFunction}).
+   */
+  readonly source: string | SnapshotSourceFunction;
   readonly keys: readonly string[];
   readonly storedAsScdType?: 1 | 2 | '1' | '2';
   readonly trackHistoryColumnList?: readonly string[];
@@ -262,7 +266,9 @@ export interface AutoCdcFromSnapshotFlowOptions {
  * changed reads the source's whole content as the next snapshot and applies its difference from
  * the previous one to `target` — keys new to it inserted, keys whose values changed updated, keys
  * gone deleted — as SCD type 1 (the current rows) or 2 (their history; `__START_AT` / `__END_AT`
- * number the snapshots 1, 2, …). A source given as a function is not supported yet.
+ * number the snapshots 1, 2, …). With a function as `source`, each update calls it with the last
+ * processed version and applies every snapshot it returns, in turn, until it returns nothing;
+ * its versions number the snapshots.
  */
 export function createAutoCdcFromSnapshotFlow(options: AutoCdcFromSnapshotFlowOptions): void {
   const o = options;
@@ -270,9 +276,9 @@ export function createAutoCdcFromSnapshotFlow(options: AutoCdcFromSnapshotFlowOp
   if (typeof o !== 'object' || o === null) throw invalid(`${fn}(options): options must be an object`);
   if (typeof o.target !== 'string' || o.target === '')
     throw invalid(`${fn}(options): options.target must be a non-empty string`);
-  if (typeof o.source !== 'string' || o.source === '')
+  if ((typeof o.source !== 'string' || o.source === '') && typeof o.source !== 'function')
     throw invalid(
-      `${fn}({ target: '${o.target}' }): source must be the name of a dataset (a function returning the next snapshot is not supported yet)`,
+      `${fn}({ target: '${o.target}' }): source must be the name of a dataset or a function returning the next snapshot and its version`,
     );
   if (!Array.isArray(o.keys) || o.keys.length === 0 || o.keys.some((k) => typeof k !== 'string' || k === ''))
     throw invalid(`${fn}({ target: '${o.target}' }): keys must be a non-empty list of column names`);
@@ -283,20 +289,31 @@ export function createAutoCdcFromSnapshotFlow(options: AutoCdcFromSnapshotFlowOp
   const trackHistory = selection('trackHistory', o.trackHistoryColumnList, o.trackHistoryExceptColumnList);
   if (trackHistory && scdType !== 2)
     throw invalid(`${fn}({ target: '${o.target}' }): trackHistory… needs storedAsScdType 2`);
+  const source = o.source;
   const snapshotCdc: AutoCdcFromSnapshot = Object.freeze({
     kind: 'auto_cdc_snapshot',
-    source: o.source,
+    source: typeof source === 'string' ? source : `<function ${source.name || 'anonymous'}>`,
+    ...(typeof source === 'function'
+      ? { nextSnapshot: nextSnapshotFunction(source, o.name ?? o.target, o.target) }
+      : {}),
     keys: Object.freeze([...o.keys]),
     scdType,
     ...(trackHistory ? { trackHistory } : {}),
   });
-  const strings = Object.assign(['SELECT * FROM ', ''], { raw: ['SELECT * FROM ', ''] });
   register({
     kind: 'auto_cdc_snapshot_flow',
     ...(o.name !== undefined ? { name: o.name } : {}),
     target: o.target,
     snapshotCdc,
-    query: sql(strings, read(o.source)),
+    // A function's snapshots are queries it gives at run time; the flow's own query reads nothing.
+    query:
+      typeof source === 'string'
+        ? sql(Object.assign(['SELECT * FROM ', ''], { raw: ['SELECT * FROM ', ''] }), read(source))
+        : sql(
+            Object.assign(['SELECT * FROM (SELECT NULL AS snapshot_function) WHERE false'], {
+              raw: ['SELECT * FROM (SELECT NULL AS snapshot_function) WHERE false'],
+            }),
+          ),
     location: callSite(),
   });
 }

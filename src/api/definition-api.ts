@@ -29,6 +29,7 @@ export {
   expectOrQuarantine,
 } from './expectations.ts';
 export type { PipelineContext, QueryArg } from './registry.ts';
+export type { SnapshotAndVersion, SnapshotSourceFunction } from './snapshot-source.ts';
 export {
   conf,
   type DatasetRef,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { register as registerHooks } from 'node:module';
 import { isAbsolute, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { SluiceError, type SourceLocation, toSluiceError } from '../errors/index.ts';
+import { asSluiceError, SluiceError, type SourceLocation } from '../errors/index.ts';
 import type { CompiledQuery, Dataset, Expectation, Flow, QueryInput } from '../model/index.ts';
 import type { SqlCompiler } from '../sql/index.ts';
 import { importModule, packageRoot } from '../util/index.ts';
@@ -66,28 +66,6 @@ async function importTs(file: string): Promise<void> {
     register();
     await importModule(url());
   }
-}
-
-/** Re-creates errors thrown by another module instance of sluice as real SluiceErrors. */
-function asSluiceError(e: unknown, fallback: SluiceError['code']): SluiceError {
-  if (e instanceof SluiceError) return e;
-  const o = e as {
-    name?: unknown;
-    code?: unknown;
-    message?: unknown;
-    params?: Record<string, unknown>;
-    dataset?: string;
-    location?: SourceLocation;
-  };
-  if (o && o.name === 'SluiceError' && typeof o.code === 'string') {
-    return new SluiceError(o.code as SluiceError['code'], String(o.message), {
-      ...(o.params ? { params: o.params } : {}),
-      ...(o.dataset ? { dataset: o.dataset } : {}),
-      ...(o.location ? { location: o.location } : {}),
-      cause: e,
-    });
-  }
-  return toSluiceError(e, fallback);
 }
 
 function relLocation(root: string, loc: SourceLocation | undefined): SourceLocation | undefined {

@@ -352,6 +352,22 @@ export const ERROR_CODES = {
     summary: 'An AUTO CDC FROM SNAPSHOT flow has no SQL form to export (Databricks declares it in Python).',
   },
   // end cdc 2 (issue 14)
+  // snapshot functions (issue 14)
+  AUTO_CDC_SNAPSHOT_FUNCTION_INVALID: {
+    domain: 'user',
+    summary:
+      "An AUTO CDC FROM SNAPSHOT flow's source function gave something other than { query: sql`…`, version: <integer> } or nothing, or a query that reads more than files and Delta tables by path, in batch.",
+  },
+  AUTO_CDC_SNAPSHOT_FUNCTION_FAILED: {
+    domain: 'user',
+    summary: "An AUTO CDC FROM SNAPSHOT flow's source function threw (or its promise rejected).",
+  },
+  AUTO_CDC_SNAPSHOT_VERSION_NOT_INCREASING: {
+    domain: 'user',
+    summary:
+      "An AUTO CDC FROM SNAPSHOT flow's source function gave a snapshot version not greater than the last one processed.",
+  },
+  // end snapshot functions (issue 14)
   // change data feed reads (issue 14)
   STREAM_READ_OPTION_UNSUPPORTED: {
     domain: 'user',

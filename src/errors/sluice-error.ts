@@ -111,3 +111,29 @@ export function toSluiceError(e: unknown, fallback: ErrorCode = 'INTERNAL'): Slu
   if (parts) return new SluiceError(fallback, `${parts.kind} Error: ${parts.detail}`, { cause: e });
   return new SluiceError(fallback, message, { cause: e });
 }
+
+/**
+ * Re-creates errors thrown by another module instance of sluice (a pipeline file imports
+ * `sluice` through its own copy) as real SluiceErrors, keeping code, params, dataset and
+ * location; anything else goes through {@link toSluiceError} with `fallback`.
+ */
+export function asSluiceError(e: unknown, fallback: ErrorCode): SluiceError {
+  if (e instanceof SluiceError) return e;
+  const o = e as {
+    name?: unknown;
+    code?: unknown;
+    message?: unknown;
+    params?: Record<string, unknown>;
+    dataset?: string;
+    location?: SourceLocation;
+  };
+  if (o && o.name === 'SluiceError' && typeof o.code === 'string') {
+    return new SluiceError(o.code as SluiceError['code'], String(o.message), {
+      ...(o.params ? { params: o.params } : {}),
+      ...(o.dataset ? { dataset: o.dataset } : {}),
+      ...(o.location ? { location: o.location } : {}),
+      cause: e,
+    });
+  }
+  return toSluiceError(e, fallback);
+}

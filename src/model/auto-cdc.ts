@@ -88,13 +88,50 @@ export function autoCdcComputedColumns(
  */
 export interface AutoCdcFromSnapshot {
   readonly kind: 'auto_cdc_snapshot';
-  /** The source dataset, read whole each time it changed. */
+  /**
+   * The source dataset, read whole each time it changed; with `nextSnapshot`, a description of
+   * the function for messages (`<function name>`), naming no dataset.
+   */
   readonly source: string;
+  /**
+   * The source given as a function (Python's `source` lambda): called with the last processed
+   * snapshot version, it gives the next snapshot and its version, or nothing when there is none.
+   * Its versions number the snapshots (the SCD 2 `__START_AT` / `__END_AT`) instead of 1, 2, ….
+   */
+  readonly nextSnapshot?: NextSnapshotFunction;
   readonly keys: readonly string[];
   readonly scdType: 1 | 2;
   readonly trackHistory?: ColumnSelection;
   readonly location?: SourceLocation;
 }
+
+/**
+ * A snapshot version as a snapshot function gives it: an integer that fits a BIGINT, as a JS
+ * number (a safe integer) or a bigint. The function is handed back the type it returned.
+ */
+export type SnapshotVersion = number | bigint;
+
+/**
+ * The next snapshot of a snapshot function: `sql`, a batch query in Spark SQL (rendered by the
+ * front end that took the function) whose whole result is the snapshot, and its version.
+ * Invariant: `version` is an integer within BIGINT's range.
+ */
+export interface NextSnapshot {
+  readonly sql: string;
+  readonly version: SnapshotVersion;
+}
+
+/**
+ * A snapshot source given as a function, as the engine calls it: `latest` is the version of the
+ * last snapshot the flow processed (undefined before the first), `configuration` the pipeline's.
+ * Resolves to undefined when there is no next snapshot.
+ * @throws SluiceError AUTO_CDC_SNAPSHOT_FUNCTION_INVALID (a result of the wrong shape),
+ *   AUTO_CDC_SNAPSHOT_FUNCTION_FAILED (the user's function threw).
+ */
+export type NextSnapshotFunction = (
+  latest: SnapshotVersion | undefined,
+  configuration: Readonly<Record<string, string>>,
+) => Promise<NextSnapshot | undefined>;
 
 /** Databricks' table property: how long an AUTO CDC target's delete tombstones are kept. */
 export const TOMBSTONE_RETENTION_PROPERTY = 'pipelines.cdc.tombstoneGCThresholdInSeconds';

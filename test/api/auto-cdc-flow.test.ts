@@ -144,9 +144,17 @@ test('createAutoCdcFromSnapshotFlow refuses options it cannot honour (TS_INVALID
     code(() => createAutoCdcFromSnapshotFlow({ ...base, trackHistoryColumnList: ['a'] })),
     'TS_INVALID_DEFINITION',
   );
-  // A function source (Python's next_snapshot_and_version) is not supported yet.
+  // A source is a dataset name or a function (Python's next_snapshot_and_version), nothing else.
   assert.equal(
-    code(() => createAutoCdcFromSnapshotFlow({ ...base, source: (() => null) as unknown as string })),
+    code(() => createAutoCdcFromSnapshotFlow({ ...base, source: 42 as unknown as string })),
     'TS_INVALID_DEFINITION',
+  );
+  assert.equal(
+    code(() => createAutoCdcFromSnapshotFlow({ ...base, source: '' })),
+    'TS_INVALID_DEFINITION',
+  );
+  assert.equal(
+    code(() => createAutoCdcFromSnapshotFlow({ ...base, source: () => null })),
+    undefined,
   );
 });

@@ -4,80 +4,10 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { query as chdbQuery } from 'chdb';
 import { exportPipeline, runPipeline, type UpdateResult } from '../../src/index.ts';
+import { type Row, rng, type Snap, scd1, scd2, snapshots } from '../helpers/cdc-snapshots.ts';
 import { killedRun, runCli } from '../helpers/cli.ts';
 import { ndjson, readTable, tableDir, writeFiles } from '../helpers/pipeline.ts';
 import { tmpDir } from '../helpers/tmp.ts';
-
-type Snap = ReadonlyMap<number, { readonly name: string | null; readonly amount: number | null }>;
-type Row = Record<string, unknown>;
-
-/** A seeded pseudo-random generator (mulberry32), so a failure replays. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Snapshots of up to `keys` keys: each key appears, changes a tracked or untracked column, or goes. */
-function snapshots(rand: () => number, n: number, keys: number): Snap[] {
-  const out: Snap[] = [];
-  let cur = new Map<number, { name: string | null; amount: number | null }>();
-  for (let i = 0; i < n; i++) {
-    const next = new Map(cur);
-    for (let id = 1; id <= keys; id++) {
-      const r = rand();
-      if (r < 0.15) next.delete(id);
-      else if (r < 0.35)
-        next.set(id, {
-          name: ['ann', 'bob', null][Math.floor(rand() * 3)]!,
-          amount: next.get(id)?.amount ?? 1,
-        });
-      else if (r < 0.55) next.set(id, { name: next.get(id)?.name ?? 'new', amount: Math.floor(rand() * 3) });
-    }
-    out.push(next);
-    cur = next;
-  }
-  return out;
-}
-
-/** Oracle, SCD 1: the last snapshot. */
-function scd1(snaps: readonly Snap[]): Row[] {
-  return [...snaps.at(-1)!.entries()]
-    .sort((a, b) => a[0] - b[0])
-    .map(([id, v]) => ({ id, name: v.name, amount: v.amount }));
-}
-
-/** Oracle, SCD 2 tracking `name`: snapshots numbered 1, 2, … replayed in order. */
-function scd2(snaps: readonly Snap[]): Row[] {
-  const versions: Row[] = [];
-  const open = new Map<number, Row>();
-  snaps.forEach((snap, i) => {
-    const v = i + 1;
-    for (const [id, cur] of open) {
-      if (!snap.has(id)) {
-        cur.__END_AT = v;
-        open.delete(id);
-      }
-    }
-    for (const [id, row] of snap) {
-      const cur = open.get(id);
-      if (cur && cur.name === row.name) {
-        cur.amount = row.amount;
-        continue;
-      }
-      if (cur) cur.__END_AT = v;
-      const nv: Row = { id, name: row.name, amount: row.amount, __START_AT: v, __END_AT: null };
-      versions.push(nv);
-      open.set(id, nv);
-    }
-  });
-  return versions.sort((a, b) => Number(a.id) - Number(b.id) || Number(a.__START_AT) - Number(b.__START_AT));
-}
 
 const SPEC = 'name: snapcdc\nlibraries:\n  - glob:\n      include: transformations/**\n';
 const TS = `import { createAutoCdcFromSnapshotFlow, createStreamingTable } from 'sluice';

@@ -84,6 +84,22 @@ export interface BatchOffset {
   readonly sources: Readonly<Record<string, SourceOffset>>;
   /** Materialized views: a digest of the query and expectations, so an edited definition recomputes. */
   readonly signature?: string;
+  /** AUTO CDC FROM SNAPSHOT flows whose source is a function: the snapshot it gave. */
+  readonly snapshot?: SnapshotFunctionOffset;
+}
+
+/**
+ * A snapshot a snapshot function gave, as its batch's offset records it before anything is read:
+ * a replay compiles the same query over the same pinned sources and never calls the function,
+ * and the next call of the function gets the version of the last batch committed.
+ */
+export interface SnapshotFunctionOffset {
+  /** The snapshot's version, a decimal integer within BIGINT's range. */
+  readonly version: string;
+  /** The JavaScript type the function gave the version as, which it is handed back as. */
+  readonly versionType: 'number' | 'bigint';
+  /** The snapshot's query, Spark SQL as rendered from the function's result. */
+  readonly sql: string;
 }
 
 /**

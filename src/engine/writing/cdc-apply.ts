@@ -72,6 +72,8 @@ const STATE_CHANGES = '__sluice_cdc_state_changes';
 const TRUNCATE = '__sluice_cdc_truncate';
 /** SCD 2: the history's rows one per key (as SCD 1's state table holds them). */
 const KEY_STATE = '__sluice_cdc_key_state';
+/** The state's rows of the keys this batch has events for (SCD 1: and the truncate row). */
+const TOUCHED_STATE = '__sluice_cdc_touched_state';
 
 export interface CdcTables {
   readonly target: { readonly path: string; readonly dataset: Dataset };
@@ -239,17 +241,26 @@ export async function applyCdcBatch(
         ? valueColumns(shape).map((c) => ({ name: c, type: typeOf.get(c)! }))
         : [{ name: STATE_DELETED_AT, type: 'BIGINT' }]),
     ];
+    // SCD 1's state changes the rows of the batch's keys, spread over all its files: with deletion
+    // vectors (as on the target) those rows are marked, not every file rewritten. SCD 2's only grows.
     const statePrep = await prepareTable(tables, t.state.path, t.state.dataset, stateColumns, {
       replaceSchema: false,
+      ...(scd2 ? {} : { defaultProperties: CDC_TARGET_DEFAULTS }),
     });
     const history = snapshotScanSql(statePrep.snapshot);
     const on = (l: string, r: string) => keyNames.map((k) => `${l}.${id(k)} = ${r}.${id(k)}`).join(' AND ');
-    if (scd2) {
-      // The history's rows one per key, for the keys of this batch only.
-      const touched = `SELECT * FROM (${history}) h WHERE EXISTS (SELECT 1 FROM ${EVENTS} e WHERE ${on('e', 'h')})`;
+    // The state is read once, for the keys of this batch (and SCD 1's truncate row): every step
+    // below reads only those keys' rows, except a truncate's deletes (of every key) and SCD 2's
+    // late events (the history's values of their keys). SCD 2 reads its keys and sequences only.
+    await conn.run(
+      `CREATE OR REPLACE TEMP TABLE ${TOUCHED_STATE} AS SELECT ${scd2 ? `${keys}, ${id(STATE_SEQ)}, ${id(STATE_DELETED)}` : '*'} FROM (${history}) h
+       WHERE ${scd2 ? '' : `h.${id(STATE_TRUNCATE)} OR `}EXISTS (SELECT 1 FROM ${EVENTS} e WHERE ${on('e', 'h')})`,
+    );
+    const touched = `SELECT * FROM ${TOUCHED_STATE}`;
+    // SCD 2: the history's rows one per key.
+    if (scd2)
       await conn.run(`CREATE OR REPLACE TEMP TABLE ${KEY_STATE} AS ${historyStateSql(touched, keyNames)}`);
-    }
-    const state = scd2 ? `SELECT * FROM ${KEY_STATE}` : history;
+    const state = scd2 ? `SELECT * FROM ${KEY_STATE}` : touched;
 
     // A truncate (SCD 1) is a delete of every key at its sequence: events not newer than the
     // latest truncate are stale for every key, present or future.
@@ -271,7 +282,7 @@ export async function applyCdcBatch(
       : '';
     const fresh = scd2
       ? `SELECT ${distinct} e.* FROM ${EVENTS} e
-         WHERE NOT EXISTS (SELECT 1 FROM (${history}) h WHERE ${on('e', 'h')} AND e.${seq} = h.${id(STATE_SEQ)})`
+         WHERE NOT EXISTS (SELECT 1 FROM ${TOUCHED_STATE} h WHERE ${on('e', 'h')} AND e.${seq} = h.${id(STATE_SEQ)})`
       : `SELECT ${distinct} e.* FROM ${EVENTS} e LEFT JOIN (${state}) s ON ${on('e', 's')}
          CROSS JOIN ${TRUNCATE} tr
          WHERE NOT e.${trunc} AND (s.${id(STATE_SEQ)} IS NULL OR e.${seq} > s.${id(STATE_SEQ)})
@@ -284,13 +295,13 @@ export async function applyCdcBatch(
       t,
       b,
       { columns, keyNames, typeOf, seqType, state },
-      history,
+      { all: history, touched },
     );
     crashPoint('cdc-between-commits', b.flow);
     await applyToState(tables, conn, t, b, shape);
     return { inputRows, ...target };
   } finally {
-    for (const tmp of [EVENTS, FRESH, TARGET_CHANGES, STATE_CHANGES, TRUNCATE, KEY_STATE])
+    for (const tmp of [EVENTS, FRESH, TARGET_CHANGES, STATE_CHANGES, TRUNCATE, KEY_STATE, TOUCHED_STATE])
       await conn.run(`DROP TABLE IF EXISTS ${tmp}`).catch(() => {});
   }
 }
@@ -301,7 +312,8 @@ async function applyToTarget(
   t: CdcTables,
   b: CdcBatch,
   s: TargetShape,
-  history: string,
+  /** SQL of the state's rows before this batch: all of them, and those of the batch's keys. */
+  history: { readonly all: string; readonly touched: string },
 ): Promise<Omit<CdcOutcome, 'inputRows'>> {
   const { cdc } = b;
   const keys = s.keyNames.map(id).join(', ');
@@ -324,7 +336,8 @@ async function applyToTarget(
   const done = (prep.snapshot.txns.get(b.appId) ?? -1) >= b.batchId;
   if (done) return { upsertedRows: 0, deletedRows: 0, outputBytes: 0 };
   const rows = snapshotScanSql(prep.snapshot);
-  if (scd2) await scd2Changes(conn, cdc, s, rows, history, TARGET_CHANGES);
+  // Late events replay their keys' whole history, values included: read then, and only then.
+  if (scd2) await scd2Changes(conn, cdc, s, rows, history.all, TARGET_CHANGES);
   else {
     const values = valueColumns(s);
     const touchedKeys = `(SELECT DISTINCT ${keys} FROM ${FRESH})`;
@@ -337,14 +350,23 @@ async function applyToTarget(
     const current = `SELECT r.${s.keyNames.map(id).join(', r.')}${comma}${sv}, st.${id(STATE_SEQ)} AS ${seq}, false AS ${del}, true AS __from_target
       FROM (${rows}) r JOIN ${touchedKeys} k ON ${on} JOIN (${s.state}) st ON ${stOn} CROSS JOIN ${TRUNCATE} tr
       WHERE tr.t_new IS NULL OR st.${id(STATE_SEQ)} > tr.t_new`;
-    const truncated = `SELECT r.${s.keyNames.map(id).join(', r.')}, 'delete' AS ${id(CHANGE_KIND_COLUMN)}
-      FROM (${rows}) r JOIN (${s.state}) st ON ${stOn} CROSS JOIN ${TRUNCATE} tr
+    // A truncate in this batch deletes every key's row older than it: the whole target and
+    // state are read then, and only then.
+    const [tr] = await queryRows<{ n: number }>(
+      conn,
+      `SELECT count(*) AS n FROM ${TRUNCATE} WHERE t_new IS NOT NULL`,
+    );
+    const truncated =
+      Number(tr?.n ?? 0) === 0
+        ? ''
+        : `UNION ALL BY NAME SELECT r.${s.keyNames.map(id).join(', r.')}, 'delete' AS ${id(CHANGE_KIND_COLUMN)}
+      FROM (${rows}) r JOIN (${history.all}) st ON ${stOn} CROSS JOIN ${TRUNCATE} tr
       WHERE tr.t_new IS NOT NULL AND st.${id(STATE_SEQ)} <= tr.t_new
         AND NOT EXISTS (SELECT 1 FROM ${touchedKeys} k WHERE ${on})`;
     await conn.run(
       `CREATE OR REPLACE TEMP TABLE ${TARGET_CHANGES} AS SELECT ${s.columns.map(id).join(', ')}, CASE WHEN ${del} THEN 'delete' ELSE 'upsert' END AS ${id(CHANGE_KIND_COLUMN)}
       FROM (${replaySql(cdc, s, FRESH, current)}) QUALIFY row_number() OVER (PARTITION BY ${keys} ORDER BY ${seq} DESC) = 1 AND NOT __from_target
-      UNION ALL BY NAME ${truncated}`,
+      ${truncated}`,
     );
   }
   const plan: RowChangePlan = await planRowChanges(conn, t.target.path, {

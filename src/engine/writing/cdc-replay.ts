@@ -27,7 +27,10 @@ export interface TargetShape {
   readonly keyNames: readonly string[];
   readonly typeOf: ReadonlyMap<string, string>;
   readonly seqType: string;
-  /** SQL of the state table's rows before this batch, one per key (and the truncate row). */
+  /**
+   * SQL of the state table's rows before this batch, one per key (and the truncate row), for
+   * the keys this batch has events for only.
+   */
   readonly state: string;
 }
 

@@ -35,8 +35,8 @@ export interface SnapshotBatch {
   readonly flow: string;
   readonly appId: string;
   readonly batchId: number;
-  /** The snapshot's number (SCD 2 interval bound): batchId + 1. */
-  readonly version: number;
+  /** The snapshot's number (SCD 2 interval bound): batchId + 1, or the version a snapshot function gave. */
+  readonly version: number | bigint;
   readonly cdc: AutoCdcFromSnapshot;
 }
 
@@ -91,7 +91,7 @@ export async function applySnapshot(
       throw new SluiceError(
         'AUTO_CDC_SNAPSHOT_DUPLICATE_KEY',
         `snapshot ${b.version} of '${b.cdc.source}' for '${dataset}' holds two rows with one key (${b.cdc.keys.join(', ')}) or a NULL key; a snapshot holds one row per key`,
-        { dataset, params: { keys: b.cdc.keys, version: b.version } },
+        { dataset, params: { keys: b.cdc.keys, version: String(b.version) } },
       );
     }
     const scd2 = b.cdc.scdType === 2;
@@ -131,7 +131,13 @@ export async function applySnapshot(
       operationMetrics: Object.fromEntries(Object.entries(plan.metrics).map(([k, v]) => [k, String(v)])),
       isBlindAppend: false,
       txn: { appId: b.appId, version: b.batchId },
-      commitInfo: { sluice: { flow: b.flow, batchId: b.batchId, snapshotVersion: b.version } },
+      commitInfo: {
+        sluice: {
+          flow: b.flow,
+          batchId: b.batchId,
+          snapshotVersion: typeof b.version === 'bigint' ? String(b.version) : b.version,
+        },
+      },
     });
     crashPoint('after-commit', b.flow);
     const [closed] = await queryRows<{ n: number }>(

@@ -142,6 +142,8 @@ export async function planRowChanges(
   const vectors = deletionVectorsEnabled(snap.metadata);
   // The old rows of the candidate files (their deletion vectors applied), tagged with what
   // happens to them (NULL: kept) and, with deletion vectors, with their position in the file.
+  // With deletion vectors a kept row is never read again (only changed rows are marked and
+  // imaged), so only the changed rows are kept: an inner join, not every row of every candidate.
   await conn.run(
     `CREATE TEMP TABLE ${old} AS SELECT o.*, c.${kind} AS __sluice_fate FROM (${filesScanSql(
       tablePath,
@@ -157,7 +159,7 @@ export async function planRowChanges(
         fileColumns: [{ name: '__sluice_file_index', type: 'INTEGER' }],
         ...(vectors ? { rowIndexColumn: ROW_POSITION } : {}),
       },
-    )}) AS o LEFT JOIN (SELECT ${req.identity.map(sqlIdent).join(', ')}, ${kind} FROM ${req.changes}) AS c ON ${on}`,
+    )}) AS o ${vectors ? '' : 'LEFT '}JOIN (SELECT ${req.identity.map(sqlIdent).join(', ')}, ${kind} FROM ${req.changes}) AS c ON ${on}`,
   );
   try {
     const upserts = `(SELECT ${cols.join(', ')} FROM ${req.changes} WHERE ${kind} = 'upsert')`;
