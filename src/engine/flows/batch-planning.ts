@@ -184,6 +184,7 @@ async function fileSource(
   const paths = files.map((file) => file.path).filter((p) => !skip.has(p));
   const hooks = {
     root: ctx.root,
+    parquetSchemas: ctx.parquetSchemas,
     onSkipped: (path: string, error: SluiceError) => ctx.warn(f, skippedFileWarning(path, error, ctx.root)),
   };
   let schema: PersistedColumns = prevSchema ?? { columns: [] };

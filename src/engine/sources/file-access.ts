@@ -6,6 +6,7 @@ import { checkCompression, checkRecordSizes, unreadableFile } from './file-check
 import type { DiscoveredFile } from './file-discovery.ts';
 import type { FileSourceOptions } from './file-options.ts';
 import { checkFilesReadable, missingFile } from './file-read.ts';
+import type { ParquetSchemas } from './parquet-schemas.ts';
 
 /**
  * What reading a batch's files and inferring their schema share: which of the planned files can
@@ -32,6 +33,8 @@ export interface FileReadHooks {
   readonly root?: string;
   /** A planned file not read (`ignoreMissingFiles`: it no longer exists), with the error it gave. */
   readonly onSkipped?: (path: string, error: SluiceError) => Promise<void> | void;
+  /** The update's remembered Parquet columns (a batch's planning and binding read the same files). */
+  readonly parquetSchemas?: ParquetSchemas;
 }
 
 /**

@@ -29,6 +29,7 @@ import {
   parseSchemaDdl,
   SOURCE_FILE_COLUMN,
 } from './file-schema.ts';
+import type { ParquetColumns, ParquetSchemas } from './parquet-schemas.ts';
 
 /**
  * Schema inference and evolution of file sources, as Spark's readers infer:
@@ -267,13 +268,16 @@ async function inferParquet(
   conn: DuckDBConnection,
   paths: string[],
   opts: FileSourceOptions,
+  remembered?: ParquetSchemas,
 ): Promise<FileColumn[]> {
-  const sql = `SELECT * FROM read_parquet([${paths.map(sqlString).join(', ')}], union_by_name = true)`;
-  try {
+  const read = async (): Promise<ParquetColumns> => {
+    const sql = `SELECT * FROM read_parquet([${paths.map(sqlString).join(', ')}], union_by_name = true)`;
     const reader = await conn.runAndReadAll(`SELECT * FROM (${sql}) LIMIT 0`);
-    const types = reader.columnTypes();
-    return reader
-      .columnNames()
+    return { names: reader.columnNames(), types: reader.columnTypes() };
+  };
+  try {
+    const { names, types } = remembered ? await remembered.of(paths, read) : await read();
+    return names
       .map((name, i) => ({ name, type: normalizeDuckDBType(types[i]!, true) }))
       .filter((c) => c.name !== SOURCE_FILE_COLUMN && c.name !== opts.rescuedDataColumn);
   } catch (e) {
@@ -303,7 +307,7 @@ async function inferFromFiles(
       case 'csv':
         return { columns: dedupeNames(await inferCsv(conn, sample, opts)) };
       case 'parquet':
-        return { columns: dedupeNames(await inferParquet(conn, sample, opts)) };
+        return { columns: dedupeNames(await inferParquet(conn, sample, opts, hooks.parquetSchemas)) };
       default: {
         const never: never = format;
         throw new Error(`unknown format ${String(never)}`);

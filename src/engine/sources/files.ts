@@ -55,6 +55,7 @@ import {
   readerCheckSql,
 } from './file-read.ts';
 import { type FileSchema, normalizeDuckDBType } from './file-schema.ts';
+import type { ParquetColumns, ParquetSchemas } from './parquet-schemas.ts';
 
 export { type FileReadHooks, type FileRef, toFileSourceError } from './file-access.ts';
 export { displayPath, skippedFileWarning } from './file-checks.ts';
@@ -89,6 +90,7 @@ export {
   RESCUED_DATA_COLUMN,
   SOURCE_FILE_COLUMN,
 } from './file-schema.ts';
+export { ParquetSchemas } from './parquet-schemas.ts';
 
 /**
  * One DuckDB SELECT reading `files` with `schema`: the schema's columns in order and types, then
@@ -120,7 +122,9 @@ export async function fileBatchSql(
     readable.bytes >= CLEAN_JSON_CHECK_MIN_BYTES &&
     (await isCleanJsonBatch(db, paths, schema));
   const sourceTypes =
-    fmt === 'parquet' && paths.length > 0 ? await parquetTypes(db, paths, schema) : undefined;
+    fmt === 'parquet' && paths.length > 0
+      ? await parquetTypes(db, paths, schema, hooks.parquetSchemas)
+      : undefined;
   return projectRaw(rawRelationSql(fmt, paths, layouts, schema, opts, clean), fmt, schema, {
     rescuedDataColumn: opts.rescuedDataColumn,
     rescueNewColumns: opts.rescueNewColumns,
@@ -137,15 +141,18 @@ async function parquetTypes(
   db: Database | undefined,
   paths: readonly string[],
   schema: FileSchema,
+  remembered?: ParquetSchemas,
 ): Promise<(string | undefined)[]> {
   const list = `[${paths.map((p) => `'${p.replaceAll("'", "''")}'`).join(', ')}]`;
-  const reader = await withDatabase(db, (d) =>
-    withConnection(d, (conn) =>
-      conn.runAndReadAll(`SELECT * FROM read_parquet(${list}, union_by_name = true) LIMIT 0`),
-    ),
-  );
-  const names = reader.columnNames();
-  const types = reader.columnTypes();
+  const read = async (): Promise<ParquetColumns> => {
+    const reader = await withDatabase(db, (d) =>
+      withConnection(d, (conn) =>
+        conn.runAndReadAll(`SELECT * FROM read_parquet(${list}, union_by_name = true) LIMIT 0`),
+      ),
+    );
+    return { names: reader.columnNames(), types: reader.columnTypes() };
+  };
+  const { names, types } = remembered ? await remembered.of(paths, read) : await read();
   const byName = new Map(names.map((n, i) => [n.toLowerCase(), types[i]!]));
   return schema.columns.map((c) => {
     const t = byName.get(c.name.toLowerCase());

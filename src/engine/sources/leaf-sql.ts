@@ -68,7 +68,11 @@ export async function leafSql(
         source.schema,
         opts,
         ctx.db,
-        { root: ctx.root, ...(options.onSkipped ? { onSkipped: options.onSkipped } : {}) },
+        {
+          root: ctx.root,
+          parquetSchemas: ctx.parquetSchemas,
+          ...(options.onSkipped ? { onSkipped: options.onSkipped } : {}),
+        },
       );
       if (input.metadata) return withFileMetadata(sql, files);
       return `SELECT * EXCLUDE (_source_file) FROM (${sql})`;

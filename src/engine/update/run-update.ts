@@ -6,6 +6,7 @@ import type { Database } from '../../util/index.ts';
 import type { EngineEvent, EngineListener, FlowResult, UpdateResult, UpdateState } from '../engine-events.ts';
 import { AutoMaintenance } from '../maintenance/auto.ts';
 import type { ResolvedPipeline } from '../resolved-pipeline.ts';
+import { ParquetSchemas } from '../sources/parquet-schemas.ts';
 import { TableCache } from '../tables/table-cache.ts';
 import { ExpectationCache } from '../writing/expectations.ts';
 import { emptyResult, mergeResults } from './flow-results.ts';
@@ -100,6 +101,7 @@ export async function runUpdate(
       sql: options.sql,
       tables,
       expectations: new ExpectationCache(options.sql),
+      parquetSchemas: new ParquetSchemas(),
       emit,
       warn: async (f, warning) => {
         const given = warnings.get(f.flow.name) ?? [];

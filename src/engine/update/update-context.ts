@@ -3,6 +3,7 @@ import type { ExecutionPlan, FlowPlan } from '../../graph/index.ts';
 import type { SqlCompiler } from '../../sql/index.ts';
 import type { Database } from '../../util/index.ts';
 import type { EngineEvent } from '../engine-events.ts';
+import type { ParquetSchemas } from '../sources/parquet-schemas.ts';
 import type { TableCache } from '../tables/table-cache.ts';
 import type { ExpectationCache } from '../writing/expectations.ts';
 
@@ -28,6 +29,8 @@ export interface UpdateContext {
   readonly sql: SqlCompiler;
   readonly tables: TableCache;
   readonly expectations: ExpectationCache;
+  /** The columns of Parquet files read in this update (a batch's planning and binding share them). */
+  readonly parquetSchemas: ParquetSchemas;
   emit(event: EngineEvent): Promise<void>;
   /**
    * Reports something a flow goes on despite (a `flow_warning` event, and in its result); a

@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { utimesSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { inferFileSchema, ParquetSchemas } from '../../../src/engine/sources/files.ts';
+import { Database } from '../../../src/util/index.ts';
+import { tmpDir } from '../../helpers/tmp.ts';
+
+/**
+ * The update's remembered Parquet columns: a batch's planning and binding read the same files'
+ * columns once, and a file rewritten in between is read again (never a stale schema).
+ */
+
+test('Parquet columns are read once for the same files and again once a file is rewritten', async () => {
+  const dir = tmpDir('parquet-schemas');
+  const db = new Database();
+  const conn = await db.connect();
+  try {
+    const file = join(dir, 'a.parquet');
+    const write = (select: string) => conn.run(`COPY (${select}) TO '${file}' (FORMAT parquet)`);
+    await write('SELECT 1::INTEGER AS x');
+    utimesSync(file, 1_000, 1_000);
+    const remembered = new ParquetSchemas();
+    const hooks = { parquetSchemas: remembered };
+
+    const first = await inferFileSchema(conn, [file], 'parquet', {}, hooks);
+    assert.deepEqual(first.columns, [{ name: 'x', type: 'INTEGER' }]);
+
+    // The same files again: answered from what was read (a read here would fail the test).
+    let reads = 0;
+    const again = await remembered.of([file], async () => {
+      reads++;
+      return { names: [], types: [] };
+    });
+    assert.equal(reads, 0);
+    assert.deepEqual(again.names, ['x']);
+
+    // Rewritten with another type (and another modification time): read again.
+    await write("SELECT 'text' AS x, 2::BIGINT AS y");
+    utimesSync(file, 2_000, 2_000);
+    const rewritten = await inferFileSchema(conn, [file], 'parquet', {}, hooks);
+    assert.deepEqual(rewritten.columns, [
+      { name: 'x', type: 'VARCHAR' },
+      { name: 'y', type: 'BIGINT' },
+    ]);
+
+    // A failed read is not remembered: the next caller reads (and succeeds).
+    const other = join(dir, 'b.parquet');
+    await conn.run(`COPY (SELECT 1.5::DOUBLE AS z) TO '${other}' (FORMAT parquet)`);
+    await assert.rejects(
+      remembered.of([other], async () => {
+        throw new Error('read failed');
+      }),
+      /read failed/,
+    );
+    const retried = await inferFileSchema(conn, [other], 'parquet', {}, hooks);
+    assert.deepEqual(retried.columns, [{ name: 'z', type: 'DOUBLE' }]);
+  } finally {
+    conn.closeSync();
+    db.close();
+  }
+});
