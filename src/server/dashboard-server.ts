@@ -18,6 +18,12 @@ import { errorJson } from './update-status.ts';
 
 /** How long after start a graph read from the cache is validated again (see PipelineContext.revalidate). */
 const REVALIDATE_AFTER_MS = 3000;
+/**
+ * How long after the first page's graph and status are ready every update's summary starts being
+ * read (a second of DuckDB work on every core): the page draws them first. A page asking for the
+ * summaries sooner (Updates, Data quality) reads them at once.
+ */
+const SUMMARIZE_AFTER_MS = 400;
 
 /** The port `sluice ui` tries first (then the next few) when none is given. */
 export const DEFAULT_PORT = 4380;
@@ -260,6 +266,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     void graph.then(() => tracePhase('graph ready'));
     void c.monitor.events().then(() => tracePhase('event log index open'));
     void Promise.allSettled([latest, graph])
+      .then(() => new Promise((r) => setTimeout(r, SUMMARIZE_AFTER_MS).unref()))
       .then(() => c.monitor.events())
       .then((index) => index.complete())
       .then(() => tracePhase('index complete'))
