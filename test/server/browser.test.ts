@@ -204,6 +204,11 @@ test('the dashboard in Chromium', { skip: SKIP, timeout: 180_000 }, async (t) =>
       );
       assert.equal(bronze.at(-1), 'COMPLETED');
       assert.equal(await page.getAttribute('[data-dataset="bronze_events"]', 'data-state'), 'COMPLETED');
+      assert.equal(
+        await page.isDisabled('[data-testid="stop"]'),
+        true,
+        'nothing is left to stop once it ended',
+      );
       await shot(page, 'graph-after-update');
     });
 

@@ -22,6 +22,10 @@ export function Controls({ view }: { view: PipelineView }) {
   const [error, setError] = useState<{ title: string; error: ErrorJson } | undefined>(undefined);
   const [menu, setMenu] = useState(false);
   const running = view.status?.running ?? null;
+  // The lock holder's update has ended and its process is finishing (writing its last events,
+  // releasing the lock): nothing is left to stop.
+  const shown = view.status?.update;
+  const ending = running !== null && shown?.updateId === running.updateId && !shown.running;
 
   const start = async (request: StartRequest) => {
     setBusy(true);
@@ -101,7 +105,7 @@ export function Controls({ view }: { view: PipelineView }) {
         type="button"
         class="btn danger"
         data-testid="stop"
-        disabled={busy || running === null}
+        disabled={busy || running === null || ending}
         onClick={stop}
       >
         ■ Stop
