@@ -49,6 +49,7 @@ export {
   planRowChanges,
   type RowChangePlan,
   type RowChangeRequest,
+  readRowsOfKeys,
 } from './delta/row-changes.ts';
 export {
   dataFilePath,

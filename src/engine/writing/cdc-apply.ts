@@ -40,6 +40,7 @@ import {
   CHANGE_KIND_COLUMN,
   planRowChanges,
   type RowChangePlan,
+  readRowsOfKeys,
   snapshotScanSql,
   writeDataFiles,
 } from '../../storage/index.ts';
@@ -74,6 +75,11 @@ const TRUNCATE = '__sluice_cdc_truncate';
 const KEY_STATE = '__sluice_cdc_key_state';
 /** The state's rows of the keys this batch has events for (SCD 1: and the truncate row). */
 const TOUCHED_STATE = '__sluice_cdc_touched_state';
+/**
+ * SCD 2: the target's rows of the keys this batch has events for, with their files and positions,
+ * read once for both the new versions and the row-level change that marks the old ones.
+ */
+const TARGET_ROWS = '__sluice_cdc_target_rows';
 
 export interface CdcTables {
   readonly target: { readonly path: string; readonly dataset: Dataset };
@@ -301,7 +307,16 @@ export async function applyCdcBatch(
     await applyToState(tables, conn, t, b, shape);
     return { inputRows, ...target };
   } finally {
-    for (const tmp of [EVENTS, FRESH, TARGET_CHANGES, STATE_CHANGES, TRUNCATE, KEY_STATE, TOUCHED_STATE])
+    for (const tmp of [
+      EVENTS,
+      FRESH,
+      TARGET_CHANGES,
+      STATE_CHANGES,
+      TRUNCATE,
+      KEY_STATE,
+      TOUCHED_STATE,
+      TARGET_ROWS,
+    ])
       await conn.run(`DROP TABLE IF EXISTS ${tmp}`).catch(() => {});
   }
 }
@@ -336,9 +351,26 @@ async function applyToTarget(
   const done = (prep.snapshot.txns.get(b.appId) ?? -1) >= b.batchId;
   if (done) return { upsertedRows: 0, deletedRows: 0, outputBytes: 0 };
   const rows = snapshotScanSql(prep.snapshot);
-  // Late events replay their keys' whole history, values included: read then, and only then.
-  if (scd2) await scd2Changes(conn, cdc, s, rows, history.all, TARGET_CHANGES);
-  else {
+  // SCD 2 reads the target once: the rows of the batch's keys its changes can touch, kept with
+  // their files and positions for the row-level change below (not read again there).
+  if (scd2) {
+    // Keys with only newer events change their open version only; late keys any version.
+    const readRows = async (lateKeys: string | undefined) => {
+      const onLate = s.keyNames.map((k) => `l.${id(k)} = o.${id(k)}`).join(' AND ');
+      const open = `o.${id(SCD2_END_COLUMN)} IS NULL`;
+      await readRowsOfKeys(
+        conn,
+        prep.snapshot,
+        s.keyNames,
+        `(SELECT DISTINCT ${keys} FROM ${FRESH})`,
+        TARGET_ROWS,
+        lateKeys === undefined ? open : `${open} OR EXISTS (SELECT 1 FROM ${lateKeys} l WHERE ${onLate})`,
+      );
+      return `SELECT * FROM ${TARGET_ROWS}`;
+    };
+    // Late events replay their keys' whole history, values included: read then, and only then.
+    await scd2Changes(conn, cdc, s, readRows, history.all, TARGET_CHANGES);
+  } else {
     const values = valueColumns(s);
     const touchedKeys = `(SELECT DISTINCT ${keys} FROM ${FRESH})`;
     const on = s.keyNames.map((k) => `r.${id(k)} = k.${id(k)}`).join(' AND ');
@@ -373,6 +405,7 @@ async function applyToTarget(
     snapshot: prep.snapshot,
     identity: scd2 ? [...s.keyNames, SCD2_START_COLUMN] : s.keyNames,
     changes: TARGET_CHANGES,
+    ...(scd2 ? { rowsRead: TARGET_ROWS } : {}),
   });
   crashPoint('before-commit', b.flow);
   const version = await tables.commit(t.target.path, [...prep.metadataActions, ...plan.actions], {

@@ -113,7 +113,12 @@ export async function scd2Changes(
   conn: DuckDBConnection,
   cdc: AutoCdc,
   s: TargetShape,
-  rows: string,
+  /**
+   * Reads the target's rows and returns SQL of them: at least, of the keys with fresh events,
+   * the open versions (`__END_AT` NULL) and every version of the keys of `lateKeys` (a table of
+   * keys; undefined: there are none); no other row is read. Called once.
+   */
+  readRows: (lateKeys: string | undefined) => Promise<string>,
   history: string,
   into: string,
 ): Promise<void> {
@@ -132,6 +137,9 @@ export async function scd2Changes(
       `CREATE OR REPLACE TEMP TABLE ${LATE_KEYS} AS SELECT DISTINCT f.${s.keyNames.map(id).join(', f.')}
        FROM ${FRESH} f JOIN (${s.state}) st ON ${eq('f', 'st')} WHERE f.${seq} < st.${id(HISTORY_SEQ)}`,
     );
+    const [late] = await queryRows<{ n: number }>(conn, `SELECT count(*) AS n FROM ${LATE_KEYS}`);
+    const anyLate = Number(late?.n ?? 0) > 0;
+    const rows = await readRows(anyLate ? LATE_KEYS : undefined);
     // In order: from the open version the target holds.
     const inOrder = `(SELECT * FROM ${FRESH} f WHERE NOT ${isLate('f')})`;
     const touched = `(SELECT DISTINCT ${keys} FROM ${inOrder})`;
@@ -139,8 +147,7 @@ export async function scd2Changes(
       FROM (${rows}) r JOIN ${touched} k ON ${eq('r', 'k')} WHERE r.${end} IS NULL`;
     const inOrderChanges = `SELECT * EXCLUDE (__from_target, __merged), 'upsert' AS ${kind}
       FROM (${versionsSql(cdc, s, inOrder, current)}) WHERE NOT __from_target OR __merged OR ${end} IS NOT NULL`;
-    const [late] = await queryRows<{ n: number }>(conn, `SELECT count(*) AS n FROM ${LATE_KEYS}`);
-    if (Number(late?.n ?? 0) === 0) {
+    if (!anyLate) {
       // Nothing late (the common case): the target is not read beyond the keys' open versions.
       await conn.run(`CREATE OR REPLACE TEMP TABLE ${into} AS ${inOrderChanges}`);
       return;

@@ -28,7 +28,7 @@ import { writeDataFiles } from './data-files.ts';
 import { writeDeletionVectors } from './deletion-vector-encode.ts';
 import { deletionVectorOf, loadDeletionVector } from './deletion-vectors.ts';
 import { RowIndexSet } from './roaring-bitmap.ts';
-import { filesScanSql } from './scan.ts';
+import { filesScanSql, snapshotReadSchema } from './scan.ts';
 import { deltaTypeToDuckDB } from './schema.ts';
 import type { Snapshot } from './snapshot.ts';
 import { statKind } from './stats.ts';
@@ -50,6 +50,13 @@ export interface RowChangeRequest {
    * table's columns for upserts, and {@link CHANGE_KIND_COLUMN}.
    */
   readonly changes: string;
+  /**
+   * A temp table made by {@link readRowsOfKeys} over this same snapshot, holding every live row
+   * whose identity is among the changes. With deletion vectors the changed rows are then found in
+   * it (with their files and positions) instead of by reading the candidate files again; without
+   * them (copy-on-write needs the kept rows too) it is not used.
+   */
+  readonly rowsRead?: string;
 }
 
 export interface RowChangePlan {
@@ -134,32 +141,37 @@ export async function planRowChanges(
 ): Promise<RowChangePlan> {
   const snap = req.snapshot;
   const layout = { schema: snap.schema, partitionColumns: snap.partitionColumns };
-  const candidates = await candidateFiles(conn, req);
+  const vectors = deletionVectorsEnabled(snap.metadata);
+  // Rows read already carry their file's index in snapshot.files: every file is a candidate.
+  const reuse = vectors && req.rowsRead !== undefined;
+  const candidates = reuse ? [...snap.files] : await candidateFiles(conn, req);
   const cols = snap.schema.fields.map((f) => sqlIdent(f.name));
   const on = req.identity.map((c) => `o.${sqlIdent(c)} IS NOT DISTINCT FROM c.${sqlIdent(c)}`).join(' AND ');
   const old = sqlIdent(`__sluice_old_${randomUUID().replaceAll('-', '')}`);
   const kind = sqlIdent(CHANGE_KIND_COLUMN);
-  const vectors = deletionVectorsEnabled(snap.metadata);
   // The old rows of the candidate files (their deletion vectors applied), tagged with what
   // happens to them (NULL: kept) and, with deletion vectors, with their position in the file.
   // With deletion vectors a kept row is never read again (only changed rows are marked and
   // imaged), so only the changed rows are kept: an inner join, not every row of every candidate.
+  const oldRows = reuse
+    ? `SELECT * FROM ${req.rowsRead}`
+    : filesScanSql(
+        tablePath,
+        snap.schema,
+        snap.partitionColumns,
+        candidates.map((f, i) => ({
+          path: f.path,
+          partitionValues: f.partitionValues,
+          extra: [String(i)],
+          ...(f.deletionVector ? { deletionVector: f.deletionVector } : {}),
+        })),
+        {
+          fileColumns: [{ name: '__sluice_file_index', type: 'INTEGER' }],
+          ...(vectors ? { rowIndexColumn: ROW_POSITION } : {}),
+        },
+      );
   await conn.run(
-    `CREATE TEMP TABLE ${old} AS SELECT o.*, c.${kind} AS __sluice_fate FROM (${filesScanSql(
-      tablePath,
-      snap.schema,
-      snap.partitionColumns,
-      candidates.map((f, i) => ({
-        path: f.path,
-        partitionValues: f.partitionValues,
-        extra: [String(i)],
-        ...(f.deletionVector ? { deletionVector: f.deletionVector } : {}),
-      })),
-      {
-        fileColumns: [{ name: '__sluice_file_index', type: 'INTEGER' }],
-        ...(vectors ? { rowIndexColumn: ROW_POSITION } : {}),
-      },
-    )}) AS o ${vectors ? '' : 'LEFT '}JOIN (SELECT ${req.identity.map(sqlIdent).join(', ')}, ${kind} FROM ${req.changes}) AS c ON ${on}`,
+    `CREATE TEMP TABLE ${old} AS SELECT o.*, c.${kind} AS __sluice_fate FROM (${oldRows}) AS o ${vectors ? '' : 'LEFT '}JOIN (SELECT ${req.identity.map(sqlIdent).join(', ')}, ${kind} FROM ${req.changes}) AS c ON ${on}`,
   );
   try {
     const upserts = `(SELECT ${cols.join(', ')} FROM ${req.changes} WHERE ${kind} = 'upsert')`;
@@ -241,6 +253,47 @@ export async function planRowChanges(
   } finally {
     await conn.run(`DROP TABLE IF EXISTS ${old}`).catch(() => {});
   }
+}
+
+/**
+ * Creates the temp table `into`: the live rows of `snapshot` (its deletion vectors applied) whose
+ * `keyColumns` equal those of a row of `keys` (a relation with those columns, no NULL), each with
+ * the index of its file in `snapshot.files` and its position in that file. Files whose statistics
+ * on the first key column cannot hold a key are not read; `where` (SQL over the row as `o`)
+ * narrows the rows further. Passed to {@link planRowChanges} as `rowsRead`, it is the one read
+ * of the table a change of those keys needs — provided it holds every row the change touches.
+ */
+export async function readRowsOfKeys(
+  conn: DuckDBConnection,
+  snapshot: Snapshot,
+  keyColumns: readonly string[],
+  keys: string,
+  into: string,
+  where?: string,
+): Promise<void> {
+  const candidates = await candidateFiles(conn, { snapshot, identity: keyColumns, changes: keys });
+  const indexOf = new Map(snapshot.files.map((f, i) => [f.path, i]));
+  const scan = filesScanSql(
+    snapshot.tablePath,
+    snapshot.schema,
+    snapshot.partitionColumns,
+    candidates.map((f) => ({
+      path: f.path,
+      partitionValues: f.partitionValues,
+      extra: [String(indexOf.get(f.path))],
+      ...(f.deletionVector ? { deletionVector: f.deletionVector } : {}),
+    })),
+    {
+      readSchema: snapshotReadSchema(snapshot),
+      fileColumns: [{ name: '__sluice_file_index', type: 'INTEGER' }],
+      rowIndexColumn: ROW_POSITION,
+    },
+  );
+  const on = keyColumns.map((c) => `o.${sqlIdent(c)} = k.${sqlIdent(c)}`).join(' AND ');
+  await conn.run(
+    `CREATE OR REPLACE TEMP TABLE ${into} AS SELECT o.* FROM (${scan}) AS o
+     WHERE EXISTS (SELECT 1 FROM ${keys} AS k WHERE ${on})${where ? ` AND (${where})` : ''}`,
+  );
 }
 
 async function countRows(conn: DuckDBConnection, relation: string): Promise<number> {
