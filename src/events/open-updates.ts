@@ -21,12 +21,21 @@ export interface OpenUpdate {
 const dirOf = openUpdatesFolder;
 const SAFE_ID = /^[A-Za-z0-9-]+$/;
 
-/** Marks `updateId` open (or records its newer `state`). Atomic: a reader sees the old or new marker. */
+/**
+ * Marks `updateId` open (without `state`: the first marker, durable — file and folder fsynced —
+ * before it returns), or records its newer `state` in the marker. Atomic either way: a reader
+ * sees the old or the new marker. A state is only written through the page cache (it survives a
+ * killed process, not necessarily a lost machine): the marker it replaces is already durable, and
+ * a marker that reads as damaged after a crash of the machine still counts as open (with no
+ * state), so the update's abnormal end is recorded all the same — only its last state may be an
+ * older one.
+ */
 export async function markUpdateOpen(storage: string, updateId: string, state?: string): Promise<void> {
   if (!SAFE_ID.test(updateId)) throw new Error(`invalid update id ${JSON.stringify(updateId)}`);
   await putAtomic(
     join(dirOf(storage), `${updateId}.json`),
     JSON.stringify({ updateId, ...(state ? { state } : {}) }),
+    { durable: state === undefined },
   );
 }
 
