@@ -25,11 +25,14 @@ process.on('SIGTERM', onStopSignal);
 const root = new URL('..', import.meta.url).pathname;
 const bundle = join(root, 'dist', 'sluice.cjs');
 
+// Run at every start over every source file: string paths (path.join normalizes each one, as much
+// time as the stat itself), no Math.max call per file.
 function newestSource(dir) {
   let newest = 0;
   for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    newest = Math.max(newest, e.isDirectory() ? newestSource(p) : statSync(p).mtimeMs);
+    const p = `${dir}/${e.name}`;
+    const t = e.isDirectory() ? newestSource(p) : statSync(p).mtimeMs;
+    if (t > newest) newest = t;
   }
   return newest;
 }
