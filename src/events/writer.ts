@@ -51,6 +51,9 @@ const ROW_STRUCTURE = JSON.stringify([
   },
 ]);
 
+/** The columns of {@link eventRowsSql}'s SELECT, in order: the event log schema's. */
+export const EVENT_ROW_COLUMNS: readonly string[] = EVENT_LOG_SCHEMA.fields.map((f) => f.name);
+
 /**
  * A DuckDB SELECT producing `rows` with the event log's columns. The rows travel as one JSON
  * string literal parsed inside DuckDB, so binding costs the same for one row or a thousand
@@ -185,6 +188,8 @@ export class EventLogWriter {
     this.#conn ??= await this.#db.connect();
     const snap = await loadSnapshot(this.tablePath, { base: this.#snapshot, db: this.#db });
     const adds = await writeDataFiles(this.#conn, this.tablePath, eventRowsSql(rows), {
+      // eventRowsSql's columns are the event log schema's, in order: no DESCRIBE per write.
+      columns: EVENT_ROW_COLUMNS,
       schema: snap.schema,
       partitionColumns: snap.partitionColumns,
     });

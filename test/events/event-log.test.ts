@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { EventLogWriter, readEvents, resolveUpdateId } from '../../src/events/index.ts';
+import { EventLogWriter, eventRowsSql, readEvents, resolveUpdateId } from '../../src/events/index.ts';
 import { session } from '../helpers/session.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 
@@ -50,4 +50,19 @@ test('writers continue the sequence, values round-trip, ids resolve by prefix', 
   await assert.rejects(resolveUpdateId(session.db, join(storage, 'none'), undefined), {
     code: 'EVENT_LOG_NOT_FOUND',
   });
+});
+
+test("the event rows' SELECT has exactly the columns the writer names without a DESCRIBE", async () => {
+  const { EVENT_ROW_COLUMNS } = await import('../../src/events/writer.ts');
+  const conn = await session.db.connect();
+  try {
+    const sql = eventRowsSql([{ id: 'x', sequence: 0, ...event('u', 'm') }]);
+    const described = await conn.runAndReadAll(`DESCRIBE ${sql}`);
+    assert.deepEqual(
+      described.getRowObjects().map((r) => r.column_name),
+      [...EVENT_ROW_COLUMNS],
+    );
+  } finally {
+    conn.closeSync();
+  }
 });
