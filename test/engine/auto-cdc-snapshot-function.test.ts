@@ -2,9 +2,18 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { query as chdbQuery } from 'chdb';
-import { runPipeline, type UpdateResult } from '../../src/index.ts';
-import { type Row, rng, type Snap, scd1, scd2, snapshots } from '../helpers/cdc-snapshots.ts';
+import {
+  chdb,
+  failures,
+  normalize,
+  type Row,
+  rng,
+  run,
+  type Snap,
+  scd1,
+  scd2,
+  snapshots,
+} from '../helpers/cdc-snapshots.ts';
 import { killedRun, runCli } from '../helpers/cli.ts';
 import { ndjson, readTable, tableDir, writeFiles } from '../helpers/pipeline.ts';
 import { tmpDir } from '../helpers/tmp.ts';
@@ -79,37 +88,6 @@ function calls(dir: string, flow: string): string[] {
     .filter((l) => l !== '')
     .map((l) => JSON.parse(l) as { latest: string | null; type: string })
     .map((c) => (c.latest === null ? `- ${c.type}` : `${c.latest} ${c.type}`));
-}
-
-async function run(dir: string): Promise<UpdateResult> {
-  const outcome = await runPipeline(dir, {});
-  assert.equal(outcome.kind, 'ran', JSON.stringify(outcome));
-  if (outcome.kind !== 'ran') throw new Error('unreachable');
-  return outcome.result;
-}
-
-function failures(r: UpdateResult): string[] {
-  return r.flows
-    .filter((f) => f.state === 'FAILED')
-    .map((f) => `${f.flow}: ${f.error?.code} ${f.error?.message}`);
-}
-
-function normalize(rows: readonly Row[], columns: readonly string[]): Row[] {
-  return rows.map((r) =>
-    Object.fromEntries(
-      columns.map((c) => [
-        c,
-        r[c] === null || r[c] === undefined ? null : c === 'name' ? r[c] : Number(r[c]),
-      ]),
-    ),
-  );
-}
-
-function chdb(path: string, order: string): Row[] {
-  return chdbQuery(`SELECT * FROM deltaLakeLocal('${path}') ORDER BY ${order}`, 'JSONEachRow')
-    .split('\n')
-    .filter((l) => l !== '')
-    .map((l) => JSON.parse(l) as Row);
 }
 
 const COLS1 = ['id', 'name', 'amount'];

@@ -2,9 +2,18 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { query as chdbQuery } from 'chdb';
-import { exportPipeline, runPipeline, type UpdateResult } from '../../src/index.ts';
-import { type Row, rng, type Snap, scd1, scd2, snapshots } from '../helpers/cdc-snapshots.ts';
+import { exportPipeline } from '../../src/index.ts';
+import {
+  chdb,
+  failures,
+  normalize,
+  rng,
+  run,
+  type Snap,
+  scd1,
+  scd2,
+  snapshots,
+} from '../helpers/cdc-snapshots.ts';
 import { killedRun, runCli } from '../helpers/cli.ts';
 import { ndjson, readTable, tableDir, writeFiles } from '../helpers/pipeline.ts';
 import { tmpDir } from '../helpers/tmp.ts';
@@ -41,37 +50,6 @@ function project(dir: string): void {
     'transformations/snap.sql': SNAP_SQL,
     'transformations/cdc.ts': TS,
   });
-}
-
-async function run(dir: string): Promise<UpdateResult> {
-  const outcome = await runPipeline(dir, {});
-  assert.equal(outcome.kind, 'ran', JSON.stringify(outcome));
-  if (outcome.kind !== 'ran') throw new Error('unreachable');
-  return outcome.result;
-}
-
-function failures(r: UpdateResult): string[] {
-  return r.flows
-    .filter((f) => f.state === 'FAILED')
-    .map((f) => `${f.flow}: ${f.error?.code} ${f.error?.message}`);
-}
-
-function normalize(rows: readonly Row[], columns: readonly string[]): Row[] {
-  return rows.map((r) =>
-    Object.fromEntries(
-      columns.map((c) => [
-        c,
-        r[c] === null || r[c] === undefined ? null : c === 'name' ? r[c] : Number(r[c]),
-      ]),
-    ),
-  );
-}
-
-function chdb(path: string, order: string): Row[] {
-  return chdbQuery(`SELECT * FROM deltaLakeLocal('${path}') ORDER BY ${order}`, 'JSONEachRow')
-    .split('\n')
-    .filter((l) => l !== '')
-    .map((l) => JSON.parse(l) as Row);
 }
 
 test('createAutoCdcFromSnapshotFlow: SCD 1 equals the last snapshot and SCD 2 the replay of the snapshots in order', async () => {

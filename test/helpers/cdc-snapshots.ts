@@ -3,6 +3,10 @@
  * plain replay of the snapshots in order gives (SCD 1: the last snapshot; SCD 2 tracking `name`:
  * the versions of each key), computed in JavaScript independently of the engine.
  */
+import assert from 'node:assert/strict';
+import { query as chdbQuery } from 'chdb';
+import { runPipeline, type UpdateResult } from '../../src/index.ts';
+
 export type Snap = ReadonlyMap<number, { readonly name: string | null; readonly amount: number | null }>;
 export type Row = Record<string, unknown>;
 
@@ -75,4 +79,39 @@ export function scd2(snaps: readonly Snap[], numbers?: readonly number[]): Row[]
     }
   });
   return versions.sort((a, b) => Number(a.id) - Number(b.id) || Number(a.__START_AT) - Number(b.__START_AT));
+}
+
+/** Runs the pipeline in `dir` in-process; asserts it ran (not refused) and returns its result. */
+export async function run(dir: string): Promise<UpdateResult> {
+  const outcome = await runPipeline(dir, {});
+  assert.equal(outcome.kind, 'ran', JSON.stringify(outcome));
+  if (outcome.kind !== 'ran') throw new Error('unreachable');
+  return outcome.result;
+}
+
+/** The failed flows of an update, with their codes and messages (empty when none failed). */
+export function failures(r: UpdateResult): string[] {
+  return r.flows
+    .filter((f) => f.state === 'FAILED')
+    .map((f) => `${f.flow}: ${f.error?.code} ${f.error?.message}`);
+}
+
+/** `rows` reduced to `columns`, numbers as numbers (`name` kept as text), missing values as null. */
+export function normalize(rows: readonly Row[], columns: readonly string[]): Row[] {
+  return rows.map((r) =>
+    Object.fromEntries(
+      columns.map((c) => [
+        c,
+        r[c] === null || r[c] === undefined ? null : c === 'name' ? r[c] : Number(r[c]),
+      ]),
+    ),
+  );
+}
+
+/** The Delta table at `path` as chdb (delta-kernel-rs) reads it, ordered by `order`. */
+export function chdb(path: string, order: string): Row[] {
+  return chdbQuery(`SELECT * FROM deltaLakeLocal('${path}') ORDER BY ${order}`, 'JSONEachRow')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as Row);
 }
