@@ -5,6 +5,7 @@ import { query as chdbQuery } from 'chdb';
 import { maintainPipeline, runPipeline, type UpdateResult } from '../../src/index.ts';
 import { vacuum } from '../../src/storage/index.ts';
 import { ndjson, readTable, tableDir, writeFiles } from '../helpers/pipeline.ts';
+import { rng } from '../helpers/random.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 
 /** One change event of the test feed: `seq` is unique per key; `op` D deletes. */
@@ -17,18 +18,6 @@ type Ev = {
 };
 
 type Row = Record<string, unknown>;
-
-/** A seeded pseudo-random generator (mulberry32), so a failure replays. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function feed(rand: () => number, n: number, keys: number, truncates = false): Ev[] {
   const out: Ev[] = [];

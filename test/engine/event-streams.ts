@@ -18,17 +18,9 @@ export interface Event {
   readonly amount: number;
 }
 
-/** A seeded generator (mulberry32), so a failure can be replayed from its seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../helpers/random.ts';
+
+export { rng };
 
 /** Events moving forward in time with disorder (up to 40 s back, beyond the 10 s delay: some are late). */
 export function events(seed: number, n: number): Event[] {

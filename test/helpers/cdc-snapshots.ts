@@ -10,17 +10,7 @@ import { runPipeline, type UpdateResult } from '../../src/index.ts';
 export type Snap = ReadonlyMap<number, { readonly name: string | null; readonly amount: number | null }>;
 export type Row = Record<string, unknown>;
 
-/** A seeded pseudo-random generator (mulberry32), so a failure replays. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng } from './random.ts';
 
 /** Snapshots of up to `keys` keys: each key appears, changes a tracked or untracked column, or goes. */
 export function snapshots(rand: () => number, n: number, keys: number): Snap[] {
