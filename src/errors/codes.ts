@@ -417,6 +417,18 @@ export const ERROR_CODES = {
     summary: 'A deletion vector of the table is missing or damaged, so its file cannot be read correctly.',
   },
   // end Delta reader features (issue 15)
+  // legacy mode (issue 13)
+  LEGACY_MODE_INVALID_SETTING: {
+    domain: 'user',
+    summary:
+      "spark.sql.ansi.enabled is set (SET or the pipeline's configuration) to something other than true or false.",
+  },
+  LEGACY_MODE_UNSUPPORTED: {
+    domain: 'user',
+    summary:
+      'With spark.sql.ansi.enabled = false, a construct whose non-ANSI (legacy) result sluice cannot compute exactly (the message names it); refused rather than give another value.',
+  },
+  // end legacy mode (issue 13)
 } as const satisfies Record<string, { domain: ErrorDomain; summary: string }>;
 
 export type ErrorDomain = 'user' | 'external' | 'internal';

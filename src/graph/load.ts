@@ -6,7 +6,7 @@ import { SluiceError, toSluiceError } from '../errors/index.ts';
 import type { Dataset, Flow, PipelineDefinitions } from '../model/index.ts';
 import { findPythonDefinitions, PythonParser } from '../python/index.ts';
 import type { PipelineSpec } from '../spec/index.ts';
-import type { SqlCompiler } from '../sql/index.ts';
+import { ANSI_KEY, type SqlCompiler } from '../sql/index.ts';
 import { compileCacheEnabled, readCompileCache, writeCompileCache } from './compile-cache-file.ts';
 import { fileFormatDetector } from './file-formats.ts';
 import { sqlNotebookAsScript } from './notebooks.ts';
@@ -187,7 +187,10 @@ export async function loadPipelineDefinitions(spec: PipelineSpec, sql: SqlCompil
       const job = parseSql(file, configuration);
       if (sequential) {
         const r = await job;
-        for (const st of r.settings) configuration[st.key] = st.value;
+        // A SET of spark.sql.ansi.enabled holds for the rest of its own file only (the pipeline's
+        // configuration sets it for every file): Databricks applies a SET to the datasets
+        // defined after it in that source.
+        for (const st of r.settings) if (st.key !== ANSI_KEY) configuration[st.key] = st.value;
       }
       pending.push(job);
       continue;

@@ -52,6 +52,7 @@ import {
   unsupportedValue,
   value,
 } from './cast-env.ts';
+import { legacyConversion, legacyFailures } from './cast-legacy.ts';
 import {
   CANONICAL,
   canonicalFirst,
@@ -82,9 +83,22 @@ const BLOB = duckType('BLOB');
 const TRUE_WORDS = ['true', 'TRUE', 'True', 't', '1', 'yes', 'y'];
 const FALSE_WORDS = ['false', 'FALSE', 'False', 'f', '0', 'no', 'n'];
 
-/** The value of `x` (of `kind`) cast to `target` as Spark casts it; see the module comment. */
+/**
+ * The value of `x` (of `kind`) cast to `target` as Spark casts it (see the module comment);
+ * with `env.legacy`, as Spark's non-ANSI cast does (cast-legacy.ts).
+ */
 export function convert(kind: SourceKind, x: AstNode, target: CastTarget, env: CastEnv): Conversion {
   if (kind === 'null') return value(cast(nul(), duckTypeOf(target)));
+  if (!env.legacy) return ansiConvert(kind, x, target, env);
+  const legacy = legacyConversion(kind, x, target, env);
+  if (legacy) return legacy;
+  const ansi = ansiConvert(kind, x, target, env);
+  if (ansi.kind !== 'value') return ansi;
+  // The cast raises only `always` failures in legacy mode: the rest are NULLs.
+  return { ...ansi, failures: [...legacyFailures(kind, x, target, ansi.failures), ...ansi.failures] };
+}
+
+function ansiConvert(kind: SourceKind, x: AstNode, target: CastTarget, env: CastEnv): Conversion {
   switch (target.kind) {
     case 'string':
       return toText(kind, x, env);

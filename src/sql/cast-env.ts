@@ -11,7 +11,11 @@ import { type CastTarget, type SourceKind, sparkTypeName } from './cast-types.ts
 export interface Failure {
   /** When this failure applies (tested in order); omitted: always. */
   readonly when?: AstNode;
-  readonly code: 'CAST_INVALID_INPUT' | 'ARITHMETIC_OVERFLOW' | 'UNSUPPORTED_CAST';
+  readonly code:
+    | 'CAST_INVALID_INPUT'
+    | 'ARITHMETIC_OVERFLOW'
+    | 'UNSUPPORTED_CAST'
+    | 'LEGACY_MODE_UNSUPPORTED';
   /** The message (a VARCHAR expression, without the code). */
   readonly message: AstNode;
   /** Raised by TRY_CAST too: Spark has a value sluice cannot compute. */
@@ -33,6 +37,8 @@ export interface CastEnv {
   castAny(x: AstNode, target: CastTarget): AstNode;
   /** Evaluates `value` once and builds an expression on a reference to it. */
   readonly bind: Bind;
+  /** ANSI mode off: Spark's non-ANSI cast (`cast-legacy.ts`); its failures are NULLs. */
+  readonly legacy: boolean;
 }
 
 /** A converted value and what its NULL stands for. */

@@ -59,6 +59,11 @@ export type { CastTarget } from './cast-types.ts';
 /** How a Spark cast is written: `CAST` fails on bad input (ANSI), `TRY_CAST` gives NULL. */
 export interface SparkCastOptions {
   readonly tryCast?: boolean;
+  /**
+   * ANSI mode off: Spark's non-ANSI `CAST` — NULL where ANSI mode raises, integral types narrowed
+   * by wrapping, `1.9` read as the integer 1 (see cast-legacy.ts). Ignored by TRY_CAST.
+   */
+  readonly legacy?: boolean;
   /** Where the cast is written, named in its errors. */
   readonly location?: SourceLocation;
 }
@@ -123,13 +128,18 @@ class CastBuilder implements CastEnv {
   readonly at: string;
   private names = 0;
 
+  readonly legacy: boolean;
+
   constructor(
     private readonly tryMode: boolean,
     private readonly location: SourceLocation | undefined,
     firstName: number,
+    legacy: boolean,
   ) {
     this.at = locationText(location);
     this.names = firstName;
+    // TRY_CAST gives the same results with ANSI mode on or off.
+    this.legacy = legacy && !tryMode;
   }
 
   fresh(): string {
@@ -186,7 +196,7 @@ class CastBuilder implements CastEnv {
     const full = (pattern: string) => new RegExp(`^(?:${pattern})$`).test(trimmed);
     // Text Spark cannot read as the type at all: the cast's error (NULL for TRY_CAST).
     const invalid = () =>
-      this.tryMode
+      this.tryMode || this.legacy
         ? cast(nul(), duck)
         : fail(
             str(
@@ -197,7 +207,8 @@ class CastBuilder implements CastEnv {
           );
     switch (target.kind) {
       case 'integral': {
-        if (!full(CANONICAL.integral)) return invalid();
+        // Non-ANSI, `1.5` and `.` are integers (1, 0): the legacy parser reads them.
+        if (!full(CANONICAL.integral)) return this.legacy ? undefined : invalid();
         const range = INTEGRAL_RANGE[target.type]!;
         return BigInt(trimmed) >= -range && BigInt(trimmed) < range ? cast(str(trimmed), duck) : invalid();
       }
@@ -223,7 +234,7 @@ class CastBuilder implements CastEnv {
           timestamp_ntz: CANONICAL.timestampNtz,
         };
         if (full(canonical[target.kind]))
-          return this.tryMode ? tryCast(str(trimmed), duck) : cast(str(trimmed), duck);
+          return this.tryMode || this.legacy ? tryCast(str(trimmed), duck) : cast(str(trimmed), duck);
         const grammar = target.kind === 'date' ? DATE_GRAMMAR : TIMESTAMP_GRAMMAR;
         return grammar.test(trimmed) ? undefined : invalid();
       }
@@ -240,9 +251,18 @@ class CastBuilder implements CastEnv {
       case 'value':
         return cast(this.withFailures(x, conversion.value, conversion.failures, type), type);
       case 'mismatch': {
-        const message = `cannot cast ${kindName(kind, x)} to ${sparkTypeName(target)}: Spark does not allow this cast with ANSI mode on`;
-        if (known) throw this.error('DATATYPE_MISMATCH', message, target);
-        return fail(str(`[DATATYPE_MISMATCH] ${message}${this.at}`), type);
+        // Non-ANSI, Spark allows more casts (a DATE to a number is NULL): not translated.
+        const [code, message] = this.legacy
+          ? ([
+              'LEGACY_MODE_UNSUPPORTED',
+              `sluice does not translate a cast of ${kindName(kind, x)} to ${sparkTypeName(target)} with spark.sql.ansi.enabled = false`,
+            ] as const)
+          : ([
+              'DATATYPE_MISMATCH',
+              `cannot cast ${kindName(kind, x)} to ${sparkTypeName(target)}: Spark does not allow this cast with ANSI mode on`,
+            ] as const);
+        if (known) throw this.error(code, message, target);
+        return fail(str(`[${code}] ${message}${this.at}`), type);
       }
       case 'unsupported': {
         const message = `${conversion.reason} is not supported by sluice (no exact translation of Spark's cast)`;
@@ -258,7 +278,9 @@ class CastBuilder implements CastEnv {
 
   /** `value`, or Spark's error where it is NULL for a non-NULL `x`. */
   private withFailures(x: AstNode, value: AstNode, failures: readonly Failure[], type: AstNode): AstNode {
-    const raised = failures.filter((f) => !this.tryMode || f.always === true);
+    // TRY_CAST and the non-ANSI cast give NULL where ANSI mode raises; `always` failures are
+    // values Spark has that sluice does not compute, raised by both.
+    const raised = failures.filter((f) => (!this.tryMode && !this.legacy) || f.always === true);
     if (raised.length === 0) return value;
     const checks = raised.map(
       (f) =>
@@ -271,7 +293,7 @@ class CastBuilder implements CastEnv {
   }
 
   private error(
-    code: 'DATATYPE_MISMATCH' | 'UNSUPPORTED_CAST',
+    code: 'DATATYPE_MISMATCH' | 'UNSUPPORTED_CAST' | 'LEGACY_MODE_UNSUPPORTED',
     message: string,
     target: CastTarget,
   ): SluiceError {
@@ -341,14 +363,23 @@ function duckTypeId(t: CastTarget): string {
 export function sparkCast(x: AstNode, target: CastTarget, options: SparkCastOptions = {}): AstNode {
   // Lambda parameters of casts inside `x` keep their names: this cast's are numbered after them.
   const used = [...JSON.stringify(x).matchAll(/__sluice_cast_(\d+)/g)].map((m) => Number(m[1]) + 1);
-  return new CastBuilder(options.tryCast === true, options.location, Math.max(0, ...used)).build(x, target);
+  return new CastBuilder(
+    options.tryCast === true,
+    options.location,
+    Math.max(0, ...used),
+    options.legacy === true,
+  ).build(x, target);
 }
 
 /**
  * Translates a parsed CAST node (children already translated). Casts DuckDB's parser writes
  * itself (no source position: the parts of an interval literal) keep DuckDB's meaning.
  */
-export function translateCast(node: AstNode, locate: (node: AstNode) => SourceLocation | undefined): AstNode {
+export function translateCast(
+  node: AstNode,
+  locate: (node: AstNode) => SourceLocation | undefined,
+  legacy = false,
+): AstNode {
   const type = node.cast_type;
   const child = node.child;
   if (typeof type !== 'object' || type === null || Array.isArray(type)) return node;
@@ -371,6 +402,7 @@ export function translateCast(node: AstNode, locate: (node: AstNode) => SourceLo
   }
   const out = sparkCast(child as AstNode, reading.target, {
     tryCast: node.try_cast === true,
+    legacy,
     ...(location ? { location } : {}),
   });
   return {

@@ -142,20 +142,20 @@ export function translateComparison(node: AstNode, locate: Locate): AstNode {
  * `a || b` (operands translated): with a STRING side it is Spark's `concat`, every other operand
  * converted to text as Spark's cast prints it. Kept as it is otherwise (arrays concatenate).
  */
-export function translateConcatOperator(node: AstNode, locate: Locate): AstNode {
+export function translateConcatOperator(node: AstNode, locate: Locate, legacy = false): AstNode {
   const args = Array.isArray(node.children) ? (node.children as AstNode[]) : [];
   if (args.length !== 2 || !args.some(isString)) return node;
   if (args.some((a) => staticSource(a)?.kind === 'array')) return node;
   const location = locate(node);
   const children = args.map((a) =>
-    isString(a) ? a : sparkCast(a, { kind: 'string' }, location ? { location } : {}),
+    isString(a) ? a : sparkCast(a, { kind: 'string' }, { legacy, ...(location ? { location } : {}) }),
   );
   return { ...node, children };
 }
 
 /** `x` (a translated expression of any type) as text, as Spark's `CAST(x AS STRING)` prints it. */
-export function sparkToText(x: AstNode): AstNode {
-  return isString(x) ? x : sparkCast(x, { kind: 'string' });
+export function sparkToText(x: AstNode, legacy = false): AstNode {
+  return isString(x) ? x : sparkCast(x, { kind: 'string' }, { legacy });
 }
 
 /**

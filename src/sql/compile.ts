@@ -1,5 +1,6 @@
 import { SluiceError, type SourceLocation } from '../errors/index.ts';
 import type { CompiledQuery } from '../model/index.ts';
+import { ANSI_MODE, type SqlMode } from './ansi-mode.ts';
 import { type AstNode, isNode, type Json, nodes, statementJson, str } from './ast.ts';
 import type { SqlCodec } from './duckdb-codec.ts';
 import { expandSlidingWindows, sessionWindowRefusal } from './functions/event-time.ts';
@@ -130,13 +131,15 @@ function toSql(codec: SqlCodec, node: AstNode): Promise<string> {
 }
 
 /**
- * Compiles an already-substituted query body placed in its file (see `compileQuery`).
- * Used by the SQL file parser, which substitutes whole statements itself.
+ * Compiles an already-substituted query body placed in its file (see `compileQuery`), with ANSI
+ * mode on or off (`mode`, see ansi-mode.ts). Used by the SQL file parser, which substitutes
+ * whole statements itself.
  */
 export async function compilePlacedQuery(
   codec: SqlCodec,
   src: PlacedText,
   detectFormat?: FileFormatDetector,
+  mode: SqlMode = ANSI_MODE,
 ): Promise<CompiledQuery> {
   const parsed = await parseSpark(codec, src);
   if (parsed.statements.length !== 1) {
@@ -150,7 +153,7 @@ export async function compilePlacedQuery(
       },
     );
   }
-  const translator = new AstTranslator('inputs', parsed.locate, undefined, detectFormat);
+  const translator = new AstTranslator('inputs', parsed.locate, undefined, detectFormat, mode);
   const root = translator.translateQuery(parsed.statements[0]!);
   expandSlidingWindows(root);
   const outputColumns = outputColumnsOf(root);

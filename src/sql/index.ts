@@ -10,6 +10,7 @@
 import type { SourceLocation } from '../errors/index.ts';
 import type { CompiledQuery } from '../model/index.ts';
 import { codeIdentity, type Database } from '../util/index.ts';
+import { sqlModeOf } from './ansi-mode.ts';
 import {
   type AnalyzedExpression,
   analyzeExpression,
@@ -30,6 +31,7 @@ import { parseSqlFile } from './parse-file.ts';
 import type { TableReference } from './translate.ts';
 import type { FileFormatDetector, SqlParseOptions, SqlParseResult } from './types.ts';
 
+export { ANSI_KEY, type SqlMode } from './ansi-mode.ts';
 export type { StandaloneSql, StandaloneStatement } from './compile.ts';
 export { CompileCache, type CompileKeyParts } from './compile-cache.ts';
 export { javaDatePattern } from './date-patterns.ts';
@@ -107,6 +109,7 @@ export class SqlCompiler {
         this.#codec,
         substitutePlaced(sparkSql, options?.configuration, options?.location),
         options?.detectFormat,
+        sqlModeOf(options?.configuration),
       );
     } catch (e) {
       return Promise.reject(e);

@@ -5,6 +5,7 @@ import {
   isNode,
   type Json,
   nodes,
+  nullConstant,
   str,
   stringConstant,
 } from './ast.ts';
@@ -15,8 +16,8 @@ import { VOLATILE_FUNCTIONS } from './volatility.ts';
  * Spark's arithmetic and bitwise operators where DuckDB's differ, as DuckDB expressions (the
  * pre-pass writes them as `__sluice_*` calls, see prepass-expressions.ts):
  *
- * - `a / b`, `a % b`, `a div b` fail with DIVIDE_BY_ZERO on a zero divisor (ANSI mode); DuckDB
- *   gives NULL. `%` keeps the dividend's sign in both. `div` truncates toward zero to a BIGINT
+ * - `a / b`, `a % b`, `a div b` fail with DIVIDE_BY_ZERO on a zero divisor (ANSI mode), are NULL
+ *   with ANSI mode off (`legacy`). `%` keeps the dividend's sign in both. `div` truncates toward zero to a BIGINT
  *   (DuckDB's `//` does so only for integers);
  * - `a ^ b` is bitwise XOR (DuckDB: power);
  * - shifts widen a TINYINT / SMALLINT left side to INT and use the shift count modulo the
@@ -53,22 +54,28 @@ function reuse(values: readonly AstNode[], build: (ref: (i: number) => AstNode) 
   return withValues(values, build);
 }
 
-/** `b`, failing with DIVIDE_BY_ZERO when it is 0; `build` receives it (bound once when needed). */
-function withDivisor(b: AstNode, build: (divisor: () => AstNode) => AstNode): AstNode {
-  if (nonZeroConstant(b)) return build(() => structuredClone(b));
-  return reuse([b], (ref) =>
-    build(() => when([[cmp('=', ref(0), int(0)), raise('DIVIDE_BY_ZERO', DIVIDE_BY_ZERO_MESSAGE)]], ref(0))),
-  );
+/** What a zero divisor gives: DIVIDE_BY_ZERO (ANSI mode) or NULL (`legacy`, ANSI mode off). */
+function zeroDivisor(legacy: boolean): AstNode {
+  return legacy ? nullConstant() : raise('DIVIDE_BY_ZERO', DIVIDE_BY_ZERO_MESSAGE);
 }
 
-/** Spark `a / b`. */
-export function divide(a: AstNode, b: AstNode): AstNode {
-  return withDivisor(b, (d) => op('/', a, d()));
+/**
+ * `b`, failing with DIVIDE_BY_ZERO when it is 0 (NULL with `legacy`, so the quotient is NULL);
+ * `build` receives it (bound once when needed).
+ */
+function withDivisor(b: AstNode, build: (divisor: () => AstNode) => AstNode, legacy: boolean): AstNode {
+  if (nonZeroConstant(b)) return build(() => structuredClone(b));
+  return reuse([b], (ref) => build(() => when([[cmp('=', ref(0), int(0)), zeroDivisor(legacy)]], ref(0))));
+}
+
+/** Spark `a / b`; `legacy`: ANSI mode off (NULL for a zero divisor). */
+export function divide(a: AstNode, b: AstNode, legacy = false): AstNode {
+  return withDivisor(b, (d) => op('/', a, d()), legacy);
 }
 
 /** Spark `a % b` (the remainder has the dividend's sign; `pmod` is the positive one). */
-export function remainder(a: AstNode, b: AstNode): AstNode {
-  return withDivisor(b, (d) => op('%', a, d()));
+export function remainder(a: AstNode, b: AstNode, legacy = false): AstNode {
+  return withDivisor(b, (d) => op('%', a, d()), legacy);
 }
 
 /** The value of an interval literal as the pre-pass writes it (months or microseconds). */
@@ -91,20 +98,18 @@ export function intervalLiteral(x: AstNode): { kind: 'months' | 'micros'; value:
   return { kind: 'micros', value: days * 86_400_000_000n + micros };
 }
 
-/** Spark `a div b`: the quotient truncated toward zero, as BIGINT. */
-export function integralDivide(a: AstNode, b: AstNode): AstNode {
+/** Spark `a div b`: the quotient truncated toward zero, as BIGINT (`legacy`: NULL for 0). */
+export function integralDivide(a: AstNode, b: AstNode, legacy = false): AstNode {
   // Interval literals of one kind divide exactly here (DuckDB has no interval division).
   const ia = intervalLiteral(a);
   const ib = intervalLiteral(b);
   if (ia && ib && ia.kind === ib.kind) {
-    if (ib.value === 0n) return raise('DIVIDE_BY_ZERO', DIVIDE_BY_ZERO_MESSAGE);
+    if (ib.value === 0n) return castNode(zeroDivisor(legacy), 'BIGINT');
     return castNode(stringConstant(String(ia.value / ib.value)), 'BIGINT');
   }
   return reuse([a, b], (ref) => {
     const check = (x: AstNode) =>
-      nonZeroConstant(b)
-        ? x
-        : when([[cmp('=', ref(1), int(0)), raise('DIVIDE_BY_ZERO', DIVIDE_BY_ZERO_MESSAGE)]], x);
+      nonZeroConstant(b) ? x : when([[cmp('=', ref(1), int(0)), zeroDivisor(legacy)]], x);
     // a - a % b is an exact multiple of b, so `//` divides it exactly for decimals too.
     return castNode(check(op('//', op('-', ref(0), op('%', ref(0), ref(1))), ref(1))), 'BIGINT');
   });

@@ -1,5 +1,13 @@
 import { SluiceError, type SourceLocation } from '../errors/index.ts';
 import type { CompiledQuery, Dataset, Flow } from '../model/index.ts';
+import {
+  ANSI_KEY,
+  ANSI_MODE,
+  ansiValue,
+  invalidAnsiSetting,
+  LEGACY_MODE,
+  type SqlMode,
+} from './ansi-mode.ts';
 import { compilePlacedQuery, type PlacedText, placeText } from './compile.ts';
 import type { CompileCache } from './compile-cache.ts';
 import type { SqlCodec } from './duckdb-codec.ts';
@@ -82,6 +90,8 @@ interface StatementText {
   /** The configuration it was substituted from, as of the statement. */
   readonly configuration: Readonly<Record<string, string>>;
   readonly schema: string | undefined;
+  /** ANSI mode on or off for this statement (`spark.sql.ansi.enabled` as of it). */
+  readonly mode: SqlMode;
 }
 
 /**
@@ -164,6 +174,7 @@ function parseStatement(
       // Substitution reads the configuration only when there is a `${` (see substitute.ts).
       configuration: raw.includes('${') ? { ...state.configuration } : {},
       schema: state.schema,
+      mode: ansiValue(state.configuration[ANSI_KEY] ?? 'true') === false ? LEGACY_MODE : ANSI_MODE,
     };
     return { parsed, statement };
   } catch (e) {
@@ -182,7 +193,7 @@ async function compileFlow(
 ): Promise<Flow | undefined> {
   try {
     const compile = (detect: FileFormatDetector | undefined) =>
-      compilePlacedQuery(state.codec, query, detect);
+      compilePlacedQuery(state.codec, query, detect, statement.mode);
     if (!state.cache) return make(await compile(state.detectFormat));
     const compiled = await state.cache.compile(
       {
@@ -190,7 +201,8 @@ async function compileFlow(
         line: statement.start.line,
         column: statement.start.column ?? 1,
         // The statement (its query body's place in it included) and the body it compiles.
-        raw: `${statement.schema ?? ''}\u0000${statement.raw}`,
+        // The mode is part of what a compile reads (ANSI on and off translate differently).
+        raw: `${statement.schema ?? ''}\u0000${statement.mode.ansi ? '' : 'legacy\u0000'}${statement.raw}`,
         substituted: `${statement.substituted}\u0000${query.text}`,
         configuration: statement.configuration,
         detectsFormats: state.detectFormat !== undefined,
@@ -297,6 +309,13 @@ export async function parseSqlFile(
   const locate = (offset: number): SourceLocation => ({ file: options.file, ...fileIndex.lineCol(offset) });
   const tokens = tokenize(text);
   const statements = splitStatements(text, tokens, errors, locate);
+  const configured = options.configuration[ANSI_KEY];
+  // A value Spark refuses in the pipeline's configuration: one error, and the file reads ANSI on.
+  const configuration = { ...options.configuration };
+  if (configured !== undefined && ansiValue(configured) === undefined) {
+    errors.push(invalidAnsiSetting(configured));
+    delete configuration[ANSI_KEY];
+  }
   const state: FileParseState = {
     detectFormat: options.detectFormat,
     file: options.file,
@@ -306,7 +325,7 @@ export async function parseSqlFile(
     tokens,
     locate,
     errors,
-    configuration: { ...options.configuration },
+    configuration,
     schema: options.schema,
     settings: [],
     pending: [],

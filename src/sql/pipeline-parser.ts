@@ -8,6 +8,7 @@ import {
   type ExpectationAction,
   expectation,
 } from '../model/index.ts';
+import { ANSI_KEY, ansiValue, invalidAnsiSetting } from './ansi-mode.ts';
 import { AutoCdcClauseParser } from './auto-cdc-clauses.ts';
 import type { PlacedText } from './compile.ts';
 import { splitIdentifier } from './prepass-calls.ts';
@@ -115,9 +116,9 @@ export class StatementParser extends TokenCursor {
   /**
    * `SET key = value` (the value is the rest of the statement, unquoted when it is one string
    * literal), `SET key` / `SET` (Spark shows settings: nothing to do here), `SET CATALOG x` (as
-   * USE CATALOG). Settings that would change what queries compute — a session time zone other
-   * than UTC, ANSI mode off — are UNSUPPORTED_SQL_SYNTAX: sluice runs Spark SQL in UTC with ANSI
-   * mode on, and would otherwise give other results silently.
+   * USE CATALOG). A session time zone other than UTC is UNSUPPORTED_SQL_SYNTAX: sluice runs
+   * Spark SQL in UTC and would otherwise give other results silently. `spark.sql.ansi.enabled`
+   * takes true or false only (LEGACY_MODE_INVALID_SETTING otherwise).
    */
   private set(): Parsed {
     const start = this.expectWord('SET');
@@ -160,13 +161,13 @@ export class StatementParser extends TokenCursor {
     const k = key.toLowerCase();
     const v = value.trim().toLowerCase();
     const utc = ['utc', 'z', 'gmt', 'etc/utc', '+00:00', '00:00', 'utc+0', 'utc+00:00', "interval '0' hour"];
+    // spark.sql.ansi.enabled = false switches the statements after it to Spark's non-ANSI
+    // results (see ansi-mode.ts); a value Spark refuses is refused here.
+    if (key === ANSI_KEY && ansiValue(value) === undefined) throw invalidAnsiSetting(value, this.loc(at));
     const refused =
-      (k === 'spark.sql.session.timezone' && !utc.includes(v)
+      k === 'spark.sql.session.timezone' && !utc.includes(v)
         ? `SET ${key} = ${value}: sluice runs queries in UTC, so another session time zone would change their results`
-        : undefined) ??
-      (k === 'spark.sql.ansi.enabled' && v === 'false'
-        ? `SET ${key} = false: sluice translates Spark SQL with ANSI mode on`
-        : undefined);
+        : undefined;
     if (refused) {
       throw new SluiceError('UNSUPPORTED_SQL_SYNTAX', refused, {
         params: { construct: `SET ${key}`, key, value },

@@ -10,7 +10,7 @@ import {
   queryLocation,
   str,
 } from './ast.ts';
-import { cmp, fn, int, op, or, raise, shapeOf, when, withValues } from './functions/build.ts';
+import { cmp, fn, int, NULL, op, or, raise, shapeOf, when, withValues } from './functions/build.ts';
 import { decodeJsonPath, jsonPathAlias, jsonPathExtract } from './json-path.ts';
 import {
   bitwiseXor,
@@ -37,9 +37,9 @@ export function isSyntaxFunction(lowerName: string): boolean {
   return lowerName.startsWith(PREFIX);
 }
 
-type Builder = (args: AstNode[], node: AstNode) => AstNode;
+type Builder = (args: AstNode[], node: AstNode, legacy: boolean) => AstNode;
 
-const BINARY: Readonly<Record<string, (a: AstNode, b: AstNode) => AstNode>> = {
+const BINARY: Readonly<Record<string, (a: AstNode, b: AstNode, legacy: boolean) => AstNode>> = {
   divide,
   mod: remainder,
   div: integralDivide,
@@ -51,7 +51,10 @@ const BINARY: Readonly<Record<string, (a: AstNode, b: AstNode) => AstNode>> = {
 
 const BUILDERS: Readonly<Record<string, Builder>> = {
   ...Object.fromEntries(
-    Object.entries(BINARY).map(([name, f]) => [name, (args: AstNode[]) => f(args[0]!, args[1]!)]),
+    Object.entries(BINARY).map(([name, f]) => [
+      name,
+      (args: AstNode[], _node: AstNode, legacy: boolean) => f(args[0]!, args[1]!, legacy),
+    ]),
   ),
   binary_literal: (args) => functionNode('from_hex', args),
   literal: (args) => typedLiteral(args[0]!, constantText(args[1]!) ?? ''),
@@ -84,12 +87,15 @@ function typedLiteral(value: AstNode, type: string): AstNode {
   };
 }
 
-/** The DuckDB expression of a pre-pass call; its arguments are already translated. */
-export function translateSyntaxFunction(node: AstNode): AstNode {
+/**
+ * The DuckDB expression of a pre-pass call; its arguments are already translated. `legacy`:
+ * ANSI mode off (a zero divisor gives NULL).
+ */
+export function translateSyntaxFunction(node: AstNode, legacy = false): AstNode {
   const name = str(node, 'function_name').toLowerCase().slice(PREFIX.length);
   const build = BUILDERS[name];
   if (!build) throw new Error(`unknown pre-pass function ${str(node, 'function_name')}`);
-  return build(nodes(node, 'children'), node);
+  return build(nodes(node, 'children'), node, legacy);
 }
 
 /**
@@ -165,6 +171,7 @@ function relationNames(rel: unknown, out: Set<string>): void {
 export function translateSubscript(
   node: AstNode,
   locate: (n: AstNode) => SourceLocation | undefined,
+  legacy = false,
 ): AstNode {
   if (node.type === 'ARRAY_SLICE') {
     throw unsupportedSyntax(
@@ -186,14 +193,17 @@ export function translateSubscript(
       [
         [
           or(cmp('<', ref(1), int(0)), cmp('>=', ref(1), size())),
-          raise(
-            'INVALID_ARRAY_INDEX',
-            'The index ',
-            ref(1),
-            ' is out of bounds. The array has ',
-            size(),
-            ' elements. Use the SQL function `get()` to tolerate accessing element at invalid index and return NULL instead.',
-          ),
+          // ANSI mode off: NULL (Spark's non-ANSI subscript).
+          legacy
+            ? NULL()
+            : raise(
+                'INVALID_ARRAY_INDEX',
+                'The index ',
+                ref(1),
+                ' is out of bounds. The array has ',
+                size(),
+                ' elements. Use the SQL function `get()` to tolerate accessing element at invalid index and return NULL instead.',
+              ),
         ],
       ],
       fn('list_extract', ref(0), op('+', ref(1), int(1))),

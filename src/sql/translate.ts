@@ -1,5 +1,6 @@
 import { SluiceError, type SourceLocation } from '../errors/index.ts';
 import { inputPlaceholder, type QueryInput } from '../model/index.ts';
+import { ANSI_MODE, type SqlMode } from './ansi-mode.ts';
 import { type AstNode, constantText, isNode, type Json, nodes, queryLocation, str } from './ast.ts';
 import { translateCast } from './casts.ts';
 import { translateComparison, translateConcatOperator } from './coercions.ts';
@@ -63,7 +64,14 @@ export class AstTranslator {
     private readonly rename?: (table: TableReference) => string | undefined,
     /** `inputs` mode: the format of a `read_files` path written without one. */
     private readonly detectFormat?: FileFormatDetector,
+    /** ANSI mode on (Spark 4's errors) or off (Spark's non-ANSI results), see ansi-mode.ts. */
+    private readonly sqlMode: SqlMode = ANSI_MODE,
   ) {}
+
+  /** Whether ANSI mode is off: casts, divisions and indexes give Spark's non-ANSI results. */
+  private get legacy(): boolean {
+    return !this.sqlMode.ansi;
+  }
 
   /** A call of `input_file_name()` (or another file function) met by the walk. */
   private fileFunctionCall: AstNode | undefined;
@@ -148,11 +156,11 @@ export class AstTranslator {
       case 'WINDOW':
         return this.translateWindow(node);
       case 'CAST':
-        return translateCast(node, (n) => this.locate(queryLocation(n)));
+        return translateCast(node, (n) => this.locate(queryLocation(n)), this.legacy);
       case 'COMPARISON':
         return translateComparison(node, (n) => this.locate(queryLocation(n)));
       case 'OPERATOR':
-        return translateSubscript(node, (n) => this.locate(queryLocation(n)));
+        return translateSubscript(node, (n) => this.locate(queryLocation(n)), this.legacy);
       default:
         return node;
     }
@@ -172,10 +180,11 @@ export class AstTranslator {
     const name = str(node, 'function_name');
     const lower = name.toLowerCase();
     if (node.is_operator === true && lower === '||')
-      return translateConcatOperator(node, (n) => this.locate(queryLocation(n)));
+      return translateConcatOperator(node, (n) => this.locate(queryLocation(n)), this.legacy);
     if (node.is_operator === true && lower !== '<=>') return node;
     if (PARSER_GENERATED.has(lower)) return node;
-    if (isSyntaxFunction(lower)) return { ...translateSyntaxFunction(node), alias: node.alias ?? '' };
+    if (isSyntaxFunction(lower))
+      return { ...translateSyntaxFunction(node, this.legacy), alias: node.alias ?? '' };
     const fileField = metadataFunctionField(lower);
     if (fileField !== undefined && this.mode === 'inputs' && nodes(node, 'children').length === 0) {
       this.fileFunctionCall ??= node;
@@ -190,6 +199,7 @@ export class AstTranslator {
       args: nodes(node, 'children'),
       unsupported: (reason) => this.unsupported(node, name, reason),
       valuesIntervalKind: (x) => valuesColumnKind(intervals, x),
+      legacy: this.legacy,
     };
     const out = applyRule(rule, c);
     // Keep the alias the user gave the call (`nvl(a, b) AS x`) and its position for errors.

@@ -8,6 +8,7 @@ import { type AstNode, isNode, str } from '../ast.ts';
 import {
   cast,
   cmp,
+  coalesce,
   dup,
   fn,
   int,
@@ -21,13 +22,18 @@ import {
 } from './build.ts';
 import { arity, constant, type FunctionCall, type FunctionRule } from './rules.ts';
 
-/** Spark's size / cardinality / array_size: an INT, NULL for NULL (ANSI mode). */
+/**
+ * Spark's size / cardinality / array_size: an INT, NULL for NULL (ANSI mode). With ANSI mode
+ * off, size and cardinality of NULL are -1 (`spark.sql.legacy.sizeOfNull`, true by default,
+ * applies when ANSI mode is off); array_size stays NULL.
+ */
 function size(arrayOnly: boolean): FunctionRule {
   return (c) => {
     arity(c, 1);
     const x = c.args[0]!;
-    if (!arrayOnly && shapeOf(x) === 'map') return cast(fn('cardinality', x), 'INTEGER');
-    return cast(fn('len', x), 'INTEGER');
+    const n = !arrayOnly && shapeOf(x) === 'map' ? fn('cardinality', x) : fn('len', x);
+    if (c.legacy === true && !arrayOnly) return cast(coalesce(n, int(-1)), 'INTEGER');
+    return cast(n, 'INTEGER');
   };
 }
 
@@ -62,7 +68,8 @@ function elementAt(tolerant: boolean): FunctionRule {
           ],
           [
             outOfRange,
-            tolerant
+            // ANSI mode off, element_at is NULL past the end too (index 0 still fails).
+            tolerant || c.legacy === true
               ? NULL()
               : raise(
                   'INVALID_ARRAY_INDEX_IN_ELEMENT_AT',

@@ -1,6 +1,6 @@
 /**
  * Spark functions: conversions. The type-name functions (`int(x)`, `string(x)`, `decimal(x)`, …)
- * are Spark's `CAST(x AS type)` under another name, with the same ANSI-mode results and errors;
+ * are Spark's `CAST(x AS type)` under another name, with the same results and errors (ANSI mode on or off);
  * they are translated by the cast translation (`../casts.ts`). See `index.ts` for how rules work.
  */
 import { type CastTarget, sparkCast } from '../casts.ts';
@@ -9,7 +9,7 @@ import { arity, type FunctionRule } from './rules.ts';
 function castFn(target: CastTarget): FunctionRule {
   return (c) => {
     arity(c, 1);
-    return sparkCast(c.args[0]!, target);
+    return sparkCast(c.args[0]!, target, { legacy: c.legacy === true });
   };
 }
 

@@ -1,5 +1,6 @@
 /**
- * Spark's implicit conversions of function arguments (ANSI mode) to DATE, TIMESTAMP,
+ * Spark's implicit conversions of function arguments (ANSI mode; with ANSI mode off, `c.legacy`,
+ * text Spark cannot read is NULL instead of an error) to DATE, TIMESTAMP,
  * TIMESTAMP_NTZ, TIME, INT and DECIMAL, written in DuckDB SQL.
  *
  * Strings follow Spark's own grammar (`DateTimeUtils.stringToDate` / `parseTimestampString`),
@@ -53,7 +54,7 @@ export { instantOf, listOf, wallClock } from './datetime-sql.ts';
 export { instantInZone, wallClockInZone } from './datetime-zones.ts';
 
 /** What a conversion needs of its call: a name for messages and compile-time refusal. */
-type Call = Pick<FunctionCall, 'name' | 'unsupported'>;
+type Call = Pick<FunctionCall, 'name' | 'unsupported' | 'legacy'>;
 
 /** Spark trims bytes that are whitespace or ISO control characters around datetime strings. */
 const WS = '[\\x00-\\x20\\x7f]';
@@ -70,12 +71,42 @@ function typeError(c: Call, target: string, resultType: string) {
   };
 }
 
-/** `[CAST_INVALID_INPUT] The value '<s>' cannot be read as <target> (in <fn>())`. */
-function invalidInput(c: Call, s: AstNode, target: string, resultType: string): AstNode {
+/**
+ * `[CAST_INVALID_INPUT] The value '<s>' cannot be read as <target> (in <fn>())`; NULL with ANSI
+ * mode off (Spark's non-ANSI cast of text it cannot read), unless `legacyNull` is false: then
+ * the non-ANSI reading differs from the ANSI grammar (an INT from `1.5`) and sluice refuses it.
+ */
+function invalidInput(c: Call, s: AstNode, target: string, resultType: string, legacyNull = true): AstNode {
+  if (c.legacy === true) {
+    if (legacyNull) return nullOf(resultType);
+    return raise(
+      messageWith(
+        `[LEGACY_MODE_UNSUPPORTED] with spark.sql.ansi.enabled = false, sluice does not read the text '`,
+        s,
+        `' as ${target} (in ${c.name}())`,
+      ),
+      resultType,
+    );
+  }
   return raise(
     messageWith(`[CAST_INVALID_INPUT] The value '`, s, `' cannot be read as ${target} (in ${c.name}())`),
     resultType,
   );
+}
+
+/**
+ * `CAST(x AS type)` of text already matched to a date layout; with ANSI mode off a TRY_CAST,
+ * since a day that does not exist (`2020-02-30`) is NULL there, not an error.
+ */
+function castText(c: Call, x: AstNode, type: string): AstNode {
+  const out = cast(x, type);
+  return c.legacy === true ? { ...out, try_cast: true } : out;
+}
+
+/** `make_date(…)`; with ANSI mode off NULL for a day that does not exist (DuckDB `try`). */
+function makeDate(c: Call, ...args: AstNode[]): AstNode {
+  const date = fn('make_date', ...args);
+  return c.legacy === true ? fn('try', date) : date;
 }
 
 /** The text of a string literal, else undefined. */
@@ -115,13 +146,13 @@ export function stringToDate(c: Call, s: AstNode): AstNode {
     when(
       [
         [isNull(s), nullOf('DATE')],
-        [fn('regexp_full_match', s, str_(PLAIN_DATE)), cast(fn('substr', s, int(1), int(10)), 'DATE')],
+        [fn('regexp_full_match', s, str_(PLAIN_DATE)), castText(c, fn('substr', s, int(1), int(10)), 'DATE')],
       ],
       bind(fn('regexp_extract', s, str_(DATE_STRING), listOf(['sign', 'y', 'm', 'd'])), 'dt_g', (g) =>
         when(
           [[cmp(field(g, 'y'), '=', str_('')), invalidInput(c, s, 'a DATE', 'DATE')]],
-          fn(
-            'make_date',
+          makeDate(
+            c,
             cast(concat(field(g, 'sign'), field(g, 'y')), 'INTEGER'),
             groupInt(field(g, 'm'), 1),
             groupInt(field(g, 'd'), 1),
@@ -200,12 +231,12 @@ interface ParsedTimestamp {
 }
 
 /** `body` over the parts of a timestamp string in Spark's grammar (matched once per row). */
-function withTimestampString(s: AstNode, body: (p: ParsedTimestamp) => AstNode): AstNode {
+function withTimestampString(c: Call, s: AstNode, body: (p: ParsedTimestamp) => AstNode): AstNode {
   return bind(fn('regexp_extract', s, str_(TIMESTAMP_STRING), listOf(TIMESTAMP_GROUPS)), 'dt_g', (g) => {
     const f = (name: string) => field(g, name);
     const [h, mi, sec] = [groupInt(f('h'), 0), groupInt(f('mi'), 0), groupInt(f('s'), 0)];
-    const date = fn(
-      'make_date',
+    const date = makeDate(
+      c,
       cast(concat(f('sign'), f('y')), 'INTEGER'),
       groupInt(f('mo'), 1),
       groupInt(f('d'), 1),
@@ -232,10 +263,10 @@ export function stringToTimestamp(c: Call, s: AstNode): AstNode {
       [
         [isNull(s), nullOf(TSTZ)],
         // Without an offset, DuckDB's cast to TIMESTAMP (no time-zone calendar) is much faster.
-        [fn('regexp_full_match', s, str_(PLAIN_TIMESTAMP)), instantOf(cast(s, 'TIMESTAMP'))],
-        [fn('regexp_full_match', s, str_(PLAIN_TIMESTAMP + PLAIN_OFFSET)), cast(s, TSTZ)],
+        [fn('regexp_full_match', s, str_(PLAIN_TIMESTAMP)), instantOf(castText(c, s, 'TIMESTAMP'))],
+        [fn('regexp_full_match', s, str_(PLAIN_TIMESTAMP + PLAIN_OFFSET)), castText(c, s, TSTZ)],
       ],
-      withTimestampString(s, (p) =>
+      withTimestampString(c, s, (p) =>
         when(
           [
             [p.invalid, invalidInput(c, s, 'a TIMESTAMP', TSTZ)],
@@ -256,9 +287,9 @@ export function stringToLocalTimestamp(c: Call, s: AstNode): AstNode {
     when(
       [
         [isNull(s), nullOf('TIMESTAMP')],
-        [fn('regexp_full_match', s, str_(PLAIN_TIMESTAMP)), cast(s, 'TIMESTAMP')],
+        [fn('regexp_full_match', s, str_(PLAIN_TIMESTAMP)), castText(c, s, 'TIMESTAMP')],
       ],
-      withTimestampString(s, (p) =>
+      withTimestampString(c, s, (p) =>
         when(
           [
             [p.invalid, invalidInput(c, s, 'a TIMESTAMP_NTZ', 'TIMESTAMP')],
@@ -388,7 +419,7 @@ export function toInt(c: Call, x: AstNode, type: 'INTEGER' | 'BIGINT' = 'INTEGER
         string: (s) =>
           when(
             [[fn('regexp_full_match', s, str_(`${WS}*[+-]?[0-9]+${WS}*`)), cast(fn('trim', s), type)]],
-            invalidInput(c, s, type === 'INTEGER' ? 'an INT' : 'a BIGINT', type),
+            invalidInput(c, s, type === 'INTEGER' ? 'an INT' : 'a BIGINT', type, false),
           ),
         null: () => nullOf(type),
       },

@@ -194,6 +194,8 @@ function parseWith(
 }
 
 function parseFailure(c: FunctionCall, s: AstNode, pattern: string, resultType: string): AstNode {
+  // ANSI mode off: NULL (Spark 4's default time parser policy, CORRECTED, returns NULL then).
+  if (c.legacy === true) return nullOf(resultType);
   return raise(
     messageWith(
       `[CAST_INVALID_INPUT] The value '`,

@@ -33,6 +33,11 @@ import { ROUNDING_FUNCTIONS } from './math-rounding.ts';
 import { arity, call, type FunctionCall, type FunctionRule, renamed } from './rules.ts';
 import { TRY_ARITHMETIC } from './try-arithmetic.ts';
 
+/** A zero divisor of mod() / pmod(): DIVIDE_BY_ZERO (ANSI mode), NULL with ANSI mode off. */
+function zeroDivisor(c: FunctionCall, name: string): AstNode {
+  return c.legacy === true ? nul() : fail(`division by zero in ${name}()`, 'DIVIDE_BY_ZERO');
+}
+
 /** `f(x)` on `x` cast to DOUBLE: Spark's unary math functions take a DOUBLE. */
 function unaryDouble(f: (c: FunctionCall, x: () => AstNode) => AstNode): FunctionRule {
   return (c) => {
@@ -185,11 +190,9 @@ export const MATH_FUNCTIONS: Readonly<Record<string, FunctionRule>> = {
   mod: (c) => {
     arity(c, 2);
     const n = reusable(c, c.args[1]!);
-    // Spark (ANSI) fails on a zero divisor of any numeric type; DuckDB gives NULL or NaN.
-    return when(
-      [[cmp('=', n(), integerConstant(0)), fail('division by zero in mod()', 'DIVIDE_BY_ZERO')]],
-      op('%', c.args[0]!, n()),
-    );
+    // Spark (ANSI) fails on a zero divisor of any numeric type, non-ANSI gives NULL; DuckDB
+    // gives NULL or NaN.
+    return when([[cmp('=', n(), integerConstant(0)), zeroDivisor(c, 'mod')]], op('%', c.args[0]!, n()));
   },
   pmod: (c) => {
     arity(c, 2);
@@ -198,7 +201,7 @@ export const MATH_FUNCTIONS: Readonly<Record<string, FunctionRule>> = {
     const r = () => op('%', a(), n());
     return when(
       [
-        [cmp('=', n(), integerConstant(0)), fail('division by zero in pmod()', 'DIVIDE_BY_ZERO')],
+        [cmp('=', n(), integerConstant(0)), zeroDivisor(c, 'pmod')],
         [cmp('<', r(), integerConstant(0)), op('%', op('+', r(), n()), n())],
       ],
       r(),

@@ -24,6 +24,11 @@ export interface FunctionCall {
    * text does not show it (the column's type is only known when the query binds).
    */
   readonly valuesIntervalKind?: (x: AstNode) => 'ym' | 'dt' | undefined;
+  /**
+   * ANSI mode is off (`spark.sql.ansi.enabled = false`): Spark's non-ANSI results — NULL where
+   * ANSI mode raises for malformed text, a zero divisor or an index out of range.
+   */
+  readonly legacy?: boolean;
 }
 
 export type FunctionRule = string | ((call: FunctionCall) => AstNode);
