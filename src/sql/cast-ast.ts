@@ -40,6 +40,12 @@ export function listType(element: DuckType): DuckType {
 
 const NO_LOCATION = 2 ** 64;
 
+/**
+ * Marks a cast built here, by the translation of Spark's casts: its meaning is already Spark's
+ * (cast-legacy.ts `guardDecimalText` leaves it alone). A symbol key: not serialized.
+ */
+export const SPARK_CAST_NODE: unique symbol = Symbol('sluice.sparkCast');
+
 function castTo(x: AstNode, type: DuckType, tryCast: boolean): AstNode {
   return {
     class: 'CAST',
@@ -49,7 +55,8 @@ function castTo(x: AstNode, type: DuckType, tryCast: boolean): AstNode {
     child: x,
     cast_type: type,
     try_cast: tryCast,
-  };
+    [SPARK_CAST_NODE]: true,
+  } as AstNode;
 }
 
 /** DuckDB `CAST(x AS type)` (DuckDB's own semantics: use only where they equal Spark's). */

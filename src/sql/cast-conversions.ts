@@ -90,7 +90,7 @@ const FALSE_WORDS = ['false', 'FALSE', 'False', 'f', '0', 'no', 'n'];
 export function convert(kind: SourceKind, x: AstNode, target: CastTarget, env: CastEnv): Conversion {
   if (kind === 'null') return value(cast(nul(), duckTypeOf(target)));
   if (!env.legacy) return ansiConvert(kind, x, target, env);
-  const legacy = legacyConversion(kind, x, target, env);
+  const legacy = legacyConversion(kind, x, target);
   if (legacy) return legacy;
   const ansi = ansiConvert(kind, x, target, env);
   if (ansi.kind !== 'value') return ansi;

@@ -24,26 +24,27 @@ import {
   add,
   and,
   cast,
+  coalesce,
   concat,
   duckType,
-  eq,
   extract,
+  fail,
   fn,
   ge,
   gt,
   int,
   le,
   lt,
-  ne,
-  or,
+  not,
+  SPARK_CAST_NODE,
   str,
   sub,
   tryCast,
   when,
 } from './cast-ast.ts';
-import type { CastEnv, Conversion, Failure } from './cast-env.ts';
+import type { Conversion, Failure } from './cast-env.ts';
 import { CANONICAL, canonicalFirst } from './cast-text.ts';
-import type { CastTarget, SourceKind } from './cast-types.ts';
+import { type CastTarget, type SourceKind, staticSource } from './cast-types.ts';
 
 const VARCHAR = duckType('VARCHAR');
 const HUGEINT = duckType('HUGEINT');
@@ -54,42 +55,34 @@ const BITS: Record<string, number> = { TINYINT: 8, SMALLINT: 16, INTEGER: 32, BI
 
 const huge = (n: bigint): AstNode => cast(str(n.toString()), HUGEINT);
 
-/** HUGEINT `h` reduced to its low `bits` bits, read as a signed integer of that width. */
-function lowBits(h: AstNode, bits: number, env: CastEnv): AstNode {
-  const span = 1n << BigInt(bits);
-  const half = 1n << BigInt(bits - 1);
-  return env.bind(fn('%', add(fn('%', h, huge(span)), huge(span)), huge(span)), (u) =>
-    when([[ge(u, huge(half)), sub(u, huge(span))]], u),
-  );
+/**
+ * HUGEINT `h` reduced to its low `bits` bits, read as a signed integer of that width:
+ * ((h + 2^(bits-1)) mod 2^bits) − 2^(bits-1), with a non-negative mod. Written without lambdas
+ * (they keep DuckDB from matching GROUP BY expressions), `h` once.
+ */
+function lowBits(h: AstNode, bits: number): AstNode {
+  const span = huge(1n << BigInt(bits));
+  const half = () => huge(1n << BigInt(bits - 1));
+  const mod = fn('%', add(fn('%', add(h, half()), span), structuredClone(span)), structuredClone(span));
+  return sub(mod, half());
 }
 
 /** Integral `h` (a HUGEINT expression) as Java narrows it to `target`. */
-function narrowed(h: AstNode, target: CastTarget & { kind: 'integral' }, env: CastEnv): AstNode {
-  return cast(lowBits(h, BITS[target.type]!, env), duckType(target.type));
+function narrowed(h: AstNode, target: CastTarget & { kind: 'integral' }): AstNode {
+  return cast(lowBits(h, BITS[target.type]!), duckType(target.type));
 }
 
 /**
- * `UTF8String.toInt` / `toLong` of text (see the module comment), as a value of `target`'s
- * type; NULL for text it rejects or a value out of range.
+ * `UTF8String.toInt` / `toLong` of text `s` (see the module comment), as a value of `target`'s
+ * type; NULL for text it rejects or a value out of range. (`s` is repeated, no lambdas.)
  */
-function parseIntegral(s: AstNode, target: CastTarget & { kind: 'integral' }, env: CastEnv): AstNode {
-  const pattern = String.raw`^[\x00-\x20\x7f]*([+-]?)([0-9]*)(\.[0-9]*)?[\x00-\x20\x7f]*$`;
-  const parts = fn(
-    'regexp_extract',
-    s,
-    str(pattern),
-    fn('list_value', str('sign'), str('digits'), str('dot')),
-  );
-  return env.bind(parts, (p) => {
-    const get = (name: string) => fn('struct_extract', p, str(name));
-    const digits = get('digits');
-    const valid = and(
-      fn('regexp_full_match', s, str(pattern)),
-      or(ne(digits, str('')), ne(get('dot'), str(''))),
-    );
-    const integral = concat(get('sign'), when([[eq(digits, str('')), str('0')]], digits));
-    return when([[valid, tryCast(integral, duckType(target.type))]]);
-  });
+function parseIntegral(s: AstNode, target: CastTarget & { kind: 'integral' }): AstNode {
+  const blank = String.raw`[\x00-\x20\x7f]*`;
+  const valid = fn('regexp_full_match', s, str(`${blank}[+-]?(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]*)${blank}`));
+  // The sign and integral digits; none (`.5`, `-.`) reads as 0.
+  const head = extract(structuredClone(s), `^${blank}([+-]?[0-9]*)`, 1);
+  const integral = fn('regexp_replace', head, str('^([+-]?)$'), str(String.raw`\10`));
+  return when([[valid, tryCast(integral, duckType(target.type))]]);
 }
 
 /** Scala's `Double.toInt` / `toLong` of DOUBLE `d`: truncated, saturated at the bounds, NaN 0. */
@@ -107,54 +100,47 @@ function saturated(d: AstNode, long: boolean): AstNode {
 }
 
 /**
+ * Whether Java's `BigDecimal.toString` prints a DECIMAL, given as DuckDB's plain text (`text()`
+ * builds a fresh copy), in scientific notation: a positive scale and an adjusted exponent
+ * (digits of the unscaled value − 1 − scale) below -6. Also gives the digits and exponent.
+ * Written without lambdas, which keep DuckDB from matching GROUP BY expressions.
+ */
+function decimalParts(text: () => AstNode): { digits: AstNode; adjusted: AstNode; scientific: AstNode } {
+  const scale = () => fn('length', extract(text(), String.raw`\.([0-9]+)$`, 1));
+  const unscaled = fn(
+    'ltrim',
+    fn('replace', fn('replace', text(), str('-'), str('')), str('.'), str('')),
+    str('0'),
+  );
+  const digits = coalesce(fn('nullif', unscaled, str('')), str('0'));
+  const adjusted = sub(sub(fn('length', structuredClone(digits)), int(1)), scale());
+  return { digits, adjusted, scientific: and(gt(scale(), int(0)), lt(structuredClone(adjusted), int(-6))) };
+}
+
+/**
  * Java's `BigDecimal.toString` of a DECIMAL printed plainly by DuckDB as `t` (`-0.00000120`):
  * plain unless the scale is positive and the adjusted exponent (digits of the unscaled value −
  * 1 − scale) is below -6, then `d.dddE-n`.
  */
-function decimalToString(t: AstNode, env: CastEnv): AstNode {
-  return env.bind(t, (text) => {
-    const negative = fn('starts_with', text, str('-'));
-    const fraction = extract(text, String.raw`\.([0-9]+)$`, 1);
-    const scale = fn('length', fraction);
-    const unscaled = fn(
-      'ltrim',
-      fn('replace', fn('replace', text, str('-'), str('')), str('.'), str('')),
-      str('0'),
-    );
-    return env.bind(when([[eq(unscaled, str('')), str('0')]], unscaled), (digits) => {
-      const adjusted = sub(sub(fn('length', digits), int(1)), scale);
-      const mantissa = when(
-        [
-          [
-            gt(fn('length', digits), int(1)),
-            concat(fn('left', digits, int(1)), str('.'), fn('substr', digits, int(2))),
-          ],
-        ],
-        digits,
-      );
-      const scientific = concat(
-        when([[negative, str('-')]], str('')),
-        mantissa,
-        str('E'),
-        cast(adjusted, VARCHAR),
-      );
-      return when([[and(gt(scale, int(0)), lt(adjusted, int(-6))), scientific]], text);
-    });
-  });
+function decimalToString(t: AstNode): AstNode {
+  const text = () => structuredClone(t);
+  const { digits, adjusted, scientific } = decimalParts(text);
+  const d = () => structuredClone(digits);
+  const mantissa = when(
+    [[gt(fn('length', d()), int(1)), concat(fn('left', d(), int(1)), str('.'), fn('substr', d(), int(2)))]],
+    d(),
+  );
+  const sign = when([[fn('starts_with', text(), str('-')), str('-')]], str(''));
+  return when([[scientific, concat(sign, mantissa, str('E'), cast(adjusted, VARCHAR))]], text());
 }
 
 /**
  * The non-ANSI conversion of `x` (of `kind`) to `target` where it is not the ANSI one with its
  * failures read as NULL; undefined where it is.
  */
-export function legacyConversion(
-  kind: SourceKind,
-  x: AstNode,
-  target: CastTarget,
-  env: CastEnv,
-): Conversion | undefined {
+export function legacyConversion(kind: SourceKind, x: AstNode, target: CastTarget): Conversion | undefined {
   const text = tryCast(x, VARCHAR);
-  if (target.kind === 'string' && kind === 'decimal') return value(decimalToString(text, env));
+  if (target.kind === 'string' && kind === 'decimal') return value(decimalToString(text));
   if (target.kind !== 'integral') return undefined;
   switch (kind) {
     case 'string':
@@ -163,20 +149,20 @@ export function legacyConversion(
           text,
           CANONICAL.integral,
           tryCast(text, duckType(target.type)),
-          parseIntegral(text, target, env),
+          parseIntegral(text, target),
         ),
       );
     case 'integral':
-      return value(narrowed(tryCast(x, HUGEINT), target, env));
+      return value(narrowed(tryCast(x, HUGEINT), target));
     case 'decimal':
       // The integral digits of the plain text: truncation toward zero.
-      return value(narrowed(cast(extract(text, '^(-?[0-9]+)', 1), HUGEINT), target, env));
+      return value(narrowed(cast(extract(text, '^(-?[0-9]+)', 1), HUGEINT), target));
     case 'float':
     case 'double': {
       const long = target.type === 'BIGINT';
-      const whole = env.bind(tryCast(x, DOUBLE), (d) => saturated(d, long));
+      const whole = saturated(tryCast(x, DOUBLE), long);
       return value(
-        long || target.type === 'INTEGER' ? cast(whole, duckType(target.type)) : narrowed(whole, target, env),
+        long || target.type === 'INTEGER' ? cast(whole, duckType(target.type)) : narrowed(whole, target),
       );
     }
     default:
@@ -213,4 +199,63 @@ export function legacyFailures(
 
 function value(v: AstNode): Conversion {
   return { kind: 'value', value: v, failures: [] };
+}
+
+/**
+ * With ANSI mode off, Spark prints a DECIMAL with `BigDecimal.toString` wherever it converts
+ * one to text (an argument of a string function, a `||` operand), and DuckDB's casts print it
+ * plainly. Every plain `CAST(… AS VARCHAR)` of the translated query `root` whose operand is a
+ * column (of any type) or a DECIMAL literal is guarded: a DECIMAL Java would print in scientific
+ * notation (exponent below -6) fails with LEGACY_MODE_UNSUPPORTED rather than become other text. Spark's own cast to STRING
+ * is translated exactly (`legacyConversion`) with TRY_CASTs, which the guard leaves alone.
+ * Rewrites `root` in place; a DECIMAL-free query is unchanged in effect (DuckDB folds `typeof`).
+ */
+export function guardDecimalText(root: AstNode): void {
+  const message = str(
+    '[LEGACY_MODE_UNSUPPORTED] with spark.sql.ansi.enabled = false Spark prints this DECIMAL in scientific notation (BigDecimal.toString) where it becomes text; sluice does not',
+  );
+  // Written without lambdas (a lambda keeps DuckDB from matching a GROUP BY expression): the
+  // operand is repeated.
+  const guard = (node: AstNode): AstNode => {
+    const child = node.child as AstNode;
+    const text = (): AstNode => ({ ...node, child: structuredClone(child), alias: '' });
+    const isDecimal = and(
+      fn('starts_with', fn('typeof', structuredClone(child)), str('DECIMAL(')),
+      not(fn('ends_with', fn('typeof', structuredClone(child)), str('[]'))),
+    );
+    const scientific = and(isDecimal, decimalParts(text).scientific);
+    return { ...when([[scientific, fail(message, VARCHAR)]], text()), alias: node.alias ?? '' };
+  };
+
+  // Translated trees share nodes: each is rewritten once.
+  const done = new Map<object, unknown>();
+  const walk = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(walk);
+    if (v === null || typeof v !== 'object') return v;
+    if (done.has(v)) return done.get(v);
+    const node = v as AstNode;
+    done.set(v, v);
+    for (const k of Object.keys(node)) node[k] = walk(node[k]) as AstNode[string];
+    if (
+      node.class === 'CAST' &&
+      node.try_cast !== true &&
+      (node as { [SPARK_CAST_NODE]?: boolean })[SPARK_CAST_NODE] !== true &&
+      typeof node.cast_type === 'object' &&
+      node.cast_type !== null &&
+      (node.cast_type as AstNode).id === 'VARCHAR' &&
+      typeof node.child === 'object' &&
+      node.child !== null
+    ) {
+      // A column, or a DECIMAL literal: an operand that is cheap to repeat. (A computed DECIMAL
+      // converted to text by a string function is not checked: see the README.)
+      const child = node.child as AstNode;
+      const known = staticSource(child);
+      if (known ? known.kind !== 'decimal' : child.class !== 'COLUMN_REF') return node;
+      const out = guard(node);
+      done.set(v, out);
+      return out;
+    }
+    return node;
+  };
+  walk(root);
 }

@@ -2,6 +2,7 @@ import { SluiceError, type SourceLocation } from '../errors/index.ts';
 import type { CompiledQuery } from '../model/index.ts';
 import { ANSI_MODE, type SqlMode } from './ansi-mode.ts';
 import { type AstNode, isNode, type Json, nodes, statementJson, str } from './ast.ts';
+import { guardDecimalText } from './cast-legacy.ts';
 import type { SqlCodec } from './duckdb-codec.ts';
 import { expandSlidingWindows, sessionWindowRefusal } from './functions/event-time.ts';
 import { prepassSparkSql } from './prepass.ts';
@@ -155,6 +156,7 @@ export async function compilePlacedQuery(
   }
   const translator = new AstTranslator('inputs', parsed.locate, undefined, detectFormat, mode);
   const root = translator.translateQuery(parsed.statements[0]!);
+  if (!mode.ansi) guardDecimalText(root);
   expandSlidingWindows(root);
   const outputColumns = outputColumnsOf(root);
   const stateful = statefulOperations(root, parsed.locate);

@@ -177,3 +177,40 @@ test('ANSI mode off: what sluice cannot compute exactly fails with a code, never
   assert.equal(await failure('2147483647 + 1', off), 'ARITHMETIC_OVERFLOW');
   assert.equal(await failure('1', { 'spark.sql.ansi.enabled': 'maybe' }), 'LEGACY_MODE_INVALID_SETTING');
 });
+
+test('ANSI mode off: a DECIMAL that a string function prints is refused where Java prints it in scientific notation', async () => {
+  const off = { 'spark.sql.ansi.enabled': 'false' };
+  assert.equal(
+    await failure("concat('v=', CAST('0.00000001' AS DECIMAL(10,8)))", off),
+    'LEGACY_MODE_UNSUPPORTED',
+  );
+  assert.equal(await legacyValue("concat('v=', CAST('12.5' AS DECIMAL(10,8)))"), 'v=12.50000000');
+  assert.equal(await legacyValue("upper(CAST('0.000001' AS DECIMAL(10,8)))"), '0.00000100');
+  // A guarded text cast in GROUP BY and the select list stays one expression.
+  const q = await session.sql.compileQuery(
+    'SELECT upper(x) AS u, count(*) AS n FROM t GROUP BY upper(x)',
+    LEGACY,
+  );
+  const got = await runBound(q.sql, ["SELECT CAST('1.5' AS DECIMAL(10,8)) AS x"]);
+  assert.deepEqual(
+    got.map((r) => [r.u, Number(r.n)]),
+    [['1.50000000', 1]],
+  );
+});
+
+test('ANSI mode off: a non-ANSI cast in GROUP BY and the select list is one expression', async () => {
+  const q = await session.sql.compileQuery(
+    'SELECT CAST(s AS INT) AS i, CAST(d AS TINYINT) AS b, CAST(f AS SMALLINT) AS h, count(*) AS n FROM t GROUP BY CAST(s AS INT), CAST(d AS TINYINT), CAST(f AS SMALLINT) ORDER BY 1',
+    LEGACY,
+  );
+  const got = await runBound(q.sql, [
+    "SELECT * FROM (VALUES (' 1.5', 300, 70000.9::DOUBLE), ('1', 300, 70000.2::DOUBLE), ('', 44, 4464.0::DOUBLE)) v(s, d, f)",
+  ]);
+  assert.deepEqual(
+    got.map((r) => [show(r.i), show(r.b), show(r.h), Number(r.n)]),
+    [
+      ['1', '44', '4464', 2],
+      ['NULL', '44', '4464', 1],
+    ],
+  );
+});

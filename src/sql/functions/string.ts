@@ -59,7 +59,9 @@ function concat(c: FunctionCall): AstNode {
           fail('UNSUPPORTED_VALUE', 'concat of a BINARY column is not supported by sluice'),
         ],
       ],
-      reuse(c, i),
+      // ANSI mode off: an explicit text cast, which the non-ANSI DECIMAL check sees
+      // (cast-legacy.ts `guardDecimalText`); DuckDB's concat converts the same way.
+      c.legacy === true ? cast(reuse(c, i), 'VARCHAR') : reuse(c, i),
     );
   });
   const anyNull = or(
