@@ -14,8 +14,8 @@ import type { FileColumn, FileSchema } from './file-schema.ts';
 /**
  * XML files as Spark's XML data source reads them, for the subset sluice can read exactly — all
  * in DuckDB SQL over `read_text` (regular expressions, lists; no per-row JavaScript):
- * - every `<rowTag …>…</rowTag>` (or `<rowTag …/>`) anywhere in a file is a row; text outside
- *   row elements is ignored;
+ * - every `<rowTag …>…</rowTag>` anywhere in a file is a row; text outside row elements is
+ *   ignored;
  * - the row element's attributes are columns named `attributePrefix` + name (unless
  *   `excludeAttribute`); its children must be text-only elements (`<a>text</a>`, `<a/>`), each a
  *   column; a child repeated within a row is an ARRAY;
@@ -26,7 +26,8 @@ import type { FileColumn, FileSchema } from './file-schema.ts';
  *   whitespace is refused: see `XmlReadOptions`).
  * Refused with UNSUPPORTED_XML naming the file and the construct, before a batch reads a row:
  * DOCTYPE declarations, comments, CDATA sections, processing instructions (but the XML
- * declaration), encodings other than UTF-8, namespaces, child elements with attributes or with
+ * declaration), encodings other than UTF-8, namespaces, self-closing row elements (`<rowTag/>`:
+ * Spark's record readers have differed on them), child elements with attributes or with
  * child elements (STRUCT columns), text directly inside a row element (mixed content), row
  * elements that are not closed or contain row elements, mismatched tags, other entity
  * references, and values whose inferred type sluice cannot tell exactly (see `classSql`).
@@ -174,6 +175,8 @@ function checkSql(paths: readonly string[], xml: XmlReadOptions): string {
       `'processing instruction'`,
       `''`,
     ],
+    // Spark's record readers have differed on `<row/>`: refused rather than guessed.
+    [`regexp_matches(__c, ${sqlString(`<${tag}${ATTRS}\\s*/>`)})`, `'self-closing row element'`, `''`],
     [
       `len(regexp_extract_all(__c, ${sqlString(`<${tag}[\\s/>]`)})) <> len(regexp_extract_all(__c, ${sqlString(rowRe(xml.rowTag))}))`,
       `'unclosed or nested row element'`,

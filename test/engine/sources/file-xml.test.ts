@@ -58,7 +58,7 @@ const BOOKS = `<?xml version="1.0" encoding="UTF-8"?>
     <empty></empty>
     <count>7</count>
   </book>
-  <book id="bk103"/>
+  <book id="bk103"></book>
 </catalog>
 `;
 
@@ -227,6 +227,7 @@ const BAD: Record<string, [string, string]> = {
   namespace: ['<rows><r xmlns:p="u"><p:a>1</p:a></r></rows>', 'namespace'],
   mismatch: ['<rows><r><a>1</b></r></rows>', 'mismatched tags'],
   ambiguous: ['<rows><r><a>2024-1-5</a></r></rows>', 'value of unknown inferred type'],
+  selfclosing: ['<rows><r><a>1</a></r><r a="1"/></rows>', 'self-closing row element'],
   encoding: ['<?xml version="1.0" encoding="ISO-8859-1"?><rows><r><a>1</a></r></rows>', 'encoding'],
 };
 
