@@ -24,9 +24,12 @@ import type { FileColumn, FileSchema } from './file-schema.ts';
  * - an empty child element is `''` in a STRING column and NULL in any other; `nullValue` reads as
  *   NULL; `ignoreSurroundingSpaces` trims values (when it is not set, a value with surrounding
  *   whitespace is refused: see `XmlReadOptions`).
+ * Comments are ignored (commented-out markup too) where Spark's parser skips them: outside row
+ * elements and between child elements.
  * Refused with UNSUPPORTED_XML naming the file and the construct, before a batch reads a row:
- * DOCTYPE declarations, comments, CDATA sections, processing instructions (but the XML
- * declaration), encodings other than UTF-8, namespaces, self-closing row elements (`<rowTag/>`:
+ * DOCTYPE declarations, comments inside a value, CDATA sections, processing instructions (but the XML
+ * declaration), encodings other than UTF-8, namespaces and names that are not plain ASCII XML
+ * names, repeated attributes, self-closing row elements (`<rowTag/>`:
  * Spark's record readers have differed on them), child elements with attributes or with
  * child elements (STRUCT columns), text directly inside a row element (mixed content), row
  * elements that are not closed or contain row elements, mismatched tags, other entity
@@ -76,6 +79,15 @@ function fileList(paths: readonly string[]): string {
   return `[${paths.map(sqlString).join(', ')}]`;
 }
 
+/**
+ * The files' content with each comment replaced by U+0001 — a character XML 1.0 does not allow,
+ * so it marks where a comment was: commented-out markup is not read, and a comment inside a value
+ * can be refused (`__raw`: the content as it is).
+ */
+function contentSql(paths: readonly string[]): string {
+  return `SELECT filename AS __src, regexp_replace(content, '<!--(?s:.*?)-->', chr(1), 'g') AS __c, content AS __raw FROM read_text(${fileList(paths)})`;
+}
+
 /** `x` with references decoded (the check refused any other `&`). */
 function decode(x: string): string {
   const rest = (n: number) => `p[${n}:]`;
@@ -107,7 +119,7 @@ function rowsSql(paths: readonly string[], xml: XmlReadOptions): string {
   const re = sqlString(rowRe(xml.rowTag));
   const rows =
     `SELECT __src, unnest(regexp_extract_all(__c, ${re}, 1)) AS __a, unnest(regexp_extract_all(__c, ${re}, 2)) AS __i ` +
-    `FROM (SELECT filename AS __src, content AS __c FROM read_text(${fileList(paths)}))`;
+    `FROM (${contentSql(paths)})`;
   const child = sqlString(CHILD_RE);
   const attr = sqlString(ATTR_RE);
   const attrs = xml.excludeAttribute
@@ -162,13 +174,14 @@ export function xmlRawSql(paths: readonly string[], schema: FileSchema, xml: Xml
  */
 function checkSql(paths: readonly string[], xml: XmlReadOptions): string {
   const tag = escapeRegex(xml.rowTag);
-  const file = `SELECT filename AS __src, content AS __c FROM read_text(${fileList(paths)})`;
+  const file = contentSql(paths);
   const decl = `regexp_matches(__c, '^\\x{FEFF}?\\s*<\\?xml[\\s?]')`;
   const encoding = `lower(regexp_extract(__c, '^\\x{FEFF}?\\s*<\\?xml[^>]*?encoding\\s*=\\s*["'']([^"'']*)', 1))`;
   const fileChecks = [
     [`${encoding} NOT IN ('', 'utf-8', 'utf8')`, `'encoding'`, encoding],
     [`contains(__c, '<!DOCTYPE')`, `'DOCTYPE declaration'`, `''`],
-    [`contains(__c, '<!--')`, `'comment'`, `''`],
+    [`contains(__c, '<!--')`, `'comment that is not closed'`, `''`],
+    [`contains(__raw, chr(1))`, `'control character U+0001'`, `''`],
     [`contains(__c, '<![CDATA[')`, `'CDATA section'`, `''`],
     [
       `len(regexp_extract_all(__c, '<\\?')) > CASE WHEN ${decl} THEN 1 ELSE 0 END`,
@@ -198,11 +211,18 @@ function checkSql(paths: readonly string[], xml: XmlReadOptions): string {
   const attrNames = `regexp_extract_all(__a, ${attr}, 1)`;
   const attrValues = `regexp_extract_all(__a, ${attr}, 2)`;
   const firstOf = (list: string, pred: string) => `list_filter(${list}, (x, i) -> ${pred})[1]`;
+  // Names sluice reads: plain ASCII XML names, no namespace prefix (`p:a`) or declaration (`xmlns`).
+  const odd = (x: string) => `(NOT regexp_full_match(${x}, '[A-Za-z_][A-Za-z0-9_.-]*') OR ${x} = 'xmlns')`;
   const rowChecks: [string, string, string][] = [
     [
-      `trim(regexp_replace(__i, ${child}, '', 'g'), ${WS}) <> ''`,
+      `trim(replace(regexp_replace(__i, ${child}, '', 'g'), chr(1), ''), ${WS}) <> ''`,
       `'text or a nested element inside <${xml.rowTag}> (a STRUCT or mixed content)'`,
-      `left(trim(regexp_replace(__i, ${child}, '', 'g'), ${WS}), 60)`,
+      `left(trim(replace(regexp_replace(__i, ${child}, '', 'g'), chr(1), ''), ${WS}), 60)`,
+    ],
+    [
+      `len(list_filter(regexp_extract_all(__i, ${child}, 4), x -> contains(x, chr(1)))) > 0`,
+      `'comment inside a value'`,
+      firstOf(names, `contains(regexp_extract_all(__i, ${child}, 4)[i], chr(1))`),
     ],
     [
       `len(list_filter(${names}, (x, i) -> ${closes}[i] IS NULL AND ${ends}[i] <> x)) > 0`,
@@ -215,10 +235,11 @@ function checkSql(paths: readonly string[], xml: XmlReadOptions): string {
       firstOf(names, `trim(${kidAttrs}[i], ${WS}) <> ''`),
     ],
     [
-      `len(list_filter(list_concat(${names}, ${attrNames}), x -> contains(x, ':') OR x = 'xmlns')) > 0`,
-      `'namespace'`,
-      firstOf(`list_concat(${names}, ${attrNames})`, `contains(x, ':') OR x = 'xmlns'`),
+      `len(list_filter(list_concat(${names}, ${attrNames}), x -> ${odd('x')})) > 0`,
+      `'namespace or a name outside [A-Za-z_][A-Za-z0-9_.-]*'`,
+      firstOf(`list_concat(${names}, ${attrNames})`, odd('x')),
     ],
+    [`len(list_distinct(${attrNames})) <> len(${attrNames})`, `'repeated attribute'`, `''`],
     [
       `contains(regexp_replace(__i || __a, ${sqlString(ENTITY_RE)}, '', 'g'), '&')`,
       `'entity reference other than the predefined ones'`,

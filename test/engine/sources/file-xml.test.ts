@@ -38,8 +38,10 @@ async function columnTypes(path: string): Promise<Record<string, string>> {
 }
 
 const BOOKS = `<?xml version="1.0" encoding="UTF-8"?>
+<!-- generated; <book id="bk000"><author>commented out</author></book> -->
 <catalog>
   <book id="bk101" price="44.95">
+    <!-- the author -->
     <author>Gambardella, Matthew</author>
     <title>XML &amp; You &lt;3 &#233;&#x41;</title>
     <tag>a</tag><tag>b</tag>
@@ -215,7 +217,8 @@ CREATE OR REFRESH STREAMING TABLE declared AS SELECT * FROM STREAM read_files('d
 });
 
 const BAD: Record<string, [string, string]> = {
-  comment: ['<rows><!-- x --><r><a>1</a></r></rows>', 'comment'],
+  comment: ['<rows><!-- x --><r><a>1<!-- x --></a></r></rows>', 'comment inside a value'],
+  opencomment: ['<rows><r><a>1</a></r><!-- x </rows>', 'comment that is not closed'],
   cdata: ['<rows><r><a><![CDATA[1 < 2]]></a></r></rows>', 'CDATA section'],
   nested: ['<rows><r><a><b>1</b></a></r></rows>', 'text or a nested element'],
   mixed: ['<rows><r>loose<a>1</a></r></rows>', 'text or a nested element'],
@@ -225,6 +228,7 @@ const BAD: Record<string, [string, string]> = {
   doctype: ['<!DOCTYPE rows [<!ENTITY e "x">]><rows><r><a>&e;</a></r></rows>', 'DOCTYPE declaration'],
   entity: ['<rows><r><a>&nbsp;</a></r></rows>', 'entity reference'],
   namespace: ['<rows><r xmlns:p="u"><p:a>1</p:a></r></rows>', 'namespace'],
+  repeatedattr: ['<rows><r a="1" a="2"><b>1</b></r></rows>', 'repeated attribute'],
   mismatch: ['<rows><r><a>1</b></r></rows>', 'mismatched tags'],
   ambiguous: ['<rows><r><a>2024-1-5</a></r></rows>', 'value of unknown inferred type'],
   selfclosing: ['<rows><r><a>1</a></r><r a="1"/></rows>', 'self-closing row element'],
