@@ -237,7 +237,8 @@ export function dropDuplicates(ref: DatasetRef | FilesRef, columns?: readonly st
 }
 
 export interface ReadFilesOptions {
-  readonly format: FileFormat;
+  /** XML sources are SQL-only (read_files / cloud_files with rowTag). */
+  readonly format: Exclude<FileFormat, 'xml'>;
   /** Further reader options (`header`, `delimiter`, `schema`, `maxFilesPerTrigger`, …). */
   readonly [option: string]: string | number | boolean;
 }

@@ -256,13 +256,20 @@ export const ERROR_CODES = {
   },
   UNSUPPORTED_FILE_FORMAT: {
     domain: 'user',
-    summary: 'A file source names a format sluice does not read (XML, Avro, ORC, binaryFile).',
+    summary: 'A file source names a format sluice does not read (Avro, ORC, binaryFile).',
   },
   SOURCE_SCHEMA_NEW_COLUMNS: {
     domain: 'user',
     summary: "New files have columns the source's schema lacks, and schemaEvolutionMode is failOnNewColumns.",
   },
   // end file sources (issue 13)
+  // xml source (issue 13)
+  UNSUPPORTED_XML: {
+    domain: 'user',
+    summary:
+      'An XML source (format xml) has a construct or option outside the subset sluice reads exactly as Spark does; the message names the file and the construct.',
+  },
+  // end xml source (issue 13)
   // Spark SQL syntax (issue 13)
   UNSUPPORTED_SQL_SYNTAX: {
     domain: 'user',

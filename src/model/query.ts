@@ -1,7 +1,7 @@
 import type { SourceLocation } from '../errors/index.ts';
 
 /** File formats `read_files` can ingest. */
-export type FileFormat = 'json' | 'csv' | 'parquet' | 'text';
+export type FileFormat = 'json' | 'csv' | 'parquet' | 'text' | 'xml';
 
 /** What a files input reads: files of a format, or the Delta table at a path (``delta.`path` ``). */
 export type FileInputFormat = FileFormat | 'delta';

@@ -2,6 +2,7 @@ import { SluiceError, type SourceLocation } from '../errors/index.ts';
 import type { FileInputFormat, QueryInput } from '../model/index.ts';
 import { type AstNode, constantText, isNode, type Json, nodes, str } from './ast.ts';
 import type { FileFormatDetector } from './types.ts';
+import { parseXmlOptions } from './xml-options.ts';
 
 /**
  * The file sources of a query, recognized on DuckDB's AST:
@@ -17,10 +18,10 @@ import type { FileFormatDetector } from './types.ts';
 export type NodeLocator = (node: AstNode) => SourceLocation | undefined;
 
 /** Formats sluice reads files of. */
-const READABLE_FORMATS = new Set(['json', 'csv', 'parquet', 'text']);
+const READABLE_FORMATS = new Set(['json', 'csv', 'parquet', 'text', 'xml']);
 
 /** Formats Spark reads that sluice does not (named so the refusal says so, instead of "not defined"). */
-const UNREADABLE_FORMATS = new Set(['xml', 'avro', 'orc', 'binaryfile']);
+const UNREADABLE_FORMATS = new Set(['avro', 'orc', 'binaryfile']);
 
 function syntaxError(message: string, node: AstNode, at: NodeLocator, near: string): SluiceError {
   const location = at(node);
@@ -34,7 +35,7 @@ function unsupportedFormat(source: string, format: string, node: AstNode, at: No
   const location = at(node);
   return new SluiceError(
     'UNSUPPORTED_FILE_FORMAT',
-    `${source} format '${format}' is not supported: sluice reads json, csv, parquet and text files (and Delta tables by path)`,
+    `${source} format '${format}' is not supported: sluice reads json, csv, parquet, text and xml files (and Delta tables by path)`,
     { params: { format, source }, ...(location ? { location } : {}) },
   );
 }
@@ -45,7 +46,7 @@ function checkedFormat(source: string, written: string, node: AstNode, at: NodeL
   if (READABLE_FORMATS.has(f)) return f as FileInputFormat;
   if (UNREADABLE_FORMATS.has(f) || f === 'delta') throw unsupportedFormat(source, written, node, at);
   throw syntaxError(
-    `${source} format '${written}' is not a file format (json, csv, parquet or text)`,
+    `${source} format '${written}' is not a file format (json, csv, parquet, text or xml)`,
     node,
     at,
     source,
@@ -54,7 +55,7 @@ function checkedFormat(source: string, written: string, node: AstNode, at: NodeL
 
 /** The format a path's extension names (`x.csv`, `x.json.gz`), if any. */
 function formatOfPath(path: string): string | undefined {
-  const m = /\.(jsonl|ndjson|json|csv|tsv|parquet|txt)(\.gz|\.zst)?\/?$/i.exec(path);
+  const m = /\.(jsonl|ndjson|json|csv|tsv|parquet|txt|xml)(\.gz|\.zst)?\/?$/i.exec(path);
   if (!m) return undefined;
   const ext = m[1]!.toLowerCase();
   return ext === 'jsonl' || ext === 'ndjson' ? 'json' : ext === 'tsv' ? 'csv' : ext === 'txt' ? 'text' : ext;
@@ -100,7 +101,21 @@ export function readFilesInput(
     );
   }
   const format = checkedFormat('read_files', written, fn, at);
+  if (format === 'xml') checkXml(options, fn, at);
   return { kind: 'files', path, format, options, streaming };
+}
+
+/** The XML options checked where the source is written (rowTag present, options in the subset), located. */
+function checkXml(options: Record<string, string>, node: AstNode, at: NodeLocator): void {
+  try {
+    parseXmlOptions(options);
+  } catch (e) {
+    const location = at(node);
+    if (e instanceof SluiceError && location && !e.location) {
+      throw new SluiceError(e.code, e.message, { params: e.params, location });
+    }
+    throw e;
+  }
 }
 
 /**
@@ -139,6 +154,7 @@ export function cloudFilesInput(fn: AstNode, at: NodeLocator): QueryInput {
       options[key!] = value!;
     }
   }
+  if (format === 'xml') checkXml(options, fn, at);
   return { kind: 'files', path, format, options, streaming: true, reader: 'cloud_files' };
 }
 
@@ -156,7 +172,9 @@ export function filePathInput(
   if (parts.length !== 2) return undefined;
   const source = parts[0]!.toLowerCase();
   const path = parts[1]!;
-  if (UNREADABLE_FORMATS.has(source)) throw unsupportedFormat(`${source}.\`…\``, source, node, at);
+  // Spark's XML reader needs rowTag, which a file-path table cannot give.
+  if (UNREADABLE_FORMATS.has(source) || source === 'xml')
+    throw unsupportedFormat(`${source}.\`…\``, source, node, at);
   if (!READABLE_FORMATS.has(source) && source !== 'delta') return undefined;
   return {
     kind: 'files',

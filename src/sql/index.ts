@@ -44,6 +44,7 @@ export { type Token, tokenize } from './tokenizer.ts';
 export type { TableReference } from './translate.ts';
 export type { FileFormatDetector, SqlParseOptions, SqlParseResult } from './types.ts';
 export { CLOCK_FUNCTIONS, mayCallVolatile, VOLATILE_FUNCTIONS } from './volatility.ts';
+export { parseXmlOptions, unsupportedXml, XML_OPTION_KEYS, type XmlReadOptions } from './xml-options.ts';
 
 /** The file position of character `offset` of a compiled query's source text (when it has a location). */
 export function locateInQuery(query: CompiledQuery, offset: number): SourceLocation | undefined {

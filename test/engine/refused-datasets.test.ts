@@ -19,7 +19,7 @@ CREATE OR REFRESH STREAMING TABLE bronze AS SELECT * FROM STREAM read_files('dat
 CREATE OR REFRESH MATERIALIZED VIEW counts AS SELECT count(*) AS n FROM bronze;
 CREATE OR REFRESH MATERIALIZED VIEW labelled AS SELECT id, ai_classify(s, ARRAY('a', 'b')) AS label FROM bronze;
 CREATE OR REFRESH MATERIALIZED VIEW label_counts AS SELECT label, count(*) AS n FROM labelled GROUP BY label;
-CREATE OR REFRESH STREAMING TABLE from_xml AS SELECT * FROM cloud_files('data', 'xml', map('rowTag', 'row'));
+CREATE OR REFRESH STREAMING TABLE from_avro AS SELECT * FROM cloud_files('data', 'avro');
 `,
 };
 
@@ -30,7 +30,10 @@ test('a dataset refused for a construct sluice does not support fails alone; the
   const v = await runCli(['validate', dir]);
   assert.equal(v.code, 1);
   assert.match(v.stdout, /UNSUPPORTED_SPARK_FUNCTION: .*'ai_classify'.* \(transformations\/p\.sql:4:/);
-  assert.match(v.stdout, /UNSUPPORTED_FILE_FORMAT: cloud_files format 'xml' .* \(transformations\/p\.sql:6:/);
+  assert.match(
+    v.stdout,
+    /UNSUPPORTED_FILE_FORMAT: cloud_files format 'avro' .* \(transformations\/p\.sql:6:/,
+  );
   assert.match(v.stdout, /sluice run runs the other 2 datasets/);
 
   const r = await runCli(['run', dir, '--format', 'json']);
@@ -48,7 +51,7 @@ test('a dataset refused for a construct sluice does not support fails alone; the
     counts: ['COMPLETED', undefined],
     labelled: ['FAILED', 'UNSUPPORTED_SPARK_FUNCTION'],
     label_counts: ['SKIPPED', 'UPSTREAM_FAILED'],
-    from_xml: ['FAILED', 'UNSUPPORTED_FILE_FORMAT'],
+    from_avro: ['FAILED', 'UNSUPPORTED_FILE_FORMAT'],
   });
   assert.equal(Number((await readTable(tableDir(dir, 'counts'), 'n'))[0]?.n), 2);
   assert.equal(existsSync(join(tableDir(dir, 'labelled'), '_delta_log')), false);

@@ -168,7 +168,7 @@ export async function checkRecordSizes(
   limit: number,
   root?: string,
 ): Promise<void> {
-  if (format === 'parquet' || (format === 'json' && multiLine)) return;
+  if (format === 'parquet' || format === 'xml' || (format === 'json' && multiLine)) return;
   for (const path of paths) {
     if (isCompressedFile(path)) continue;
     // A file no larger than the limit cannot hold a longer line (and a vanished one is not ours to report).
@@ -252,7 +252,11 @@ export async function diagnoseReadFailure(
     ...(options.root !== undefined ? { root: options.root } : {}),
     ...(options.hint !== undefined ? { hint: options.hint } : {}),
   };
-  if (options.format !== 'parquet' && !(options.format === 'json' && options.multiLine)) {
+  if (
+    options.format !== 'parquet' &&
+    options.format !== 'xml' &&
+    !(options.format === 'json' && options.multiLine)
+  ) {
     const found = await rejectedLine(conn, path, options.maxRecordSize).catch(() => undefined);
     if (found?.kind === 'LINE SIZE OVER MAXIMUM') {
       return recordTooLarge(path, found.line, options.maxRecordSize, undefined, options.root);

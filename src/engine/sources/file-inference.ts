@@ -19,7 +19,7 @@ import {
   type RawFileOptions,
   toFileOptions,
 } from './file-options.ts';
-import { jsonObjectsSql, rawRelationSql, readCsvLayouts, TEXT_SCHEMA } from './file-read.ts';
+import { jsonObjectsSql, rawRelationSql, readCsvLayouts, TEXT_SCHEMA, xmlOptionsOf } from './file-read.ts';
 import {
   applySchemaHints,
   type FileColumn,
@@ -29,6 +29,7 @@ import {
   parseSchemaDdl,
   SOURCE_FILE_COLUMN,
 } from './file-schema.ts';
+import { inferXml } from './file-xml.ts';
 import type { ParquetColumns, ParquetSchemas } from './parquet-schemas.ts';
 
 /**
@@ -308,6 +309,20 @@ async function inferFromFiles(
         return { columns: dedupeNames(await inferCsv(conn, sample, opts)) };
       case 'parquet':
         return { columns: dedupeNames(await inferParquet(conn, sample, opts, hooks.parquetSchemas)) };
+      case 'xml': {
+        const hinted = new Set(
+          opts.schemaHints ? parseSchemaDdl(opts.schemaHints).columns.map((c) => c.name.toLowerCase()) : [],
+        );
+        const columns = await inferXml(
+          conn,
+          sample,
+          xmlOptionsOf(opts),
+          opts.inferColumnTypes,
+          hinted,
+          hooks.root,
+        );
+        return { columns };
+      }
       default: {
         const never: never = format;
         throw new Error(`unknown format ${String(never)}`);

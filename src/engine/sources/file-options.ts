@@ -1,5 +1,6 @@
 import { SluiceError } from '../../errors/index.ts';
 import type { FileFormat, FileInputFormat, FileReader } from '../../model/index.ts';
+import { parseXmlOptions, XML_OPTION_KEYS, type XmlReadOptions } from '../../sql/index.ts';
 import { DEFAULT_MAX_FILES_PER_TRIGGER } from './file-discovery.ts';
 
 /** `read_files` options as written in SQL (strings) or the TypeScript API (booleans / numbers too). */
@@ -102,6 +103,8 @@ export interface FileSourceOptions {
    * dropped. The reader holds a buffer of about this size per file it reads in parallel.
    */
   readonly maxRecordSize: number;
+  /** XML sources (format xml): the XML reader's options (see `XmlReadOptions`); undefined for other formats. */
+  readonly xml?: XmlReadOptions;
 }
 
 /** Default `maxRecordSize`: 16 MiB. */
@@ -304,7 +307,8 @@ export function parseFileOptions(raw: RawFileOptions, context: FileOptionsContex
     else o.set(key, v);
   }
   for (const [k, v] of prefixed) if (!o.has(k)) o.set(k, v);
-  for (const [k, v] of o) checkImplemented(k, v);
+  const isXml = context.format === 'xml';
+  for (const [k, v] of o) if (!(isXml && XML_OPTION_KEYS.has(k))) checkImplemented(k, v);
   const get = (k: string) => o.get(k.toLowerCase());
   const bool = (k: string, fallback: boolean) => {
     const v = get(k);
@@ -350,7 +354,7 @@ export function parseFileOptions(raw: RawFileOptions, context: FileOptionsContex
     delimiter: delimiter === undefined ? ',' : parseChar('delimiter', delimiter, false),
     quote: quote === undefined ? '"' : parseChar('quote', quote, true),
     escape: escapeOpt === undefined ? '"' : parseChar('escape', escapeOpt, true),
-    multiLine: multiLine === undefined ? false : parseBool('multiLine', multiLine),
+    multiLine: multiLine === undefined ? isXml : parseBool('multiLine', multiLine),
     wholeText: bool('wholeText', false),
     ...(explicitSchema ? { schema: String(schema) } : {}),
     inferColumnTypes: infer === undefined ? inferDefault : parseBool('inferColumnTypes', infer),
@@ -372,6 +376,7 @@ export function parseFileOptions(raw: RawFileOptions, context: FileOptionsContex
     minFileAgeMs: minAge === undefined ? 0 : parseDurationMs('minFileAge', minAge),
     maxRecordSize:
       maxRecord === undefined ? DEFAULT_MAX_RECORD_SIZE : parseByteSize('maxRecordSize', maxRecord),
+    ...(isXml ? { xml: parseXmlOptions(raw) } : {}),
   };
 }
 
@@ -411,6 +416,6 @@ export function inputFileOptions(input: FileInputLike): FileSourceOptions {
 /** Rejects formats `read_files` does not ingest. */
 export function checkFileFormat(format: string): FileFormat {
   const f = format.toLowerCase();
-  if (f === 'json' || f === 'csv' || f === 'parquet' || f === 'text') return f;
-  throw invalid('format', format, "expected 'json', 'csv', 'parquet' or 'text'");
+  if (f === 'json' || f === 'csv' || f === 'parquet' || f === 'text' || f === 'xml') return f;
+  throw invalid('format', format, "expected 'json', 'csv', 'parquet', 'text' or 'xml'");
 }

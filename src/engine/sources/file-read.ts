@@ -6,6 +6,7 @@ import { csvCast, jsonScalarCast } from './file-casts.ts';
 import { isCompressedFile, lineLimits, unreadableFile } from './file-checks.ts';
 import type { FileSourceOptions } from './file-options.ts';
 import { type FileSchema, SOURCE_FILE_COLUMN } from './file-schema.ts';
+import { xmlCast, xmlRawSql } from './file-xml.ts';
 
 /**
  * SQL building blocks for reading a batch of files. Every format is first turned into a *raw
@@ -402,6 +403,8 @@ function castSql(format: FileFormat, value: string, type: string, sourceType: st
     case 'csv':
     case 'text':
       return csvCast(value, t);
+    case 'xml':
+      return xmlCast(value, t);
     case 'parquet':
       // Round trip through the column type: a value the cast changes (1.5 into BIGINT) is rescued.
       return sourceType === undefined
@@ -498,11 +501,20 @@ export function rawRelationSql(
       return parquetRaw(paths, schema);
     case 'text':
       return textRaw(paths, schema, options);
+    case 'xml':
+      if (paths.length === 0) return emptyRaw(schema.columns.length);
+      return xmlRawSql(paths, schema, xmlOptionsOf(options));
     default: {
       const never: never = format;
       throw new Error(`unknown format ${String(never)}`);
     }
   }
+}
+
+/** The XML options of an XML source's options (set whenever the format is xml). */
+export function xmlOptionsOf(options: FileSourceOptions) {
+  if (options.xml === undefined) throw new Error('XML source options without rowTag');
+  return options.xml;
 }
 
 /**
@@ -527,6 +539,8 @@ export function readerCheckSql(
         : `SELECT count(COLUMNS(*)) FROM read_parquet(${fileList(paths)}, union_by_name = true)`;
     case 'text':
       return `SELECT count(__v0) FROM (${textRaw(paths, TEXT_SCHEMA, options)})`;
+    case 'xml':
+      return paths.length === 0 ? 'SELECT 0' : `SELECT count(content) FROM read_text(${fileList(paths)})`;
     default: {
       const never: never = format;
       throw new Error(`unknown format ${String(never)}`);

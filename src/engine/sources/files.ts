@@ -53,8 +53,10 @@ import {
   rawRelationSql,
   readCsvLayouts,
   readerCheckSql,
+  xmlOptionsOf,
 } from './file-read.ts';
 import { type FileSchema, normalizeDuckDBType } from './file-schema.ts';
+import { checkXmlFiles, checkXmlSchema } from './file-xml.ts';
 import type { ParquetColumns, ParquetSchemas } from './parquet-schemas.ts';
 
 export { type FileReadHooks, type FileRef, toFileSourceError } from './file-access.ts';
@@ -115,6 +117,12 @@ export async function fileBatchSql(
   let paths = readable.paths;
   if (fmt === 'parquet') paths = await nonEmptyParquet(paths);
   const layouts = fmt === 'csv' ? await csvLayouts(db, paths, opts) : [];
+  if (fmt === 'xml') {
+    checkXmlSchema(schema);
+    await withDatabase(db, (d) =>
+      withConnection(d, (conn) => checkXmlFiles(conn, paths, xmlOptionsOf(opts), hooks.root)),
+    );
+  }
   const clean =
     fmt === 'json' &&
     !opts.multiLine &&

@@ -77,7 +77,7 @@ CREATE OR REFRESH STREAMING TABLE typed_c AS SELECT * FROM cloud_files('data/c',
   assert.deepEqual([ct.id, ct.amount], ['"integer"', '"double"']);
 });
 
-test('cloud_files options: maxFilesPerTrigger splits batches, schemaHints set types, a materialized view cannot read it, xml is UNSUPPORTED_FILE_FORMAT', async () => {
+test('cloud_files options: maxFilesPerTrigger splits batches, schemaHints set types, a materialized view cannot read it, avro is UNSUPPORTED_FILE_FORMAT', async () => {
   const dir = tmpDir('cloud-files-opts');
   const files: Record<string, string> = {};
   // A numeric string reads into DECIMAL; into INT only a JSON integer does (Spark's JSON reader).
@@ -107,7 +107,7 @@ CREATE OR REFRESH STREAMING TABLE t AS SELECT * FROM cloud_files('data', 'json',
     'data/1.json': '{"a": 1}\n',
     'transformations/p.sql': `
 CREATE MATERIALIZED VIEW v AS SELECT * FROM cloud_files('data', 'json');
-CREATE OR REFRESH STREAMING TABLE x AS SELECT * FROM cloud_files('data', 'xml', map('rowTag', 'r'));
+CREATE OR REFRESH STREAMING TABLE x AS SELECT * FROM cloud_files('data', 'avro');
 `,
   });
   const v = await runCli(['validate', mv, '--format', 'json']);
