@@ -125,6 +125,31 @@ test('an upstream dataset’s output schema feeds a downstream binding error, ac
   assert.ok(!byDataset.has('fine') && !byDataset.has('silver') && !byDataset.has('bronze'));
 });
 
+test('file sources are typed by the run’s own inference: options, schema hints, a declared schema, _rescued_data, _metadata, cloud_files', async () => {
+  const dir = pipeline(
+    [
+      // A column the files lack is there once a schema hint names it.
+      "CREATE MATERIALIZED VIEW unhinted AS SELECT extra FROM read_files('data', format => 'json');",
+      "CREATE MATERIALIZED VIEW hinted AS SELECT lower(extra) AS l FROM read_files('data', format => 'json', schemaHints => 'extra STRING');",
+      "CREATE MATERIALIZED VIEW declared AS SELECT upper(id) AS u, nope FROM read_files('data', format => 'json', schema => 'id STRING, nope INT');",
+      "CREATE MATERIALIZED VIEW meta AS SELECT _metadata.file_name AS f, _rescued_data AS r FROM read_files('data', format => 'json', rescuedDataColumn => '_rescued_data');",
+      "CREATE STREAMING TABLE legacy AS SELECT lower(id) AS l FROM cloud_files('data', 'json', map('cloudFiles.schemaHints', 'id STRING'));",
+      "CREATE STREAMING TABLE legacy_bad AS SELECT id, missing FROM cloud_files('data', 'json');",
+    ].join('\n'),
+  );
+  const v = await validate(dir);
+  assert.deepEqual(v.errors.map(brief).sort(), [
+    ['UNRESOLVED_COLUMN', 'legacy_bad', 6, 49],
+    ['UNRESOLVED_COLUMN', 'unhinted', 1, 45],
+  ]);
+  const run = await runErrors(dir);
+  assert.deepEqual(
+    [...run.entries()].map(([, e]) => brief(e)).sort(),
+    v.errors.map(brief).sort(),
+    'the run fails exactly these flows, the same way',
+  );
+});
+
 test('a source without files yet, or whose only file is empty, is not known: no error, and nothing downstream of it is checked', async () => {
   const dir = pipeline(
     [
