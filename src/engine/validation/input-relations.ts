@@ -35,6 +35,7 @@ import {
   inferFileSchema,
   inputFileOptions,
   type ParquetSchemas,
+  planFileBatch,
 } from '../sources/files.ts';
 import type { TableCache } from '../tables/table-cache.ts';
 
@@ -110,8 +111,15 @@ async function fileRelation(scope: InputScope, flow: FlowPlan, leaf: LeafInput):
     const fresh = ready.filter((f) => !seen.has(fileIdentity(f))).map((f) => f.path);
     columns = (await evolveFileSchema(scope.conn, recorded.schema, fresh, input.format, opts, hooks)).columns;
   } else {
-    if (ready.length === 0) return undefined;
-    const paths = ready.map((f) => f.path);
+    // A batch read infers from its whole listing; a stream's first batch from the files it plans.
+    const first = leaf.streaming
+      ? planFileBatch(ready, new Set(), {
+          maxFilesPerTrigger: opts.maxFilesPerTrigger,
+          ...(opts.maxBytesPerTrigger !== undefined ? { maxBytesPerTrigger: opts.maxBytesPerTrigger } : {}),
+        })
+      : ready;
+    if (first.length === 0) return undefined;
+    const paths = first.map((f) => f.path);
     columns = (await inferFileSchema(scope.conn, paths, input.format, opts, hooks)).columns;
   }
   if (columns.length === 0) return undefined;

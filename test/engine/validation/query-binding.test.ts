@@ -150,6 +150,19 @@ test('file sources are typed by the run’s own inference: options, schema hints
   );
 });
 
+test('a stream that has not read yet is bound with its first batch’s schema, as the run infers it (maxFilesPerTrigger)', async () => {
+  const dir = pipeline(
+    "CREATE STREAMING TABLE s AS SELECT id, extra FROM STREAM read_files('data', format => 'json', maxFilesPerTrigger => 1);",
+    {
+      'data/a.json': ndjson([{ id: 1 }]),
+      'data/b.json': ndjson([{ id: 2, extra: 'x' }]),
+    },
+  );
+  const v = await validate(dir);
+  assert.deepEqual(v.errors.map(brief), [['UNRESOLVED_COLUMN', 's', 1, 40]]);
+  assert.deepEqual(brief((await runErrors(dir)).get('s')!), brief(v.errors[0]!));
+});
+
 test('a source without files yet, or whose only file is empty, is not known: no error, and nothing downstream of it is checked', async () => {
   const dir = pipeline(
     [
