@@ -38,3 +38,4 @@ export type { RefusedDataset, ResolvedPipeline } from './resolved-pipeline.ts';
 export { type LockInfo, runningUpdate } from './update/lock.ts';
 export { type RefreshOptions, refreshSelection } from './update/refresh.ts';
 export { type RunUpdateOptions, runUpdate } from './update/run-update.ts';
+export { type QueryBindingScope, queryBindingErrors } from './validation/query-binding.ts';

@@ -39,4 +39,5 @@ export {
   type ValidationResult,
   validateDefinitions,
   validatePipelineFolder,
+  withRootErrors,
 } from './validate.ts';

@@ -319,3 +319,52 @@ export async function validatePipelineFolder(
     warnings: [...spec.warnings, ...result.warnings],
   };
 }
+
+/**
+ * `result` with root errors found after the graph's own checks (validate's query binding: errors
+ * the run gives the same flows when they run): each names its dataset, which is marked failed,
+ * and every dataset reading a failed one gets an UPSTREAM_FAILED note. `runnable` and the
+ * execution plan stay as they were — a run binds those queries itself and fails those flows
+ * (and skips their readers) while the rest of the pipeline runs.
+ */
+export function withRootErrors(result: ValidationResult, extra: readonly SluiceError[]): ValidationResult {
+  const g = result.graph;
+  if (!g || extra.length === 0) return result;
+  const failed = new Set(g.failed);
+  const roots = new Set<string>();
+  for (const e of extra) if (e.dataset !== undefined && !failed.has(e.dataset)) roots.add(e.dataset);
+  for (const r of roots) failed.add(r);
+  const readers = new Map<string, Set<string>>();
+  for (const e of g.edges) {
+    if (!readers.has(e.input)) readers.set(e.input, new Set());
+    readers.get(e.input)!.add(e.target);
+  }
+  const queue = [...roots];
+  const reached: string[] = [];
+  for (let i = 0; i < queue.length; i++) {
+    for (const r of readers.get(queue[i]!) ?? []) {
+      if (failed.has(r)) continue;
+      failed.add(r);
+      reached.push(r);
+      queue.push(r);
+    }
+  }
+  const downstream = reached.map((name) => {
+    const upstream = [
+      ...new Set(g.edges.filter((e) => e.target === name && failed.has(e.input)).map((e) => e.input)),
+    ].sort();
+    const d = g.datasets.get(name);
+    return new SluiceError(
+      'UPSTREAM_FAILED',
+      `'${name}' cannot run because ${upstream.map((u) => `'${u}'`).join(', ')} failed validation`,
+      { dataset: name, params: { upstream }, ...(d?.location ? { location: d.location } : {}) },
+    );
+  });
+  return {
+    ...result,
+    graph: { ...g, failed },
+    errors: [...result.errors, ...extra],
+    downstream: [...result.downstream, ...downstream],
+    valid: false,
+  };
+}

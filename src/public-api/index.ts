@@ -46,4 +46,4 @@ export {
 export { type QueryOptions, query } from './query.ts';
 export { type RunPipelineOptions, type RunPipelineOutcome, runPipeline } from './run.ts';
 export { inSession, Session } from './session.ts';
-export { type ValidateOptions, validatePipeline, validationToJson } from './validate.ts';
+export { bindPipelineQueries, type ValidateOptions, validatePipeline, validationToJson } from './validate.ts';

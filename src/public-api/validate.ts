@@ -1,10 +1,16 @@
-import { type ValidationResult, validatePipelineFolder } from '../graph/index.ts';
+import { queryBindingErrors } from '../engine/index.ts';
+import { type ValidationResult, validatePipelineFolder, withRootErrors } from '../graph/index.ts';
 import { applyLintSettings } from '../lint/index.ts';
 import type { LoadSpecOptions } from '../spec/index.ts';
 import { inSession, type Session } from './session.ts';
 
 export interface ValidateOptions extends LoadSpecOptions {
   readonly session?: Session;
+  /**
+   * Bind each flow's query against its inputs' schemas where they are known (default true; see
+   * {@link bindPipelineQueries}). False validates the graph alone, without reading any data file.
+   */
+  readonly bindQueries?: boolean;
 }
 
 /**
@@ -12,11 +18,36 @@ export interface ValidateOptions extends LoadSpecOptions {
  * `cwd` upwards) and validates its dataflow graph: every error at once, root causes apart from
  * their downstream consequences. Never throws for the user's mistakes: a missing or invalid spec
  * is the single error of an invalid result. Rule ST-02 (MISSING_EXPECTATIONS) follows the
- * pipeline's lint settings (see `applyLintSettings`).
+ * pipeline's lint settings (see `applyLintSettings`). Unless `bindQueries` is false, a runnable
+ * pipeline's queries are also bound against their inputs' known schemas ({@link bindPipelineQueries}).
  */
 export function validatePipeline(dir?: string, options: ValidateOptions = {}): Promise<ValidationResult> {
+  return inSession(options.session, async (s) => {
+    const result = await validatePipelineFolder(dir, { ...options, sql: s.sql, db: s.db });
+    const bound = options.bindQueries === false ? result : await bindPipelineQueries(result, { session: s });
+    return applyLintSettings(bound, 'validate');
+  });
+}
+
+/**
+ * `result` with its binding errors: each flow of a runnable graph bound, as the run binds it,
+ * over empty relations with its inputs' schemas — file sources by the run's own inference,
+ * Delta tables from their logs, pipeline datasets from their flows' bound queries, in plan
+ * order; flows whose inputs are not known yet are skipped (see engine/validation). An error is
+ * the run's (code, dataset, `file:line`); its readers get UPSTREAM_FAILED notes.
+ */
+export function bindPipelineQueries(
+  result: ValidationResult,
+  options: { readonly session?: Session } = {},
+): Promise<ValidationResult> {
+  const { graph, spec } = result;
+  if (!graph?.execution || !spec) return Promise.resolve(result);
+  const plan = graph.execution;
   return inSession(options.session, async (s) =>
-    applyLintSettings(await validatePipelineFolder(dir, { ...options, sql: s.sql, db: s.db }), 'validate'),
+    withRootErrors(
+      result,
+      await queryBindingErrors({ root: spec.root, storage: spec.storage, plan, db: s.db, sql: s.sql }),
+    ),
   );
 }
 

@@ -214,7 +214,9 @@ export class PipelineContext {
   /**
    * Validates the pipeline, lays its graph out (reusing `previous`'s layout when the nodes and
    * edges are the same) and caches it; pages showing `previous` get a `graph` event when the
-   * result differs or they were shown it stale.
+   * result differs or they were shown it stale. The graph is checked first (a page draws it at
+   * once); the queries' binding against their inputs' schemas, which reads the sources' files,
+   * follows in the background ({@link #bindLater}).
    */
   async #validate(previous?: GraphJson): Promise<Validation> {
     try {
@@ -224,20 +226,16 @@ export class PipelineContext {
           dir: this.dir,
           cwd: this.cwd,
           bundle: this.bundle,
+          bind: false,
           ...(previous ? { previous: previous.layout } : {}),
         },
-        {
-          track: (worker) => {
-            this.#workers.add(worker);
-            return () => this.#workers.delete(worker);
-          },
-          stopped: () => this.#closed,
-        },
+        this.#workerOwner(),
       );
       tracePhase('validated and laid out');
       const stamps = await stampsOf(paths);
       const key = await sourcesKey(paths, this.#scope);
-      if (this.#closed) return { graph, root, files, stamps, cached: false };
+      const v: Validation = { graph, root, files, stamps, cached: false };
+      if (this.#closed) return v;
       await writeGraphCache(this.graphCacheFile, {
         key,
         root: root ?? null,
@@ -247,10 +245,48 @@ export class PipelineContext {
       });
       if (previous && (this.#lastKnown || JSON.stringify(previous) !== JSON.stringify(graph)))
         this.#send('graph', { version: ++this.#graphVersion });
-      return { graph, root, files, stamps, cached: false };
+      if (graph.runnable) void this.#bindLater(v);
+      return v;
     } finally {
       this.#lastKnown = undefined;
     }
+  }
+
+  /**
+   * Validates again with each query bound against its inputs' known schemas (what `sluice
+   * validate` reports): when that finds errors the graph-only validation `first` did not, it
+   * becomes the current validation (and the cached graph), and pages get a `graph` event — unless
+   * another validation (`first` no longer current) or closing came first.
+   */
+  async #bindLater(first: Validation): Promise<void> {
+    const current = async () => (await this.#validation?.catch(() => undefined))?.graph === first.graph;
+    try {
+      const { graph, root, files, paths } = await validateGraphOffThread(
+        { dir: this.dir, cwd: this.cwd, bundle: this.bundle, bind: true, previous: first.graph.layout },
+        this.#workerOwner(),
+      );
+      tracePhase('queries bound');
+      if (this.#closed || !(await current())) return;
+      if (JSON.stringify(graph) === JSON.stringify(first.graph)) return;
+      const stamps = await stampsOf(paths);
+      const key = await sourcesKey(paths, this.#scope);
+      if (this.#closed || !(await current())) return;
+      await writeGraphCache(this.graphCacheFile, { key, root: root ?? null, files, paths, graph });
+      this.#keep(Promise.resolve({ graph, root, files, stamps, cached: false }));
+      this.#send('graph', { version: ++this.#graphVersion });
+    } catch {
+      // The graph-only validation stays; the next validation binds again.
+    }
+  }
+
+  #workerOwner(): { track(worker: Worker): () => void; stopped(): boolean } {
+    return {
+      track: (worker) => {
+        this.#workers.add(worker);
+        return () => this.#workers.delete(worker);
+      },
+      stopped: () => this.#closed,
+    };
   }
 
   /** The source file a dataset is defined in, if it is one of the pipeline's library files. */

@@ -21,6 +21,8 @@ export interface GraphRequest {
   readonly cwd: string;
   readonly bundle: BundleSelection;
   readonly previous?: GraphLayoutJson;
+  /** Bind each query against its inputs' known schemas (default true; see `validatePipeline`). */
+  readonly bind?: boolean;
 }
 
 /** A validated graph and the files it was read from (absolute paths). */
@@ -36,7 +38,11 @@ export interface ValidatedGraph {
 
 /** Validates and lays out the pipeline on this thread. */
 export async function validateGraph(request: GraphRequest): Promise<ValidatedGraph> {
-  const result = await validatePipeline(request.dir, { cwd: request.cwd, ...request.bundle });
+  const result = await validatePipeline(request.dir, {
+    cwd: request.cwd,
+    ...request.bundle,
+    bindQueries: request.bind ?? true,
+  });
   const paths = new Set<string>();
   const root = result.spec?.root;
   if (result.spec && root) {

@@ -11,7 +11,7 @@
  * Which one a dotted name means depends on the type of the column it starts with, which sluice
  * cannot know when it translates a query (its inputs' schemas are learned when a flow reads them).
  * This pass runs where the query is bound to its inputs: per SELECT that holds a dotted name not
- * led by one of its relations, it asks DuckDB for the types of the columns those names start
+ * led by one of its relations (in its expressions or its joins' conditions), it asks DuckDB for the types of the columns those names start
  * from (a probe `SELECT base… FROM <the same FROM>`, bound but never run), and rewrites exactly
  * the names that go through a list. Nothing is guessed: a name whose column type the probe cannot
  * tell (a probe that does not bind, e.g. an outer query's column) or whose path Spark would not
@@ -96,8 +96,25 @@ function collectScopes(v: Json, outerCtes: readonly AstNode[], out: SelectScope[
   for (const k of ['select_list', 'where_clause', 'group_expressions', 'having', 'qualify', 'modifiers']) {
     findSites(v[k] ?? null, relations, new Set(), sites, k === 'select_list');
   }
+  for (const join of joins(v.from_table ?? null))
+    findSites(join.condition ?? null, relations, new Set(), sites);
   if (sites.length > 0) out.push({ node: v, outerCtes, sites });
 }
+
+/** The JOIN nodes of a FROM clause (not those inside its subqueries). */
+function joins(from: Json): AstNode[] {
+  if (!isNode(from) || from.type !== 'JOIN') return [];
+  return [from, ...joins(from.left ?? null), ...joins(from.right ?? null)];
+}
+
+/** DuckDB's `true` (a join condition that leaves a probe's column types as they are). */
+const TRUE: AstNode = {
+  class: 'CONSTANT',
+  type: 'VALUE_CONSTANT',
+  alias: '',
+  query_location: 2 ** 64,
+  value: { type: { id: 'BOOLEAN', type_info: null }, is_null: false, value: true },
+};
 
 /** Names (lower case) by which a FROM clause's relations are referred to. */
 function relationNames(from: Json): Set<string> {
@@ -208,8 +225,13 @@ async function probeTypes(
 ): Promise<readonly string[] | undefined> {
   const own = nodes(scope.node.cte_map as AstNode, 'map');
   const shadowed = new Set(own.map((e) => str(e, 'key').toLowerCase()));
+  const from = structuredClone(scope.node.from_table ?? null);
+  // A join condition never changes a column's type, and may itself hold the field access being
+  // typed (which would not bind yet): the probe joins on `true`.
+  for (const join of joins(from)) if (isNode(join.condition ?? null)) join.condition = structuredClone(TRUE);
   const node: AstNode = {
     ...structuredClone(scope.node),
+    from_table: from,
     cte_map: {
       map: [
         ...scope.outerCtes

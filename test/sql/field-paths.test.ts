@@ -22,7 +22,8 @@ const INPUT = `SELECT * FROM (VALUES
 /** Compiles a Spark query over one input, types it against INPUT, runs it; rows as DuckDB text. */
 async function run(sparkSql: string): Promise<{ sql: string; rows: Record<string, string | null>[] }> {
   const c = await db();
-  await c.run(`CREATE OR REPLACE TEMP VIEW ${inputPlaceholder(0)} AS ${INPUT}`);
+  // A self-join reads the input twice.
+  for (const i of [0, 1]) await c.run(`CREATE OR REPLACE TEMP VIEW ${inputPlaceholder(i)} AS ${INPUT}`);
   const q = await session.sql.compileQuery(sparkSql);
   const sql = await session.sql.resolveFieldPaths(q.sql, async (probe) => {
     try {
@@ -83,4 +84,21 @@ test('names that are not a field path through an array of structs are left as wr
   await assert.rejects(run('SELECT nested.f FROM src'), refused);
   // An unknown field is not guessed either.
   await assert.rejects(run('SELECT weather.nope FROM src'), refused);
+});
+
+test('field access through arrays of structs in a join condition reads as Spark does', async () => {
+  const { rows } = await run(`
+    SELECT a.id, b.id AS bid FROM src a JOIN src b
+    ON array_contains(a.weather.id, 800) AND size(b.s.items.name) = size(a.weather.main) - 1
+    ORDER BY b.id`);
+  // a = 1 (ids [800, NULL, 801], 3 mains); b's items.name has 2 entries for id 1, 0 for id 3.
+  assert.deepEqual(rows, [{ id: '1', bid: '1' }]);
+  const left = await run(`
+    SELECT a.id, b.id AS bid FROM src a LEFT JOIN src b ON array_contains(b.weather.main, 'Clear') AND a.id = b.id
+    ORDER BY a.id`);
+  assert.deepEqual(left.rows, [
+    { id: '1', bid: '1' },
+    { id: '2', bid: null },
+    { id: '3', bid: null },
+  ]);
 });

@@ -10,7 +10,7 @@ import { inputPlaceholder } from '../../model/index.ts';
 import { type DuckDBConnection, queryRows } from '../../util/index.ts';
 import type { FlowCheckpoint } from '../checkpoints/flow-checkpoint.ts';
 import type { BatchOffset } from '../checkpoints/offsets.ts';
-import { bindQuery } from '../sources/bind-query.ts';
+import { bindQuery, typeFieldPaths } from '../sources/bind-query.ts';
 import { skippedFileWarning } from '../sources/files.ts';
 import { explainLeafReadError, leafSql } from '../sources/leaf-sql.ts';
 import { isRepeatable } from '../writing/expectations.ts';
@@ -206,12 +206,15 @@ export class PartialAggregates {
   async #compute(conn: DuckDBConnection, input: BoundInput, offset: BatchOffset): Promise<BatchPartial> {
     const { ctx, flow } = this.#run;
     const table = this.#tables[offset.batchId % 2]!;
-    const bind = (sql: string) => sql.replace(/\b__sluice_input_\d+\b/g, INPUT);
+    // Typed over the input as the flow's query is (Spark's `arr.f` through arrays of structs).
+    const over = (sql: string) => `${input.with}SELECT * FROM (${sql})`;
+    const bind = (sql: string) =>
+      typeFieldPaths(sql.replace(/\b__sluice_input_\d+\b/g, INPUT), over, { sql: ctx.sql, conn });
     // The rows' partial aggregates, and one more row (no __sluice_rows) with the latest event
     // time the watermark sees; DuckDB reads the input once for both.
     await conn
       .run(
-        `CREATE OR REPLACE TABLE ${table} AS ${input.with}SELECT * FROM (${bind(this.#agg.partialSql)}) UNION ALL BY NAME SELECT * FROM (${bind(this.#agg.watermarkSql)})`,
+        `CREATE OR REPLACE TABLE ${table} AS ${input.with}SELECT * FROM (${await bind(this.#agg.partialSql)}) UNION ALL BY NAME SELECT * FROM (${await bind(this.#agg.watermarkSql)})`,
       )
       .catch(async (e: unknown) => {
         throw await explainLeafReadError(ctx, flow.leaves, offset.sources, e);

@@ -1,11 +1,12 @@
 import { SluiceError } from '../../errors/index.ts';
 import type { FlowPlan } from '../../graph/index.ts';
 import { type EventTimeWatermark, inputPlaceholder, type StreamingAggregate } from '../../model/index.ts';
+import type { SqlCompiler } from '../../sql/index.ts';
 import { crashPoint, type DuckDBConnection, queryRows, sqlIdent, sqlString } from '../../util/index.ts';
 import type { FlowCheckpoint } from '../checkpoints/flow-checkpoint.ts';
 import type { BatchOffset } from '../checkpoints/offsets.ts';
 import { StateStore, type StateVersion } from '../checkpoints/state-store.ts';
-import { bindQuery } from '../sources/bind-query.ts';
+import { bindQuery, typeFieldPaths } from '../sources/bind-query.ts';
 import { skippedFileWarning } from '../sources/files.ts';
 import { explainLeafReadError, leafSql } from '../sources/leaf-sql.ts';
 import type { BatchOutcome } from '../writing/batch-outcome.ts';
@@ -93,7 +94,7 @@ export class StreamingAggregateExecutor implements FlowExecutor {
           state,
           { partials, lookahead },
           async (input) => {
-            names ??= await outputNames(run.conn, run.flow, input);
+            names ??= await outputNames(run.ctx.sql, run.conn, run.flow, input);
           },
           () => names!,
         );
@@ -111,8 +112,17 @@ export class StreamingAggregateExecutor implements FlowExecutor {
 }
 
 /** The query's output column names, as the user's query names them (bound over the batch input). */
-async function outputNames(conn: DuckDBConnection, f: FlowPlan, input = ''): Promise<string[]> {
-  const sql = f.flow.query.sql.replace(/\b__sluice_input_\d+\b/g, INPUT);
+async function outputNames(
+  compiler: SqlCompiler,
+  conn: DuckDBConnection,
+  f: FlowPlan,
+  input = '',
+): Promise<string[]> {
+  const sql = await typeFieldPaths(
+    f.flow.query.sql.replace(/\b__sluice_input_\d+\b/g, INPUT),
+    (q) => `${input}SELECT * FROM (${q})`,
+    { sql: compiler, conn },
+  );
   const rows = await queryRows<{ column_name: string }>(
     conn,
     `DESCRIBE SELECT * FROM (${input}SELECT * FROM (${sql}))`,

@@ -3,6 +3,7 @@ import { queryRows, sqlIdent } from '../../util/index.ts';
 import type { FlowCheckpoint } from '../checkpoints/flow-checkpoint.ts';
 import type { BatchOffset } from '../checkpoints/offsets.ts';
 import { StateStore } from '../checkpoints/state-store.ts';
+import { typeFieldPaths } from '../sources/bind-query.ts';
 import type { BatchOutcome } from '../writing/batch-outcome.ts';
 import { writeBatch } from '../writing/batch-writer.ts';
 import type { FlowExecution, FlowExecutor, FlowRun } from './flow-execution.ts';
@@ -60,8 +61,15 @@ async function dedupBatch(
   const previous = await store.read(offset.batchId - 1);
   const { source, views, files } = await readBatchInput(run, plan, checkpoint, offset);
   try {
-    const m = await maxEventTime(conn, plan.watermark, plan.watermarkSql);
-    const query = flow.flow.query.sql.replace(/\b__sluice_input_\d+\b/g, INPUT);
+    // Typed over the input (a temp table) as the flow's query is: Spark's `arr.f` through arrays of structs.
+    const typed = (sql: string) =>
+      typeFieldPaths(sql.replace(/\b__sluice_input_\d+\b/g, INPUT), (q) => q, { sql: ctx.sql, conn });
+    const m = await maxEventTime(
+      conn,
+      plan.watermark,
+      plan.watermarkSql === undefined ? undefined : await typed(plan.watermarkSql),
+    );
+    const query = await typed(flow.flow.query.sql);
     await conn.run(`CREATE OR REPLACE TEMP TABLE ${DISTINCT} AS ${query}`);
     const time = `epoch_us(CAST(${sqlIdent(plan.eventTimeColumn)} AS TIMESTAMP WITH TIME ZONE))`;
     const before = previous?.watermark ?? null;

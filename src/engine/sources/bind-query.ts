@@ -79,6 +79,19 @@ async function inputsOf(
   };
 }
 
+/**
+ * `sql` with its field access through arrays of structs typed by probes that `over` binds to the
+ * relations it reads (e.g. a stateful flow's plan over its batch input): what the flow's own
+ * query gets from {@link bindQuery}, for the other statements a flow runs over its input.
+ */
+export function typeFieldPaths(
+  sql: string,
+  over: (sql: string) => string,
+  typing: QueryTyping,
+): Promise<string> {
+  return typed(sql, over, typing);
+}
+
 /** `sql` typed by probes bound over the inputs (`over`). */
 function typed(sql: string, over: (sql: string) => string, typing: QueryTyping): Promise<string> {
   return typing.sql.resolveFieldPaths(sql, async (probe) => {

@@ -170,7 +170,8 @@ async function addColumns(
 }
 
 /** The type a column list declares for `column` (validated when the definition was read). */
-function declaredType(dataset: Dataset, column: string): DeltaType | undefined {
+/** The type a dataset's column list declares for `column` (matched without regard to case). */
+export function declaredType(dataset: Dataset, column: string): DeltaType | undefined {
   const d = dataset.columns?.find((c) => c.name.toLowerCase() === column.toLowerCase());
   return d?.type ? parseSparkType(d.type) : undefined;
 }

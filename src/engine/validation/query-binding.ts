@@ -1,0 +1,188 @@
+/**
+ * The query binding check of validate: each flow's query bound, as the run binds it, over empty
+ * relations standing for its inputs — so a statement that validates does not fail at run for a
+ * reason its inputs' schemas already tell (a column that does not exist, a function over the
+ * wrong types, a field read from something that is not a struct).
+ *
+ * Flows are bound in plan order: a pipeline dataset's columns are what its own flows' queries
+ * produce (as its table will hold them), so a downstream query is bound over them. Nothing is
+ * run and no data is read beyond what the run's schema inference reads; a flow with an input
+ * whose schema is not known (input-relations.ts) is skipped, and so is everything that reads
+ * it — the check never reports what it cannot show. Only errors of binding are reported (a
+ * DuckDB binder or conversion error on empty relations, which no data can change): a failure
+ * that depends on values (a cast of a string column) is the run's to report.
+ */
+import { type SluiceError, toSluiceError } from '../../errors/index.ts';
+import type { ExecutionPlan, FlowPlan } from '../../graph/index.ts';
+import type { Dataset } from '../../model/index.ts';
+import type { SqlCompiler } from '../../sql/index.ts';
+import { deltaTypeToDuckDB, duckDBTypeToDelta, tableFolder } from '../../storage/index.ts';
+import { type Database, type DuckDBConnection, queryRows } from '../../util/index.ts';
+import { bindQuery } from '../sources/bind-query.ts';
+import { ParquetSchemas } from '../sources/parquet-schemas.ts';
+import { declaredType } from '../tables/prepare-table.ts';
+import { TableCache } from '../tables/table-cache.ts';
+import { flowFailure } from '../update/failures.ts';
+import { type Columns, existingTable, type InputScope, leafRelation } from './input-relations.ts';
+
+/** What the binding check reads: the pipeline's folders, its execution plan, a session's engines. */
+export interface QueryBindingScope {
+  readonly root: string;
+  readonly storage: string;
+  readonly plan: ExecutionPlan;
+  readonly db: Database;
+  readonly sql: SqlCompiler;
+}
+
+/**
+ * Codes a binding over empty relations can give that the run gives for the same query whatever
+ * its data: names, types, and constants that cannot be converted.
+ */
+const BINDING_CODES: ReadonlySet<string> = new Set([
+  'UNRESOLVED_COLUMN',
+  'DATATYPE_MISMATCH',
+  'CAST_INVALID_INPUT',
+  'ARITHMETIC_OVERFLOW',
+]);
+
+/**
+ * The binding errors of a runnable plan's flows, each as the run would report it (its code, the
+ * flow's dataset and the `file:line` of what it is about; see `flowFailure`).
+ */
+export async function queryBindingErrors(scope: QueryBindingScope): Promise<SluiceError[]> {
+  const conn = await scope.db.connect();
+  try {
+    return await bindFlows(scope, conn);
+  } finally {
+    conn.closeSync();
+  }
+}
+
+async function bindFlows(scope: QueryBindingScope, conn: DuckDBConnection): Promise<SluiceError[]> {
+  const tables = new TableCache(scope.db);
+  /** Per written dataset: its columns so far (flows of one dataset come together), or unknown. */
+  const written = new Map<string, Columns | 'unknown'>();
+  const inputs: InputScope = {
+    root: scope.root,
+    storage: scope.storage,
+    conn,
+    tables,
+    parquetSchemas: new ParquetSchemas(),
+    datasetColumns: (name) => {
+      const c = written.get(name);
+      return c === 'unknown' ? undefined : c;
+    },
+  };
+  const errors: SluiceError[] = [];
+  for (const flow of scope.plan.flows) {
+    const columns = await bindFlow(scope, inputs, flow, conn, errors);
+    const target = flow.target.name;
+    const before = written.get(target);
+    if (before === 'unknown') continue;
+    if (!columns) {
+      written.set(target, 'unknown');
+      continue;
+    }
+    written.set(target, await storedColumns(tables, conn, scope.storage, flow, before, columns));
+  }
+  return errors;
+}
+
+/**
+ * Binds one flow over its inputs' relations: its output columns, or undefined when an input is
+ * not known or the binding failed (a binding error is added to `errors`).
+ */
+async function bindFlow(
+  scope: QueryBindingScope,
+  inputs: InputScope,
+  flow: FlowPlan,
+  conn: DuckDBConnection,
+  errors: SluiceError[],
+): Promise<Columns | undefined> {
+  const relations = new Map<string, string>();
+  for (const leaf of flow.leaves) {
+    const sql = await leafRelation(inputs, flow, leaf);
+    if (sql === undefined) return undefined;
+    relations.set(leaf.key, sql);
+  }
+  // A stream–stream join's run reads its query's text as written (see stream-join.ts); every
+  // other flow's is typed over its inputs, Spark's `arr.f` through arrays of structs included.
+  const typing = flow.kind === 'stream_join' ? undefined : { sql: scope.sql, conn };
+  try {
+    const sql = await bindQuery(flow.bound, async (leaf) => relations.get(leaf.key)!, undefined, typing);
+    return await describe(conn, sql);
+  } catch (e) {
+    const err = toSluiceError(e, 'FLOW_EXECUTION_FAILED');
+    if (BINDING_CODES.has(err.code))
+      errors.push(flowFailure(err, flow, { root: scope.root, storage: scope.storage }));
+    return undefined;
+  }
+}
+
+/**
+ * The columns a dataset's table has for its readers once `flow` wrote `columns` to it: as the
+ * table stores them (declared types, Delta's types read back); a materialized view's table is
+ * replaced by its query's columns, a streaming table only gains columns (those it has, or had
+ * from its earlier flows, stay). Unknown for flows whose table is not their query's columns
+ * (AUTO CDC, a streaming aggregation's rebuilt windows) unless the table exists.
+ */
+async function storedColumns(
+  tables: TableCache,
+  conn: DuckDBConnection,
+  storage: string,
+  flow: FlowPlan,
+  before: Columns | undefined,
+  columns: Columns,
+): Promise<Columns | 'unknown'> {
+  switch (flow.kind) {
+    case 'auto_cdc':
+    case 'auto_cdc_snapshot':
+    case 'streaming_aggregate':
+      return 'unknown';
+    case 'materialized_view':
+      return columns.map((c) => stored(flow.target, c));
+    case 'streaming_append':
+    case 'streaming_dedup':
+    case 'stream_join':
+    case 'append_once': {
+      const base = before ?? (await tableColumns(tables, conn, tableFolder(storage, flow.target)));
+      if (base === 'unknown') return 'unknown';
+      const have = new Set(base.map((c) => c.name.toLowerCase()));
+      return [
+        ...base,
+        ...columns.filter((c) => !have.has(c.name.toLowerCase())).map((c) => stored(flow.target, c)),
+      ];
+    }
+    default: {
+      const never: never = flow.kind;
+      return never;
+    }
+  }
+}
+
+/** A query column as its dataset's table stores it and a reader reads it back. */
+function stored(dataset: Dataset, c: Columns[number]): Columns[number] {
+  return {
+    name: c.name,
+    type: deltaTypeToDuckDB(declaredType(dataset, c.name) ?? duckDBTypeToDelta(c.type)),
+  };
+}
+
+/** The columns of the table at `path` ([] when there is none), 'unknown' when it cannot be read. */
+async function tableColumns(
+  tables: TableCache,
+  conn: DuckDBConnection,
+  path: string,
+): Promise<Columns | 'unknown'> {
+  try {
+    const sql = await existingTable({ tables }, path);
+    return sql === undefined ? [] : await describe(conn, sql);
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function describe(conn: DuckDBConnection, sql: string): Promise<Columns> {
+  const rows = await queryRows<{ column_name: string; column_type: string }>(conn, `DESCRIBE ${sql}`);
+  return rows.map((r) => ({ name: r.column_name, type: r.column_type }));
+}
