@@ -139,7 +139,7 @@ export type EngineEvent =
       readonly stateful?: {
         readonly watermark: number | null;
         readonly stateRows: number;
-        readonly stateBytes: number;
+        readonly stateBytes: number | null;
         readonly lateRowsDropped: number;
       };
     }

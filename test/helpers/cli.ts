@@ -37,12 +37,12 @@ export function runCli(
  */
 export function killedRun(
   dir: string,
-  opts: { readonly afterMs?: number; readonly crashAt?: string },
+  opts: { readonly afterMs?: number; readonly crashAt?: string; readonly env?: NodeJS.ProcessEnv },
 ): Promise<NodeJS.Signals | null> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [join(ROOT, 'bin', 'sluice.js'), 'run', dir], {
       stdio: 'ignore',
-      env: { ...process.env, ...(opts.crashAt ? { SLUICE_CRASH_AT: opts.crashAt } : {}) },
+      env: { ...process.env, ...opts.env, ...(opts.crashAt ? { SLUICE_CRASH_AT: opts.crashAt } : {}) },
     });
     const timer =
       opts.afterMs !== undefined ? setTimeout(() => child.kill('SIGKILL'), opts.afterMs) : undefined;

@@ -2,7 +2,7 @@ import { SluiceError } from '../../errors/index.ts';
 import type { FlowPlan } from '../../graph/index.ts';
 import { type EventTimeWatermark, inputPlaceholder, type StreamingAggregate } from '../../model/index.ts';
 import type { SqlCompiler } from '../../sql/index.ts';
-import { crashPoint, type DuckDBConnection, queryRows, sqlIdent, sqlString } from '../../util/index.ts';
+import { crashPoint, type DuckDBConnection, queryRows, sqlIdent } from '../../util/index.ts';
 import type { FlowCheckpoint } from '../checkpoints/flow-checkpoint.ts';
 import type { BatchOffset } from '../checkpoints/offsets.ts';
 import { StateStore, type StateVersion } from '../checkpoints/state-store.ts';
@@ -13,12 +13,14 @@ import type { BatchOutcome } from '../writing/batch-outcome.ts';
 import { type ColumnsCache, writeBatch } from '../writing/batch-writer.ts';
 import { isRepeatable } from '../writing/expectations.ts';
 import { type ViewQuality, viewExpectationBinder } from '../writing/quarantine.ts';
-import { INPUT, lateCounts, PartialAggregates, windowEnd } from './aggregate-input.ts';
+import { type BoundInput, INPUT, lateCounts, PartialAggregates, windowEnd } from './aggregate-input.ts';
+import { copyState, nextWatermark, stateSql, writeState } from './aggregate-state.ts';
 import { describeSources, skipsChangeCommits } from './batch-planning.ts';
 import type { FlowExecution, FlowExecutor, FlowRun } from './flow-execution.ts';
-import { type Lookahead, runMicroBatches } from './streaming-append.ts';
+import { bindGroup, fusible, groupFits, runFusedGroup } from './fused-aggregate.ts';
+import { type BatchGroups, type Lookahead, runMicroBatches } from './streaming-append.ts';
 
-export { INPUT };
+export { copyState, INPUT, nextWatermark, stateSql, writeState };
 
 /** The merged groups of a batch, open and closed, in two tables used in turn (see HeldState). */
 const MERGED = ['__sluice_agg_merged_0', '__sluice_agg_merged_1'] as const;
@@ -79,36 +81,141 @@ export class StreamingAggregateExecutor implements FlowExecutor {
     const columns = { cache: new Map(), shape: 'finished' };
     const state: AggregateRun = { stateColumns: new Map() };
     const partials = new PartialAggregates(run, agg);
-    try {
-      return await runMicroBatches(run, async (checkpoint, offset, lookahead) => {
-        if (state.store?.dir !== new StateStore(checkpoint.log.dir).dir) {
-          state.store = new StateStore(checkpoint.log.dir);
-          state.held = undefined;
-        }
-        const store = state.store;
-        const first = state.held === undefined;
-        const outcome = await aggregateBatch(
-          run,
-          agg,
-          { checkpoint, store, offset, columns },
-          state,
-          { partials, lookahead },
-          async (input) => {
-            names ??= await outputNames(run.ctx.sql, run.conn, run.flow, input);
+    const storeOf = (checkpoint: FlowCheckpoint): StateStore => {
+      if (state.store?.dir !== new StateStore(checkpoint.log.dir).dir) {
+        state.store = new StateStore(checkpoint.log.dir);
+        state.held = undefined;
+      }
+      return state.store;
+    };
+    const oneBatch = async (checkpoint: FlowCheckpoint, offset: BatchOffset, lookahead: Lookahead) => {
+      const store = storeOf(checkpoint);
+      const first = state.held === undefined;
+      const outcome = await aggregateBatch(
+        run,
+        agg,
+        { checkpoint, store, offset, columns },
+        state,
+        { partials, lookahead },
+        async (input) => {
+          names ??= await outputNames(run.ctx.sql, run.conn, run.flow, input);
+        },
+        () => names!,
+      );
+      // The version before this one is no longer needed (this one is committed).
+      await state.evicting;
+      state.evicting = first ? store.evictBefore(offset.batchId) : store.evictVersion(offset.batchId - 1);
+      return outcome;
+    };
+    const groups: BatchGroups | undefined = (await fusible(run, agg))
+      ? {
+          fits: groupFits,
+          run: async (checkpoint, offsets, committed) => {
+            const store = storeOf(checkpoint);
+            const inputs = await bindGroup(run, agg, checkpoint, offsets);
+            if (inputs) {
+              names ??= await outputNames(run.ctx.sql, run.conn, run.flow, inputs[0]!.with);
+              const fused = await fusedGroup(
+                run,
+                agg,
+                { checkpoint, store, offsets, columns },
+                state,
+                inputs,
+                names,
+                committed,
+              );
+              if (fused) return;
+            }
+            // Batch by batch: the same result, each batch committed on its own.
+            for (const o of offsets) await committed(o, await oneBatch(checkpoint, o, async () => undefined));
           },
-          () => names!,
-        );
-        // The version before this one is no longer needed (this one is committed).
-        await state.evicting;
-        state.evicting = first ? store.evictBefore(offset.batchId) : store.evictVersion(offset.batchId - 1);
-        return outcome;
-      });
+        }
+      : undefined;
+    try {
+      return await runMicroBatches(run, oneBatch, undefined, groups);
     } finally {
       await state.evicting?.catch(() => {});
       await partials.close();
       for (const t of MERGED) await run.conn.run(`DROP TABLE IF EXISTS ${t}`).catch(() => {});
     }
   }
+}
+
+/**
+ * Runs `offsets` as one fused group (see fused-aggregate.ts) from the state before them; false,
+ * with nothing written, when their input cannot be read in one pass.
+ */
+async function fusedGroup(
+  run: FlowRun,
+  agg: StreamingAggregate,
+  {
+    checkpoint,
+    store,
+    offsets,
+    columns,
+  }: Omit<StatefulBatch, 'offset'> & { readonly offsets: readonly BatchOffset[] },
+  cache: AggregateRun,
+  inputs: readonly BoundInput[],
+  names: readonly string[],
+  committed: (offset: BatchOffset, outcome: BatchOutcome) => Promise<void>,
+): Promise<boolean> {
+  const firstId = offsets[0]!.batchId;
+  const { held, previous } = await startingState(store, cache, firstId);
+  cache.held = undefined;
+  const kept = held
+    ? `SELECT * FROM ${held.table} WHERE ${held.open}`
+    : previous
+      ? await stateSql(run.conn, store, previous, '(SELECT 1)')
+      : undefined;
+  const key = `${inputs[0]!.shape}\n${JSON.stringify(previous?.columns ?? null)}`;
+  const merged = held?.table === MERGED[0] ? MERGED[1] : MERGED[0];
+  const result = await runFusedGroup(
+    run,
+    agg,
+    {
+      checkpoint,
+      store,
+      offsets,
+      inputs,
+      previous,
+      kept,
+      merged,
+      names,
+      columns,
+      stateColumns: cache.stateColumns.get(key),
+    },
+    committed,
+  );
+  if (!result) return false;
+  cache.stateColumns.set(key, result.stateColumns);
+  cache.held = { version: result.version, table: merged, open: result.open };
+  // Every version before the group's last is no longer needed.
+  await cache.evicting;
+  cache.evicting = store.evictBefore(result.version.batchId);
+  return true;
+}
+
+/**
+ * The state a batch starts from: the one this run holds in DuckDB when it is the previous batch's,
+ * else the previous batch's version read from the store.
+ * @throws SluiceError STATE_STORE_INCONSISTENT for a version in a layout of an earlier sluice
+ */
+async function startingState(
+  store: StateStore,
+  cache: AggregateRun,
+  batchId: number,
+): Promise<{ held: HeldState | undefined; previous: StateVersion | undefined }> {
+  const held = cache.held?.version.batchId === batchId - 1 ? cache.held : undefined;
+  const previous = held?.version ?? (await store.read(batchId - 1));
+  if (previous && !previous.columns) {
+    // Written before state versions recorded their columns, when windows were kept as structs.
+    throw new SluiceError(
+      'STATE_STORE_INCONSISTENT',
+      `the state of batch ${previous.batchId} in ${store.dir} was written by an earlier version of sluice in another layout; run with --full-refresh on the table to rebuild it from its sources`,
+      { params: { batchId: previous.batchId } },
+    );
+  }
+  return { held, previous };
 }
 
 /** The query's output column names, as the user's query names them (bound over the batch input). */
@@ -147,21 +254,13 @@ async function aggregateBatch(
   beforeRead: (input: string) => Promise<void>,
   names: () => string[],
 ): Promise<BatchOutcome> {
-  const held = cache.held?.version.batchId === offset.batchId - 1 ? cache.held : undefined;
+  const { held, previous } = await startingState(store, cache, offset.batchId);
   cache.held = undefined;
-  const previous = held?.version ?? (await store.read(offset.batchId - 1));
-  if (previous && !previous.columns) {
-    // Written before state versions recorded their columns, when windows were kept as structs.
-    throw new SluiceError(
-      'STATE_STORE_INCONSISTENT',
-      `the state of batch ${previous.batchId} in ${store.dir} was written by an earlier version of sluice in another layout; run with --full-refresh on the table to rebuild it from its sources`,
-      { params: { batchId: previous.batchId } },
-    );
-  }
   const { ctx, flow, conn } = run;
   const partial = await partials.of(checkpoint, offset, beforeRead);
   const { source, views, files, table: partialTable } = partial;
-  const merged = MERGED[offset.batchId % 2]!;
+  // Not the table the held state is read from.
+  const merged = held?.table === MERGED[0] ? MERGED[1] : MERGED[0];
   const columns = names();
   const end = windowEnd(agg);
   // A merged session carries its own end.
@@ -289,102 +388,4 @@ export async function maxEventTime(
       : `SELECT ${eventTimeSql(watermark)} AS m FROM ${INPUT}`,
   );
   return row?.m === null || row?.m === undefined ? null : Number(row.m);
-}
-
-/**
- * The watermark after a batch (µs): max(previous, max event time − delay); it never moves back.
- * In whole milliseconds, as Spark keeps event-time statistics (event time and delay each
- * truncated to the millisecond), so a row a fraction of a millisecond after Spark's watermark is
- * on time here too.
- */
-export function nextWatermark(
-  before: number | null,
-  maxEvent: number | null,
-  watermark: EventTimeWatermark,
-): number | null {
-  const seen =
-    maxEvent === null
-      ? null
-      : (Math.trunc(maxEvent / 1000) - Math.trunc(watermark.delayMicros / 1000)) * 1000;
-  if (before === null) return seen;
-  return seen === null ? before : Math.max(before, seen);
-}
-
-/** A state's columns with their DuckDB types, as a state version records them. */
-type StateColumns = readonly { readonly name: string; readonly type: string }[];
-
-/**
- * Writes the rows of `table` that satisfy `keep` as the Parquet of state version `batchId`,
- * under a temp name; `publish` then makes it (and its watermark) that version, durably — to be
- * awaited before the batch's commit. `known`: the table's columns when the caller knows them
- * (saves a DESCRIBE).
- */
-export async function copyState(
-  { conn }: FlowRun,
-  store: StateStore,
-  batchId: number,
-  table: string,
-  keep: string,
-  known?: StateColumns,
-): Promise<{ columns: StateColumns; publish: (watermark: number | null) => Promise<StateVersion> }> {
-  const columns =
-    known ??
-    (await queryRows<{ column_name: string; column_type: string }>(conn, `DESCRIBE ${table}`)).map((c) => ({
-      name: c.column_name,
-      type: c.column_type,
-    }));
-  // DuckDB writes HUGEINT (its sum of integers) to Parquet as DOUBLE; DECIMAL(38,0) keeps it exact.
-  const exact = columns.map((t) =>
-    /HUGEINT$/.test(t.type)
-      ? `CAST(${sqlIdent(t.name)} AS DECIMAL(38,0)) AS ${sqlIdent(t.name)}`
-      : sqlIdent(t.name),
-  );
-  const tmp = await store.tempFor(batchId);
-  // COPY answers the number of rows it wrote.
-  const [row] = await queryRows<{ Count: bigint }>(
-    conn,
-    `COPY (SELECT ${exact.join(', ')} FROM ${table} WHERE ${keep}) TO ${sqlString(tmp)} (FORMAT parquet)`,
-  );
-  const stateRows = Number(row?.Count ?? 0);
-  return {
-    columns,
-    publish: (watermark) => store.publishParquet(tmp, { batchId, watermark, stateRows, columns }),
-  };
-}
-
-/**
- * Publishes the rows of `table` that satisfy `keep` as the state of `batchId` (Parquet and its
- * watermark), durably, before the batch's commit; returns its rows and bytes.
- */
-export async function writeState(
-  run: FlowRun,
-  store: StateStore,
-  batchId: number,
-  table: string,
-  keep: string,
-  watermark: number | null,
-): Promise<{ stateRows: number; stateBytes: number }> {
-  const { publish } = await copyState(run, store, batchId, table, keep);
-  const { stateRows, stateBytes } = await publish(watermark);
-  crashPoint('state-written', run.flow.flow.name);
-  return { stateRows, stateBytes };
-}
-
-/**
- * SQL reading a state version back with the columns and types it was computed with (recorded
- * with it; else those of `like`, a table or a parenthesized query).
- */
-export async function stateSql(
-  conn: DuckDBConnection,
-  store: StateStore,
-  version: StateVersion,
-  like: string,
-): Promise<string> {
-  const types =
-    version.columns ??
-    (
-      await queryRows<{ column_name: string; column_type: string }>(conn, `DESCRIBE SELECT * FROM ${like}`)
-    ).map((t) => ({ name: t.column_name, type: t.column_type }));
-  const typed = types.map((t) => `CAST(${sqlIdent(t.name)} AS ${t.type}) AS ${sqlIdent(t.name)}`);
-  return `SELECT ${typed.join(', ')} FROM read_parquet(${sqlString(store.parquetPath(version.batchId))})`;
 }

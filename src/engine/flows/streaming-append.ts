@@ -57,16 +57,37 @@ export class StreamingAppendExecutor implements FlowExecutor {
 export type Lookahead = (current: BatchOffset, conn: DuckDBConnection) => Promise<BatchOffset | undefined>;
 
 /**
- * The micro-batch loop every streaming kind shares: replays a planned-but-uncommitted batch
+ * Several planned batches run as one group (a streaming aggregation's fused catch-up, see
+ * fused-aggregate.ts). `fits` bounds a group while it is planned (`next` joins `group` or
+ * waits for the next group); `run` executes a group whose offsets are all logged — exactly as
+ * the batches one after another would, committing so that after a crash anywhere the batches
+ * not committed are replayed from the same offsets — and hands each batch's outcome to
+ * `committed`, in batch order, once the batch is committed.
+ */
+export interface BatchGroups {
+  fits(group: readonly BatchOffset[], next: BatchOffset): boolean;
+  run(
+    checkpoint: FlowCheckpoint,
+    offsets: readonly BatchOffset[],
+    committed: (offset: BatchOffset, outcome: BatchOutcome) => Promise<void>,
+  ): Promise<void>;
+}
+
+/**
+ * The micro-batch loop every streaming kind shares: replays the planned-but-uncommitted batches
  * first, then plans, logs (before reading) and runs batches until the sources have nothing new;
  * `runBatch` reads and commits one batch under the flow's txn — it may plan the next batch early
  * (see {@link Lookahead}); `committedBatch` is the last batch entirely committed (a kind writing
- * several tables may lag the target's txn). Compacts the offset log.
+ * several tables may lag the target's txn). With `groups`, consecutive batches ready at once are
+ * planned (and logged) together and run as one group (see {@link BatchGroups}); a group logged
+ * by an earlier run is replayed as a group, or one batch after another without `groups`.
+ * Compacts the offset log.
  */
 export async function runMicroBatches(
   { ctx, flow, conn, onBatch }: FlowRun,
   runBatch: (checkpoint: FlowCheckpoint, offset: BatchOffset, lookahead: Lookahead) => Promise<BatchOutcome>,
   committedBatch: (checkpoint: FlowCheckpoint) => Promise<number> = async (c) => c.committed,
+  groups?: BatchGroups,
 ): Promise<FlowExecution> {
   const checkpoint = await openFlowCheckpoint(ctx, flow);
   await assertCheckpointMatchesTable(ctx, flow, checkpoint);
@@ -74,14 +95,20 @@ export async function runMicroBatches(
   const progress = newStreamProgress();
   for (const o of await checkpoint.log.readAll(committed)) rememberBatch(progress, o);
 
-  let pending = await checkpoint.log.latest();
-  if (pending && pending.batchId <= committed) pending = undefined;
-  if (pending && pending.batchId !== committed + 1) {
-    throw new SluiceError(
-      'FLOW_CHECKPOINT_INCONSISTENT',
-      `flow '${flow.flow.name}' checkpoint is ahead of its table (batch ${pending.batchId} planned, ${committed} committed); run with --full-refresh ${flow.target.name}`,
-      { dataset: flow.target.name, params: { planned: pending.batchId, committed } },
-    );
+  // Planned but not committed: replayed first, as logged (a group planned at once, in full).
+  let pending: BatchOffset[] = [];
+  const latest = await checkpoint.log.latest();
+  if (latest && latest.batchId > committed) {
+    const ids = (await checkpoint.log.batchIds()).filter((id) => id > committed);
+    const contiguous = ids.every((id, i) => id === committed + 1 + i);
+    if (ids[0] !== committed + 1 || !contiguous) {
+      throw new SluiceError(
+        'FLOW_CHECKPOINT_INCONSISTENT',
+        `flow '${flow.flow.name}' checkpoint is ahead of its table (batch ${latest.batchId} planned, ${committed} committed); run with --full-refresh ${flow.target.name}`,
+        { dataset: flow.target.name, params: { planned: latest.batchId, committed } },
+      );
+    }
+    pending = await Promise.all(ids.map((id) => checkpoint.log.read(id)));
   }
 
   let batches = 0;
@@ -101,24 +128,59 @@ export async function runMicroBatches(
     }
     return planned.next;
   };
+  /** Plans the batches that join `first` in one group (none without `groups`). */
+  const planGroup = async (first: BatchOffset): Promise<BatchOffset[]> => {
+    const group = [first];
+    if (!groups) return group;
+    for (;;) {
+      const last = group.at(-1)!;
+      rememberBatch(progress, last);
+      const next = ctx.signal?.aborted
+        ? undefined
+        : await planStreamingBatch(ctx, flow, conn, last.batchId + 1, progress);
+      if (next && groups.fits(group, next)) {
+        group.push(next);
+        continue;
+      }
+      // Not joining: it starts the next group (or nothing new is left).
+      planned = { after: last.batchId, next: Promise.resolve(next) };
+      return group;
+    }
+  };
+  const finish = async (offset: BatchOffset, outcome: BatchOutcome) => {
+    committed = offset.batchId;
+    rememberBatch(progress, offset);
+    batches++;
+    totals = addOutcome(totals, outcome);
+    await onBatch(offset.batchId, outcome);
+  };
   try {
     for (;;) {
       if (ctx.signal?.aborted) return { state: 'STOPPED', totals, batches };
-      const replay = pending !== undefined;
+      const replay = pending.length > 0;
       const early = planned?.after === committed ? planned.next : undefined;
       planned = undefined;
-      const offset =
-        pending ?? (await (early ?? planStreamingBatch(ctx, flow, conn, committed + 1, progress)));
-      pending = undefined;
-      if (!offset) break;
-      if (!replay) await checkpoint.log.write(offset);
+      let group = pending;
+      pending = [];
+      if (!replay) {
+        const first = await (early ?? planStreamingBatch(ctx, flow, conn, committed + 1, progress));
+        if (!first) break;
+        group = await planGroup(first);
+        // Every offset of the group is durable before any of them is read.
+        for (const o of group) await checkpoint.log.write(o);
+      }
       crashPoint('offset-written', flow.flow.name);
-      const outcome = await runBatch(checkpoint, offset, lookahead);
-      committed = offset.batchId;
-      rememberBatch(progress, offset);
-      batches++;
-      totals = addOutcome(totals, outcome);
-      await onBatch(offset.batchId, outcome);
+      if (group.length === 1) {
+        const offset = group[0]!;
+        await finish(offset, await runBatch(checkpoint, offset, lookahead));
+      } else if (groups) {
+        await groups.run(checkpoint, group, finish);
+      } else {
+        // A group logged by a run that fused (replayed now without): one by one, as logged —
+        // the batch after each is already planned, so none is planned early.
+        for (const offset of group)
+          await finish(offset, await runBatch(checkpoint, offset, async () => undefined));
+      }
       if (committed - compacted >= COMPACT_EVERY) {
         await checkpoint.log.compactTo(mergeOffsets(await checkpoint.log.readAll(committed)));
         compacted = committed;

@@ -23,7 +23,8 @@ export interface StatefulProgress {
   /** Event-time watermark after the batch, microseconds since the epoch (null before any event). */
   readonly watermark: number | null;
   readonly stateRows: number;
-  readonly stateBytes: number;
+  /** The state file's size; null for a batch of a fused group but its last (no state file of its own). */
+  readonly stateBytes: number | null;
   readonly lateRowsDropped: number;
 }
 

@@ -88,44 +88,56 @@ test('publishParquet makes the Parquet and its record one durable version: both 
   await store.evictVersion(3); // already gone: nothing to do
 });
 
-test('each batch of a streaming aggregation publishes its state durably before its commit, and only the last committed version stays', async () => {
-  const parts = batches(11, events(11, 120)).slice(0, 4);
-  const dir = tmpDir('state-store-run');
-  writeFiles(dir, { 'spark-pipeline.yml': 'name: agg\n', 'transformations/p.sql': SQL, ...files(parts) });
-  let result: Awaited<ReturnType<typeof runPipeline>> | undefined;
-  const calls = await recordCalls(async () => {
-    result = await runPipeline(dir, { cwd: dir });
-  });
-  assert.equal(result?.kind === 'ran' && result.result.state, 'COMPLETED');
-  assert.deepEqual(await emitted(dir), oracle(parts).rows);
+for (const fused of [false, true]) {
+  test(`each ${fused ? 'fused group of batches' : 'batch'} of a streaming aggregation publishes its state durably before its commit, and only the last committed version stays`, async () => {
+    const parts = batches(11, events(11, 120)).slice(0, 4);
+    const dir = tmpDir('state-store-run');
+    // Batch by batch (one commit each), or the four batches as one fused group (one commit).
+    const before = process.env.SLUICE_FUSE_BATCHES;
+    process.env.SLUICE_FUSE_BATCHES = fused ? '128' : '1';
+    writeFiles(dir, { 'spark-pipeline.yml': 'name: agg\n', 'transformations/p.sql': SQL, ...files(parts) });
+    let result: Awaited<ReturnType<typeof runPipeline>> | undefined;
+    const calls = await recordCalls(async () => {
+      result = await runPipeline(dir, { cwd: dir });
+    }).finally(() => {
+      if (before === undefined) delete process.env.SLUICE_FUSE_BATCHES;
+      else process.env.SLUICE_FUSE_BATCHES = before;
+    });
+    assert.equal(result?.kind === 'ran' && result.result.state, 'COMPLETED');
+    assert.deepEqual(await emitted(dir), oracle(parts).rows);
 
-  const stateDir = join(dir, '.sluice', 'checkpoints', 'per_minute', '0', 'state');
-  const log = join(dir, '.sluice', 'tables', 'default', 'per_minute', '_delta_log');
-  const commits = calls.flatMap((c, i) =>
-    c.op === 'link' && dirname(c.to) === log ? [{ to: c.to, i }] : [],
-  );
-  let checked = 0;
-  for (const commit of commits) {
-    const txn = readFileSync(commit.to, 'utf8')
-      .split('\n')
-      .filter((l) => l.includes('"txn"'))
-      .map((l) => (JSON.parse(l) as { txn: { version: number } }).txn.version)[0];
-    if (txn === undefined) continue;
-    const record = join(stateDir, `${String(txn).padStart(10, '0')}.json`);
-    const published = calls.findIndex((c) => c.op === 'rename' && c.to === record);
-    assert.ok(
-      published >= 0 && published < commit.i,
-      `the state of batch ${txn} was published before its commit`,
+    const stateDir = join(dir, '.sluice', 'checkpoints', 'per_minute', '0', 'state');
+    const log = join(dir, '.sluice', 'tables', 'default', 'per_minute', '_delta_log');
+    const commits = calls.flatMap((c, i) =>
+      c.op === 'link' && dirname(c.to) === log ? [{ to: c.to, i }] : [],
     );
-    const dirSynced = calls.findIndex((c, i) => i > published && c.op === 'fsync' && c.path === stateDir);
-    assert.ok(
-      dirSynced > 0 && dirSynced < commit.i,
-      `the state folder was fsynced before the commit of batch ${txn}`,
+    let checked = 0;
+    for (const commit of commits) {
+      const txn = readFileSync(commit.to, 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('"txn"'))
+        .map((l) => (JSON.parse(l) as { txn: { version: number } }).txn.version)[0];
+      if (txn === undefined) continue;
+      const record = join(stateDir, `${String(txn).padStart(10, '0')}.json`);
+      const published = calls.findIndex((c) => c.op === 'rename' && c.to === record);
+      assert.ok(
+        published >= 0 && published < commit.i,
+        `the state of batch ${txn} was published before its commit`,
+      );
+      const dirSynced = calls.findIndex((c, i) => i > published && c.op === 'fsync' && c.path === stateDir);
+      assert.ok(
+        dirSynced > 0 && dirSynced < commit.i,
+        `the state folder was fsynced before the commit of batch ${txn}`,
+      );
+      checked++;
+    }
+    assert.equal(
+      checked,
+      fused ? 1 : parts.length,
+      fused ? 'one commit for the group' : 'one commit per batch',
     );
-    checked++;
-  }
-  assert.equal(checked, parts.length, 'one commit per batch');
-  const last = String(parts.length - 1).padStart(10, '0');
-  assert.deepEqual(readdirSync(stateDir).sort(), [`${last}.json`, `${last}.parquet`]);
-  assert.ok(!existsSync(join(stateDir, '0000000000.parquet')));
-});
+    const last = String(parts.length - 1).padStart(10, '0');
+    assert.deepEqual(readdirSync(stateDir).sort(), [`${last}.json`, `${last}.parquet`]);
+    assert.ok(!existsSync(join(stateDir, '0000000000.parquet')));
+  });
+}
