@@ -32,6 +32,7 @@ import { crashPoint, queryRows, sqlIdent } from '../../util/index.ts';
 import type { FlowCheckpoint } from '../checkpoints/flow-checkpoint.ts';
 import type { BatchOffset } from '../checkpoints/offsets.ts';
 import type { StateStore, StateVersion } from '../checkpoints/state-store.ts';
+import { typeFieldPaths } from '../sources/bind-query.ts';
 import type { BatchOutcome } from '../writing/batch-outcome.ts';
 import { type ColumnsCache, writeBatch } from '../writing/batch-writer.ts';
 import { isRepeatable } from '../writing/expectations.ts';
@@ -164,12 +165,18 @@ export async function runFusedGroup(
   committed: (offset: BatchOffset, outcome: BatchOutcome) => Promise<void>,
 ): Promise<FusedResult | undefined> {
   const { conn } = run;
-  const bind = (sql: string) => sql.replace(/\b__sluice_input_\d+\b/g, INPUT);
-  const branches = g.offsets.map(
-    (o, i) =>
-      `SELECT CAST(${o.batchId} AS BIGINT) AS __sluice_b, * FROM (${g.inputs[i]!.with}SELECT * FROM (${bind(agg.partialSql)}) UNION ALL BY NAME SELECT * FROM (${bind(agg.watermarkSql)}))`,
-  );
+  // Typed over the input as the flow's query is (Spark's `arr.f` through arrays of structs): the
+  // group's inputs all have the same shape, so the first one types the statements for all.
+  const over = (sql: string) => `${g.inputs[0]!.with}SELECT * FROM (${sql})`;
+  const bind = (sql: string) =>
+    typeFieldPaths(sql.replace(/\b__sluice_input_\d+\b/g, INPUT), over, { sql: run.ctx.sql, conn });
   try {
+    const partialSql = await bind(agg.partialSql);
+    const watermarkSql = await bind(agg.watermarkSql);
+    const branches = g.offsets.map(
+      (o, i) =>
+        `SELECT CAST(${o.batchId} AS BIGINT) AS __sluice_b, * FROM (${g.inputs[i]!.with}SELECT * FROM (${partialSql}) UNION ALL BY NAME SELECT * FROM (${watermarkSql}))`,
+    );
     await conn.run(`CREATE OR REPLACE TEMP TABLE ${PARTIALS} AS ${branches.join(' UNION ALL BY NAME ')}`);
   } catch {
     return undefined;
