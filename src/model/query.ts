@@ -137,6 +137,11 @@ export interface CompiledQuery {
    * the query aggregates or de-duplicates a watermarked input, or joins two streams.
    */
   readonly statefulPlan?: StreamingAggregate | StreamingDedup | StreamJoin | StatefulRefusal;
+  /**
+   * Translated with ANSI mode off (`spark.sql.ansi.enabled = false`: Spark's non-ANSI results);
+   * absent when ANSI is on. The expectations of the dataset it defines are translated the same way.
+   */
+  readonly legacy?: true;
   readonly location?: SourceLocation;
 }
 

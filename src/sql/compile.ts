@@ -178,6 +178,7 @@ export async function compilePlacedQuery(
     ...(outputColumns ? { outputColumns: Object.freeze(outputColumns) } : {}),
     ...(stateful.length > 0 ? { stateful: Object.freeze(stateful) } : {}),
     ...(statefulPlan ? { statefulPlan } : {}),
+    ...(mode.ansi ? {} : { legacy: true as const }),
     ...(location ? { location } : {}),
   });
 }
@@ -275,6 +276,7 @@ export async function analyzeExpression(
   sparkExpr: string,
   location?: SourceLocation,
   rowColumns?: readonly string[],
+  mode: SqlMode = ANSI_MODE,
 ): Promise<AnalyzedExpression> {
   const src = placeText(sparkExpr, location);
   const parsed = await parseSpark(codec, src, 'SELECT ');
@@ -297,7 +299,7 @@ export async function analyzeExpression(
     });
   }
   if (rowColumns) dropQualifiers(items[0]!, new Set(rowColumns.map((c) => c.toLowerCase())));
-  const translator = new AstTranslator('tables', parsed.locate);
+  const translator = new AstTranslator('tables', parsed.locate, undefined, undefined, mode);
   const item = translator.translateExpression(items[0]!);
   item.alias = '';
   root.select_list = [item];

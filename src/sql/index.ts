@@ -10,7 +10,7 @@
 import type { SourceLocation } from '../errors/index.ts';
 import type { CompiledQuery } from '../model/index.ts';
 import { codeIdentity, type Database } from '../util/index.ts';
-import { sqlModeOf } from './ansi-mode.ts';
+import { ANSI_MODE, LEGACY_MODE, sqlModeOf } from './ansi-mode.ts';
 import {
   type AnalyzedExpression,
   analyzeExpression,
@@ -62,6 +62,8 @@ export interface ExpressionOptions {
    * `q` is not one of them but `c` is reads `c` (the query's alias of its rows, as in Spark).
    */
   readonly rowColumns?: readonly string[];
+  /** Translate with ANSI mode off (Spark's non-ANSI results; see ansi-mode.ts). */
+  readonly legacy?: boolean;
 }
 
 /**
@@ -189,13 +191,15 @@ export class SqlCompiler {
 
   #expression(sparkExpr: string, options: ExpressionOptions = {}): Promise<AnalyzedExpression> {
     const { location, rowColumns } = options;
+    const mode = options.legacy ? LEGACY_MODE : ANSI_MODE;
     // Errors carry a location, so only location-free analyses (of any rows) are shared.
-    if (location || rowColumns) return analyzeExpression(this.#codec, sparkExpr, location, rowColumns);
-    let p = this.#expressions.get(sparkExpr);
+    if (location || rowColumns) return analyzeExpression(this.#codec, sparkExpr, location, rowColumns, mode);
+    const key = options.legacy ? `legacy\u0000${sparkExpr}` : sparkExpr;
+    let p = this.#expressions.get(key);
     if (!p) {
       if (this.#expressions.size > MAX_CACHED_EXPRESSIONS) this.#expressions.clear();
-      p = analyzeExpression(this.#codec, sparkExpr);
-      this.#expressions.set(sparkExpr, p);
+      p = analyzeExpression(this.#codec, sparkExpr, undefined, undefined, mode);
+      this.#expressions.set(key, p);
     }
     return p;
   }

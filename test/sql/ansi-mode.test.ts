@@ -123,3 +123,34 @@ CREATE OR REFRESH MATERIALIZED VIEW m2 AS SELECT CAST(DATE'2020-01-01' AS INT) A
     ['LEGACY_MODE_INVALID_SETTING'],
   );
 });
+
+test("a dataset's expectations are translated in its query's mode: size(NULL) is -1 with ANSI off", async () => {
+  const dir = tmpDir('ansi-expect');
+  const rows = ndjson([
+    { id: 1, tags: ['a'] },
+    { id: 2, tags: null },
+    { id: 3, tags: [] },
+  ]);
+  const body = `(CONSTRAINT sized EXPECT (coalesce(size(tags), 0) >= 0) ON VIOLATION DROP ROW)
+  AS SELECT id, tags FROM read_files('data', format => 'json', schemaHints => 'tags ARRAY<STRING>')`;
+  writeFiles(dir, {
+    'spark-pipeline.yml': 'name: legacy-expect\n',
+    'data/src.json': rows,
+    'transformations/a.sql': `CREATE OR REFRESH MATERIALIZED VIEW on_ansi ${body};
+SET spark.sql.ansi.enabled = false;
+CREATE OR REFRESH MATERIALIZED VIEW on_legacy ${body};
+CREATE TEMPORARY VIEW v_legacy ${body};
+CREATE OR REFRESH MATERIALIZED VIEW from_view AS SELECT id FROM v_legacy;`,
+  });
+  const outcome = await runPipeline(dir);
+  assert.equal(outcome.kind, 'ran', JSON.stringify(outcome));
+  if (outcome.kind !== 'ran') return;
+  assert.equal(outcome.result.state, 'COMPLETED', JSON.stringify(outcome.result.flows.map((f) => f.error)));
+  const ids = async (name: string) =>
+    (await readTable(join(dir, '.sluice', 'tables', 'default', name), 'id')).map((r) => Number(r.id));
+  // ANSI on: size(NULL) is NULL, so coalesce gives 0 and the row passes.
+  assert.deepEqual(await ids('on_ansi'), [1, 2, 3]);
+  // ANSI off: size(NULL) is -1, so the row with NULL tags violates the expectation.
+  assert.deepEqual(await ids('on_legacy'), [1, 3]);
+  assert.deepEqual(await ids('from_view'), [1, 3]);
+});

@@ -73,7 +73,7 @@ export async function fusible({ ctx, flow }: FlowRun, agg: StreamingAggregate): 
   if (agg.windowKind !== 'fixed' || fuseLimit() < 2) return false;
   if (flow.bound.children.some((c) => c.kind === 'view')) return false;
   if (!isRepeatable(agg.partialSql, []) || !isRepeatable(agg.finalSql, [])) return false;
-  const exps = await ctx.expectations.of(flow.target, flow.flow.query.outputColumns);
+  const exps = await ctx.expectations.of(flow.target, flow.flow.query.outputColumns, flow.flow.query.legacy);
   return exps.length === 0;
 }
 

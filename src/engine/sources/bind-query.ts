@@ -1,5 +1,5 @@
 import type { BoundQuery, LeafInput } from '../../graph/index.ts';
-import type { Dataset } from '../../model/index.ts';
+import type { CompiledQuery, Dataset } from '../../model/index.ts';
 import type { SqlCompiler } from '../../sql/index.ts';
 import { type DuckDBConnection, queryRows, sqlIdent } from '../../util/index.ts';
 
@@ -33,7 +33,11 @@ const PLACEHOLDER = /\b__sluice_input_(\d+)\b/g;
 export async function bindQuery(
   bound: BoundQuery,
   leafSql: (leaf: LeafInput) => Promise<string>,
-  viewSql: (view: Dataset, key: string, sql: string) => Promise<string> = async (_v, _k, sql) => sql,
+  viewSql: (view: Dataset, key: string, sql: string, query: CompiledQuery) => Promise<string> = async (
+    _v,
+    _k,
+    sql,
+  ) => sql,
   typing?: QueryTyping,
 ): Promise<string> {
   const over = await inputsOf(bound, leafSql, viewSql, typing);
@@ -57,7 +61,11 @@ export async function typedQuerySql(
 async function inputsOf(
   bound: BoundQuery,
   leafSql: (leaf: LeafInput) => Promise<string>,
-  viewSql: (view: Dataset, key: string, sql: string) => Promise<string> = async (_v, _k, sql) => sql,
+  viewSql: (view: Dataset, key: string, sql: string, query: CompiledQuery) => Promise<string> = async (
+    _v,
+    _k,
+    sql,
+  ) => sql,
   typing?: QueryTyping,
 ): Promise<(sql: string) => string> {
   const ctes: string[] = [];
@@ -66,7 +74,12 @@ async function inputsOf(
     const sql =
       child.kind === 'leaf'
         ? await leafSql(child.leaf)
-        : await viewSql(child.view, key, await bindQuery(child.bound, leafSql, viewSql, typing));
+        : await viewSql(
+            child.view,
+            key,
+            await bindQuery(child.bound, leafSql, viewSql, typing),
+            child.bound.query,
+          );
     ctes.push(`${sqlIdent(boundViewName(key))} AS NOT MATERIALIZED (${sql}\n)`);
   }
   return (sql: string): string => {

@@ -51,7 +51,7 @@ export async function writeBatch(
   sql: string,
   opts: WriteBatchOptions,
 ): Promise<BatchOutcome> {
-  const exps = await ctx.expectations.of(flow.target, flow.flow.query.outputColumns);
+  const exps = await ctx.expectations.of(flow.target, flow.flow.query.outputColumns, flow.flow.query.legacy);
   const views = opts.views ?? [];
   try {
     return await writeBatchRows({ ctx, flow, conn, checkpoint, sql, opts, exps, views });

@@ -24,10 +24,10 @@ export class ExpectationCache {
    * columns of the rows they check, when the query names them) lets `x.k` read column `k` of rows
    * the query selected from `… x` (see `ExpressionOptions`).
    */
-  of(dataset: Dataset, rowColumns?: readonly string[]): Promise<CompiledExpectation[]> {
+  of(dataset: Dataset, rowColumns?: readonly string[], legacy = false): Promise<CompiledExpectation[]> {
     const byColumns = this.#compiled.get(dataset) ?? new Map<string, Promise<CompiledExpectation[]>>();
     this.#compiled.set(dataset, byColumns);
-    const key = rowColumns ? rowColumns.join('\u0000') : '';
+    const key = `${legacy ? 'legacy\u0001' : ''}${rowColumns ? rowColumns.join('\u0000') : ''}`;
     let c = byColumns.get(key);
     if (!c) {
       c = Promise.all(
@@ -37,6 +37,7 @@ export class ExpectationCache {
           sql: await this.sql.translateExpression(e.expression, {
             ...(e.location ? { location: e.location } : {}),
             ...(rowColumns ? { rowColumns } : {}),
+            ...(legacy ? { legacy } : {}),
           }),
           flag: `__sluice_pass_${i}`,
         })),

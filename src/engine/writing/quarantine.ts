@@ -1,5 +1,5 @@
 import type { FlowPlan } from '../../graph/index.ts';
-import type { Dataset } from '../../model/index.ts';
+import type { CompiledQuery, Dataset } from '../../model/index.ts';
 import { tableFolder } from '../../storage/index.ts';
 import type { DuckDBConnection } from '../../util/index.ts';
 import type { FlowCheckpoint } from '../checkpoints/flow-checkpoint.ts';
@@ -52,9 +52,9 @@ export function viewExpectationBinder(
   checkpoint: FlowCheckpoint,
   batch: { readonly batchId: number; readonly source: string },
   collected: ViewQuality[],
-): (view: Dataset, key: string, sql: string) => Promise<string> {
-  return async (view, key, sql) => {
-    const exps = await ctx.expectations.of(view);
+): (view: Dataset, key: string, sql: string, query: CompiledQuery) => Promise<string> {
+  return async (view, key, sql, query) => {
+    const exps = await ctx.expectations.of(view, undefined, query.legacy);
     if (exps.length === 0) return sql;
     const table = `__sluice_view_${key.replaceAll('/', '_')}`;
     const ev = await evaluateExpectations(conn, sql, exps, table);
