@@ -260,6 +260,9 @@ export class PipelineContext {
    */
   async #bindLater(first: Validation): Promise<void> {
     const current = async () => (await this.#validation?.catch(() => undefined))?.graph === first.graph;
+    // Not before the first status is served: a page is drawn with it, and this validation takes
+    // a worker and a core of its own.
+    await this.#statusServed;
     try {
       const { graph, root, files, paths } = await validateGraphOffThread(
         { dir: this.dir, cwd: this.cwd, bundle: this.bundle, bind: true, previous: first.graph.layout },
