@@ -37,6 +37,12 @@ export interface LiveClient {
   send(event: string, data: unknown): void;
 }
 
+/**
+ * How long after the first status the queries' binding starts (see PipelineContext.#bindLater):
+ * the page it is drawn with comes first.
+ */
+const BIND_AFTER_MS = 1000;
+
 interface Validation {
   readonly graph: GraphJson;
   /** The spec's folder (dataset locations are relative to it). */
@@ -260,6 +266,10 @@ export class PipelineContext {
    */
   async #bindLater(first: Validation): Promise<void> {
     const current = async () => (await this.#validation?.catch(() => undefined))?.graph === first.graph;
+    // Not before the first status is served and its page had time to draw: this validation takes
+    // a worker and a core of its own (the machine may have two).
+    await this.#statusServed;
+    await new Promise((r) => setTimeout(r, BIND_AFTER_MS).unref());
     try {
       const { graph, root, files, paths } = await validateGraphOffThread(
         { dir: this.dir, cwd: this.cwd, bundle: this.bundle, bind: true, previous: first.graph.layout },
