@@ -239,11 +239,11 @@ async function finishGroup(
     conn,
     `WITH ${STATE_IN} AS (${stateIn}) SELECT first AS b, count(*) AS n FROM (SELECT min(coalesce(__sluice_b, ${MIN_BIGINT})) AS first FROM ${STATE_IN} GROUP BY ${keys}) GROUP BY 1`,
   );
-  // The batch emitting each group: the first whose watermark reaches its window's end.
-  const emitting = `${g.merged} m JOIN ${MARKS} w ON ${end} > coalesce(w.__sluice_before, ${MIN_BIGINT}) AND ${end} <= w.__sluice_after`;
+  // The batch emitting each group: the first whose watermark reaches its window's end. Groups
+  // are counted per window end first, so the range join is over a few rows per window.
   const emitted = await queryRows<{ b: bigint; n: bigint }>(
     conn,
-    `SELECT w.__sluice_b AS b, count(*) AS n FROM ${emitting} GROUP BY 1`,
+    `SELECT w.__sluice_b AS b, sum(e.n) AS n FROM (SELECT ${end} AS __sluice_e, count(*) AS n FROM ${g.merged} GROUP BY 1) e JOIN ${MARKS} w ON e.__sluice_e > coalesce(w.__sluice_before, ${MIN_BIGINT}) AND e.__sluice_e <= w.__sluice_after GROUP BY 1`,
   );
   const emittedOf = new Map(emitted.map((r) => [Number(r.b), Number(r.n)]));
   // Rows emitted per batch: one per group emitted, unless a HAVING (the final query's only WHERE)
