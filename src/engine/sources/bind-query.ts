@@ -12,6 +12,15 @@ export interface QueryTyping {
   readonly conn: DuckDBConnection;
 }
 
+/**
+ * What an inlined view's bound SQL becomes (e.g. its rows checked against its expectations), given
+ * the view, its key in the query tree, its bound SQL and its compiled query.
+ */
+export type ViewSql = (view: Dataset, key: string, sql: string, query: CompiledQuery) => Promise<string>;
+
+/** A view's bound SQL as it is. */
+const asWritten: ViewSql = async (_view, _key, sql) => sql;
+
 /** The name that stands for the input at `key` (e.g. `0/1`) in a flow's bound SQL. */
 function boundViewName(key: string): string {
   return `__sluice_b_${key.replaceAll('/', '_')}`;
@@ -33,11 +42,7 @@ const PLACEHOLDER = /\b__sluice_input_(\d+)\b/g;
 export async function bindQuery(
   bound: BoundQuery,
   leafSql: (leaf: LeafInput) => Promise<string>,
-  viewSql: (view: Dataset, key: string, sql: string, query: CompiledQuery) => Promise<string> = async (
-    _v,
-    _k,
-    sql,
-  ) => sql,
+  viewSql: ViewSql = asWritten,
   typing?: QueryTyping,
 ): Promise<string> {
   const over = await inputsOf(bound, leafSql, viewSql, typing);
@@ -61,11 +66,7 @@ export async function typedQuerySql(
 async function inputsOf(
   bound: BoundQuery,
   leafSql: (leaf: LeafInput) => Promise<string>,
-  viewSql: (view: Dataset, key: string, sql: string, query: CompiledQuery) => Promise<string> = async (
-    _v,
-    _k,
-    sql,
-  ) => sql,
+  viewSql: ViewSql = asWritten,
   typing?: QueryTyping,
 ): Promise<(sql: string) => string> {
   const ctes: string[] = [];
