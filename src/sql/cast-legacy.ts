@@ -204,19 +204,13 @@ function value(v: AstNode): Conversion {
 /**
  * With ANSI mode off, Spark prints a DECIMAL with `BigDecimal.toString` wherever it converts
  * one to text (an argument of a string function, a `||` operand), and DuckDB's casts print it
- * plainly. Every plain `CAST(… AS VARCHAR)` of the translated query `root` whose operand is not
- * a literal of another type is guarded: a DECIMAL Java would print in scientific
+ * plainly. Every plain `CAST(… AS VARCHAR)` of the translated query `root` whose operand is a
+ * column (of any type) or a DECIMAL literal is guarded: a DECIMAL Java would print in scientific
  * notation (exponent below -6) fails with LEGACY_MODE_UNSUPPORTED rather than become other text. Spark's own cast to STRING
  * is translated exactly (`legacyConversion`) with TRY_CASTs, which the guard leaves alone.
  * Rewrites `root` in place; a DECIMAL-free query is unchanged in effect (DuckDB folds `typeof`).
  */
 export function guardDecimalText(root: AstNode): void {
-  // Whether `x` is a DECIMAL (not a list of them): a constant DuckDB folds.
-  const isDecimal = (x: AstNode): AstNode =>
-    and(
-      fn('starts_with', fn('typeof', structuredClone(x)), str('DECIMAL(')),
-      not(fn('ends_with', fn('typeof', structuredClone(x)), str('[]'))),
-    );
   const message = str(
     '[LEGACY_MODE_UNSUPPORTED] with spark.sql.ansi.enabled = false Spark prints this DECIMAL in scientific notation (BigDecimal.toString) where it becomes text; sluice does not',
   );
@@ -225,7 +219,11 @@ export function guardDecimalText(root: AstNode): void {
   const guard = (node: AstNode): AstNode => {
     const child = node.child as AstNode;
     const text = (): AstNode => ({ ...node, child: structuredClone(child), alias: '' });
-    const scientific = and(isDecimal(child), decimalParts(text).scientific);
+    const isDecimal = and(
+      fn('starts_with', fn('typeof', structuredClone(child)), str('DECIMAL(')),
+      not(fn('ends_with', fn('typeof', structuredClone(child)), str('[]'))),
+    );
+    const scientific = and(isDecimal, decimalParts(text).scientific);
     return { ...when([[scientific, fail(message, VARCHAR)]], text()), alias: node.alias ?? '' };
   };
 
@@ -248,23 +246,12 @@ export function guardDecimalText(root: AstNode): void {
       typeof node.child === 'object' &&
       node.child !== null
     ) {
-      // A column, or a DECIMAL literal: an operand that is cheap to repeat. Another literal is
-      // not a DECIMAL; any other operand (computed) is read twice only: its type, folded by
-      // DuckDB, and its text, checked by the sluice_decimal_text macro.
+      // A column, or a DECIMAL literal: an operand that is cheap to repeat. (A computed DECIMAL
+      // converted to text by a string function is not checked: see the README.)
       const child = node.child as AstNode;
       const known = staticSource(child);
-      if (known && known.kind !== 'decimal') return node;
-      const out =
-        known || child.class === 'COLUMN_REF'
-          ? guard(node)
-          : {
-              ...fn(
-                'sluice_decimal_text',
-                { ...node, child: structuredClone(child), alias: '' },
-                isDecimal(child),
-              ),
-              alias: node.alias ?? '',
-            };
+      if (known ? known.kind !== 'decimal' : child.class !== 'COLUMN_REF') return node;
+      const out = guard(node);
       done.set(v, out);
       return out;
     }

@@ -20,14 +20,9 @@ export const { DuckDBTypeId } = duckdb;
  * - `sluice_unless_text(x)`: NULL when x is a VARCHAR, else x itself with its own type — a
  *   comparison written for non-text values stays bindable when the value is text (a macro
  *   overload on VARCHAR: no other type converts to VARCHAR implicitly, so they keep theirs).
- * - `sluice_decimal_text(t, is_decimal)`: `t` (a value printed as text), failing with
- *   LEGACY_MODE_UNSUPPORTED when it is a DECIMAL that Java's `BigDecimal.toString` prints in
- *   scientific notation (a plain DuckDB text with at least seven decimals, the first six zero:
- *   an adjusted exponent below -6). The text is written once however often the macro reads it.
  */
 export const HELPER_MACROS: readonly string[] = [
   'CREATE OR REPLACE MACRO sluice_unless_text(x VARCHAR) AS NULL, (x) AS x',
-  `CREATE OR REPLACE MACRO sluice_decimal_text(t, is_decimal) AS CASE WHEN is_decimal AND regexp_matches(t, '^-?0\\.0{6}[0-9]') THEN error('[LEGACY_MODE_UNSUPPORTED] with spark.sql.ansi.enabled = false Spark prints this DECIMAL in scientific notation (BigDecimal.toString) where it becomes text; sluice does not') ELSE t END`,
 ];
 
 /**
