@@ -483,10 +483,14 @@ export async function run(args: readonly string[] = []): Promise<void> {
 
 function printPhases(phases: readonly Map<string, number>[]): void {
   console.log('    its phases (ms since the sluice ui process started, median; SLUICE_UI_TIMING):');
-  for (const phase of phases[0]?.keys() ?? [])
+  // A phase after the paint (the background binding, say) may not be reached before a round ends:
+  // its median is over the rounds that reached it.
+  for (const phase of new Set(phases.flatMap((p) => [...p.keys()]))) {
+    const reached = phases.flatMap((p) => (p.has(phase) ? [p.get(phase) as number] : []));
     console.log(
-      `      ${phase}: ${ms(median(phases.map((p) => p.get(phase) ?? Number.NaN)))} (${phases.map((p) => ms(p.get(phase) ?? Number.NaN)).join(', ')})`,
+      `      ${phase}: ${ms(median(reached))} (${phases.map((p) => (p.has(phase) ? ms(p.get(phase) as number) : 'not reached')).join(', ')})`,
     );
+  }
 }
 
 /**
