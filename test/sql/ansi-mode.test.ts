@@ -46,6 +46,20 @@ async function tableRows(dir: string, name: string): Promise<string[]> {
   return rows.map((r) => show({ ...r, day: r.day instanceof Date ? r.day.toISOString() : r.day }));
 }
 
+/** Runs the pipeline at `dir`, which must run (not be refused as a whole); its update's result. */
+async function ran(dir: string) {
+  const outcome = await runPipeline(dir);
+  assert.equal(outcome.kind, 'ran', JSON.stringify(outcome));
+  if (outcome.kind !== 'ran') throw new Error('unreachable');
+  return outcome.result;
+}
+
+/** Runs the pipeline at `dir` and asserts that its update completed. */
+async function ranToCompletion(dir: string): Promise<void> {
+  const result = await ran(dir);
+  assert.equal(result.state, 'COMPLETED', JSON.stringify(result.flows.map((f) => f.error)));
+}
+
 test('the pipeline configuration turns ANSI mode off for every file', async () => {
   const dir = tmpDir('ansi-config');
   writeFiles(dir, {
@@ -55,10 +69,7 @@ test('the pipeline configuration turns ANSI mode off for every file', async () =
 CREATE OR REFRESH MATERIALIZED VIEW in_a AS ${QUERY};`,
     'transformations/b.sql': `CREATE OR REFRESH MATERIALIZED VIEW in_b AS ${QUERY};`,
   });
-  const outcome = await runPipeline(dir);
-  assert.equal(outcome.kind, 'ran', JSON.stringify(outcome));
-  if (outcome.kind !== 'ran') return;
-  assert.equal(outcome.result.state, 'COMPLETED', JSON.stringify(outcome.result.flows.map((f) => f.error)));
+  await ranToCompletion(dir);
   const want = await expected(dir);
   assert.deepEqual(want, [
     '1|12|2020-03-21|0',
@@ -82,13 +93,9 @@ SET spark.sql.ansi.enabled = false;
 CREATE OR REFRESH MATERIALIZED VIEW after_set AS ${QUERY};`,
     'transformations/b.sql': `CREATE OR REFRESH MATERIALIZED VIEW other_file AS ${QUERY};`,
   });
-  const outcome = await runPipeline(dir);
-  assert.equal(outcome.kind, 'ran', JSON.stringify(outcome));
-  if (outcome.kind !== 'ran') return;
-  assert.equal(outcome.result.state, 'FAILED');
-  const byDataset = Object.fromEntries(
-    outcome.result.flows.map((f) => [f.dataset, [f.state, f.error?.code]]),
-  );
+  const result = await ran(dir);
+  assert.equal(result.state, 'FAILED');
+  const byDataset = Object.fromEntries(result.flows.map((f) => [f.dataset, [f.state, f.error?.code]]));
   // ANSI mode on before the SET and in the other file: '' is not an INT.
   assert.deepEqual(byDataset.before_set, ['FAILED', 'CAST_INVALID_INPUT']);
   assert.deepEqual(byDataset.other_file, ['FAILED', 'CAST_INVALID_INPUT']);
@@ -142,10 +149,7 @@ CREATE OR REFRESH MATERIALIZED VIEW on_legacy ${body};
 CREATE TEMPORARY VIEW v_legacy ${body};
 CREATE OR REFRESH MATERIALIZED VIEW from_view AS SELECT id FROM v_legacy;`,
   });
-  const outcome = await runPipeline(dir);
-  assert.equal(outcome.kind, 'ran', JSON.stringify(outcome));
-  if (outcome.kind !== 'ran') return;
-  assert.equal(outcome.result.state, 'COMPLETED', JSON.stringify(outcome.result.flows.map((f) => f.error)));
+  await ranToCompletion(dir);
   const ids = async (name: string) =>
     (await readTable(join(dir, '.sluice', 'tables', 'default', name), 'id')).map((r) => Number(r.id));
   // ANSI on: size(NULL) is NULL, so coalesce gives 0 and the row passes.

@@ -321,3 +321,20 @@ export function skippedFileWarning(path: string, reason: SluiceError, root?: str
     { params: { ...reason.params, path, option, code: reason.code } },
   );
 }
+
+/** SOURCE_FILE_UNREADABLE naming the file (domain external: the file system changed under us). */
+export function unreadable(path: string, cause: unknown, root?: string): SluiceError {
+  const reason = firstLineOf(cause);
+  return unreadableFile(path, reason, {
+    cause,
+    domain: 'external',
+    hint: false,
+    ...(root !== undefined ? { root } : {}),
+  });
+}
+
+/** The first line of an error's message (DuckDB's without its class prefix). */
+export function firstLineOf(cause: unknown): string {
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return (duckdbErrorParts(message)?.detail ?? message).split('\n')[0]!.trim();
+}

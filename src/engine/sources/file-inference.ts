@@ -13,13 +13,14 @@ import {
 } from './file-access.ts';
 import { csvCast } from './file-casts.ts';
 import { diagnoseReadFailure } from './file-checks.ts';
+import { readCsvLayouts } from './file-csv-layouts.ts';
 import {
   checkFileFormat,
   type FileSourceOptions,
   type RawFileOptions,
   toFileOptions,
 } from './file-options.ts';
-import { jsonObjectsSql, rawRelationSql, readCsvLayouts, TEXT_SCHEMA, xmlOptionsOf } from './file-read.ts';
+import { jsonObjectsSql, rawRelationSql, TEXT_SCHEMA, xmlOptionsOf } from './file-read.ts';
 import {
   applySchemaHints,
   type FileColumn,

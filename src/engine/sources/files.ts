@@ -40,6 +40,7 @@ import {
   toFileSourceError,
 } from './file-access.ts';
 import { checkCompression, checkRecordSizes, diagnoseReadFailure, isCompressedFile } from './file-checks.ts';
+import { readCsvLayouts } from './file-csv-layouts.ts';
 import {
   checkFileFormat,
   type FileSourceOptions,
@@ -51,7 +52,6 @@ import {
   jsonShapeCheckSql,
   projectRaw,
   rawRelationSql,
-  readCsvLayouts,
   readerCheckSql,
   xmlOptionsOf,
 } from './file-read.ts';
