@@ -435,6 +435,11 @@ export const ERROR_CODES = {
     summary:
       'With spark.sql.ansi.enabled = false, a construct whose non-ANSI (legacy) result sluice cannot compute exactly (the message names it); refused rather than give another value.',
   },
+  LEGACY_MODE_UNRESOLVED_TYPE: {
+    domain: 'internal',
+    summary:
+      'A non-ANSI conversion whose type is learned when the query is bound reached DuckDB unresolved (a bug in sluice: every binding must type it).',
+  },
   // end legacy mode (issue 13)
 } as const satisfies Record<string, { domain: ErrorDomain; summary: string }>;
 

@@ -89,6 +89,13 @@ export function classifyDuckDBError(message: string): DuckDBFailure | undefined 
           }
         : { code: 'IO_ERROR', message: firstLine, params: {} };
     case 'Catalog': {
+      // A marker of a non-ANSI conversion that no binding typed (sql/legacy-marker-nodes.ts).
+      if (/__sluice_legacy_(?:cast|text)\b/.test(firstLine))
+        return {
+          code: 'LEGACY_MODE_UNRESOLVED_TYPE',
+          message: 'a non-ANSI conversion was not typed when its query was bound (a bug in sluice)',
+          params: {},
+        };
       const table = /^Table with name (\S+) does not exist/.exec(firstLine)?.[1];
       return table
         ? { code: 'TABLE_OR_VIEW_NOT_FOUND', message: `no table or view '${table}'`, params: { table } }

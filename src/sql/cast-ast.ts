@@ -42,9 +42,17 @@ const NO_LOCATION = 2 ** 64;
 
 /**
  * Marks a cast built here, by the translation of Spark's casts: its meaning is already Spark's
- * (cast-legacy.ts `guardDecimalText` leaves it alone). A symbol key: not serialized.
+ * (cast-legacy.ts `legacyDecimalText` leaves it alone). A symbol key: not serialized.
  */
 export const SPARK_CAST_NODE: unique symbol = Symbol('sluice.sparkCast');
+
+/**
+ * Marks a `CAST(x AS VARCHAR)` by which a function makes its argument text where Spark casts it
+ * to STRING implicitly (a string function's argument): with ANSI mode off a DECIMAL prints there
+ * as Java's `BigDecimal.toString` (cast-legacy.ts `legacyDecimalText`). A string key, so that
+ * copies of the node keep it; DuckDB's plan reader ignores it.
+ */
+export const SPARK_TEXT_KEY = 'sluice_spark_text';
 
 function castTo(x: AstNode, type: DuckType, tryCast: boolean): AstNode {
   return {

@@ -37,6 +37,7 @@ import {
   lt,
   not,
   SPARK_CAST_NODE,
+  SPARK_TEXT_KEY,
   str,
   sub,
   tryCast,
@@ -45,6 +46,7 @@ import {
 import type { Conversion, Failure } from './cast-env.ts';
 import { CANONICAL, canonicalFirst } from './cast-text.ts';
 import { type CastTarget, type SourceKind, staticSource } from './cast-types.ts';
+import { legacyTextMarker } from './legacy-marker-nodes.ts';
 
 const VARCHAR = duckType('VARCHAR');
 const HUGEINT = duckType('HUGEINT');
@@ -202,15 +204,47 @@ function value(v: AstNode): Conversion {
 }
 
 /**
+ * Java's `BigDecimal.toString` of `x`, a DECIMAL (any expression, repeated): the text a non-ANSI
+ * string function makes of it.
+ */
+export function javaDecimalText(x: AstNode): AstNode {
+  return decimalToString(tryCast(x, VARCHAR));
+}
+
+/** Whether `x` is a DECIMAL (not a list of them), by DuckDB's `typeof` (folded when bound). */
+function isDecimalValue(x: AstNode): AstNode {
+  return and(
+    fn('starts_with', fn('typeof', structuredClone(x)), str('DECIMAL(')),
+    not(fn('ends_with', fn('typeof', structuredClone(x)), str('[]'))),
+  );
+}
+
+/**
+ * `x` (of a type the query's binding could not tell) made text by a string function with ANSI
+ * mode off: Java's `BigDecimal.toString` when it is a DECIMAL, DuckDB's text otherwise — chosen
+ * by DuckDB's `typeof`, which it folds when it binds the query.
+ */
+export function legacyTextOfAnyType(x: AstNode): AstNode {
+  return when([[isDecimalValue(x), javaDecimalText(structuredClone(x))]], cast(structuredClone(x), VARCHAR));
+}
+
+/**
  * With ANSI mode off, Spark prints a DECIMAL with `BigDecimal.toString` wherever it converts
  * one to text (an argument of a string function, a `||` operand), and DuckDB's casts print it
- * plainly. Every plain `CAST(… AS VARCHAR)` of the translated query `root` whose operand is a
- * column (of any type) or a DECIMAL literal is guarded: a DECIMAL Java would print in scientific
- * notation (exponent below -6) fails with LEGACY_MODE_UNSUPPORTED rather than become other text. Spark's own cast to STRING
- * is translated exactly (`legacyConversion`) with TRY_CASTs, which the guard leaves alone.
- * Rewrites `root` in place; a DECIMAL-free query is unchanged in effect (DuckDB folds `typeof`).
+ * plainly. Rewrites the translated query `root` in place:
+ *
+ * - a text conversion of a string function (a cast marked `SPARK_TEXT_KEY`) of a DECIMAL literal
+ *   or cast prints it as Java does; of an operand of unknown type (a column, a computed value)
+ *   it becomes a marker (`legacyTextMarker`) that the query's binding resolves to Java's text
+ *   when the operand is a DECIMAL, to the plain cast otherwise (legacy-markers.ts);
+ * - any other plain `CAST(… AS VARCHAR)` (a function's own use of text) whose operand is a
+ *   column or a DECIMAL literal is guarded: a DECIMAL Java would print in scientific notation
+ *   (exponent below -6) fails with LEGACY_MODE_UNSUPPORTED rather than become other text.
+ *
+ * Spark's own cast to STRING is translated exactly (`legacyConversion`, or a marker of
+ * `sparkCast`), with casts the rewrite leaves alone. A DECIMAL-free query is unchanged in effect.
  */
-export function guardDecimalText(root: AstNode): void {
+export function legacyDecimalText(root: AstNode): void {
   const message = str(
     '[LEGACY_MODE_UNSUPPORTED] with spark.sql.ansi.enabled = false Spark prints this DECIMAL in scientific notation (BigDecimal.toString) where it becomes text; sluice does not',
   );
@@ -219,11 +253,7 @@ export function guardDecimalText(root: AstNode): void {
   const guard = (node: AstNode): AstNode => {
     const child = node.child as AstNode;
     const text = (): AstNode => ({ ...node, child: structuredClone(child), alias: '' });
-    const isDecimal = and(
-      fn('starts_with', fn('typeof', structuredClone(child)), str('DECIMAL(')),
-      not(fn('ends_with', fn('typeof', structuredClone(child)), str('[]'))),
-    );
-    const scientific = and(isDecimal, decimalParts(text).scientific);
+    const scientific = and(isDecimalValue(child), decimalParts(text).scientific);
     return { ...when([[scientific, fail(message, VARCHAR)]], text()), alias: node.alias ?? '' };
   };
 
@@ -246,12 +276,18 @@ export function guardDecimalText(root: AstNode): void {
       typeof node.child === 'object' &&
       node.child !== null
     ) {
-      // A column, or a DECIMAL literal: an operand that is cheap to repeat. (A computed DECIMAL
-      // converted to text by a string function is not checked: see the README.)
       const child = node.child as AstNode;
       const known = staticSource(child);
-      if (known ? known.kind !== 'decimal' : child.class !== 'COLUMN_REF') return node;
-      const out = guard(node);
+      let out: AstNode;
+      if (node[SPARK_TEXT_KEY] === true) {
+        if (known && known.kind !== 'decimal') return node;
+        out = known ? javaDecimalText(child) : legacyTextMarker(child);
+      } else {
+        // A column, or a DECIMAL literal: an operand that is cheap to repeat.
+        if (known ? known.kind !== 'decimal' : child.class !== 'COLUMN_REF') return node;
+        out = guard(node);
+      }
+      out = { ...out, alias: node.alias ?? '' };
       done.set(v, out);
       return out;
     }

@@ -52,6 +52,7 @@ import {
   staticSource,
   TIMESTAMP_NTZ_NAMES,
 } from './cast-types.ts';
+import { legacyCastMarker } from './legacy-marker-nodes.ts';
 import { VOLATILE_FUNCTIONS } from './volatility.ts';
 
 export type { CastTarget } from './cast-types.ts';
@@ -66,6 +67,12 @@ export interface SparkCastOptions {
   readonly legacy?: boolean;
   /** Where the cast is written, named in its errors. */
   readonly location?: SourceLocation;
+  /**
+   * With `legacy`, a cast of a value whose type is unknown (a column) is written as a marker that
+   * the query's binding resolves for the one type the value has (legacy-marker-nodes.ts); `atBind`
+   * is that resolution (or a query that is never bound): the conversion itself.
+   */
+  readonly atBind?: boolean;
 }
 
 /** Runtime tests of `typeof(x)`, one per kind, in dispatch order (`other` is the ELSE). */
@@ -361,6 +368,14 @@ function duckTypeId(t: CastTarget): string {
  * UNSUPPORTED_CAST when `x`'s type is known and Spark refuses the cast or sluice cannot match it.
  */
 export function sparkCast(x: AstNode, target: CastTarget, options: SparkCastOptions = {}): AstNode {
+  if (
+    options.legacy === true &&
+    options.tryCast !== true &&
+    options.atBind !== true &&
+    !staticSource(x) &&
+    !mayBeVolatile(x)
+  )
+    return legacyCastMarker(x, target, options.location);
   // Lambda parameters of casts inside `x` keep their names: this cast's are numbered after them.
   const used = [...JSON.stringify(x).matchAll(/__sluice_cast_(\d+)/g)].map((m) => Number(m[1]) + 1);
   return new CastBuilder(

@@ -2,9 +2,10 @@ import { SluiceError, type SourceLocation } from '../errors/index.ts';
 import type { CompiledQuery } from '../model/index.ts';
 import { ANSI_MODE, type SqlMode } from './ansi-mode.ts';
 import { type AstNode, isNode, type Json, nodes, statementJson, str } from './ast.ts';
-import { guardDecimalText } from './cast-legacy.ts';
+import { legacyDecimalText } from './cast-legacy.ts';
 import type { SqlCodec } from './duckdb-codec.ts';
 import { expandSlidingWindows, sessionWindowRefusal } from './functions/event-time.ts';
+import { resolveWithoutTypes } from './legacy-markers.ts';
 import { prepassSparkSql } from './prepass.ts';
 import { statefulOperations } from './stateful.ts';
 import { streamJoinPlanOf } from './stream-join.ts';
@@ -131,6 +132,11 @@ function toSql(codec: SqlCodec, node: AstNode): Promise<string> {
   return codec.deserialize(statementJson(node));
 }
 
+/** Whether a translated query holds a marker of a non-ANSI conversion (legacy-marker-nodes.ts). */
+function holdsLegacyMarkers(root: AstNode): boolean {
+  return /"function_name":"__sluice_legacy_(?:cast|text)"/i.test(JSON.stringify(root));
+}
+
 /**
  * Compiles an already-substituted query body placed in its file (see `compileQuery`), with ANSI
  * mode on or off (`mode`, see ansi-mode.ts). Used by the SQL file parser, which substitutes
@@ -156,14 +162,22 @@ export async function compilePlacedQuery(
   }
   const translator = new AstTranslator('inputs', parsed.locate, undefined, detectFormat, mode);
   const root = translator.translateQuery(parsed.statements[0]!);
-  if (!mode.ansi) guardDecimalText(root);
+  if (!mode.ansi) legacyDecimalText(root);
   expandSlidingWindows(root);
   const outputColumns = outputColumnsOf(root);
-  const stateful = statefulOperations(root, parsed.locate);
+  let stateful = statefulOperations(root, parsed.locate);
   // A join of two streams is planned (or refused) as one; otherwise aggregation / de-duplication.
-  const statefulPlan =
+  const planOf = async () =>
     (await streamJoinPlanOf(codec, root, translator.inputs, stateful, parsed.locate)) ??
     (await statefulPlanOf(codec, root, translator.inputs, parsed.locate));
+  let statefulPlan = await planOf();
+  if (statefulPlan && !mode.ansi && holdsLegacyMarkers(root)) {
+    // A stateful plan's statements over its state are not bound to typed inputs: its non-ANSI
+    // conversions cover every type, as DuckDB's `typeof` chooses (legacy-markers.ts).
+    resolveWithoutTypes(root);
+    stateful = statefulOperations(root, parsed.locate);
+    statefulPlan = await planOf();
+  }
   const location = src.locate(0);
   const sessions =
     statefulPlan?.kind === 'stateful_refusal' ||
@@ -301,6 +315,8 @@ export async function analyzeExpression(
   if (rowColumns) dropQualifiers(items[0]!, new Set(rowColumns.map((c) => c.toLowerCase())));
   const translator = new AstTranslator('tables', parsed.locate, undefined, undefined, mode);
   const item = translator.translateExpression(items[0]!);
+  // An expression is not bound to a query's inputs: its non-ANSI casts cover every type.
+  if (!mode.ansi) resolveWithoutTypes(item);
   item.alias = '';
   root.select_list = [item];
   const sql = (await toSql(codec, root)).replace(/^SELECT /, '');

@@ -217,30 +217,50 @@ async function rewriteScope(codec: SqlCodec, scope: SelectScope, probe: ProbeTyp
   return changed;
 }
 
-async function probeTypes(
+function probeTypes(
   codec: SqlCodec,
   scope: SelectScope,
   bases: readonly (readonly string[])[],
   probe: ProbeTypes,
 ): Promise<readonly string[] | undefined> {
-  const own = nodes(scope.node.cte_map as AstNode, 'map');
+  return probeSelectTypes(
+    codec,
+    scope.node,
+    scope.outerCtes,
+    bases.map((b) => ({ ...columnRef(b[0]!), column_names: [...b] })),
+    probe,
+  );
+}
+
+/**
+ * The DuckDB types of `expressions` evaluated over the FROM clause of `select` (a SELECT_NODE,
+ * with the CTEs visible to it from enclosing queries): a probe `SELECT e… FROM <the same FROM>`
+ * bound by `probe`, never run. Undefined when the probe does not bind (an expression reads an
+ * outer query's column, a lambda parameter, or mixes aggregates with plain columns).
+ */
+export async function probeSelectTypes(
+  codec: SqlCodec,
+  select: AstNode,
+  outerCtes: readonly AstNode[],
+  expressions: readonly AstNode[],
+  probe: ProbeTypes,
+): Promise<readonly string[] | undefined> {
+  const own = nodes(select.cte_map as AstNode, 'map');
   const shadowed = new Set(own.map((e) => str(e, 'key').toLowerCase()));
-  const from = structuredClone(scope.node.from_table ?? null);
+  const from = structuredClone(select.from_table ?? null);
   // A join condition never changes a column's type, and may itself hold the field access being
   // typed (which would not bind yet): the probe joins on `true`.
   for (const join of joins(from)) if (isNode(join.condition ?? null)) join.condition = structuredClone(TRUE);
   const node: AstNode = {
-    ...structuredClone(scope.node),
+    ...structuredClone(select),
     from_table: from,
     cte_map: {
       map: [
-        ...scope.outerCtes
-          .filter((e) => !shadowed.has(str(e, 'key').toLowerCase()))
-          .map((e) => structuredClone(e)),
+        ...outerCtes.filter((e) => !shadowed.has(str(e, 'key').toLowerCase())).map((e) => structuredClone(e)),
         ...structuredClone(own),
       ],
     },
-    select_list: bases.map((b, i) => ({ ...columnRef(b[0]!), column_names: [...b], alias: `c${i}` })),
+    select_list: expressions.map((e, i) => ({ ...structuredClone(e), alias: `c${i}` })),
     where_clause: null,
     group_expressions: [],
     group_sets: [],
@@ -251,7 +271,7 @@ async function probeTypes(
     modifiers: [],
   };
   const types = await probe(await codec.deserialize(statementJson(node)));
-  return types && types.length === bases.length ? types : undefined;
+  return types && types.length === expressions.length ? types : undefined;
 }
 
 /** Whether following `fields` from a value of `type` meets a list before the path ends. */

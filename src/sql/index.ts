@@ -27,6 +27,7 @@ import {
   groupAggregateRewrite,
   type NotGroupAggregate,
 } from './group-aggregate.ts';
+import { resolveLegacyMarkers } from './legacy-markers.ts';
 import { parseSqlFile } from './parse-file.ts';
 import type { TableReference } from './translate.ts';
 import type { FileFormatDetector, SqlParseOptions, SqlParseResult } from './types.ts';
@@ -38,6 +39,7 @@ export { javaDatePattern } from './date-patterns.ts';
 export type { ProbeTypes } from './field-paths.ts';
 export { type FunctionRule, SPARK_FUNCTIONS } from './functions/index.ts';
 export { type GroupAggregateRewrite, keyColumn, type NotGroupAggregate } from './group-aggregate.ts';
+export { assertNoLegacyMarkers } from './legacy-marker-nodes.ts';
 export { type DdlColumn, parseSparkColumns, parseSparkType } from './spark-ddl.ts';
 export { substituteValues } from './substitute.ts';
 export { type Token, tokenize } from './tokenizer.ts';
@@ -161,18 +163,27 @@ export class SqlCompiler {
   }
 
   /**
-   * A compiled query (DuckDB SQL) with Spark's field access through arrays of structs (`arr.f`:
-   * the array of the elements' `f`) written for DuckDB, now that `probe` can tell the types of
-   * its inputs' columns (see `field-paths.ts`). The text itself when it has no such access.
+   * A compiled query (DuckDB SQL) typed for DuckDB now that `probe` can tell the types of its
+   * inputs' columns: Spark's field access through arrays of structs (`arr.f`: the array of the
+   * elements' `f`, see `field-paths.ts`), then the non-ANSI conversions whose form depends on
+   * their operand's type (markers, see `legacy-markers.ts`). The text itself when it has neither.
    */
   async resolveFieldPaths(duckdbSql: string, probe: ProbeTypes): Promise<string> {
-    if (this.#withoutFieldPaths.has(duckdbSql)) return duckdbSql;
+    if (this.#withoutFieldPaths.has(duckdbSql)) return resolveLegacyMarkers(this.#codec, duckdbSql, probe);
     const { sql, sites } = await resolveFieldPaths(this.#codec, duckdbSql, probe);
     if (!sites) {
       if (this.#withoutFieldPaths.size > MAX_CACHED_EXPRESSIONS) this.#withoutFieldPaths.clear();
       this.#withoutFieldPaths.add(duckdbSql);
     }
-    return sql;
+    return resolveLegacyMarkers(this.#codec, sql, probe);
+  }
+
+  /**
+   * A compiled query (DuckDB SQL) with only its non-ANSI conversions typed by `probe` (see
+   * `legacy-markers.ts`), its field access left as written. The text itself when it has none.
+   */
+  resolveLegacyMarkers(duckdbSql: string, probe: ProbeTypes): Promise<string> {
+    return resolveLegacyMarkers(this.#codec, duckdbSql, probe);
   }
 
   /**

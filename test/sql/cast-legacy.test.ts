@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { classifyDuckDBError, isSluiceError, toSluiceError } from '../../src/errors/index.ts';
 import { session } from '../helpers/session.ts';
-import { rows, runBound } from './helpers.ts';
+import { rows, runTyped } from './helpers.ts';
 
 const LEGACY = { configuration: { 'spark.sql.ansi.enabled': 'false' } } as const;
 
@@ -26,7 +26,7 @@ async function legacyValue(spark: string): Promise<string> {
 /** `spark` over column `x` of DuckDB type `type` holding `value`, with ANSI mode off. */
 async function legacyOnColumn(type: string, value: string, spark: string): Promise<string> {
   const q = await session.sql.compileQuery(`SELECT ${spark} AS v FROM t`, LEGACY);
-  return show((await runBound(q.sql, [`SELECT CAST(${value} AS ${type}) AS x`]))[0]?.v);
+  return show((await runTyped(q.sql, [`SELECT CAST(${value} AS ${type}) AS x`])).rows[0]?.v);
 }
 
 /** The code a query fails with (compile or run), or undefined. */
@@ -178,23 +178,26 @@ test('ANSI mode off: what sluice cannot compute exactly fails with a code, never
   assert.equal(await failure('1', { 'spark.sql.ansi.enabled': 'maybe' }), 'LEGACY_MODE_INVALID_SETTING');
 });
 
-test('ANSI mode off: a DECIMAL that a string function prints is refused where Java prints it in scientific notation', async () => {
-  const off = { 'spark.sql.ansi.enabled': 'false' };
-  assert.equal(
-    await failure("concat('v=', CAST('0.00000001' AS DECIMAL(10,8)))", off),
-    'LEGACY_MODE_UNSUPPORTED',
-  );
+test('ANSI mode off: a DECIMAL that a string function prints is Java text (BigDecimal.toString)', async () => {
+  // Literals: typed when translated. (Java: an adjusted exponent below -6 prints as `dE-n`.)
+  assert.equal(await legacyValue("concat('v=', CAST('0.00000001' AS DECIMAL(10,8)))"), 'v=1E-8');
   assert.equal(await legacyValue("concat('v=', CAST('12.5' AS DECIMAL(10,8)))"), 'v=12.50000000');
   assert.equal(await legacyValue("upper(CAST('0.000001' AS DECIMAL(10,8)))"), '0.00000100');
-  // A guarded text cast in GROUP BY and the select list stays one expression.
+  // A column: typed when the query is bound; the text cast in GROUP BY and the select list stays
+  // one expression.
   const q = await session.sql.compileQuery(
     'SELECT upper(x) AS u, count(*) AS n FROM t GROUP BY upper(x)',
     LEGACY,
   );
-  const got = await runBound(q.sql, ["SELECT CAST('1.5' AS DECIMAL(10,8)) AS x"]);
+  const got = (await runTyped(q.sql, ["SELECT CAST('1.5' AS DECIMAL(10,8)) AS x"])).rows;
   assert.deepEqual(
     got.map((r) => [r.u, Number(r.n)]),
     [['1.50000000', 1]],
+  );
+  const tiny = (await runTyped(q.sql, ["SELECT CAST('-0.00000002' AS DECIMAL(10,8)) AS x"])).rows;
+  assert.deepEqual(
+    tiny.map((r) => [r.u, Number(r.n)]),
+    [['-2E-8', 1]],
   );
 });
 
@@ -203,7 +206,7 @@ test('ANSI mode off: a non-ANSI cast in GROUP BY and the select list is one expr
     'SELECT CAST(s AS INT) AS i, CAST(d AS TINYINT) AS b, CAST(f AS SMALLINT) AS h, count(*) AS n FROM t GROUP BY CAST(s AS INT), CAST(d AS TINYINT), CAST(f AS SMALLINT) ORDER BY 1',
     LEGACY,
   );
-  const got = await runBound(q.sql, [
+  const { rows: got } = await runTyped(q.sql, [
     "SELECT * FROM (VALUES (' 1.5', 300, 70000.9::DOUBLE), ('1', 300, 70000.2::DOUBLE), ('', 44, 4464.0::DOUBLE)) v(s, d, f)",
   ]);
   assert.deepEqual(

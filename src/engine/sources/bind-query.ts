@@ -1,6 +1,6 @@
 import type { BoundQuery, LeafInput } from '../../graph/index.ts';
 import type { CompiledQuery, Dataset } from '../../model/index.ts';
-import type { SqlCompiler } from '../../sql/index.ts';
+import { assertNoLegacyMarkers, type SqlCompiler } from '../../sql/index.ts';
 import { type DuckDBConnection, queryRows, sqlIdent } from '../../util/index.ts';
 
 /**
@@ -10,6 +10,11 @@ import { type DuckDBConnection, queryRows, sqlIdent } from '../../util/index.ts'
 export interface QueryTyping {
   readonly sql: SqlCompiler;
   readonly conn: DuckDBConnection;
+  /**
+   * Type only the non-ANSI conversions (sql/legacy-markers.ts), leaving field access as written:
+   * for a stream–stream join, whose run reads its queries' `arr.f` as written.
+   */
+  readonly markersOnly?: boolean;
 }
 
 /**
@@ -37,7 +42,9 @@ const PLACEHOLDER = /\b__sluice_input_(\d+)\b/g;
  * view costs too, and skipping the CREATE VIEW saves one full bind per batch.
  *
  * With `typing`, each query's field access through arrays of structs (Spark's `arr.f`, which
- * needs the type of `arr`) is written for DuckDB over the types of the inputs it is bound to.
+ * needs the type of `arr`) and its non-ANSI conversions of values whose type the translation did
+ * not know (sql/legacy-markers.ts) are written for DuckDB over the types of the inputs it is
+ * bound to. The result never holds such a marker (LEGACY_MODE_UNRESOLVED_TYPE otherwise).
  */
 export async function bindQuery(
   bound: BoundQuery,
@@ -46,7 +53,9 @@ export async function bindQuery(
   typing?: QueryTyping,
 ): Promise<string> {
   const over = await inputsOf(bound, leafSql, viewSql, typing);
-  return over(typing ? await typed(bound.query.sql, over, typing) : bound.query.sql);
+  // Without `typing` (a query already typed, e.g. a rewrite of `typedQuerySql`'s result), a
+  // non-ANSI marker left in the query is a bug: refused here, never sent to DuckDB.
+  return assertNoLegacyMarkers(over(typing ? await typed(bound.query.sql, over, typing) : bound.query.sql));
 }
 
 /**
@@ -106,17 +115,25 @@ export function typeFieldPaths(
   return typed(sql, over, typing);
 }
 
-/** `sql` typed by probes bound over the inputs (`over`). */
-function typed(sql: string, over: (sql: string) => string, typing: QueryTyping): Promise<string> {
-  return typing.sql.resolveFieldPaths(sql, async (probe) => {
-    try {
-      const rows = await queryRows<{ column_type: string }>(typing.conn, `DESCRIBE ${over(probe)}`);
-      return rows.map((r) => r.column_type);
-    } catch {
-      // A probe that does not bind says nothing: the query keeps its names as written.
-      return undefined;
-    }
-  });
+/**
+ * `sql` typed by probes bound over the inputs (`over`): field access through arrays of structs,
+ * and the non-ANSI conversions whose form depends on a type (never left unresolved).
+ */
+async function typed(sql: string, over: (sql: string) => string, typing: QueryTyping): Promise<string> {
+  const resolve = typing.markersOnly
+    ? typing.sql.resolveLegacyMarkers.bind(typing.sql)
+    : typing.sql.resolveFieldPaths.bind(typing.sql);
+  return assertNoLegacyMarkers(
+    await resolve(sql, async (probe) => {
+      try {
+        const rows = await queryRows<{ column_type: string }>(typing.conn, `DESCRIBE ${over(probe)}`);
+        return rows.map((r) => r.column_type);
+      } catch {
+        // A probe that does not bind says nothing: the query keeps its names as written.
+        return undefined;
+      }
+    }),
+  );
 }
 
 /** A typed, empty relation with the given columns (DuckDB types). */

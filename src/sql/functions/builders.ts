@@ -25,6 +25,7 @@ import {
   operatorNode,
   stringConstant,
 } from '../ast.ts';
+import { SPARK_TEXT_KEY } from '../cast-ast.ts';
 import { VOLATILE_FUNCTIONS } from '../volatility.ts';
 import type { FunctionCall } from './rules.ts';
 
@@ -231,7 +232,7 @@ export function isTextExpression(x: AstNode): boolean {
 export function asBytes(x: AstNode): AstNode {
   if (isBinaryExpression(x)) return x;
   if (isTextExpression(x)) return fn('encode', x);
-  return when([[typeIs(x, 'BLOB'), cast(x, 'BLOB')]], fn('encode', cast(structuredClone(x), 'VARCHAR')));
+  return when([[typeIs(x, 'BLOB'), cast(x, 'BLOB')]], fn('encode', sparkText(structuredClone(x))));
 }
 
 /**
@@ -242,7 +243,16 @@ export function asBytes(x: AstNode): AstNode {
 export function asText(x: AstNode): AstNode {
   if (isTextExpression(x)) return x;
   if (isBinaryExpression(x)) return fn('decode', x);
-  return when([[typeIs(x, 'BLOB'), fn('decode', cast(x, 'BLOB'))]], cast(structuredClone(x), 'VARCHAR'));
+  return when([[typeIs(x, 'BLOB'), fn('decode', cast(x, 'BLOB'))]], sparkText(structuredClone(x)));
+}
+
+/**
+ * `CAST(x AS VARCHAR)` where Spark casts `x` to STRING implicitly (a string function's
+ * argument), marked so that ANSI mode off prints a DECIMAL as Java does (cast-ast.ts
+ * `SPARK_TEXT_KEY`).
+ */
+export function sparkText(x: AstNode): AstNode {
+  return { ...cast(x, 'VARCHAR'), [SPARK_TEXT_KEY]: true };
 }
 
 function callsVolatile(v: Json): boolean {

@@ -26,6 +26,7 @@ import {
   op,
   or,
   reuse,
+  sparkText,
   text,
   typeIs,
   when,
@@ -59,9 +60,9 @@ function concat(c: FunctionCall): AstNode {
           fail('UNSUPPORTED_VALUE', 'concat of a BINARY column is not supported by sluice'),
         ],
       ],
-      // ANSI mode off: an explicit text cast, which the non-ANSI DECIMAL check sees
-      // (cast-legacy.ts `guardDecimalText`); DuckDB's concat converts the same way.
-      c.legacy === true ? cast(reuse(c, i), 'VARCHAR') : reuse(c, i),
+      // ANSI mode off: an explicit text cast, which prints a DECIMAL as Java does
+      // (cast-legacy.ts `legacyDecimalText`); DuckDB's concat converts the same way.
+      c.legacy === true ? sparkText(reuse(c, i)) : reuse(c, i),
     );
   });
   const anyNull = or(
@@ -77,10 +78,7 @@ function length(c: FunctionCall): AstNode {
   if (isBinaryExpression(x)) return cast(fn('octet_length', x), 'INTEGER');
   if (x.class === 'CONSTANT') return cast(fn('length', asText(x)), 'INTEGER');
   return cast(
-    when(
-      [[typeIs(x, 'BLOB'), fn('octet_length', cast(x, 'BLOB'))]],
-      fn('length', cast(reuse(c, 0), 'VARCHAR')),
-    ),
+    when([[typeIs(x, 'BLOB'), fn('octet_length', cast(x, 'BLOB'))]], fn('length', sparkText(reuse(c, 0)))),
     'INTEGER',
   );
 }
