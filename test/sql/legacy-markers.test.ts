@@ -16,6 +16,7 @@ import { test } from 'node:test';
 import { classifyDuckDBError, isSluiceError } from '../../src/errors/index.ts';
 import { runPipeline, validatePipeline } from '../../src/index.ts';
 import { assertNoLegacyMarkers } from '../../src/sql/index.ts';
+import { runCli } from '../helpers/cli.ts';
 import { duck, ndjson, readTable, writeFiles } from '../helpers/pipeline.ts';
 import { session } from '../helpers/session.ts';
 import { tmpDir } from '../helpers/tmp.ts';
@@ -178,4 +179,88 @@ test('a marker that reaches DuckDB unresolved fails with the internal LEGACY_MOD
     (e: unknown) => (e instanceof Error ? e.message : String(e)),
   );
   assert.equal(classifyDuckDBError(message)?.code, 'LEGACY_MODE_UNRESOLVED_TYPE');
+});
+
+test('ANSI mode off: every way a flow runs types the markers — streaming tables, views, refresh by groups, windowed aggregation', async () => {
+  const dir = tmpDir('legacy-flow-kinds');
+  const batch = (from: number, n: number) =>
+    ndjson(
+      Array.from({ length: n }, (_, i) => ({
+        id: from + i,
+        p: ['A', 'a', 'B', null][(from + i) % 4],
+        s: [' 1.9 ', '2', '-.5', 'x'][(from + i) % 4],
+        price: ['1.00', '0.05', '12.50'][(from + i) % 3],
+        ts: `2024-01-01 00:${String(from + i).padStart(2, '0')}:00`,
+      })),
+    );
+  writeFiles(dir, {
+    'spark-pipeline.yml': `name: legacy-flow-kinds\n${LEGACY_SPEC}`,
+    'data/1.json': batch(0, 8),
+    'transformations/a.sql': `CREATE OR REFRESH STREAMING TABLE src AS
+  SELECT id, lower(CAST(p AS STRING)) AS k, CAST(s AS INT) AS i, CAST(price AS DECIMAL(10,2)) AS price,
+         CAST(ts AS TIMESTAMP) AS ts
+  FROM STREAM read_files('data', format => 'json', schema => 'id INT, p STRING, s STRING, price STRING, ts STRING');
+CREATE TEMPORARY VIEW priced AS SELECT id, concat('x', price * 0.000000001) AS t FROM src;
+CREATE OR REFRESH MATERIALIZED VIEW priced_ids AS SELECT id, t FROM priced;
+CREATE OR REFRESH MATERIALIZED VIEW by_key AS
+  SELECT upper(CAST(k AS STRING)) AS u, count(*) AS n, max(concat('x', price * 0.000000001)) AS t
+  FROM src GROUP BY upper(CAST(k AS STRING));
+CREATE OR REFRESH STREAMING TABLE per_minute AS
+  SELECT window(ts, '1 minute') AS w, k, CAST(sum(i) + 126 AS TINYINT) AS t, count(*) AS n
+  FROM STREAM(src) WATERMARK ts DELAY OF INTERVAL 10 SECONDS
+  GROUP BY window(ts, '1 minute'), k;`,
+  });
+  const cli = await runCli(['validate', dir]);
+  assert.equal(cli.code, 0, cli.stdout + cli.stderr);
+  const update = async () => {
+    const outcome = await runPipeline(dir);
+    assert.equal(outcome.kind, 'ran', JSON.stringify(outcome));
+    if (outcome.kind !== 'ran') throw new Error('unreachable');
+    assert.equal(outcome.result.state, 'COMPLETED', JSON.stringify(outcome.result.flows.map((f) => f.error)));
+    return outcome.result;
+  };
+  await update();
+  writeFiles(dir, { 'data/2.json': batch(8, 8) });
+  const second = await update();
+  const planning = second.flows.find((f) => f.dataset === 'by_key')?.planning;
+  assert.equal(planning?.technique, 'GROUP_AGGREGATE', planning?.reason);
+
+  // Independently, over both files.
+  const files = join(dir, 'data', '*.json');
+  const all = `read_json('${files}', columns = {id: 'INT', p: 'VARCHAR', s: 'VARCHAR', price: 'VARCHAR', ts: 'VARCHAR'})`;
+  const want = await duck(
+    `SELECT upper(lower(p)) AS u, count(*) AS n FROM ${all} GROUP BY 1 ORDER BY 1 NULLS LAST`,
+  );
+  const got = await readTable(join(dir, '.sluice', 'tables', 'default', 'by_key'), 'u NULLS LAST');
+  assert.deepEqual(
+    got.map((r) => `${show(r.u)}|${Number(r.n)}`),
+    want.map((r) => `${show(r.u)}|${Number(r.n)}`),
+  );
+  // max of 'x1.00E-9', 'x1.250E-8', 'x5E-11' as text.
+  assert.ok(
+    got.every((r) => r.t === 'x5E-11'),
+    JSON.stringify(got.map((r) => r.t)),
+  );
+  // The watermark (latest 00:15 less 10 s) has closed the windows 00:00 … 00:13; their sums of i
+  // plus 126, narrowed to TINYINT as Java does (low 8 bits: 128 → -128).
+  const priced = await readTable(join(dir, '.sluice', 'tables', 'default', 'priced_ids'), 'id');
+  assert.deepEqual(
+    priced.map((r) => r.t),
+    Array.from({ length: 16 }, (_, i) => ['x1.00E-9', 'x5E-11', 'x1.250E-8'][i % 3]),
+  );
+  const minutes = await readTable(join(dir, '.sluice', 'tables', 'default', 'per_minute'), 'w.start, k');
+  const sums = await duck(`
+    WITH r AS (SELECT lower(p) AS k, CASE (id % 4) WHEN 0 THEN 1 WHEN 1 THEN 2 WHEN 2 THEN 0 END AS i,
+                      date_trunc('minute', CAST(ts AS TIMESTAMP)) AS m FROM ${all})
+    SELECT m, k, sum(i) + 126 AS t, count(*) AS n FROM r WHERE m < TIMESTAMP '2024-01-01 00:14:00'
+    GROUP BY m, k ORDER BY m, k`);
+  const narrow = (v: unknown) => (v === null ? 'NULL' : String(((Number(v) + 128) % 256) - 128));
+  assert.deepEqual(
+    minutes.map((r) => `${show(r.k)}|${show(r.t)}|${Number(r.n)}`).sort(),
+    sums.map((r) => `${show(r.k)}|${narrow(r.t)}|${Number(r.n)}`).sort(),
+  );
+  assert.ok(
+    minutes.some((r) => Number(r.t) < 0),
+    'a sum that wraps',
+  );
 });
