@@ -248,6 +248,8 @@ async function readSide(
           onSkipped: (path, error) => ctx.warn(flow, skippedFileWarning(path, error, ctx.root)),
         }),
       viewExpectationBinder(ctx, flow, conn, checkpoint, { batchId: offset.batchId, source }, views),
+      undefined,
+      conn,
     );
     const rows = filter
       ? `SELECT ${sqlIdent(alias)}.* FROM (${sql}) AS ${sqlIdent(alias)} WHERE ${filter}`

@@ -2,6 +2,7 @@ import type { BoundQuery, LeafInput } from '../../graph/index.ts';
 import type { CompiledQuery, Dataset } from '../../model/index.ts';
 import type { SqlCompiler } from '../../sql/index.ts';
 import { type DuckDBConnection, queryRows, sqlIdent } from '../../util/index.ts';
+import { checkEventTime, withEventTime } from './event-time.ts';
 
 /**
  * What types a bound query: the compiler, and a connection its probes bind on (DESCRIBE only,
@@ -38,14 +39,19 @@ const PLACEHOLDER = /\b__sluice_input_(\d+)\b/g;
  *
  * With `typing`, each query's field access through arrays of structs (Spark's `arr.f`, which
  * needs the type of `arr`) is written for DuckDB over the types of the inputs it is bound to.
+ *
+ * An input read with a computed event time (`WATERMARK expr AS ts`) is read with it projected
+ * (see `withEventTime`); on a connection (`typing`'s, else `check`) its type is checked first.
+ * @throws SluiceError EVENT_TIME_IS_NOT_ON_TIMESTAMP_TYPE, WATERMARK_EVENT_TIME_CONFLICT
  */
 export async function bindQuery(
   bound: BoundQuery,
   leafSql: (leaf: LeafInput) => Promise<string>,
   viewSql: ViewSql = asWritten,
   typing?: QueryTyping,
+  check?: DuckDBConnection,
 ): Promise<string> {
-  const over = await inputsOf(bound, leafSql, viewSql, typing);
+  const over = await inputsOf(bound, leafSql, viewSql, typing, check);
   return over(typing ? await typed(bound.query.sql, over, typing) : bound.query.sql);
 }
 
@@ -68,19 +74,24 @@ async function inputsOf(
   leafSql: (leaf: LeafInput) => Promise<string>,
   viewSql: ViewSql = asWritten,
   typing?: QueryTyping,
+  check?: DuckDBConnection,
 ): Promise<(sql: string) => string> {
   const ctes: string[] = [];
   for (const child of bound.children) {
     const key = bound.key === '' ? String(child.index) : `${bound.key}/${child.index}`;
-    const sql =
+    const read =
       child.kind === 'leaf'
         ? await leafSql(child.leaf)
         : await viewSql(
             child.view,
             key,
-            await bindQuery(child.bound, leafSql, viewSql, typing),
+            await bindQuery(child.bound, leafSql, viewSql, typing, check),
             child.bound.query,
           );
+    const input = bound.query.inputs[child.index];
+    const conn = typing?.conn ?? check;
+    if (conn) await checkEventTime(conn, input, read);
+    const sql = withEventTime(input, read);
     ctes.push(`${sqlIdent(boundViewName(key))} AS NOT MATERIALIZED (${sql}\n)`);
   }
   return (sql: string): string => {

@@ -43,6 +43,8 @@ const BINDING_CODES: ReadonlySet<string> = new Set([
   'DATATYPE_MISMATCH',
   'CAST_INVALID_INPUT',
   'ARITHMETIC_OVERFLOW',
+  'EVENT_TIME_IS_NOT_ON_TIMESTAMP_TYPE',
+  'WATERMARK_EVENT_TIME_CONFLICT',
 ]);
 
 /**
@@ -109,7 +111,13 @@ async function bindFlow(
   // other flow's is typed over its inputs, Spark's `arr.f` through arrays of structs included.
   const typing = flow.kind === 'stream_join' ? undefined : { sql: scope.sql, conn };
   try {
-    const sql = await bindQuery(flow.bound, async (leaf) => relations.get(leaf.key)!, undefined, typing);
+    const sql = await bindQuery(
+      flow.bound,
+      async (leaf) => relations.get(leaf.key)!,
+      undefined,
+      typing,
+      conn,
+    );
     return await describe(conn, sql);
   } catch (e) {
     const err = toSluiceError(e, 'FLOW_EXECUTION_FAILED');
