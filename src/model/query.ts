@@ -86,6 +86,8 @@ export interface EventTimeWatermark {
 export interface EventTimeExpression {
   readonly kind: 'event_time_expression';
   readonly sql: string;
+  /** Where the expression is written. */
+  readonly location?: SourceLocation;
 }
 
 /** A dataset read's option by name, case-insensitively (Spark's reader options are). */

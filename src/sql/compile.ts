@@ -189,7 +189,7 @@ export async function compilePlacedQuery(
  * input's watermark as DuckDB SQL, before the stateful plans copy the inputs' watermarks.
  */
 async function renderEventTimes(codec: SqlCodec, translator: AstTranslator): Promise<void> {
-  for (const [index, node] of translator.eventTimes) {
+  for (const [index, { node, location }] of translator.eventTimes) {
     const input = translator.inputs[index];
     if (!input?.watermark) continue;
     const template = JSON.parse(await codec.serialize('SELECT 1')) as AstNode;
@@ -198,7 +198,10 @@ async function renderEventTimes(codec: SqlCodec, translator: AstTranslator): Pro
     const sql = (await toSql(codec, select)).replace(/^SELECT /, '');
     translator.inputs[index] = {
       ...input,
-      watermark: { ...input.watermark, expression: Object.freeze({ kind: 'event_time_expression', sql }) },
+      watermark: {
+        ...input.watermark,
+        expression: Object.freeze({ kind: 'event_time_expression', sql, ...(location ? { location } : {}) }),
+      },
     };
   }
 }

@@ -60,7 +60,7 @@ export class AstTranslator {
    * The computed event times of watermarked inputs (`WATERMARK expr AS name`), translated, by
    * input index; the compile renders them into the inputs' watermarks.
    */
-  readonly eventTimes = new Map<number, AstNode>();
+  readonly eventTimes = new Map<number, { readonly node: AstNode; readonly location?: SourceLocation }>();
 
   constructor(
     private readonly mode: 'inputs' | 'tables',
@@ -331,7 +331,8 @@ export class AstTranslator {
           ...(location ? { location } : {}),
         });
       }
-      this.eventTimes.set(this.inputs.length, translated);
+      const location = this.locate(queryLocation(written));
+      this.eventTimes.set(this.inputs.length, { node: translated, ...(location ? { location } : {}) });
     }
     const withMark = <T extends QueryInput>(input: T): T => (watermark ? { ...input, watermark } : input);
     const arg = args[0];

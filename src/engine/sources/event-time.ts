@@ -39,7 +39,8 @@ export async function checkEventTime(
 ): Promise<void> {
   const watermark = input?.watermark;
   if (!input || !watermark?.expression) return;
-  const location = input.location ? { location: input.location } : {};
+  const at = watermark.expression.location ?? input.location;
+  const location = at ? { location: at } : {};
   const name = watermark.column;
   const [time, ...columns] = await queryRows<{ column_name: string; column_type: string }>(
     conn,

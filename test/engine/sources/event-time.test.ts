@@ -303,10 +303,10 @@ test('an event time that is not a TIMESTAMP, or named like a column of the strea
     'data/a.json': ndjson([{ id: 1, ts_str: '2026-01-01 00:00:01' }]),
   });
   const expected: Brief[] = [
-    ['EVENT_TIME_IS_NOT_ON_TIMESTAMP_TYPE', 'dates', 1],
-    ['EVENT_TIME_IS_NOT_ON_TIMESTAMP_TYPE', 'local_times', 3],
-    ['EVENT_TIME_IS_NOT_ON_TIMESTAMP_TYPE', 'texts', 5],
-    ['WATERMARK_EVENT_TIME_CONFLICT', 'clash', 7],
+    ['EVENT_TIME_IS_NOT_ON_TIMESTAMP_TYPE', 'dates', 2],
+    ['EVENT_TIME_IS_NOT_ON_TIMESTAMP_TYPE', 'local_times', 4],
+    ['EVENT_TIME_IS_NOT_ON_TIMESTAMP_TYPE', 'texts', 6],
+    ['WATERMARK_EVENT_TIME_CONFLICT', 'clash', 8],
   ];
   const v = await validatePipeline(dir, { session });
   const sorted = (l: Brief[]) => [...l].sort((x, y) => Number(x[2]) - Number(y[2]));
@@ -337,7 +337,7 @@ test('with no files to tell the type at validate, the run refuses an event time 
   const run = await runPipeline(dir, { session });
   assert.equal(run.kind === 'ran' && run.result.state, 'FAILED');
   if (run.kind !== 'ran') return;
-  assert.deepEqual(brief(run.result.flows[0]!.error!), ['EVENT_TIME_IS_NOT_ON_TIMESTAMP_TYPE', 't', 1]);
+  assert.deepEqual(brief(run.result.flows[0]!.error!), ['EVENT_TIME_IS_NOT_ON_TIMESTAMP_TYPE', 't', 2]);
 });
 
 test('a non-deterministic or unnamed event time is refused at validate with its code, dataset and line', async () => {
