@@ -418,6 +418,31 @@ export const ERROR_CODES = {
       'A join of two streams lacks a watermark on a side or an event-time range condition bounding the state of both sides, so its state could never be evicted.',
   },
   // end stream joins (issue 16)
+  // computed event time (issue 16)
+  REQUIRES_EXPLICIT_NAME_IN_WATERMARK_CLAUSE: {
+    domain: 'user',
+    summary:
+      'A WATERMARK clause computes its event time from an expression without naming it (WATERMARK expr AS name DELAY OF …), as Spark refuses.',
+  },
+  CANNOT_USE_MULTI_ALIASES_IN_WATERMARK_CLAUSE: {
+    domain: 'user',
+    summary: 'A WATERMARK clause names its event time with several aliases (AS (a, b)), as Spark refuses.',
+  },
+  WATERMARK_EVENT_TIME_NOT_DETERMINISTIC: {
+    domain: 'user',
+    summary:
+      'A computed event time (WATERMARK expr AS name) is not a deterministic per-row transformation of the stream’s columns (random, clock, subquery, aggregate, no column).',
+  },
+  EVENT_TIME_IS_NOT_ON_TIMESTAMP_TYPE: {
+    domain: 'user',
+    summary: 'A computed event time (WATERMARK expr AS name) is not of type TIMESTAMP, as Spark requires.',
+  },
+  WATERMARK_EVENT_TIME_CONFLICT: {
+    domain: 'user',
+    summary:
+      'A computed event time (WATERMARK expr AS name) is named like a column the stream already has: the read would have two columns of that name.',
+  },
+  // end computed event time (issue 16)
   // Delta reader features (issue 15)
   DELTA_CORRUPT_DELETION_VECTOR: {
     domain: 'external',

@@ -70,6 +70,24 @@ export interface EventTimeWatermark {
   /** The input column holding event time (a TIMESTAMP). */
   readonly column: string;
   readonly delayMicros: number;
+  /**
+   * `WATERMARK expr AS column DELAY OF …`: the event time is computed, and the read has it as
+   * its column `column`, first, before the columns of the relation read (Spark projects
+   * `expr AS column, *` below the watermark). Absent when `column` is a column of the relation.
+   */
+  readonly expression?: EventTimeExpression;
+}
+
+/**
+ * A computed event time: DuckDB SQL over the columns of the relation a watermarked read reads.
+ * Invariants (checked when compiled): deterministic, reads at least one column, no subquery,
+ * aggregate or window function; its type is TIMESTAMP (checked where the columns are known).
+ */
+export interface EventTimeExpression {
+  readonly kind: 'event_time_expression';
+  readonly sql: string;
+  /** Where the expression is written. */
+  readonly location?: SourceLocation;
 }
 
 /** A dataset read's option by name, case-insensitively (Spark's reader options are). */

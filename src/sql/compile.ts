@@ -165,6 +165,7 @@ export async function compilePlacedQuery(
   if (!mode.ansi) legacyDecimalText(root);
   expandSlidingWindows(root);
   const outputColumns = outputColumnsOf(root);
+  await renderEventTimes(codec, translator);
   let stateful = statefulOperations(root, parsed.locate);
   // A join of two streams is planned (or refused) as one; otherwise aggregation / de-duplication.
   const planOf = async () =>
@@ -195,6 +196,30 @@ export async function compilePlacedQuery(
     ...(mode.ansi ? {} : { legacy: true as const }),
     ...(location ? { location } : {}),
   });
+}
+
+/**
+ * Writes each computed event time the translation kept (`WATERMARK expr AS name`) into its
+ * input's watermark as DuckDB SQL, before the stateful plans copy the inputs' watermarks.
+ */
+async function renderEventTimes(codec: SqlCodec, translator: AstTranslator): Promise<void> {
+  for (const [index, { node, location }] of translator.eventTimes) {
+    const input = translator.inputs[index];
+    if (!input?.watermark) continue;
+    const template = JSON.parse(await codec.serialize('SELECT 1')) as AstNode;
+    const select = (template.statements as AstNode[])[0]!.node as AstNode;
+    select.select_list = [{ ...node, alias: '' }];
+    // Rendered outside the bound query, so its non-ANSI conversions cover every type (legacy-markers.ts).
+    resolveWithoutTypes(select);
+    const sql = (await toSql(codec, select)).replace(/^SELECT /, '');
+    translator.inputs[index] = {
+      ...input,
+      watermark: {
+        ...input.watermark,
+        expression: Object.freeze({ kind: 'event_time_expression', sql, ...(location ? { location } : {}) }),
+      },
+    };
+  }
 }
 
 /** Substitutes `${key}`s of `text`, throwing UNDEFINED_CONFIGURATION_KEY at the first unknown one. */

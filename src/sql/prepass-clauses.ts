@@ -183,11 +183,16 @@ function nameEnd(items: readonly TreeNode[], i: number): number {
   return j;
 }
 
-/** Rewrites one level of the tree (after its groups). `inFrom`: the level is a FROM relation list. */
+/** Rewrites one level of the tree after its groups. */
 export function rewriteClauses(itemsIn: readonly TreeNode[], locate: Locate): TreeNode[] {
-  const items = itemsIn.map((n) =>
-    isGroup(n) ? ({ ...n, items: rewriteClauses(n.items, locate) } satisfies Group) : n,
+  return rewriteLevel(
+    itemsIn.map((n) => (isGroup(n) ? ({ ...n, items: rewriteClauses(n.items, locate) } satisfies Group) : n)),
+    locate,
   );
+}
+
+/** Rewrites the nodes of one level whose groups are rewritten already. */
+function rewriteLevel(items: readonly TreeNode[], locate: Locate): TreeNode[] {
   const out: TreeNode[] = [];
   let clause = '';
   for (let i = 0; i < items.length; ) {
@@ -417,7 +422,7 @@ function streamClauses(
     end = clause.end;
   }
   if (nodeIsWord(items[end], 'WATERMARK')) {
-    const clause = watermarkClause(items, end, locate);
+    const clause = watermarkClause(items, end, locate, (expr) => rewriteLevel(expr, locate));
     args.push(...clause.args);
     end = clause.end;
   }

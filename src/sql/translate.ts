@@ -4,6 +4,7 @@ import { ANSI_MODE, type SqlMode } from './ansi-mode.ts';
 import { type AstNode, constantText, isNode, type Json, nodes, queryLocation, str } from './ast.ts';
 import { translateCast } from './casts.ts';
 import { translateComparison, translateConcatOperator } from './coercions.ts';
+import { eventTimeRefusal } from './event-time-expression.ts';
 import {
   cloudFilesInput,
   filePathInput,
@@ -22,7 +23,7 @@ import {
 import { expandGenerators } from './generators.ts';
 import { alignGroupExpressions } from './group-alignment.ts';
 import { OPTION_ARGUMENT } from './prepass-stream-options.ts';
-import { WATERMARK_ARGUMENT } from './prepass-watermark.ts';
+import { EVENT_TIME_ARGUMENT, WATERMARK_ARGUMENT } from './prepass-watermark.ts';
 import {
   generatorTable,
   isGeneratorTable,
@@ -55,6 +56,11 @@ export interface TableReference {
 export class AstTranslator {
   readonly inputs: QueryInput[] = [];
   readonly tables: TableReference[] = [];
+  /**
+   * The computed event times of watermarked inputs (`WATERMARK expr AS name`), translated, by
+   * input index; the compile renders them into the inputs' watermarks.
+   */
+  readonly eventTimes = new Map<number, { readonly node: AstNode; readonly location?: SourceLocation }>();
 
   constructor(
     private readonly mode: 'inputs' | 'tables',
@@ -297,6 +303,7 @@ export class AstTranslator {
     // `stream(x, '__sluice_watermark', col, micros, '__sluice_option', k, v, …)`: the WATERMARK
     // and options clauses after the relation (prepass-clauses.ts).
     let watermark: { column: string; delayMicros: number } | undefined;
+    let eventTime: AstNode | undefined;
     const options: Record<string, string> = {};
     let marks = 1;
     for (; marks + 2 < allArgs.length; marks += 3) {
@@ -305,11 +312,28 @@ export class AstTranslator {
       const b = constantText(allArgs[marks + 2]!) ?? '';
       if (mark === WATERMARK_ARGUMENT) watermark = { column: a, delayMicros: Number(b) };
       else if (mark === OPTION_ARGUMENT) options[a] = b;
+      else if (mark === EVENT_TIME_ARGUMENT) eventTime = allArgs[marks + 2]!;
       else break;
     }
     const marked = marks > 1 && marks === allArgs.length;
     const args = marked ? allArgs.slice(0, 1) : allArgs;
     const hasOptions = marked && Object.keys(options).length > 0;
+    if (marked && eventTime && this.mode === 'inputs') {
+      // `WATERMARK expr AS name`: the expression is refused here or kept, translated, for the
+      // compile to render and project onto the input (see event-time-expression.ts).
+      const written = structuredClone(eventTime);
+      const translated = this.translateExpression(eventTime);
+      const refusal = eventTimeRefusal(written, translated);
+      if (refusal) {
+        const location = this.locate(queryLocation(refusal.at)) ?? this.locate(queryLocation(written));
+        throw new SluiceError(refusal.code, refusal.message, {
+          params: { column: watermark?.column ?? '' },
+          ...(location ? { location } : {}),
+        });
+      }
+      const location = this.locate(queryLocation(written));
+      this.eventTimes.set(this.inputs.length, { node: translated, ...(location ? { location } : {}) });
+    }
     const withMark = <T extends QueryInput>(input: T): T => (watermark ? { ...input, watermark } : input);
     const arg = args[0];
     if (hasOptions && arg?.class === 'FUNCTION') {

@@ -102,6 +102,20 @@ test('withWatermark(ref, column, delay) renders the WATERMARK clause the SQL fro
   assert.deepEqual(f.inputs[0]?.watermark, { column: 'at', delayMicros: 60_000_000 });
   assert.throws(() => withWatermark(read('events') as never, 'ts', '1 second'), SluiceError);
   assert.throws(() => withWatermark(stream('events') as never, 'ts', 'soon'), SluiceError);
+  // As PySpark's withWatermark(eventTime, delay), the event time is a column's name, never an
+  // expression (SQL's WATERMARK expr AS name computes one): the text is quoted as a name.
+  const named = renderSql(
+    sql`SELECT * FROM ${withWatermark(stream('events'), 'to_timestamp(s)', '1 second')}`,
+    {},
+  );
+  assert.equal(
+    named.text,
+    "SELECT * FROM STREAM(events) WATERMARK `to_timestamp(s)` DELAY OF INTERVAL '1 second'",
+  );
+  assert.deepEqual((await session.sql.compileQuery(named.text)).inputs[0]?.watermark, {
+    column: 'to_timestamp(s)',
+    delayMicros: 1_000_000,
+  });
 });
 
 test('dropDuplicatesWithinWatermark(read, columns) renders the QUALIFY row_number() form the front end plans as a de-duplication within the watermark', async () => {

@@ -250,6 +250,7 @@ async function readSide(
       viewExpectationBinder(ctx, flow, conn, checkpoint, { batchId: offset.batchId, source }, views),
       // Inlined views' non-ANSI conversions typed; their field access read as written.
       { sql: ctx.sql, conn, markersOnly: true },
+      conn,
     );
     const rows = filter
       ? `SELECT ${sqlIdent(alias)}.* FROM (${sql}) AS ${sqlIdent(alias)} WHERE ${filter}`

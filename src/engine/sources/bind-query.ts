@@ -2,6 +2,7 @@ import type { BoundQuery, LeafInput } from '../../graph/index.ts';
 import type { CompiledQuery, Dataset } from '../../model/index.ts';
 import { assertNoLegacyMarkers, type SqlCompiler } from '../../sql/index.ts';
 import { type DuckDBConnection, queryRows, sqlIdent } from '../../util/index.ts';
+import { checkEventTime, withEventTime } from './event-time.ts';
 
 /**
  * What types a bound query: the compiler, and a connection its probes bind on (DESCRIBE only,
@@ -45,14 +46,20 @@ const PLACEHOLDER = /\b__sluice_input_(\d+)\b/g;
  * needs the type of `arr`) and its non-ANSI conversions of values whose type the translation did
  * not know (sql/legacy-markers.ts) are written for DuckDB over the types of the inputs it is
  * bound to. The result never holds such a marker (LEGACY_MODE_UNRESOLVED_TYPE otherwise).
+ *
+ * An input read with a computed event time (`WATERMARK expr AS ts`) is read with it projected
+ * (see `withEventTime`); on a connection (`typing`'s, else `check`) its type is checked first.
+ * @throws SluiceError EVENT_TIME_IS_NOT_ON_TIMESTAMP_TYPE, WATERMARK_EVENT_TIME_CONFLICT,
+ *   LEGACY_MODE_UNRESOLVED_TYPE
  */
 export async function bindQuery(
   bound: BoundQuery,
   leafSql: (leaf: LeafInput) => Promise<string>,
   viewSql: ViewSql = asWritten,
   typing?: QueryTyping,
+  check?: DuckDBConnection,
 ): Promise<string> {
-  const over = await inputsOf(bound, leafSql, viewSql, typing);
+  const over = await inputsOf(bound, leafSql, viewSql, typing, check);
   // Without `typing` (a query already typed, e.g. a rewrite of `typedQuerySql`'s result), a
   // non-ANSI marker left in the query is a bug: refused here, never sent to DuckDB.
   return assertNoLegacyMarkers(over(typing ? await typed(bound.query.sql, over, typing) : bound.query.sql));
@@ -77,19 +84,24 @@ async function inputsOf(
   leafSql: (leaf: LeafInput) => Promise<string>,
   viewSql: ViewSql = asWritten,
   typing?: QueryTyping,
+  check?: DuckDBConnection,
 ): Promise<(sql: string) => string> {
   const ctes: string[] = [];
   for (const child of bound.children) {
     const key = bound.key === '' ? String(child.index) : `${bound.key}/${child.index}`;
-    const sql =
+    const read =
       child.kind === 'leaf'
         ? await leafSql(child.leaf)
         : await viewSql(
             child.view,
             key,
-            await bindQuery(child.bound, leafSql, viewSql, typing),
+            await bindQuery(child.bound, leafSql, viewSql, typing, check),
             child.bound.query,
           );
+    const input = bound.query.inputs[child.index];
+    const conn = typing?.conn ?? check;
+    if (conn) await checkEventTime(conn, input, read);
+    const sql = withEventTime(input, read);
     ctes.push(`${sqlIdent(boundViewName(key))} AS NOT MATERIALIZED (${sql}\n)`);
   }
   return (sql: string): string => {

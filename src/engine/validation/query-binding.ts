@@ -43,6 +43,8 @@ const BINDING_CODES: ReadonlySet<string> = new Set([
   'DATATYPE_MISMATCH',
   'CAST_INVALID_INPUT',
   'ARITHMETIC_OVERFLOW',
+  'EVENT_TIME_IS_NOT_ON_TIMESTAMP_TYPE',
+  'WATERMARK_EVENT_TIME_CONFLICT',
   // A non-ANSI cast typed when the query is bound (sql/legacy-markers.ts) that sluice refuses
   // for its operand's type; and one left untyped (a bug), which must not pass validate.
   'LEGACY_MODE_UNSUPPORTED',
@@ -115,7 +117,13 @@ async function bindFlow(
   // included. The non-ANSI conversions of all are typed (sql/legacy-markers.ts).
   const typing = { sql: scope.sql, conn, ...(flow.kind === 'stream_join' ? { markersOnly: true } : {}) };
   try {
-    const sql = await bindQuery(flow.bound, async (leaf) => relations.get(leaf.key)!, undefined, typing);
+    const sql = await bindQuery(
+      flow.bound,
+      async (leaf) => relations.get(leaf.key)!,
+      undefined,
+      typing,
+      conn,
+    );
     return await describe(conn, sql);
   } catch (e) {
     const err = toSluiceError(e, 'FLOW_EXECUTION_FAILED');
