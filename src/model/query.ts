@@ -196,6 +196,14 @@ export interface StreamingAggregate {
    * `__sluice_o<i>`, the window rebuilt as the struct {start, end} from its start.
    */
   readonly finalSql: string;
+  /**
+   * For fixed windows: `partialSql` and `watermarkSql` over the input rows of several batches at
+   * once, each row tagged with its batch id in column `__sluice_b` (BIGINT) — the tag selected
+   * first and grouped by, so each batch's rows give exactly the rows `partialSql` and
+   * `watermarkSql` give for that batch alone, tagged.
+   */
+  readonly partialByBatchSql?: string;
+  readonly watermarkByBatchSql?: string;
 }
 
 /**

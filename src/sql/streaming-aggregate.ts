@@ -224,11 +224,20 @@ export async function statefulPlanOf(
   const final = finalQuery(root, shape, splits);
   if (typeof final === 'string') return refuse(final);
   const partialRoot = partialQuery(root, shape, splits);
+  const watermarkRoot = watermarkQuery(root, shape.watermark);
   const mergeSql = (shape.window.kind === 'session' ? sessionMergeSql : mergeSqlOf)(shape, splits);
-  const [partialSql, finalSql, watermarkSql] = await Promise.all([
+  // Only fixed windows run fused batches (sessions merge by what each batch saw).
+  const fused = shape.window.kind === 'fixed';
+  const [partialSql, finalSql, watermarkSql, partialByBatchSql, watermarkByBatchSql] = await Promise.all([
     codec.deserialize(statementJson(partialRoot)),
     codec.deserialize(statementJson(final)),
-    codec.deserialize(statementJson(watermarkQuery(root, shape.watermark))),
+    codec.deserialize(statementJson(watermarkRoot)),
+    ...(fused
+      ? [
+          codec.deserialize(statementJson(byBatch(partialRoot))),
+          codec.deserialize(statementJson(byBatch(watermarkRoot))),
+        ]
+      : []),
   ]);
   return Object.freeze({
     kind: 'streaming_aggregate',
@@ -243,7 +252,34 @@ export async function statefulPlanOf(
     watermarkSql,
     mergeSql,
     finalSql,
+    ...(partialByBatchSql && watermarkByBatchSql ? { partialByBatchSql, watermarkByBatchSql } : {}),
   });
+}
+
+/** The input's batch tag (BIGINT) when several batches are read in one pass (see {@link byBatch}). */
+const BATCH_TAG = '__sluice_b';
+
+/**
+ * `query` (one grouping set, or none) per batch: the input's batch tag selected first and
+ * grouped by first, so the rows of different batches never share a group. The input's own
+ * columns never start with `__sluice_`, so the unqualified tag names the input's.
+ */
+function byBatch(query: AstNode): AstNode {
+  const tag = (): AstNode => ({
+    class: 'COLUMN_REF',
+    type: 'COLUMN_REF',
+    alias: '',
+    query_location: 2 ** 64,
+    column_names: [BATCH_TAG],
+  });
+  const groups = nodes(query, 'group_expressions');
+  const sets = Array.isArray(query.group_sets) ? (query.group_sets as number[][]) : [];
+  return {
+    ...structuredClone(query),
+    select_list: [{ ...tag(), alias: BATCH_TAG }, ...structuredClone(nodes(query, 'select_list'))],
+    group_expressions: [tag(), ...structuredClone(groups)],
+    group_sets: [[0, ...(sets[0] ?? []).map((i) => i + 1)]],
+  };
 }
 
 /** The merged partials of the aggregates and the rows, as a select list over `STATE_IN`. */
