@@ -71,7 +71,7 @@ export function fuseLimit(env: NodeJS.ProcessEnv = process.env): number {
  */
 export async function fusible({ ctx, flow }: FlowRun, agg: StreamingAggregate): Promise<boolean> {
   if (agg.windowKind !== 'fixed' || fuseLimit() < 2) return false;
-  if (agg.partialByBatchSql === undefined || agg.watermarkByBatchSql === undefined) return false;
+  if (agg.partialByBatchSql === undefined) return false;
   if (flow.bound.children.some((c) => c.kind === 'view')) return false;
   if (!isRepeatable(agg.partialSql, []) || !isRepeatable(agg.finalSql, [])) return false;
   const exps = await ctx.expectations.of(flow.target, flow.flow.query.outputColumns, flow.flow.query.legacy);
@@ -178,12 +178,13 @@ export async function runFusedGroup(
     typeFieldPaths(sql.replace(/\b__sluice_input_\d+\b/g, INPUT), over, { sql: run.ctx.sql, conn });
   try {
     const partialSql = await bind(agg.partialByBatchSql!);
-    const watermarkSql = await bind(agg.watermarkByBatchSql!);
-    // Read twice, for the partial aggregates and for the watermark (which reads the event time
-    // alone), rather than held: memory stays bounded by the aggregation, not by the input.
+    // The latest event times: carried by the partial aggregates, or read by a query of their own
+    // — then the input is read twice (the watermark reads the event time alone) rather than held:
+    // memory stays bounded by the aggregation, not by the input.
+    const watermarkSql = agg.watermarkByBatchSql && (await bind(agg.watermarkByBatchSql));
     const input = g.offsets.map((_, i) => tagged(i)).join(' UNION ALL ');
     await conn.run(
-      `CREATE OR REPLACE TEMP TABLE ${PARTIALS} AS WITH ${INPUT} AS NOT MATERIALIZED (${input}) SELECT * FROM (${partialSql}) UNION ALL BY NAME SELECT * FROM (${watermarkSql})`,
+      `CREATE OR REPLACE TEMP TABLE ${PARTIALS} AS WITH ${INPUT} AS NOT MATERIALIZED (${input}) SELECT * FROM (${partialSql})${watermarkSql ? ` UNION ALL BY NAME SELECT * FROM (${watermarkSql})` : ''}`,
     );
   } catch {
     return undefined;
