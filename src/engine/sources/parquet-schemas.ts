@@ -7,8 +7,12 @@ export interface ParquetColumns {
   readonly types: readonly DuckDBType[];
 }
 
-/** Sets of files remembered at once: a batch is planned, then bound, a batch or two apart. */
-const KEPT = 8;
+/**
+ * Sets of files remembered at once: a batch is planned, then bound, a batch or two apart — or,
+ * for a streaming aggregation's fused catch-up, a whole group (up to 128 batches) is planned
+ * before its batches are bound.
+ */
+const KEPT = 256;
 
 /**
  * The columns of sets of Parquet files, remembered for one update (owned by its context): a

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { utimesSync } from 'node:fs';
+import { utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { FUSE_MAX_BATCHES } from '../../../src/engine/flows/fused-aggregate.ts';
 import { inferFileSchema, ParquetSchemas } from '../../../src/engine/sources/files.ts';
 import { Database } from '../../../src/util/index.ts';
 import { tmpDir } from '../../helpers/tmp.ts';
@@ -59,4 +60,22 @@ test('Parquet columns are read once for the same files and again once a file is 
     conn.closeSync();
     db.close();
   }
+});
+
+test("the columns of a fused group's files are all still remembered when its first batch is bound", async () => {
+  // A streaming aggregation's fused catch-up plans up to FUSE_MAX_BATCHES batches (each reads
+  // its files' columns) before it binds the first of them (which asks for them again).
+  const dir = tmpDir('parquet-schemas');
+  const remembered = new ParquetSchemas();
+  const paths = Array.from({ length: FUSE_MAX_BATCHES }, (_, i) => join(dir, `${i}.parquet`));
+  for (const p of paths) writeFileSync(p, 'PAR1');
+  let reads = 0;
+  const read = async () => {
+    reads++;
+    return { names: ['x'], types: [] };
+  };
+  for (const p of paths) await remembered.of([p], read);
+  assert.equal(reads, FUSE_MAX_BATCHES);
+  for (const p of paths) await remembered.of([p], read);
+  assert.equal(reads, FUSE_MAX_BATCHES, 'binding reads none of them again');
 });
