@@ -214,6 +214,20 @@ export interface StreamingAggregate {
    * `__sluice_o<i>`, the window rebuilt as the struct {start, end} from its start.
    */
   readonly finalSql: string;
+  /**
+   * For fixed windows: `partialSql` over the input rows of several batches at once, each row
+   * tagged with its batch id in column `__sluice_b` (BIGINT) — the tag selected first and grouped
+   * by, so each batch's rows give exactly the rows `partialSql` gives for that batch alone, tagged.
+   * Without `watermarkByBatchSql`, its rows also carry `__sluice_max`, the latest event time of
+   * their group (µs), and hold every row the watermark sees: a batch's latest event time is the
+   * max of its rows'.
+   */
+  readonly partialByBatchSql?: string;
+  /**
+   * `watermarkSql` per batch (one row per `__sluice_b` with its `__sluice_max`), when
+   * `partialByBatchSql` does not carry the latest event times.
+   */
+  readonly watermarkByBatchSql?: string;
 }
 
 /**

@@ -49,7 +49,7 @@ import {
 } from './functions/event-time.ts';
 import { AGGREGATES } from './stateful.ts';
 import { dedupPlan, withinWatermarkPlan } from './streaming-dedup.ts';
-import { watermarkQuery } from './watermark-input.ts';
+import { conjuncts, latestEventTime, watermarkQuery } from './watermark-input.ts';
 
 /** Relation names the engine binds for the merge and final steps. */
 export const STATE_IN = '__sluice_state_in';
@@ -224,11 +224,22 @@ export async function statefulPlanOf(
   const final = finalQuery(root, shape, splits);
   if (typeof final === 'string') return refuse(final);
   const partialRoot = partialQuery(root, shape, splits);
+  const watermarkRoot = watermarkQuery(root, shape.watermark);
   const mergeSql = (shape.window.kind === 'session' ? sessionMergeSql : mergeSqlOf)(shape, splits);
-  const [partialSql, finalSql, watermarkSql] = await Promise.all([
+  // Only fixed windows run fused batches (sessions merge by what each batch saw). When the
+  // partial aggregates see every row with an event time, their groups carry their latest event
+  // time and the watermark needs no read of the input of its own.
+  const fused = shape.window.kind === 'fixed';
+  const carried = fused && seesEveryEventTime(root, shape);
+  const partialByBatch = byBatch(partialRoot);
+  if (carried)
+    partialByBatch.select_list = [...nodes(partialByBatch, 'select_list'), latestEventTime(shape.watermark)];
+  const [partialSql, finalSql, watermarkSql, partialByBatchSql, watermarkByBatchSql] = await Promise.all([
     codec.deserialize(statementJson(partialRoot)),
     codec.deserialize(statementJson(final)),
-    codec.deserialize(statementJson(watermarkQuery(root, shape.watermark))),
+    codec.deserialize(statementJson(watermarkRoot)),
+    fused ? codec.deserialize(statementJson(partialByBatch)) : undefined,
+    fused && !carried ? codec.deserialize(statementJson(byBatch(watermarkRoot))) : undefined,
   ]);
   return Object.freeze({
     kind: 'streaming_aggregate',
@@ -243,7 +254,62 @@ export async function statefulPlanOf(
     watermarkSql,
     mergeSql,
     finalSql,
+    ...(partialByBatchSql ? { partialByBatchSql } : {}),
+    ...(watermarkByBatchSql ? { watermarkByBatchSql } : {}),
   });
+}
+
+/**
+ * Whether every input row with an event time is in the partial aggregates, so that the latest
+ * event time of their rows is the one the watermark sees: no filter but the window's own (rows
+ * without a time — and a sliding window's candidate windows that do not hold the row; the
+ * newest always does, as the slide is at most the duration), over the watermark column itself.
+ */
+function seesEveryEventTime(root: AstNode, shape: AggregationShape): boolean {
+  const windowCanon = canonical(shape.keys[shape.windowKey]!);
+  const where = isNode(root.where_clause) ? conjuncts(root.where_clause) : [];
+  const windowOnly = where.every((c) => {
+    const operand = c.type === 'OPERATOR_IS_NOT_NULL' ? nodes(c, 'children')[0] : undefined;
+    return operand !== undefined && canonical(operand) === windowCanon;
+  });
+  // The window is NULL when its time is (`time IS NULL`, first of an OR for a sliding window);
+  // its time is the column itself, or the column checked for its type (`CASE … ELSE ts END`).
+  let test: AstNode | undefined = shape.window.outside;
+  while (test?.type === 'CONJUNCTION_OR') test = nodes(test, 'children')[0];
+  let time = test?.type === 'OPERATOR_IS_NULL' ? nodes(test, 'children')[0] : undefined;
+  if (time?.class === 'CASE' && isNode(time.else_expr)) time = time.else_expr;
+  const names = time?.class === 'COLUMN_REF' && Array.isArray(time.column_names) ? time.column_names : [];
+  return (
+    windowOnly &&
+    names.length > 0 &&
+    String(names.at(-1)).toLowerCase() === shape.watermark.column.toLowerCase()
+  );
+}
+
+/** The input's batch tag (BIGINT) when several batches are read in one pass (see {@link byBatch}). */
+const BATCH_TAG = '__sluice_b';
+
+/**
+ * `query` (one grouping set, or none) per batch: the input's batch tag selected first and
+ * grouped by first, so the rows of different batches never share a group. The input's own
+ * columns never start with `__sluice_`, so the unqualified tag names the input's.
+ */
+function byBatch(query: AstNode): AstNode {
+  const tag = (): AstNode => ({
+    class: 'COLUMN_REF',
+    type: 'COLUMN_REF',
+    alias: '',
+    query_location: 2 ** 64,
+    column_names: [BATCH_TAG],
+  });
+  const groups = nodes(query, 'group_expressions');
+  const sets = Array.isArray(query.group_sets) ? (query.group_sets as number[][]) : [];
+  return {
+    ...structuredClone(query),
+    select_list: [{ ...tag(), alias: BATCH_TAG }, ...structuredClone(nodes(query, 'select_list'))],
+    group_expressions: [tag(), ...structuredClone(groups)],
+    group_sets: [[0, ...(sets[0] ?? []).map((i) => i + 1)]],
+  };
 }
 
 /** The merged partials of the aggregates and the rows, as a select list over `STATE_IN`. */

@@ -4,7 +4,7 @@ import { slidingExpansion } from './functions/event-time.ts';
 import { VOLATILE_FUNCTIONS } from './volatility.ts';
 
 /** The conjuncts of an AND tree. */
-function conjuncts(e: AstNode): AstNode[] {
+export function conjuncts(e: AstNode): AstNode[] {
   return e.class === 'CONJUNCTION' && e.type === 'CONJUNCTION_AND'
     ? nodes(e, 'children').flatMap(conjuncts)
     : [e];
@@ -31,22 +31,10 @@ export function watermarkQuery(root: AstNode, watermark: EventTimeWatermark): As
   const pushed = isNode(root.where_clause)
     ? conjuncts(root.where_clause).filter((c) => !contains(c, blocks))
     : [];
-  const ts: AstNode = {
-    class: 'COLUMN_REF',
-    type: 'COLUMN_REF',
-    alias: '',
-    query_location: 2 ** 64,
-    column_names: [watermark.column],
-  };
   return {
     ...structuredClone(root),
     modifiers: [],
-    select_list: [
-      {
-        ...functionNode('epoch_us', [functionNode('max', [castNode(ts, 'TIMESTAMP WITH TIME ZONE')])]),
-        alias: '__sluice_max',
-      },
-    ],
+    select_list: [latestEventTime(watermark)],
     from_table: structuredClone(from ?? null),
     where_clause:
       pushed.length === 0
@@ -64,5 +52,20 @@ export function watermarkQuery(root: AstNode, watermark: EventTimeWatermark): As
     group_sets: [],
     having: null,
     qualify: null,
+  };
+}
+
+/** `epoch_us(max(ts)) AS __sluice_max`: the latest event time of the rows aggregated, in µs. */
+export function latestEventTime(watermark: EventTimeWatermark): AstNode {
+  const ts: AstNode = {
+    class: 'COLUMN_REF',
+    type: 'COLUMN_REF',
+    alias: '',
+    query_location: 2 ** 64,
+    column_names: [watermark.column],
+  };
+  return {
+    ...functionNode('epoch_us', [functionNode('max', [castNode(ts, 'TIMESTAMP WITH TIME ZONE')])]),
+    alias: '__sluice_max',
   };
 }

@@ -115,6 +115,38 @@ export async function putAtomic(
 }
 
 /**
+ * Replaces each of `files` (all in one directory) atomically, as {@link putAtomic} does, with one
+ * directory fsync for all: their contents are written and fsynced together, then each is renamed
+ * into place in the order given, then the directory is fsynced. Once it returns every file is
+ * durable. A process that dies before leaves the first of them in place (a prefix, in order); a
+ * power loss before may leave any subset of the renamed ones — never a torn file.
+ */
+export async function putAllAtomic(
+  files: readonly { readonly path: string; readonly data: string | Uint8Array }[],
+): Promise<void> {
+  if (files.length === 0) return;
+  const dir = dirname(files[0]!.path);
+  if (files.some((f) => dirname(f.path) !== dir))
+    throw new Error(`putAllAtomic: the files are not all in ${dir}`);
+  const written = await Promise.allSettled(files.map((f) => writeTemp(f.path, f.data, true)));
+  const tmps = written.flatMap((w) => (w.status === 'fulfilled' ? [w.value] : []));
+  const failed = written.find((w) => w.status === 'rejected');
+  if (failed) {
+    await Promise.all(tmps.map((t) => unlink(t).catch(() => {})));
+    throw failed.reason;
+  }
+  for (const [i, f] of files.entries()) {
+    try {
+      await rename(tmps[i]!, f.path);
+    } catch (e) {
+      await Promise.all(tmps.slice(i).map((t) => unlink(t).catch(() => {})));
+      throw e;
+    }
+  }
+  await fsyncDir(dir);
+}
+
+/**
  * Writes `data` to a new temp file next to `target` (see {@link tempPathFor}), fsynced, for
  * {@link publishFiles}; creates the directory when it is missing.
  */

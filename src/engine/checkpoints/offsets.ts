@@ -1,7 +1,7 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SluiceError } from '../../errors/index.ts';
-import { putAtomic } from '../../util/index.ts';
+import { putAllAtomic, putAtomic } from '../../util/index.ts';
 
 /**
  * A file a file source has planned into a batch, as it was listed: its size and modification time
@@ -211,5 +211,21 @@ export class OffsetLog {
   /** Records a planned batch, durably, before it reads anything. */
   async write(offset: BatchOffset): Promise<void> {
     await putAtomic(this.file(offset.batchId), `${JSON.stringify(offset)}\n`);
+  }
+
+  /**
+   * Records consecutive planned batches (in batch order), all durably, before any of them reads
+   * anything — with one directory fsync for all (see `putAllAtomic`). A crash before it returns
+   * leaves a prefix of them, or after a power loss possibly some with gaps between them: the
+   * batches after a gap never read anything (see `uncommitted`).
+   */
+  async writeAll(offsets: readonly BatchOffset[]): Promise<void> {
+    if (offsets.length === 1) return this.write(offsets[0]!);
+    await putAllAtomic(offsets.map((o) => ({ path: this.file(o.batchId), data: `${JSON.stringify(o)}\n` })));
+  }
+
+  /** Deletes the offsets of batches `batchIds` (planned, never read: see `writeAll`). */
+  async remove(batchIds: readonly number[]): Promise<void> {
+    await Promise.all(batchIds.map((id) => rm(this.file(id), { force: true })));
   }
 }

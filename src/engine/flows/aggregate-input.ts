@@ -29,6 +29,8 @@ export interface BoundInput {
   readonly files: number;
   /** A WITH clause naming the input `__sluice_agg_input`, or '' when a temp table holds it. */
   readonly with: string;
+  /** The input's SQL that `with` names (read it only in one statement); '' when a temp table holds it. */
+  readonly sql: string;
   /** Equal for two batches whose input has the same columns and types. */
   readonly shape: string;
   /** Drops the temp table holding the input, if any. */
@@ -73,7 +75,15 @@ export async function bindBatchInput(
   }
   const shape = shapes.join('\n');
   if (isRepeatable(inputSql, [])) {
-    return { source, views, files, shape, with: `WITH ${INPUT} AS (${inputSql}) `, release: async () => {} };
+    return {
+      source,
+      views,
+      files,
+      shape,
+      with: `WITH ${INPUT} AS (${inputSql}) `,
+      sql: inputSql,
+      release: async () => {},
+    };
   }
   try {
     await conn.run(`CREATE OR REPLACE TEMP TABLE ${INPUT} AS ${inputSql}`);
@@ -85,7 +95,7 @@ export async function bindBatchInput(
     if (held) await conn.run(`DROP TABLE IF EXISTS ${INPUT}`).catch(() => {});
     held = false;
   };
-  return { source, views, files, shape, with: '', release };
+  return { source, views, files, shape, with: '', sql: '', release };
 }
 
 /** The partial aggregates of one batch's input, in a table every connection of the flow sees. */

@@ -229,6 +229,14 @@ export async function planStreamingBatch(
         ? await nextFiles(ctx, f, leaf.key, input, opts, progress)
         : await listInput(ctx, f, input, opts);
       if (leaf.streaming && batch.length > 0) anyNew = true;
+      // The next batches' files are read with this one's (their schemas, one statement).
+      if (leaf.streaming && input.format === 'parquet' && batch.length > 0) {
+        const next = progress.listings.get(leaf.key) ?? [];
+        await ctx.parquetSchemas.prefetch(
+          conn,
+          [...batch, ...next].map((file) => file.path),
+        );
+      }
       const kind = leaf.streaming ? 'files' : 'files-snapshot';
       sources[leaf.key] = await fileSource(ctx, f, conn, input, opts, kind, batch, prevSchema);
       continue;

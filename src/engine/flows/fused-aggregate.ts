@@ -71,6 +71,7 @@ export function fuseLimit(env: NodeJS.ProcessEnv = process.env): number {
  */
 export async function fusible({ ctx, flow }: FlowRun, agg: StreamingAggregate): Promise<boolean> {
   if (agg.windowKind !== 'fixed' || fuseLimit() < 2) return false;
+  if (agg.partialByBatchSql === undefined) return false;
   if (flow.bound.children.some((c) => c.kind === 'view')) return false;
   if (!isRepeatable(agg.partialSql, []) || !isRepeatable(agg.finalSql, [])) return false;
   const exps = await ctx.expectations.of(flow.target, flow.flow.query.outputColumns, flow.flow.query.legacy);
@@ -165,19 +166,26 @@ export async function runFusedGroup(
   committed: (offset: BatchOffset, outcome: BatchOutcome) => Promise<void>,
 ): Promise<FusedResult | undefined> {
   const { conn } = run;
+  // Every batch's input rows tagged with its batch id, read by one aggregation grouped by the tag
+  // too (DuckDB reads all the files in parallel, nothing materialized per batch). The inputs all
+  // have the same shape (the same columns and types), so their rows line up by position.
+  const tagged = (i: number) =>
+    `SELECT CAST(${g.offsets[i]!.batchId} AS BIGINT) AS __sluice_b, * FROM (${g.inputs[i]!.sql})`;
   // Typed over the input as the flow's query is (Spark's `arr.f` through arrays of structs): the
-  // group's inputs all have the same shape, so the first one types the statements for all.
-  const over = (sql: string) => `${g.inputs[0]!.with}SELECT * FROM (${sql})`;
+  // first batch's input types the statements for all.
+  const over = (sql: string) => `WITH ${INPUT} AS (${tagged(0)}) SELECT * FROM (${sql})`;
   const bind = (sql: string) =>
     typeFieldPaths(sql.replace(/\b__sluice_input_\d+\b/g, INPUT), over, { sql: run.ctx.sql, conn });
   try {
-    const partialSql = await bind(agg.partialSql);
-    const watermarkSql = await bind(agg.watermarkSql);
-    const branches = g.offsets.map(
-      (o, i) =>
-        `SELECT CAST(${o.batchId} AS BIGINT) AS __sluice_b, * FROM (${g.inputs[i]!.with}SELECT * FROM (${partialSql}) UNION ALL BY NAME SELECT * FROM (${watermarkSql}))`,
+    const partialSql = await bind(agg.partialByBatchSql!);
+    // The latest event times: carried by the partial aggregates, or read by a query of their own
+    // — then the input is read twice (the watermark reads the event time alone) rather than held:
+    // memory stays bounded by the aggregation, not by the input.
+    const watermarkSql = agg.watermarkByBatchSql && (await bind(agg.watermarkByBatchSql));
+    const input = g.offsets.map((_, i) => tagged(i)).join(' UNION ALL ');
+    await conn.run(
+      `CREATE OR REPLACE TEMP TABLE ${PARTIALS} AS WITH ${INPUT} AS NOT MATERIALIZED (${input}) SELECT * FROM (${partialSql})${watermarkSql ? ` UNION ALL BY NAME SELECT * FROM (${watermarkSql})` : ''}`,
     );
-    await conn.run(`CREATE OR REPLACE TEMP TABLE ${PARTIALS} AS ${branches.join(' UNION ALL BY NAME ')}`);
   } catch {
     return undefined;
   }
