@@ -68,13 +68,13 @@ export function badReference(x: string): string {
 /** Text content with line ends normalized (`\r\n`, `\r` → `\n`), then decoded. */
 export function textValue(x: string): string {
   return decode(
-    `CASE WHEN contains(${x}, chr(13)) THEN replace(replace(${x}, chr(13) || chr(10), chr(10)), chr(13), chr(10)) ELSE ${x} END`,
+    `CASE WHEN contains(${x}, '\r') THEN replace(replace(${x}, '\r\n', '\n'), '\r', '\n') ELSE ${x} END`,
   );
 }
 
 /** An attribute's value without its quotes, normalized as XML parsers do (line ends, then each whitespace character → space). */
 export function attributeText(quoted: string): string {
-  return `translate(replace((${quoted})[2:-2], chr(13) || chr(10), chr(10)), chr(9) || chr(10) || chr(13), '   ')`;
+  return `translate(replace((${quoted})[2:-2], '\r\n', '\n'), '\t\n\r', '   ')`;
 }
 
 /**
@@ -94,11 +94,24 @@ function nameOf(h: string): string {
   return `CASE WHEN ${ends} THEN rtrim(${h}, ' \t\n\r/') ELSE ${h} END`;
 }
 
+/** A child's raw text from its start tag token `x` (`name>text`; '' when self-closing: `name/>…`). */
+const VALUE = `CASE WHEN substr(x, strpos(x, '>') - 1, 1) = '/' THEN '' ELSE substr(x, strpos(x, '>') + 1) END`;
+
+/** The start tag tokens of content `__i` (see `rowsSql`). */
+const START_TOKENS = `list_filter(string_split(__i, '<')[2:], x -> NOT x ^@ '/')`;
+
+/**
+ * `__v` and `__cn` of `rowsSql` computed from `__i` where they are used: for the few rows a check
+ * looks at closely, not for every row.
+ */
+export const CHILD_VALUES = `list_transform(${START_TOKENS}, x -> ${VALUE})`;
+export const CHILD_NAMES = `list_transform(${START_TOKENS}, x -> ${nameOf(`split_part(x, '>', 1)`)})`;
+
 /**
  * One row per row element of `paths`. Columns: `__src`; `__a` the row element's attributes'
  * text; `__open` whether its start tag is well-formed and it ends exactly once before the next
  * row starts; `__i` its content; `__hs` the text inside each tag of the content (`name`,
- * `/name`, `name/`); `__v` each child's raw text ('' when self-closing); `__cn` / `__ct` the
+ * `/name`, `name/`); `__h` the children's start tags' text; `__v` each child's raw text ('' when self-closing); `__cn` / `__ct` the
  * children's names and decoded texts; `__an` / `__av` the attributes' names and quoted values,
  * `__at` their decoded values.
  */
@@ -117,12 +130,11 @@ export function rowsSql(paths: readonly string[], xml: XmlReadOptions): string {
   const attr = sqlString(ATTR_RE);
   const tokens =
     `SELECT __src, __a, __open, __i, list_transform(__k, x -> split_part(x, '>', 1)) AS __hs, ` +
-    `list_transform(__s, x -> CASE WHEN suffix(split_part(x, '>', 1), '/') THEN '' ELSE substr(x, strpos(x, '>') + 1) END) AS __v, ` +
-    `list_transform(__s, x -> ${nameOf(`split_part(x, '>', 1)`)}) AS __cn, ` +
+    `list_transform(__s, x -> split_part(x, '>', 1)) AS __h, list_transform(__s, x -> ${VALUE}) AS __v, ` +
     `regexp_extract_all(__a, ${attr}, 1) AS __an, regexp_extract_all(__a, ${attr}, 2) AS __av FROM (` +
     `SELECT *, list_filter(__k, x -> NOT x ^@ '/') AS __s FROM (SELECT *, string_split(__i, '<')[2:] AS __k FROM (${rows})))`;
   return (
-    `SELECT *, list_transform(__v, v -> ${textValue('v')}) AS __ct, ` +
+    `SELECT *, list_transform(__h, h -> ${nameOf('h')}) AS __cn, list_transform(__v, v -> ${textValue('v')}) AS __ct, ` +
     `list_transform(__av, q -> ${decode(attributeText('q'))}) AS __at FROM (${tokens})`
   );
 }

@@ -14,6 +14,8 @@ import {
   ATTRS,
   attributeText,
   badReference,
+  CHILD_NAMES,
+  CHILD_VALUES,
   contentSql,
   entriesSql,
   escapeRegex,
@@ -66,7 +68,8 @@ function entryValue(t: string, k: string, xml: XmlReadOptions, isString: boolean
   let v = xml.ignoreSurroundingSpaces === true ? `trim(${t}, ${WS})` : t;
   if (xml.nullValue !== undefined) v = `CASE WHEN ${v} = ${sqlString(xml.nullValue)} THEN NULL ELSE ${v} END`;
   // An empty (or blank) child element is NULL unless the column is a STRING (Spark's convertField).
-  return isString ? v : `CASE WHEN ${k} AND trim(${t}, ${WS}) = '' THEN NULL ELSE ${v} END`;
+  const isBlank = `(${t} = '' OR (${t}[1] IN (' ', '\t', '\n', '\r') AND trim(${t}, ${WS}) = ''))`;
+  return isString ? v : `CASE WHEN ${k} AND ${isBlank} THEN NULL ELSE ${v} END`;
 }
 
 /**
@@ -93,7 +96,7 @@ export function xmlRawSql(paths: readonly string[], schema: FileSchema, xml: Xml
     const name = sqlString(c.name.toLowerCase());
     return t.kind === 'list'
       ? `CASE WHEN list_contains(__el, ${name}) THEN list_where(${from}, list_transform(__el, n -> n = ${name})) END AS __v${i}`
-      : `${from}[len(__el) + 1 - list_position(list_reverse(__el), ${name})] AS __v${i}`;
+      : `${from}[len(__el) + 1 - list_position(__rl, ${name})] AS __v${i}`;
   });
   const knownList = `${sqlString(JSON.stringify(known))}::VARCHAR[]`;
   const unknownNames = `list_distinct(list_where(__en, list_transform(__el, n -> NOT list_contains(${knownList}, n))))`;
@@ -104,9 +107,9 @@ export function xmlRawSql(paths: readonly string[], schema: FileSchema, xml: Xml
     `${unknownNames}, u -> {'k': u, 'v': ${rescued}})))::JSON END`;
   const e = entriesSql(xml);
   const entries =
-    `SELECT __src, __en, __et, list_transform(__en, n -> lower(n)) AS __el, __es, __eo FROM (` +
+    `SELECT *, list_reverse(__el) AS __rl FROM (SELECT __src, __en, __et, list_transform(__en, n -> lower(n)) AS __el, __es, __eo FROM (` +
     `SELECT __src, ${e.names} AS __en, ${e.texts} AS __et, ${both(asString)} AS __es, ${both(asOther)} AS __eo ` +
-    `FROM (${rowsSql(paths, xml)}))`;
+    `FROM (${rowsSql(paths, xml)})))`;
   return (
     `SELECT __src, NULL::VARCHAR AS __bad, ${unknown} AS __x${values.map((v) => `, ${v}`).join('')} ` +
     `FROM (${entries})`
@@ -159,7 +162,7 @@ function checkSql(paths: readonly string[], xml: XmlReadOptions): [string, strin
   };
   const mismatched = ends(true);
   const quickMismatched = ends(false);
-  const withAttributes = `list_filter(__cn, n -> regexp_matches(n, '\\s'))`;
+  const withAttributes = `list_filter(${CHILD_NAMES}, n -> regexp_matches(n, '\\s'))`;
   const badName = sqlString(`<(?:/?[^/A-Za-z_]|/?${NAME}[^A-Za-z0-9_.\\-\\s/>]|/?xmlns[\\s/>])`);
   const badAttribute = `list_bool_or(list_transform(__an, x -> ${odd('x')}))`;
   const reference = badReference(`__a || __i`);
@@ -167,7 +170,7 @@ function checkSql(paths: readonly string[], xml: XmlReadOptions): [string, strin
   const repeated = `len(list_distinct(__an)) <> len(__an)`;
   // Values read (attributes' too unless excluded) with surrounding whitespace once decoded; each
   // list tested only where an automaton match of the row's text finds a candidate.
-  const paddedValue = `list_bool_or(list_transform(__v, v -> ${paddedSql('v')}))`;
+  const paddedValue = `list_bool_or(list_transform(${CHILD_VALUES}, v -> ${paddedSql('v')}))`;
   const paddedAttribute = `list_bool_or(list_transform(__av, q -> ${paddedSql(attributeText('q'))}))`;
   const padded =
     `(CASE WHEN regexp_matches(__i, '>(?:\\s|&#)[^<]*</|(?:\\s|;)</') THEN ${paddedValue} ELSE false END` +
@@ -176,8 +179,8 @@ function checkSql(paths: readonly string[], xml: XmlReadOptions): [string, strin
       : ` OR CASE WHEN regexp_matches(__a, '=\\s*["''](?:\\s|&#)|(?:\\s|;)["''](?:\\s|$)') THEN ${paddedAttribute} ELSE false END)`);
   const e = entriesSql(xml);
   const rawTexts = xml.excludeAttribute
-    ? '__v'
-    : `list_concat(list_transform(__av, q -> ${attributeText('q')}), __v)`;
+    ? CHILD_VALUES
+    : `list_concat(list_transform(__av, q -> ${attributeText('q')}), ${CHILD_VALUES})`;
   const spaces = xml.ignoreSurroundingSpaces === undefined;
   const rowChecks: [string, string, string][] = [
     [`NOT __open`, 'unclosed or nested row element', `''`],
@@ -187,9 +190,9 @@ function checkSql(paths: readonly string[], xml: XmlReadOptions): [string, strin
       `left(trim(__i, ${WS}), 60)`,
     ],
     [
-      `list_bool_or(list_transform(__v, v -> contains(v, chr(1))))`,
+      `list_bool_or(list_transform(${CHILD_VALUES}, v -> contains(v, chr(1))))`,
       'comment inside a value',
-      `list_filter(__cn, (n, i) -> contains(__v[i], chr(1)))[1]`,
+      `list_filter(${CHILD_NAMES}, (n, i) -> contains(${CHILD_VALUES}[i], chr(1)))[1]`,
     ],
     [
       `len(${withAttributes}) > 0`,
@@ -200,7 +203,7 @@ function checkSql(paths: readonly string[], xml: XmlReadOptions): [string, strin
     [
       `regexp_matches(__i, ${badName}) OR ${badAttribute}`,
       'namespace or a name outside [A-Za-z_][A-Za-z0-9_.-]*',
-      `list_filter(list_concat(__cn, __an), x -> ${odd('x')})[1]`,
+      `list_filter(list_concat(${CHILD_NAMES}, __an), x -> ${odd('x')})[1]`,
     ],
     [repeated, 'repeated attribute', `''`],
     [`${reference} IS NOT NULL`, 'entity reference other than the predefined ones', reference],
