@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import type { XmlReadOptions } from '../../sql/index.ts';
 import { unsupportedXml } from '../../sql/index.ts';
 import {
@@ -235,9 +236,51 @@ function checkSql(paths: readonly string[], xml: XmlReadOptions): [string, strin
   return [first(fileChecks, contentSql(paths), 'false'), first(rowChecks, rowsSql(paths, xml), fine)];
 }
 
+/** Files remembered as checked: a continuous update keeps at most this many. */
+const CHECKED_KEPT = 10_000;
+
+/**
+ * The XML files that passed the subset checks in one update (owned by its context), so the files
+ * a micro-batch's schema inference checked are not checked again by the batch that reads them.
+ *
+ * Invariant: a file counts as checked only with the same path, size, modification time and
+ * options as when it passed — a file rewritten in between is checked again. Failures are not
+ * remembered. Only the last {@link CHECKED_KEPT} files are kept.
+ */
+export class XmlCheckedFiles {
+  readonly #ids = new Set<string>();
+
+  has(id: string): boolean {
+    return this.#ids.has(id);
+  }
+
+  add(ids: readonly (string | undefined)[]): void {
+    for (const id of ids) if (id !== undefined) this.#ids.add(id);
+    while (this.#ids.size > CHECKED_KEPT) this.#ids.delete(this.#ids.values().next().value!);
+  }
+}
+
+/** Each file's identity for `XmlCheckedFiles` (undefined when it cannot be stat'ed: checked every time). */
+async function fileIdentities(
+  paths: readonly string[],
+  xml: XmlReadOptions,
+): Promise<(string | undefined)[]> {
+  const options = JSON.stringify(xml);
+  return Promise.all(
+    paths.map(async (p) => {
+      try {
+        const s = await stat(p);
+        return JSON.stringify([p, s.size, s.mtimeMs, options]);
+      } catch {
+        return undefined;
+      }
+    }),
+  );
+}
+
 /**
  * Refuses files with a construct outside the subset (see the module comment), naming the first
- * such file and construct.
+ * such file and construct; files in `checked` are not checked again, those that pass are added.
  * @throws SluiceError UNSUPPORTED_XML
  */
 export async function checkXmlFiles(
@@ -245,6 +288,7 @@ export async function checkXmlFiles(
   paths: readonly string[],
   xml: XmlReadOptions,
   root?: string,
+  checked?: XmlCheckedFiles,
 ): Promise<void> {
   if (paths.length === 0) return;
   const compressed = paths.find((p) => /\.(gz|gzip|zst|zstd|bz2|snappy|lz4|deflate)$/i.test(p));
@@ -255,12 +299,18 @@ export async function checkXmlFiles(
       compressed,
     );
   }
+  const identities = await fileIdentities(paths, xml);
+  const unchecked = paths.filter((_, i) => identities[i] === undefined || !checked?.has(identities[i]));
+  if (unchecked.length === 0) return;
   let found: { src: string; construct: string; detail: string | null } | undefined;
-  for (const sql of checkSql(paths, xml)) {
+  for (const sql of checkSql(unchecked, xml)) {
     [found] = await queryRows<{ src: string; construct: string; detail: string | null }>(conn, sql);
     if (found !== undefined) break;
   }
-  if (found === undefined) return;
+  if (found === undefined) {
+    checked?.add(identities);
+    return;
+  }
   const detail = found.detail ? ` (${found.detail})` : '';
   throw unsupportedXml(
     found.construct,
@@ -325,8 +375,9 @@ export async function inferXml(
   inferTypes: boolean,
   hinted: ReadonlySet<string>,
   root?: string,
+  checked?: XmlCheckedFiles,
 ): Promise<FileColumn[]> {
-  await checkXmlFiles(conn, paths, xml, root);
+  await checkXmlFiles(conn, paths, xml, root, checked);
   const e = entriesSql(xml);
   const sample =
     `SELECT row_number() OVER () AS __r, __src, ${e.names} AS __en, ${e.texts} AS __et, ${e.isChild} AS __ek ` +
