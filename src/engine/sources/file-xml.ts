@@ -27,7 +27,8 @@ import {
 
 /**
  * XML files as Spark's XML data source reads them, for the subset sluice can read exactly — all
- * in DuckDB SQL over `read_text` (regular expressions, lists; no per-row JavaScript):
+ * in DuckDB SQL over `read_text` (string splits and list functions, see `file-xml-rows.ts`; no
+ * per-row JavaScript):
  * - every `<rowTag …>…</rowTag>` anywhere in a file is a row; text outside row elements is
  *   ignored;
  * - the row element's attributes are columns named `attributePrefix` + name (unless
@@ -47,7 +48,8 @@ import {
  * Spark's record readers have differed on them), child elements with attributes or with
  * child elements (STRUCT columns), text directly inside a row element (mixed content), row
  * elements that are not closed or contain row elements, mismatched tags, other entity
- * references, and values whose inferred type sluice cannot tell exactly (see `classSql`).
+ * references, the characters U+0001–U+0003 (markers here; XML 1.0 allows none of them), and
+ * values whose inferred type sluice cannot tell exactly (see `classSql`).
  *
  * Schema inference follows Spark's `XmlInferSchema`: each value is tried as BIGINT, DOUBLE, DATE
  * (`yyyy-MM-dd`), TIMESTAMP, BOOLEAN (`true` / `false`, any case), else STRING; empty values and
