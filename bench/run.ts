@@ -41,6 +41,10 @@ const BENCHES: Record<
     summary: 'full scan of a 10M-row table with deletion vectors over 20% of rows vs without',
     load: () => import('./deletion-vectors.ts'),
   },
+  xml: {
+    summary: 'cold run over 100k XML rows in 10 files (check, infer, read) vs the same rows as JSON lines',
+    load: () => import('./xml.ts'),
+  },
   example: {
     summary: 'the example pipeline vs raw DuckDB SQL and a hand-written Node.js script',
     load: () => import('./example.ts'),

@@ -185,6 +185,7 @@ async function fileSource(
   const hooks = {
     root: ctx.root,
     parquetSchemas: ctx.parquetSchemas,
+    xmlChecked: ctx.xmlChecked,
     onSkipped: (path: string, error: SluiceError) => ctx.warn(f, skippedFileWarning(path, error, ctx.root)),
   };
   let schema: PersistedColumns = prevSchema ?? { columns: [] };

@@ -6,6 +6,7 @@ import { checkCompression, checkRecordSizes, unreadableFile } from './file-check
 import type { DiscoveredFile } from './file-discovery.ts';
 import type { FileSourceOptions } from './file-options.ts';
 import { checkFilesReadable, missingFile } from './file-read.ts';
+import type { XmlCheckedFiles } from './file-xml.ts';
 import type { ParquetSchemas } from './parquet-schemas.ts';
 
 /**
@@ -35,6 +36,8 @@ export interface FileReadHooks {
   readonly onSkipped?: (path: string, error: SluiceError) => Promise<void> | void;
   /** The update's remembered Parquet columns (a batch's planning and binding read the same files). */
   readonly parquetSchemas?: ParquetSchemas;
+  /** The update's XML files that passed the subset checks (inference and the batch check the same files). */
+  readonly xmlChecked?: XmlCheckedFiles;
 }
 
 /**

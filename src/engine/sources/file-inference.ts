@@ -321,6 +321,7 @@ async function inferFromFiles(
           opts.inferColumnTypes,
           hinted,
           hooks.root,
+          hooks.xmlChecked,
         );
         return { columns };
       }

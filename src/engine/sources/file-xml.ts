@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import type { XmlReadOptions } from '../../sql/index.ts';
 import { unsupportedXml } from '../../sql/index.ts';
 import {
@@ -10,10 +11,24 @@ import {
 } from '../../util/index.ts';
 import { displayPath } from './file-checks.ts';
 import type { FileColumn, FileSchema } from './file-schema.ts';
+import {
+  ATTRS,
+  attributeText,
+  badReference,
+  CHILD_NAMES,
+  CHILD_VALUES,
+  contentSql,
+  entriesSql,
+  escapeRegex,
+  paddedSql,
+  rowsSql,
+  WS,
+} from './file-xml-rows.ts';
 
 /**
  * XML files as Spark's XML data source reads them, for the subset sluice can read exactly — all
- * in DuckDB SQL over `read_text` (regular expressions, lists; no per-row JavaScript):
+ * in DuckDB SQL over `read_text` (string splits and list functions, see `file-xml-rows.ts`; no
+ * per-row JavaScript):
  * - every `<rowTag …>…</rowTag>` anywhere in a file is a row; text outside row elements is
  *   ignored;
  * - the row element's attributes are columns named `attributePrefix` + name (unless
@@ -33,7 +48,8 @@ import type { FileColumn, FileSchema } from './file-schema.ts';
  * Spark's record readers have differed on them), child elements with attributes or with
  * child elements (STRUCT columns), text directly inside a row element (mixed content), row
  * elements that are not closed or contain row elements, mismatched tags, other entity
- * references, and values whose inferred type sluice cannot tell exactly (see `classSql`).
+ * references, the characters U+0001–U+0003 (markers here; XML 1.0 allows none of them), and
+ * values whose inferred type sluice cannot tell exactly (see `classSql`).
  *
  * Schema inference follows Spark's `XmlInferSchema`: each value is tried as BIGINT, DOUBLE, DATE
  * (`yyyy-MM-dd`), TIMESTAMP, BOOLEAN (`true` / `false`, any case), else STRING; empty values and
@@ -41,21 +57,6 @@ import type { FileColumn, FileSchema } from './file-schema.ts';
  * DOUBLE → DOUBLE, DATE and TIMESTAMP → TIMESTAMP, any other mix → STRING); a field never seen
  * with a value is a STRING; fields are sorted by name (attributes among them).
  */
-
-/** Whitespace as Java's `String.trim` removes it (the characters XML allows among those ≤ U+0020). */
-const WS = `' ' || chr(9) || chr(10) || chr(13)`;
-
-/** Attribute lists: ` name="value"` or `name='value'`, any number. */
-const ATTRS = `(?:\\s+[^\\s=/<>]+\\s*=\\s*(?:"[^"]*"|'[^']*'))*`;
-
-/** One attribute: name (group 1), quoted value (group 2). */
-const ATTR_RE = `([^\\s=/<>]+)\\s*=\\s*("[^"]*"|'[^']*')`;
-
-/** One text-only child: name (1), attributes (2), `/` when self-closing (3), text (4), end tag name (5). */
-const CHILD_RE = `<([^\\s/<>!?]+)(${ATTRS})\\s*(?:(/)>|>([^<]*)</([^\\s<>]+)\\s*>)`;
-
-/** The references XML predefines (and numeric character references). */
-const ENTITY_RE = `&(?:lt|gt|amp|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);`;
 
 /** A timestamp Spark's default parser reads and DuckDB casts alike (ISO date, time, optional zone). */
 const TIMESTAMP_RE = `[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})?)?`;
@@ -65,86 +66,13 @@ const NUMBER_RE = `[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?`;
 /** Rows sampled for type inference, in file order. */
 const INFERENCE_ROWS = 20000;
 
-function escapeRegex(name: string): string {
-  return name.replace(/[.-]/g, (c) => `\\${c}`);
-}
-
-/** A row element: attributes (group 1), content (group 2, NULL when self-closing). */
-function rowRe(tag: string): string {
-  const t = escapeRegex(tag);
-  return `<${t}(${ATTRS})\\s*(?:/>|>((?s:.*?))</${t}\\s*>)`;
-}
-
-function fileList(paths: readonly string[]): string {
-  return `[${paths.map(sqlString).join(', ')}]`;
-}
-
-/**
- * The files' content with each comment replaced by U+0001 — a character XML 1.0 does not allow,
- * so it marks where a comment was: commented-out markup is not read, and a comment inside a value
- * can be refused (`__raw`: the content as it is).
- */
-function contentSql(paths: readonly string[]): string {
-  return `SELECT filename AS __src, regexp_replace(content, '<!--(?s:.*?)-->', chr(1), 'g') AS __c, content AS __raw FROM read_text(${fileList(paths)})`;
-}
-
-/** `x` with references decoded (the check refused any other `&`). */
-function decode(x: string): string {
-  const rest = (n: number) => `p[${n}:]`;
-  const hex = `chr(TRY_CAST('0x' || regexp_extract(p, '^#x([0-9a-fA-F]+);', 1) AS INTEGER)) || regexp_replace(p, '^#x[0-9a-fA-F]+;', '')`;
-  const dec = `chr(TRY_CAST(regexp_extract(p, '^#([0-9]+);', 1) AS INTEGER)) || regexp_replace(p, '^#[0-9]+;', '')`;
-  const part =
-    `CASE WHEN i = 1 THEN p WHEN p ^@ 'lt;' THEN '<' || ${rest(4)} WHEN p ^@ 'gt;' THEN '>' || ${rest(4)} ` +
-    `WHEN p ^@ 'amp;' THEN '&' || ${rest(5)} WHEN p ^@ 'quot;' THEN '"' || ${rest(6)} WHEN p ^@ 'apos;' THEN '''' || ${rest(6)} ` +
-    `WHEN p ^@ '#x' THEN ${hex} WHEN p ^@ '#' THEN ${dec} END`;
-  return `CASE WHEN contains(${x}, '&') THEN array_to_string(list_transform(string_split(${x}, '&'), (p, i) -> ${part}), '') ELSE ${x} END`;
-}
-
-/** Text content with line ends normalized (`\r\n`, `\r` → `\n`), then decoded. */
-function textValue(x: string): string {
-  return decode(`replace(replace(${x}, chr(13) || chr(10), chr(10)), chr(13), chr(10))`);
-}
-
-/** An attribute's quoted value, normalized as XML parsers do (line ends and whitespace → space), then decoded. */
-function attributeValue(quoted: string): string {
-  return decode(`regexp_replace((${quoted})[2:-2], '\\r\\n|[\\t\\n\\r]', ' ', 'g')`);
-}
-
-/**
- * One row per row element: `__src`, `__a` (its attributes' text), `__i` (its content, '' when
- * self-closing), each regular expression's matches once (`__kn` child names, `__ka` their
- * attributes, `__kc` '/' when self-closing, `__kt` texts, `__ke` end tag names, `__an` / `__av`
- * attribute names and quoted values), and `__e` (its entries: `{n: name, t: decoded text, k:
- * child element?}`, attributes first, then children in order).
- */
-function rowsSql(paths: readonly string[], xml: XmlReadOptions): string {
-  const re = sqlString(rowRe(xml.rowTag));
-  const rows =
-    `SELECT __src, unnest(regexp_extract_all(__c, ${re}, 1)) AS __a, unnest(regexp_extract_all(__c, ${re}, 2)) AS __i ` +
-    `FROM (${contentSql(paths)})`;
-  const child = sqlString(CHILD_RE);
-  const attr = sqlString(ATTR_RE);
-  const groups =
-    `regexp_extract_all(__i, ${child}, 1) AS __kn, regexp_extract_all(__i, ${child}, 2) AS __ka, ` +
-    `regexp_extract_all(__i, ${child}, 3) AS __kc, regexp_extract_all(__i, ${child}, 4) AS __kt, ` +
-    `regexp_extract_all(__i, ${child}, 5) AS __ke, regexp_extract_all(__a, ${attr}, 1) AS __an, ` +
-    `regexp_extract_all(__a, ${attr}, 2) AS __av`;
-  const attrs = xml.excludeAttribute
-    ? `[]::STRUCT(n VARCHAR, t VARCHAR, k BOOLEAN)[]`
-    : `list_transform(__an, (n, i) -> {'n': ${sqlString(xml.attributePrefix)} || n, 't': ${attributeValue('__av[i]')}, 'k': false})`;
-  const kids = `list_transform(__kn, (n, i) -> {'n': n, 't': ${textValue(`COALESCE(__kt[i], '')`)}, 'k': true})`;
-  return (
-    `SELECT *, list_concat(${attrs}, ${kids}) AS __e FROM (SELECT *, ${groups} FROM (` +
-    `SELECT __src, COALESCE(__a, '') AS __a, COALESCE(__i, '') AS __i FROM (${rows})))`
-  );
-}
-
-/** An entry's value as a column of type `scalar` (or an array's element type) reads it, before conversion. */
-function entryValue(e: string, xml: XmlReadOptions, isString: boolean): string {
-  let v = xml.ignoreSurroundingSpaces === true ? `trim(${e}.t, ${WS})` : `${e}.t`;
+/** A value (text `t`, child element `k`) as a column of type `scalar` (or an array's element type) reads it, before conversion. */
+function entryValue(t: string, k: string, xml: XmlReadOptions, isString: boolean): string {
+  let v = xml.ignoreSurroundingSpaces === true ? `trim(${t}, ${WS})` : t;
   if (xml.nullValue !== undefined) v = `CASE WHEN ${v} = ${sqlString(xml.nullValue)} THEN NULL ELSE ${v} END`;
   // An empty (or blank) child element is NULL unless the column is a STRING (Spark's convertField).
-  return isString ? v : `CASE WHEN ${e}.k AND trim(${e}.t, ${WS}) = '' THEN NULL ELSE ${v} END`;
+  const isBlank = `(${t} = '' OR (${t}[1] IN (' ', '\t', '\n', '\r') AND trim(${t}, ${WS}) = ''))`;
+  return isString ? v : `CASE WHEN ${k} AND ${isBlank} THEN NULL ELSE ${v} END`;
 }
 
 /**
@@ -155,33 +83,52 @@ function entryValue(e: string, xml: XmlReadOptions, isString: boolean): string {
  */
 export function xmlRawSql(paths: readonly string[], schema: FileSchema, xml: XmlReadOptions): string {
   const known = schema.columns.map((c) => c.name.toLowerCase());
+  // Each entry as a STRING column (`__es`) and as any other column (`__eo`) reads it.
+  const asString = (texts: string, isChild: boolean) => {
+    const v = entryValue('t', String(isChild), xml, true);
+    return v === 't' ? texts : `list_transform(${texts}, t -> ${v})`;
+  };
+  const asOther = (texts: string, isChild: boolean) =>
+    `list_transform(${texts}, t -> ${entryValue('t', String(isChild), xml, false)})`;
+  const both = (f: (texts: string, isChild: boolean) => string) =>
+    xml.excludeAttribute ? f('__ct', true) : `list_concat(${f('__at', false)}, ${f('__ct', true)})`;
   const values = schema.columns.map((c, i) => {
     const t = parseDuckType(c.type);
     const element = t.kind === 'list' ? t.element : t;
-    const isString = element.kind === 'scalar' && element.name === 'VARCHAR';
-    const matched = `list_filter(__e, e -> lower(e.n) = ${sqlString(c.name.toLowerCase())})`;
-    const list = `list_transform(${matched}, e -> ${entryValue('e', xml, isString)})`;
+    const from = element.kind === 'scalar' && element.name === 'VARCHAR' ? '__es' : '__eo';
+    const name = sqlString(c.name.toLowerCase());
     return t.kind === 'list'
-      ? `CASE WHEN len(${matched}) > 0 THEN ${list} END AS __v${i}`
-      : `(${list})[-1] AS __v${i}`;
+      ? `CASE WHEN list_contains(__el, ${name}) THEN list_where(${from}, list_transform(__el, n -> n = ${name})) END AS __v${i}`
+      : `${from}[len(__el) + 1 - list_position(__rl, ${name})] AS __v${i}`;
   });
   const knownList = `${sqlString(JSON.stringify(known))}::VARCHAR[]`;
-  const unknownEntries = `list_filter(__e, e -> NOT list_contains(${knownList}, lower(e.n)))`;
-  const same = `list_filter(__e, e -> e.n = u)`;
-  const rescued = `CASE WHEN len(${same}) = 1 THEN to_json((${same})[1].t) ELSE to_json(list_transform(${same}, e -> e.t)) END`;
+  const unknownNames = `list_distinct(list_where(__en, list_transform(__el, n -> NOT list_contains(${knownList}, n))))`;
+  const same = `list_where(__et, list_transform(__en, m -> m = u))`;
+  const rescued = `CASE WHEN len(${same}) = 1 THEN to_json((${same})[1]) ELSE to_json(${same}) END`;
   const unknown =
-    `CASE WHEN len(${unknownEntries}) > 0 THEN to_json(map_from_entries(list_transform(` +
-    `list_distinct(list_transform(${unknownEntries}, e -> e.n)), u -> {'k': u, 'v': ${rescued}})))::JSON END`;
+    `CASE WHEN NOT list_has_all(${knownList}, __el) THEN to_json(map_from_entries(list_transform(` +
+    `${unknownNames}, u -> {'k': u, 'v': ${rescued}})))::JSON END`;
+  const e = entriesSql(xml);
+  const entries =
+    `SELECT *, list_reverse(__el) AS __rl FROM (SELECT __src, __en, __et, list_transform(__en, n -> lower(n)) AS __el, __es, __eo FROM (` +
+    `SELECT __src, ${e.names} AS __en, ${e.texts} AS __et, ${both(asString)} AS __es, ${both(asOther)} AS __eo ` +
+    `FROM (${rowsSql(paths, xml)})))`;
   return (
     `SELECT __src, NULL::VARCHAR AS __bad, ${unknown} AS __x${values.map((v) => `, ${v}`).join('')} ` +
-    `FROM (${rowsSql(paths, xml)})`
+    `FROM (${entries})`
   );
 }
+
+/** The names sluice reads: plain ASCII XML names, no namespace prefix (`p:a`) or declaration (`xmlns`). */
+const NAME = '[A-Za-z_][A-Za-z0-9_.-]*';
+const odd = (x: string) => `(NOT regexp_full_match(${x}, '${NAME}') OR ${x} = 'xmlns')`;
 
 /**
  * Queries over `paths` giving the constructs outside the subset (see the module comment):
  * `{src, construct, detail}`, the first one of each file, then of each row element — one pass
- * over the files, one over their rows.
+ * over the files, one over their rows. A row is first tested by a few conditions that hold for
+ * nearly every row sluice reads (one automaton match of its content without captures, list
+ * functions over its tokens); only a row failing them is tested construct by construct, in order.
  */
 function checkSql(paths: readonly string[], xml: XmlReadOptions): [string, string] {
   const tag = escapeRegex(xml.rowTag);
@@ -191,88 +138,151 @@ function checkSql(paths: readonly string[], xml: XmlReadOptions): [string, strin
     [`${encoding} NOT IN ('', 'utf-8', 'utf8')`, 'encoding', encoding],
     [`contains(__c, '<!DOCTYPE')`, 'DOCTYPE declaration', `''`],
     [`contains(__c, '<!--')`, 'comment that is not closed', `''`],
-    [`contains(__raw, chr(1))`, 'control character U+0001', `''`],
+    // U+0001–U+0003 mark comments and row elements (XML 1.0 allows none of them).
+    [
+      `regexp_matches(__raw, '[\\x01-\\x03]')`,
+      'control character',
+      `printf('U+%04X', unicode(regexp_extract(__raw, '[\\x01-\\x03]')))`,
+    ],
     [`contains(__c, '<![CDATA[')`, 'CDATA section', `''`],
     [
-      `len(regexp_extract_all(__c, '<\\?')) > CASE WHEN ${decl} THEN 1 ELSE 0 END`,
+      `contains(CASE WHEN ${decl} THEN substr(__c, strpos(__c, '?>') + 2) ELSE __c END, '<?')`,
       'processing instruction',
       `''`,
     ],
     // Spark's record readers have differed on `<row/>`: refused rather than guessed.
     [`regexp_matches(__c, ${sqlString(`<${tag}${ATTRS}\\s*/>`)})`, 'self-closing row element', `''`],
-    [
-      `len(regexp_extract_all(__c, ${sqlString(`<${tag}[\\s/>]`)})) <> len(regexp_extract_all(__c, ${sqlString(rowRe(xml.rowTag))}))`,
-      'unclosed or nested row element',
-      `''`,
-    ],
   ];
-  const child = sqlString(CHILD_RE);
-  const firstOf = (list: string, pred: string) => `list_filter(${list}, (x, i) -> ${pred})[1]`;
-  // Names sluice reads: plain ASCII XML names, no namespace prefix (`p:a`) or declaration (`xmlns`).
-  const odd = (x: string) => `(NOT regexp_full_match(${x}, '[A-Za-z_][A-Za-z0-9_.-]*') OR ${x} = 'xmlns')`;
-  const leftover = `trim(replace(regexp_replace(__i, ${child}, '', 'g'), chr(1), ''), ${WS})`;
+  // Text-only children (with any names and attributes; refused below) among blanks and comments.
+  const flat = sqlString(`[\\s\\x01]*(?:<[^\\s/<>]+${ATTRS}\\s*(?:>[^<]*</[^\\s<>]+\\s*>|/>)[\\s\\x01]*)*`);
+  // The same with plain names, no attributes and no comment inside a value: nearly every row.
+  const plain = sqlString(`[\\s\\x01]*(?:<${NAME}\\s*(?:>[^<\\x01]*</${NAME}\\s*>|/>)[\\s\\x01]*)*`);
+  // Given `flat`, each end tag follows its start tag (`quickMismatched`: no whitespace in tags either).
+  const ends = (trimmed: boolean) => {
+    const t = (x: string) => (trimmed ? `rtrim(${x}, ${WS})` : x);
+    const opened = `list_transform(list_filter(__hs, h -> NOT h ^@ '/' AND NOT suffix(h, '/')), h -> ${t('h')})`;
+    return `${opened} <> list_transform(list_filter(__hs, h -> h ^@ '/'), h -> ${t('substr(h, 2)')})`;
+  };
+  const mismatched = ends(true);
+  const quickMismatched = ends(false);
+  const withAttributes = `list_filter(${CHILD_NAMES}, n -> regexp_matches(n, '\\s'))`;
+  const badName = sqlString(`<(?:/?[^/A-Za-z_]|/?${NAME}[^A-Za-z0-9_.\\-\\s/>]|/?xmlns[\\s/>])`);
+  const badAttribute = `list_bool_or(list_transform(__an, x -> ${odd('x')}))`;
+  const reference = badReference(`__a || __i`);
+  const ltInAttribute = `list_bool_or(list_transform(__av, x -> contains(x, '<') OR contains(x, chr(1))))`;
+  const repeated = `len(list_distinct(__an)) <> len(__an)`;
+  // Values read (attributes' too unless excluded) with surrounding whitespace once decoded; each
+  // list tested only where an automaton match of the row's text finds a candidate.
+  const paddedValue = `list_bool_or(list_transform(${CHILD_VALUES}, v -> ${paddedSql('v')}))`;
+  const paddedAttribute = `list_bool_or(list_transform(__av, q -> ${paddedSql(attributeText('q'))}))`;
+  const padded =
+    `(CASE WHEN regexp_matches(__i, '>(?:\\s|&#)[^<]*</|(?:\\s|;)</') THEN ${paddedValue} ELSE false END` +
+    (xml.excludeAttribute
+      ? ')'
+      : ` OR CASE WHEN regexp_matches(__a, '=\\s*["''](?:\\s|&#)|(?:\\s|;)["''](?:\\s|$)') THEN ${paddedAttribute} ELSE false END)`);
+  const e = entriesSql(xml);
+  const rawTexts = xml.excludeAttribute
+    ? CHILD_VALUES
+    : `list_concat(list_transform(__av, q -> ${attributeText('q')}), ${CHILD_VALUES})`;
+  const spaces = xml.ignoreSurroundingSpaces === undefined;
   const rowChecks: [string, string, string][] = [
+    [`NOT __open`, 'unclosed or nested row element', `''`],
     [
-      `${leftover} <> ''`,
+      `NOT regexp_full_match(__i, ${flat})`,
       `text or a nested element inside <${xml.rowTag}> (a STRUCT or mixed content)`,
-      `left(${leftover}, 60)`,
+      `left(trim(__i, ${WS}), 60)`,
     ],
     [
-      `len(list_filter(__kt, x -> contains(x, chr(1)))) > 0`,
+      `list_bool_or(list_transform(${CHILD_VALUES}, v -> contains(v, chr(1))))`,
       'comment inside a value',
-      firstOf('__kn', `contains(__kt[i], chr(1))`),
+      `list_filter(${CHILD_NAMES}, (n, i) -> contains(${CHILD_VALUES}[i], chr(1)))[1]`,
     ],
     [
-      `len(list_filter(__kn, (x, i) -> __kc[i] IS NULL AND __ke[i] <> x)) > 0`,
-      'mismatched tags',
-      firstOf('__kn', `__kc[i] IS NULL AND __ke[i] <> x`),
-    ],
-    [
-      `len(list_filter(__ka, x -> trim(x, ${WS}) <> '')) > 0`,
+      `len(${withAttributes}) > 0`,
       'attributes on a child element (a STRUCT)',
-      firstOf('__kn', `trim(__ka[i], ${WS}) <> ''`),
+      `split_part(translate(${withAttributes}[1], chr(9) || chr(10) || chr(13), '   '), ' ', 1)`,
     ],
+    [mismatched, 'mismatched tags', `''`],
     [
-      `len(list_filter(list_concat(__kn, __an), x -> ${odd('x')})) > 0`,
+      `regexp_matches(__i, ${badName}) OR ${badAttribute}`,
       'namespace or a name outside [A-Za-z_][A-Za-z0-9_.-]*',
-      firstOf('list_concat(__kn, __an)', odd('x')),
+      `list_filter(list_concat(${CHILD_NAMES}, __an), x -> ${odd('x')})[1]`,
     ],
-    [`len(list_distinct(__an)) <> len(__an)`, 'repeated attribute', `''`],
-    [
-      `contains(regexp_replace(__i || __a, ${sqlString(ENTITY_RE)}, '', 'g'), '&')`,
-      'entity reference other than the predefined ones',
-      `regexp_extract(regexp_replace(__i || __a, ${sqlString(ENTITY_RE)}, '', 'g'), '&[^;\\s]{0,20};?')`,
-    ],
-    [
-      `len(list_filter(__av, x -> contains(x, '<') OR contains(x, chr(1)))) > 0`,
-      '< in an attribute value',
-      `''`,
-    ],
+    [repeated, 'repeated attribute', `''`],
+    [`${reference} IS NOT NULL`, 'entity reference other than the predefined ones', reference],
+    [ltInAttribute, '< in an attribute value', `''`],
+    ...(spaces
+      ? ([
+          [
+            padded,
+            'value with surrounding whitespace (set ignoreSurroundingSpaces)',
+            `list_filter(${e.names}, (n, i) -> ${paddedSql(`(${rawTexts})[i]`)})[1]`,
+          ],
+        ] as [string, string, string][])
+      : []),
   ];
-  if (xml.ignoreSurroundingSpaces === undefined) {
-    const padded = `list_filter(__e, e -> e.t <> trim(e.t, ${WS}))`;
-    rowChecks.push([
-      `len(${padded}) > 0`,
-      'value with surrounding whitespace (set ignoreSurroundingSpaces)',
-      `(${padded})[1].n`,
-    ]);
-  }
-  // The first failing check of a file or row: its construct and detail (CASE evaluates in order).
+  // Rows that pass all checks: the plain shape, then the checks `plain` does not cover.
+  const fine =
+    `__open AND regexp_full_match(__i, ${plain}) AND NOT contains(__i, '<xmlns') AND NOT ${quickMismatched} ` +
+    `AND (len(__an) = 0 OR NOT (${badAttribute} OR ${repeated} OR ${ltInAttribute})) AND ${reference} IS NULL` +
+    (spaces ? ` AND NOT (${padded})` : '');
   // The first failing check of a file or row (CASE tests in order); the detail is computed for
-  // the one row returned only (the checks are the cost: each is evaluated once per row).
-  const first = (checks: readonly [string, string, string][], from: string) =>
+  // the one row returned only.
+  const first = (checks: readonly [string, string, string][], from: string, pass: string) =>
     `SELECT __src AS src, construct, CASE construct ${checks
       .map(([, construct, detail]) => `WHEN ${sqlString(construct)} THEN (${detail})::VARCHAR`)
       .join(' ')} END AS detail FROM (` +
-    `SELECT *, CASE ${checks.map(([cond, construct]) => `WHEN ${cond} THEN ${sqlString(construct)}`).join(' ')} END AS construct ` +
+    `SELECT *, CASE WHEN ${pass} THEN NULL ${checks.map(([cond, construct]) => `WHEN ${cond} THEN ${sqlString(construct)}`).join(' ')} END AS construct ` +
     `FROM (${from})) WHERE construct IS NOT NULL LIMIT 1`;
   // Two queries: the files' checks, then the rows' (as one UNION ALL, DuckDB ran several times slower).
-  return [first(fileChecks, contentSql(paths)), first(rowChecks, rowsSql(paths, xml))];
+  return [first(fileChecks, contentSql(paths), 'false'), first(rowChecks, rowsSql(paths, xml), fine)];
+}
+
+/** Files remembered as checked: a continuous update keeps at most this many. */
+const CHECKED_KEPT = 10_000;
+
+/**
+ * The XML files that passed the subset checks in one update (owned by its context), so the files
+ * a micro-batch's schema inference checked are not checked again by the batch that reads them.
+ *
+ * Invariant: a file counts as checked only with the same path, size, modification time and
+ * options as when it passed — a file rewritten in between is checked again. Failures are not
+ * remembered. Only the last {@link CHECKED_KEPT} files are kept.
+ */
+export class XmlCheckedFiles {
+  readonly #ids = new Set<string>();
+
+  has(id: string): boolean {
+    return this.#ids.has(id);
+  }
+
+  add(ids: readonly (string | undefined)[]): void {
+    for (const id of ids) if (id !== undefined) this.#ids.add(id);
+    while (this.#ids.size > CHECKED_KEPT) this.#ids.delete(this.#ids.values().next().value!);
+  }
+}
+
+/** Each file's identity for `XmlCheckedFiles` (undefined when it cannot be stat'ed: checked every time). */
+async function fileIdentities(
+  paths: readonly string[],
+  xml: XmlReadOptions,
+): Promise<(string | undefined)[]> {
+  const options = JSON.stringify(xml);
+  return Promise.all(
+    paths.map(async (p) => {
+      try {
+        const s = await stat(p);
+        return JSON.stringify([p, s.size, s.mtimeMs, options]);
+      } catch {
+        return undefined;
+      }
+    }),
+  );
 }
 
 /**
  * Refuses files with a construct outside the subset (see the module comment), naming the first
- * such file and construct.
+ * such file and construct; files in `checked` are not checked again, those that pass are added.
  * @throws SluiceError UNSUPPORTED_XML
  */
 export async function checkXmlFiles(
@@ -280,6 +290,7 @@ export async function checkXmlFiles(
   paths: readonly string[],
   xml: XmlReadOptions,
   root?: string,
+  checked?: XmlCheckedFiles,
 ): Promise<void> {
   if (paths.length === 0) return;
   const compressed = paths.find((p) => /\.(gz|gzip|zst|zstd|bz2|snappy|lz4|deflate)$/i.test(p));
@@ -290,12 +301,18 @@ export async function checkXmlFiles(
       compressed,
     );
   }
+  const identities = await fileIdentities(paths, xml);
+  const unchecked = paths.filter((_, i) => identities[i] === undefined || !checked?.has(identities[i]));
+  if (unchecked.length === 0) return;
   let found: { src: string; construct: string; detail: string | null } | undefined;
-  for (const sql of checkSql(paths, xml)) {
+  for (const sql of checkSql(unchecked, xml)) {
     [found] = await queryRows<{ src: string; construct: string; detail: string | null }>(conn, sql);
     if (found !== undefined) break;
   }
-  if (found === undefined) return;
+  if (found === undefined) {
+    checked?.add(identities);
+    return;
+  }
   const detail = found.detail ? ` (${found.detail})` : '';
   throw unsupportedXml(
     found.construct,
@@ -360,16 +377,20 @@ export async function inferXml(
   inferTypes: boolean,
   hinted: ReadonlySet<string>,
   root?: string,
+  checked?: XmlCheckedFiles,
 ): Promise<FileColumn[]> {
-  await checkXmlFiles(conn, paths, xml, root);
-  const sample = `SELECT row_number() OVER () AS __r, __src, __e FROM (${rowsSql(paths, xml)}) LIMIT ${INFERENCE_ROWS}`;
-  const entries = `SELECT __r, __src, unnest(__e) AS e FROM (${sample})`;
-  const value = entryValue('e', xml, false);
+  await checkXmlFiles(conn, paths, xml, root, checked);
+  const e = entriesSql(xml);
+  const sample =
+    `SELECT row_number() OVER () AS __r, __src, ${e.names} AS __en, ${e.texts} AS __et, ${e.isChild} AS __ek ` +
+    `FROM (SELECT * FROM (${rowsSql(paths, xml)}) LIMIT ${INFERENCE_ROWS})`;
+  const entries = `SELECT __r, __src, unnest(__en) AS n, unnest(__et) AS t, unnest(__ek) AS k FROM (${sample})`;
+  const value = entryValue('t', 'k', xml, false);
   const rows = await queryRows<{ n: string; cls: string; rep: boolean; src: string; example: string | null }>(
     conn,
     `SELECT n, cls, bool_or(c > 1) AS rep, min(src) AS src, min(example) AS example FROM (` +
-      `SELECT e.n AS n, ${classSql('v')} AS cls, count(*) OVER (PARTITION BY __r, lower(e.n)) AS c, __src AS src, v AS example ` +
-      `FROM (SELECT __r, __src, e, ${value} AS v FROM (${entries}))) GROUP BY n, cls ORDER BY n, cls`,
+      `SELECT n, ${classSql('v')} AS cls, count(*) OVER (PARTITION BY __r, lower(n)) AS c, __src AS src, v AS example ` +
+      `FROM (SELECT __r, __src, n, ${value} AS v FROM (${entries}))) GROUP BY n, cls ORDER BY n, cls`,
   );
   const fields = new Map<string, { name: string; cls: XmlClass; repeated: boolean }>();
   for (const r of rows) {

@@ -120,7 +120,9 @@ export async function fileBatchSql(
   if (fmt === 'xml') {
     checkXmlSchema(schema);
     await withDatabase(db, (d) =>
-      withConnection(d, (conn) => checkXmlFiles(conn, paths, xmlOptionsOf(opts), hooks.root)),
+      withConnection(d, (conn) =>
+        checkXmlFiles(conn, paths, xmlOptionsOf(opts), hooks.root, hooks.xmlChecked),
+      ),
     );
   }
   const clean =

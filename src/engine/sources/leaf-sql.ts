@@ -71,6 +71,7 @@ export async function leafSql(
         {
           root: ctx.root,
           parquetSchemas: ctx.parquetSchemas,
+          xmlChecked: ctx.xmlChecked,
           ...(options.onSkipped ? { onSkipped: options.onSkipped } : {}),
         },
       );

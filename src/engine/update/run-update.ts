@@ -6,6 +6,7 @@ import type { Database } from '../../util/index.ts';
 import type { EngineEvent, EngineListener, FlowResult, UpdateResult, UpdateState } from '../engine-events.ts';
 import { AutoMaintenance } from '../maintenance/auto.ts';
 import type { ResolvedPipeline } from '../resolved-pipeline.ts';
+import { XmlCheckedFiles } from '../sources/file-xml.ts';
 import { ParquetSchemas } from '../sources/parquet-schemas.ts';
 import { TableCache } from '../tables/table-cache.ts';
 import { ExpectationCache } from '../writing/expectations.ts';
@@ -102,6 +103,7 @@ export async function runUpdate(
       tables,
       expectations: new ExpectationCache(options.sql),
       parquetSchemas: new ParquetSchemas(),
+      xmlChecked: new XmlCheckedFiles(),
       emit,
       warn: async (f, warning) => {
         const given = warnings.get(f.flow.name) ?? [];

@@ -3,6 +3,7 @@ import type { ExecutionPlan, FlowPlan } from '../../graph/index.ts';
 import type { SqlCompiler } from '../../sql/index.ts';
 import type { Database } from '../../util/index.ts';
 import type { EngineEvent } from '../engine-events.ts';
+import type { XmlCheckedFiles } from '../sources/file-xml.ts';
 import type { ParquetSchemas } from '../sources/parquet-schemas.ts';
 import type { TableCache } from '../tables/table-cache.ts';
 import type { ExpectationCache } from '../writing/expectations.ts';
@@ -31,6 +32,8 @@ export interface UpdateContext {
   readonly expectations: ExpectationCache;
   /** The columns of Parquet files read in this update (a batch's planning and binding share them). */
   readonly parquetSchemas: ParquetSchemas;
+  /** The XML files that passed the subset checks in this update (inference and the batch share them). */
+  readonly xmlChecked: XmlCheckedFiles;
   emit(event: EngineEvent): Promise<void>;
   /**
    * Reports something a flow goes on despite (a `flow_warning` event, and in its result); a

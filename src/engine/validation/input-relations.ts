@@ -28,6 +28,7 @@ import { mergeOffsets } from '../flows/batch-planning.ts';
 import { emptyRelationSql } from '../sources/bind-query.ts';
 import { deltaPathFolder, isDeltaPathInput } from '../sources/delta-path.ts';
 import { METADATA_TYPE } from '../sources/file-metadata.ts';
+import type { XmlCheckedFiles } from '../sources/file-xml.ts';
 import {
   discoverFiles,
   evolveFileSchema,
@@ -49,6 +50,7 @@ export interface InputScope {
   readonly conn: DuckDBConnection;
   readonly tables: TableCache;
   readonly parquetSchemas: ParquetSchemas;
+  readonly xmlChecked: XmlCheckedFiles;
   /** The columns of each pipeline dataset written before this flow (undefined: unknown). */
   readonly datasetColumns: (name: string) => Columns | undefined;
 }
@@ -100,7 +102,7 @@ async function fileRelation(scope: InputScope, flow: FlowPlan, leaf: LeafInput):
   });
   const now = Date.now();
   const ready = listed.filter((f) => opts.minFileAgeMs <= 0 || now - f.mtimeMs >= opts.minFileAgeMs);
-  const hooks = { root: scope.root, parquetSchemas: scope.parquetSchemas };
+  const hooks = { root: scope.root, parquetSchemas: scope.parquetSchemas, xmlChecked: scope.xmlChecked };
   const recorded = leaf.streaming ? await recordedSource(scope, flow, leaf.key) : undefined;
   let columns: Columns;
   if (recorded === 'unknown') return undefined;

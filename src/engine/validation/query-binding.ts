@@ -19,6 +19,7 @@ import type { SqlCompiler } from '../../sql/index.ts';
 import { deltaTypeToDuckDB, duckDBTypeToDelta, tableFolder } from '../../storage/index.ts';
 import { type Database, type DuckDBConnection, queryRows } from '../../util/index.ts';
 import { bindQuery } from '../sources/bind-query.ts';
+import { XmlCheckedFiles } from '../sources/file-xml.ts';
 import { ParquetSchemas } from '../sources/parquet-schemas.ts';
 import { declaredType } from '../tables/prepare-table.ts';
 import { TableCache } from '../tables/table-cache.ts';
@@ -75,6 +76,7 @@ async function bindFlows(scope: QueryBindingScope, conn: DuckDBConnection): Prom
     conn,
     tables,
     parquetSchemas: new ParquetSchemas(),
+    xmlChecked: new XmlCheckedFiles(),
     datasetColumns: (name) => {
       const c = written.get(name);
       return c === 'unknown' ? undefined : c;

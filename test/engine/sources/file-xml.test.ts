@@ -233,6 +233,13 @@ const BAD: Record<string, [string, string]> = {
   ambiguous: ['<rows><r><a>2024-1-5</a></r></rows>', 'value of unknown inferred type'],
   selfclosing: ['<rows><r><a>1</a></r><r a="1"/></rows>', 'self-closing row element'],
   encoding: ['<?xml version="1.0" encoding="ISO-8859-1"?><rows><r><a>1</a></r></rows>', 'encoding'],
+  mismatchspace: ['<rows><r><a>1</a ></r><r><a >x</b ></r></rows>', 'mismatched tags'],
+  attrspaces: ['<rows><r k="1 "><a>1</a></r></rows>', 'value with surrounding whitespace'],
+  refspaces: ['<rows><r><a>1</a></r><r><a>&#x20;1</a></r></rows>', 'value with surrounding whitespace'],
+  control: ['<rows><r><a>1\u0002</a></r></rows>', 'control character'],
+  childns: ['<rows><r><a>1</a><p:b>2</p:b></r></rows>', 'namespace'],
+  strayend: ['<rows><r><a>1</a></r></r></rows>', 'unclosed or nested row element'],
+  childself: ['<rows><r><a x="1"/></r></rows>', 'attributes on a child element'],
 };
 
 test('xml: constructs outside the subset are UNSUPPORTED_XML naming the file and the construct, and no row is written', async () => {
@@ -289,4 +296,95 @@ CREATE MATERIALIZED VIEW path_table AS SELECT * FROM xml.\`data\`;
   assert.equal(of('ns')?.code, 'UNSUPPORTED_XML', JSON.stringify(errors));
   assert.equal(of('ns')?.location?.line, 3);
   assert.equal(of('path_table')?.code, 'UNSUPPORTED_FILE_FORMAT');
+});
+
+/** A seeded generator (mulberry32): the same rows on every run. */
+function prng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Raw XML text of a value and the text an XML parser reads from it. */
+const VALUES: readonly [string, string][] = [
+  ['plain', 'plain'],
+  ['x &gt; y &amp; z', 'x > y & z'],
+  ['a > b', 'a > b'],
+  ['&#65;&#x42;c', 'ABc'],
+  ['&quot;q&quot; &apos;s&apos; &lt;t', `"q" 's' <t`],
+  ['line1\r\nline2\rline3', 'line1\nline2\nline3'],
+  ['  padded  ', '  padded  '],
+  ['&#32;ref', ' ref'],
+  ['', ''],
+];
+const OPEN = ['<N>', '<N >', '<N\n  >'];
+const CLOSE = ['</N>', '</N >', '</N\t>'];
+const SELF = ['<N/>', '<N />', '<N\n/>'];
+const GAP = ['', '\n  ', ' <!-- between --> ', '\r\n\t'];
+
+test('xml: rows match an independent reading of the same text (whitespace inside tags, self-closing children, references, line ends, comments between children, values with `>`)', async () => {
+  const rnd = prng(13);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const rows: string[] = [];
+  const expected: unknown[][] = [];
+  const lastA: unknown[][] = [];
+  for (let i = 0; i < 300; i++) {
+    const id = `k${String(i).padStart(3, '0')}`;
+    const names = ['a', ...Array.from({ length: Math.floor(rnd() * 3) }, () => 'b')];
+    if (rnd() < 0.5) names.push('c');
+    if (rnd() < 0.3) names.push('a'); // repeated in some rows: an ARRAY, as b
+    if (rnd() < 0.5) names.push('d');
+    for (let k = names.length - 1; k > 0; k--) {
+      const j = Math.floor(rnd() * (k + 1));
+      [names[k], names[j]] = [names[j]!, names[k]!];
+    }
+    const read = new Map<string, string[]>();
+    let xml = `<r id="${id}">${pick(GAP)}`;
+    for (const name of names) {
+      const [raw, text] = pick(VALUES);
+      xml +=
+        raw === '' && rnd() < 0.5
+          ? pick(SELF).replace('N', name)
+          : `${pick(OPEN).replace('N', name)}${raw}${pick(CLOSE).replace('N', name)}`;
+      xml += pick(GAP);
+      read.set(name, [...(read.get(name) ?? []), text]);
+    }
+    rows.push(`${xml}${pick(['</r>', '</r >'])}`);
+    const last = (n: string) => read.get(n)?.at(-1) ?? null;
+    expected.push([id, read.get('a'), read.get('b') ?? null, last('c'), last('d')]);
+    lastA.push([id, last('a')]);
+  }
+  const dir = tmpDir('xml-reference');
+  writeFiles(dir, {
+    'spark-pipeline.yml': 'name: xmlref\n',
+    'data/a.xml': `<?xml version="1.0"?>\n<rows>\n${rows.slice(0, 150).join('\n')}\n</rows>\n`,
+    'data/b.xml': `<rows>${rows.slice(150).join('')}</rows>`,
+    'transformations/p.sql': `CREATE OR REFRESH STREAMING TABLE t AS SELECT * FROM STREAM read_files('data', format => 'xml', rowTag => 'r', ignoreSurroundingSpaces => 'false');
+CREATE OR REFRESH STREAMING TABLE scalar AS SELECT _id, a FROM STREAM read_files('data', format => 'xml', rowTag => 'r', ignoreSurroundingSpaces => 'false', schemaHints => 'a STRING');\n`,
+  });
+  await run(dir);
+  assert.deepEqual(await columnTypes(tableDir(dir, 't')), {
+    _id: '"string"',
+    a: '{"type":"array","elementType":"string","containsNull":true}',
+    b: '{"type":"array","elementType":"string","containsNull":true}',
+    c: '"string"',
+    d: '"string"',
+    _rescued_data: '"string"',
+  });
+  const got = await readTable(tableDir(dir, 't'), '_id');
+  assert.deepEqual(
+    got.map((r) => [r._id, r.a, r.b, r.c, r.d]),
+    expected,
+  );
+  assert.ok(got.every((r) => r._rescued_data === null));
+  // Typed as a STRING, a repeated element is its last occurrence.
+  const scalar = await readTable(tableDir(dir, 'scalar'), '_id');
+  assert.deepEqual(
+    scalar.map((r) => [r._id, r.a]),
+    lastA,
+  );
 });
