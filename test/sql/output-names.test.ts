@@ -162,7 +162,7 @@ test('only the output is checked: subqueries, CTEs, the second branch, GROUP BY 
   assert.deepEqual(deltaColumns(dir, 'b'), ['p', 'n']);
 });
 
-test('column references, struct fields, stars, generators, window() and aliases run with their names', async () => {
+test('column references, struct fields, stars, generators, window(), session_window() and aliases run with their names', async () => {
   const dir = pipeline('unaliased-allowed', [
     'CREATE MATERIALIZED VIEW refs AS SELECT t.p, d, (ts), s.f, s.g, count(*) n FROM src t GROUP BY t.p, d, ts, s.f, s.g;',
     'CREATE MATERIALIZED VIEW stars AS SELECT * EXCEPT (arr, s) FROM src;',
@@ -171,6 +171,8 @@ test('column references, struct fields, stars, generators, window() and aliases 
     'CREATE MATERIALIZED VIEW pgen AS SELECT posexplode(arr) FROM src;',
     "CREATE STREAMING TABLE win AS SELECT window(ts, '1 minute'), count(*) AS n",
     "  FROM STREAM(src) WATERMARK ts DELAY OF INTERVAL 1 MINUTE GROUP BY window(ts, '1 minute');",
+    "CREATE STREAMING TABLE ses AS SELECT session_window(ts, '1 minute'), count(*) AS n",
+    "  FROM STREAM(src) WATERMARK ts DELAY OF INTERVAL 1 MINUTE GROUP BY session_window(ts, '1 minute');",
     'CREATE MATERIALIZED VIEW dc (p STRING, n BIGINT) AS SELECT p, count(*) AS n FROM src GROUP BY p;',
   ]);
   assert.deepEqual(await refusals(dir), []);
@@ -181,5 +183,6 @@ test('column references, struct fields, stars, generators, window() and aliases 
   assert.deepEqual(deltaColumns(dir, 'gen'), ['p', 'col']);
   assert.deepEqual(deltaColumns(dir, 'pgen'), ['pos', 'col']);
   assert.deepEqual(deltaColumns(dir, 'win'), ['window', 'n']);
+  assert.deepEqual(deltaColumns(dir, 'ses'), ['session_window', 'n']);
   assert.deepEqual(deltaColumns(dir, 'dc'), ['p', 'n']);
 });
