@@ -126,6 +126,7 @@ async function compileTsQuery(
   const compiled = await sql.compileQuery(rendered.text, {
     ...(location ? { location } : {}),
     configuration: ctx.conf,
+    output: 'dataset',
   });
   const mismatch = checkInputs(rendered.inputs, compiled.inputs);
   if (mismatch)

@@ -466,6 +466,13 @@ export const ERROR_CODES = {
       'A non-ANSI conversion whose type is learned when the query is bound reached DuckDB unresolved (a bug in sluice: every binding must type it).',
   },
   // end legacy mode (issue 13)
+  // output column names (issue 13)
+  UNALIASED_EXPRESSION: {
+    domain: 'user',
+    summary:
+      "A dataset query's output has a computed select item without an alias: Spark names it after the expression's text, which Delta tables refuse without column mapping; add an alias.",
+  },
+  // end output column names (issue 13)
 } as const satisfies Record<string, { domain: ErrorDomain; summary: string }>;
 
 export type ErrorDomain = 'user' | 'external' | 'internal';

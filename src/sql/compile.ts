@@ -6,6 +6,7 @@ import { legacyDecimalText } from './cast-legacy.ts';
 import type { SqlCodec } from './duckdb-codec.ts';
 import { expandSlidingWindows, sessionWindowRefusal } from './functions/event-time.ts';
 import { resolveWithoutTypes } from './legacy-markers.ts';
+import { nameOutputColumns } from './output-names.ts';
 import { prepassSparkSql } from './prepass.ts';
 import { statefulOperations } from './stateful.ts';
 import { streamJoinPlanOf } from './stream-join.ts';
@@ -81,6 +82,8 @@ interface Parsed {
   readonly statements: AstNode[];
   /** Maps a DuckDB byte offset in the parsed text to a location in the user's file. */
   readonly locate: (byteOffset: number | undefined) => SourceLocation | undefined;
+  /** Maps a DuckDB byte offset in the parsed text to a character offset of the user's text. */
+  readonly sourceOffset: (byteOffset: number) => number;
 }
 
 /**
@@ -125,6 +128,7 @@ async function parseSpark(codec: SqlCodec, src: PlacedText, prefix = ''): Promis
   return {
     statements,
     locate: (b) => (b === undefined ? src.locate(0) : src.locate(toSource(b))),
+    sourceOffset: toSource,
   };
 }
 
@@ -138,6 +142,13 @@ function holdsLegacyMarkers(root: AstNode): boolean {
 }
 
 /**
+ * What a compiled query's output is for: `dataset` — the rows a dataset (table, view, flow) is
+ * made of, whose columns must all be named (output-names.ts: an unaliased computed item is
+ * UNALIASED_EXPRESSION); `any` — a query whose column names nobody keeps (a function's example).
+ */
+export type QueryOutput = 'dataset' | 'any';
+
+/**
  * Compiles an already-substituted query body placed in its file (see `compileQuery`), with ANSI
  * mode on or off (`mode`, see ansi-mode.ts). Used by the SQL file parser, which substitutes
  * whole statements itself.
@@ -147,6 +158,7 @@ export async function compilePlacedQuery(
   src: PlacedText,
   detectFormat?: FileFormatDetector,
   mode: SqlMode = ANSI_MODE,
+  output: QueryOutput = 'any',
 ): Promise<CompiledQuery> {
   const parsed = await parseSpark(codec, src);
   if (parsed.statements.length !== 1) {
@@ -160,6 +172,8 @@ export async function compilePlacedQuery(
       },
     );
   }
+  // Before translation: the names are the user's, and an unaliased computed item is refused.
+  if (output === 'dataset') nameOutputColumns(parsed.statements[0]!, { text: src.text, ...parsed });
   const translator = new AstTranslator('inputs', parsed.locate, undefined, detectFormat, mode);
   const root = translator.translateQuery(parsed.statements[0]!);
   if (!mode.ansi) legacyDecimalText(root);

@@ -16,6 +16,7 @@ import {
   analyzeExpression,
   compilePlacedQuery,
   placeText,
+  type QueryOutput,
   type StandaloneSql,
   substitutePlaced,
   translateStandalone,
@@ -33,7 +34,7 @@ import type { TableReference } from './translate.ts';
 import type { FileFormatDetector, SqlParseOptions, SqlParseResult } from './types.ts';
 
 export { ANSI_KEY, type SqlMode } from './ansi-mode.ts';
-export type { StandaloneSql, StandaloneStatement } from './compile.ts';
+export type { QueryOutput, StandaloneSql, StandaloneStatement } from './compile.ts';
 export { CompileCache, type CompileKeyParts } from './compile-cache.ts';
 export { javaDatePattern } from './date-patterns.ts';
 export type { ProbeTypes } from './field-paths.ts';
@@ -107,6 +108,8 @@ export class SqlCompiler {
       readonly location?: SourceLocation;
       readonly configuration?: Readonly<Record<string, string>>;
       readonly detectFormat?: FileFormatDetector;
+      /** `dataset` when the query defines a dataset: every output column must be named. */
+      readonly output?: QueryOutput;
     },
   ): Promise<CompiledQuery> {
     try {
@@ -115,6 +118,7 @@ export class SqlCompiler {
         substitutePlaced(sparkSql, options?.configuration, options?.location),
         options?.detectFormat,
         sqlModeOf(options?.configuration),
+        options?.output,
       );
     } catch (e) {
       return Promise.reject(e);

@@ -193,7 +193,7 @@ async function compileFlow(
 ): Promise<Flow | undefined> {
   try {
     const compile = (detect: FileFormatDetector | undefined) =>
-      compilePlacedQuery(state.codec, query, detect, statement.mode);
+      compilePlacedQuery(state.codec, query, detect, statement.mode, 'dataset');
     if (!state.cache) return make(await compile(state.detectFormat));
     const compiled = await state.cache.compile(
       {
