@@ -362,3 +362,37 @@ CREATE OR REFRESH STREAMING TABLE unnamed AS SELECT * FROM STREAM read_files('da
     ],
   );
 });
+
+test("a watermark on a column of the stream that is not a TIMESTAMP, or not there, is refused at validate and at run (Spark's analysis), stateful or not", async () => {
+  const dir = tmpDir('event-time-plain-column');
+  const read = "STREAM read_files('data', format => 'json', schemaHints => 's STRING, ts TIMESTAMP')";
+  writeFiles(dir, {
+    'spark-pipeline.yml': 'name: plain\n',
+    'transformations/p.sql': `CREATE OR REFRESH STREAMING TABLE agg AS SELECT window(s, '1 minute') AS w, count(*) AS n
+  FROM ${read} WATERMARK s DELAY OF INTERVAL 10 SECONDS GROUP BY window(s, '1 minute');
+CREATE OR REFRESH STREAMING TABLE copy AS SELECT * FROM ${read} WATERMARK s DELAY OF INTERVAL 10 SECONDS;
+CREATE OR REFRESH STREAMING TABLE missing AS SELECT * FROM ${read} WATERMARK nope DELAY OF INTERVAL 10 SECONDS;
+CREATE OR REFRESH STREAMING TABLE fine AS SELECT * FROM ${read} WATERMARK ts DELAY OF INTERVAL 10 SECONDS;
+`,
+    'data/a.json': ndjson([{ id: 1, s: '2026-01-01 00:00:01', ts: '2026-01-01T00:00:01Z' }]),
+  });
+  const v = await validatePipeline(dir, { session });
+  const codes = (l: readonly SluiceError[]) =>
+    l.map((e) => [e.code, e.dataset] as const).sort((x, y) => String(x[1]).localeCompare(String(y[1])));
+  const expected = [
+    ['EVENT_TIME_IS_NOT_ON_TIMESTAMP_TYPE', 'agg'],
+    ['EVENT_TIME_IS_NOT_ON_TIMESTAMP_TYPE', 'copy'],
+    ['UNRESOLVED_COLUMN', 'missing'],
+  ];
+  assert.deepEqual(codes(v.errors), expected);
+  assert.match(v.errors.find((e) => e.dataset === 'copy')!.message, /'s' is of type STRING/);
+  const run = await runPipeline(dir, { session });
+  assert.equal(run.kind, 'ran');
+  if (run.kind !== 'ran') return;
+  const failed = run.result.flows.filter((f: FlowResult) => f.state === 'FAILED');
+  assert.deepEqual(codes(failed.map((f) => f.error!)), expected);
+  assert.deepEqual(
+    (await readTable(tableDir(dir, 'fine'), 'id')).map((r) => Number(r.id)),
+    [1],
+  );
+});
