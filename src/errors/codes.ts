@@ -472,6 +472,11 @@ export const ERROR_CODES = {
     summary:
       "A dataset query's output has a computed select item without an alias: Spark names it after the expression's text, which Delta tables refuse without column mapping; add an alias.",
   },
+  DECLARED_COLUMNS_MISMATCH: {
+    domain: 'user',
+    summary:
+      "A materialized view declares columns that are not its query's output columns, by name and in order; sluice does not guess whether they rename or select them.",
+  },
   // end output column names (issue 13)
 } as const satisfies Record<string, { domain: ErrorDomain; summary: string }>;
 

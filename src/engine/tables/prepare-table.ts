@@ -34,6 +34,31 @@ export interface PreparedTable {
  * atomically with the data when a column's type changed or columns went away.
  * @throws SluiceError DELTA_SCHEMA_MISMATCH when a streaming table's column changed type.
  */
+/**
+ * A materialized view that declares its columns (`CREATE MATERIALIZED VIEW m (a STRING, …) AS …`,
+ * a TypeScript schema) writes only when they are its query's output columns by name (without
+ * regard to case) and in order: a declaration that names other columns, fewer or more, or
+ * another order, is refused rather than applied in a way Databricks may not (by position, or by
+ * name). Undefined when there is nothing to refuse (no declared columns, or not a materialized
+ * view, whose flows may each write some of its columns).
+ */
+export function declaredColumnsMismatch(dataset: Dataset, names: readonly string[]): SluiceError | undefined {
+  const declared = (dataset.columns ?? []).map((c) => c.name);
+  if (dataset.kind !== 'materialized_view' || declared.length === 0) return undefined;
+  const same =
+    declared.length === names.length && declared.every((d, i) => d.toLowerCase() === names[i]!.toLowerCase());
+  if (same) return undefined;
+  return new SluiceError(
+    'DECLARED_COLUMNS_MISMATCH',
+    `'${dataset.name}' declares the columns (${declared.join(', ')}) but its query returns (${names.join(', ')}); name and order the query's columns as declared (\`… AS ${declared[0]}\`), or declare the columns the query returns`,
+    {
+      dataset: dataset.name,
+      params: { declared: declared.join(', '), returned: names.join(', ') },
+      ...(dataset.location ? { location: dataset.location } : {}),
+    },
+  );
+}
+
 export async function prepareTable(
   tables: TableCache,
   path: string,
@@ -48,6 +73,11 @@ export async function prepareTable(
     readonly defaultProperties?: Readonly<Record<string, string>>;
   },
 ): Promise<PreparedTable> {
+  const mismatch = declaredColumnsMismatch(
+    dataset,
+    columns.map((c) => c.name),
+  );
+  if (mismatch) throw mismatch;
   const wanted: StructField[] = columns.map((c) => ({
     name: c.name,
     type: declaredType(dataset, c.name) ?? duckDBTypeToDelta(c.type),

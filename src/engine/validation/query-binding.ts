@@ -21,7 +21,7 @@ import { type Database, type DuckDBConnection, queryRows } from '../../util/inde
 import { bindQuery } from '../sources/bind-query.ts';
 import { XmlCheckedFiles } from '../sources/file-xml.ts';
 import { ParquetSchemas } from '../sources/parquet-schemas.ts';
-import { declaredType } from '../tables/prepare-table.ts';
+import { declaredColumnsMismatch, declaredType } from '../tables/prepare-table.ts';
 import { TableCache } from '../tables/table-cache.ts';
 import { flowFailure } from '../update/failures.ts';
 import { type Columns, existingTable, type InputScope, leafRelation } from './input-relations.ts';
@@ -126,7 +126,17 @@ async function bindFlow(
       typing,
       conn,
     );
-    return await describe(conn, sql);
+    const columns = await describe(conn, sql);
+    // A materialized view's declared columns are its query's, or the run refuses it (prepare-table.ts).
+    const mismatch = declaredColumnsMismatch(
+      flow.target,
+      columns.map((c) => c.name),
+    );
+    if (mismatch) {
+      errors.push(flowFailure(mismatch, flow, { root: scope.root, storage: scope.storage }));
+      return undefined;
+    }
+    return columns;
   } catch (e) {
     const err = toSluiceError(e, 'FLOW_EXECUTION_FAILED');
     if (BINDING_CODES.has(err.code))
