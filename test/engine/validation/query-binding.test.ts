@@ -224,10 +224,10 @@ test('field access through an array of structs in a streaming aggregation and a 
   const dir = pipeline(
     [
       "CREATE STREAMING TABLE agg AS SELECT window(ts, '1 minute') w, count(*) AS n, max(size(items.f)) AS m, sum(aggregate(items.f, 0, (a, x) -> a + x)) AS total",
-      "FROM STREAM read_files('data', format => 'json') WATERMARK ts DELAY OF INTERVAL 10 SECONDS GROUP BY w;",
+      "FROM STREAM read_files('data', format => 'json', schemaHints => 'ts TIMESTAMP') WATERMARK ts DELAY OF INTERVAL 10 SECONDS GROUP BY w;",
       "CREATE MATERIALIZED VIEW src AS SELECT * FROM read_files('data', format => 'json');",
       'CREATE MATERIALIZED VIEW jn AS SELECT a.id, b.id AS bid FROM src a JOIN src b ON array_contains(a.items.f, b.id);',
-      "CREATE STREAMING TABLE dd AS SELECT DISTINCT id, items.g AS gs, ts FROM STREAM read_files('data', format => 'json') WATERMARK ts DELAY OF INTERVAL 10 SECONDS;",
+      "CREATE STREAMING TABLE dd AS SELECT DISTINCT id, items.g AS gs, ts FROM STREAM read_files('data', format => 'json', schemaHints => 'ts TIMESTAMP') WATERMARK ts DELAY OF INTERVAL 10 SECONDS;",
     ].join('\n'),
   );
   const v = await validate(dir);
