@@ -162,10 +162,11 @@ test('only the output is checked: subqueries, CTEs, the second branch, GROUP BY 
   assert.deepEqual(deltaColumns(dir, 'b'), ['p', 'n']);
 });
 
-test('column references, struct fields, stars, generators, window(), session_window() and aliases run with their names', async () => {
+test("column references, struct fields, stars (a struct's fields too), generators, window(), session_window() and aliases run with their names", async () => {
   const dir = pipeline('unaliased-allowed', [
     'CREATE MATERIALIZED VIEW refs AS SELECT t.p, d, (ts), s.f, s.g, count(*) n FROM src t GROUP BY t.p, d, ts, s.f, s.g;',
     'CREATE MATERIALIZED VIEW stars AS SELECT * EXCEPT (arr, s) FROM src;',
+    'CREATE MATERIALIZED VIEW sstar AS SELECT s.*, d FROM src;',
     'CREATE MATERIALIZED VIEW qstar AS SELECT t.* EXCEPT (t.arr, t.s, t.ts), 1 AS one FROM src t;',
     'CREATE MATERIALIZED VIEW gen AS SELECT p, explode(arr) FROM src;',
     'CREATE MATERIALIZED VIEW pgen AS SELECT posexplode(arr) FROM src;',
@@ -179,6 +180,7 @@ test('column references, struct fields, stars, generators, window(), session_win
   await runs(dir);
   assert.deepEqual(deltaColumns(dir, 'refs'), ['p', 'd', 'ts', 'f', 'g', 'n']);
   assert.deepEqual(deltaColumns(dir, 'stars'), ['d', 'p', 'ts', '_rescued_data']);
+  assert.deepEqual(deltaColumns(dir, 'sstar'), ['f', 'g', 'd']);
   assert.deepEqual(deltaColumns(dir, 'qstar'), ['d', 'p', '_rescued_data', 'one']);
   assert.deepEqual(deltaColumns(dir, 'gen'), ['p', 'col']);
   assert.deepEqual(deltaColumns(dir, 'pgen'), ['pos', 'col']);

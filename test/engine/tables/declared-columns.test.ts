@@ -38,7 +38,7 @@ CREATE MATERIALIZED VIEW constraints_only (CONSTRAINT has_p EXPECT (p IS NOT NUL
   const failed = run.result.flows.filter((f) => f.state === 'FAILED');
   assert.deepEqual(brief(failed.map((f) => f.error!)), expected);
   for (const name of ['renamed', 'fewer', 'reordered']) {
-    await assert.rejects(readTable(tableDir(dir, name), 'p'), undefined, `${name} has no table`);
+    await assert.rejects(readTable(tableDir(dir, name), 'p'), Error, `${name} has no table`);
   }
   // Names match without regard to case; the declared type and nullability apply.
   assert.deepEqual(
