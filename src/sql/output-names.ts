@@ -181,8 +181,9 @@ export function nameOutputColumns(root: AstNode, place: ParsedPlace): void {
     if (str(item, 'alias') !== '' || item.class === 'COLUMN_REF' || item.class === 'STAR') continue;
     const name = functionName(item);
     if (name !== undefined && GENERATORS.has(name)) continue;
-    // The fields of a struct (`s.a.*`, translated to DuckDB's `unnest(s.a)`): named by the fields, as in Spark.
-    if (name === 'unnest') continue;
+    // The fields of a struct (`s.a.*`, which the prepass writes `__sluice_struct_star(s.a)`):
+    // named by the fields, as in Spark.
+    if (name === '__sluice_struct_star') continue;
     if (name !== undefined && NAMED_CALLS.has(name)) {
       item.alias = name;
       continue;

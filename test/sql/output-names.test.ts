@@ -167,6 +167,7 @@ test("column references, struct fields, stars (a struct's fields too), generator
     'CREATE MATERIALIZED VIEW refs AS SELECT t.p, d, (ts), s.f, s.g, count(*) n FROM src t GROUP BY t.p, d, ts, s.f, s.g;',
     'CREATE MATERIALIZED VIEW stars AS SELECT * EXCEPT (arr, s) FROM src;',
     'CREATE MATERIALIZED VIEW sstar AS SELECT s.*, d FROM src;',
+    'CREATE MATERIALIZED VIEW tsstar AS SELECT t.s.*, d FROM src t;',
     'CREATE MATERIALIZED VIEW qstar AS SELECT t.* EXCEPT (t.arr, t.s, t.ts), 1 AS one FROM src t;',
     'CREATE MATERIALIZED VIEW gen AS SELECT p, explode(arr) FROM src;',
     'CREATE MATERIALIZED VIEW pgen AS SELECT posexplode(arr) FROM src;',
@@ -181,6 +182,7 @@ test("column references, struct fields, stars (a struct's fields too), generator
   assert.deepEqual(deltaColumns(dir, 'refs'), ['p', 'd', 'ts', 'f', 'g', 'n']);
   assert.deepEqual(deltaColumns(dir, 'stars'), ['d', 'p', 'ts', '_rescued_data']);
   assert.deepEqual(deltaColumns(dir, 'sstar'), ['f', 'g', 'd']);
+  assert.deepEqual(deltaColumns(dir, 'tsstar'), ['f', 'g', 'd']);
   assert.deepEqual(deltaColumns(dir, 'qstar'), ['d', 'p', '_rescued_data', 'one']);
   assert.deepEqual(deltaColumns(dir, 'gen'), ['p', 'col']);
   assert.deepEqual(deltaColumns(dir, 'pgen'), ['pos', 'col']);
