@@ -206,3 +206,32 @@ export function contains(v: Json, test: (n: AstNode) => boolean): boolean {
   });
   return found;
 }
+
+/**
+ * Calls `visit` for every SELECT node of a parsed statement in post-order — a query's CTEs and
+ * subqueries before the query — with the CTEs visible to it from enclosing queries, in order.
+ */
+export function forEachSelect(
+  v: Json,
+  visit: (select: AstNode, outerCtes: readonly AstNode[]) => void,
+  outerCtes: readonly AstNode[] = [],
+): void {
+  if (Array.isArray(v)) {
+    for (const x of v) forEachSelect(x, visit, outerCtes);
+    return;
+  }
+  if (!isNode(v)) return;
+  if (!isNode(v.cte_map ?? null)) {
+    for (const k in v) if (v[k] !== null && typeof v[k] === 'object') forEachSelect(v[k]!, visit, outerCtes);
+    return;
+  }
+  const visible = [...outerCtes];
+  for (const entry of nodes(v.cte_map as AstNode, 'map')) {
+    forEachSelect(entry.value ?? null, visit, visible);
+    visible.push(entry);
+  }
+  for (const k in v) {
+    if (k !== 'cte_map' && v[k] !== null && typeof v[k] === 'object') forEachSelect(v[k]!, visit, visible);
+  }
+  if (v.type === 'SELECT_NODE') visit(v, outerCtes);
+}

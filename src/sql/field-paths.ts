@@ -18,7 +18,7 @@
  * read as fields stays as written, and DuckDB refuses it as before (DATATYPE_MISMATCH).
  */
 import { type DuckType, parseDuckType } from '../util/index.ts';
-import { type AstNode, isNode, type Json, nodes, statementJson, str } from './ast.ts';
+import { type AstNode, forEachSelect, isNode, type Json, nodes, statementJson, str } from './ast.ts';
 import { columnRef, lambda } from './cast-ast.ts';
 import type { SqlCodec } from './duckdb-codec.ts';
 import { fn } from './functions/expr.ts';
@@ -61,7 +61,10 @@ export async function resolveFieldPaths(
   const root = statement?.node;
   if (!isNode(root ?? null)) return { sql: duckdbSql, sites: false };
   const scopes: SelectScope[] = [];
-  collectScopes(root as AstNode, [], scopes);
+  forEachSelect(root as AstNode, (node, outerCtes) => {
+    const scope = scopeOf(node, outerCtes);
+    if (scope) scopes.push(scope);
+  });
   if (scopes.length === 0) return { sql: duckdbSql, sites: false };
   let changed = false;
   // Inner SELECTs first: an outer probe binds their FROM with their sites already rewritten.
@@ -71,26 +74,8 @@ export async function resolveFieldPaths(
   return { sql: changed ? await codec.deserialize(statementJson(root as AstNode)) : duckdbSql, sites: true };
 }
 
-/** Collects SELECT scopes in post-order (a query's CTEs and subqueries before the query). */
-function collectScopes(v: Json, outerCtes: readonly AstNode[], out: SelectScope[]): void {
-  if (Array.isArray(v)) {
-    for (const x of v) collectScopes(x, outerCtes, out);
-    return;
-  }
-  if (!isNode(v)) return;
-  if (!isNode(v.cte_map ?? null)) {
-    for (const k in v) if (v[k] !== null && typeof v[k] === 'object') collectScopes(v[k]!, outerCtes, out);
-    return;
-  }
-  const visible = [...outerCtes];
-  for (const entry of nodes(v.cte_map as AstNode, 'map')) {
-    collectScopes(entry.value ?? null, visible, out);
-    visible.push(entry);
-  }
-  for (const k in v) {
-    if (k !== 'cte_map' && v[k] !== null && typeof v[k] === 'object') collectScopes(v[k]!, visible, out);
-  }
-  if (v.type !== 'SELECT_NODE') return;
+/** The SELECT scope of `v` (a SELECT node) when it has field sites, with the CTEs visible to it. */
+function scopeOf(v: AstNode, outerCtes: readonly AstNode[]): SelectScope | undefined {
   const relations = relationNames(v.from_table ?? null);
   const sites: FieldSite[] = [];
   for (const k of ['select_list', 'where_clause', 'group_expressions', 'having', 'qualify', 'modifiers']) {
@@ -98,7 +83,7 @@ function collectScopes(v: Json, outerCtes: readonly AstNode[], out: SelectScope[
   }
   for (const join of joins(v.from_table ?? null))
     findSites(join.condition ?? null, relations, new Set(), sites);
-  if (sites.length > 0) out.push({ node: v, outerCtes, sites });
+  return sites.length > 0 ? { node: v, outerCtes, sites } : undefined;
 }
 
 /** The JOIN nodes of a FROM clause (not those inside its subqueries). */

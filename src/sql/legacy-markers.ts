@@ -14,7 +14,7 @@
  * DuckDB's `typeof` when it binds — what the translation wrote before markers existed. Markers
  * inside an operand are resolved first (their SELECT is probed again with them resolved).
  */
-import { type AstNode, isNode, type Json, nodes, statementJson } from './ast.ts';
+import { type AstNode, forEachSelect, isNode, type Json, nodes, statementJson } from './ast.ts';
 import { cast, duckType } from './cast-ast.ts';
 import { javaDecimalText, legacyTextOfAnyType } from './cast-legacy.ts';
 import { kindOfTypeName } from './cast-types.ts';
@@ -56,7 +56,7 @@ export async function resolveLegacyMarkers(
     return t;
   };
   const scopes: SelectScope[] = [];
-  collectScopes(root as AstNode, [], scopes);
+  forEachSelect(root as AstNode, (node, outerCtes) => scopes.push({ node, outerCtes }));
   // Inner SELECTs first: an outer probe binds their FROM with their markers resolved.
   for (const scope of scopes) await resolveScope(codec, scope, probe, read);
   resolveWithoutTypes(root as AstNode);
@@ -80,28 +80,6 @@ export function resolveWithoutTypes(root: AstNode): void {
     if (marker) replace(marker.node, untyped(marker));
   };
   walk(root);
-}
-
-/** Collects SELECT scopes in post-order (a query's CTEs and subqueries before the query). */
-function collectScopes(v: Json, outerCtes: readonly AstNode[], out: SelectScope[]): void {
-  if (Array.isArray(v)) {
-    for (const x of v) collectScopes(x, outerCtes, out);
-    return;
-  }
-  if (!isNode(v)) return;
-  if (!isNode(v.cte_map ?? null)) {
-    for (const k in v) if (v[k] !== null && typeof v[k] === 'object') collectScopes(v[k]!, outerCtes, out);
-    return;
-  }
-  const visible = [...outerCtes];
-  for (const entry of nodes(v.cte_map as AstNode, 'map')) {
-    collectScopes(entry.value ?? null, visible, out);
-    visible.push(entry);
-  }
-  for (const k in v) {
-    if (k !== 'cte_map' && v[k] !== null && typeof v[k] === 'object') collectScopes(v[k]!, visible, out);
-  }
-  if (v.type === 'SELECT_NODE') out.push({ node: v, outerCtes });
 }
 
 /** The markers of one SELECT's own expressions and FROM clause (not those of nested queries). */
