@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { SluiceError } from '../../src/errors/index.ts';
 import type { QueryInput } from '../../src/model/index.ts';
+import { rejects } from '../helpers/errors.ts';
 import { DATA_QUALITY_QUERY, PIPELINE_HISTORY_QUERY } from '../helpers/monitoring-queries.ts';
 import { session } from '../helpers/session.ts';
 import { db, rows, runBound } from './helpers.ts';
@@ -10,15 +10,6 @@ const names = (inputs: readonly QueryInput[]) =>
   inputs.map((i) =>
     i.kind === 'dataset' ? `${i.name}${i.streaming ? ' (stream)' : ''}` : `files:${i.path}`,
   );
-
-async function rejects(p: Promise<unknown>): Promise<SluiceError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as SluiceError;
-  }
-  assert.fail('expected an error');
-}
 
 test('dependencies through joins, subqueries in FROM/WHERE/SELECT, set operations', async () => {
   const q = await session.sql.compileQuery(`

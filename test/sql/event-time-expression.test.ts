@@ -1,22 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { SluiceError } from '../../src/errors/index.ts';
 import type { EventTimeWatermark } from '../../src/model/index.ts';
+import { rejects } from '../helpers/errors.ts';
 import { session } from '../helpers/session.ts';
 import { rows } from './helpers.ts';
 
 // A computed event time in the WATERMARK clause (`WATERMARK expr [AS] name DELAY OF …`, Spark's
 // namedExpression): what compiles into the input's watermark, and what is refused, with which code
 // and where (Databricks' WATERMARK clause reference; Spark's ResolveEventTimeWatermark).
-
-async function rejects(p: Promise<unknown>): Promise<SluiceError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as SluiceError;
-  }
-  assert.fail('expected an error');
-}
 
 const placed = { location: { file: 'f.sql', line: 3, column: 1 } };
 

@@ -1,20 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { SluiceError } from '../../src/errors/index.ts';
+import { rejects } from '../helpers/errors.ts';
 import { session } from '../helpers/session.ts';
 import { rows, runBound } from './helpers.ts';
 
 // Spark SQL syntax at the query level: star clauses, relations, names DuckDB reserves, and the
 // syntax sluice refuses with a code naming the construct and the user's line.
-
-async function rejects(p: Promise<unknown>): Promise<SluiceError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as SluiceError;
-  }
-  assert.fail('expected an error');
-}
 
 const placed = { location: { file: 'f.sql', line: 3, column: 1 } };
 

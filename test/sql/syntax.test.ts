@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { SluiceError } from '../../src/errors/index.ts';
+import { rejects } from '../helpers/errors.ts';
 import { session } from '../helpers/session.ts';
 import { rows } from './helpers.ts';
 
@@ -24,15 +24,6 @@ async function typeOf(sql: string): Promise<string> {
   const q = await session.sql.compileQuery(sql);
   const [r] = await rows(`SELECT typeof(COLUMNS(*)) AS t FROM (${q.sql}) LIMIT 1`);
   return String(r!.t);
-}
-
-async function rejects(p: Promise<unknown>): Promise<SluiceError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as SluiceError;
-  }
-  assert.fail('expected an error');
 }
 
 const at = { location: { file: 'f.sql', line: 1, column: 1 } };
