@@ -112,21 +112,12 @@ function selectItemRanges(tokens: readonly Token[], offset: number): [number, nu
   let i = select + 1;
   if (/^(distinct|all)$/i.test(tokens[i]?.text ?? '') && tokens[i]?.kind === 'word') i++;
   const ranges: [number, number][] = [];
-  let first = i;
-  depth = 0;
-  for (; i < tokens.length; i++) {
-    const t = tokens[i]!;
-    if (opens(t)) depth++;
-    else if (closes(t)) {
-      if (depth === 0) break;
-      depth--;
-    } else if (depth === 0 && (isSymbol(t, ';') || endsItem(tokens, i))) break;
-    else if (depth === 0 && isSymbol(t, ',')) {
-      ranges.push([first, i - 1]);
-      first = i + 1;
-    }
+  for (let first = i; ; ) {
+    const last = itemEnd(tokens, first);
+    ranges.push([first, last]);
+    if (!isSymbol(tokens[last + 1], ',')) break;
+    first = last + 2;
   }
-  ranges.push([first, i - 1]);
   return ranges.every(([a, b]) => a <= b) ? ranges : undefined;
 }
 
