@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import * as duckdb from '@duckdb/node-api';
+import { withBitConstants } from './bit-constants.ts';
 import { memoryLimit } from './memory-limit.ts';
 import { scratchDir } from './scratch-dir.ts';
 
@@ -55,9 +56,12 @@ export class Database {
     this.#open().catch(() => undefined);
   }
 
-  /** A new connection. Close it with `conn.closeSync()` when done. */
+  /**
+   * A new connection. Close it with `conn.closeSync()` when done. It defines the large BIT
+   * constants its statements name (bit-constants.ts).
+   */
   async connect(): Promise<DuckDBConnection> {
-    return (await this.#open()).connect();
+    return withBitConstants(await (await this.#open()).connect());
   }
 
   /** Closes the instance (connections still open are closed with it) and removes its spill folder. */

@@ -1,3 +1,4 @@
+export * from './bit-constants.ts';
 export * from './code-identity.ts';
 export * from './crash-points.ts';
 export * from './duck-type.ts';

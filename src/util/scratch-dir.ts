@@ -1,6 +1,6 @@
 /**
- * This process's folder for scratch files that SQL reads (large constants DuckDB reads with
- * `read_blob` instead of parsing them from the statement's text).
+ * This process's folder for scratch files: large constants that SQL names instead of holding
+ * them in its text (bit-constants.ts).
  *
  * Invariants: the path is fixed for the life of the process; the folder is created on first
  * write and removed when the process exits (a killed process leaves it behind in the system's

@@ -8,12 +8,13 @@
  *
  * Filtering rows happens in DuckDB: the files of a scan that has vectors are read with
  * `file_row_number` (the 0-based position of a row in its file, which is what vectors index),
- * and each row is tested against its file's vector, a BIT constant joined to it (scan.ts).
+ * and each row is tested against its file's vector, a BIT constant (util/bit-constants.ts) that
+ * DuckDB tests inside the Parquet scan (scan.ts).
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { SluiceError } from '../../errors/index.ts';
-import { scratchFile, sqlString } from '../../util/index.ts';
+import { bitConstantSql } from '../../util/index.ts';
 import { decodeAddPath } from './partitions.ts';
 import {
   decodeRoaringBitmapArray,
@@ -178,21 +179,6 @@ export function rowSetBitmap(set: RowIndexSet, rows?: number): RowBitmap | undef
     throw new Error(`a deletion vector spans ${hi - lo + 1} rows (at most ${MAX_BITMAP_BITS - 1})`);
   }
   return { lo, hi, bits: bitConstantSql(set.toMsbBitset(hi - lo + 2, lo)) };
-}
-
-/**
- * Bitmaps of at least this many bytes are read from a scratch file rather than written into the
- * statement: DuckDB parses a long string literal character by character (1.7 MB of base64 for ten
- * vectors over 1M rows each took ~50 ms of a ~0.5 s scan), while `read_blob` reads the bytes as
- * they are.
- */
-const INLINE_BITMAP_BYTES = 4096;
-
-/** SQL: the BIT value of `bytes` (most significant bit first, as DuckDB stores BIT). */
-function bitConstantSql(bytes: Uint8Array): string {
-  if (bytes.length < INLINE_BITMAP_BYTES)
-    return `from_base64('${Buffer.from(bytes).toString('base64')}')::BIT`;
-  return `(SELECT content::BIT FROM read_blob(${sqlString(scratchFile(bytes, '.bits'))}))`;
 }
 
 /**
