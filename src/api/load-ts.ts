@@ -3,7 +3,14 @@ import { register as registerHooks } from 'node:module';
 import { isAbsolute, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { asSluiceError, SluiceError, type SourceLocation } from '../errors/index.ts';
-import type { CompiledQuery, Dataset, Expectation, Flow, QueryInput } from '../model/index.ts';
+import {
+  type CompiledQuery,
+  type Dataset,
+  type Expectation,
+  type Flow,
+  isStored,
+  type QueryInput,
+} from '../model/index.ts';
 import type { SqlCompiler } from '../sql/index.ts';
 import { importModule, packageRoot } from '../util/index.ts';
 import { bundleFrameMapper, bundleTsFiles, evaluateBundle } from './bundle-ts.ts';
@@ -117,6 +124,7 @@ async function compileTsQuery(
   query: QueryArg,
   ctx: PipelineContext,
   location: SourceLocation | undefined,
+  output: 'dataset' | 'view',
 ): Promise<CompiledQuery> {
   const template = typeof query === 'function' ? query(ctx) : query;
   if (typeof template !== 'object' || template === null || template.kind !== 'sql') {
@@ -126,7 +134,7 @@ async function compileTsQuery(
   const compiled = await sql.compileQuery(rendered.text, {
     ...(location ? { location } : {}),
     configuration: ctx.conf,
-    output: 'dataset',
+    output,
   });
   const mismatch = checkInputs(rendered.inputs, compiled.inputs);
   if (mismatch)
@@ -272,7 +280,13 @@ function compileQueries(registrations: readonly Registration[], options: TsLoadO
     registrations.map((r) =>
       r.query === undefined
         ? undefined
-        : compileTsQuery(options.sql, r.query, ctx, relLocation(options.root, r.location)).then(
+        : compileTsQuery(
+            options.sql,
+            r.query,
+            ctx,
+            relLocation(options.root, r.location),
+            r.kind === 'dataset' && !isStored({ kind: r.datasetKind }) ? 'view' : 'dataset',
+          ).then(
             (query) => ({ query }),
             (error: unknown) => ({ error }),
           ),

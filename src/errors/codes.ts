@@ -478,6 +478,18 @@ export const ERROR_CODES = {
       "A materialized view declares columns that are not its query's output columns, by name and in order; sluice does not guess whether they rename or select them.",
   },
   // end output column names (issue 13)
+  // output names (issue 13, s13-12)
+  DELTA_DUPLICATE_COLUMNS_FOUND: {
+    domain: 'user',
+    summary:
+      "A dataset's output has two columns of one name, compared without regard to case as Delta does (`SELECT a, a`, `s.*, s.f`, `t1.*, t2.*` sharing a column); Delta refuses to save such data, so the dataset is refused before anything is written.",
+  },
+  DELTA_INVALID_CHARACTERS_IN_COLUMN_NAMES: {
+    domain: 'user',
+    summary:
+      "A dataset's output has a column or nested struct field whose name holds one of ' ,;{}()\\n\\t=' (e.g. a CSV header `Last Update`); Delta refuses such names without column mapping, which sluice does not write: rename the column with an alias.",
+  },
+  // end output names (issue 13, s13-12)
 } as const satisfies Record<string, { domain: ErrorDomain; summary: string }>;
 
 export type ErrorDomain = 'user' | 'external' | 'internal';

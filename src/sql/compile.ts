@@ -142,11 +142,13 @@ function holdsLegacyMarkers(root: AstNode): boolean {
 }
 
 /**
- * What a compiled query's output is for: `dataset` — the rows a dataset (table, view, flow) is
+ * What a compiled query's output is for: `dataset` — the rows a written dataset (table, flow) is
  * made of, whose columns must all be named (output-names.ts: an unaliased computed item is
- * UNALIASED_EXPRESSION); `any` — a query whose column names nobody keeps (a function's example).
+ * UNALIASED_EXPRESSION) with names Delta accepts; `view` — a view's rows, named the same way but
+ * never written (their names are checked where a table writes them); `any` — a query whose
+ * column names nobody keeps (a function's example).
  */
-export type QueryOutput = 'dataset' | 'any';
+export type QueryOutput = 'dataset' | 'view' | 'any';
 
 /**
  * Compiles an already-substituted query body placed in its file (see `compileQuery`), with ANSI
@@ -173,7 +175,12 @@ export async function compilePlacedQuery(
     );
   }
   // Before translation: the names are the user's, and an unaliased computed item is refused.
-  if (output === 'dataset') nameOutputColumns(parsed.statements[0]!, { text: src.text, ...parsed });
+  if (output !== 'any')
+    nameOutputColumns(
+      parsed.statements[0]!,
+      { text: src.text, ...parsed },
+      { written: output === 'dataset' },
+    );
   const translator = new AstTranslator('inputs', parsed.locate, undefined, detectFormat, mode);
   const root = translator.translateQuery(parsed.statements[0]!);
   if (!mode.ansi) legacyDecimalText(root);

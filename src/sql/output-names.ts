@@ -8,12 +8,17 @@
  * with UNALIASED_EXPRESSION at its `file:line`, naming it as the user wrote it. An unaliased
  * `window(…)` / `session_window(…)` is named `window` / `session_window`, as Spark names it.
  *
- * Only the query's own output is checked: a set operation's names are its first branch's, and
- * subqueries, CTEs and other clauses are left alone.
+ * The SELECTs checked are those that name the output (output-reach.ts): the query's own (a set
+ * operation's first branch) and those whose columns reach it through a star — a subquery in
+ * FROM, a CTE. Subqueries and CTEs selected only by name, and other clauses, are left alone.
+ * Within a checked SELECT, a name given twice (without regard to case) and a name Delta refuses
+ * without column mapping are refused at the item too; the names a star or generator gives are
+ * checked once the query is bound (engine/tables/column-names.ts).
  */
-import { SluiceError, type SourceLocation } from '../errors/index.ts';
+import { type ErrorCode, SluiceError, type SourceLocation } from '../errors/index.ts';
 import { type AstNode, isNode, type Json, nodes, queryLocation, str } from './ast.ts';
 import { GENERATOR_NAMES } from './functions/generator.ts';
+import { reachedSelects } from './output-reach.ts';
 import { isSymbol, type Token, tokenize } from './tokenizer.ts';
 
 /** Where a parsed query's byte offsets lead: the user's text, and the file position of one. */
@@ -61,13 +66,6 @@ function endsItem(tokens: readonly Token[], i: number): boolean {
     !isSymbol(tokens[i - 1], '.') &&
     !(word === 'except' && isSymbol(tokens[i - 1], '*'))
   );
-}
-
-/** The SELECT node whose select list names a query's output (a set operation's first branch). */
-function outputSelect(root: AstNode): AstNode | undefined {
-  let node: AstNode | undefined = root;
-  while (node && node.type !== 'SELECT_NODE') node = isNode(node.left) ? node.left : undefined;
-  return node;
 }
 
 function functionName(item: AstNode): string | undefined {
@@ -161,36 +159,123 @@ function itemEnd(tokens: readonly Token[], from: number): number {
 }
 
 /**
- * Names the unaliased `window(…)` / `session_window(…)` items of a parsed query's output and
- * refuses any other unaliased computed item (UNALIASED_EXPRESSION, at the item). Mutates `root`.
+ * Names the unaliased `window(…)` / `session_window(…)` items of every SELECT that names a parsed
+ * query's output (its own output SELECT and those reached through a star, output-reach.ts) and
+ * refuses, at the item: any other unaliased computed item (UNALIASED_EXPRESSION) and, when the
+ * rows are `written` to a table (not a view's), a name given twice within one SELECT, without
+ * regard to case (DELTA_DUPLICATE_COLUMNS_FOUND), and a name Delta refuses without column
+ * mapping (DELTA_INVALID_CHARACTERS_IN_COLUMN_NAMES). Names known
+ * only once the query is bound (a star's, a generator's) are checked then (engine/tables/
+ * column-names.ts). Mutates `root`.
  */
-export function nameOutputColumns(root: AstNode, place: ParsedPlace): void {
-  const select = outputSelect(root);
-  if (!select) return;
+export function nameOutputColumns(
+  root: AstNode,
+  place: ParsedPlace,
+  opts: { readonly written: boolean } = { written: true },
+): void {
+  for (const reached of reachedSelects(root))
+    nameSelectColumns(reached.select, reached.from, place, opts.written);
+}
+
+/** Names (and refuses) the items from `from` on of a SELECT naming the output; `written`: check their names too. */
+function nameSelectColumns(select: AstNode, from: number, place: ParsedPlace, written: boolean): void {
   const items = nodes(select, 'select_list');
+  const names = new Map<string, string>();
   for (const [index, item] of items.entries()) {
-    if (str(item, 'alias') !== '' || item.class === 'COLUMN_REF' || item.class === 'STAR') continue;
-    const name = functionName(item);
-    if (name !== undefined && GENERATORS.has(name)) continue;
-    // The fields of a struct (`s.a.*`, which the prepass writes `__sluice_struct_star(s.a)`):
-    // named by the fields, as in Spark.
-    if (name === '__sluice_struct_star') continue;
-    if (name !== undefined && NAMED_CALLS.has(name)) {
-      item.alias = name;
-      continue;
+    if (index < from) continue;
+    const name = itemName(item, place, items, index);
+    if (name === undefined || !written) continue;
+    if (INVALID_NAME_CHARS.test(name)) {
+      throw refusal(
+        place,
+        items,
+        index,
+        'DELTA_INVALID_CHARACTERS_IN_COLUMN_NAMES',
+        (expression) =>
+          `the column \`${name}\` (select item \`${expression}\`) has a character Delta refuses in column names without column mapping, which sluice does not write (one of ${INVALID_CHARS_TEXT}); rename it with an alias`,
+        { column: name },
+      );
     }
-    const at = leftmost(item);
-    const position = Number.isFinite(at) ? at : undefined;
-    const list = leftmost(items);
-    const expression =
-      (position !== undefined
-        ? itemText(place.text, place.sourceOffset(list), index, items.length, place.sourceOffset(position))
-        : '') || 'expression';
-    const location = place.locate(position);
-    throw new SluiceError(
-      'UNALIASED_EXPRESSION',
-      `the select item \`${expression}\` has no alias: Spark would name its column after the expression's text, which Delta tables do not accept without column mapping; add an alias (e.g. \`count(*) AS n\`)`,
-      { params: { expression }, ...(location ? { location } : {}) },
-    );
+    const key = name.toLowerCase();
+    const first = names.get(key);
+    if (first !== undefined) {
+      throw refusal(
+        place,
+        items,
+        index,
+        'DELTA_DUPLICATE_COLUMNS_FOUND',
+        (expression) =>
+          `found duplicate column(s) in the data to save: \`${first}\` and \`${name}\` (select item \`${expression}\`); Delta compares column names without regard to case — rename one with an alias`,
+        { columns: first === name ? name : `${first}, ${name}` },
+      );
+    }
+    names.set(key, name);
   }
+}
+
+/**
+ * The name of an output item when the parsed query tells it (an alias, a column reference's or
+ * struct field's last part, `window` / `session_window`), undefined when the binding tells it (a
+ * star, a generator, a struct's fields); refuses an unaliased computed item.
+ */
+function itemName(
+  item: AstNode,
+  place: ParsedPlace,
+  items: readonly AstNode[],
+  index: number,
+): string | undefined {
+  const alias = str(item, 'alias');
+  if (alias !== '') return alias;
+  if (item.class === 'COLUMN_REF') {
+    const parts = Array.isArray(item.column_names) ? item.column_names : [];
+    const last = parts[parts.length - 1];
+    return typeof last === 'string' ? last : undefined;
+  }
+  if (item.class === 'STAR') return undefined;
+  const name = functionName(item);
+  if (name !== undefined && GENERATORS.has(name)) return undefined;
+  // The fields of a struct (`s.a.*`, which the prepass writes `__sluice_struct_star(s.a)`):
+  // named by the fields, as in Spark.
+  if (name === '__sluice_struct_star') return undefined;
+  if (name !== undefined && NAMED_CALLS.has(name)) {
+    item.alias = name;
+    return name;
+  }
+  throw refusal(
+    place,
+    items,
+    index,
+    'UNALIASED_EXPRESSION',
+    (expression) =>
+      `the select item \`${expression}\` has no alias: Spark would name its column after the expression's text, which Delta tables do not accept without column mapping; add an alias (e.g. \`count(*) AS n\`)`,
+    {},
+  );
+}
+
+/** Characters Delta refuses in a column name (at any depth) without column mapping. */
+const INVALID_NAME_CHARS = /[ ,;{}()\n\t=]/;
+const INVALID_CHARS_TEXT = "' ,;{}()\\n\\t='";
+
+/** Error `code` about select item `index`, with its text as written (`message`'s argument) and `file:line`. */
+function refusal(
+  place: ParsedPlace,
+  items: readonly AstNode[],
+  index: number,
+  code: ErrorCode,
+  message: (expression: string) => string,
+  params: Record<string, unknown>,
+): SluiceError {
+  const item = items[index]!;
+  const at = leftmost(item);
+  const position = Number.isFinite(at) ? at : undefined;
+  const list = leftmost(items as AstNode[]);
+  const expression =
+    (position !== undefined
+      ? itemText(place.text, place.sourceOffset(list), index, items.length, place.sourceOffset(position))
+      : '') || 'expression';
+  const location = place.locate(position);
+  return new SluiceError(code, message(expression), {
+    params: { expression, ...params },
+    ...(location ? { location } : {}),
+  });
 }

@@ -1,5 +1,5 @@
 import { SluiceError, type SourceLocation } from '../errors/index.ts';
-import type { CompiledQuery, Dataset, Flow } from '../model/index.ts';
+import { type CompiledQuery, type Dataset, type Flow, isStored } from '../model/index.ts';
 import {
   ANSI_KEY,
   ANSI_MODE,
@@ -8,7 +8,7 @@ import {
   LEGACY_MODE,
   type SqlMode,
 } from './ansi-mode.ts';
-import { compilePlacedQuery, type PlacedText, placeText } from './compile.ts';
+import { compilePlacedQuery, type PlacedText, placeText, type QueryOutput } from './compile.ts';
 import type { CompileCache } from './compile-cache.ts';
 import type { SqlCodec } from './duckdb-codec.ts';
 import { type Parsed, StatementParser } from './pipeline-parser.ts';
@@ -190,10 +190,11 @@ async function compileFlow(
   query: PlacedText,
   dataset: string,
   make: (q: CompiledQuery) => Flow,
+  output: QueryOutput = 'dataset',
 ): Promise<Flow | undefined> {
   try {
     const compile = (detect: FileFormatDetector | undefined) =>
-      compilePlacedQuery(state.codec, query, detect, statement.mode, 'dataset');
+      compilePlacedQuery(state.codec, query, detect, statement.mode, output);
     if (!state.cache) return make(await compile(state.detectFormat));
     const compiled = await state.cache.compile(
       {
@@ -235,18 +236,24 @@ function applyStatement(state: FileParseState, parsed: Parsed, statement: Statem
     case 'dataset': {
       const d = parsed.dataset;
       const flow = parsed.query
-        ? compileFlow(state, statement, parsed.query, d.name, (query) =>
-            Object.freeze({
-              kind: 'flow',
-              name: d.name,
-              target: d.name,
-              role: 'defining',
-              query,
-              options: Object.freeze({}),
-              ...(parsed.cdc ? { cdc: parsed.cdc } : {}),
-              language: 'sql',
-              ...(d.location ? { location: d.location } : {}),
-            }),
+        ? compileFlow(
+            state,
+            statement,
+            parsed.query,
+            d.name,
+            (query) =>
+              Object.freeze({
+                kind: 'flow',
+                name: d.name,
+                target: d.name,
+                role: 'defining',
+                query,
+                options: Object.freeze({}),
+                ...(parsed.cdc ? { cdc: parsed.cdc } : {}),
+                language: 'sql',
+                ...(d.location ? { location: d.location } : {}),
+              }),
+            isStored(d) ? 'dataset' : 'view',
           )
         : undefined;
       state.pending.push({ dataset: d, ...(flow ? { flow } : {}) });

@@ -128,14 +128,18 @@ async function refreshView(
       n + (s.kind === 'files-snapshot' || s.kind === 'files' ? s.files.length - (s.skipped?.length ?? 0) : 0),
     0,
   );
+  const inputs: string[] = [];
   try {
     const sql = await bindQuery(
       flow.bound,
-      (leaf) =>
-        leafSql(ctx, leaf, offset.sources[leaf.key], {
+      async (leaf) => {
+        const read = await leafSql(ctx, leaf, offset.sources[leaf.key], {
           skipChangeCommits: false,
           onSkipped: (path, error) => ctx.warn(flow, skippedFileWarning(path, error, ctx.root)),
-        }),
+        });
+        inputs.push(read);
+        return read;
+      },
       viewExpectationBinder(
         ctx,
         flow,
@@ -152,6 +156,7 @@ async function refreshView(
       source: 'complete recompute',
       sourceFiles,
       views,
+      inputs,
     });
     // A refresh is planned from the inputs' current versions and its own last offset only.
     await checkpoint.log.pruneBefore(offset.batchId);

@@ -47,15 +47,19 @@ export async function executeMicroBatch(
   const source = describeSources(offset);
   const views: ViewQuality[] = [];
   const shapes: string[] = [];
+  const inputs: string[] = [];
   try {
     const sql = await bindQuery(
       f.bound,
-      (leaf) =>
-        leafSql(ctx, leaf, offset.sources[leaf.key], {
+      async (leaf) => {
+        const read = await leafSql(ctx, leaf, offset.sources[leaf.key], {
           skipChangeCommits,
           onShape: (s) => shapes.push(`${leaf.key}=${s}`),
           onSkipped: (path, error) => ctx.warn(f, skippedFileWarning(path, error, ctx.root)),
-        }),
+        });
+        inputs.push(read);
+        return read;
+      },
       viewExpectationBinder(ctx, f, conn, checkpoint, { batchId: offset.batchId, source }, views),
       { sql: ctx.sql, conn },
     );
@@ -65,6 +69,7 @@ export async function executeMicroBatch(
       source,
       sourceFiles: files.length,
       views,
+      inputs,
       ...(columns ? { columns: { cache: columns, shape: shapes.join('\n') } } : {}),
     });
   } catch (e) {

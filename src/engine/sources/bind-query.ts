@@ -112,6 +112,12 @@ async function inputsOf(
       .replace(/;+\s*$/, '')
       .replace(PLACEHOLDER, (_m, i: string) => boundViewName(bound.key === '' ? i : `${bound.key}/${i}`));
     if (ctes.length === 0) return query;
+    // The query's own SELECT stays the outermost one, so its columns keep their names as it
+    // gives them (a wrapping `SELECT * FROM (…)` would name a duplicate `a` apart as `a_1`, which
+    // the write's checks must see as a duplicate, engine/tables/column-names.ts).
+    const own = /^WITH(\s+RECURSIVE)?\s/i.exec(query);
+    if (own) return `WITH${own[1] ?? ''} ${ctes.join(',\n')},\n${query.slice(own[0].length)}`;
+    if (/^SELECT\s/i.test(query)) return `WITH ${ctes.join(',\n')}\n${query}`;
     return `WITH ${ctes.join(',\n')}\nSELECT * FROM (\n${query}\n)`;
   };
 }

@@ -15,6 +15,7 @@ import {
   type StructType,
   serializeSchema,
 } from '../../storage/index.ts';
+import { columnNamesRefusal } from './column-names.ts';
 import type { TableCache } from './table-cache.ts';
 
 /** Output columns of a query, as DuckDB names and types. */
@@ -78,6 +79,8 @@ export async function prepareTable(
     columns.map((c) => c.name),
   );
   if (mismatch) throw mismatch;
+  const badNames = columnNamesRefusal(dataset, columns);
+  if (badNames) throw badNames;
   const wanted: StructField[] = columns.map((c) => ({
     name: c.name,
     type: declaredType(dataset, c.name) ?? duckDBTypeToDelta(c.type),

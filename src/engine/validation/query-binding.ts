@@ -21,6 +21,7 @@ import { type Database, type DuckDBConnection, queryRows } from '../../util/inde
 import { bindQuery } from '../sources/bind-query.ts';
 import { XmlCheckedFiles } from '../sources/file-xml.ts';
 import { ParquetSchemas } from '../sources/parquet-schemas.ts';
+import { columnNamesRefusal, knownNames, mayBeRenamed, queryTexts } from '../tables/column-names.ts';
 import { declaredColumnsMismatch, declaredType } from '../tables/prepare-table.ts';
 import { TableCache } from '../tables/table-cache.ts';
 import { flowFailure } from '../update/failures.ts';
@@ -134,6 +135,15 @@ async function bindFlow(
     );
     if (mismatch) {
       errors.push(flowFailure(mismatch, flow, { root: scope.root, storage: scope.storage }));
+      return undefined;
+    }
+    // Names Delta would refuse to save (as the run refuses them before writing, prepare-table.ts).
+    const known = mayBeRenamed(columns)
+      ? await knownNames(conn, queryTexts(flow.bound), [...relations.values()])
+      : undefined;
+    const badNames = columnNamesRefusal(flow.target, columns, known);
+    if (badNames) {
+      errors.push(flowFailure(badNames, flow, { root: scope.root, storage: scope.storage }));
       return undefined;
     }
     return columns;

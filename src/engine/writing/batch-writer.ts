@@ -1,6 +1,7 @@
 import type { FlowPlan } from '../../graph/index.ts';
 import type { DuckDBConnection } from '../../util/index.ts';
 import type { FlowCheckpoint } from '../checkpoints/flow-checkpoint.ts';
+import { assertColumnNames } from '../tables/column-names.ts';
 import type { UpdateContext } from '../update/update-context.ts';
 import type { BatchOutcome } from './batch-outcome.ts';
 import { type ColumnsCache, commitRows } from './commit-rows.ts';
@@ -30,6 +31,11 @@ export interface WriteBatchOptions {
   /** Remembers the query's output columns across batches of the same shape (see {@link ColumnsCache}). */
   readonly columns?: { readonly cache: ColumnsCache; readonly shape: string };
   /**
+   * The SQL of the relations the query reads (its leaves), when `sql` is the flow's bound query:
+   * what names they produce (see assertColumnNames).
+   */
+  readonly inputs?: readonly string[];
+  /**
    * Awaited after the target's files are written, just before its commit (e.g. a stateful
    * flow's state, published while the files were written: durable before the commit).
    */
@@ -51,6 +57,9 @@ export async function writeBatch(
   sql: string,
   opts: WriteBatchOptions,
 ): Promise<BatchOutcome> {
+  // Names Delta refuses are refused before anything (a quarantine table too) is written; checked
+  // once per input shape, as the write describes its columns (see ColumnsCache).
+  if (!opts.columns?.cache.has(opts.columns.shape)) await assertColumnNames(conn, flow, sql, opts.inputs);
   const exps = await ctx.expectations.of(flow.target, flow.flow.query.outputColumns, flow.flow.query.legacy);
   const views = opts.views ?? [];
   try {
