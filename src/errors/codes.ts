@@ -478,6 +478,13 @@ export const ERROR_CODES = {
       "A materialized view declares columns that are not its query's output columns, by name and in order; sluice does not guess whether they rename or select them.",
   },
   // end output column names (issue 13)
+  // declared columns (issue 13, s13-13)
+  USER_SPECIFIED_AND_INFERRED_SCHEMA_NOT_COMPATIBLE: {
+    domain: 'user',
+    summary:
+      "A streaming table's declared columns do not take what one of its flows writes (Spark's rule): a column the list lacks, a type that is not the declared one, or a NOT NULL / untyped declared column the flow leaves out.",
+  },
+  // end declared columns (issue 13, s13-13)
 } as const satisfies Record<string, { domain: ErrorDomain; summary: string }>;
 
 export type ErrorDomain = 'user' | 'external' | 'internal';
