@@ -15,9 +15,12 @@
  * The table's columns are the declared ones in declared order, names as declared (see
  * prepare-table.ts). Declared nullability is not compared with the flow's: DuckDB does not tell
  * a query column's nullability, so a NOT NULL column is enforced on the rows written instead.
+ *
+ * A materialized view's declared types follow the same rule (Spark validates every table's
+ * declared schema alike); its names and order follow sluice's stricter `declaredColumnsMismatch`.
  */
 import { SluiceError } from '../../errors/index.ts';
-import type { Dataset, DataType } from '../../model/index.ts';
+import { type Dataset, type DataType, isStored } from '../../model/index.ts';
 import { parseSparkType } from '../../sql/index.ts';
 import { deltaTypeToDuckDB, duckDBTypeToDelta } from '../../storage/index.ts';
 import { sqlIdent } from '../../util/index.ts';
@@ -73,14 +76,21 @@ type Misfit =
 function misfit(dataset: Dataset, columns: WrittenColumns): Misfit | undefined {
   const declared = dataset.columns ?? [];
   const byName = new Map(declared.map((d) => [d.name.toLowerCase(), d]));
+  // A materialized view's names and order are its own rule's (`declaredColumnsMismatch`): only
+  // the types of the columns it names are compared here.
+  const typesOnly = dataset.kind === 'materialized_view';
   for (const c of columns) {
     const d = byName.get(c.name.toLowerCase());
-    if (d === undefined) return { reason: 'undeclared', column: c.name };
+    if (d === undefined) {
+      if (typesOnly) continue;
+      return { reason: 'undeclared', column: c.name };
+    }
     if (d.type === undefined) continue;
     const written = duckDBTypeToDelta(c.type);
     if (!mergesInto(parseSparkType(d.type), written))
       return { reason: 'type', column: d.name, declared: d.type, written: sparkTypeText(written) };
   }
+  if (typesOnly) return undefined;
   const wrote = new Set(columns.map((c) => c.name.toLowerCase()));
   for (const d of declared) {
     if (wrote.has(d.name.toLowerCase())) continue;
@@ -93,16 +103,18 @@ function misfit(dataset: Dataset, columns: WrittenColumns): Misfit | undefined {
 /**
  * The refusal of a flow writing `columns` into a streaming table that declares its columns
  * (see the module comment): USER_SPECIFIED_AND_INFERRED_SCHEMA_NOT_COMPATIBLE, naming the
- * dataset, the flow and the column; undefined when they fit, or when the dataset is not a
- * streaming table or declares no columns (a materialized view's rule is `declaredColumnsMismatch`).
- * The error carries no location: the flow's (`flowFailure`) is where its columns are written.
+ * dataset, the flow and the column; undefined when they fit, or when the dataset declares no
+ * columns. A materialized view's declared types are held to the same rule (Spark checks every
+ * table alike; a cast to the declared type could round or truncate), its names and order to
+ * `declaredColumnsMismatch`. The error carries no location: the flow's (`flowFailure`) is where
+ * its columns are written.
  */
 export function declaredSchemaMismatch(
   dataset: Dataset,
   flow: string,
   columns: WrittenColumns,
 ): SluiceError | undefined {
-  if (dataset.kind !== 'streaming_table' || (dataset.columns ?? []).length === 0) return undefined;
+  if (!isStored(dataset) || (dataset.columns ?? []).length === 0) return undefined;
   const m = misfit(dataset, columns);
   if (m === undefined) return undefined;
   const declared = (dataset.columns ?? []).map((d) => (d.type ? `${d.name} ${d.type}` : d.name)).join(', ');

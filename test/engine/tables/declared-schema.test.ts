@@ -102,8 +102,17 @@ test('declaredSchemaMismatch: undeclared columns, other types and NOT NULL colum
     'x',
     'f',
   ]);
-  // Only streaming tables that declare columns (a materialized view has its own rule).
-  assert.equal(check({ ...st, kind: 'materialized_view' }, [['other', 'VARCHAR']]), undefined);
+  // A materialized view: only the types of the columns it declares (names and order are
+  // declaredColumnsMismatch's); views and datasets without a list are not checked.
+  const mv: Dataset = { ...st, kind: 'materialized_view' };
+  assert.equal(check(mv, [['other', 'VARCHAR']]), undefined);
+  assert.deepEqual(reason(check(mv, [['id', 'DOUBLE']])), [
+    'USER_SPECIFIED_AND_INFERRED_SCHEMA_NOT_COMPATIBLE',
+    'type',
+    'ID',
+    'f',
+  ]);
+  assert.equal(check({ ...st, kind: 'temporary_view' }, [['id', 'DOUBLE']]), undefined);
   const { columns: _, ...undeclared } = st;
   assert.equal(check(undeclared, [['other', 'VARCHAR']]), undefined);
 });
