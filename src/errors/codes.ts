@@ -482,7 +482,7 @@ export const ERROR_CODES = {
   USER_SPECIFIED_AND_INFERRED_SCHEMA_NOT_COMPATIBLE: {
     domain: 'user',
     summary:
-      "A streaming table's declared columns do not take what one of its flows writes (Spark's rule): a column the list lacks, a type that is not the declared one, or a NOT NULL / untyped declared column the flow leaves out.",
+      "A table's declared columns do not take what one of its flows writes (Spark's rule): a column a streaming table's list lacks, a type that is not the declared one (materialized views too), or a NOT NULL / untyped declared column the flow leaves out.",
   },
   // end declared columns (issue 13, s13-13)
 } as const satisfies Record<string, { domain: ErrorDomain; summary: string }>;
