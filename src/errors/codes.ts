@@ -490,6 +490,13 @@ export const ERROR_CODES = {
       "A dataset's output has a column or nested struct field whose name holds one of ' ,;{}()\\n\\t=' (e.g. a CSV header `Last Update`); Delta refuses such names without column mapping, which sluice does not write: rename the column with an alias.",
   },
   // end output names (issue 13, s13-12)
+  // declared columns (issue 13, s13-13)
+  USER_SPECIFIED_AND_INFERRED_SCHEMA_NOT_COMPATIBLE: {
+    domain: 'user',
+    summary:
+      "A table's declared columns do not take what one of its flows writes (Spark's rule): a column a streaming table's list lacks, a type that is not the declared one (materialized views too), or a NOT NULL / untyped declared column the flow leaves out.",
+  },
+  // end declared columns (issue 13, s13-13)
 } as const satisfies Record<string, { domain: ErrorDomain; summary: string }>;
 
 export type ErrorDomain = 'user' | 'external' | 'internal';

@@ -117,6 +117,22 @@ export class AutoCdcClauseParser extends TokenCursor {
 
   parse(): ParsedAutoCdc {
     this.expectWord('FROM', 'FROM <source>');
+    // `FROM SNAPSHOT src` (a table named `snapshot` is `FROM snapshot KEYS …`): not read as a
+    // relation named SNAPSHOT, whose clauses would then be reported as missing.
+    const snapshotAt = this.peek();
+    const afterSnapshot = this.tokens[this.pos + 1];
+    if (
+      isWord(snapshotAt, 'SNAPSHOT') &&
+      afterSnapshot &&
+      !isWord(afterSnapshot, 'KEYS') &&
+      !isSymbol(afterSnapshot, '.')
+    ) {
+      this.unsupported(
+        'AUTO CDC FROM SNAPSHOT in SQL',
+        'declare a snapshot flow with createAutoCdcFromSnapshotFlow in a TypeScript pipeline file',
+        snapshotAt!,
+      );
+    }
     const source = this.span('a source after FROM', (i) => isWord(this.tokens[i], 'KEYS'));
     const keysAt = this.expectWord('KEYS', 'KEYS (…)');
     if (!isSymbol(this.peek(), '(')) this.fail("expected '(' after KEYS");

@@ -503,6 +503,20 @@ export class StatementParser extends TokenCursor {
     }
   }
 
+  /** `GENERATED ALWAYS AS (…)`, `GENERATED … AS IDENTITY`, `DEFAULT …` on column `name`: refused. */
+  private unsupportedColumn(name: string): never {
+    const at = this.peek()!;
+    const generated = isWord(at, 'GENERATED');
+    const identity =
+      generated && this.tokens.slice(this.pos, this.pos + 5).some((t) => isWord(t, 'IDENTITY'));
+    const construct = !generated ? 'DEFAULT' : identity ? 'GENERATED … AS IDENTITY' : 'GENERATED ALWAYS AS';
+    throw new SluiceError(
+      'UNSUPPORTED_SQL_SYNTAX',
+      `column '${name}' is declared ${construct} (…): sluice does not compute ${identity ? 'identity' : generated ? 'generated' : 'default'} column values; compute the column in the query (\`… AS ${name}\`) and declare it as a plain column`,
+      { params: { construct: `${construct} column`, column: name }, location: this.loc(at) },
+    );
+  }
+
   private column(): ColumnDefinition {
     const name = this.identifier('a column name or CONSTRAINT');
     const typeStart = this.peek();
@@ -534,8 +548,13 @@ export class StatementParser extends TokenCursor {
         nullable = false;
       } else if (this.acceptWord('NULL')) nullable = true;
       else if (this.acceptWord('COMMENT')) comment = this.stringLiteral('the column comment');
-      // Key constraints are informational on Databricks (not enforced): read and left out.
-      else if (this.acceptWord('GENERATED', 'DEFAULT', 'MASK', 'PRIMARY', 'FOREIGN')) this.skipElement();
+      // A generated, identity or default column has values no flow writes: Delta computes them
+      // on write, sluice does not — refused rather than read and left out (its rows would be NULL).
+      else if (isWord(this.peek(), 'GENERATED') || isWord(this.peek(), 'DEFAULT'))
+        this.unsupportedColumn(name);
+      // Key constraints are informational on Databricks (not enforced), a column mask governs who
+      // reads the values: read and left out.
+      else if (this.acceptWord('MASK', 'PRIMARY', 'FOREIGN')) this.skipElement();
       else if (this.acceptWord('CONSTRAINT')) {
         this.identifier('the constraint name');
         if (!isWord(this.peek(), 'PRIMARY') && !isWord(this.peek(), 'FOREIGN'))

@@ -102,3 +102,20 @@ APPLY CHANGES INTO t6 FROM STREAM(s) KEYS (id) SEQUENCE BY v SEQUENCE BY w;
     ],
   );
 });
+
+test('AUTO CDC … FROM SNAPSHOT in SQL is UNSUPPORTED_SQL_SYNTAX at the SNAPSHOT word, not a relation named SNAPSHOT missing SEQUENCE BY; a table named snapshot is still a source', async () => {
+  const { errors, definitions } = await parse(`
+CREATE STREAMING TABLE t1;
+CREATE FLOW f1 AS AUTO CDC INTO t1 FROM SNAPSHOT src KEYS (id) STORED AS SCD TYPE 1;
+CREATE STREAMING TABLE t2;
+CREATE FLOW f2 AS AUTO CDC INTO t2 FROM snapshot KEYS (id) SEQUENCE BY v;
+`);
+  assert.deepEqual(
+    errors.map((e) => [e.code, e.dataset, e.location?.line, e.params.construct]),
+    [['UNSUPPORTED_SQL_SYNTAX', 't1', 3, 'AUTO CDC FROM SNAPSHOT in SQL']],
+  );
+  assert.deepEqual(
+    definitions.flows.map((f) => [f.name, f.cdc?.source]),
+    [['f2', 'snapshot']],
+  );
+});

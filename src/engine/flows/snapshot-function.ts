@@ -64,11 +64,15 @@ export async function callSnapshotFunction(
  * front end, its inputs the leaves (keys as the graph numbers them). The same text compiles to
  * the same plan, so a replay of a recorded offset binds the same leaves.
  * @throws SluiceError AUTO_CDC_SNAPSHOT_FUNCTION_INVALID when the query reads a dataset (a
- *   pipeline's or an unknown one) or a stream; the compiler's codes when it does not compile.
+ *   pipeline's or an unknown one) or a stream; the compiler's codes when it does not compile
+ *   (UNALIASED_EXPRESSION for an unnamed computed column).
  */
 export async function snapshotQueryPlan(ctx: UpdateContext, f: FlowPlan, sql: string): Promise<FlowPlan> {
   const cdc = f.flow.snapshotCdc!;
+  // The snapshot's columns become the target's: every one named as a dataset query's must be
+  // (an unaliased computed item is UNALIASED_EXPRESSION), refused before anything is read.
   const query = await ctx.sql.compileQuery(sql, {
+    output: 'dataset',
     configuration: ctx.configuration,
     ...(cdc.location ? { location: cdc.location } : {}),
   });

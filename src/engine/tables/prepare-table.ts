@@ -16,6 +16,7 @@ import {
   serializeSchema,
 } from '../../storage/index.ts';
 import { columnNamesRefusal } from './column-names.ts';
+import { declaredFields, declaredSchemaMismatch } from './declared-schema.ts';
 import type { TableCache } from './table-cache.ts';
 
 /** Output columns of a query, as DuckDB names and types. */
@@ -67,6 +68,8 @@ export async function prepareTable(
   columns: QueryColumns,
   opts: {
     readonly replaceSchema: boolean;
+    /** The flow writing `columns` (named in a refusal of a streaming table's declared columns). */
+    readonly flow: string;
     /**
      * Table properties a table created here gets unless the dataset sets them (matched without
      * regard to case); an existing table's properties are never changed.
@@ -81,12 +84,24 @@ export async function prepareTable(
   if (mismatch) throw mismatch;
   const badNames = columnNamesRefusal(dataset, columns);
   if (badNames) throw badNames;
-  const wanted: StructField[] = columns.map((c) => ({
-    name: c.name,
-    type: declaredType(dataset, c.name) ?? duckDBTypeToDelta(c.type),
-    nullable: !dataset.columns?.some((d) => d.name.toLowerCase() === c.name.toLowerCase() && !d.nullable),
-    metadata: columnMetadata(dataset, c.name),
-  }));
+  // A streaming table's declared columns: every column its flow writes is declared, with a type
+  // it merges into, and the table holds the declared columns (declared-schema.ts).
+  const misfit = declaredSchemaMismatch(dataset, opts.flow, columns);
+  if (misfit) throw misfit;
+  const declared = declaredFields(dataset, columns);
+  const wanted: StructField[] = declared
+    ? declared.map((d) => ({
+        name: d.name,
+        type: d.type,
+        nullable: d.nullable,
+        metadata: d.comment ? { comment: d.comment } : {},
+      }))
+    : columns.map((c) => ({
+        name: c.name,
+        type: declaredType(dataset, c.name) ?? duckDBTypeToDelta(c.type),
+        nullable: !dataset.columns?.some((d) => d.name.toLowerCase() === c.name.toLowerCase() && !d.nullable),
+        metadata: columnMetadata(dataset, c.name),
+      }));
   const schema: StructType = { type: 'struct', fields: wanted };
   if ((await tables.version(path)) === undefined)
     await createMissingTable(path, dataset, schema, opts.defaultProperties ?? {});

@@ -14,7 +14,14 @@
  */
 import { type SluiceError, toSluiceError } from '../../errors/index.ts';
 import type { ExecutionPlan, FlowPlan } from '../../graph/index.ts';
-import type { Dataset } from '../../model/index.ts';
+import {
+  CDC_DELETE_COLUMN,
+  CDC_SEQUENCE_COLUMN,
+  CDC_TRUNCATE_COLUMN,
+  type Dataset,
+  SCD2_END_COLUMN,
+  SCD2_START_COLUMN,
+} from '../../model/index.ts';
 import type { SqlCompiler } from '../../sql/index.ts';
 import { deltaTypeToDuckDB, duckDBTypeToDelta, tableFolder } from '../../storage/index.ts';
 import { type Database, type DuckDBConnection, queryRows } from '../../util/index.ts';
@@ -22,9 +29,11 @@ import { bindQuery } from '../sources/bind-query.ts';
 import { XmlCheckedFiles } from '../sources/file-xml.ts';
 import { ParquetSchemas } from '../sources/parquet-schemas.ts';
 import { columnNamesRefusal, knownNames, mayBeRenamed, queryTexts } from '../tables/column-names.ts';
+import { declaredFields, declaredSchemaMismatch } from '../tables/declared-schema.ts';
 import { declaredColumnsMismatch, declaredType } from '../tables/prepare-table.ts';
 import { TableCache } from '../tables/table-cache.ts';
 import { flowFailure } from '../update/failures.ts';
+import { selected as selectedColumns } from '../writing/cdc-replay.ts';
 import { type Columns, existingTable, type InputScope, leafRelation } from './input-relations.ts';
 
 /** What the binding check reads: the pipeline's folders, its execution plan, a session's engines. */
@@ -133,8 +142,13 @@ async function bindFlow(
       flow.target,
       columns.map((c) => c.name),
     );
-    if (mismatch) {
-      errors.push(flowFailure(mismatch, flow, { root: scope.root, storage: scope.storage }));
+    // A streaming table's declared columns take what each flow writes, or the run refuses it
+    // before writing (prepare-table.ts, declared-schema.ts).
+    const written = writtenColumns(flow, columns);
+    const misfit = written && declaredSchemaMismatch(flow.target, flow.flow.name, written);
+    const refused = mismatch ?? misfit;
+    if (refused) {
+      errors.push(flowFailure(refused, flow, { root: scope.root, storage: scope.storage }));
       return undefined;
     }
     // Names Delta would refuse to save (as the run refuses them before writing, prepare-table.ts).
@@ -153,6 +167,54 @@ async function bindFlow(
       errors.push(flowFailure(err, flow, { root: scope.root, storage: scope.storage }));
     return undefined;
   }
+}
+
+/**
+ * The columns `flow` writes to its target when its query returns `columns`, as the run gives
+ * them to `prepareTable`: an AUTO CDC flow's source columns (its COLUMNS selection, without the
+ * computed event columns) and SCD 2's validity interval; undefined for a snapshot function's
+ * flow, whose query is known only at run.
+ */
+function writtenColumns(flow: FlowPlan, columns: Columns): Columns | undefined {
+  switch (flow.kind) {
+    case 'auto_cdc': {
+      const cdc = flow.flow.cdc!;
+      const computed = new Set<string>([CDC_SEQUENCE_COLUMN, CDC_DELETE_COLUMN, CDC_TRUNCATE_COLUMN]);
+      const source = columns.filter((c) => !computed.has(c.name));
+      const names = new Set(
+        selectedColumns(
+          cdc.columns,
+          source.map((c) => c.name),
+        ),
+      );
+      const seq = columns.find((c) => c.name === CDC_SEQUENCE_COLUMN)?.type ?? 'BIGINT';
+      return [...source.filter((c) => names.has(c.name)), ...scd2Columns(cdc.scdType, seq)];
+    }
+    case 'auto_cdc_snapshot': {
+      const cdc = flow.flow.snapshotCdc!;
+      return cdc.nextSnapshot ? undefined : [...columns, ...scd2Columns(cdc.scdType, 'BIGINT')];
+    }
+    case 'materialized_view':
+    case 'streaming_append':
+    case 'streaming_dedup':
+    case 'stream_join':
+    case 'append_once':
+    case 'streaming_aggregate':
+      return columns;
+    default: {
+      const never: never = flow.kind;
+      return never;
+    }
+  }
+}
+
+function scd2Columns(scdType: 1 | 2, type: string): Columns {
+  return scdType === 2
+    ? [
+        { name: SCD2_START_COLUMN, type },
+        { name: SCD2_END_COLUMN, type },
+      ]
+    : [];
 }
 
 /**
@@ -184,10 +246,12 @@ async function storedColumns(
       const base = before ?? (await tableColumns(tables, conn, tableFolder(storage, flow.target)));
       if (base === 'unknown') return 'unknown';
       const have = new Set(base.map((c) => c.name.toLowerCase()));
-      return [
-        ...base,
-        ...columns.filter((c) => !have.has(c.name.toLowerCase())).map((c) => stored(flow.target, c)),
-      ];
+      // A table that declares its columns holds them all, in declared order (declared-schema.ts).
+      const declared = declaredFields(flow.target, columns);
+      const adds = declared
+        ? declared.map((d) => ({ name: d.name, type: deltaTypeToDuckDB(d.type) }))
+        : columns.map((c) => stored(flow.target, c));
+      return [...base, ...adds.filter((c) => !have.has(c.name.toLowerCase()))];
     }
     default: {
       const never: never = flow.kind;

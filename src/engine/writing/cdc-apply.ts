@@ -45,6 +45,7 @@ import {
   writeDataFiles,
 } from '../../storage/index.ts';
 import { crashPoint, type DuckDBConnection, queryRows, sqlIdent } from '../../util/index.ts';
+import { withUnwrittenDeclared } from '../tables/declared-schema.ts';
 import { prepareTable, type QueryColumns } from '../tables/prepare-table.ts';
 import type { TableCache } from '../tables/table-cache.ts';
 import {
@@ -251,6 +252,7 @@ export async function applyCdcBatch(
     // vectors (as on the target) those rows are marked, not every file rewritten. SCD 2's only grows.
     const statePrep = await prepareTable(tables, t.state.path, t.state.dataset, stateColumns, {
       replaceSchema: false,
+      flow: b.flow,
       ...(scd2 ? {} : { defaultProperties: CDC_TARGET_DEFAULTS }),
     });
     const history = snapshotScanSql(statePrep.snapshot);
@@ -346,6 +348,7 @@ async function applyToTarget(
   ];
   const prep = await prepareTable(tables, t.target.path, t.target.dataset, targetColumns, {
     replaceSchema: false,
+    flow: b.flow,
     defaultProperties: CDC_TARGET_DEFAULTS,
   });
   const done = (prep.snapshot.txns.get(b.appId) ?? -1) >= b.batchId;
@@ -404,7 +407,12 @@ async function applyToTarget(
   const plan: RowChangePlan = await planRowChanges(conn, t.target.path, {
     snapshot: prep.snapshot,
     identity: scd2 ? [...s.keyNames, SCD2_START_COLUMN] : s.keyNames,
-    changes: TARGET_CHANGES,
+    // Declared columns the flow does not write are NULL in the rows it upserts.
+    changes: withUnwrittenDeclared(
+      TARGET_CHANGES,
+      t.target.dataset,
+      targetColumns.map((c) => c.name),
+    ),
     ...(scd2 ? { rowsRead: TARGET_ROWS } : {}),
   });
   crashPoint('before-commit', b.flow);

@@ -24,6 +24,7 @@ import {
 } from '../../model/index.ts';
 import { CHANGE_KIND_COLUMN, planRowChanges, snapshotScanSql } from '../../storage/index.ts';
 import { crashPoint, type DuckDBConnection, queryRows, sqlIdent } from '../../util/index.ts';
+import { withUnwrittenDeclared } from '../tables/declared-schema.ts';
 import { prepareTable, type QueryColumns } from '../tables/prepare-table.ts';
 import type { TableCache } from '../tables/table-cache.ts';
 import { CDC_TARGET_DEFAULTS, selected } from './cdc-replay.ts';
@@ -107,6 +108,7 @@ export async function applySnapshot(
     ];
     const prep = await prepareTable(tables, target.path, target.dataset, targetColumns, {
       replaceSchema: false,
+      flow: b.flow,
       defaultProperties: CDC_TARGET_DEFAULTS,
     });
     const inputRows = Number(
@@ -120,7 +122,12 @@ export async function applySnapshot(
     const plan = await planRowChanges(conn, target.path, {
       snapshot: prep.snapshot,
       identity: scd2 ? [...keyNames, SCD2_START_COLUMN] : keyNames,
-      changes: CHANGES,
+      // Declared columns the flow does not write are NULL in the rows it upserts.
+      changes: withUnwrittenDeclared(
+        CHANGES,
+        target.dataset,
+        targetColumns.map((c) => c.name),
+      ),
     });
     crashPoint('before-commit', b.flow);
     const version = await tables.commit(target.path, [...prep.metadataActions, ...plan.actions], {

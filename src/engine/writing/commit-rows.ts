@@ -68,7 +68,7 @@ export async function commitRows(
   const replaceSchema = opts.mode === 'overwrite';
   const cached = opts.columns?.cache.get(opts.columns.shape);
   let columns: QueryColumns = cached ?? (await describe(conn, sql));
-  let prepared = await prepareTable(tables, path, dataset, columns, { replaceSchema });
+  let prepared = await prepareTable(tables, path, dataset, columns, { replaceSchema, flow: opts.flow });
   let adds: AddAction[];
   try {
     adds = await writeFiles(conn, path, sql, prepared.layout, columns);
@@ -78,7 +78,7 @@ export async function commitRows(
     const fresh = await describe(conn, sql);
     if (JSON.stringify(fresh) === JSON.stringify(cached)) throw e;
     columns = fresh;
-    prepared = await prepareTable(tables, path, dataset, columns, { replaceSchema });
+    prepared = await prepareTable(tables, path, dataset, columns, { replaceSchema, flow: opts.flow });
     adds = await writeFiles(conn, path, sql, prepared.layout, columns);
   }
   if (opts.columns && cached !== columns) opts.columns.cache.set(opts.columns.shape, columns);
