@@ -3,9 +3,8 @@ import { unsupportedXml } from '../../sql/index.ts';
 import { type DuckDBConnection, type DuckType, parseDuckType, queryRows } from '../../util/index.ts';
 import { displayPath } from './file-checks.ts';
 import type { FileColumn, FileSchema } from './file-schema.ts';
-import { WS } from './file-xml-rows.ts';
 import { shapeJsonSql, tokenRowsSql } from './file-xml-tree.ts';
-import { COLUMN_TYPE, classSql, entryValue, mergeClass, type XmlClass } from './file-xml-values.ts';
+import { COLUMN_TYPE, mergeClass, type XmlClass } from './file-xml-values.ts';
 
 /**
  * Schema inference for XML rows with nested elements, following Spark's `XmlInferSchema`:
@@ -45,13 +44,15 @@ interface Occurrence {
 }
 
 /** The SQL aggregating the occurrences of the elements and attributes of the rows of `rows` (see `Occurrence`). */
-function occurrencesSql(rows: string, xml: XmlReadOptions): string {
-  const blank = `(text IS NULL OR trim(text, ${WS}) = '')`;
-  const prim = entryValue('text', 'true', xml, false);
-  const value = entryValue('text', 'false', xml, false);
+function occurrencesSql(rows: string, xml: XmlReadOptions, classes: boolean): string {
+  const blank = `(text IS NULL OR text = 'blank')`;
+  const element = `regexp_extract(path, '/([^/]*)$', 1)`;
   return (
-    `WITH s AS (SELECT row_number() OVER () AS __r, __src, (${shapeJsonSql(xml)})::JSON AS __j FROM (${rows})), ` +
-    `t AS (SELECT __r, __src, key, fullkey, path, id, parent, value FROM s, json_tree(s.__j)), ` +
+    // Rows of one shape are typed once. A row whose tags do not nest has no valid shape JSON (NULL
+    // here, a `mismatch`); an element closed by an end tag of another name is a `mismatch` too.
+    `WITH s AS MATERIALIZED (SELECT row_number() OVER () AS __r, __src, __n, TRY_CAST(__v AS JSON) AS __j FROM (` +
+    `SELECT __v, min(__src) AS __src, count(*) AS __n FROM (SELECT __src, (${shapeJsonSql(xml, classes)}) AS __v FROM (${rows})) GROUP BY __v)), ` +
+    `t AS MATERIALIZED (SELECT __r, __src, key, fullkey, path, id, parent, value FROM s, json_tree(s.__j)), ` +
     `m AS (SELECT __r, parent AS eid, bool_or(key ^@ '@') AS attrs, bool_or(key ^@ '/') AS kids, ` +
     `max(CASE WHEN key = '#' THEN json_extract_string(value, '$') END) AS text FROM t WHERE key IS NOT NULL GROUP BY __r, parent), ` +
     `el AS (SELECT t.__src, substr(t.key, 2) AS name, t.fullkey, t.path, ` +
@@ -59,39 +60,58 @@ function occurrencesSql(rows: string, xml: XmlReadOptions): string {
     `FROM t JOIN m ON t.__r = m.__r AND t.id = m.eid WHERE t.key ^@ '/'), ` +
     `o AS (SELECT name, fullkey, path, CASE WHEN kids THEN 'parent' WHEN attrs AND NOT ${blank} THEN 'struct_v' ` +
     `WHEN attrs THEN 'struct' ELSE 'prim' END AS kind, ` +
-    `CASE WHEN kids OR (attrs AND ${blank}) THEN 'null' WHEN attrs THEN ${classSql(value)} ELSE ${classSql(prim)} END AS cls, ` +
-    `c > 1 AS rep, __src AS src, CASE WHEN NOT kids THEN text END AS example FROM el ` +
-    `UNION ALL SELECT substr(key, 2), fullkey, path, 'attr', ${classSql(entryValue('text', 'false', xml, false))}, false, __src, text ` +
-    `FROM (SELECT *, json_extract_string(value, '$') AS text FROM t WHERE key ^@ '@')) ` +
-    `SELECT name, fullkey, path, kind, cls, bool_or(rep) AS rep, min(src) AS src, min(example) AS example ` +
-    `FROM o GROUP BY name, fullkey, path, kind, cls ORDER BY fullkey, kind, cls`
+    `CASE WHEN kids OR ${blank} THEN 'null' ELSE text END AS cls, c > 1 AS rep, __src AS src FROM el ` +
+    `UNION ALL SELECT substr(key, 2), fullkey, path, 'attr', json_extract_string(value, '$'), false, __src FROM t WHERE key ^@ '@') ` +
+    `SELECT name, fullkey, path, kind, CASE WHEN cls ^@ 'ambiguous:' THEN 'ambiguous' ELSE cls END AS cls, ` +
+    `bool_or(rep) AS rep, min(src) AS src, min(CASE WHEN cls ^@ 'ambiguous:' THEN substr(cls, 11) END) AS example ` +
+    `FROM o GROUP BY ALL ` +
+    `UNION ALL SELECT NULL, NULL, NULL, 'mismatch', NULL, false, min(__src), NULL FROM s WHERE __j IS NULL HAVING count(*) > 0 ` +
+    `UNION ALL SELECT NULL, NULL, NULL, 'mismatch', NULL, false, min(__src), min(${element}) FROM t ` +
+    `WHERE key = '$' AND json_extract_string(value, '$') <> ${element} HAVING count(*) > 0 ` +
+    `UNION ALL SELECT NULL, NULL, NULL, 'rows', sum(__n)::VARCHAR, false, NULL, NULL FROM s ` +
+    `ORDER BY fullkey, kind, cls`
   );
 }
 
-/** The occurrences in the first `limit` rows of `paths` (all rows when undefined). */
+/** The occurrences of elements and attributes in rows of XML files, and how many rows were read. */
+export interface XmlOccurrences {
+  readonly occurrences: readonly Occurrence[];
+  readonly rows: number;
+}
+
+/**
+ * The occurrences in the first `limit` rows of `paths` (all rows when undefined), refusing rows
+ * whose tags do not nest or are closed by an end tag of another name. Without `classes` the
+ * occurrences' classes are not computed (`''`; what `checkNestedFit` needs, at a fraction of the
+ * cost).
+ * @throws SluiceError UNSUPPORTED_XML
+ */
 export async function xmlOccurrences(
   conn: DuckDBConnection,
   paths: readonly string[],
   xml: XmlReadOptions,
   limit?: number,
-): Promise<Occurrence[]> {
+  root?: string,
+  classes = true,
+): Promise<XmlOccurrences> {
   const rows = `SELECT * FROM (${tokenRowsSql(paths, xml)})${limit === undefined ? '' : ` LIMIT ${limit}`}`;
-  return queryRows<Occurrence>(conn, occurrencesSql(rows, xml));
-}
-
-/**
- * Queries refusing a nesting sluice does not read, over rows of `paths`: `{src, construct,
- * detail}` of the first row whose tags do not nest (the shape JSON is not valid), then of the
- * first element closed by an end tag of another name.
- */
-export function nestingChecksSql(paths: readonly string[], xml: XmlReadOptions): [string, string] {
-  const rows = `SELECT __src, (${shapeJsonSql(xml)}) AS __j FROM (${tokenRowsSql(paths, xml)})`;
-  const element = `regexp_extract(t.path, '/([^/]*)$', 1)`;
-  return [
-    `SELECT __src AS src, 'mismatched tags' AS construct, NULL AS detail FROM (${rows}) WHERE NOT json_valid(__j) LIMIT 1`,
-    `SELECT s.__src AS src, 'mismatched tags' AS construct, ${element} AS detail FROM (${rows}) s, json_tree(s.__j::JSON) t ` +
-      `WHERE t.key = '$' AND json_extract_string(t.value, '$') <> ${element} LIMIT 1`,
-  ];
+  const all = await queryRows<Omit<Occurrence, 'kind'> & { kind: Occurrence['kind'] | 'mismatch' | 'rows' }>(
+    conn,
+    occurrencesSql(rows, xml, classes),
+  );
+  const mismatch = all.find((o) => o.kind === 'mismatch');
+  if (mismatch !== undefined) {
+    const detail = mismatch.example ? ` (${mismatch.example})` : '';
+    throw unsupportedXml(
+      'mismatched tags',
+      `XML file ${displayPath(mismatch.src, root)} has a mismatched tags${detail}: sluice reads only row elements <${xml.rowTag}> of well-formed elements`,
+      mismatch.src,
+    );
+  }
+  return {
+    occurrences: all.filter((o): o is Occurrence => o.kind !== 'rows'),
+    rows: Number(all.find((o) => o.kind === 'rows')?.cls ?? 0),
+  };
 }
 
 /** A path's occurrences merged. */

@@ -2,6 +2,7 @@ import type { XmlReadOptions } from '../../sql/index.ts';
 import { type DuckType, parseDuckType, sqlString } from '../../util/index.ts';
 import type { FileSchema } from './file-schema.ts';
 import { attributeText, decode, rowsSql, textValue, WS } from './file-xml-rows.ts';
+import { classSql, entryValue } from './file-xml-values.ts';
 
 /**
  * Row elements with nested child elements (see `file-xml.ts`) as JSON built in DuckDB SQL from
@@ -14,17 +15,17 @@ import { attributeText, decode, rowsSql, textValue, WS } from './file-xml-rows.t
  *
  * Two encodings:
  * - the shape (`shapeJsonSql`), for schema inference and the nesting checks: an element is a
- *   member `"/name": {"#": text, "@attr": value, …, "/child": {…}, …, "$": "endname"}` of its
+ *   member `"/name": {"#": class, "@attr": class, …, "/child": {…}, …, "$": "endname"}` of its
  *   parent's object (names repeat as members: `json_tree` keeps them, and its `fullkey` is the
- *   element's path of names, unambiguous since names hold no `/`); `#` is null for an element
- *   with children, `$` (the end tag's name) absent for a self-closing element;
+ *   element's path of names, unambiguous since names hold no `/`); values are held as their
+ *   inference class (`blank` for an empty or blank text), so rows of one structure and classes
+ *   have the same shape and are typed once; `#` is null for an element with children, `$` (the
+ *   end tag's name) absent for a self-closing element;
  * - the tree (`treeJsonSql`), for reading: `{"n": name, "a": [{"k", "v"}…],
  *   "t": text, "c": [children…]}`, cast once per row by `json_transform` to nested DuckDB lists
  *   and structs as deep as the schema needs (`treeStructure`).
  */
 
-/** The content's tokens (`name attrs>text`, `name attrs/>tail`, `/name>tail`). */
-const TOKENS = `string_split(__i, '<')[2:]`;
 /** A token's tag text (up to its first `>`). */
 const tagOf = (x: string) => `split_part(${x}, '>', 1)`;
 const isEnd = (x: string) => `(${x} ^@ '/')`;
@@ -40,22 +41,41 @@ const isLeaf = (k: string, i: string) => `COALESCE(${k}[${i} + 1] ^@ '/', false)
 const ATTR_RE = sqlString(`([^\\s=/<>]+)\\s*=\\s*("[^"]*"|'[^']*')`);
 
 /** JSON members `,"@name":"value"` of the attributes in tag text `tag` ('' with excludeAttribute). */
-function shapeAttributes(tag: string, xml: XmlReadOptions): string {
+function shapeAttributes(tag: string, xml: XmlReadOptions, classes: boolean): string {
   if (xml.excludeAttribute) return `''`;
   const names = `regexp_extract_all(${tag}, ${ATTR_RE}, 1)`;
   const values = `regexp_extract_all(${tag}, ${ATTR_RE}, 2)`;
-  return `array_to_string(list_transform(${names}, (n, j) -> ',"@' || n || '":' || to_json(${decode(attributeText(`${values}[j]`))})::VARCHAR), '')`;
+  const cls = classes ? valueClass(decode(attributeText(`${values}[j]`)), xml, 1) : `''`;
+  return `CASE WHEN contains(${tag}, '=') THEN array_to_string(list_transform(${names}, (n, j) -> ',"@' || n || '":' || to_json(${cls})::VARCHAR), '') ELSE '' END`;
 }
 
-/** The shape JSON of a row of `tokenRowsSql` (see the module comment), as VARCHAR. */
-export function shapeJsonSql(xml: XmlReadOptions): string {
+/**
+ * The inference class of value `v` (`classSql` of it as `entryValue` reads it; `ambiguous:` and
+ * the value for a value of unknown type), bound once through a one-element list.
+ */
+function valueClass(v: string, xml: XmlReadOptions, depth: number): string {
+  const b = `__v${depth}`;
+  return `list_transform([${entryValue(v, 'false', xml, false)}], ${b} -> ${classSql(b, `'ambiguous:' || ${b}`)})[1]`;
+}
+
+/** A leaf element's text `t` as the shape holds it: `blank` (empty or whitespace), else its `valueClass`. */
+function textClass(t: string, xml: XmlReadOptions): string {
+  return `list_transform([${t}], __t0 -> CASE WHEN trim(__t0, ${WS}) = '' THEN 'blank' ELSE ${valueClass('__t0', xml, 0)} END)[1]`;
+}
+
+/**
+ * The shape JSON of a row of `tokenRowsSql` (see the module comment), as VARCHAR; without
+ * `classes`, every value is `''` (the structure alone: far fewer distinct shapes, built faster).
+ */
+export function shapeJsonSql(xml: XmlReadOptions, classes = true): string {
+  const leafText = classes ? textClass(textOf('x'), xml) : `''`;
   const fragment =
     `CASE WHEN ${isEnd('x')} THEN ',"$":"' || ${endNameOf('x')} || '"}' ` +
-    `WHEN ${isSelf('x')} THEN ',"/' || ${nameOf('x')} || '":{"#":""' || ${shapeAttributes(tagOf('x'), xml)} || '}' ` +
-    `ELSE ',"/' || ${nameOf('x')} || '":{"#":' || CASE WHEN ${isLeaf('__k', 'i')} THEN to_json(${textOf('x')})::VARCHAR ELSE 'null' END ` +
-    `|| ${shapeAttributes(tagOf('x'), xml)} END`;
+    `WHEN ${isSelf('x')} THEN ',"/' || ${nameOf('x')} || '":{"#":"blank"' || ${shapeAttributes(tagOf('x'), xml, classes)} || '}' ` +
+    `ELSE ',"/' || ${nameOf('x')} || '":{"#":' || CASE WHEN ${isLeaf('__k', 'i')} THEN to_json(${leafText})::VARCHAR ELSE 'null' END ` +
+    `|| ${shapeAttributes(tagOf('x'), xml, classes)} END`;
   return (
-    `'{"#":null' || ${shapeAttributes('__a', xml)} || ` +
+    `'{"#":null' || ${shapeAttributes('__a', xml, classes)} || ` +
     `array_to_string(list_transform(__k, (x, i) -> ${fragment}), '') || '}'`
   );
 }
@@ -65,7 +85,7 @@ function treeAttributes(tag: string, xml: XmlReadOptions): string {
   if (xml.excludeAttribute) return `'[]'`;
   const names = `regexp_extract_all(${tag}, ${ATTR_RE}, 1)`;
   const values = `regexp_extract_all(${tag}, ${ATTR_RE}, 2)`;
-  return `'[' || array_to_string(list_transform(${names}, (n, j) -> '{"k":"' || n || '","v":' || to_json(${decode(attributeText(`${values}[j]`))})::VARCHAR || '}'), ',') || ']'`;
+  return `CASE WHEN contains(${tag}, '=') THEN '[' || array_to_string(list_transform(${names}, (n, j) -> '{"k":"' || n || '","v":' || to_json(${decode(attributeText(`${values}[j]`))})::VARCHAR || '}'), ',') || ']' ELSE '[]' END`;
 }
 
 /** The tree JSON of a row of `tokenRowsSql` (see the module comment), as VARCHAR. */
@@ -79,9 +99,9 @@ export function treeJsonSql(xml: XmlReadOptions): string {
   return `'{"a":' || ${treeAttributes('__a', xml)} || ',"c":[' || array_to_string(list_transform(__k, (x, i) -> ${fragment}), '') || ']}'`;
 }
 
-/** The rows of `paths` with their token list `__k` (see `rowsSql`). */
+/** The rows of `paths` with their token list `__k` (`rowsSql`: `name attrs>text`, `name attrs/>tail`, `/name>tail`). */
 export function tokenRowsSql(paths: readonly string[], xml: XmlReadOptions): string {
-  return `SELECT *, ${TOKENS} AS __k FROM (${rowsSql(paths, xml)})`;
+  return rowsSql(paths, xml);
 }
 
 /** How many levels of elements below the row a column of `type` reads (1: the column's own element). */

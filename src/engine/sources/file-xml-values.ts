@@ -27,7 +27,7 @@ export function entryValue(t: string, k: string, xml: XmlReadOptions, isString: 
  * comment), and `ambiguous` for a value Spark's lenient timestamp parser may read that sluice cannot
  * tell (a year or time prefix such as `2024-1-5`, `12:30`, `123456-7`, or a hexadecimal float).
  */
-export function classSql(v: string): string {
+export function classSql(v: string, ambiguous = `'ambiguous'`): string {
   return (
     `CASE WHEN ${v} IS NULL OR ${v} = '' THEN 'null' ` +
     `WHEN regexp_full_match(${v}, '[+-]?[0-9]+') AND TRY_CAST(regexp_replace(${v}, '^[+-]', '') AS BIGINT) IS NOT NULL THEN 'long' ` +
@@ -36,7 +36,7 @@ export function classSql(v: string): string {
     `WHEN regexp_full_match(${v}, ${sqlString(TIMESTAMP_RE)}) THEN CASE WHEN TRY_CAST(${v} AS TIMESTAMPTZ) IS NOT NULL THEN 'timestamp' ELSE 'string' END ` +
     `WHEN lower(${v}) IN ('true', 'false') THEN 'boolean' ` +
     `WHEN regexp_matches(${v}, '^[+-]?[0-9]{4,6}(-|[T ][0-9])') OR regexp_matches(${v}, '^[+-]?[0-9]{1,2}:') ` +
-    `OR regexp_matches(${v}, '^T[0-9]') OR regexp_matches(${v}, '^[+-]?0[xX]') THEN 'ambiguous' ` +
+    `OR regexp_matches(${v}, '^T[0-9]') OR regexp_matches(${v}, '^[+-]?0[xX]') THEN ${ambiguous} ` +
     `ELSE 'string' END`
   );
 }

@@ -11,7 +11,7 @@ import {
 } from '../../util/index.ts';
 import { displayPath } from './file-checks.ts';
 import type { FileColumn, FileSchema } from './file-schema.ts';
-import { nestedColumns, nestingChecksSql, xmlOccurrences } from './file-xml-nested.ts';
+import { nestedColumns, type XmlOccurrences, xmlOccurrences } from './file-xml-nested.ts';
 import {
   ATTRS,
   attributeText,
@@ -177,7 +177,7 @@ function checkSql(paths: readonly string[], xml: XmlReadOptions): [string, strin
   const isFlat = `regexp_full_match(__i, ${flat})`;
   const withAttributes = `list_filter(${CHILD_NAMES}, n -> regexp_matches(n, '\\s'))`;
   // The tokens of the content, each start tag's text, and the elements without children.
-  const tokens = `string_split(__i, '<')[2:]`;
+  const tokens = `__k`;
   const leaf = `COALESCE(${tokens}[i + 1] ^@ '/', false)`;
   const tokenText = `substr(x, strpos(x, '>') + 1)`;
   const leafValues = `list_transform(list_filter(${tokens}, (x, i) -> NOT x ^@ '/' AND ${leaf}), x -> ${tokenText})`;
@@ -254,6 +254,24 @@ function checkSql(paths: readonly string[], xml: XmlReadOptions): [string, strin
     // Not a refusal: a row with nested elements, read by `file-xml-tree.ts` (returned last).
     [`NOT ${isFlat} OR len(${withAttributes}) > 0`, NESTED, `''`],
   ];
+  // Nested rows that pass all checks (see `fine`): plain names, attribute values without
+  // references, `<`, `>` or surrounding whitespace, text only in elements without children.
+  const value = (q: string) => `${q}(?:[^${q}<>&\\s](?:[^${q}<>&]*[^${q}<>&\\s])?)?${q}`;
+  const plainAttrs = `(?:\\s+${NAME}\\s*=\\s*(?:${value('"')}|${value("'")}))*`;
+  const plainNested = sqlString(
+    `(?:[\\s\\x01]|<${NAME}${plainAttrs}\\s*/>|<${NAME}${plainAttrs}\\s*>(?:[^<\\x01]*</${NAME}\\s*>)?|</${NAME}\\s*>)*`,
+  );
+  const leafPadded =
+    `CASE WHEN regexp_matches(__i, ${sqlString(`<[^/<>](?:[^<>]*[^/<>])?>(?:(?:\\s|&#)[^<]*|[^<]*(?:\\s|;))</`)}) ` +
+    `THEN list_bool_or(list_transform(${leafValues}, v -> ${paddedSql('v')})) ELSE false END`;
+  const rowAttrPadded = xml.excludeAttribute
+    ? 'false'
+    : `CASE WHEN regexp_matches(__a, '=\\s*["''](?:\\s|&#)|(?:\\s|;)["''](?:\\s|$)') THEN ${paddedAttribute} ELSE false END`;
+  const fineNested =
+    `__open AND regexp_full_match(__i, ${plainNested}) AND NOT contains(__i, 'xmlns') ` +
+    `AND (len(__an) = 0 OR NOT (${badAttribute} OR ${repeated} OR ${ltInAttribute})) AND ${reference} IS NULL ` +
+    `AND NOT CASE WHEN regexp_matches(__i, '<[^<>/]*=[^<>]*=') THEN ${childAttrRepeated} ELSE false END` +
+    (spaces ? ` AND NOT (${leafPadded}) AND NOT (${rowAttrPadded})` : '');
   // Rows that pass all checks: the plain shape, then the checks `plain` does not cover.
   const fine =
     `__open AND regexp_full_match(__i, ${plain}) AND NOT contains(__i, '<xmlns') AND NOT ${quickMismatched} ` +
@@ -261,14 +279,22 @@ function checkSql(paths: readonly string[], xml: XmlReadOptions): [string, strin
     (spaces ? ` AND NOT (${padded})` : '');
   // The first failing check of a file or row (CASE tests in order); the detail is computed for
   // the one row returned only.
-  const first = (checks: readonly [string, string, string][], from: string, pass: string) =>
+  const first = (
+    checks: readonly [string, string, string][],
+    from: string,
+    pass: string,
+    nestedPass = 'false',
+  ) =>
     `SELECT __src AS src, construct, CASE construct ${checks
       .map(([, construct, detail]) => `WHEN ${sqlString(construct)} THEN (${detail})::VARCHAR`)
       .join(' ')} END AS detail FROM (` +
-    `SELECT *, CASE WHEN ${pass} THEN NULL ${checks.map(([cond, construct]) => `WHEN ${cond} THEN ${sqlString(construct)}`).join(' ')} END AS construct ` +
+    `SELECT *, CASE WHEN ${pass} THEN NULL WHEN ${nestedPass} THEN ${sqlString(NESTED)} ${checks.map(([cond, construct]) => `WHEN ${cond} THEN ${sqlString(construct)}`).join(' ')} END AS construct ` +
     `FROM (${from})) WHERE construct IS NOT NULL ORDER BY construct = ${sqlString(NESTED)} LIMIT 1`;
   // Two queries: the files' checks, then the rows' (as one UNION ALL, DuckDB ran several times slower).
-  return [first(fileChecks, contentSql(paths), 'false'), first(rowChecks, rowsSql(paths, xml), fine)];
+  return [
+    first(fileChecks, contentSql(paths), 'false'),
+    first(rowChecks, rowsSql(paths, xml), fine, fineNested),
+  ];
 }
 
 /** The construct `checkSql` returns for a row with nested elements (no refusal). */
@@ -298,10 +324,30 @@ export class XmlCheckedFiles {
     return this.#ids.get(id);
   }
 
+  /** The occurrences of all rows of one set of files (the last one kept), for the batch reading them. */
+  #occurrences: { key: string; found: XmlOccurrences } | undefined;
+
+  async keepOccurrences(paths: readonly string[], xml: XmlReadOptions, found: XmlOccurrences): Promise<void> {
+    const key = await occurrencesKey(paths, xml);
+    this.#occurrences = key === undefined ? undefined : { key, found };
+  }
+
+  /** The kept occurrences of exactly `paths`, unchanged since (same identities), if any. */
+  async occurrencesOf(paths: readonly string[], xml: XmlReadOptions): Promise<XmlOccurrences | undefined> {
+    const o = this.#occurrences;
+    return o !== undefined && o.key === (await occurrencesKey(paths, xml)) ? o.found : undefined;
+  }
+
   add(ids: readonly (string | undefined)[], nested = false): void {
     for (const id of ids) if (id !== undefined) this.#ids.set(id, nested);
     while (this.#ids.size > CHECKED_KEPT) this.#ids.delete(this.#ids.keys().next().value!);
   }
+}
+
+/** The key of a set of files' occurrences: their identities, sorted (none when one cannot be stat'ed). */
+async function occurrencesKey(paths: readonly string[], xml: XmlReadOptions): Promise<string | undefined> {
+  const ids = await fileIdentities(paths, xml);
+  return ids.some((id) => id === undefined) ? undefined : JSON.stringify(ids.sort());
 }
 
 /** Each file's identity for `XmlCheckedFiles` (undefined when it cannot be stat'ed: checked every time). */
@@ -326,7 +372,8 @@ async function fileIdentities(
  * Refuses files with a construct outside the subset (see the module comment), naming the first
  * such file and construct; files in `checked` are not checked again, those that pass are added.
  * Returns whether some file has rows with nested elements (child elements with children or
- * attributes), which `file-xml-tree.ts` reads; their nesting is checked too (`nestingChecksSql`).
+ * attributes), which `file-xml-tree.ts` reads; their nesting is checked where they are typed or
+ * read (`xmlOccurrences`).
  * @throws SluiceError UNSUPPORTED_XML
  */
 export async function checkXmlFiles(
@@ -356,12 +403,7 @@ export async function checkXmlFiles(
     if (found !== undefined) break;
   }
   const nested = found?.construct === NESTED;
-  if (nested) {
-    for (const sql of nestingChecksSql(unchecked, xml)) {
-      [found] = await queryRows<{ src: string; construct: string; detail: string | null }>(conn, sql);
-      if (found !== undefined) break;
-    }
-  }
+  if (nested) found = undefined;
   if (found === undefined) {
     checked?.add(
       identities.filter((_, i) => isUnchecked(i)),
@@ -395,13 +437,10 @@ export async function inferXml(
   checked?: XmlCheckedFiles,
 ): Promise<FileColumn[]> {
   if (await checkXmlFiles(conn, paths, xml, root, checked)) {
-    return nestedColumns(
-      await xmlOccurrences(conn, paths, xml, INFERENCE_ROWS),
-      xml,
-      inferTypes,
-      hinted,
-      root,
-    );
+    const found = await xmlOccurrences(conn, paths, xml, INFERENCE_ROWS, root);
+    // All rows were read: the batch reading the same files needs no second scan (`checkNestedFit`).
+    if (found.rows < INFERENCE_ROWS) await checked?.keepOccurrences(paths, xml, found);
+    return nestedColumns(found.occurrences, xml, inferTypes, hinted, root);
   }
   const e = entriesSql(xml);
   const sample =

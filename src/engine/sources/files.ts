@@ -127,7 +127,10 @@ export async function fileBatchSql(
         const nested = await checkXmlFiles(conn, paths, xml, hooks.root, hooks.xmlChecked);
         if (nested) {
           const rescue = opts.rescuedDataColumn !== undefined && opts.rescueNewColumns;
-          checkNestedFit(await xmlOccurrences(conn, paths, xml), schema, xml, rescue, hooks.root);
+          const found =
+            (await hooks.xmlChecked?.occurrencesOf(paths, xml)) ??
+            (await xmlOccurrences(conn, paths, xml, undefined, hooks.root, false));
+          checkNestedFit(found.occurrences, schema, xml, rescue, hooks.root);
         }
         return nested;
       }),
