@@ -110,7 +110,7 @@ export const CHILD_NAMES = `list_transform(${START_TOKENS}, x -> ${nameOf(`split
 /**
  * One row per row element of `paths`. Columns: `__src`; `__a` the row element's attributes'
  * text; `__open` whether its start tag is well-formed and it ends exactly once before the next
- * row starts; `__i` its content; `__k` its tokens (`__i` split at `<`, the first piece dropped); `__hs` the text inside each tag of the content (`name`,
+ * row starts; `__i` its content; `__hs` the text inside each tag of the content (`name`,
  * `/name`, `name/`); `__h` the children's start tags' text; `__v` each child's raw text ('' when self-closing); `__cn` / `__ct` the
  * children's names and decoded texts; `__an` / `__av` the attributes' names and quoted values,
  * `__at` their decoded values.
@@ -129,7 +129,7 @@ export function rowsSql(paths: readonly string[], xml: XmlReadOptions): string {
     `SELECT __src, __q, regexp_extract(__q[1], ${head}, 1) AS __a FROM (SELECT __src, string_split(__piece, chr(3)) AS __q FROM (${pieces})))`;
   const attr = sqlString(ATTR_RE);
   const tokens =
-    `SELECT __src, __a, __open, __i, __k, list_transform(__k, x -> split_part(x, '>', 1)) AS __hs, ` +
+    `SELECT __src, __a, __open, __i, list_transform(__k, x -> split_part(x, '>', 1)) AS __hs, ` +
     `list_transform(__s, x -> split_part(x, '>', 1)) AS __h, list_transform(__s, x -> ${VALUE}) AS __v, ` +
     `regexp_extract_all(__a, ${attr}, 1) AS __an, regexp_extract_all(__a, ${attr}, 2) AS __av FROM (` +
     `SELECT *, list_filter(__k, x -> NOT x ^@ '/') AS __s FROM (SELECT *, string_split(__i, '<')[2:] AS __k FROM (${rows})))`;

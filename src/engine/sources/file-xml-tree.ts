@@ -99,9 +99,9 @@ export function treeJsonSql(xml: XmlReadOptions): string {
   return `'{"a":' || ${treeAttributes('__a', xml)} || ',"c":[' || array_to_string(list_transform(__k, (x, i) -> ${fragment}), '') || ']}'`;
 }
 
-/** The rows of `paths` with their token list `__k` (`rowsSql`: `name attrs>text`, `name attrs/>tail`, `/name>tail`). */
+/** The rows of `paths` (`rowsSql`) with their tokens `__k` (`name attrs>text`, `name attrs/>tail`, `/name>tail`). */
 export function tokenRowsSql(paths: readonly string[], xml: XmlReadOptions): string {
-  return rowsSql(paths, xml);
+  return `SELECT *, string_split(__i, '<')[2:] AS __k FROM (${rowsSql(paths, xml)})`;
 }
 
 /** How many levels of elements below the row a column of `type` reads (1: the column's own element). */

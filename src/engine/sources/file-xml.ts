@@ -278,23 +278,25 @@ function checkSql(paths: readonly string[], xml: XmlReadOptions): [string, strin
     `AND (len(__an) = 0 OR NOT (${badAttribute} OR ${repeated} OR ${ltInAttribute})) AND ${reference} IS NULL` +
     (spaces ? ` AND NOT (${padded})` : '');
   // The first failing check of a file or row (CASE tests in order); the detail is computed for
-  // the one row returned only.
-  const first = (
-    checks: readonly [string, string, string][],
-    from: string,
-    pass: string,
-    nestedPass = 'false',
-  ) =>
-    `SELECT __src AS src, construct, CASE construct ${checks
+  // the one row returned only. Rows: those failing `fine` alone get their tokens (`__k`) for the
+  // checks that need them, and a nested row (no refusal) comes after any refused one.
+  const detailOf = (checks: readonly [string, string, string][]) =>
+    `CASE construct ${checks
       .map(([, construct, detail]) => `WHEN ${sqlString(construct)} THEN (${detail})::VARCHAR`)
-      .join(' ')} END AS detail FROM (` +
-    `SELECT *, CASE WHEN ${pass} THEN NULL WHEN ${nestedPass} THEN ${sqlString(NESTED)} ${checks.map(([cond, construct]) => `WHEN ${cond} THEN ${sqlString(construct)}`).join(' ')} END AS construct ` +
-    `FROM (${from})) WHERE construct IS NOT NULL ORDER BY construct = ${sqlString(NESTED)} LIMIT 1`;
+      .join(' ')} END`;
+  const constructOf = (checks: readonly [string, string, string][]) =>
+    checks.map(([cond, construct]) => `WHEN ${cond} THEN ${sqlString(construct)}`).join(' ');
+  const files =
+    `SELECT __src AS src, construct, ${detailOf(fileChecks)} AS detail FROM (` +
+    `SELECT *, CASE ${constructOf(fileChecks)} END AS construct FROM (${contentSql(paths)})) ` +
+    `WHERE construct IS NOT NULL LIMIT 1`;
+  const rows =
+    `SELECT __src AS src, construct, ${detailOf(rowChecks)} AS detail FROM (` +
+    `SELECT *, CASE WHEN ${fineNested} THEN ${sqlString(NESTED)} ${constructOf(rowChecks)} END AS construct ` +
+    `FROM (SELECT *, string_split(__i, '<')[2:] AS __k FROM (${rowsSql(paths, xml)}) WHERE NOT (${fine}))) ` +
+    `WHERE construct IS NOT NULL ORDER BY construct = ${sqlString(NESTED)} LIMIT 1`;
   // Two queries: the files' checks, then the rows' (as one UNION ALL, DuckDB ran several times slower).
-  return [
-    first(fileChecks, contentSql(paths), 'false'),
-    first(rowChecks, rowsSql(paths, xml), fine, fineNested),
-  ];
+  return [files, rows];
 }
 
 /** The construct `checkSql` returns for a row with nested elements (no refusal). */
