@@ -288,3 +288,24 @@ test('xml nested: what sluice cannot read as Spark does is UNSUPPORTED_XML namin
     assert.equal(f.metrics.num_output_rows ?? 0, 0, name);
   }
 });
+
+test('xml nested: a later file with a child a struct of the schema lacks is refused (its rescued form is not known), nothing of it written', async () => {
+  const dir = tmpDir('xml-nested-evolve');
+  writeFiles(dir, {
+    'spark-pipeline.yml': 'name: xmlevolve\n',
+    'data/a.xml': '<rows><r id="1"><info><a>1</a></info></r></rows>\n',
+    'transformations/p.sql': `CREATE OR REFRESH STREAMING TABLE t AS SELECT * FROM STREAM read_files('data', format => 'xml', rowTag => 'r');\n`,
+  });
+  await run(dir);
+  writeFileSync(join(dir, 'data/b.xml'), '<rows><r id="2"><info><a>2</a><b>x</b></info></r></rows>\n');
+  const second = await run(dir, false);
+  assert.equal(second.t!.state, 'FAILED');
+  assert.equal(second.t!.error?.code, 'UNSUPPORTED_XML');
+  assert.ok(second.t!.error!.message.includes('element not in the schema'), second.t!.error!.message);
+  assert.ok(second.t!.error!.message.includes('data/b.xml'), second.t!.error!.message);
+  const rows = await readTable(tableDir(dir, 't'), '_id');
+  assert.deepEqual(
+    rows.map((r) => [String(r._id), r.info]),
+    [['1', { a: '1' }]],
+  );
+});
