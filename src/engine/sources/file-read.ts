@@ -7,7 +7,8 @@ import { firstLineOf, isCompressedFile, lineLimits, unreadableFile } from './fil
 import type { CsvLayout } from './file-csv-layouts.ts';
 import type { FileSourceOptions } from './file-options.ts';
 import { type FileSchema, SOURCE_FILE_COLUMN } from './file-schema.ts';
-import { xmlCast, xmlRawSql } from './file-xml.ts';
+import { xmlRawSql } from './file-xml.ts';
+import { xmlCast } from './file-xml-values.ts';
 
 /**
  * SQL building blocks for reading a batch of files. Every format is first turned into a *raw
@@ -394,6 +395,7 @@ export function rawRelationSql(
   schema: FileSchema,
   options: FileSourceOptions,
   cleanJson = false,
+  xmlNested = false,
 ): string {
   switch (format) {
     case 'json':
@@ -409,7 +411,7 @@ export function rawRelationSql(
       return textRaw(paths, schema, options);
     case 'xml':
       if (paths.length === 0) return emptyRaw(schema.columns.length);
-      return xmlRawSql(paths, schema, xmlOptionsOf(options));
+      return xmlRawSql(paths, schema, xmlOptionsOf(options), xmlNested);
     default: {
       const never: never = format;
       throw new Error(`unknown format ${String(never)}`);

@@ -11,6 +11,7 @@ import {
 } from '../../util/index.ts';
 import { displayPath } from './file-checks.ts';
 import type { FileColumn, FileSchema } from './file-schema.ts';
+import { nestedColumns, type XmlOccurrences, xmlOccurrences } from './file-xml-nested.ts';
 import {
   ATTRS,
   attributeText,
@@ -24,6 +25,8 @@ import {
   rowsSql,
   WS,
 } from './file-xml-rows.ts';
+import { nestedRawSql } from './file-xml-tree.ts';
+import { COLUMN_TYPE, classSql, entryValue, mergeClass, type XmlClass } from './file-xml-values.ts';
 
 /**
  * XML files as Spark's XML data source reads them, for the subset sluice can read exactly — all
@@ -32,8 +35,9 @@ import {
  * - every `<rowTag …>…</rowTag>` anywhere in a file is a row; text outside row elements is
  *   ignored;
  * - the row element's attributes are columns named `attributePrefix` + name (unless
- *   `excludeAttribute`); its children must be text-only elements (`<a>text</a>`, `<a/>`), each a
- *   column; a child repeated within a row is an ARRAY;
+ *   `excludeAttribute`); its children are columns; a child repeated within a row is an ARRAY;
+ *   a child with children or attributes is a STRUCT (rows with such children are read by
+ *   `file-xml-tree.ts` and typed by `file-xml-nested.ts`; flat rows by the faster SQL here);
  * - text and attribute values decode the five predefined entities and numeric character
  *   references; line ends are normalized (and whitespace in attribute values) as XML parsers do;
  * - an empty child element is `''` in a STRING column and NULL in any other; `nullValue` reads as
@@ -45,8 +49,7 @@ import {
  * DOCTYPE declarations, comments inside a value, CDATA sections, processing instructions (but the XML
  * declaration), encodings other than UTF-8, namespaces and names that are not plain ASCII XML
  * names, repeated attributes, self-closing row elements (`<rowTag/>`:
- * Spark's record readers have differed on them), child elements with attributes or with
- * child elements (STRUCT columns), text directly inside a row element (mixed content), row
+ * Spark's record readers have differed on them), text beside child elements (mixed content), row
  * elements that are not closed or contain row elements, mismatched tags, other entity
  * references, the characters U+0001–U+0003 (markers here; XML 1.0 allows none of them), and
  * values whose inferred type sluice cannot tell exactly (see `classSql`).
@@ -58,22 +61,8 @@ import {
  * with a value is a STRING; fields are sorted by name (attributes among them).
  */
 
-/** A timestamp Spark's default parser reads and DuckDB casts alike (ISO date, time, optional zone). */
-const TIMESTAMP_RE = `[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})?)?`;
-const DATE_RE = `[0-9]{4}-[0-9]{2}-[0-9]{2}`;
-const NUMBER_RE = `[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?`;
-
 /** Rows sampled for type inference, in file order. */
 const INFERENCE_ROWS = 20000;
-
-/** A value (text `t`, child element `k`) as a column of type `scalar` (or an array's element type) reads it, before conversion. */
-function entryValue(t: string, k: string, xml: XmlReadOptions, isString: boolean): string {
-  let v = xml.ignoreSurroundingSpaces === true ? `trim(${t}, ${WS})` : t;
-  if (xml.nullValue !== undefined) v = `CASE WHEN ${v} = ${sqlString(xml.nullValue)} THEN NULL ELSE ${v} END`;
-  // An empty (or blank) child element is NULL unless the column is a STRING (Spark's convertField).
-  const isBlank = `(${t} = '' OR (${t}[1] IN (' ', '\t', '\n', '\r') AND trim(${t}, ${WS}) = ''))`;
-  return isString ? v : `CASE WHEN ${k} AND ${isBlank} THEN NULL ELSE ${v} END`;
-}
 
 /**
  * The raw relation of XML files (see `file-read.ts`): `__v<i>` the VARCHAR value (or VARCHAR[]
@@ -81,7 +70,17 @@ function entryValue(t: string, k: string, xml: XmlReadOptions, isString: boolean
  * occurrence for a scalar column, as Spark keeps —, `__x` the fields the schema lacks as a JSON
  * object (a repeated one as an array).
  */
-export function xmlRawSql(paths: readonly string[], schema: FileSchema, xml: XmlReadOptions): string {
+export function xmlRawSql(
+  paths: readonly string[],
+  schema: FileSchema,
+  xml: XmlReadOptions,
+  nested = false,
+): string {
+  const hasStruct = (t: DuckType): boolean =>
+    t.kind === 'struct' || (t.kind === 'list' && hasStruct(t.element));
+  if (nested || schema.columns.some((c) => hasStruct(parseDuckType(c.type)))) {
+    return nestedRawSql(paths, schema, xml);
+  }
   const known = schema.columns.map((c) => c.name.toLowerCase());
   // Each entry as a STRING column (`__es`) and as any other column (`__eo`) reads it.
   const asString = (texts: string, isChild: boolean) => {
@@ -121,6 +120,9 @@ export function xmlRawSql(paths: readonly string[], schema: FileSchema, xml: Xml
 
 /** The names sluice reads: plain ASCII XML names, no namespace prefix (`p:a`) or declaration (`xmlns`). */
 const NAME = '[A-Za-z_][A-Za-z0-9_.-]*';
+
+/** One attribute: name (group 1), quoted value (group 2). */
+const ATTR_RE = `([^\\s=/<>]+)\\s*=\\s*("[^"]*"|'[^']*')`;
 const odd = (x: string) => `(NOT regexp_full_match(${x}, '${NAME}') OR ${x} = 'xmlns')`;
 
 /**
@@ -160,12 +162,36 @@ function checkSql(paths: readonly string[], xml: XmlReadOptions): [string, strin
   // Given `flat`, each end tag follows its start tag (`quickMismatched`: no whitespace in tags either).
   const ends = (trimmed: boolean) => {
     const t = (x: string) => (trimmed ? `rtrim(${x}, ${WS})` : x);
-    const opened = `list_transform(list_filter(__hs, h -> NOT h ^@ '/' AND NOT suffix(h, '/')), h -> ${t('h')})`;
+    // Trimmed: names only (a start tag's attributes dropped).
+    const name = (h: string) => (trimmed ? `regexp_extract(${h}, '^[^\\s/>]+')` : h);
+    const opened = `list_transform(list_filter(__hs, h -> NOT h ^@ '/' AND NOT suffix(h, '/')), h -> ${name('h')})`;
     return `${opened} <> list_transform(list_filter(__hs, h -> h ^@ '/'), h -> ${t('substr(h, 2)')})`;
   };
   const mismatched = ends(true);
   const quickMismatched = ends(false);
+  // Nested rows (see `file-xml-tree.ts`): child elements among blanks and comments, text only in
+  // elements without children (text mixed with elements is refused).
+  const nestedShape = sqlString(
+    `(?:[\\s\\x01]|<[^\\s/<>]+${ATTRS}\\s*/>|<[^\\s/<>]+${ATTRS}\\s*>(?:[^<]*</[^\\s<>]+\\s*>)?|</[^\\s<>]+\\s*>)*`,
+  );
+  const isFlat = `regexp_full_match(__i, ${flat})`;
   const withAttributes = `list_filter(${CHILD_NAMES}, n -> regexp_matches(n, '\\s'))`;
+  // The tokens of the content, each start tag's text, and the elements without children.
+  const tokens = `__k`;
+  const leaf = `COALESCE(${tokens}[i + 1] ^@ '/', false)`;
+  const tokenText = `substr(x, strpos(x, '>') + 1)`;
+  const leafValues = `list_transform(list_filter(${tokens}, (x, i) -> NOT x ^@ '/' AND ${leaf}), x -> ${tokenText})`;
+  const leafNames = `list_transform(list_filter(${tokens}, (x, i) -> NOT x ^@ '/' AND ${leaf}), x -> regexp_extract(x, '^[^\\s/>]+'))`;
+  const commented = `(contains(${tokenText}, chr(1)) AND (${leaf} OR trim(${tokenText}, ${WS} || chr(1)) <> ''))`;
+  const commentInValue = `list_filter(${tokens}, (x, i) -> NOT x ^@ '/' AND ${commented})`;
+  // Child elements' attributes (the tag text up to its first `>` holds them all).
+  const childTags = `list_transform(list_filter(${tokens}, x -> NOT x ^@ '/'), x -> split_part(x, '>', 1))`;
+  const childAttrNames = (h: string) => `regexp_extract_all(${h}, ${sqlString(ATTR_RE)}, 1)`;
+  const childAttrValues = (h: string) => `regexp_extract_all(${h}, ${sqlString(ATTR_RE)}, 2)`;
+  const childTagBroken = `list_filter(${childTags}, h -> NOT regexp_full_match(h, ${sqlString(`[^\\s/<>]+${ATTRS}\\s*/?`)}))`;
+  const childAttrOdd = `list_filter(flatten(list_transform(${childTags}, h -> ${childAttrNames('h')})), x -> ${odd('x')})`;
+  const childAttrRepeated = `list_bool_or(list_transform(${childTags}, h -> len(list_distinct(${childAttrNames('h')})) <> len(${childAttrNames('h')})))`;
+  const childAttrPadded = `list_filter(${childTags}, h -> list_bool_or(list_transform(${childAttrValues('h')}, q -> ${paddedSql(attributeText('q'))})))`;
   const badName = sqlString(`<(?:/?[^/A-Za-z_]|/?${NAME}[^A-Za-z0-9_.\\-\\s/>]|/?xmlns[\\s/>])`);
   const badAttribute = `list_bool_or(list_transform(__an, x -> ${odd('x')}))`;
   const reference = badReference(`__a || __i`);
@@ -185,58 +211,96 @@ function checkSql(paths: readonly string[], xml: XmlReadOptions): [string, strin
     ? CHILD_VALUES
     : `list_concat(list_transform(__av, q -> ${attributeText('q')}), ${CHILD_VALUES})`;
   const spaces = xml.ignoreSurroundingSpaces === undefined;
+  // Padded values of nested rows: leaf texts and child elements' attributes (row attributes as above).
+  const paddedLeaf =
+    `(list_bool_or(list_transform(${leafValues}, v -> ${paddedSql('v')}))` +
+    (xml.excludeAttribute ? ')' : ` OR ${paddedAttribute} OR len(${childAttrPadded}) > 0)`);
+  const paddedLeafDetail = `COALESCE(list_filter(${leafNames}, (n, i) -> ${paddedSql(`(${leafValues})[i]`)})[1], __an[1], regexp_extract(${childAttrPadded}[1], '^[^\\s/>]+'))`;
   const rowChecks: [string, string, string][] = [
     [`NOT __open`, 'unclosed or nested row element', `''`],
     [
-      `NOT regexp_full_match(__i, ${flat})`,
-      `text or a nested element inside <${xml.rowTag}> (a STRUCT or mixed content)`,
+      `NOT regexp_full_match(__i, ${nestedShape})`,
+      `text mixed with child elements inside <${xml.rowTag}> (mixed content)`,
       `left(trim(__i, ${WS}), 60)`,
     ],
     [
-      `list_bool_or(list_transform(${CHILD_VALUES}, v -> contains(v, chr(1))))`,
+      `len(${commentInValue}) > 0`,
       'comment inside a value',
-      `list_filter(${CHILD_NAMES}, (n, i) -> contains(${CHILD_VALUES}[i], chr(1)))[1]`,
+      `regexp_extract(${commentInValue}[1], '^[^\\s/>]+')`,
+    ],
+    [`${isFlat} AND ${mismatched}`, 'mismatched tags', `''`],
+    [
+      `len(${childTagBroken}) > 0`,
+      '< or > in an attribute value',
+      `regexp_extract(${childTagBroken}[1], '^[^\\s/>]+')`,
     ],
     [
-      `len(${withAttributes}) > 0`,
-      'attributes on a child element (a STRUCT)',
-      `split_part(translate(${withAttributes}[1], chr(9) || chr(10) || chr(13), '   '), ' ', 1)`,
-    ],
-    [mismatched, 'mismatched tags', `''`],
-    [
-      `regexp_matches(__i, ${badName}) OR ${badAttribute}`,
+      `regexp_matches(__i, ${badName}) OR ${badAttribute} OR len(${childAttrOdd}) > 0`,
       'namespace or a name outside [A-Za-z_][A-Za-z0-9_.-]*',
-      `list_filter(list_concat(${CHILD_NAMES}, __an), x -> ${odd('x')})[1]`,
+      `list_filter(list_concat(list_concat(${CHILD_NAMES}, __an), ${childAttrOdd}), x -> ${odd('x')})[1]`,
     ],
-    [repeated, 'repeated attribute', `''`],
+    [`${repeated} OR ${childAttrRepeated}`, 'repeated attribute', `''`],
     [`${reference} IS NOT NULL`, 'entity reference other than the predefined ones', reference],
     [ltInAttribute, '< in an attribute value', `''`],
     ...(spaces
       ? ([
           [
-            padded,
+            `CASE WHEN ${isFlat} THEN ${padded}${xml.excludeAttribute ? '' : ` OR len(${childAttrPadded}) > 0`} ELSE ${paddedLeaf} END`,
             'value with surrounding whitespace (set ignoreSurroundingSpaces)',
-            `list_filter(${e.names}, (n, i) -> ${paddedSql(`(${rawTexts})[i]`)})[1]`,
+            `CASE WHEN ${isFlat} THEN COALESCE(list_filter(${e.names}, (n, i) -> ${paddedSql(`(${rawTexts})[i]`)})[1], regexp_extract(${childAttrPadded}[1], '^[^\\s/>]+')) ELSE ${paddedLeafDetail} END`,
           ],
         ] as [string, string, string][])
       : []),
+    // Not a refusal: a row with nested elements, read by `file-xml-tree.ts` (returned last).
+    [`NOT ${isFlat} OR len(${withAttributes}) > 0`, NESTED, `''`],
   ];
+  // Nested rows that pass all checks (see `fine`): plain names, attribute values without
+  // references, `<`, `>` or surrounding whitespace, text only in elements without children.
+  const value = (q: string) => `${q}(?:[^${q}<>&\\s](?:[^${q}<>&]*[^${q}<>&\\s])?)?${q}`;
+  const plainAttrs = `(?:\\s+${NAME}\\s*=\\s*(?:${value('"')}|${value("'")}))*`;
+  const plainNested = sqlString(
+    `(?:[\\s\\x01]|<${NAME}${plainAttrs}\\s*/>|<${NAME}${plainAttrs}\\s*>(?:[^<\\x01]*</${NAME}\\s*>)?|</${NAME}\\s*>)*`,
+  );
+  const leafPadded =
+    `CASE WHEN regexp_matches(__i, ${sqlString(`<[^/<>](?:[^<>]*[^/<>])?>(?:(?:\\s|&#)[^<]*|[^<]*(?:\\s|;))</`)}) ` +
+    `THEN list_bool_or(list_transform(${leafValues}, v -> ${paddedSql('v')})) ELSE false END`;
+  const rowAttrPadded = xml.excludeAttribute
+    ? 'false'
+    : `CASE WHEN regexp_matches(__a, '=\\s*["''](?:\\s|&#)|(?:\\s|;)["''](?:\\s|$)') THEN ${paddedAttribute} ELSE false END`;
+  const fineNested =
+    `__open AND regexp_full_match(__i, ${plainNested}) AND NOT contains(__i, 'xmlns') ` +
+    `AND (len(__an) = 0 OR NOT (${badAttribute} OR ${repeated} OR ${ltInAttribute})) AND ${reference} IS NULL ` +
+    `AND NOT CASE WHEN regexp_matches(__i, '<[^<>/]*=[^<>]*=') THEN ${childAttrRepeated} ELSE false END` +
+    (spaces ? ` AND NOT (${leafPadded}) AND NOT (${rowAttrPadded})` : '');
   // Rows that pass all checks: the plain shape, then the checks `plain` does not cover.
   const fine =
     `__open AND regexp_full_match(__i, ${plain}) AND NOT contains(__i, '<xmlns') AND NOT ${quickMismatched} ` +
     `AND (len(__an) = 0 OR NOT (${badAttribute} OR ${repeated} OR ${ltInAttribute})) AND ${reference} IS NULL` +
     (spaces ? ` AND NOT (${padded})` : '');
   // The first failing check of a file or row (CASE tests in order); the detail is computed for
-  // the one row returned only.
-  const first = (checks: readonly [string, string, string][], from: string, pass: string) =>
-    `SELECT __src AS src, construct, CASE construct ${checks
+  // the one row returned only. Rows: those failing `fine` alone get their tokens (`__k`) for the
+  // checks that need them, and a nested row (no refusal) comes after any refused one.
+  const detailOf = (checks: readonly [string, string, string][]) =>
+    `CASE construct ${checks
       .map(([, construct, detail]) => `WHEN ${sqlString(construct)} THEN (${detail})::VARCHAR`)
-      .join(' ')} END AS detail FROM (` +
-    `SELECT *, CASE WHEN ${pass} THEN NULL ${checks.map(([cond, construct]) => `WHEN ${cond} THEN ${sqlString(construct)}`).join(' ')} END AS construct ` +
-    `FROM (${from})) WHERE construct IS NOT NULL LIMIT 1`;
+      .join(' ')} END`;
+  const constructOf = (checks: readonly [string, string, string][]) =>
+    checks.map(([cond, construct]) => `WHEN ${cond} THEN ${sqlString(construct)}`).join(' ');
+  const files =
+    `SELECT __src AS src, construct, ${detailOf(fileChecks)} AS detail FROM (` +
+    `SELECT *, CASE ${constructOf(fileChecks)} END AS construct FROM (${contentSql(paths)})) ` +
+    `WHERE construct IS NOT NULL LIMIT 1`;
+  const rows =
+    `SELECT __src AS src, construct, ${detailOf(rowChecks)} AS detail FROM (` +
+    `SELECT *, CASE WHEN ${fineNested} THEN ${sqlString(NESTED)} ${constructOf(rowChecks)} END AS construct ` +
+    `FROM (SELECT *, string_split(__i, '<')[2:] AS __k FROM (${rowsSql(paths, xml)}) WHERE NOT (${fine}))) ` +
+    `WHERE construct IS NOT NULL ORDER BY construct = ${sqlString(NESTED)} LIMIT 1`;
   // Two queries: the files' checks, then the rows' (as one UNION ALL, DuckDB ran several times slower).
-  return [first(fileChecks, contentSql(paths), 'false'), first(rowChecks, rowsSql(paths, xml), fine)];
+  return [files, rows];
 }
+
+/** The construct `checkSql` returns for a row with nested elements (no refusal). */
+const NESTED = 'nested elements';
 
 /** Files remembered as checked: a continuous update keeps at most this many. */
 const CHECKED_KEPT = 10_000;
@@ -250,16 +314,42 @@ const CHECKED_KEPT = 10_000;
  * remembered. Only the last {@link CHECKED_KEPT} files are kept.
  */
 export class XmlCheckedFiles {
-  readonly #ids = new Set<string>();
+  /** Each checked file's identity → whether it was checked among files with nested rows. */
+  readonly #ids = new Map<string, boolean>();
 
   has(id: string): boolean {
     return this.#ids.has(id);
   }
 
-  add(ids: readonly (string | undefined)[]): void {
-    for (const id of ids) if (id !== undefined) this.#ids.add(id);
-    while (this.#ids.size > CHECKED_KEPT) this.#ids.delete(this.#ids.values().next().value!);
+  /** Whether the file was checked among files with nested rows (undefined: not checked). */
+  nested(id: string): boolean | undefined {
+    return this.#ids.get(id);
   }
+
+  /** The occurrences of all rows of one set of files (the last one kept), for the batch reading them. */
+  #occurrences: { key: string; found: XmlOccurrences } | undefined;
+
+  async keepOccurrences(paths: readonly string[], xml: XmlReadOptions, found: XmlOccurrences): Promise<void> {
+    const key = await occurrencesKey(paths, xml);
+    this.#occurrences = key === undefined ? undefined : { key, found };
+  }
+
+  /** The kept occurrences of exactly `paths`, unchanged since (same identities), if any. */
+  async occurrencesOf(paths: readonly string[], xml: XmlReadOptions): Promise<XmlOccurrences | undefined> {
+    const o = this.#occurrences;
+    return o !== undefined && o.key === (await occurrencesKey(paths, xml)) ? o.found : undefined;
+  }
+
+  add(ids: readonly (string | undefined)[], nested = false): void {
+    for (const id of ids) if (id !== undefined) this.#ids.set(id, nested);
+    while (this.#ids.size > CHECKED_KEPT) this.#ids.delete(this.#ids.keys().next().value!);
+  }
+}
+
+/** The key of a set of files' occurrences: their identities, sorted (none when one cannot be stat'ed). */
+async function occurrencesKey(paths: readonly string[], xml: XmlReadOptions): Promise<string | undefined> {
+  const ids = await fileIdentities(paths, xml);
+  return ids.some((id) => id === undefined) ? undefined : JSON.stringify(ids.sort());
 }
 
 /** Each file's identity for `XmlCheckedFiles` (undefined when it cannot be stat'ed: checked every time). */
@@ -283,6 +373,9 @@ async function fileIdentities(
 /**
  * Refuses files with a construct outside the subset (see the module comment), naming the first
  * such file and construct; files in `checked` are not checked again, those that pass are added.
+ * Returns whether some file has rows with nested elements (child elements with children or
+ * attributes), which `file-xml-tree.ts` reads; their nesting is checked where they are typed or
+ * read (`xmlOccurrences`).
  * @throws SluiceError UNSUPPORTED_XML
  */
 export async function checkXmlFiles(
@@ -291,8 +384,8 @@ export async function checkXmlFiles(
   xml: XmlReadOptions,
   root?: string,
   checked?: XmlCheckedFiles,
-): Promise<void> {
-  if (paths.length === 0) return;
+): Promise<boolean> {
+  if (paths.length === 0) return false;
   const compressed = paths.find((p) => /\.(gz|gzip|zst|zstd|bz2|snappy|lz4|deflate)$/i.test(p));
   if (compressed !== undefined) {
     throw unsupportedXml(
@@ -302,66 +395,32 @@ export async function checkXmlFiles(
     );
   }
   const identities = await fileIdentities(paths, xml);
-  const unchecked = paths.filter((_, i) => identities[i] === undefined || !checked?.has(identities[i]));
-  if (unchecked.length === 0) return;
+  const isUnchecked = (i: number) => identities[i] === undefined || !checked?.has(identities[i]);
+  const unchecked = paths.filter((_, i) => isUnchecked(i));
+  const nestedBefore = identities.some((id, i) => !isUnchecked(i) && checked?.nested(id!) === true);
+  if (unchecked.length === 0) return nestedBefore;
   let found: { src: string; construct: string; detail: string | null } | undefined;
   for (const sql of checkSql(unchecked, xml)) {
     [found] = await queryRows<{ src: string; construct: string; detail: string | null }>(conn, sql);
     if (found !== undefined) break;
   }
+  const nested = found?.construct === NESTED;
+  if (nested) found = undefined;
   if (found === undefined) {
-    checked?.add(identities);
-    return;
+    checked?.add(
+      identities.filter((_, i) => isUnchecked(i)),
+      nested,
+    );
+    return nested || nestedBefore;
   }
   const detail = found.detail ? ` (${found.detail})` : '';
   throw unsupportedXml(
     found.construct,
     `XML file ${displayPath(found.src, root)} has a ${found.construct}${detail}: sluice reads only row elements ` +
-      `<${xml.rowTag}> whose children are text-only elements, and refuses what it cannot read exactly as Spark does`,
+      `<${xml.rowTag}> of well-formed elements, and refuses what it cannot read exactly as Spark does`,
     found.src,
   );
 }
-
-/**
- * The inference class of value `v` (VARCHAR, NULL for no value) — Spark's cascade (see the module
- * comment), and `ambiguous` for a value Spark's lenient timestamp parser may read that sluice cannot
- * tell (a year or time prefix such as `2024-1-5`, `12:30`, `123456-7`, or a hexadecimal float).
- */
-function classSql(v: string): string {
-  return (
-    `CASE WHEN ${v} IS NULL OR ${v} = '' THEN 'null' ` +
-    `WHEN regexp_full_match(${v}, '[+-]?[0-9]+') AND TRY_CAST(regexp_replace(${v}, '^[+-]', '') AS BIGINT) IS NOT NULL THEN 'long' ` +
-    `WHEN regexp_full_match(${v}, ${sqlString(NUMBER_RE)}) THEN 'double' ` +
-    `WHEN regexp_full_match(${v}, ${sqlString(DATE_RE)}) AND TRY_CAST(${v} AS DATE) IS NOT NULL THEN 'date' ` +
-    `WHEN regexp_full_match(${v}, ${sqlString(TIMESTAMP_RE)}) THEN CASE WHEN TRY_CAST(${v} AS TIMESTAMPTZ) IS NOT NULL THEN 'timestamp' ELSE 'string' END ` +
-    `WHEN lower(${v}) IN ('true', 'false') THEN 'boolean' ` +
-    `WHEN regexp_matches(${v}, '^[+-]?[0-9]{4,6}(-|[T ][0-9])') OR regexp_matches(${v}, '^[+-]?[0-9]{1,2}:') ` +
-    `OR regexp_matches(${v}, '^T[0-9]') OR regexp_matches(${v}, '^[+-]?0[xX]') THEN 'ambiguous' ` +
-    `ELSE 'string' END`
-  );
-}
-
-type XmlClass = 'null' | 'long' | 'double' | 'date' | 'timestamp' | 'boolean' | 'string';
-
-/** Spark's `compatibleType` over the classes sluice infers. */
-function mergeClass(a: XmlClass, b: XmlClass): XmlClass {
-  if (a === 'null') return b;
-  if (b === 'null' || a === b) return a;
-  const pair = new Set([a, b]);
-  if (pair.has('long') && pair.has('double')) return 'double';
-  if (pair.has('date') && pair.has('timestamp')) return 'timestamp';
-  return 'string';
-}
-
-const COLUMN_TYPE: Readonly<Record<XmlClass, string>> = {
-  null: 'VARCHAR',
-  long: 'BIGINT',
-  double: 'DOUBLE',
-  date: 'DATE',
-  timestamp: 'TIMESTAMPTZ',
-  boolean: 'BOOLEAN',
-  string: 'VARCHAR',
-};
 
 /**
  * The columns of XML files (see the module comment), from up to ${INFERENCE_ROWS} row elements.
@@ -379,7 +438,12 @@ export async function inferXml(
   root?: string,
   checked?: XmlCheckedFiles,
 ): Promise<FileColumn[]> {
-  await checkXmlFiles(conn, paths, xml, root, checked);
+  if (await checkXmlFiles(conn, paths, xml, root, checked)) {
+    const found = await xmlOccurrences(conn, paths, xml, INFERENCE_ROWS, root);
+    // All rows were read: the batch reading the same files needs no second scan (`checkNestedFit`).
+    if (found.rows < INFERENCE_ROWS) await checked?.keepOccurrences(paths, xml, found);
+    return nestedColumns(found.occurrences, xml, inferTypes, hinted, root);
+  }
   const e = entriesSql(xml);
   const sample =
     `SELECT row_number() OVER () AS __r, __src, ${e.names} AS __en, ${e.texts} AS __et, ${e.isChild} AS __ek ` +
@@ -431,59 +495,18 @@ export async function inferXml(
   return columns.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-/** Refuses schema columns XML cannot fill here: STRUCT and MAP columns (and arrays of them). */
+/** Refuses schema columns XML cannot fill here: MAP columns (and arrays and structs holding them). */
 export function checkXmlSchema(schema: FileSchema): void {
+  const hasMap = (t: DuckType): boolean =>
+    t.kind === 'map' ||
+    (t.kind === 'list' && hasMap(t.element)) ||
+    (t.kind === 'struct' && t.fields.some((f) => hasMap(f.type)));
   for (const c of schema.columns) {
-    const t = parseDuckType(c.type);
-    const element = t.kind === 'list' ? t.element : t;
-    if (element.kind !== 'scalar') {
+    if (hasMap(parseDuckType(c.type))) {
       throw unsupportedXml(
-        'STRUCT or MAP column',
-        `XML source column ${sqlIdent(c.name)} has type ${c.type}: sluice reads XML into scalar columns and arrays of them only`,
+        'MAP column',
+        `XML source column ${sqlIdent(c.name)} has type ${c.type}: sluice reads XML into scalars, arrays and structs only`,
       );
     }
   }
-}
-
-const INTEGRAL = new Set(['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT']);
-const FLOATING = new Set(['FLOAT', 'DOUBLE', 'REAL']);
-
-/** A scalar XML value `v` (VARCHAR) as `type` by Spark's XML parser (`castTo`), else NULL (rescued). */
-function scalarCast(v: string, type: DuckType & { kind: 'scalar' }): string {
-  const t = type.text;
-  const name = type.name;
-  if (name === 'VARCHAR') return v;
-  if (INTEGRAL.has(name))
-    return `CASE WHEN regexp_full_match(${v}, '[+-]?[0-9]+') THEN TRY_CAST(${v} AS ${t}) END`;
-  if (FLOATING.has(name)) {
-    return (
-      `CASE WHEN ${v} IN ('NaN', 'Infinity', '+Infinity', '-Infinity') THEN TRY_CAST(replace(${v}, '+', '') AS ${t}) ` +
-      `WHEN regexp_full_match(${v}, ${sqlString(`${NUMBER_RE}[dDfF]?`)}) THEN TRY_CAST(regexp_replace(${v}, '[dDfF]$', '') AS ${t}) END`
-    );
-  }
-  if (name === 'DECIMAL')
-    return `CASE WHEN regexp_full_match(${v}, ${sqlString(NUMBER_RE)}) THEN TRY_CAST(${v} AS ${t}) END`;
-  if (name === 'BOOLEAN') {
-    return `CASE lower(${v}) WHEN 'true' THEN true WHEN '1' THEN true WHEN 'false' THEN false WHEN '0' THEN false END`;
-  }
-  if (name === 'DATE')
-    return `CASE WHEN regexp_full_match(${v}, ${sqlString(DATE_RE)}) THEN TRY_CAST(${v} AS DATE) END`;
-  if (name.startsWith('TIMESTAMP')) {
-    return `CASE WHEN regexp_full_match(${v}, ${sqlString(TIMESTAMP_RE)}) THEN TRY_CAST(${v} AS ${t}) END`;
-  }
-  return `TRY_CAST(${v} AS ${t})`;
-}
-
-/**
- * The value of raw XML value `v` (VARCHAR, or VARCHAR[] for an ARRAY column) as `type`, or NULL
- * when Spark's XML parser would not read it into that type (an array whose one element does not
- * convert is NULL as a whole, and rescued).
- */
-export function xmlCast(v: string, type: DuckType): string {
-  if (type.kind === 'scalar') return scalarCast(v, type);
-  if (type.kind === 'list' && type.element.kind === 'scalar') {
-    const each = scalarCast('__x0', type.element);
-    return `CASE WHEN list_bool_and(list_transform(${v}, __x0 -> __x0 IS NULL OR (${each}) IS NOT NULL)) THEN list_transform(${v}, __x0 -> ${each}) END`;
-  }
-  return `TRY_CAST(${v} AS ${type.text})`;
 }

@@ -57,6 +57,7 @@ import {
 } from './file-read.ts';
 import { type FileSchema, normalizeDuckDBType } from './file-schema.ts';
 import { checkXmlFiles, checkXmlSchema } from './file-xml.ts';
+import { checkNestedFit, xmlOccurrences } from './file-xml-nested.ts';
 import type { ParquetColumns, ParquetSchemas } from './parquet-schemas.ts';
 
 export { type FileReadHooks, type FileRef, toFileSourceError } from './file-access.ts';
@@ -117,12 +118,22 @@ export async function fileBatchSql(
   let paths = readable.paths;
   if (fmt === 'parquet') paths = await nonEmptyParquet(paths);
   const layouts = fmt === 'csv' ? await csvLayouts(db, paths, opts) : [];
+  let xmlNested = false;
   if (fmt === 'xml') {
     checkXmlSchema(schema);
-    await withDatabase(db, (d) =>
-      withConnection(d, (conn) =>
-        checkXmlFiles(conn, paths, xmlOptionsOf(opts), hooks.root, hooks.xmlChecked),
-      ),
+    const xml = xmlOptionsOf(opts);
+    xmlNested = await withDatabase(db, (d) =>
+      withConnection(d, async (conn) => {
+        const nested = await checkXmlFiles(conn, paths, xml, hooks.root, hooks.xmlChecked);
+        if (nested) {
+          const rescue = opts.rescuedDataColumn !== undefined && opts.rescueNewColumns;
+          const found =
+            (await hooks.xmlChecked?.occurrencesOf(paths, xml)) ??
+            (await xmlOccurrences(conn, paths, xml, undefined, hooks.root, false));
+          checkNestedFit(found.occurrences, schema, xml, rescue, hooks.root);
+        }
+        return nested;
+      }),
     );
   }
   const clean =
@@ -135,7 +146,7 @@ export async function fileBatchSql(
     fmt === 'parquet' && paths.length > 0
       ? await parquetTypes(db, paths, schema, hooks.parquetSchemas)
       : undefined;
-  return projectRaw(rawRelationSql(fmt, paths, layouts, schema, opts, clean), fmt, schema, {
+  return projectRaw(rawRelationSql(fmt, paths, layouts, schema, opts, clean, xmlNested), fmt, schema, {
     rescuedDataColumn: opts.rescuedDataColumn,
     rescueNewColumns: opts.rescueNewColumns,
     ...(sourceTypes ? { sourceTypes } : {}),
