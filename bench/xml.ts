@@ -25,7 +25,7 @@ function book(i: number, nested: boolean): { xml: string; json: Record<string, u
     `    <price currency="${json.price._currency}">${json.price._VALUE}</price>\n    <reviews>` +
     reviews.map((r) => `<review stars="${r._stars}"><by>${r.by}</by></review>`).join('') +
     `</reviews>\n  </book>\n`;
-  return { xml: flat.xml.replace(/  <\/book>\n$/, extra), json };
+  return { xml: flat.xml.replace(/ {2}<\/book>\n$/, extra), json };
 }
 
 function flatBook(i: number): { xml: string; json: Record<string, unknown> } {
