@@ -7,19 +7,9 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
-import { query as chdbQuery } from 'chdb';
 import { runCli } from '../helpers/cli.ts';
-import { tableDir, writeFiles } from '../helpers/pipeline.ts';
+import { deltaColumnNames, tableDir, writeFiles } from '../helpers/pipeline.ts';
 import { tmpDir } from '../helpers/tmp.ts';
-
-function deltaColumns(dir: string, name: string): string[] {
-  const path = tableDir(dir, name);
-  const text = chdbQuery(`DESCRIBE TABLE deltaLakeLocal('${path.replace(/'/g, "\\'")}')`, 'TabSeparated');
-  return text
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => l.split('\t')[0]!);
-}
 
 test('sluice validate and sluice run refuse an unaliased item reaching the output through a star at the inner item', async () => {
   const dir = tmpDir('cli-output-names-star');
@@ -71,5 +61,5 @@ test('sluice validate and sluice run refuse duplicate and invalid column names w
   for (const name of ['doubled', 'raw']) {
     assert.equal(existsSync(tableDir(dir, name)), false, `${name} has no table`);
   }
-  assert.deepEqual(deltaColumns(dir, 'fine'), ['Country', 'last_update']);
+  assert.deepEqual(deltaColumnNames(dir, 'fine'), ['Country', 'last_update']);
 });

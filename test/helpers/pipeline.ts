@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { query as chdbQuery } from 'chdb';
 import { snapshotScanSql } from '../../src/storage/delta/scan.ts';
 import { loadSnapshot } from '../../src/storage/delta/snapshot.ts';
 import { queryRows } from '../../src/util/duckdb.ts';
@@ -22,6 +23,16 @@ export function ndjson(records: readonly Record<string, unknown>[]): string {
 /** `<dir>/.sluice/tables/default/<name>` — where a pipeline table lives with the default storage. */
 export function tableDir(pipelineDir: string, name: string, schema = 'default'): string {
   return join(pipelineDir, '.sluice', 'tables', schema, name);
+}
+
+/** The column names of dataset `name`'s Delta table, as chdb (delta-kernel-rs) reads its schema. */
+export function deltaColumnNames(pipelineDir: string, name: string): string[] {
+  const path = tableDir(pipelineDir, name);
+  const text = chdbQuery(`DESCRIBE TABLE deltaLakeLocal('${path.replace(/'/g, "\\'")}')`, 'TabSeparated');
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => l.split('\t')[0] as string);
 }
 
 /** All rows of a Delta table (sluice's own reader), ordered by `orderBy`. */

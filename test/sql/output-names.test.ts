@@ -8,10 +8,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { query as chdbQuery } from 'chdb';
 import { runPipeline, validatePipeline } from '../../src/index.ts';
 import { runCli } from '../helpers/cli.ts';
-import { ndjson, tableDir, writeFiles } from '../helpers/pipeline.ts';
+import { deltaColumnNames, ndjson, writeFiles } from '../helpers/pipeline.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 
 const DATA = ndjson([
@@ -37,16 +36,6 @@ function pipeline(name: string, lines: readonly string[], extra: Record<string, 
 async function refusals(dir: string): Promise<unknown[][]> {
   const v = await validatePipeline(dir);
   return v.errors.map((e) => [e.code, e.dataset, e.location?.file, e.location?.line, e.params?.expression]);
-}
-
-/** Column names of the Delta table of dataset `name`, as chdb (delta-kernel-rs) reads its schema. */
-function deltaColumns(dir: string, name: string): string[] {
-  const path = tableDir(dir, name);
-  const text = chdbQuery(`DESCRIBE TABLE deltaLakeLocal('${path.replace(/'/g, "\\'")}')`, 'TabSeparated');
-  return text
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => l.split('\t')[0]!);
 }
 
 async function runs(dir: string): Promise<void> {
@@ -146,7 +135,7 @@ test('sluice validate exits 1 naming the expression and its line, before any tab
   );
   const run = await runCli(['run', dir]);
   assert.notEqual(run.code, 0);
-  assert.throws(() => deltaColumns(dir, 'm'));
+  assert.throws(() => deltaColumnNames(dir, 'm'));
 });
 
 test('only the output is checked: subqueries, CTEs, the second branch, GROUP BY and ORDER BY are free', async () => {
@@ -158,8 +147,8 @@ test('only the output is checked: subqueries, CTEs, the second branch, GROUP BY 
   ]);
   assert.deepEqual(await refusals(dir), []);
   await runs(dir);
-  assert.deepEqual(deltaColumns(dir, 'a'), ['p']);
-  assert.deepEqual(deltaColumns(dir, 'b'), ['p', 'n']);
+  assert.deepEqual(deltaColumnNames(dir, 'a'), ['p']);
+  assert.deepEqual(deltaColumnNames(dir, 'b'), ['p', 'n']);
 });
 
 test("column references, struct fields, stars (a struct's fields too), generators, window(), session_window() and aliases run with their names", async () => {
@@ -179,14 +168,14 @@ test("column references, struct fields, stars (a struct's fields too), generator
   ]);
   assert.deepEqual(await refusals(dir), []);
   await runs(dir);
-  assert.deepEqual(deltaColumns(dir, 'refs'), ['p', 'd', 'ts', 'f', 'g', 'n']);
-  assert.deepEqual(deltaColumns(dir, 'stars'), ['d', 'p', 'ts', '_rescued_data']);
-  assert.deepEqual(deltaColumns(dir, 'sstar'), ['f', 'g', 'd']);
-  assert.deepEqual(deltaColumns(dir, 'tsstar'), ['f', 'g', 'd']);
-  assert.deepEqual(deltaColumns(dir, 'qstar'), ['d', 'p', '_rescued_data', 'one']);
-  assert.deepEqual(deltaColumns(dir, 'gen'), ['p', 'col']);
-  assert.deepEqual(deltaColumns(dir, 'pgen'), ['pos', 'col']);
-  assert.deepEqual(deltaColumns(dir, 'win'), ['window', 'n']);
-  assert.deepEqual(deltaColumns(dir, 'ses'), ['session_window', 'n']);
-  assert.deepEqual(deltaColumns(dir, 'dc'), ['p', 'n']);
+  assert.deepEqual(deltaColumnNames(dir, 'refs'), ['p', 'd', 'ts', 'f', 'g', 'n']);
+  assert.deepEqual(deltaColumnNames(dir, 'stars'), ['d', 'p', 'ts', '_rescued_data']);
+  assert.deepEqual(deltaColumnNames(dir, 'sstar'), ['f', 'g', 'd']);
+  assert.deepEqual(deltaColumnNames(dir, 'tsstar'), ['f', 'g', 'd']);
+  assert.deepEqual(deltaColumnNames(dir, 'qstar'), ['d', 'p', '_rescued_data', 'one']);
+  assert.deepEqual(deltaColumnNames(dir, 'gen'), ['p', 'col']);
+  assert.deepEqual(deltaColumnNames(dir, 'pgen'), ['pos', 'col']);
+  assert.deepEqual(deltaColumnNames(dir, 'win'), ['window', 'n']);
+  assert.deepEqual(deltaColumnNames(dir, 'ses'), ['session_window', 'n']);
+  assert.deepEqual(deltaColumnNames(dir, 'dc'), ['p', 'n']);
 });

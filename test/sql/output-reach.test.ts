@@ -8,9 +8,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { query as chdbQuery } from 'chdb';
 import { runPipeline, validatePipeline } from '../../src/index.ts';
-import { ndjson, tableDir, writeFiles } from '../helpers/pipeline.ts';
+import { deltaColumnNames, ndjson, writeFiles } from '../helpers/pipeline.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 
 const DATA = ndjson([
@@ -34,15 +33,6 @@ function pipeline(name: string, lines: readonly string[]): string {
 async function refusals(dir: string): Promise<unknown[][]> {
   const v = await validatePipeline(dir);
   return v.errors.map((e) => [e.code, e.dataset, e.location?.file, e.location?.line, e.params?.expression]);
-}
-
-function deltaColumns(dir: string, name: string): string[] {
-  const path = tableDir(dir, name);
-  const text = chdbQuery(`DESCRIBE TABLE deltaLakeLocal('${path.replace(/'/g, "\\'")}')`, 'TabSeparated');
-  return text
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => l.split('\t')[0]!);
 }
 
 test('unaliased items reaching the output through a star are refused at the inner item', async () => {
@@ -91,14 +81,14 @@ test('SELECTs whose names never reach the output are free; reached ones keep the
   assert.equal(outcome.kind, 'ran');
   if (outcome.kind !== 'ran') return;
   assert.equal(outcome.result.state, 'COMPLETED', JSON.stringify(outcome.result.flows.map((f) => f.error)));
-  assert.deepEqual(deltaColumns(dir, 'a'), ['p', 'n']);
-  assert.deepEqual(deltaColumns(dir, 'b'), ['k', 'n']);
-  assert.deepEqual(deltaColumns(dir, 'c'), ['k', 'm']);
-  assert.deepEqual(deltaColumns(dir, 'd'), ['arr', 'd', 'p', 's', 'ts', '_rescued_data', 'n']);
-  assert.deepEqual(deltaColumns(dir, 'e'), ['p']);
-  assert.deepEqual(deltaColumns(dir, 'f'), ['p', 'sf', 'f', 'g', 'col']);
-  assert.deepEqual(deltaColumns(dir, 'g'), ['d', 'p', 'ts', '_rescued_data']);
-  assert.deepEqual(deltaColumns(dir, 'h'), ['window', 'n']);
+  assert.deepEqual(deltaColumnNames(dir, 'a'), ['p', 'n']);
+  assert.deepEqual(deltaColumnNames(dir, 'b'), ['k', 'n']);
+  assert.deepEqual(deltaColumnNames(dir, 'c'), ['k', 'm']);
+  assert.deepEqual(deltaColumnNames(dir, 'd'), ['arr', 'd', 'p', 's', 'ts', '_rescued_data', 'n']);
+  assert.deepEqual(deltaColumnNames(dir, 'e'), ['p']);
+  assert.deepEqual(deltaColumnNames(dir, 'f'), ['p', 'sf', 'f', 'g', 'col']);
+  assert.deepEqual(deltaColumnNames(dir, 'g'), ['d', 'p', 'ts', '_rescued_data']);
+  assert.deepEqual(deltaColumnNames(dir, 'h'), ['window', 'n']);
 });
 
 test('a name given twice in a reached SELECT, or with a character Delta refuses, is refused at the item', async () => {

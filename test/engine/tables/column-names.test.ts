@@ -9,9 +9,8 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
-import { query as chdbQuery } from 'chdb';
 import { runPipeline, type SluiceError, validatePipeline } from '../../../src/index.ts';
-import { ndjson, tableDir, writeFiles } from '../../helpers/pipeline.ts';
+import { deltaColumnNames, ndjson, tableDir, writeFiles } from '../../helpers/pipeline.ts';
 import { session } from '../../helpers/session.ts';
 import { tmpDir } from '../../helpers/tmp.ts';
 
@@ -54,15 +53,6 @@ const brief = (l: readonly SluiceError[]) =>
         [e.code, e.dataset, e.location?.file, e.location?.line, e.params.columns ?? e.params.column] as const,
     )
     .sort((x, y) => Number(x[3]) - Number(y[3]));
-
-function deltaColumns(dir: string, name: string): string[] {
-  const path = tableDir(dir, name);
-  const text = chdbQuery(`DESCRIBE TABLE deltaLakeLocal('${path.replace(/'/g, "\\'")}')`, 'TabSeparated');
-  return text
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => l.split('\t')[0]!);
-}
 
 const REFUSED = [
   // Written as the star and the field give them: two columns `f`.
@@ -125,10 +115,10 @@ test('a real column named f_1, renamed columns and a view over invalid names are
   assert.equal(run.kind, 'ran');
   if (run.kind !== 'ran') return;
   assert.equal(run.result.state, 'COMPLETED', JSON.stringify(run.result.flows.map((f) => f.error?.message)));
-  assert.deepEqual(deltaColumns(dir, 'real_suffix'), ['f', 'f_1', 'k']);
-  assert.deepEqual(deltaColumns(dir, 'inner_real'), ['k', 'f', 'f_1']);
-  assert.deepEqual(deltaColumns(dir, 'alias_suffix'), ['k', 'f', 'f_2']);
-  assert.deepEqual(deltaColumns(dir, 'renamed'), ['k', 'last_update', 'sf', 's2']);
-  assert.deepEqual(deltaColumns(dir, 'rescued'), ['k', '_rescued_data']);
-  assert.deepEqual(deltaColumns(dir, 'from_spaced'), ['k', 'lu']);
+  assert.deepEqual(deltaColumnNames(dir, 'real_suffix'), ['f', 'f_1', 'k']);
+  assert.deepEqual(deltaColumnNames(dir, 'inner_real'), ['k', 'f', 'f_1']);
+  assert.deepEqual(deltaColumnNames(dir, 'alias_suffix'), ['k', 'f', 'f_2']);
+  assert.deepEqual(deltaColumnNames(dir, 'renamed'), ['k', 'last_update', 'sf', 's2']);
+  assert.deepEqual(deltaColumnNames(dir, 'rescued'), ['k', '_rescued_data']);
+  assert.deepEqual(deltaColumnNames(dir, 'from_spaced'), ['k', 'lu']);
 });
