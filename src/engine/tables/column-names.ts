@@ -63,7 +63,8 @@ export function columnNamesRefusal(
  * known, are the SQL of the relations the query reads: the names they produce, and the words of
  * `sql` and of the flow's compiled queries, tell a real `a_1` from a subquery's duplicate `a`
  * that DuckDB named apart (read only when the output has such a name); without them only exact
- * duplicates are refused (a stateful flow's output, over its state).
+ * duplicates are refused (a stateful flow's output, over its state). Returns the columns: with no
+ * duplicate, the ones a wrapped DESCRIBE (commit-rows.ts) would give.
  * @throws SluiceError DELTA_DUPLICATE_COLUMNS_FOUND, DELTA_INVALID_CHARACTERS_IN_COLUMN_NAMES
  */
 export async function assertColumnNames(
@@ -71,7 +72,7 @@ export async function assertColumnNames(
   flow: FlowPlan,
   sql: string,
   inputs: readonly string[] | undefined,
-): Promise<void> {
+): Promise<Columns> {
   const columns = await describe(conn, sql);
   const known =
     inputs && mayBeRenamed(columns)
@@ -79,6 +80,7 @@ export async function assertColumnNames(
       : undefined;
   const refusal = columnNamesRefusal(flow.target, columns, known);
   if (refusal) throw refusal;
+  return columns;
 }
 
 /** The compiled SQL of a flow's query and of the views inlined in it (their aliases are names too). */

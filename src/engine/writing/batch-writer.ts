@@ -2,6 +2,7 @@ import type { FlowPlan } from '../../graph/index.ts';
 import type { DuckDBConnection } from '../../util/index.ts';
 import type { FlowCheckpoint } from '../checkpoints/flow-checkpoint.ts';
 import { assertColumnNames } from '../tables/column-names.ts';
+import type { QueryColumns } from '../tables/prepare-table.ts';
 import type { UpdateContext } from '../update/update-context.ts';
 import type { BatchOutcome } from './batch-outcome.ts';
 import { type ColumnsCache, commitRows } from './commit-rows.ts';
@@ -59,11 +60,14 @@ export async function writeBatch(
 ): Promise<BatchOutcome> {
   // Names Delta refuses are refused before anything (a quarantine table too) is written; checked
   // once per input shape, as the write describes its columns (see ColumnsCache).
-  if (!opts.columns?.cache.has(opts.columns.shape)) await assertColumnNames(conn, flow, sql, opts.inputs);
+  // The columns it describes are the write's (no duplicate left to name apart): not described twice.
+  const described = opts.columns?.cache.has(opts.columns.shape)
+    ? undefined
+    : await assertColumnNames(conn, flow, sql, opts.inputs);
   const exps = await ctx.expectations.of(flow.target, flow.flow.query.outputColumns, flow.flow.query.legacy);
   const views = opts.views ?? [];
   try {
-    return await writeBatchRows({ ctx, flow, conn, checkpoint, sql, opts, exps, views });
+    return await writeBatchRows({ ctx, flow, conn, checkpoint, sql, opts, exps, views, described });
   } finally {
     // Materialized batches live until dropped: free them before the next batch (memory stays
     // bounded by one batch per running flow). Only expectations that remove rows materialize one.
@@ -84,6 +88,8 @@ interface BatchWrite {
   readonly opts: WriteBatchOptions;
   readonly exps: readonly CompiledExpectation[];
   readonly views: readonly ViewQuality[];
+  /** The query's output columns, when the name check just described them. */
+  readonly described: QueryColumns | undefined;
 }
 
 /** Whether some expectation can take rows out of the target (anything but warn). */
@@ -109,7 +115,7 @@ async function writeBatchRows(b: BatchWrite): Promise<BatchOutcome> {
 
 /** Routes and writes a batch; `streaming`: inside writeBatchRows' transaction, nothing materialized. */
 async function routeAndWrite(b: BatchWrite, streaming: boolean): Promise<BatchOutcome> {
-  const { ctx, flow, conn, checkpoint, sql, opts, exps, views } = b;
+  const { ctx, flow, conn, checkpoint, sql, opts, exps, views, described } = b;
   const routed = removesRows(exps);
   // Warn-only expectations remove no row: write straight from the query and count the failures
   // over the files just written (columnar, cheap) instead of materializing the batch first.
@@ -148,6 +154,7 @@ async function routeAndWrite(b: BatchWrite, streaming: boolean): Promise<BatchOu
   if (!committed) {
     written = await commitRows(ctx.tables, conn, checkpoint.tablePath, flow.target, dataSql, {
       ...(opts.columns ? { columns: opts.columns } : {}),
+      ...(described ? { described } : {}),
       ...(opts.beforeCommit ? { beforeCommit: opts.beforeCommit } : {}),
       mode: opts.mode,
       appId: checkpoint.appId,

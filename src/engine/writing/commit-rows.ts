@@ -61,13 +61,15 @@ export async function commitRows(
     /** The batch's data-quality record, given SQL over the rows just written (committed with them). */
     readonly dataQuality?: (written: string) => Promise<Readonly<Record<string, unknown>> | undefined>;
     readonly columns?: { readonly cache: ColumnsCache; readonly shape: string };
+    /** `sql`'s output columns, described just now (not a cached list): saves the DESCRIBE. */
+    readonly described?: QueryColumns;
     /** Awaited after the files are written, just before the commit. */
     readonly beforeCommit?: () => Promise<void>;
   },
 ): Promise<{ rows: number; bytes: number; version: number }> {
   const replaceSchema = opts.mode === 'overwrite';
   const cached = opts.columns?.cache.get(opts.columns.shape);
-  let columns: QueryColumns = cached ?? (await describe(conn, sql));
+  let columns: QueryColumns = cached ?? opts.described ?? (await describe(conn, sql));
   let prepared = await prepareTable(tables, path, dataset, columns, { replaceSchema, flow: opts.flow });
   let adds: AddAction[];
   try {
